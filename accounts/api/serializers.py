@@ -1,0 +1,79 @@
+from django.db import connection
+from rest_framework import serializers
+
+from accounts.models import ApiKey, User
+
+
+class MeSerializer(serializers.ModelSerializer):
+    tenant = serializers.SerializerMethodField()
+    role = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ("id", "email", "first_name", "last_name", "role", "tenant")
+
+    def get_tenant(self, user: User) -> str:
+        return connection.schema_name
+
+    def get_role(self, user: User) -> str:
+        return "staff" if user.is_superuser and connection.schema_name == "public" else user.role
+
+
+class UserSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ("id", "email", "first_name", "last_name", "role", "is_active", "last_login")
+        read_only_fields = fields
+
+
+class UserCreateSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    password = serializers.CharField(write_only=True, min_length=1)
+    role = serializers.ChoiceField(choices=User.Role.choices)
+    first_name = serializers.CharField(required=False, default="", max_length=150)
+    last_name = serializers.CharField(required=False, default="", max_length=150)
+
+
+class UserRoleSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=User.Role.choices)
+
+
+class ApiKeySerializer(serializers.ModelSerializer):
+    owner = serializers.CharField(source="user.email", read_only=True)
+    is_active = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = ApiKey
+        fields = (
+            "id",
+            "name",
+            "prefix",
+            "scopes",
+            "owner",
+            "created_at",
+            "expires_at",
+            "last_used_at",
+            "revoked_at",
+            "is_active",
+        )
+        read_only_fields = fields
+
+
+class ApiKeyCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    scopes = serializers.ListField(
+        child=serializers.ChoiceField(choices=ApiKey.Scope.choices), min_length=1, max_length=2
+    )
+    expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class ApiKeyCreatedSerializer(ApiKeySerializer):
+    key = serializers.CharField(read_only=True, help_text="Shown once; store it now.")
+
+    class Meta(ApiKeySerializer.Meta):
+        fields = (*ApiKeySerializer.Meta.fields, "key")
+        read_only_fields = fields
+
+
+class LogoutSerializer(serializers.Serializer):
+    refresh = serializers.CharField()

@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+from django.conf import settings
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework.viewsets import ReadOnlyModelViewSet
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
+
+from accounts import selectors, services
+from accounts.api.serializers import (
+    ApiKeyCreatedSerializer,
+    ApiKeyCreateSerializer,
+    ApiKeySerializer,
+    LogoutSerializer,
+    MeSerializer,
+    UserCreateSerializer,
+    UserRoleSerializer,
+    UserSerializer,
+)
+from accounts.exceptions import RateLimited
+from accounts.permissions import IsAuthenticatedAnywhere, IsTenantAdmin
+from accounts.tokens import check_tenant_claim
+from core.throttling import client_ip, consume
+
+
+def _login_guard(request, group: str, identity: str) -> None:
+    """Stricter limit on credential endpoints: per client IP and identity (username/token)."""
+    key = f"{client_ip(request._request)}|{identity.strip().lower()[:200]}"
+    usage = consume(request._request, group=group, key=key, rate=settings.RATE_LIMIT_LOGIN)
+    if usage and usage["should_limit"]:
+        wait = max(int(usage["time_left"]), 1)
+        exc = RateLimited(details={"retry_after_seconds": wait})
+        exc.retry_after = wait
+        raise exc
+
+
+class TokenView(TokenObtainPairView):
+    """Log in with ``{"username", "password"}`` → ``{"access", "refresh"}`` for this tenant."""
+
+    throttle_classes: list = []
+
+    def post(self, request, *args, **kwargs):
+        username = request.data.get("username") if hasattr(request.data, "get") else None
+        _login_guard(request, "login", str(username or ""))
+        return super().post(request, *args, **kwargs)
+
+
+class TokenRefreshTenantView(TokenRefreshView):
+    """Rotate a refresh token of this tenant; the old one is blacklisted."""
+
+    throttle_classes: list = []
+
+    def post(self, request, *args, **kwargs):
+        _login_guard(request, "refresh", "refresh")
+        return super().post(request, *args, **kwargs)
+
+
+class LogoutView(APIView):
+    """Blacklist a refresh token of this tenant. Access tokens expire on their own (minutes)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(request=LogoutSerializer, responses={204: None})
+    def post(self, request):
+        data = LogoutSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            token = RefreshToken(data.validated_data["refresh"])
+        except TokenError as exc:
+            raise AuthenticationFailed(str(exc), code="token_not_valid") from exc
+        check_tenant_claim(token)
+        token.blacklist()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeView(APIView):
+    permission_classes = [IsAuthenticatedAnywhere]
+
+    @extend_schema(responses=MeSerializer)
+    def get(self, request):
+        return Response(MeSerializer(request.user).data)
+
+
+class UserViewSet(ReadOnlyModelViewSet):
+    """Users of the tenant (administrators only)."""
+
+    serializer_class = UserSerializer
+    permission_classes = [IsTenantAdmin]
+    filterset_fields = ("role", "is_active")
+    ordering_fields = ("email", "date_joined")
+
+    def get_queryset(self):
+        return selectors.user_list(user=self.request.user)
+
+    def get_object(self):
+        return selectors.access_user(user=self.request.user, user_id=self.kwargs["pk"])
+
+    @extend_schema(request=UserCreateSerializer, responses={201: UserSerializer})
+    def create(self, request):
+        data = UserCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.user_create(**data.validated_data)
+        return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=UserRoleSerializer, responses=UserSerializer)
+    @action(detail=True, methods=["post"])
+    def role(self, request, pk=None):
+        data = UserRoleSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.user_set_role(user=self.get_object(), role=data.validated_data["role"])
+        return Response(UserSerializer(user).data)
+
+
+class ApiKeyViewSet(ReadOnlyModelViewSet):
+    """API keys of the tenant. The secret is returned once, by ``POST``."""
+
+    serializer_class = ApiKeySerializer
+    permission_classes = [IsTenantAdmin]
+    ordering_fields = ("created_at", "last_used_at")
+
+    def get_queryset(self):
+        return selectors.api_key_list(user=self.request.user)
+
+    def get_object(self):
+        return selectors.access_api_key(user=self.request.user, key_id=self.kwargs["pk"])
+
+    @extend_schema(request=ApiKeyCreateSerializer, responses={201: ApiKeyCreatedSerializer})
+    def create(self, request):
+        data = ApiKeyCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        key, raw = services.api_key_create(user=request.user, **data.validated_data)
+        key.key = raw
+        return Response(ApiKeyCreatedSerializer(key).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=ApiKeySerializer)
+    @action(detail=True, methods=["post"])
+    def revoke(self, request, pk=None):
+        key = services.api_key_revoke(key=self.get_object())
+        return Response(ApiKeySerializer(key).data)

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "accounts"
+    verbose_name = "Users and API keys"
+
+    def ready(self) -> None:
+        from accounts import schema  # noqa: F401  (registers OpenAPI extensions)
+        from accounts.models import ApiKey, User
+        from core import audit
+
+        audit.track(User)
+        audit.track(ApiKey)

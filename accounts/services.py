@@ -1,0 +1,111 @@
+"""Writes for users and API keys, in the active schema."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.authentication import hash_key
+from accounts.models import ApiKey, User
+from core.exceptions import Conflict, ValidationFailed
+
+
+def user_create(
+    *,
+    email: str,
+    password: str | None,
+    role: str = User.Role.VIEWER,
+    first_name: str = "",
+    last_name: str = "",
+    is_staff: bool = False,
+    is_superuser: bool = False,
+) -> User:
+    """Create a user whose username is the e-mail. The password must pass the validators."""
+    email = User.objects.normalize_email(email).lower()
+    if role not in User.Role.values:
+        raise ValidationFailed("Unknown role.", details={"role": [f"one of {User.Role.values}"]})
+    if User.objects.filter(username=email).exists():
+        raise Conflict("A user with this e-mail exists.", details={"email": email})
+    user = User(
+        username=email,
+        email=email,
+        role=role,
+        first_name=first_name,
+        last_name=last_name,
+        is_staff=is_staff or role == User.Role.ADMIN,
+        is_superuser=is_superuser,
+    )
+    if password:
+        try:
+            validate_password(password, user)
+        except DjangoValidationError as exc:
+            raise ValidationFailed(
+                "Password rejected.", details={"password": exc.messages}
+            ) from exc
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.save()
+    return user
+
+
+def user_set_role(*, user: User, role: str) -> User:
+    if role not in User.Role.values:
+        raise ValidationFailed("Unknown role.", details={"role": [f"one of {User.Role.values}"]})
+    user.role = role
+    user.is_staff = role == User.Role.ADMIN or user.is_superuser
+    user.save(update_fields=["role", "is_staff"])
+    return user
+
+
+def api_key_create(
+    *, user: User, name: str, scopes: list[str], expires_at: datetime | None = None
+) -> tuple[ApiKey, str]:
+    """Create a key for ``user``. Returns the key row and the full secret, shown only once."""
+    scopes = sorted(set(scopes))
+    if not scopes or any(scope not in ApiKey.Scope.values for scope in scopes):
+        raise ValidationFailed(
+            "Scopes must be a non-empty subset of read, write.", details={"scopes": scopes}
+        )
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationFailed(
+            "Expiry must be in the future.", details={"expires_at": str(expires_at)}
+        )
+    with transaction.atomic():
+        prefix = secrets.token_hex(4)
+        while ApiKey.objects.filter(prefix=prefix).exists():  # 2^32 space: practically never
+            prefix = secrets.token_hex(4)
+        raw = f"dp_{prefix}_{secrets.token_urlsafe(32)}"
+        key = ApiKey.objects.create(
+            name=name,
+            prefix=prefix,
+            key_hash=hash_key(raw),
+            scopes=scopes,
+            user=user,
+            expires_at=expires_at,
+        )
+    return key, raw
+
+
+def api_key_revoke(*, key: ApiKey) -> ApiKey:
+    if key.revoked_at is None:
+        key.revoked_at = timezone.now()
+        key.save(update_fields=["revoked_at"])
+    return key
+
+
+def demo_users_ensure(*, domain: str, password: str) -> list[dict[str, Any]]:
+    """One user of each role (``admin@<domain>`` …), created if missing. Idempotent."""
+    created = []
+    for role in (User.Role.ADMIN, User.Role.PLANNER, User.Role.VIEWER):
+        email = f"{role}@{domain}"
+        if not User.objects.filter(username=email).exists():
+            user_create(email=email, password=password, role=role, first_name=role.title())
+        created.append({"email": email, "role": role})
+    return created

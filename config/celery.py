@@ -1,0 +1,51 @@
+"""The tenant-aware Celery app.
+
+Tasks sent while a tenant schema is active carry that schema in their headers
+(tenant-schemas-celery) and run in it on the worker. The request id of the HTTP request that
+enqueued a task travels the same way, so the worker's log lines can be joined to the request.
+"""
+
+from __future__ import annotations
+
+import os
+
+from celery.signals import before_task_publish, task_postrun, task_prerun
+from tenant_schemas_celery.app import CeleryApp
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+
+app = CeleryApp("demandplan")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+@before_task_publish.connect
+def _attach_request_id(headers: dict | None = None, **_: object) -> None:
+    from core.context import current_request_id
+
+    request_id = current_request_id()
+    if headers is not None and request_id and "request_id" not in headers:
+        headers["request_id"] = request_id
+
+
+@task_prerun.connect
+def _bind_task_context(task=None, task_id=None, **_: object) -> None:
+    import structlog
+    from django.db import connection
+
+    headers = getattr(task.request, "headers", None) or {}
+    request_id = headers.get("request_id") or getattr(task.request, "request_id", None)
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(
+        task=task.name,
+        task_id=task_id,
+        tenant=connection.schema_name,
+        request_id=request_id,
+    )
+
+
+@task_postrun.connect
+def _clear_task_context(**_: object) -> None:
+    import structlog
+
+    structlog.contextvars.clear_contextvars()

@@ -1,0 +1,287 @@
+"""Settings shared by every environment. Everything a deployment changes comes from the
+environment (see ``config.env``); ``dev``, ``test`` and ``prod`` only adjust defaults."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from celery.schedules import crontab
+
+from config.env import (
+    database_from_url,
+    env_bool,
+    env_int,
+    env_list,
+    env_rate,
+    env_str,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+DEBUG = env_bool("DEBUG", False)
+SECRET_KEY = env_str("SECRET_KEY", "insecure-development-key-change-me")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ".localhost,localhost,127.0.0.1")
+
+# --- Tenancy (django-tenants: one PostgreSQL schema per tenant) --------------------------------
+SHARED_APPS = [
+    "django_tenants",
+    "tenants",
+    # Platform staff are users of the public schema, so identity apps live on both sides.
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.admin",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "accounts",
+    "rest_framework_simplejwt.token_blacklist",
+    "django_celery_beat",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "corsheaders",
+    "django_prometheus",
+]
+TENANT_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.admin",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "accounts",
+    "rest_framework_simplejwt.token_blacklist",
+    "core",
+    "inventory",
+    "forecasting",
+    "etl",
+    "purchasing",
+    "manufacturing",
+    "routing",
+]
+INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
+
+TENANT_MODEL = "tenants.Tenant"
+TENANT_DOMAIN_MODEL = "tenants.Domain"
+PUBLIC_SCHEMA_NAME = "public"
+# New tenants are cloned from this migrated template instead of replaying every migration.
+TENANT_BASE_SCHEMA = "tenant_template"
+TENANT_CREATION_FAKES_MIGRATIONS = True
+# The host of the platform itself (public schema: staff admin and the tenants API).
+PUBLIC_DOMAIN = env_str("PUBLIC_DOMAIN", "localhost")
+# Tenants get <slug>.<TENANT_DOMAIN_SUFFIX> unless a domain is given.
+TENANT_DOMAIN_SUFFIX = env_str("TENANT_DOMAIN_SUFFIX", "localhost")
+TENANT_LOOKUP_CACHE_SECONDS = env_int("TENANT_LOOKUP_CACHE_SECONDS", 30, minimum=0)
+
+DATABASES = {
+    "default": {
+        **database_from_url(
+            env_str("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/demandplan")
+        ),
+        "CONN_MAX_AGE": env_int("DB_CONN_MAX_AGE", 60, minimum=0),
+        "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": {"connect_timeout": 5},
+    }
+}
+DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+MIDDLEWARE = [
+    "core.middleware.RequestIdMiddleware",
+    "core.middleware.BareEndpointsMiddleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "tenants.middleware.TenantMiddleware",
+    "django.middleware.gzip.GZipMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "core.middleware.AccessLogMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+]
+
+ROOT_URLCONF = "config.urls_tenant"
+PUBLIC_SCHEMA_URLCONF = "config.urls_public"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
+# --- Identity ----------------------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "admin:login"
+
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("JWT_ACCESS_MINUTES", 15, minimum=1)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=env_int("JWT_REFRESH_DAYS", 7, minimum=1)),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": True,
+    "AUTH_HEADER_TYPES": ("Bearer",),
+    "SIGNING_KEY": SECRET_KEY,
+    "TOKEN_OBTAIN_SERIALIZER": "accounts.tokens.TenantTokenObtainPairSerializer",
+    "TOKEN_REFRESH_SERIALIZER": "accounts.tokens.TenantTokenRefreshSerializer",
+}
+
+# --- API ---------------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.TenantJWTAuthentication",
+        "accounts.authentication.ApiKeyAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.IsTenantMember"],
+    "DEFAULT_THROTTLE_CLASSES": ["core.throttling.RateLimitThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "core.errors.api_exception_handler",
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    "DATETIME_FORMAT": "iso-8601",
+    "COERCE_DECIMAL_TO_STRING": True,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Demand planning platform API",
+    "DESCRIPTION": "Forecasting, inventory policy, purchasing, manufacturing and routing.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", "")
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_EXPOSE_HEADERS = ["X-Request-ID", "Retry-After", "Location"]
+
+# --- Rate limits (django-ratelimit, counted in Redis; keys are tenant-prefixed) ----------------
+RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
+RATELIMIT_USE_CACHE = "default"
+RATE_LIMIT_ANON = env_rate("RATE_LIMIT_ANON", "60/m")
+RATE_LIMIT_USER = env_rate("RATE_LIMIT_USER", "600/m")
+RATE_LIMIT_LOGIN = env_rate("RATE_LIMIT_LOGIN", "5/m")
+
+# --- Redis, cache and Celery -------------------------------------------------------------------
+REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
+CACHES = {
+    "default": {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_FUNCTION": "django_tenants.cache.make_key",
+        "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
+        "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "dp"),
+        "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2},
+    }
+}
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "default")
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Schedules live in code. Each entry runs one dispatcher that fans the task out to every active
+# tenant with jitter (tenants.tasks.fan_out); later domains add ETL, retraining and refreshes.
+TENANT_BEAT_SCHEDULE = {
+    "jobs-reap-stale-daily": {
+        "task": "core.tasks.reap_stale_jobs",
+        "schedule": crontab(minute=15, hour=3),
+    },
+    "audit-prune-weekly": {
+        "task": "core.tasks.prune_audit_log",
+        "schedule": crontab(minute=30, hour=3, day_of_week=0),
+    },
+}
+CELERY_BEAT_SCHEDULE = {
+    name: {
+        "task": "tenants.tasks.fan_out",
+        "schedule": entry["schedule"],
+        "kwargs": {"task_name": entry["task"]},
+    }
+    for name, entry in TENANT_BEAT_SCHEDULE.items()
+}
+FAN_OUT_JITTER_SECONDS = env_int("FAN_OUT_JITTER_SECONDS", 300, minimum=0)
+JOB_STALE_HOURS = env_int("JOB_STALE_HOURS", 24, minimum=1)
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365, minimum=1)
+
+# --- Uploads -----------------------------------------------------------------------------------
+UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / ".data" / "media")))
+MEDIA_URL = "/media/"
+
+# --- Static, i18n ------------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- Logging: JSON lines with request id, tenant, user and duration ----------------------------
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+LOG_FORMAT = env_str("LOG_FORMAT", "json")  # "json" or "console"
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "structured": {
+            "()": "core.logging.structlog_formatter",
+            "format_name": LOG_FORMAT,
+        }
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.server": {"level": "WARNING"},
+        "django.request": {"level": "ERROR"},
+        "celery": {"level": "INFO"},
+    },
+}

@@ -1,0 +1,23 @@
+"""URLs on a tenant's host (``acme.example.com``)."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from config.urls_common import api_docs_patterns
+from core.admin_login import throttled_login
+
+admin.site.site_header = "Demand planning — back office"
+admin.site.site_title = "Back office"
+
+urlpatterns = [
+    path("admin/login/", throttled_login(admin.site), name="admin-login"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("accounts.api.urls")),
+    path("api/v1/", include("core.api.urls")),
+    *api_docs_patterns,
+]
+
+handler400 = "core.errors.bad_request"
+handler403 = "core.errors.permission_denied"
+handler404 = "core.errors.page_not_found"
+handler500 = "core.errors.server_error"

@@ -1,0 +1,40 @@
+from django.contrib import admin
+
+from core.models import AuditLog, Job, Upload
+
+
+@admin.register(Job)
+class JobAdmin(admin.ModelAdmin):
+    list_display = ("kind", "status", "progress", "created_by", "created_at", "finished_at")
+    list_filter = ("status", "kind")
+    search_fields = ("id", "kind", "message", "error")
+    readonly_fields = [f.name for f in Job._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(AuditLog)
+class AuditLogAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "actor_label", "action", "object_type", "object_id")
+    list_filter = ("action", "object_type")
+    search_fields = ("actor_label", "object_type", "object_id", "object_repr", "request_id")
+    readonly_fields = [f.name for f in AuditLog._meta.fields]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Upload)
+class UploadAdmin(admin.ModelAdmin):
+    list_display = ("original_name", "kind", "size", "uploaded_by", "created_at")
+    list_filter = ("kind",)
+    search_fields = ("original_name", "sha256")
+    readonly_fields = [f.name for f in Upload._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False

@@ -1,0 +1,66 @@
+from rest_framework import serializers
+
+from core.models import AuditLog, Job, Upload
+
+
+class JobSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    created_by = serializers.CharField(source="created_by.email", default=None)
+    duration_seconds = serializers.FloatField(read_only=True)
+
+    class Meta:
+        model = Job
+        fields = (
+            "id",
+            "url",
+            "kind",
+            "status",
+            "progress",
+            "message",
+            "params",
+            "result",
+            "error",
+            "attempts",
+            "created_by",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "duration_seconds",
+        )
+        read_only_fields = fields
+
+    def get_url(self, job: Job) -> str:
+        return f"/api/v1/jobs/{job.id}/"
+
+
+class DemoJobInputSerializer(serializers.Serializer):
+    steps = serializers.IntegerField(min_value=1, max_value=100, default=5)
+    pause_seconds = serializers.FloatField(min_value=0, max_value=5, default=0.2)
+
+
+class AuditLogSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AuditLog
+        fields = (
+            "id",
+            "created_at",
+            "actor_label",
+            "action",
+            "object_type",
+            "object_id",
+            "object_repr",
+            "changes",
+            "request_id",
+        )
+        read_only_fields = fields
+
+
+class UploadInputSerializer(serializers.Serializer):
+    file = serializers.FileField(allow_empty_file=True)
+
+
+class UploadSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Upload
+        fields = ("id", "original_name", "kind", "size", "sha256", "created_at")
+        read_only_fields = fields

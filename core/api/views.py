@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+import django_filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.parsers import MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework.viewsets import ReadOnlyModelViewSet
+
+from accounts.permissions import IsTenantAdmin, IsTenantMember
+from core import selectors, services
+from core.api.serializers import (
+    AuditLogSerializer,
+    DemoJobInputSerializer,
+    JobSerializer,
+    UploadInputSerializer,
+    UploadSerializer,
+)
+from core.models import AuditLog, Job
+
+
+def accepted(job: Job) -> Response:
+    """202 with the job body and its polling URL in ``Location``."""
+    body = JobSerializer(job).data
+    return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
+
+
+class JobFilter(django_filters.FilterSet):
+    class Meta:
+        model = Job
+        fields = {"kind": ["exact"], "status": ["exact", "in"], "created_at": ["gte", "lte"]}
+
+
+class JobViewSet(ReadOnlyModelViewSet):
+    """Long operations of the tenant; poll ``/api/v1/jobs/{id}/`` until ``status`` is final."""
+
+    serializer_class = JobSerializer
+    permission_classes = [IsTenantMember]
+    filterset_class = JobFilter
+    ordering_fields = ("created_at", "status", "kind")
+
+    def get_queryset(self):
+        return selectors.job_list(user=self.request.user)
+
+    def get_object(self):
+        return selectors.access_job(user=self.request.user, job_id=self.kwargs["pk"])
+
+
+class DemoJobView(APIView):
+    """Start the demo job: it counts, reports progress and returns its schema."""
+
+    permission_classes = [IsTenantMember]
+
+    @extend_schema(request=DemoJobInputSerializer, responses={202: JobSerializer})
+    def post(self, request):
+        params = DemoJobInputSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        job = services.job_create(kind="demo", params=params.validated_data, user=request.user)
+        return accepted(job)
+
+
+class AuditLogViewSet(ReadOnlyModelViewSet):
+    serializer_class = AuditLogSerializer
+    permission_classes = [IsTenantAdmin]
+    filterset_fields = ("action", "object_type", "object_id")
+    ordering_fields = ("created_at",)
+    queryset = AuditLog.objects.none()
+
+    def get_queryset(self):
+        return selectors.audit_log_list(user=self.request.user)
+
+
+class UploadViewSet(ReadOnlyModelViewSet):
+    """Files sent for imports. ``POST`` takes a CSV, XLSX or JSON file, checked by content
+    (never by extension) and at most ``UPLOAD_MAX_BYTES``."""
+
+    serializer_class = UploadSerializer
+    permission_classes = [IsTenantMember]
+    parser_classes = [MultiPartParser]
+    ordering_fields = ("created_at",)
+
+    def get_queryset(self):
+        return selectors.upload_list(user=self.request.user)
+
+    def get_object(self):
+        return selectors.access_upload(user=self.request.user, upload_id=self.kwargs["pk"])
+
+    @extend_schema(
+        request={"multipart/form-data": UploadInputSerializer}, responses={201: UploadSerializer}
+    )
+    def create(self, request):
+        data = UploadInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = services.upload_store(
+            uploaded=data.validated_data["file"],
+            user=request.user,
+            allowed={"csv", "xlsx", "json"},
+        )
+        return Response(UploadSerializer(upload).data, status=status.HTTP_201_CREATED)

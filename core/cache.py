@@ -1,0 +1,67 @@
+"""Per-tenant, versioned cache entries (ARCHITECTURE.md §7).
+
+Keys go through django-tenants' ``make_key``, so every entry already lives under the active
+tenant's schema name. On top of that each *namespace* (``forecasts``, ``inventory`` …) has a
+version number in the cache; a write bumps the version and every older entry becomes
+unreachable at once, then expires by its TTL. No key scans, no cross-tenant invalidation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.core.cache import cache
+
+T = TypeVar("T")
+
+# Time to live per namespace, in seconds.
+TTL_SECONDS = {
+    "forecasts": 60 * 60,
+    "route_plans": 30 * 60,
+    "inventory": 5 * 60,
+    "default": 5 * 60,
+}
+_VERSION_TTL = 30 * 24 * 3600
+
+
+def _version_key(namespace: str) -> str:
+    return f"cachever:{namespace}"
+
+
+def namespace_version(namespace: str) -> int:
+    version = cache.get(_version_key(namespace))
+    if version is None:
+        cache.add(_version_key(namespace), 1, _VERSION_TTL)
+        version = cache.get(_version_key(namespace)) or 1
+    return int(version)
+
+
+def bump_namespace(namespace: str) -> int:
+    """Invalidate every entry of ``namespace`` for the active tenant."""
+    key = _version_key(namespace)
+    try:
+        return int(cache.incr(key))
+    except ValueError:  # no version yet: the first bump starts at 2
+        cache.add(key, 2, _VERSION_TTL)
+        return 2
+
+
+def entry_key(namespace: str, *parts: Any) -> str:
+    raw = json.dumps(parts, sort_keys=True, default=str)
+    digest = hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest()
+    return f"c:{namespace}:v{namespace_version(namespace)}:{digest}"
+
+
+def cached(namespace: str, *parts: Any, compute: Callable[[], T], ttl: int | None = None) -> T:
+    """Return the cached value for ``(namespace, *parts)`` or compute, store and return it."""
+    key = entry_key(namespace, *parts)
+    sentinel = object()
+    value = cache.get(key, sentinel)
+    if value is not sentinel:
+        return value  # type: ignore[return-value]
+    value = compute()
+    cache.set(key, value, ttl if ttl is not None else TTL_SECONDS.get(namespace, 300))
+    return value

@@ -1,0 +1,108 @@
+"""One error shape for the whole API::
+
+    {"error": {"code": "...", "message": "...", "details": {...}}}
+
+DRF exceptions, domain errors (``core.exceptions``) and Django's own 400/403/404/500 handlers
+all end here, so a client never sees an HTML error page from the API.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, JsonResponse
+from rest_framework import exceptions as drf_exceptions
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_default_handler
+
+from core.exceptions import DomainError
+from core.logging import get_logger
+
+log = get_logger("errors")
+
+_DRF_CODES = {
+    drf_exceptions.ParseError: "parse_error",
+    drf_exceptions.AuthenticationFailed: "authentication_failed",
+    drf_exceptions.NotAuthenticated: "not_authenticated",
+    drf_exceptions.PermissionDenied: "permission_denied",
+    drf_exceptions.NotFound: "not_found",
+    drf_exceptions.MethodNotAllowed: "method_not_allowed",
+    drf_exceptions.NotAcceptable: "not_acceptable",
+    drf_exceptions.UnsupportedMediaType: "unsupported_media_type",
+    drf_exceptions.Throttled: "rate_limited",
+    drf_exceptions.ValidationError: "validation_error",
+}
+
+
+def envelope(code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "details": details or {}}}
+
+
+def _drf_message(exc: drf_exceptions.APIException) -> tuple[str, dict[str, Any]]:
+    detail = exc.detail
+    if isinstance(exc, drf_exceptions.ValidationError):
+        details = detail if isinstance(detail, dict) else {"non_field_errors": detail}
+        return "Invalid input.", details
+    if isinstance(detail, dict):
+        return "Request failed.", detail
+    if isinstance(detail, list):
+        return "; ".join(str(item) for item in detail), {}
+    return str(detail), {}
+
+
+def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, DomainError):
+        retry_after = getattr(exc, "retry_after", None)
+        return Response(
+            envelope(exc.code, exc.message, exc.details),
+            status=exc.status_code,
+            headers={"Retry-After": str(retry_after)} if retry_after else None,
+        )
+    if isinstance(exc, DjangoValidationError):
+        details = (
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+        exc = drf_exceptions.ValidationError(details)
+    if isinstance(exc, RequestDataTooBig):
+        return Response(envelope("payload_too_large", "The request body is too large."), status=413)
+    if isinstance(exc, Http404):
+        exc = drf_exceptions.NotFound()
+    if isinstance(exc, DjangoPermissionDenied):
+        exc = drf_exceptions.PermissionDenied()
+
+    response = drf_default_handler(exc, context)
+    if response is None:
+        return None
+    code = next(
+        (value for klass, value in _DRF_CODES.items() if isinstance(exc, klass)),
+        getattr(exc, "default_code", "error"),
+    )
+    message, details = _drf_message(exc)  # type: ignore[arg-type]
+    if isinstance(exc, drf_exceptions.Throttled) and exc.wait is not None:
+        details = {"retry_after_seconds": int(exc.wait)}
+        message = "Too many requests. Try again later."
+    response.data = envelope(code, message, details)
+    return response
+
+
+def json_error(status: int, code: str, message: str) -> JsonResponse:
+    return JsonResponse(envelope(code, message), status=status)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    return json_error(400, "bad_request", "Bad request.")
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    return json_error(403, "permission_denied", "Permission denied.")
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    return json_error(404, "not_found", "Not found.")
+
+
+def server_error(request: HttpRequest) -> JsonResponse:
+    return json_error(500, "server_error", "Internal server error.")

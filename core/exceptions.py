@@ -1,0 +1,52 @@
+"""Domain errors. Services raise these; ``core.errors`` maps them to the error envelope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    status_code = 400
+    code = "invalid"
+    default_message = "The request could not be processed."
+
+    def __init__(self, message: str | None = None, *, details: dict[str, Any] | None = None):
+        self.message = message or self.default_message
+        self.details = details or {}
+        super().__init__(self.message)
+
+
+class ValidationFailed(DomainError):
+    status_code = 400
+    code = "validation_error"
+    default_message = "Invalid input."
+
+
+class NotFound(DomainError):
+    status_code = 404
+    code = "not_found"
+    default_message = "Not found."
+
+
+class Forbidden(DomainError):
+    status_code = 403
+    code = "permission_denied"
+    default_message = "You do not have permission to perform this action."
+
+
+class Conflict(DomainError):
+    status_code = 409
+    code = "conflict"
+    default_message = "The request conflicts with the current state."
+
+
+class PayloadTooLarge(DomainError):
+    status_code = 413
+    code = "payload_too_large"
+    default_message = "The upload is too large."
+
+
+class UnsupportedMediaType(DomainError):
+    status_code = 415
+    code = "unsupported_media_type"
+    default_message = "The upload's content type is not supported."

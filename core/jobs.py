@@ -1,0 +1,79 @@
+"""The job machinery shared by every long operation.
+
+A job task is a Celery task that takes a job id. ``job_task`` wraps a plain function
+``run(job, progress) -> dict`` with the lifecycle: mark running, report progress, store the
+result or the error, retry transient failures with exponential backoff. Kinds register here so
+``core.services.job_create`` can find the task for a kind.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+from core.exceptions import DomainError, ValidationFailed
+from core.logging import get_logger
+
+log = get_logger("jobs")
+JOB_TASKS: dict[str, Any] = {}
+TRANSIENT_ERRORS = (OperationalError, InterfaceError, RedisConnectionError, ConnectionError)
+
+ProgressFn = Callable[[int, str], None]
+
+
+def task_for_kind(kind: str):
+    try:
+        return JOB_TASKS[kind]
+    except KeyError:
+        raise ValidationFailed(f"Unknown job kind {kind!r}.", details={"kind": kind}) from None
+
+
+def job_task(kind: str, *, max_retries: int = 5):
+    """Register ``run(job, progress)`` as the Celery task for jobs of ``kind``."""
+
+    def decorate(run: Callable[[Any, ProgressFn], dict[str, Any] | None]):
+        @shared_task(
+            name=f"jobs.{kind}",
+            bind=True,
+            acks_late=True,
+            max_retries=max_retries,
+        )
+        @functools.wraps(run)
+        def task(self, job_id: str) -> None:
+            from core import services
+
+            job = services.job_start(job_id=job_id)
+            if job is None:
+                log.info("job_skipped", job_id=job_id, reason="finished or missing")
+                return
+
+            def progress(percent: int, message: str = "") -> None:
+                services.job_progress(job_id=job_id, progress=percent, message=message)
+
+            try:
+                result = run(job, progress)
+            except TRANSIENT_ERRORS as exc:
+                if self.request.retries >= self.max_retries:
+                    services.job_fail(job_id=job_id, error=f"{type(exc).__name__}: {exc}")
+                    raise
+                services.job_requeue(job_id=job_id, error=f"{type(exc).__name__}: {exc}")
+                # Exponential backoff: 2, 4, 8 … seconds, capped at 10 minutes.
+                raise self.retry(exc=exc, countdown=min(2 ** (self.request.retries + 1), 600))
+            except DomainError as exc:
+                services.job_fail(job_id=job_id, error=exc.message)
+                return
+            except Exception as exc:
+                log.exception("job_failed", job_id=job_id, kind=kind)
+                services.job_fail(job_id=job_id, error=f"{type(exc).__name__}: {exc}")
+                return
+            services.job_succeed(job_id=job_id, result=result or {})
+
+        JOB_TASKS[kind] = task
+        return task
+
+    return decorate

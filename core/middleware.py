@@ -1,0 +1,89 @@
+"""Request-level middleware: request ids, bare endpoints (health, metrics) and access logs."""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+
+import structlog
+from django.db import connection
+from django.http import HttpRequest, HttpResponse
+
+from core import context
+from core.logging import get_logger
+
+_REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+log = get_logger("request")
+
+
+class RequestIdMiddleware:
+    """Accept a well-formed ``X-Request-ID`` or make one; echo it on every response."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        incoming = request.headers.get("X-Request-ID", "")
+        request_id = incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
+        request.request_id = request_id
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        id_token = context.set_request_id(request_id)
+        actor_token = context.set_actor(request)
+        try:
+            response = self.get_response(request)
+        finally:
+            context.reset_request_id(id_token)
+            context.reset_actor(actor_token)
+        response["X-Request-ID"] = request_id
+        return response
+
+
+class BareEndpointsMiddleware:
+    """Serve ``/health``, ``/health/ready`` and ``/metrics`` before tenant resolution.
+
+    Load balancers and Prometheus call these by IP or by an internal name that is no tenant's
+    domain, so they must not depend on the host.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        path = request.path_info.rstrip("/")
+        if path == "/health":
+            from core import health
+
+            return health.live_view(request)
+        if path == "/health/ready":
+            from core import health
+
+            return health.ready_view(request)
+        if path == "/metrics":
+            from django_prometheus.exports import ExportToDjangoView
+
+            return ExportToDjangoView(request)
+        return self.get_response(request)
+
+
+class AccessLogMiddleware:
+    """One JSON log line per request: method, path, status, duration, tenant, user."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        log.info(
+            "request",
+            method=request.method,
+            path=request.path,
+            status=response.status_code,
+            duration_ms=round((time.perf_counter() - started) * 1000, 2),
+            tenant=getattr(connection, "schema_name", None),
+            user_id=getattr(user, "pk", None) if getattr(user, "is_authenticated", False) else None,
+        )
+        return response

@@ -1,0 +1,115 @@
+"""Writes for jobs and uploads. Services act in the active tenant schema."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from core.context import current_request_id
+from core.models import AuditLog, Job, Upload
+from core.uploads import guard_upload
+
+
+def job_create(*, kind: str, params: dict[str, Any] | None = None, user: Any = None) -> Job:
+    """Create a queued job and enqueue its task once the transaction commits.
+
+    The task for ``kind`` comes from ``core.jobs.JOB_TASKS``; it receives only the job id.
+    """
+    from core.jobs import task_for_kind
+
+    task = task_for_kind(kind)
+    job = Job.objects.create(
+        kind=kind,
+        params=params or {},
+        created_by=user if getattr(user, "pk", None) else None,
+        request_id=current_request_id() or "",
+    )
+    transaction.on_commit(lambda: task.delay(str(job.id)))
+    return job
+
+
+def job_start(*, job_id: str) -> Job | None:
+    """Mark a job running. Returns None when the job is already finished (a redelivered
+    message after a crash or a duplicate), so the task does nothing twice."""
+    with transaction.atomic():
+        job = Job.objects.select_for_update().filter(pk=job_id).first()
+        if job is None or job.status in Job.FINISHED:
+            return None
+        job.status = Job.Status.RUNNING
+        job.attempts += 1
+        job.started_at = job.started_at or timezone.now()
+        job.save(update_fields=["status", "attempts", "started_at"])
+        return job
+
+
+def job_progress(*, job_id: str, progress: int, message: str = "") -> None:
+    """Record progress 0–100; never moves backwards."""
+    progress = max(0, min(100, int(progress)))
+    Job.objects.filter(pk=job_id, progress__lte=progress).update(
+        progress=progress, message=message[:255]
+    )
+
+
+def job_succeed(*, job_id: str, result: dict[str, Any] | None = None) -> None:
+    Job.objects.filter(pk=job_id).update(
+        status=Job.Status.SUCCEEDED,
+        progress=100,
+        result=result or {},
+        error="",
+        finished_at=timezone.now(),
+    )
+
+
+def job_fail(*, job_id: str, error: str) -> None:
+    Job.objects.filter(pk=job_id).update(
+        status=Job.Status.FAILED, error=error[:10_000], finished_at=timezone.now()
+    )
+
+
+def job_requeue(*, job_id: str, error: str) -> None:
+    """Back to queued between retries, keeping the last error for the poller to see."""
+    Job.objects.filter(pk=job_id).update(status=Job.Status.QUEUED, error=error[:10_000])
+
+
+def jobs_reap_stale(*, older_than: timedelta | None = None) -> int:
+    """Fail jobs stuck queued or running for longer than ``JOB_STALE_HOURS`` (worker lost)."""
+    cutoff = timezone.now() - (older_than or timedelta(hours=settings.JOB_STALE_HOURS))
+    return Job.objects.filter(
+        status__in=(Job.Status.QUEUED, Job.Status.RUNNING), created_at__lt=cutoff
+    ).update(
+        status=Job.Status.FAILED,
+        error="Abandoned: no progress within the stale limit.",
+        finished_at=timezone.now(),
+    )
+
+
+def audit_prune(*, older_than_days: int | None = None) -> int:
+    days = older_than_days or settings.AUDIT_RETENTION_DAYS
+    deleted, _ = AuditLog.objects.filter(
+        created_at__lt=timezone.now() - timedelta(days=days)
+    ).delete()
+    return deleted
+
+
+def upload_store(*, uploaded, user: Any, allowed: set[str]) -> Upload:
+    """Guard (size, sniffed type, name) and store an uploaded file for later processing."""
+    guarded = guard_upload(uploaded, allowed=allowed)
+    digest = hashlib.sha256()
+    for chunk in uploaded.chunks():
+        digest.update(chunk)
+    uploaded.seek(0)
+    upload = Upload(
+        original_name=guarded.filename,
+        kind=guarded.kind,
+        size=guarded.size,
+        sha256=digest.hexdigest(),
+        uploaded_by=user if getattr(user, "pk", None) else None,
+    )
+    upload.file.save(guarded.filename, uploaded, save=False)
+    upload.save()
+    return upload

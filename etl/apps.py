@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class EtlConfig(AppConfig):
+    name = "etl"

@@ -1,0 +1,1 @@
+"""Models of the etl domain (arrive with their issue)."""

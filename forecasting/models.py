@@ -1,0 +1,1 @@
+"""Models of the forecasting domain (arrive with their issue)."""

@@ -1,0 +1,1 @@
+"""Models of the inventory domain (arrive with their issue)."""

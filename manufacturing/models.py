@@ -1,0 +1,1 @@
+"""Models of the manufacturing domain (arrive with their issue)."""

@@ -1,0 +1,1 @@
+"""Models of the purchasing domain (arrive with their issue)."""

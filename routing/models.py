@@ -1,0 +1,1 @@
+"""Models of the routing domain (arrive with their issue)."""

@@ -1,0 +1,13 @@
+from core.exceptions import Conflict, NotFound, ValidationFailed
+
+
+class TenantNotFound(NotFound):
+    default_message = "No such tenant."
+
+
+class DomainTaken(Conflict):
+    default_message = "This domain already routes to another tenant."
+
+
+class InvalidSlug(ValidationFailed):
+    default_message = "Invalid tenant slug."

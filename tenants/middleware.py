@@ -1,0 +1,57 @@
+"""Host-based tenant routing with a JSON 404 for unknown hosts and a cached domain lookup."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from django.conf import settings
+from django.core.exceptions import DisallowedHost
+from django.db import connection
+from django_tenants.middleware.main import TenantMainMiddleware
+
+from core.errors import json_error
+
+_cache: dict[str, tuple[float, object]] = {}
+_lock = threading.Lock()
+
+
+def forget_tenant_lookups() -> None:
+    """Drop this process's cached host → tenant map (after a tenant or domain change)."""
+    with _lock:
+        _cache.clear()
+
+
+class TenantMiddleware(TenantMainMiddleware):
+    def get_tenant(self, domain_model, hostname):
+        ttl = settings.TENANT_LOOKUP_CACHE_SECONDS
+        now = time.monotonic()
+        if ttl:
+            hit = _cache.get(hostname)
+            if hit and hit[0] > now:
+                return hit[1]
+        tenant = domain_model.objects.select_related("tenant").get(domain=hostname).tenant
+        if ttl:
+            with _lock:
+                _cache[hostname] = (now + ttl, tenant)
+        return tenant
+
+    def process_request(self, request):
+        connection.set_schema_to_public()
+        try:
+            hostname = self.hostname_from_request(request)
+        except DisallowedHost:
+            return json_error(404, "unknown_host", "This host is not served here.")
+        from tenants.models import Domain
+
+        try:
+            tenant = self.get_tenant(Domain, hostname)
+        except Domain.DoesNotExist:
+            return json_error(404, "unknown_host", "No tenant is served at this host.")
+        if not tenant.is_active or tenant.is_template:
+            return json_error(403, "tenant_inactive", "This tenant is deactivated.")
+        tenant.domain_url = hostname
+        request.tenant = tenant
+        connection.set_tenant(tenant)
+        self.setup_url_routing(request)
+        return None

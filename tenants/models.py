@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from django.core.validators import RegexValidator
+from django.db import connection, models
+from django_tenants.models import DomainMixin, TenantMixin
+from django_tenants.utils import get_tenant_base_schema
+
+SLUG_RE = r"^[a-z][a-z0-9-]{1,39}$"
+RESERVED_SLUGS = {"public", "www", "admin", "api", "static", "media", "template", "tenant-template"}
+
+
+class Tenant(TenantMixin):
+    """A company on the platform, with its own PostgreSQL schema."""
+
+    class Plan(models.TextChoices):
+        FREE = "free"
+        PRO = "pro"
+        ENTERPRISE = "enterprise"
+
+    name = models.CharField(max_length=200)
+    slug = models.CharField(
+        max_length=40,
+        unique=True,
+        validators=[RegexValidator(SLUG_RE, "Lowercase letters, digits and -.")],
+    )
+    plan = models.CharField(max_length=16, choices=Plan.choices, default=Plan.FREE)
+    is_active = models.BooleanField(default=True)
+    # The migrated template new tenants are cloned from; never served, never fanned out to.
+    is_template = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    auto_create_schema = True
+    auto_drop_schema = False
+
+    class Meta:
+        ordering = ("slug",)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.slug})"
+
+    def create_schema(self, check_if_exists=False, sync_schema=True, verbosity=1):
+        """Clone the migrated template when it exists. The clone copies ``django_migrations``
+        with the tables, so the migration state is already right: no ``migrate --fake`` run
+        (it costs more than the clone itself). Without a template, migrate from scratch."""
+        from django_tenants.clone import CloneSchema
+        from django_tenants.utils import schema_exists
+
+        base = get_tenant_base_schema()
+        if self.is_template or not sync_schema or not schema_exists(base):
+            return super().create_schema(check_if_exists, sync_schema, verbosity)
+        if check_if_exists and schema_exists(self.schema_name):
+            return False
+        CloneSchema().clone_schema(base, self.schema_name, "DATA")
+        connection.set_schema_to_public()
+        return True
+
+
+class Domain(DomainMixin):
+    """A host name that routes to a tenant (``acme.example.com``)."""
+
+    def __str__(self) -> str:
+        return self.domain

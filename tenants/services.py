@@ -1,0 +1,147 @@
+"""Provisioning and lifecycle of tenants. Runs in the public schema; the only code (with the
+fan-out dispatcher and commands) that moves between schemas."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django_tenants.utils import schema_context
+
+from tenants.exceptions import DomainTaken, InvalidSlug, TenantNotFound
+from tenants.middleware import forget_tenant_lookups
+from tenants.models import RESERVED_SLUGS, SLUG_RE, Domain, Tenant
+
+TEMPLATE_SLUG = "tenant-template"
+
+
+@dataclass(frozen=True)
+class ProvisionResult:
+    tenant: Tenant
+    created: bool
+    domain: str
+    admin_email: str | None
+    # Set only when the password was generated here: show it once.
+    generated_password: str | None
+
+
+def schema_name_for(slug: str) -> str:
+    return "t_" + slug.replace("-", "_")
+
+
+def validate_slug(slug: str) -> str:
+    slug = (slug or "").strip().lower()
+    if not re.match(SLUG_RE, slug) or slug in RESERVED_SLUGS:
+        raise InvalidSlug(
+            "A slug is 2–40 lowercase letters, digits or '-', starting with a letter, and not "
+            "a reserved word.",
+            details={"slug": slug},
+        )
+    return slug
+
+
+def platform_ensure(*, domain: str | None = None) -> Tenant:
+    """The public tenant (the platform's own host) and the migrated template schema."""
+    domain = domain or settings.PUBLIC_DOMAIN
+    with schema_context("public"):
+        public, _ = Tenant.objects.get_or_create(
+            schema_name="public", defaults={"name": "Platform", "slug": "public"}
+        )
+        Domain.objects.get_or_create(domain=domain, defaults={"tenant": public, "is_primary": True})
+        template_ensure()
+    return public
+
+
+def template_ensure() -> Tenant:
+    """Create the template schema (migrated from scratch, once). ``migrate_schemas`` keeps it
+    migrated afterwards, because it is an ordinary row of the tenant table."""
+    with schema_context("public"):
+        template = Tenant.objects.filter(schema_name=settings.TENANT_BASE_SCHEMA).first()
+        if template is None:
+            template = Tenant.objects.create(
+                schema_name=settings.TENANT_BASE_SCHEMA,
+                slug=TEMPLATE_SLUG,
+                name="Template (not served)",
+                is_template=True,
+                is_active=False,
+            )
+    return template
+
+
+def tenant_provision(
+    *,
+    slug: str,
+    name: str,
+    domain: str | None = None,
+    plan: str = Tenant.Plan.FREE,
+    admin_email: str | None = None,
+    admin_password: str | None = None,
+) -> ProvisionResult:
+    """Create a tenant: schema (cloned from the template), domain and first admin user.
+
+    Idempotent: provisioning an existing slug again ensures its domain and admin and changes
+    nothing else. ``admin_password`` None generates one, returned once in the result.
+    """
+    from accounts.models import User
+    from accounts.services import user_create
+
+    slug = validate_slug(slug)
+    domain = (domain or f"{slug}.{settings.TENANT_DOMAIN_SUFFIX}").strip().lower()
+    if plan not in Tenant.Plan.values:
+        raise InvalidSlug("Unknown plan.", details={"plan": plan})
+    with schema_context("public"):
+        template_ensure()
+        with transaction.atomic():
+            tenant = Tenant.objects.filter(slug=slug).first()
+            created = tenant is None
+            owner = Domain.objects.filter(domain=domain).select_related("tenant").first()
+            if owner is not None and owner.tenant.slug != slug:
+                raise DomainTaken(details={"domain": domain})
+            if created:
+                tenant = Tenant.objects.create(
+                    schema_name=schema_name_for(slug), slug=slug, name=name, plan=plan
+                )
+            if owner is None:
+                Domain.objects.create(
+                    domain=domain,
+                    tenant=tenant,
+                    is_primary=not tenant.domains.filter(is_primary=True).exists(),
+                )
+            generated = None
+            if admin_email:
+                with schema_context(tenant.schema_name):
+                    if not User.objects.filter(username=admin_email.lower()).exists():
+                        if not admin_password:
+                            generated = admin_password = secrets.token_urlsafe(12)
+                        user_create(
+                            email=admin_email,
+                            password=admin_password,
+                            role=User.Role.ADMIN,
+                        )
+    forget_tenant_lookups()
+    return ProvisionResult(
+        tenant=tenant,
+        created=created,
+        domain=domain,
+        admin_email=admin_email.lower() if admin_email else None,
+        generated_password=generated,
+    )
+
+
+def tenant_set_active(*, slug: str, active: bool) -> Tenant:
+    with schema_context("public"):
+        tenant = (
+            Tenant.objects.filter(slug=slug, is_template=False)
+            .exclude(schema_name="public")
+            .first()
+        )
+        if tenant is None:
+            raise TenantNotFound(details={"slug": slug})
+        if tenant.is_active != active:
+            tenant.is_active = active
+            tenant.save(update_fields=["is_active"])
+    forget_tenant_lookups()
+    return tenant
