@@ -1,10 +1,10 @@
 """OpenAPI descriptions of our authentication classes (drf-spectacular extensions)."""
 
-from drf_spectacular.extensions import OpenApiAuthenticatorExtension
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
 
 
-class TenantJWTScheme(OpenApiAuthenticatorExtension):
+class TenantJWTScheme(OpenApiAuthenticationExtension):
     target_class = "accounts.authentication.TenantJWTAuthentication"
     name = "jwtAuth"
 
@@ -12,7 +12,7 @@ class TenantJWTScheme(OpenApiAuthenticatorExtension):
         return build_bearer_security_scheme_object("Authorization", "Bearer", "JWT")
 
 
-class ApiKeyScheme(OpenApiAuthenticatorExtension):
+class ApiKeyScheme(OpenApiAuthenticationExtension):
     target_class = "accounts.authentication.ApiKeyAuthentication"
     name = "apiKeyAuth"
 

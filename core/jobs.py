@@ -63,7 +63,9 @@ def job_task(kind: str, *, max_retries: int = 5):
                     raise
                 services.job_requeue(job_id=job_id, error=f"{type(exc).__name__}: {exc}")
                 # Exponential backoff: 2, 4, 8 … seconds, capped at 10 minutes.
-                raise self.retry(exc=exc, countdown=min(2 ** (self.request.retries + 1), 600))
+                raise self.retry(
+                    exc=exc, countdown=min(2 ** (self.request.retries + 1), 600)
+                ) from exc
             except DomainError as exc:
                 services.job_fail(job_id=job_id, error=exc.message)
                 return

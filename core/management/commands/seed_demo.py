@@ -5,7 +5,7 @@ import os
 from accounts.services import demo_users_ensure
 from core.management.base import TenantCommand
 
-DEFAULT_DEMO_PASSWORD = "demo-planner-2026"
+DEFAULT_DEMO_PASSWORD = "demo-planner-2026"  # noqa: S105 (demo data, documented)
 
 
 class Command(TenantCommand):

@@ -1,0 +1,125 @@
+"""Test fixtures: a real PostgreSQL with ``public``, the template and two tenants (alpha and
+beta), real Redis, and API clients that choose a tenant by host name."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.db import connection
+from django_tenants.utils import schema_context
+from rest_framework.test import APIClient
+
+from accounts.models import User
+from accounts.services import user_create
+from accounts.tokens import TenantTokenObtainPairSerializer
+
+HOST_A = "alpha.localhost"
+HOST_B = "beta.localhost"
+PUBLIC_HOST = "localhost"
+PASSWORD = "correct-horse-battery-7"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    from tenants.services import platform_ensure, tenant_provision
+
+    with django_db_blocker.unblock():
+        platform_ensure(domain=PUBLIC_HOST)
+        tenant_provision(slug="alpha", name="Alpha Ltd", domain=HOST_A)
+        tenant_provision(slug="beta", name="Beta GmbH", domain=HOST_B)
+        connection.set_schema_to_public()
+
+
+@pytest.fixture(scope="session")
+def tenant_a(django_db_setup, django_db_blocker):
+    from tenants.models import Tenant
+
+    with django_db_blocker.unblock():
+        return Tenant.objects.get(slug="alpha")
+
+
+@pytest.fixture(scope="session")
+def tenant_b(django_db_setup, django_db_blocker):
+    from tenants.models import Tenant
+
+    with django_db_blocker.unblock():
+        return Tenant.objects.get(slug="beta")
+
+
+@pytest.fixture(autouse=True)
+def _active_tenant(request):
+    """Tests that use the database run in tenant alpha unless they switch."""
+    if request.node.get_closest_marker("django_db") is None:
+        yield
+        return
+    tenant = request.getfixturevalue("tenant_a")
+    connection.set_tenant(tenant)
+    yield tenant
+    connection.set_schema_to_public()
+
+
+def make_user(role: str = User.Role.PLANNER, **extra) -> User:
+    email = extra.pop("email", f"{role}-{uuid.uuid4().hex[:8]}@example.com")
+    return user_create(email=email, password=PASSWORD, role=role, **extra)
+
+
+def schema_for_host(host: str) -> str:
+    from tenants.models import Domain
+
+    with schema_context("public"):
+        return Domain.objects.select_related("tenant").get(domain=host).tenant.schema_name
+
+
+def tokens_for(user: User, host: str) -> tuple[str, str]:
+    """(access, refresh) issued on ``host`` exactly as the login endpoint issues them.
+
+    A request switches the connection to its host's schema, so tokens are always made in the
+    schema of the host they are for, never in whatever schema the last request left behind.
+    """
+    with schema_context(schema_for_host(host)):
+        refresh = TenantTokenObtainPairSerializer.get_token(user)
+        return str(refresh.access_token), str(refresh)
+
+
+def client_for(host: str, user: User | None = None, **headers) -> APIClient:
+    client = APIClient(HTTP_HOST=host, **headers)
+    if user is not None:
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens_for(user, host)[0]}")
+    return client
+
+
+@pytest.fixture
+def planner(db):
+    return make_user(User.Role.PLANNER)
+
+
+@pytest.fixture
+def viewer(db):
+    return make_user(User.Role.VIEWER)
+
+
+@pytest.fixture
+def tenant_admin(db):
+    return make_user(User.Role.ADMIN)
+
+
+@pytest.fixture
+def api_planner(planner):
+    return client_for(HOST_A, planner)
+
+
+@pytest.fixture
+def anon_a():
+    return APIClient(HTTP_HOST=HOST_A)
+
+
+def assert_error(response, status: int, code: str | None = None) -> dict:
+    """The error envelope with the expected status (and code)."""
+    assert response.status_code == status, response.content
+    body = response.json()
+    assert set(body) == {"error"}, body
+    assert {"code", "message", "details"} <= set(body["error"]), body
+    if code is not None:
+        assert body["error"]["code"] == code, body
+    return body["error"]
