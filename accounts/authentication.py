@@ -30,7 +30,7 @@ def hash_key(secret: str) -> str:
 
 def split_key(raw: str) -> tuple[str, str]:
     """``dp_<prefix>_<secret>`` → (prefix, raw). Raises AuthenticationFailed on any other shape."""
-    parts = raw.split("_")
+    parts = raw.split("_", 2)  # the secret itself may contain "_"
     if len(parts) != 3 or parts[0] != "dp" or not parts[1] or not parts[2]:
         raise exceptions.AuthenticationFailed("Malformed API key.", code="api_key_invalid")
     return parts[1], raw

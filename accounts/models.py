@@ -25,6 +25,17 @@ class User(AbstractUser):
     # Ranks for "at least this role" checks.
     RANK = {Role.VIEWER: 1, Role.PLANNER: 2, Role.ADMIN: 3}
 
+    def has_perm(self, perm, obj=None) -> bool:
+        # A tenant admin runs the tenant's whole back office; the schema bounds what it sees.
+        if self.is_active and self.role == self.Role.ADMIN:
+            return True
+        return super().has_perm(perm, obj)
+
+    def has_module_perms(self, app_label) -> bool:
+        if self.is_active and self.role == self.Role.ADMIN:
+            return True
+        return super().has_module_perms(app_label)
+
     def has_role(self, role: str) -> bool:
         if self.is_superuser:
             return True

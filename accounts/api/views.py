@@ -66,7 +66,6 @@ class LogoutView(APIView):
     """Blacklist a refresh token of this tenant. Access tokens expire on their own (minutes)."""
 
     permission_classes = [AllowAny]
-    authentication_classes: list = []
 
     @extend_schema(request=LogoutSerializer, responses={204: None})
     def post(self, request):
