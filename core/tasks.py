@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import structlog
 from celery import shared_task
 from django.db import connection
 
@@ -14,7 +15,8 @@ from core.jobs import job_task
 @job_task("demo")
 def demo_job(job, progress) -> dict:
     """A job that proves the loop end to end: it counts to ``steps`` with a pause per step,
-    reporting progress, and returns the schema it ran in (the tenant proof)."""
+    reporting progress, and returns the schema and request id it ran under (the proof that
+    both travelled with the message)."""
     steps = int(job.params.get("steps", 5))
     pause = float(job.params.get("pause_seconds", 0.2))
     total = 0
@@ -22,7 +24,12 @@ def demo_job(job, progress) -> dict:
         time.sleep(pause)
         total += step
         progress(round(100 * step / steps), f"step {step} of {steps}")
-    return {"steps": steps, "sum": total, "schema": connection.schema_name}
+    return {
+        "steps": steps,
+        "sum": total,
+        "schema": connection.schema_name,
+        "request_id": structlog.contextvars.get_contextvars().get("request_id"),
+    }
 
 
 @shared_task(name="core.tasks.reap_stale_jobs", acks_late=True)

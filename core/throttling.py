@@ -41,28 +41,68 @@ def consume(request: HttpRequest, *, group: str, key: str, rate: str) -> dict[st
     return usage
 
 
-def principal_key(request: Any) -> tuple[str, str]:
-    """The (key, rate) pair for a DRF request: API key, then user, then IP."""
-    auth = getattr(request, "auth", None)
-    prefix = getattr(auth, "prefix", None)
-    if prefix:
-        return f"key:{prefix}", settings.RATE_LIMIT_USER
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        return f"user:{user.pk}", settings.RATE_LIMIT_USER
-    return f"ip:{client_ip(request._request)}", settings.RATE_LIMIT_ANON
+def anonymous_usage(request: HttpRequest) -> dict[str, Any] | None:
+    """Count one anonymous call from the client's IP."""
+    return consume(
+        request, group="anon", key=f"ip:{client_ip(request)}", rate=settings.RATE_LIMIT_ANON
+    )
+
+
+class AnonymousRateLimitMiddleware:
+    """Per-IP limit on API calls that carry no credentials.
+
+    It runs before the view because DRF checks permissions before throttles: an anonymous
+    call to a protected endpoint would get its 401 without ever being counted. Calls whose
+    credentials fail (401) count against the same IP afterwards.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        if not request.path.startswith("/api/"):
+            return self.get_response(request)
+        if "HTTP_AUTHORIZATION" not in request.META:
+            usage = anonymous_usage(request)
+            if usage and usage["should_limit"]:
+                return too_many_requests(usage)
+            return self.get_response(request)
+        response = self.get_response(request)
+        if response.status_code == 401:
+            anonymous_usage(request)
+        return response
+
+
+def too_many_requests(usage: dict[str, Any]):
+    from core.errors import json_error
+
+    wait = max(int(usage["time_left"]), 1)
+    response = json_error(429, "rate_limited", "Too many requests. Try again later.")
+    response["Retry-After"] = str(wait)
+    return response
 
 
 class RateLimitThrottle(BaseThrottle):
-    """DRF throttle on top of django-ratelimit; DRF turns a refusal into 429 + Retry-After."""
+    """Per user or per API key limit for authenticated calls (anonymous ones are counted by
+    ``AnonymousRateLimitMiddleware``); DRF turns a refusal into 429 + Retry-After."""
 
     group = "api"
 
     def allow_request(self, request, view) -> bool:
-        key, rate = principal_key(request)
-        usage = consume(request._request, group=self.group, key=key, rate=rate)
-        self._wait = max(int(usage["time_left"]), 1) if usage else None
-        return not (usage and usage["should_limit"])
+        self._wait = None
+        auth = getattr(request, "auth", None)
+        user = getattr(request, "user", None)
+        if getattr(auth, "prefix", None):
+            key = f"key:{auth.prefix}"
+        elif user is not None and user.is_authenticated:
+            key = f"user:{user.pk}"
+        else:
+            return True
+        usage = consume(request._request, group=self.group, key=key, rate=settings.RATE_LIMIT_USER)
+        if usage and usage["should_limit"]:
+            self._wait = max(int(usage["time_left"]), 1)
+            return False
+        return True
 
     def wait(self) -> float | None:
         return self._wait

@@ -123,3 +123,50 @@ def assert_error(response, status: int, code: str | None = None) -> dict:
     if code is not None:
         assert body["error"]["code"] == code, body
     return body["error"]
+
+
+@pytest.fixture(scope="session")
+def live_worker(django_db_setup):
+    """A real Celery worker (solo pool, in a thread) consuming the test queue on real Redis."""
+    from celery.contrib.testing.worker import start_worker
+    from django.conf import settings
+
+    from config.celery import app
+
+    with app.connection_for_write() as conn:
+        conn.default_channel.queue_purge(settings.CELERY_TASK_DEFAULT_QUEUE)
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30) as worker:
+        yield worker
+
+
+@pytest.fixture
+def live_db(django_db_blocker):
+    """Committed database access (no per-test transaction), for work a worker must see.
+    Tests using it clean up what they create."""
+    with django_db_blocker.unblock():
+        yield
+        connection.set_schema_to_public()
+
+
+def wait_for_job(client, url: str, timeout: float = 30.0) -> dict:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        body = client.get(url).json()
+        if body["status"] in {"succeeded", "failed", "cancelled"}:
+            return body
+        time.sleep(0.05)
+    raise AssertionError(f"job at {url} did not finish in {timeout}s: {body}")
+
+
+def delete_users(tenant, *users) -> None:
+    """Remove users created with committed access, with their jobs and audit rows."""
+    from core.models import AuditLog, Job
+
+    with schema_context(tenant.schema_name):
+        ids = [user.pk for user in users]
+        Job.objects.filter(created_by_id__in=ids).delete()
+        User.objects.filter(pk__in=ids).delete()
+        AuditLog.objects.filter(object_type="accounts.user", object_id__in=[str(i) for i in ids]).delete()
+        AuditLog.objects.filter(actor_id__in=ids).delete()
