@@ -24,11 +24,36 @@ PASSWORD = "correct-horse-battery-7"
 def django_db_setup(django_db_setup, django_db_blocker):
     from tenants.services import platform_ensure, tenant_provision
 
+    _forget_previous_runs_cache()
     with django_db_blocker.unblock():
         platform_ensure(domain=PUBLIC_HOST)
         tenant_provision(slug="alpha", name="Alpha Ltd", domain=HOST_A)
         tenant_provision(slug="beta", name="Beta GmbH", domain=HOST_B)
         connection.set_schema_to_public()
+
+
+def _forget_previous_runs_cache() -> None:
+    """Drop Redis keys under the test prefix left by an earlier run (rate-limit counters keyed
+    by user ids that the fresh test database hands out again, cached entries)."""
+    from django.conf import settings
+    from django_redis import get_redis_connection
+
+    redis = get_redis_connection("default")
+    # django-tenants' make_key puts the schema first: <schema>:<prefix>:<version>:<key>
+    pattern = f"*:{settings.CACHES['default']['KEY_PREFIX']}:*"
+    for keys in _batched(redis.scan_iter(match=pattern, count=1000), 500):
+        redis.delete(*keys)
+
+
+def _batched(iterable, size):
+    batch = []
+    for item in iterable:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 @pytest.fixture(scope="session")
