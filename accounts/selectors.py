@@ -5,7 +5,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from accounts.models import ApiKey, User
-from core.exceptions import NotFound
+from core.selectors import get_or_not_found
 
 
 def user_list(*, user: Any) -> QuerySet[User]:
@@ -13,10 +13,7 @@ def user_list(*, user: Any) -> QuerySet[User]:
 
 
 def access_user(*, user: Any, user_id: Any) -> User:
-    try:
-        return user_list(user=user).get(pk=user_id)
-    except (User.DoesNotExist, ValueError, TypeError):
-        raise NotFound("No such user.") from None
+    return get_or_not_found(user_list(user=user), "No such user.", pk=user_id)
 
 
 def api_key_list(*, user: Any) -> QuerySet[ApiKey]:
@@ -24,7 +21,4 @@ def api_key_list(*, user: Any) -> QuerySet[ApiKey]:
 
 
 def access_api_key(*, user: Any, key_id: Any) -> ApiKey:
-    try:
-        return api_key_list(user=user).get(pk=key_id)
-    except (ApiKey.DoesNotExist, ValueError, TypeError):
-        raise NotFound("No such API key.") from None
+    return get_or_not_found(api_key_list(user=user), "No such API key.", pk=key_id)

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.core.exceptions import ValidationError
+from django.db.models import Model, QuerySet
 
 from core.exceptions import NotFound
 from core.models import AuditLog, Job, Upload
+
+
+def get_or_not_found(queryset: QuerySet, message: str, **lookup: Any) -> Model:
+    """One object from ``queryset`` or NotFound (404), also for malformed ids."""
+    try:
+        return queryset.get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError, ValidationError):
+        raise NotFound(message) from None
 
 
 def job_list(*, user: Any) -> QuerySet[Job]:
@@ -16,10 +25,7 @@ def job_list(*, user: Any) -> QuerySet[Job]:
 
 
 def access_job(*, user: Any, job_id: Any) -> Job:
-    try:
-        return job_list(user=user).get(pk=job_id)
-    except (Job.DoesNotExist, ValueError, TypeError):
-        raise NotFound("No such job.") from None
+    return get_or_not_found(job_list(user=user), "No such job.", pk=job_id)
 
 
 def audit_log_list(*, user: Any) -> QuerySet[AuditLog]:
@@ -31,7 +37,4 @@ def upload_list(*, user: Any) -> QuerySet[Upload]:
 
 
 def access_upload(*, user: Any, upload_id: Any) -> Upload:
-    try:
-        return upload_list(user=user).get(pk=upload_id)
-    except (Upload.DoesNotExist, ValueError, TypeError):
-        raise NotFound("No such upload.") from None
+    return get_or_not_found(upload_list(user=user), "No such upload.", pk=upload_id)

@@ -21,11 +21,12 @@ class TenantCommand(BaseCommand):
         tenant = get_tenant_model().objects.filter(schema_name=schema).first()
         if tenant is None or schema == "public":
             raise CommandError(f"No tenant with schema {schema!r}.")
+        previous = connection.tenant
         connection.set_tenant(tenant)
         try:
             return self.handle_tenant(tenant, *args, **options)
         finally:
-            connection.set_schema_to_public()
+            connection.set_tenant(previous)
 
     def handle_tenant(self, tenant, *args, **options):
         raise NotImplementedError

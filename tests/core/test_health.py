@@ -1,0 +1,98 @@
+"""Liveness, readiness (with a real Redis stopped and started again) and metrics."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+
+import pytest
+from django.test import Client, override_settings
+
+pytestmark = pytest.mark.django_db
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _start_redis(port: int, workdir) -> subprocess.Popen:
+    process = subprocess.Popen(
+        [shutil.which("redis-server"), "--port", str(port), "--bind", "127.0.0.1",
+         "--save", "", "--appendonly", "no", "--dir", str(workdir)],
+        stdout=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return process
+        except OSError:
+            time.sleep(0.05)
+    process.kill()
+    raise RuntimeError("redis-server did not start")
+
+
+def test_live_answers_on_any_host():
+    response = Client(HTTP_HOST="10.0.0.7").get("/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_ready_checks_every_dependency():
+    response = Client(HTTP_HOST="localhost").get("/health/ready")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["status"] == "ok"
+    assert set(body["checks"]) == {"database", "redis", "broker", "migrations"}
+    assert all(check["ok"] for check in body["checks"].values())
+
+
+def test_ready_turns_503_when_redis_stops_and_200_when_it_returns(tmp_path):
+    if shutil.which("redis-server") is None:
+        pytest.fail("redis-server is required (make test installs it)")
+    port = _free_port()
+    url = f"redis://127.0.0.1:{port}/0"
+    process = _start_redis(port, tmp_path)
+    try:
+        with override_settings(REDIS_URL=url, CELERY_BROKER_URL=url):
+            client = Client(HTTP_HOST="localhost")
+            assert client.get("/health/ready").status_code == 200
+
+            process.terminate()
+            process.wait(timeout=10)
+            response = client.get("/health/ready")
+            assert response.status_code == 503
+            body = response.json()
+            assert body["status"] == "unavailable"
+            assert body["checks"]["redis"]["ok"] is False
+            assert body["checks"]["broker"]["ok"] is False
+            assert body["checks"]["database"]["ok"] is True
+
+            process = _start_redis(port, tmp_path)
+            assert client.get("/health/ready").status_code == 200
+    finally:
+        process.kill()
+        process.wait(timeout=10)
+
+
+def test_ready_reports_pending_migrations(monkeypatch):
+    from core import health
+
+    monkeypatch.setattr(health, "_migrations_applied", False)
+    monkeypatch.setattr("django.conf.settings.TENANT_BASE_SCHEMA", "no_such_schema")
+    response = Client(HTTP_HOST="localhost").get("/health/ready")
+    assert response.status_code == 503
+    assert "unapplied migrations" in response.json()["checks"]["migrations"]["error"]
+
+
+def test_metrics_are_prometheus_text():
+    Client(HTTP_HOST="alpha.localhost").get("/health")
+    response = Client(HTTP_HOST="anything").get("/metrics")
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "django_http_requests_total_by_method_total" in text
+    assert "# TYPE" in text
