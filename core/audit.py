@@ -10,7 +10,7 @@ from typing import Any
 from django.db import connection
 from django.db.models.signals import post_delete, post_save
 
-from core.context import current_actor, current_request_id
+from core.context import current_actor, current_actor_schema, current_request_id
 
 _TRACKED: set[type] = set()
 # Fields never copied into the trail.
@@ -36,10 +36,17 @@ def audit_record(
 
     if connection.schema_name == "public":  # core is a tenant app: public has no audit table
         return
-    actor = actor or current_actor()
+    label_prefix = ""
+    if actor is None:
+        actor = current_actor()
+        actor_schema = current_actor_schema()
+        if actor is not None and actor_schema and actor_schema != connection.schema_name:
+            # Someone from another schema (platform staff): record who, but no foreign key.
+            label_prefix = f"{actor_schema}:"
+    label = str(getattr(actor, "email", "") or getattr(actor, "username", "") or "")
     AuditLog.objects.create(
-        actor=actor if getattr(actor, "pk", None) else None,
-        actor_label=str(getattr(actor, "email", "") or getattr(actor, "username", "") or ""),
+        actor=actor if getattr(actor, "pk", None) and not label_prefix else None,
+        actor_label=f"{label_prefix}{label}" if label else "",
         action=action,
         object_type=object_type,
         object_id=str(object_id)[:64],

@@ -40,6 +40,15 @@ def current_actor() -> Any:
     return user
 
 
+def current_actor_schema() -> str | None:
+    """The schema the current actor belongs to: the tenant of the request that authenticated
+    them. A platform staff member provisioning a tenant writes into that tenant's schema,
+    where their user id means someone else (or no one)."""
+    value = _actor.get()
+    tenant = getattr(value, "tenant", None) if hasattr(value, "META") else None
+    return getattr(tenant, "schema_name", None)
+
+
 def set_actor(user_or_request: Any):
     return _actor.set(user_or_request)
 

@@ -193,5 +193,7 @@ def delete_users(tenant, *users) -> None:
         ids = [user.pk for user in users]
         Job.objects.filter(created_by_id__in=ids).delete()
         User.objects.filter(pk__in=ids).delete()
-        AuditLog.objects.filter(object_type="accounts.user", object_id__in=[str(i) for i in ids]).delete()
+        AuditLog.objects.filter(
+            object_type="accounts.user", object_id__in=[str(i) for i in ids]
+        ).delete()
         AuditLog.objects.filter(actor_id__in=ids).delete()

@@ -83,7 +83,9 @@ def test_api_key_is_shown_once_and_stored_hashed(tenant_admin):
 
 def test_expired_and_malformed_keys_are_refused(tenant_admin):
     key, raw = api_key_create(
-        user=tenant_admin, name="soon", scopes=["read"],
+        user=tenant_admin,
+        name="soon",
+        scopes=["read"],
         expires_at=timezone.now() + timedelta(minutes=5),
     )
     ApiKey.objects.filter(pk=key.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
@@ -99,25 +101,32 @@ def test_api_key_validation(tenant_admin):
     with pytest.raises(ValidationFailed):
         api_key_create(user=tenant_admin, name="x", scopes=["admin"])
     with pytest.raises(ValidationFailed):
-        api_key_create(user=tenant_admin, name="x", scopes=["read"],
-                       expires_at=timezone.now() - timedelta(days=1))
+        api_key_create(
+            user=tenant_admin,
+            name="x",
+            scopes=["read"],
+            expires_at=timezone.now() - timedelta(days=1),
+        )
     key, _ = api_key_create(user=tenant_admin, name="x", scopes=["read"])
     assert api_key_revoke(key=key).revoked_at is not None
 
 
 def test_users_api_creates_with_password_rules_and_changes_roles(tenant_admin):
     client = client_for(HOST_A, tenant_admin)
-    weak = client.post("/api/v1/users/", {"email": "new@example.com", "password": "12345678",
-                                         "role": "viewer"})
+    weak = client.post(
+        "/api/v1/users/", {"email": "new@example.com", "password": "12345678", "role": "viewer"}
+    )
     assert "password" in assert_error(weak, 400, "validation_error")["details"]
     assert not User.objects.filter(email="new@example.com").exists()
 
-    made = client.post("/api/v1/users/", {"email": "New@Example.com", "password": PASSWORD,
-                                         "role": "viewer"})
+    made = client.post(
+        "/api/v1/users/", {"email": "New@Example.com", "password": PASSWORD, "role": "viewer"}
+    )
     assert made.status_code == 201, made.content
     assert made.json()["email"] == "new@example.com"
-    duplicate = client.post("/api/v1/users/", {"email": "new@example.com", "password": PASSWORD,
-                                              "role": "viewer"})
+    duplicate = client.post(
+        "/api/v1/users/", {"email": "new@example.com", "password": PASSWORD, "role": "viewer"}
+    )
     assert_error(duplicate, 409, "conflict")
 
     promoted = client.post(f"/api/v1/users/{made.json()['id']}/role/", {"role": "planner"})
@@ -143,7 +152,8 @@ def test_passwords_are_hashed_with_argon2_in_production_settings():
 def test_seed_demo_creates_one_user_per_role(tenant_a, capsys):
     call_command("seed_demo", "--schema", tenant_a.schema_name)
     call_command("seed_demo", "--schema", tenant_a.schema_name)  # idempotent
-    roles = sorted(User.objects.filter(email__endswith="@alpha.example.com")
-                   .values_list("role", flat=True))
+    roles = sorted(
+        User.objects.filter(email__endswith="@alpha.example.com").values_list("role", flat=True)
+    )
     assert roles == ["admin", "planner", "viewer"]
     assert "Demo data ready in t_alpha" in capsys.readouterr().out

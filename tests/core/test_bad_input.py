@@ -62,7 +62,9 @@ def _upload(client, name: str, content: bytes):
 
 
 def test_csv_upload_is_stored_with_sniffed_kind(api_planner):
-    response = _upload(api_planner, "sales 2026.csv", b"date,sku,location,quantity\n2026-01-01,A,B,3\n")
+    response = _upload(
+        api_planner, "sales 2026.csv", b"date,sku,location,quantity\n2026-01-01,A,B,3\n"
+    )
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["kind"] == "csv"
@@ -110,8 +112,8 @@ def test_path_traversal_upload_is_400(api_planner):
     # guard's own check as a second line of defence.
     boundary = "BoUnDaRy"
     body = (
-        f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
-        f"filename=\"..\"\r\nContent-Type: text/csv\r\n\r\na,b\n1,2\n\r\n--{boundary}--\r\n"
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+        f'filename=".."\r\nContent-Type: text/csv\r\n\r\na,b\n1,2\n\r\n--{boundary}--\r\n'
     ).encode()
     response = api_planner.generic(
         "POST", "/api/v1/uploads/", body, content_type=f"multipart/form-data; boundary={boundary}"

@@ -28,8 +28,9 @@ def _twin_users(tenant_a, tenant_b) -> tuple[User, User]:
     users = []
     for tenant in (tenant_a, tenant_b):
         with schema_context(tenant.schema_name):
-            user = User(pk=4242, username="twin@example.com", email="twin@example.com",
-                        role=User.Role.ADMIN)
+            user = User(
+                pk=4242, username="twin@example.com", email="twin@example.com", role=User.Role.ADMIN
+            )
             user.set_password(PASSWORD)
             user.save()
             users.append(user)

@@ -59,8 +59,9 @@ def test_template_is_migrated_and_never_served(tenant_a):
 
 def test_staff_api_creates_lists_and_deactivates(tenant_a):
     with schema_context("public"):
-        staff = User.objects.create_superuser("staff@platform.example", "staff@platform.example",
-                                              PASSWORD)
+        staff = User.objects.create_superuser(
+            "staff@platform.example", "staff@platform.example", PASSWORD
+        )
         client = client_for(PUBLIC_HOST, staff)
     response = client.post(
         "/api/v1/tenants/", {"slug": "zeta", "name": "Zeta", "admin_email": "z@zeta.example"}
@@ -95,8 +96,9 @@ def test_tenant_api_refuses_non_staff_and_tenant_hosts(planner):
     # ... and the tenants API does not exist on a tenant host at all.
     assert client_for(HOST_A, planner).get("/api/v1/tenants/").status_code == 404
     with schema_context("public"):
-        plain = User.objects.create_user("plain@platform.example", "plain@platform.example",
-                                         PASSWORD)
+        plain = User.objects.create_user(
+            "plain@platform.example", "plain@platform.example", PASSWORD
+        )
         response = client_for(PUBLIC_HOST, plain).get("/api/v1/tenants/")
     assert_error(response, 403, "permission_denied")
 
@@ -109,3 +111,20 @@ def test_provision_command_prints_password(capsys, monkeypatch):
     out = capsys.readouterr().out
     assert "Created tenant eta" in out
     assert "Admin password (shown once):" in out
+
+
+def test_staff_provisioning_is_audited_in_the_tenant_without_a_foreign_actor():
+    from core.models import AuditLog
+
+    with schema_context("public"):
+        staff = User.objects.create_superuser(
+            "ops@platform.example", "ops@platform.example", PASSWORD
+        )
+    response = client_for(PUBLIC_HOST, staff).post(
+        "/api/v1/tenants/", {"slug": "theta", "name": "Theta", "admin_email": "a@theta.example"}
+    )
+    assert response.status_code == 201, response.content
+    with schema_context("t_theta"):
+        entry = AuditLog.objects.get(object_type="accounts.user")
+        assert entry.actor is None
+        assert entry.actor_label == "public:ops@platform.example"
