@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.core.validators import RegexValidator
 from django.db import connection, models
 from django_tenants.models import DomainMixin, TenantMixin
+from django_tenants.postgresql_backend.base import _check_schema_name
 from django_tenants.utils import get_tenant_base_schema
 
 SLUG_RE = r"^[a-z][a-z0-9-]{1,39}$"
@@ -39,19 +40,22 @@ class Tenant(TenantMixin):
         return f"{self.name} ({self.slug})"
 
     def create_schema(self, check_if_exists=False, sync_schema=True, verbosity=1):
-        """Clone the migrated template when it exists. The clone copies ``django_migrations``
-        with the tables, so the migration state is already right: no ``migrate --fake`` run
-        (it costs more than the clone itself). Without a template, migrate from scratch."""
-        from django_tenants.clone import CloneSchema
+        """Clone the migrated template when it exists (``tenants.cloning``). The clone copies
+        ``django_migrations`` with the tables, so the migration state is already right: no
+        ``migrate --fake`` run (it costs more than the clone itself). Without a template,
+        migrate from scratch."""
         from django_tenants.utils import schema_exists
+
+        from tenants.cloning import clone_schema
 
         base = get_tenant_base_schema()
         if self.is_template or not sync_schema or not schema_exists(base):
             return super().create_schema(check_if_exists, sync_schema, verbosity)
+        _check_schema_name(self.schema_name)
         if check_if_exists and schema_exists(self.schema_name):
             return False
-        CloneSchema().clone_schema(base, self.schema_name, "DATA")
         connection.set_schema_to_public()
+        clone_schema(base, self.schema_name)
         return True
 
 

@@ -61,13 +61,14 @@ def template_ensure() -> Tenant:
     with schema_context("public"):
         template = Tenant.objects.filter(schema_name=settings.TENANT_BASE_SCHEMA).first()
         if template is None:
-            template = Tenant.objects.create(
+            template = Tenant(
                 schema_name=settings.TENANT_BASE_SCHEMA,
                 slug=TEMPLATE_SLUG,
                 name="Template (not served)",
                 is_template=True,
                 is_active=False,
             )
+            template.save(verbosity=0)
     return template
 
 
