@@ -22,7 +22,7 @@ run: install  ## Serve web + worker + beat at http://demo.localhost:8000 (Ctrl-C
 	scripts/run.sh
 
 test: install  ## ruff, migrations check, pytest with coverage against real PostgreSQL and Redis
-	@$(SERVICES) && scripts/test.sh $(PYTEST_FLAGS)
+	@scripts/test.sh $(PYTEST_FLAGS)
 
 lint: install  ## ruff lint and format check
 	.venv/bin/ruff check . && .venv/bin/ruff format --check .

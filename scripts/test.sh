@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# The whole suite: lint, migrations check, tests with coverage. Expects DATABASE_URL/REDIS_URL
-# (make test sets them through scripts/services.sh).
+# The whole suite: lint, migrations check, tests with coverage, against real PostgreSQL and
+# Redis (found or started by scripts/services.sh; private ones it starts are stopped at the end).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DJANGO_SETTINGS_MODULE=config.settings.test
 started=$(date +%s)
+already_running=$([ -f .data/started ] && echo yes || echo no)
+eval "$(scripts/services.sh env)"
+if [ "$already_running" = no ]; then
+  trap 'scripts/services.sh stop' EXIT
+fi
 echo "== ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
