@@ -10,14 +10,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+from _benchdb import bench_database, migrate_platform
 
 
 def main() -> None:
@@ -26,36 +22,18 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
     args = parser.parse_args()
 
-    from config.env import database_from_url
+    with bench_database("bench", keep=args.keep):
+        from tenants.services import tenant_provision
 
-    base_url = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/demandplan")
-    bench_name = database_from_url(base_url)["NAME"] + "_bench"
-    os.environ["DATABASE_URL"] = base_url.rsplit("/", 1)[0] + "/" + bench_name
-    _recreate_database(base_url, bench_name)
+        started = time.perf_counter()
+        migrate_platform()
+        setup_seconds = time.perf_counter() - started
+        timings = []
+        for index in range(args.tenants):
+            t0 = time.perf_counter()
+            tenant_provision(slug=f"bench-{index:04d}", name=f"Bench {index}")
+            timings.append(time.perf_counter() - t0)
 
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    from tenants.services import platform_ensure, tenant_provision
-
-    started = time.perf_counter()
-    call_command("migrate_schemas", "--shared", verbosity=0)
-    platform_ensure(domain="bench.localhost")
-    setup_seconds = time.perf_counter() - started
-
-    timings = []
-    for index in range(args.tenants):
-        t0 = time.perf_counter()
-        tenant_provision(slug=f"bench-{index:04d}", name=f"Bench {index}")
-        timings.append(time.perf_counter() - t0)
-
-    from django.db import connections
-
-    connections.close_all()
-    if not args.keep:
-        _drop_database(base_url, bench_name)
     print(
         json.dumps(
             {
@@ -70,24 +48,6 @@ def main() -> None:
             }
         )
     )
-
-
-def _admin_connection(base_url: str):
-    import psycopg
-
-    maintenance = base_url.rsplit("/", 1)[0] + "/postgres"
-    return psycopg.connect(maintenance, autocommit=True)
-
-
-def _recreate_database(base_url: str, name: str) -> None:
-    with _admin_connection(base_url) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def _drop_database(base_url: str, name: str) -> None:
-    with _admin_connection(base_url) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

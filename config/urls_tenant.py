@@ -14,6 +14,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("accounts.api.urls")),
     path("api/v1/", include("core.api.urls")),
+    path("api/v1/", include("inventory.api.urls")),
+    path("api/v1/", include("etl.api.urls")),
     *api_docs_patterns,
 ]
 

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from django.http import StreamingHttpResponse
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
+from rest_framework.response import Response
+from rest_framework.viewsets import ReadOnlyModelViewSet
+
+from accounts.permissions import IsTenantMember
+from core.exports import csv_stream
+from etl import selectors, services
+from etl.api.serializers import ImportBatchSerializer, ImportStartSerializer
+
+
+class ImportBatchViewSet(ReadOnlyModelViewSet):
+    """File imports. ``POST`` (multipart: ``kind``, ``file``, ``dry_run``, ``create_missing``)
+    answers 202 with the batch; poll the batch (or its job) until ``status`` is final."""
+
+    serializer_class = ImportBatchSerializer
+    permission_classes = [IsTenantMember]
+    parser_classes = [MultiPartParser]
+    filterset_fields = ("kind", "status")
+    ordering_fields = ("created_at",)
+
+    def get_queryset(self):
+        return selectors.import_batch_list(user=self.request.user)
+
+    def get_object(self):
+        return selectors.access_import_batch(user=self.request.user, batch_id=self.kwargs["pk"])
+
+    @extend_schema(
+        request={"multipart/form-data": ImportStartSerializer},
+        responses={202: ImportBatchSerializer},
+    )
+    def create(self, request):
+        data = ImportStartSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        batch = services.import_batch_start(
+            kind=data.validated_data["kind"],
+            uploaded=data.validated_data["file"],
+            user=request.user,
+            dry_run=data.validated_data["dry_run"],
+            create_missing=data.validated_data["create_missing"],
+        )
+        body = ImportBatchSerializer(batch).data
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
+
+    @extend_schema(
+        responses={(200, "text/csv"): OpenApiResponse(description="row,column,value,why")}
+    )
+    @action(detail=True, methods=["get"], url_path="errors.csv")
+    def errors_csv(self, request, pk=None):
+        batch = self.get_object()
+        rows = ((e["row"], e["column"], e["value"], e["why"]) for e in batch.errors)
+        response = StreamingHttpResponse(
+            csv_stream(["row", "column", "value", "why"], rows), content_type="text/csv"
+        )
+        response["Content-Disposition"] = f'attachment; filename="import-{batch.id}-errors.csv"'
+        return response

@@ -1,0 +1,630 @@
+"""The import pipeline: file → staging table (COPY) → validation in SQL → one bulk write.
+
+1. The header is read and checked (required columns present; unknown columns ignored with a
+   warning). A temporary staging table gets one text column per file column.
+2. The file streams into it with PostgreSQL COPY (CSV as it is; XLSX rows re-encoded as CSV
+   on the fly), so memory stays flat whatever the file size.
+3. Every rule is checked in SQL over the whole staging table at once — types, ISO dates,
+   ranges, choices, lengths, duplicate keys inside the file, unknown SKUs or locations — and
+   every violation becomes a row of the report: (row, column, value, why).
+4. Only a file with no violation is written, by the owning app's bulk writer
+   (``inventory.bulk``), inside the same transaction. A rejected file writes nothing.
+
+Row numbers are spreadsheet rows: the header is row 1, the first data row is row 2.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import IO, Any
+
+import psycopg
+from django.db import DataError, connection, transaction
+from psycopg import sql
+
+from core.uploads import sniff_kind
+from etl.specs import SPECS, Column, ImportSpec
+
+MAX_REPORTED_ERRORS = 1000
+COPY_CHUNK_BYTES = 1 << 20
+XLSX_BATCH_ROWS = 5000
+STAGE = "etl_stage"
+
+ProgressFn = Callable[[int, str], None]
+
+_NUMBER_RE = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"
+_INTEGER_RE = r"^[+-]?[0-9]{1,9}$"
+_DATE_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+
+class FileRejected(Exception):
+    """Raised inside the transaction to roll back everything when the file has errors."""
+
+
+@dataclass
+class ImportReport:
+    kind: str
+    status: str = "rejected"  # imported, validated (dry run), rejected
+    rows: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    created: dict[str, int] = field(default_factory=dict)
+    error_count: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def reject(self, row: int | None, column: str, value: Any, why: str) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_REPORTED_ERRORS:
+            self.errors.append({"row": row, "column": column, "value": _clip(value), "why": why})
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "status": self.status,
+            "rows": self.rows,
+            "inserted": self.inserted,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "created": self.created,
+            "error_count": self.error_count,
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def _clip(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def _normalise_header(name: str) -> str:
+    return re.sub(r"\s+", "_", name.strip().lower())
+
+
+# --- Reading ------------------------------------------------------------------------------------
+
+
+@dataclass
+class SourceFile:
+    header: list[str]
+    chunks: Iterator[bytes]  # CSV bytes of the data rows (no header), ready for COPY
+    size: int
+
+
+def _open_csv(stream: IO[bytes], size: int) -> SourceFile:
+    first = b""
+    while b"\n" not in first:
+        block = stream.read(65536)
+        if not block:
+            break
+        first += block
+    header_bytes, _, rest = first.partition(b"\n")
+    try:
+        header_line = header_bytes.decode("utf-8-sig").rstrip("\r")
+    except UnicodeDecodeError:
+        raise _FileError("The header row is not valid UTF-8 text.") from None
+    header = next(csv.reader([header_line]), [])
+
+    def chunks() -> Iterator[bytes]:
+        if rest:
+            yield rest
+        while block := stream.read(COPY_CHUNK_BYTES):
+            yield block
+
+    return SourceFile(header=header, chunks=chunks(), size=size)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return (
+            value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+        )
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _open_xlsx(stream: IO[bytes], size: int) -> SourceFile:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(stream, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise _FileError(f"The workbook cannot be read: {exc}") from None
+    rows = workbook.worksheets[0].iter_rows(values_only=True)
+    header_row = next(rows, None) or ()
+    header = [_cell(value) for value in header_row]
+    while header and header[-1] == "":
+        header.pop()
+    width = len(header)
+
+    def chunks() -> Iterator[bytes]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        count = 0
+        for row in rows:
+            cells = [_cell(value) for value in row[:width]]
+            if not any(cells):
+                continue  # spreadsheets end with formatted but empty rows
+            writer.writerow(cells + [""] * (width - len(cells)))
+            count += 1
+            if count % XLSX_BATCH_ROWS == 0:
+                yield buffer.getvalue().encode()
+                buffer.seek(0)
+                buffer.truncate()
+        if buffer.tell():
+            yield buffer.getvalue().encode()
+        workbook.close()
+
+    return SourceFile(header=header, chunks=chunks(), size=size)
+
+
+class _FileError(Exception):
+    """A problem with the file as a whole (reported as row 1)."""
+
+
+def open_source(stream: IO[bytes], size: int) -> SourceFile:
+    head = stream.read(64 * 1024)
+    stream.seek(0)
+    kind = sniff_kind(head, stream)
+    if kind == "xlsx":
+        return _open_xlsx(stream, size)
+    if kind == "csv":
+        return _open_csv(stream, size)
+    raise _FileError("The file is neither UTF-8 CSV (comma-separated) nor an XLSX workbook.")
+
+
+# --- Staging and validation ---------------------------------------------------------------------
+
+
+def _stage_columns(header: list[str]) -> dict[str, str]:
+    """Map each file column to its staging column name (c0, c1 …), by normalised header."""
+    return {_normalise_header(name): f"c{index}" for index, name in enumerate(header)}
+
+
+def _trimmed(stage_column: str) -> sql.Composable:
+    return sql.SQL("NULLIF(btrim({}), '')").format(sql.Identifier(stage_column))
+
+
+def _why_expression(column: Column, value: sql.Composable) -> sql.Composable:
+    """A CASE giving the first rule ``value`` breaks for ``column``, or NULL."""
+    cases: list[sql.Composable] = []
+    if column.required:
+        cases.append(sql.SQL("WHEN {v} IS NULL THEN 'required'").format(v=value))
+    if column.type == "decimal":
+        cases.append(
+            sql.SQL("WHEN {v} !~ {re} THEN 'not a number'").format(
+                v=value, re=sql.Literal(_NUMBER_RE)
+            )
+        )
+        number = sql.SQL("{v}::numeric").format(v=value)
+    elif column.type == "integer":
+        cases.append(
+            sql.SQL("WHEN {v} !~ {re} THEN 'not a whole number'").format(
+                v=value, re=sql.Literal(_INTEGER_RE)
+            )
+        )
+        number = sql.SQL("{v}::bigint").format(v=value)
+    else:
+        number = None
+    if number is not None:
+        if column.positive:
+            cases.append(sql.SQL("WHEN {n} <= 0 THEN 'must be greater than zero'").format(n=number))
+        if column.minimum is not None:
+            why = (
+                "must not be negative"
+                if column.minimum == 0
+                else f"must be at least {column.minimum}"
+            )
+            cases.append(
+                sql.SQL("WHEN {n} < {m} THEN {w}").format(
+                    n=number, m=sql.Literal(column.minimum), w=sql.Literal(why)
+                )
+            )
+        if column.maximum is not None:
+            cases.append(
+                sql.SQL("WHEN {n} > {m} THEN {w}").format(
+                    n=number,
+                    m=sql.Literal(column.maximum),
+                    w=sql.Literal(f"must be at most {column.maximum:f}"),
+                )
+            )
+    if column.type == "date":
+        year = sql.SQL("substr({v}, 1, 4)::int").format(v=value)
+        month = sql.SQL("substr({v}, 6, 2)::int").format(v=value)
+        day = sql.SQL("substr({v}, 9, 2)::int").format(v=value)
+        cases.append(
+            sql.SQL("WHEN {v} !~ {re} THEN 'not an ISO date (YYYY-MM-DD)'").format(
+                v=value, re=sql.Literal(_DATE_RE)
+            )
+        )
+        cases.append(
+            sql.SQL(
+                "WHEN {y} < 1 OR {m} NOT BETWEEN 1 AND 12 OR {d} < 1 OR {d} > extract(day FROM "
+                "make_date({y}, {m}, 1) + interval '1 month' - interval '1 day') "
+                "THEN 'not a valid calendar date'"
+            ).format(y=year, m=month, d=day)
+        )
+    if column.type == "choice":
+        cases.append(
+            sql.SQL("WHEN lower({v}) NOT IN ({choices}) THEN {w}").format(
+                v=value,
+                choices=sql.SQL(", ").join(sql.Literal(c) for c in column.choices),
+                w=sql.Literal(f"not one of: {', '.join(column.choices)}"),
+            )
+        )
+    if column.max_length:
+        cases.append(
+            sql.SQL("WHEN length({v}) > {n} THEN {w}").format(
+                v=value,
+                n=sql.Literal(column.max_length),
+                w=sql.Literal(f"longer than {column.max_length} characters"),
+            )
+        )
+    if not cases:
+        return sql.SQL("NULL::text")
+    return sql.SQL("CASE {} END").format(sql.SQL(" ").join(cases))
+
+
+def _typed_expression(column: Column, stage_column: str | None) -> sql.Composable:
+    if stage_column is None:
+        return sql.SQL("NULL")
+    value = _trimmed(stage_column)
+    casts = {"date": "::date", "decimal": "::numeric", "integer": "::integer"}
+    if column.type == "choice":
+        return sql.SQL("lower({})").format(value)
+    return sql.SQL("{}{}").format(value, sql.SQL(casts.get(column.type, "")))
+
+
+def _build_typed(cursor, spec: ImportSpec, mapping: dict[str, str]) -> bool:
+    """Cast the whole staging table at once into ``etl_typed`` (typed columns named as in the
+    spec, plus the trimmed text of date columns). True when every value casts: the fast path
+    for clean files. On a cast error the savepoint is rolled back and False is returned: the
+    row-by-row checks then say exactly which cells are wrong."""
+    columns = [
+        sql.SQL("{} AS {}").format(
+            _typed_expression(column, mapping.get(column.name)), sql.Identifier(column.name)
+        )
+        for column in spec.columns
+    ] + [
+        sql.SQL("{} AS {}").format(
+            _trimmed(mapping[column.name]), sql.Identifier(f"raw_{column.name}")
+        )
+        for column in spec.columns
+        if column.type == "date" and column.name in mapping
+    ]
+    try:
+        with transaction.atomic():
+            cursor.execute(
+                sql.SQL(
+                    "CREATE TEMP TABLE etl_typed ON COMMIT DROP AS "
+                    "SELECT row_no, {cols} FROM {stage}"
+                ).format(cols=sql.SQL(", ").join(columns), stage=sql.Identifier(STAGE))
+            )
+    except (psycopg.errors.DataError, DataError):
+        return False
+    return True
+
+
+def _typed_why(column: Column) -> sql.Composable:
+    """Cheap checks on an already typed column (no regular expressions)."""
+    value = sql.Identifier(column.name)
+    cases: list[sql.Composable] = []
+    if column.required:
+        cases.append(sql.SQL("WHEN {v} IS NULL THEN 'required'").format(v=value))
+    if column.type == "decimal":
+        cases.append(
+            sql.SQL(
+                "WHEN {v} IN ('NaN'::numeric, 'Infinity'::numeric, '-Infinity'::numeric) "
+                "THEN 'not a number'"
+            ).format(v=value)
+        )
+    if column.type in {"decimal", "integer"}:
+        if column.positive:
+            cases.append(sql.SQL("WHEN {v} <= 0 THEN 'must be greater than zero'").format(v=value))
+        if column.minimum is not None:
+            why = (
+                "must not be negative"
+                if column.minimum == 0
+                else f"must be at least {column.minimum}"
+            )
+            cases.append(
+                sql.SQL("WHEN {v} < {m} THEN {w}").format(
+                    v=value, m=sql.Literal(column.minimum), w=sql.Literal(why)
+                )
+            )
+        if column.maximum is not None:
+            cases.append(
+                sql.SQL("WHEN {v} > {m} THEN {w}").format(
+                    v=value,
+                    m=sql.Literal(column.maximum),
+                    w=sql.Literal(f"must be at most {column.maximum:f}"),
+                )
+            )
+    if column.type == "date":
+        # ::date also accepts 01/02/2026 and "Jan 2 2026"; the contract says ISO only.
+        # After a successful cast, 10 characters with dashes at 5 and 8 means YYYY-MM-DD.
+        cases.append(
+            sql.SQL(
+                "WHEN length({raw}) <> 10 OR substr({raw}, 5, 1) <> '-' "
+                "OR substr({raw}, 8, 1) <> '-' THEN 'not an ISO date (YYYY-MM-DD)'"
+            ).format(raw=sql.Identifier(f"raw_{column.name}"))
+        )
+    if column.type == "choice":
+        cases.append(
+            sql.SQL("WHEN {v} NOT IN ({choices}) THEN {w}").format(
+                v=value,
+                choices=sql.SQL(", ").join(sql.Literal(c) for c in column.choices),
+                w=sql.Literal(f"not one of: {', '.join(column.choices)}"),
+            )
+        )
+    if column.max_length:
+        cases.append(
+            sql.SQL("WHEN length({v}) > {n} THEN {w}").format(
+                v=value,
+                n=sql.Literal(column.max_length),
+                w=sql.Literal(f"longer than {column.max_length} characters"),
+            )
+        )
+    if not cases:
+        return sql.SQL("NULL::text")
+    return sql.SQL("CASE {} END").format(sql.SQL(" ").join(cases))
+
+
+def _collect_errors(
+    cursor, spec: ImportSpec, mapping: dict[str, str], create_missing: bool, typed: bool
+) -> None:
+    """Fill ``etl_errors`` with every violation (row, column, value, why). With ``typed``
+    the checks run on ``etl_typed`` (cheap comparisons); otherwise on the raw text."""
+    cursor.execute(
+        "CREATE TEMP TABLE etl_errors (row_no bigint, col text, value text, why text) "
+        "ON COMMIT DROP"
+    )
+    present = [c for c in spec.columns if c.name in mapping]
+    if typed:
+        checks = [
+            sql.SQL("({name}, s.{raw}::text, {why})").format(
+                name=sql.Literal(column.name),
+                raw=sql.Identifier(f"raw_{column.name}" if column.type == "date" else column.name),
+                why=_typed_why(column),
+            )
+            for column in present
+        ]
+        # One plain scan answers "is anything wrong?"; the per-cell report runs only if so.
+        any_wrong = sql.SQL(" OR ").join(
+            sql.SQL("({} IS NOT NULL)").format(_typed_why(column)) for column in present
+        )
+        cursor.execute(sql.SQL("SELECT 1 FROM etl_typed s WHERE {} LIMIT 1").format(any_wrong))
+        if cursor.fetchone() is None:
+            _collect_key_errors(cursor, spec, mapping, create_missing)
+            return
+        cursor.execute(
+            sql.SQL(
+                "INSERT INTO etl_errors SELECT s.row_no, v.col, v.raw, v.why FROM etl_typed s, "
+                "LATERAL (VALUES {checks}) AS v(col, raw, why) WHERE v.why IS NOT NULL"
+            ).format(checks=sql.SQL(", ").join(checks))
+        )
+        _collect_key_errors(cursor, spec, mapping, create_missing)
+        return
+    checks = [
+        sql.SQL("({name}, {raw}, {why})").format(
+            name=sql.Literal(column.name),
+            raw=sql.Identifier(mapping[column.name]),
+            why=_why_expression(column, _trimmed(mapping[column.name])),
+        )
+        for column in present
+    ]
+    cursor.execute(
+        sql.SQL(
+            "INSERT INTO etl_errors SELECT s.row_no, v.col, v.raw, v.why FROM {stage} s, "
+            "LATERAL (VALUES {checks}) AS v(col, raw, why) WHERE v.why IS NOT NULL"
+        ).format(stage=sql.Identifier(STAGE), checks=sql.SQL(", ").join(checks))
+    )
+    _collect_key_errors(cursor, spec, mapping, create_missing, source=STAGE)
+
+
+def _collect_key_errors(
+    cursor, spec: ImportSpec, mapping: dict[str, str], create_missing: bool, source: str = ""
+) -> None:
+    """Duplicate keys inside the file and unknown references, on the typed table (fast) or
+    on the raw staging table (``source=STAGE``)."""
+    if source == STAGE:
+        keys = [_trimmed(mapping[name]) for name in spec.key]
+        relation = sql.Identifier(STAGE)
+    else:
+        keys = [sql.SQL("{}::text").format(sql.Identifier(name)) for name in spec.key]
+        relation = sql.Identifier("etl_typed")
+    present = sql.SQL(" AND ").join(sql.SQL("{} IS NOT NULL").format(k) for k in keys)
+    # Cheap existence test first; the window query that names the rows runs only on need.
+    cursor.execute(
+        sql.SQL(
+            "SELECT 1 FROM {rel} WHERE {present} GROUP BY {keys} HAVING count(*) > 1 LIMIT 1"
+        ).format(rel=relation, present=present, keys=sql.SQL(", ").join(keys))
+    )
+    if cursor.fetchone():
+        cursor.execute(
+            sql.SQL(
+                "INSERT INTO etl_errors SELECT row_no, {cols}, label, "
+                "'duplicate key: same as row ' || (first_row + 1) FROM ("
+                "  SELECT row_no, {key_text} AS label, "
+                "         min(row_no) OVER (PARTITION BY {keys}) AS first_row "
+                "  FROM {rel} WHERE {present}) d WHERE row_no <> first_row"
+            ).format(
+                cols=sql.Literal(", ".join(spec.key)),
+                key_text=sql.SQL(" || ' / ' || ").join(keys),
+                keys=sql.SQL(", ").join(keys),
+                rel=relation,
+                present=present,
+            )
+        )
+    if create_missing:
+        return
+    for reference in spec.references:
+        if source == STAGE:
+            value = sql.SQL("NULLIF(btrim(s.{}), '')").format(
+                sql.Identifier(mapping[reference.column])
+            )
+        else:
+            value = sql.SQL("s.{}").format(sql.Identifier(reference.column))
+        cursor.execute(
+            sql.SQL(
+                "INSERT INTO etl_errors SELECT s.row_no, {col}, {v}, {why} FROM {rel} s "
+                "WHERE {v} IS NOT NULL AND NOT EXISTS "
+                "(SELECT 1 FROM {table} t WHERE t.{lookup} = {v})"
+            ).format(
+                col=sql.Literal(reference.column),
+                v=value,
+                why=sql.Literal(f"unknown {reference.label} (use --create-missing to add it)"),
+                rel=relation,
+                table=sql.Identifier(reference.table),
+                lookup=sql.Identifier(reference.lookup),
+            )
+        )
+
+
+def _report_errors(cursor, report: ImportReport) -> None:
+    cursor.execute("SELECT count(*) FROM etl_errors")
+    report.error_count = cursor.fetchone()[0]
+    cursor.execute(
+        "SELECT row_no + 1, col, value, why FROM etl_errors ORDER BY row_no, col LIMIT %s",
+        [MAX_REPORTED_ERRORS],
+    )
+    report.errors = [
+        {"row": row, "column": column, "value": _clip(value), "why": why}
+        for row, column, value, why in cursor.fetchall()
+    ]
+
+
+# --- The pipeline -------------------------------------------------------------------------------
+
+
+def run_import(
+    *,
+    kind: str,
+    stream: IO[bytes],
+    size: int,
+    dry_run: bool = False,
+    create_missing: bool = False,
+    progress: ProgressFn | None = None,
+) -> ImportReport:
+    """Validate and (unless ``dry_run``) write one file of ``kind``. Never raises for bad
+    data: the report says what is wrong. All or nothing: one transaction."""
+    from inventory import bulk
+
+    started = time.perf_counter()
+    spec = SPECS[kind]
+    report = ImportReport(kind=kind)
+    progress = progress or (lambda percent, message: None)
+    try:
+        with transaction.atomic():
+            _run(spec, stream, size, dry_run, create_missing, progress, report, bulk)
+            if dry_run:
+                raise FileRejected  # validated: roll back the staging work
+    except FileRejected:
+        pass
+    except _FileError as exc:
+        report.reject(1, "", "", str(exc))
+    report.seconds = time.perf_counter() - started
+    if report.error_count:
+        report.status = "rejected"
+        report.inserted = report.updated = report.unchanged = 0
+        report.created = {}
+    elif dry_run:
+        report.status = "validated"
+    else:
+        report.status = "imported"
+    return report
+
+
+def _run(spec, stream, size, dry_run, create_missing, progress, report, bulk) -> None:
+    source = open_source(stream, size)
+    mapping = _stage_columns(source.header)
+    missing = [name for name in spec.required if name not in mapping]
+    if missing:
+        for name in missing:
+            report.reject(1, name, "", "required column missing from the header")
+        raise FileRejected
+    known = {c.name for c in spec.columns}
+    extra = [name for name in mapping if name not in known]
+    if extra:
+        report.warnings.append(f"Ignored columns: {', '.join(extra)}.")
+    if len(mapping) != len(source.header):
+        report.reject(1, "", ",".join(source.header), "duplicate column names in the header")
+        raise FileRejected
+
+    with connection.cursor() as cursor:
+        columns = [sql.Identifier(f"c{i}") for i in range(len(source.header))]
+        cursor.execute(
+            sql.SQL(
+                "CREATE TEMP TABLE {stage} (row_no bigint GENERATED ALWAYS AS IDENTITY, {cols}) "
+                "ON COMMIT DROP"
+            ).format(
+                stage=sql.Identifier(STAGE),
+                cols=sql.SQL(", ").join(sql.SQL("{} text").format(c) for c in columns),
+            )
+        )
+        progress(5, "reading")
+        _copy(cursor, source, columns, progress, report)
+        cursor.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(STAGE)))
+        report.rows = cursor.fetchone()[0]
+        if report.rows == 0:
+            report.reject(2, "", "", "the file has no data rows")
+            raise FileRejected
+        progress(60, "validating")
+        typed = _build_typed(cursor, spec, mapping)
+        _collect_errors(cursor, spec, mapping, create_missing, typed)
+        _report_errors(cursor, report)
+        if not typed and not report.error_count:
+            # The cast failed on something the row checks accept: report it as it is.
+            report.reject(None, "", "", "a value could not be read (check the file's types)")
+        if report.error_count:
+            raise FileRejected
+        progress(80, "writing")
+        present = {column.name for column in spec.columns if column.name in mapping}
+        counts = bulk.WRITERS[spec.kind](
+            cursor, relation="etl_typed", present=present, create_missing=create_missing
+        )
+    report.inserted, report.updated = counts.inserted, counts.updated
+    report.unchanged = report.rows - counts.inserted - counts.updated
+    report.created = counts.created
+    progress(100, "done")
+
+
+def _copy(cursor, source: SourceFile, columns, progress: ProgressFn, report: ImportReport) -> None:
+    statement = sql.SQL(
+        "COPY {stage} ({cols}) FROM STDIN WITH (FORMAT csv, ENCODING 'UTF8')"
+    ).format(stage=sql.Identifier(STAGE), cols=sql.SQL(", ").join(columns))
+    sent = 0
+    try:
+        with cursor.copy(statement) as copy:
+            for chunk in source.chunks:
+                copy.write(chunk)
+                sent += len(chunk)
+                if source.size:
+                    progress(5 + int(55 * min(sent / source.size, 1)), "reading")
+    except psycopg.errors.DataError as exc:
+        # COPY names the line (1 = first data row); make it a spreadsheet row.
+        context = getattr(exc.diag, "context", "") or ""
+        match = re.search(r"line (\d+)", context)
+        row = int(match.group(1)) + 1 if match else None
+        message = (exc.diag.message_primary or str(exc)).strip()
+        if "invalid byte sequence" in message:
+            message = f"not valid UTF-8 text ({message})"
+        elif "extra data" in message or "missing data" in message:
+            message = f"wrong number of columns ({message})"
+        report.reject(row, "", "", message)
+        raise FileRejected from None

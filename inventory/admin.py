@@ -1,0 +1,84 @@
+from django.contrib import admin
+
+from inventory.models import (
+    Category,
+    DemandHistory,
+    Location,
+    Product,
+    StockLevel,
+    StockMovement,
+)
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ("name", "parent")
+    search_fields = ("name",)
+    list_filter = ("parent",)
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = (
+        "sku",
+        "name",
+        "category",
+        "product_type",
+        "unit_cost",
+        "unit_price",
+        "lead_time_days",
+        "is_active",
+    )
+    list_filter = ("product_type", "is_active", "category")
+    search_fields = ("sku", "name", "supplier_code")
+    list_select_related = ("category",)
+
+
+@admin.register(Location)
+class LocationAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "kind", "latitude", "longitude", "is_active")
+    list_filter = ("kind", "is_active")
+    search_fields = ("code", "name")
+
+    def delete_model(self, request, obj):
+        from inventory.services import location_delete
+
+        location_delete(location=obj)
+
+
+@admin.register(StockLevel)
+class StockLevelAdmin(admin.ModelAdmin):
+    """Read only: stock changes go through the ledger (movements)."""
+
+    list_display = ("product", "location", "on_hand", "reserved", "on_order", "updated_at")
+    list_filter = ("location",)
+    search_fields = ("product__sku", "location__code")
+    list_select_related = ("product", "location")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(StockMovement)
+class StockMovementAdmin(StockLevelAdmin):
+    list_display = ("occurred_at", "product", "location", "kind", "quantity", "reference", "actor")
+    list_filter = ("kind", "location")
+    search_fields = ("product__sku", "reference")
+    list_select_related = ("product", "location", "actor")
+    date_hierarchy = "occurred_at"
+
+
+@admin.register(DemandHistory)
+class DemandHistoryAdmin(admin.ModelAdmin):
+    list_display = ("date", "product", "location", "quantity", "revenue", "stockout")
+    list_filter = ("stockout", "on_promotion")
+    search_fields = ("product__sku", "location__code")
+    list_select_related = ("product", "location")
+    date_hierarchy = "date"
+    show_full_result_count = False  # counting millions of rows on every page is slow

@@ -1,0 +1,290 @@
+"""Set-based writers for imports: each reads a typed relation (one row per valid file row,
+columns named as in ``etl.specs``) and writes the inventory tables in a few statements.
+
+The relation has been validated (types, ranges, duplicates, references); writers only write.
+Columns absent from the file are left as they are on existing rows and take the model's
+default on new rows. Re-importing the same data changes nothing (``IS DISTINCT FROM``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from psycopg import sql
+
+from inventory.models import (
+    Category,
+    DemandHistory,
+    Location,
+    Product,
+    StockLevel,
+    StockMovement,
+)
+
+
+@dataclass
+class WriteCounts:
+    inserted: int = 0
+    updated: int = 0
+    created: dict[str, int] = field(default_factory=dict)
+
+
+T_PRODUCT = sql.Identifier(Product._meta.db_table)
+T_LOCATION = sql.Identifier(Location._meta.db_table)
+T_CATEGORY = sql.Identifier(Category._meta.db_table)
+T_HISTORY = sql.Identifier(DemandHistory._meta.db_table)
+T_LEVEL = sql.Identifier(StockLevel._meta.db_table)
+T_MOVEMENT = sql.Identifier(StockMovement._meta.db_table)
+
+# file column -> (database column, default for new rows as SQL)
+PRODUCT_COLUMNS = {
+    "name": ("name", "''"),
+    "uom": ("uom", "'unit'"),
+    "unit_cost": ("unit_cost", "0"),
+    "unit_price": ("unit_price", "0"),
+    "product_type": ("product_type", "'finished'"),
+    "supplier": ("supplier_code", "''"),
+    "lead_time_days": ("lead_time_days", "7"),
+    "moq": ("moq", "0"),
+    "pack_size": ("pack_size", "1"),
+}
+LOCATION_COLUMNS = {
+    "name": ("name", "''"),
+    "kind": ("kind", "'warehouse'"),
+    "latitude": ("latitude", "NULL"),
+    "longitude": ("longitude", "NULL"),
+}
+
+
+def _upsert_counts(cursor, statement: sql.Composable) -> tuple[int, int]:
+    cursor.execute(
+        sql.SQL(
+            "WITH upsert AS ({statement} RETURNING (xmax = 0) AS inserted) "
+            "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) "
+            "FROM upsert"
+        ).format(statement=statement)
+    )
+    inserted, updated = cursor.fetchone()
+    return int(inserted), int(updated)
+
+
+def _natural_upsert(
+    cursor,
+    *,
+    relation: str,
+    table: sql.Identifier,
+    key: tuple[str, str],  # (file column, db column)
+    columns: dict[str, tuple[str, str]],
+    present: set[str],
+    extra_select: list[tuple[str, sql.Composable]],
+    extra_update: list[str],
+) -> tuple[int, int]:
+    """INSERT … ON CONFLICT (natural key) DO UPDATE of the present columns, when different."""
+    file_key, db_key = key
+    insert_columns = [db_key] + [db for db, _ in columns.values()]
+    select = [sql.SQL("t.{}").format(sql.Identifier(file_key))] + [
+        sql.SQL("coalesce(t.{}, {})").format(sql.Identifier(name), sql.SQL(default))
+        if name in present
+        else sql.SQL(default)
+        for name, (_db, default) in columns.items()
+    ]
+    for db_column, expression in extra_select:
+        insert_columns.append(db_column)
+        select.append(expression)
+    updated = [db for name, (db, _default) in columns.items() if name in present] + extra_update
+    statement = sql.SQL(
+        "INSERT INTO {table} AS target ({columns}) SELECT {select} FROM {relation} t {joins} "
+        "ON CONFLICT ({key}) DO UPDATE SET {set} "
+        "WHERE ({current}) IS DISTINCT FROM ({incoming})"
+    ).format(
+        table=table,
+        columns=sql.SQL(", ").join(map(sql.Identifier, insert_columns)),
+        select=sql.SQL(", ").join(select),
+        relation=sql.Identifier(relation),
+        joins=sql.SQL("LEFT JOIN {cat} c ON c.parent_id IS NULL AND c.name = t.category").format(
+            cat=T_CATEGORY
+        )
+        if "category" in present and table == T_PRODUCT
+        else sql.SQL(""),
+        key=sql.Identifier(db_key),
+        set=sql.SQL(", ").join(
+            sql.SQL("{c} = EXCLUDED.{c}").format(c=sql.Identifier(c)) for c in updated
+        ),
+        current=sql.SQL(", ").join(sql.SQL("target.{}").format(sql.Identifier(c)) for c in updated),
+        incoming=sql.SQL(", ").join(
+            sql.SQL("EXCLUDED.{}").format(sql.Identifier(c)) for c in updated
+        ),
+    )
+    return _upsert_counts(cursor, statement)
+
+
+def products_write(cursor, *, relation: str, present: set[str], **_) -> WriteCounts:
+    extra_select: list[tuple[str, sql.Composable]] = [
+        ("is_active", sql.SQL("true")),
+        ("created_at", sql.SQL("now()")),
+        ("updated_at", sql.SQL("now()")),
+    ]
+    extra_update: list[str] = []
+    created = {}
+    if "category" in present:
+        cursor.execute(
+            sql.SQL(
+                "INSERT INTO {cat} (name, parent_id) SELECT DISTINCT category, NULL::bigint "
+                "FROM {relation} WHERE category IS NOT NULL "
+                "ON CONFLICT (name) WHERE parent_id IS NULL DO NOTHING"
+            ).format(cat=T_CATEGORY, relation=sql.Identifier(relation))
+        )
+        created["categories"] = cursor.rowcount
+        extra_select.append(("category_id", sql.SQL("c.id")))
+        extra_update.append("category_id")
+    inserted, updated = _natural_upsert(
+        cursor,
+        relation=relation,
+        table=T_PRODUCT,
+        key=("sku", "sku"),
+        columns=PRODUCT_COLUMNS,
+        present=present,
+        extra_select=extra_select,
+        extra_update=extra_update,
+    )
+    return WriteCounts(inserted, updated, created)
+
+
+def locations_write(cursor, *, relation: str, present: set[str], **_) -> WriteCounts:
+    inserted, updated = _natural_upsert(
+        cursor,
+        relation=relation,
+        table=T_LOCATION,
+        key=("code", "code"),
+        columns=LOCATION_COLUMNS,
+        present=present,
+        extra_select=[("is_active", sql.SQL("true")), ("created_at", sql.SQL("now()"))],
+        extra_update=[],
+    )
+    return WriteCounts(inserted, updated)
+
+
+def _create_missing(cursor, relation: str) -> dict[str, int]:
+    """Products and locations named by the file but unknown, with default attributes."""
+    r = sql.Identifier(relation)
+    cursor.execute(
+        sql.SQL(
+            "INSERT INTO {p} (sku, name, uom, unit_cost, unit_price, product_type, "
+            "supplier_code, lead_time_days, moq, pack_size, is_active, created_at, updated_at) "
+            "SELECT DISTINCT t.sku, t.sku, 'unit', 0, 0, 'finished', '', 7, 0, 1, true, now(), "
+            "now() FROM {r} t WHERE NOT EXISTS (SELECT 1 FROM {p} p WHERE p.sku = t.sku) "
+            "ON CONFLICT (sku) DO NOTHING"
+        ).format(p=T_PRODUCT, r=r)
+    )
+    products = cursor.rowcount
+    cursor.execute(
+        sql.SQL(
+            "INSERT INTO {l} (code, name, kind, is_active, created_at) "
+            "SELECT DISTINCT t.location, t.location, 'warehouse', true, now() FROM {r} t "
+            "WHERE NOT EXISTS (SELECT 1 FROM {l} l WHERE l.code = t.location) "
+            "ON CONFLICT (code) DO NOTHING"
+        ).format(l=T_LOCATION, r=r)
+    )
+    return {"products": products, "locations": cursor.rowcount}
+
+
+def sales_write(
+    cursor, *, relation: str, present: set[str], create_missing: bool = False, **_
+) -> WriteCounts:
+    created = _create_missing(cursor, relation) if create_missing else {}
+    changed = ["quantity", "revenue"] if "revenue" in present else ["quantity"]
+    statement = sql.SQL(
+        "INSERT INTO {h} AS target (product_id, location_id, date, quantity, revenue, "
+        "on_promotion) SELECT p.id, l.id, t.date, t.quantity, t.revenue, false "
+        "FROM {r} t JOIN {p} p ON p.sku = t.sku JOIN {l} l ON l.code = t.location "
+        "ON CONFLICT (product_id, location_id, date) DO UPDATE SET {set} "
+        "WHERE ({current}) IS DISTINCT FROM ({incoming})"
+    ).format(
+        h=T_HISTORY,
+        r=sql.Identifier(relation),
+        p=T_PRODUCT,
+        l=T_LOCATION,
+        set=sql.SQL(", ").join(
+            sql.SQL("{c} = EXCLUDED.{c}").format(c=sql.Identifier(c)) for c in changed
+        ),
+        current=sql.SQL(", ").join(sql.SQL("target.{}").format(sql.Identifier(c)) for c in changed),
+        incoming=sql.SQL(", ").join(
+            sql.SQL("EXCLUDED.{}").format(sql.Identifier(c)) for c in changed
+        ),
+    )
+    inserted, updated = _upsert_counts(cursor, statement)
+    return WriteCounts(inserted, updated, created)
+
+
+def stock_write(
+    cursor,
+    *,
+    relation: str,
+    present: set[str],
+    create_missing: bool = False,
+    reference: str = "import",
+    **_,
+) -> WriteCounts:
+    """Counted stock: one adjustment movement per changed level, levels set to the count.
+    Levels are locked in (product, location) order like every other stock change."""
+    created = _create_missing(cursor, relation) if create_missing else {}
+    cursor.execute(
+        sql.SQL(
+            "CREATE TEMP TABLE etl_stock ON COMMIT DROP AS "
+            "SELECT p.id AS product_id, l.id AS location_id, t.on_hand, "
+            "coalesce(t.as_of::timestamptz, now()) AS occurred_at "
+            "FROM {r} t JOIN {p} p ON p.sku = t.sku JOIN {l} l ON l.code = t.location"
+        ).format(r=sql.Identifier(relation), p=T_PRODUCT, l=T_LOCATION)
+    )
+    cursor.execute(
+        sql.SQL(
+            "CREATE TEMP TABLE etl_new_levels ON COMMIT DROP AS WITH made AS ("
+            "INSERT INTO {lv} (product_id, location_id, on_hand, reserved, on_order, updated_at) "
+            "SELECT product_id, location_id, 0, 0, 0, now() FROM etl_stock "
+            "ORDER BY product_id, location_id ON CONFLICT DO NOTHING "
+            "RETURNING product_id, location_id) SELECT * FROM made"
+        ).format(lv=T_LEVEL)
+    )
+    cursor.execute("SELECT count(*) FROM etl_new_levels")
+    inserted = cursor.fetchone()[0]
+    cursor.execute(
+        sql.SQL(
+            "SELECT count(*) FROM (SELECT 1 FROM {lv} lv JOIN etl_stock s "
+            "USING (product_id, location_id) ORDER BY lv.product_id, lv.location_id "
+            "FOR UPDATE OF lv) locked"
+        ).format(lv=T_LEVEL)
+    )
+    cursor.execute(
+        sql.SQL(
+            "INSERT INTO {mv} (product_id, location_id, kind, quantity, reference, occurred_at, "
+            "created_at) SELECT s.product_id, s.location_id, 'adjustment', "
+            "s.on_hand - lv.on_hand, {ref}, s.occurred_at, now() FROM etl_stock s "
+            "JOIN {lv} lv USING (product_id, location_id) WHERE lv.on_hand <> s.on_hand"
+        ).format(mv=T_MOVEMENT, lv=T_LEVEL, ref=sql.Literal(reference[:128]))
+    )
+    cursor.execute(
+        sql.SQL(
+            "UPDATE {lv} lv SET on_hand = s.on_hand, updated_at = now() FROM etl_stock s "
+            "WHERE lv.product_id = s.product_id AND lv.location_id = s.location_id "
+            "AND lv.on_hand <> s.on_hand AND NOT EXISTS (SELECT 1 FROM etl_new_levels n "
+            "WHERE n.product_id = s.product_id AND n.location_id = s.location_id)"
+        ).format(lv=T_LEVEL)
+    )
+    updated = cursor.rowcount
+    cursor.execute(
+        sql.SQL(
+            "UPDATE {lv} lv SET on_hand = s.on_hand FROM etl_stock s JOIN etl_new_levels n "
+            "USING (product_id, location_id) WHERE lv.product_id = s.product_id "
+            "AND lv.location_id = s.location_id"
+        ).format(lv=T_LEVEL)
+    )
+    cursor.execute("DROP TABLE etl_stock, etl_new_levels")
+    return WriteCounts(inserted, updated, created)
+
+
+WRITERS = {
+    "products": products_write,
+    "locations": locations_write,
+    "sales": sales_write,
+    "stock": stock_write,
+}

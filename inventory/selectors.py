@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from core.selectors import get_or_not_found
+from inventory.models import (
+    Category,
+    DemandHistory,
+    Location,
+    Product,
+    StockLevel,
+    StockMovement,
+)
+
+
+def product_list(*, user: Any) -> QuerySet[Product]:
+    return Product.objects.select_related("category")
+
+
+def access_product(*, user: Any, product_id: Any) -> Product:
+    return get_or_not_found(product_list(user=user), "No such product.", pk=product_id)
+
+
+def category_list(*, user: Any) -> QuerySet[Category]:
+    return Category.objects.select_related("parent")
+
+
+def location_list(*, user: Any) -> QuerySet[Location]:
+    return Location.objects.select_related("replenished_from")
+
+
+def access_location(*, user: Any, location_id: Any) -> Location:
+    return get_or_not_found(location_list(user=user), "No such location.", pk=location_id)
+
+
+def stock_level_list(*, user: Any) -> QuerySet[StockLevel]:
+    return StockLevel.objects.select_related("product", "location")
+
+
+def stock_movement_list(*, user: Any) -> QuerySet[StockMovement]:
+    return StockMovement.objects.select_related("product", "location", "actor")
+
+
+def demand_history_list(*, user: Any) -> QuerySet[DemandHistory]:
+    return DemandHistory.objects.select_related("product", "location")
