@@ -177,13 +177,24 @@ class _FileError(Exception):
     """A problem with the file as a whole (reported as row 1)."""
 
 
+def _looks_like_csv_with_bad_bytes(head: bytes) -> bool:
+    if b"\x00" in head:
+        return False
+    first_line = head.split(b"\n", 1)[0]
+    try:
+        return "," in first_line.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return False
+
+
 def open_source(stream: IO[bytes], size: int) -> SourceFile:
     head = stream.read(64 * 1024)
     stream.seek(0)
     kind = sniff_kind(head, stream)
     if kind == "xlsx":
         return _open_xlsx(stream, size)
-    if kind == "csv":
+    if kind == "csv" or _looks_like_csv_with_bad_bytes(head):
+        # Invalid bytes further down are reported by COPY with their row.
         return _open_csv(stream, size)
     raise _FileError("The file is neither UTF-8 CSV (comma-separated) nor an XLSX workbook.")
 
@@ -281,10 +292,10 @@ def _why_expression(column: Column, value: sql.Composable) -> sql.Composable:
 
 
 def _typed_expression(column: Column, stage_column: str | None) -> sql.Composable:
-    if stage_column is None:
-        return sql.SQL("NULL")
-    value = _trimmed(stage_column)
     casts = {"date": "::date", "decimal": "::numeric", "integer": "::integer"}
+    if stage_column is None:  # absent from the file: a typed NULL
+        return sql.SQL("NULL{}").format(sql.SQL(casts.get(column.type, "::text")))
+    value = _trimmed(stage_column)
     if column.type == "choice":
         return sql.SQL("lower({})").format(value)
     return sql.SQL("{}{}").format(value, sql.SQL(casts.get(column.type, "")))
@@ -567,6 +578,9 @@ def _run(spec, stream, size, dry_run, create_missing, progress, report, bulk) ->
         raise FileRejected
 
     with connection.cursor() as cursor:
+        # ON COMMIT DROP only fires at the outermost commit; inside a caller's transaction
+        # the tables of an earlier import would still be there.
+        cursor.execute(f"DROP TABLE IF EXISTS {STAGE}, etl_errors, etl_typed")
         columns = [sql.Identifier(f"c{i}") for i in range(len(source.header))]
         cursor.execute(
             sql.SQL(
@@ -598,6 +612,7 @@ def _run(spec, stream, size, dry_run, create_missing, progress, report, bulk) ->
         counts = bulk.WRITERS[spec.kind](
             cursor, relation="etl_typed", present=present, create_missing=create_missing
         )
+        cursor.execute(f"DROP TABLE {STAGE}, etl_errors, etl_typed")
     report.inserted, report.updated = counts.inserted, counts.updated
     report.unchanged = report.rows - counts.inserted - counts.updated
     report.created = counts.created

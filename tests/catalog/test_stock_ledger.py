@@ -34,8 +34,12 @@ def _assert_ledger_balances() -> None:
 def test_receipt_sale_transfer_and_count_keep_the_ledger_balanced(planner):
     product, dc, store = _catalogue("a")
     stock_change(changes=[StockChange(product.pk, dc.pk, Decimal("100"), "receipt")], actor=planner)
-    stock_transfer(product_id=product.pk, from_location_id=dc.pk, to_location_id=store.pk,
-                   quantity=Decimal("30"))
+    stock_transfer(
+        product_id=product.pk,
+        from_location_id=dc.pk,
+        to_location_id=store.pk,
+        quantity=Decimal("30"),
+    )
     stock_change(changes=[StockChange(product.pk, store.pk, Decimal("-4.5"), "sale")])
     stock_count_set(counts={(product.pk, store.pk): Decimal("25")})
     levels = {lv.location_id: lv.on_hand for lv in StockLevel.objects.all()}
@@ -57,8 +61,12 @@ def test_stock_rules():
     with pytest.raises(InvalidMovement):
         stock_change(changes=[StockChange(product.pk, dc.pk, Decimal("1"), "theft")])
     with pytest.raises(InvalidMovement):
-        stock_transfer(product_id=product.pk, from_location_id=dc.pk, to_location_id=dc.pk,
-                       quantity=Decimal("1"))
+        stock_transfer(
+            product_id=product.pk,
+            from_location_id=dc.pk,
+            to_location_id=dc.pk,
+            quantity=Decimal("1"),
+        )
     assert not StockMovement.objects.exists()
 
 
@@ -70,8 +78,9 @@ def test_concurrent_writers_lose_nothing_and_never_deadlock(live_db, tenant_a):
         second = Product.objects.create(sku="P-c2", name="Gadget")
         for product in (first, second):
             for location in (dc, store):
-                stock_change(changes=[StockChange(product.pk, location.pk, Decimal("1000"),
-                                                  "receipt")])
+                stock_change(
+                    changes=[StockChange(product.pk, location.pk, Decimal("1000"), "receipt")]
+                )
     errors: list[BaseException] = []
 
     def worker(reverse: bool) -> None:
@@ -81,11 +90,15 @@ def test_concurrent_writers_lose_nothing_and_never_deadlock(live_db, tenant_a):
             if reverse:
                 pairs.reverse()
             for _ in range(15):
-                stock_change(changes=[
-                    StockChange(p.pk, loc.pk, Decimal("-1"), "sale") for p, loc in pairs
-                ])
-                stock_transfer(product_id=first.pk, from_location_id=dc.pk,
-                               to_location_id=store.pk, quantity=Decimal("2"))
+                stock_change(
+                    changes=[StockChange(p.pk, loc.pk, Decimal("-1"), "sale") for p, loc in pairs]
+                )
+                stock_transfer(
+                    product_id=first.pk,
+                    from_location_id=dc.pk,
+                    to_location_id=store.pk,
+                    quantity=Decimal("2"),
+                )
         except BaseException as exc:  # surfaced below
             errors.append(exc)
         finally:
@@ -99,8 +112,9 @@ def test_concurrent_writers_lose_nothing_and_never_deadlock(live_db, tenant_a):
     try:
         assert not errors, errors
         with schema_context(tenant_a.schema_name):
-            levels = {(lv.product_id, lv.location_id): lv.on_hand
-                      for lv in StockLevel.objects.all()}
+            levels = {
+                (lv.product_id, lv.location_id): lv.on_hand for lv in StockLevel.objects.all()
+            }
             # 4 threads × 15 rounds: one sale on each pair, and 2 units moved DC → store.
             assert levels[(first.pk, dc.pk)] == Decimal("1000") - 60 - 120
             assert levels[(first.pk, store.pk)] == Decimal("1000") + 120
