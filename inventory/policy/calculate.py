@@ -27,6 +27,7 @@ from inventory.policy.safety_stock import (
     SERVICE_LEVEL_KINDS,
     lead_time_demand,
     reorder_level_discrete,
+    review_undershoot,
     safety_stock_from_quantiles,
 )
 from inventory.policy.service_level import (
@@ -37,6 +38,9 @@ from inventory.policy.service_level import (
 from inventory.policy.status import days_until_order, recommended_order_quantity, stock_status
 
 FloatArray = NDArray[np.float64]
+
+
+POLICY_KINDS = ("reorder_point", "order_up_to")
 
 
 class SafetyStockMethod(IntEnum):
@@ -51,7 +55,10 @@ class PolicySettings:
     caller (``PolicyInputs.service_level``)."""
 
     service_level_kind: str = "cycle"  # "cycle" (CSL) or "fill_rate"
-    review_period_days: float = 0.0  # 0 = continuous review
+    # "reorder_point": (R, s, S), order a lot when the position falls to s;
+    # "order_up_to": (R, S), every review order whatever lifts the position to S.
+    policy_kind: str = "reorder_point"
+    review_period_days: float = 1.0  # 1 = the daily planning batch; 0 = continuous review
     holding_cost_rate: float = 0.25  # per year, share of unit cost
     ordering_cost: float = 50.0  # per order
     # Mean lead-time demand (units) below which the normal approximation is not trusted.
@@ -62,8 +69,12 @@ class PolicySettings:
     def __post_init__(self) -> None:
         if self.service_level_kind not in SERVICE_LEVEL_KINDS:
             raise ValueError(f"service_level_kind must be one of {SERVICE_LEVEL_KINDS}")
+        if self.policy_kind not in POLICY_KINDS:
+            raise ValueError(f"policy_kind must be one of {POLICY_KINDS}")
         if self.review_period_days < 0:
             raise ValueError("review_period_days must be ≥ 0")
+        if self.policy_kind == "order_up_to" and self.review_period_days <= 0:
+            raise ValueError("an order-up-to policy needs a review period")
 
 
 @dataclass
@@ -85,7 +96,8 @@ class PolicyInputs:
     stockout_cost_per_unit: FloatArray | None = None  # NaN where unknown
     days_since_last_sale: FloatArray | None = None
     quantile_levels: FloatArray | None = None  # (k,) shared by all items
-    lead_time_demand_quantiles: FloatArray | None = None  # (items, k)
+    # (items, k): forecast demand over the lead time (plus review period for "order_up_to")
+    lead_time_demand_quantiles: FloatArray | None = None
 
 
 @dataclass
@@ -118,9 +130,12 @@ def calculate_policy(inputs: PolicyInputs, settings: PolicySettings) -> PolicyRe
     """Safety stock, reorder point, order-up-to level, lot size, inventory position, days of cover,
     stockout risk, status, recommended order quantity and days until the latest order date.
 
-    Continuous review (``review_period_days == 0``) is an (s, S) policy with ``s`` the reorder
-    point and ``S = s + order_quantity``; periodic review orders up to ``d·(L+R) + SS`` and
-    reports the reorder point ``d·L + SS`` for status only.
+    ``policy_kind="reorder_point"``: (R, s, S) with ``s = d·L + E[U] + SS`` where U is the
+    undershoot of a check every R days (``safety_stock.review_undershoot``; 0 for continuous
+    review), SS covers lead-time demand plus the undershoot spread, and
+    ``S = s + order_quantity``.
+    ``policy_kind="order_up_to"``: (R, S) with ``S = d·(L+R) + SS`` and SS over ``L + R``;
+    the reorder point ``d·L + SS`` is reported for the status only.
     """
     demand = np.asarray(inputs.mean_daily_demand, dtype=float)
     size = demand.size
@@ -136,9 +151,10 @@ def calculate_policy(inputs: PolicyInputs, settings: PolicySettings) -> PolicyRe
         demand, settings.ordering_cost, unit_cost, settings.holding_cost_rate
     )
     lot = round_order_quantity(eoq, moq, pack)
+    up_to_policy = settings.policy_kind == "order_up_to"
     # Units consumed per replenishment cycle: what a fill-rate target is measured against.
-    cycle_quantity = demand * review if review > 0 else lot
-    cycle_days = np.full(size, float(review)) if review > 0 else _safe_divide(lot, demand)
+    cycle_quantity = demand * review if up_to_policy else lot
+    cycle_days = np.full(size, float(review)) if up_to_policy else _safe_divide(lot, demand)
 
     level = _column(inputs.service_level, 0.95, size).copy()
     fill_rate_kind = np.full(size, settings.service_level_kind == "fill_rate")
@@ -150,7 +166,14 @@ def calculate_policy(inputs: PolicyInputs, settings: PolicySettings) -> PolicyRe
         level = np.where(known, optimal, level)
         fill_rate_kind &= ~known  # the critical ratio is a cycle service level
 
-    mean_ltd, std_ltd = lead_time_demand(demand, sigma_d, lead_time, lead_time_std, review)
+    if up_to_policy:
+        mean_ltd, std_ltd = lead_time_demand(demand, sigma_d, lead_time, lead_time_std, review)
+        undershoot_mean = np.zeros(size)
+    else:
+        mean_ltd, std_ltd = lead_time_demand(demand, sigma_d, lead_time, lead_time_std)
+        undershoot_mean, undershoot_variance = review_undershoot(demand, sigma_d, review)
+        mean_ltd = mean_ltd + undershoot_mean
+        std_ltd = np.sqrt(std_ltd**2 + undershoot_variance)
 
     z = z_for_cycle_service_level(level)
     if fill_rate_kind.any():
@@ -173,7 +196,8 @@ def calculate_policy(inputs: PolicyInputs, settings: PolicySettings) -> PolicyRe
                 level[use_quantiles],
                 inputs.quantile_levels,
                 quantiles[use_quantiles],
-                mean_ltd[use_quantiles],
+                # The quantiles describe demand over the interval itself, without undershoot.
+                mean_ltd[use_quantiles] - undershoot_mean[use_quantiles],
             )
             method[use_quantiles] = SafetyStockMethod.QUANTILES
     use_discrete = slow & ~use_quantiles
@@ -187,10 +211,11 @@ def calculate_policy(inputs: PolicyInputs, settings: PolicySettings) -> PolicyRe
         )
         method[use_discrete] = SafetyStockMethod.DISCRETE
 
-    reorder_level = reorder_point(demand, lead_time, safety)
-    if review > 0:
+    if up_to_policy:
         up_to = order_up_to_level(demand, lead_time, review, safety)
+        reorder_level = reorder_point(demand, lead_time, safety)
     else:
+        reorder_level = mean_ltd + safety
         up_to = reorder_level + np.nan_to_num(lot)
 
     position = inventory_position(

@@ -46,8 +46,10 @@ def stockout_risk(
         normal = special.ndtr((mean - position) / std)
     # No spread: demand is exactly the mean, so stock either lasts or it does not.
     normal = np.where(std > 0, normal, (mean > position).astype(float))
-    counted = _discrete_survival(np.floor(position), mean, std**2)
-    risk = np.where(discrete, counted, normal)
+    risk = normal.copy()
+    risk[discrete] = _discrete_survival(
+        np.floor(position[discrete]), mean[discrete], std[discrete] ** 2
+    )
     risk = np.where((position <= 0) & (mean > 0), 1.0, risk)
     risk = np.clip(risk, 0.0, 1.0)
     return np.where(np.isnan(position) | np.isnan(mean) | np.isnan(std), np.nan, risk)
