@@ -142,6 +142,18 @@ def test_discrete_fill_rate_uses_the_discrete_loss():
         reorder_level_discrete(0.95, 3.0, 3.0, service_level_kind="both")
 
 
+def test_large_lead_time_demand_falls_back_to_bisection():
+    # exp(−800) underflows, so the probability walk cannot start; bisection answers instead.
+    level = float(reorder_level_discrete(0.95, 800.0, 800.0))
+    assert abs(level - (800 + 1.645 * math.sqrt(800))) < 3
+    fill = float(
+        reorder_level_discrete(
+            0.99, 800.0, 4000.0, service_level_kind="fill_rate", order_quantity=50
+        )
+    )
+    assert 800 < fill < 800 + 3 * math.sqrt(4000)
+
+
 def test_discrete_reorder_level_edge_cases():
     levels = reorder_level_discrete([0.95, 0.95, 0.95], [0.0, np.nan, 2.0], [0.0, 1.0, 2.0])
     assert levels[0] == 0  # no demand, nothing to hold

@@ -54,6 +54,24 @@ def test_discrete_reorder_level_grows_with_service_level(a, b, mean, dispersion)
     )
 
 
+@given(
+    arrays(np.float64, 5, elements=levels),
+    arrays(np.float64, 5, elements=st.floats(0.0, 80.0)),
+    arrays(np.float64, 5, elements=st.floats(0.0, 4.0)),
+    st.booleans(),
+)
+def test_mass_walk_agrees_with_bisection(level, mean, dispersion, fill_rate):
+    """The fast recurrence and the special-function bisection give the same reorder level."""
+    from inventory.policy.safety_stock import _bisect_reorder_level, _walk_probability_mass
+
+    variance = mean * (1.0 + dispersion)
+    allowed = (1.0 - level) * 10.0 if fill_rate else np.zeros(5)
+    walked = _walk_probability_mass(level, mean, variance, allowed, fill_rate)
+    bisected = _bisect_reorder_level(level, mean, variance, allowed, fill_rate)
+    settled = ~np.isnan(walked)
+    np.testing.assert_array_equal(walked[settled], bisected[settled])
+
+
 @given(levels, levels, st.floats(1.0, 1e4), st.floats(0.1, 500.0))
 def test_fill_rate_factor_grows_with_fill_rate_and_round_trips(a, b, quantity, sigma):
     low, high = sorted((a, b))
