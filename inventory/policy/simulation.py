@@ -343,11 +343,12 @@ def rolling_demand_estimates(
     """Moving-average forecasts re-fitted every ``refit_every_days`` over the replay window
     ``[start_day, start_day + days)`` of ``history`` (items, total days; NaN = missing).
 
-    A fit on replay day t sees only ``history[:, start_day + t − window_days : start_day + t]``:
-    no look-ahead. The spread is measured on demand summed over ``protection_days``
-    (items,) (lead time + review period) and scaled back to a daily figure,
-    ``σ_P / sqrt(P)``: weekly patterns cancel over a week of lead time, which the raw daily
-    spread would overstate. Stand-in for the forecasting engine's mean and error spread.
+    A fit on replay day t sees only days before ``start_day + t``: no look-ahead. The mean is
+    the average of the last ``window_days``; the spread is the root mean square error of the
+    same moving average's past forecasts of demand summed over ``protection_days`` (items,)
+    (lead time + review period), scaled back to a daily figure ``RMSE_P / sqrt(P)``. Summing
+    over P lets weekly patterns cancel as they do over a lead time. A stand-in for the
+    forecasting engine's mean and error spread.
     """
     values = np.asarray(history, dtype=float)
     items, total = values.shape
@@ -367,29 +368,34 @@ def rolling_demand_estimates(
     with np.errstate(divide="ignore", invalid="ignore"):
         mean = (cumulative[:, ends] - cumulative[:, begins]) / seen
         mean_square = (squares[:, ends] - squares[:, begins]) / seen
-    # Fallback where the window holds fewer than two full P-day runs: the raw daily spread.
+    # Fallback where the window holds fewer than two forecast misses: the raw daily spread.
     spread = np.sqrt(np.maximum(mean_square - mean**2, 0.0))
 
-    # Sums over every P-day run (overlapping) inside each window, one group per distinct P so
-    # each group is plain slicing; prefix sums over the runs make every window O(1).
+    # Spread of the forecast's error, not of demand: on every past day j the moving average
+    # then known forecast the next P days; the miss is e_j = actual_P − P·f_j. A fit on day t
+    # uses the misses whose P days had all passed by t (j + P ≤ t) inside the window, as a root
+    # mean square so that lag behind a trend or season counts as error too. One group per
+    # distinct P keeps it to slicing; prefix sums over j make every fit O(1).
+    day = np.arange(total + 1)
+    history_start = np.maximum(day - window_days, 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        forecast = (cumulative[:, day] - cumulative[:, history_start]) / (
+            counts[:, day] - counts[:, history_start]
+        )
     for length in np.unique(period):
         rows = np.flatnonzero(period == length)
-        run_sum = cumulative[rows, length:] - cumulative[rows, :-length]
-        run_full = (counts[rows, length:] - counts[rows, :-length]) == length
-        run_sum = np.where(run_full, run_sum, 0.0)
-        run_total = _prefix_sum(run_sum)
-        run_squares = _prefix_sum(run_sum**2)
-        run_count = _prefix_sum(run_full.astype(float))
-        # Runs starting in [begin, end − P] lie inside the window [begin, end).
+        actual = cumulative[rows, length:] - cumulative[rows, :-length]
+        complete = (counts[rows, length:] - counts[rows, :-length]) == length
+        miss = actual - length * forecast[rows, : total + 1 - length]
+        usable = complete & ~np.isnan(miss)
+        miss_squares = _prefix_sum(np.where(usable, miss, 0.0) ** 2)
+        miss_count = _prefix_sum(usable.astype(float))
+        # Misses starting in [begin, end − P] had all their days before the fit on day ``end``.
         last = np.maximum(ends - length + 1, begins)
-        count = run_count[:, last] - run_count[:, begins]
-        total_in = run_total[:, last] - run_total[:, begins]
-        squares_in = run_squares[:, last] - run_squares[:, begins]
+        count = miss_count[:, last] - miss_count[:, begins]
         with np.errstate(divide="ignore", invalid="ignore"):
-            variance = (squares_in - total_in**2 / count) / (count - 1)
-        spread[rows] = np.where(
-            count > 1, np.sqrt(np.maximum(variance, 0.0) / length), spread[rows]
-        )
+            mean_square = (miss_squares[:, last] - miss_squares[:, begins]) / count
+        spread[rows] = np.where(count > 1, np.sqrt(mean_square / length), spread[rows])
     mean = np.nan_to_num(mean, nan=0.0)
     spread = np.nan_to_num(spread, nan=0.0)
     return DemandEstimates(mean, spread, change_days)

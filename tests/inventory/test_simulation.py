@@ -153,11 +153,15 @@ def test_rolling_estimates_by_hand():
     # Day 4 sees days 0–3; day 6 sees days 2–5 (the NaN day is skipped).
     assert estimates.mean_daily_demand[0].tolist() == [2.5, 4.5]
     assert estimates.mean_daily_demand[1].tolist() == [2.0, 2.0]
-    assert estimates.demand_std_daily[0, 0] == pytest.approx(np.std([1, 2, 3, 4], ddof=1))
+    # Daily misses of the moving average known by day 4: days 1, 2, 3 sold 2, 3, 4 against
+    # forecasts 1, 1.5, 2 (day 0 had no history to forecast from).
+    assert estimates.demand_std_daily[0, 0] == pytest.approx(np.sqrt((1 + 1.5**2 + 2**2) / 3))
     assert estimates.demand_std_daily[1].tolist() == [0.0, 0.0]
-    # Over 2-day runs (sums 3, 5, 7 at day 4): sample σ = 2, daily σ = 2 / sqrt(2)
+    # Forecast misses over 2-day runs known by day 4: on day 1 the average was 1 and days 1–2
+    # sold 5 (miss 3); on day 2 it was 1.5 and days 2–3 sold 7 (miss 4). RMSE = sqrt(12.5),
+    # per day sqrt(12.5 / 2) = 2.5.
     paired = rolling_demand_estimates(history, 4, 4, window_days=4, protection_days=2)
-    assert paired.demand_std_daily[0, 0] == pytest.approx(2 / np.sqrt(2))
+    assert paired.demand_std_daily[0, 0] == pytest.approx(2.5)
 
 
 def test_replay_never_uses_future_demand():
