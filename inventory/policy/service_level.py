@@ -1,0 +1,124 @@
+"""Service-level targets turned into a safety factor ``z`` (pure NumPy, no Django).
+
+Two definitions planners use:
+
+* **Cycle service level** (CSL, "type 1", α): probability of no stockout during a replenishment
+  cycle. With normal lead-time demand ``z = Φ⁻¹(α)``.
+* **Fill rate** (β, "type 2"): share of demand met straight from the shelf. With normal
+  lead-time demand and backorders the expected units short per replenishment cycle are
+  ``σ_LT · G(z)``, where ``G`` is the standard normal loss function, so
+  ``β = 1 − σ_LT · G(z) / Q`` (Silver, Pyke & Peterson, *Inventory Management and Production
+  Planning and Scheduling*, 3rd ed., §7.7; Axsäter, *Inventory Control*, 3rd ed., §5.3.3).
+
+When a stockout cost is known the cost-optimal cycle service level is the newsvendor critical
+ratio ``Cu / (Cu + Co)``.
+
+All functions take scalars or arrays (one element per product × location) and broadcast.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy import special
+
+# Beyond |z| = 8 the normal tail is below 1e-15: further precision means nothing to a planner
+# and the loss function underflows, so z is kept inside this band.
+Z_LIMIT = 8.0
+_SQRT_2PI = float(np.sqrt(2.0 * np.pi))
+
+
+def z_for_cycle_service_level(service_level: ArrayLike) -> NDArray[np.float64]:
+    """Safety factor for a cycle service level: ``z = Φ⁻¹(service_level)``.
+
+    ``service_level`` is a probability in [0, 1]; 0 and 1 map to ∓``Z_LIMIT``.
+    """
+    level = np.asarray(service_level, dtype=float)
+    return np.clip(special.ndtri(level), -Z_LIMIT, Z_LIMIT)
+
+
+def normal_loss(z: ArrayLike) -> NDArray[np.float64]:
+    """Standard normal loss function ``G(z) = E[(X − z)⁺] = φ(z) − z·(1 − Φ(z))``, X ~ N(0, 1).
+
+    Unitless; multiply by σ of lead-time demand to get expected units short per cycle.
+    """
+    z = np.asarray(z, dtype=float)
+    return np.exp(-0.5 * z * z) / _SQRT_2PI - z * special.ndtr(-z)
+
+
+def z_for_fill_rate(
+    fill_rate: ArrayLike,
+    order_quantity: ArrayLike,
+    lead_time_demand_std: ArrayLike,
+) -> NDArray[np.float64]:
+    """Safety factor that meets a fill-rate target under normal lead-time demand (backorders).
+
+    Solves ``G(z) = (1 − fill_rate) · order_quantity / lead_time_demand_std`` for ``z``
+    (Silver, Pyke & Peterson §7.7.3). ``order_quantity`` is the units per replenishment cycle
+    (EOQ for continuous review, demand per review period for periodic review);
+    ``lead_time_demand_std`` is σ of demand over the protection interval, in units.
+
+    Where σ is 0 demand is certain, no safety factor is needed and 0 is returned.
+    """
+    fill_rate, order_quantity, sigma = np.broadcast_arrays(
+        np.asarray(fill_rate, dtype=float),
+        np.asarray(order_quantity, dtype=float),
+        np.asarray(lead_time_demand_std, dtype=float),
+    )
+    certain = sigma <= 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        target_loss = (1.0 - fill_rate) * order_quantity / np.where(certain, 1.0, sigma)
+    g_high, g_low = normal_loss(-Z_LIMIT), normal_loss(Z_LIMIT)
+    target_loss = np.clip(target_loss, g_low, g_high)
+
+    # Newton on log G: G is log-concave (it integrates the log-concave normal tail), so starting
+    # right of the root the iterates move left monotonically and never overshoot.
+    log_target = np.log(target_loss)
+    z = np.full(target_loss.shape, Z_LIMIT)
+    for _ in range(100):
+        loss = normal_loss(z)
+        tail = special.ndtr(-z)
+        step = (log_target - np.log(loss)) * loss / tail
+        z = np.maximum(z - step, -Z_LIMIT)
+        if not np.any(np.abs(step) > 1e-10):
+            break
+    z = np.where(certain, 0.0, z)
+    return np.where(np.isnan(fill_rate) | np.isnan(order_quantity), np.nan, z)
+
+
+def fill_rate_for_z(
+    z: ArrayLike, order_quantity: ArrayLike, lead_time_demand_std: ArrayLike
+) -> NDArray[np.float64]:
+    """Fill rate reached with safety factor ``z``: ``1 − σ_LT · G(z) / Q`` (clipped to [0, 1])."""
+    order_quantity = np.asarray(order_quantity, dtype=float)
+    shortage = np.asarray(lead_time_demand_std, dtype=float) * normal_loss(z)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fill_rate = 1.0 - shortage / order_quantity
+    fill_rate = np.where(shortage == 0, 1.0, fill_rate)
+    return np.clip(fill_rate, 0.0, 1.0)
+
+
+def cost_optimal_service_level(
+    stockout_cost_per_unit: ArrayLike,
+    holding_cost_per_unit_year: ArrayLike,
+    period_days: ArrayLike,
+) -> NDArray[np.float64]:
+    """Cost-optimal cycle service level, the newsvendor critical ratio ``Cu / (Cu + Co)``.
+
+    * ``Cu`` = ``stockout_cost_per_unit`` (money per unit short: lost margin plus goodwill);
+    * ``Co`` = ``holding_cost_per_unit_year · period_days / 365``: the cost of carrying one
+      extra unit for the period it protects; the review period for periodic review, the order
+      cycle ``Q / d`` for continuous review (then the ratio matches Hadley & Whitin's
+      ``1 − h·Q / (p·D)`` to first order).
+
+    Items without a stockout cost (NaN) get NaN so the caller falls back to its target.
+    """
+    underage = np.asarray(stockout_cost_per_unit, dtype=float)
+    overage = np.asarray(holding_cost_per_unit_year, dtype=float) * (
+        np.asarray(period_days, dtype=float) / 365.0
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = underage / (underage + overage)
+    # No cost either way: nothing to trade off, so neither extreme; 0.5 is the median.
+    ratio = np.where((underage == 0) & (overage == 0), 0.5, ratio)
+    return np.clip(ratio, 0.0, 1.0)

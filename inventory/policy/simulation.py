@@ -1,0 +1,539 @@
+"""The replay: run an inventory policy day by day over real demand history.
+
+"If we had run this system 12 months ago, would it have cut stockouts and inventory value?"
+``simulate`` replays one policy for all items at once (arrays over items, a loop over days);
+``rolling_demand_estimates`` + ``policy_from_estimates`` / ``days_of_cover_policy`` build the
+proposed policy and the velocity baseline from only what was known on each day; and
+``compare_policies`` runs both and reports what the proposed policy would have saved.
+
+One simulated day, in order:
+
+1. review (every ``review_period_days`` days): with inventory position
+   ``IP = on hand + on order − backorders`` at or below the reorder point ``s``, order up to
+   ``S`` (an (s, S) policy) or, given an order quantity ``Q``, the fewest whole ``Q`` that lift IP
+   above ``s`` (an (s, nQ) policy); rounded up to MOQ and pack size;
+2. receive everything due today, an order placed today with lead time 0 included;
+3. serve backorders first (backorder mode), then today's demand from the shelf; what cannot be
+   served is lost (default) or backordered.
+
+Units: demand and stock in product units, lead times in whole days, costs in money.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from inventory.policy.calculate import PolicyInputs, PolicySettings, calculate_policy
+from inventory.policy.levels import DAYS_PER_YEAR, round_order_quantity
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass
+class ReplenishmentPolicy:
+    """Policy parameters per item, optionally changing over time.
+
+    ``reorder_point`` and ``order_up_to_level`` / ``order_quantity`` are (items,) or
+    (items, K) with column k in force from day ``change_days[k]`` (K increasing days, the first
+    0) until the next change: a policy re-fitted on a schedule. Give exactly one of
+    ``order_up_to_level`` and ``order_quantity``.
+    """
+
+    reorder_point: FloatArray
+    order_up_to_level: FloatArray | None = None
+    order_quantity: FloatArray | None = None
+    change_days: NDArray[np.int64] | None = None
+    review_period_days: int = 1
+    minimum_order_quantity: FloatArray | float = 0.0
+    pack_size: FloatArray | float = 1.0
+
+    def __post_init__(self) -> None:
+        if (self.order_up_to_level is None) == (self.order_quantity is None):
+            raise ValueError("give exactly one of order_up_to_level and order_quantity")
+        if self.review_period_days < 1:
+            raise ValueError("review_period_days must be a whole number of days ≥ 1")
+
+    def schedule(self, items: int, days: int) -> tuple[FloatArray, FloatArray, NDArray[np.intp]]:
+        """(K, items) reorder points, (K, items) order-up-to levels or quantities, and the
+        column in force on each day (days,)."""
+        target = self.order_up_to_level if self.order_quantity is None else self.order_quantity
+        reorder = np.asarray(self.reorder_point, dtype=float).reshape(items, -1)
+        target = np.asarray(target, dtype=float).reshape(items, -1)
+        columns = reorder.shape[1]
+        if target.shape[1] != columns:
+            raise ValueError("policy arrays must have the same number of columns")
+        change_days = np.arange(1) if self.change_days is None else np.asarray(self.change_days)
+        if change_days.size != columns or change_days[0] != 0 or np.any(np.diff(change_days) <= 0):
+            raise ValueError("change_days must be increasing, start at 0, one per column")
+        column_of_day = np.searchsorted(change_days, np.arange(days), side="right") - 1
+        return np.ascontiguousarray(reorder.T), np.ascontiguousarray(target.T), column_of_day
+
+
+@dataclass(frozen=True)
+class SimulationCosts:
+    """Money per unit: ``unit_cost`` (items,) values stock; holding costs ``holding_cost_rate``
+    of it per year; ``ordering_cost`` per order placed; ``stockout_cost_per_unit`` per unit lost
+    (lost sales) or backordered."""
+
+    unit_cost: FloatArray | float = 1.0
+    holding_cost_rate: float = 0.25
+    ordering_cost: float = 50.0
+    stockout_cost_per_unit: FloatArray | float = 0.0
+
+
+@dataclass
+class SimulationResult:
+    """Per-item totals over the replay (arrays of shape (items,)) and daily totals (days,)."""
+
+    demand_units: FloatArray
+    filled_units: FloatArray  # served from the shelf on the day of demand
+    shipped_units: FloatArray  # filled_units plus backorders served later
+    short_units: FloatArray  # demand not served on its day (lost or backordered)
+    stockout_days: NDArray[np.int64]
+    cycles: NDArray[np.int64]  # replenishment cycles: between arrivals, the open one included
+    stockout_cycles: NDArray[np.int64]
+    orders_placed: NDArray[np.int64]
+    ordered_units: FloatArray
+    received_units: FloatArray
+    starting_stock: FloatArray
+    ending_stock: FloatArray
+    ending_on_order: FloatArray
+    ending_backorders: FloatArray
+    average_on_hand: FloatArray
+    holding_cost: FloatArray
+    ordering_cost: FloatArray
+    stockout_cost: FloatArray
+    unit_cost: FloatArray
+    daily_inventory_value: FloatArray
+    daily_short_units: FloatArray
+    days: int
+
+    @property
+    def fill_rate(self) -> FloatArray:
+        """Share of each item's demand served from the shelf (NaN without demand)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(self.demand_units > 0, self.filled_units / self.demand_units, np.nan)
+
+    @property
+    def cycle_service_level(self) -> FloatArray:
+        """Share of each item's replenishment cycles without a stockout day."""
+        return 1.0 - self.stockout_cycles / np.maximum(self.cycles, 1)
+
+    def per_item(self) -> dict[str, np.ndarray]:
+        """Per-item columns for the CSV export of the replay table."""
+        columns = {
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if f.name not in ("daily_inventory_value", "daily_short_units", "days")
+        }
+        columns["fill_rate"] = self.fill_rate
+        columns["cycle_service_level"] = self.cycle_service_level
+        return columns
+
+    def summary(self, mask: ArrayLike | None = None) -> dict[str, float]:
+        """Totals over all items, or over ``mask`` (bool (items,), e.g. one ABC class)."""
+        pick = np.ones(self.demand_units.size, bool) if mask is None else np.asarray(mask, bool)
+        demand = float(self.demand_units[pick].sum())
+        inventory_value = float((self.average_on_hand * self.unit_cost)[pick].sum())
+        cost_of_goods = float((self.shipped_units * self.unit_cost)[pick].sum())
+        holding = float(self.holding_cost[pick].sum())
+        ordering = float(self.ordering_cost[pick].sum())
+        stockout = float(self.stockout_cost[pick].sum())
+        return {
+            "items": int(pick.sum()),
+            "days": self.days,
+            "demand_units": demand,
+            "fill_rate": float(self.filled_units[pick].sum()) / demand if demand else 1.0,
+            "cycle_service_level": 1.0
+            - float(self.stockout_cycles[pick].sum()) / max(int(self.cycles[pick].sum()), 1),
+            "stockout_days": int(self.stockout_days[pick].sum()),
+            "stockout_item_day_share": float(self.stockout_days[pick].sum())
+            / max(int(pick.sum()) * self.days, 1),
+            "stockout_units": float(self.short_units[pick].sum()),
+            "average_inventory_units": float(self.average_on_hand[pick].sum()),
+            "average_inventory_value": inventory_value,
+            "inventory_turns": cost_of_goods * (DAYS_PER_YEAR / self.days) / inventory_value
+            if inventory_value
+            else float("inf"),
+            "orders_placed": int(self.orders_placed[pick].sum()),
+            "holding_cost": holding,
+            "ordering_cost": ordering,
+            "stockout_cost": stockout,
+            "total_cost": holding + ordering + stockout,
+        }
+
+
+def simulate(
+    demand: ArrayLike,
+    policy: ReplenishmentPolicy,
+    lead_time_days: ArrayLike,
+    starting_stock: ArrayLike,
+    *,
+    costs: SimulationCosts | None = None,
+    backorders: bool = False,
+    on_order: ArrayLike | None = None,
+) -> SimulationResult:
+    """Replay ``policy`` over ``demand`` (items, days; NaN = no demand recorded).
+
+    ``lead_time_days``: whole days, (items,) fixed or (items, days) for the lead time of an
+    order placed on each day (e.g. sampled from the supplier's learned distribution).
+    ``starting_stock`` (items,) on hand on day 0; ``on_order`` optional (items, max lead time)
+    quantities already on order, column j arriving on day j.
+    Lost sales by default; ``backorders=True`` keeps unmet demand to serve from later receipts.
+    """
+    costs = costs or SimulationCosts()
+    demand_by_day = np.ascontiguousarray(np.nan_to_num(np.asarray(demand, dtype=float).T))
+    days, items = demand_by_day.shape
+    if (demand_by_day < 0).any():
+        raise ValueError("demand must not be negative")
+    reorder_by_column, target_by_column, column_of_day = policy.schedule(items, days)
+    order_up_to = policy.order_quantity is None
+
+    lead_time = np.asarray(lead_time_days)
+    if lead_time.ndim == 2:
+        lead_time_by_day = np.ascontiguousarray(lead_time.T.astype(np.intp))
+    else:
+        lead_time_by_day = np.broadcast_to(lead_time.astype(np.intp), (days, items))
+    if (lead_time_by_day < 0).any():
+        raise ValueError("lead times must be ≥ 0 days")
+    moq = np.broadcast_to(np.asarray(policy.minimum_order_quantity, float), (items,))
+    pack = np.broadcast_to(np.asarray(policy.pack_size, float), (items,))
+    unit_cost = np.broadcast_to(np.asarray(costs.unit_cost, float), (items,)).copy()
+    stockout_price = np.broadcast_to(np.asarray(costs.stockout_cost_per_unit, float), (items,))
+
+    # Orders in transit: a ring buffer of (slots, items), slot (t + L) % slots arriving on t + L.
+    slots = int(lead_time_by_day.max(initial=0)) + 1
+    if on_order is not None:
+        open_orders = np.asarray(on_order, dtype=float).reshape(items, -1)
+        slots = max(slots, open_orders.shape[1])
+    pipeline = np.zeros((slots, items))
+    if on_order is not None:
+        pipeline[: open_orders.shape[1]] = open_orders.T
+
+    on_hand = np.asarray(starting_stock, dtype=float).copy()
+    start = on_hand.copy()
+    if (on_hand < 0).any():
+        raise ValueError("starting stock must not be negative (pass backorders as demand)")
+    in_transit = pipeline.sum(axis=0)
+    backlog = np.zeros(items)
+    filled = np.zeros(items)
+    shipped = np.zeros(items)
+    short_total = np.zeros(items)
+    received = np.zeros(items)
+    ordered = np.zeros(items)
+    on_hand_sum = np.zeros(items)
+    stockout_days = np.zeros(items, np.int64)
+    orders = np.zeros(items, np.int64)
+    cycles = np.zeros(items, np.int64)
+    stockout_cycles = np.zeros(items, np.int64)
+    cycle_had_stockout = np.zeros(items, bool)
+    daily_value = np.zeros(days)
+    daily_short = np.zeros(days)
+
+    for day in range(days):
+        if day % policy.review_period_days == 0:
+            column = column_of_day[day]
+            reorder_level = reorder_by_column[column]
+            target = target_by_column[column]
+            position = on_hand + in_transit - backlog
+            if order_up_to:
+                wanted = target - position
+            else:
+                # Fewest whole order quantities that lift the position above s.
+                batches = np.floor((reorder_level - position) / np.where(target > 0, target, 1.0))
+                wanted = np.where(target > 0, (batches + 1.0) * target, 0.0)
+            wanted = np.where(position <= reorder_level, np.maximum(wanted, 0.0), 0.0)
+            quantity = round_order_quantity(wanted, moq, pack)
+            placing = np.flatnonzero(quantity > 0)
+            if placing.size:
+                arrival_slot = (day + lead_time_by_day[day, placing]) % slots
+                pipeline[arrival_slot, placing] += quantity[placing]
+                in_transit[placing] += quantity[placing]
+                ordered[placing] += quantity[placing]
+                orders[placing] += 1
+
+        slot = day % slots
+        arriving = pipeline[slot].copy()
+        pipeline[slot] = 0.0
+        on_hand += arriving
+        in_transit -= arriving
+        received += arriving
+        # A receipt ends the replenishment cycle that was waiting for it.
+        arrived = arriving > 0
+        cycles += arrived
+        stockout_cycles += arrived & cycle_had_stockout
+        cycle_had_stockout &= ~arrived
+
+        if backorders:
+            late = np.minimum(backlog, on_hand)
+            on_hand -= late
+            backlog -= late
+            shipped += late
+
+        wanted_today = demand_by_day[day]
+        served = np.minimum(wanted_today, on_hand)
+        on_hand -= served
+        short = wanted_today - served
+        filled += served
+        shipped += served
+        short_total += short
+        if backorders:
+            backlog += short
+        stocked_out = short > 0
+        stockout_days += stocked_out
+        cycle_had_stockout |= stocked_out
+
+        on_hand_sum += on_hand
+        daily_value[day] = on_hand @ unit_cost
+        daily_short[day] = short.sum()
+
+    # The cycle still open at the end counts too, so an item that never reorders has one cycle.
+    cycles += 1
+    stockout_cycles += cycle_had_stockout
+    average_on_hand = on_hand_sum / max(days, 1)
+    holding_per_unit_day = unit_cost * costs.holding_cost_rate / DAYS_PER_YEAR
+    return SimulationResult(
+        demand_units=demand_by_day.sum(axis=0),
+        filled_units=filled,
+        shipped_units=shipped,
+        short_units=short_total,
+        stockout_days=stockout_days,
+        cycles=cycles,
+        stockout_cycles=stockout_cycles,
+        orders_placed=orders,
+        ordered_units=ordered,
+        received_units=received,
+        starting_stock=start,
+        ending_stock=on_hand,
+        ending_on_order=in_transit,
+        ending_backorders=backlog,
+        average_on_hand=average_on_hand,
+        holding_cost=on_hand_sum * holding_per_unit_day,
+        ordering_cost=orders * float(costs.ordering_cost),
+        stockout_cost=short_total * stockout_price,
+        unit_cost=unit_cost,
+        daily_inventory_value=daily_value,
+        daily_short_units=daily_short,
+        days=days,
+    )
+
+
+@dataclass
+class DemandEstimates:
+    """Rolling estimates of mean daily demand and its daily spread, (items, K), each column
+    computed on ``change_days[k]`` from history strictly before that day."""
+
+    mean_daily_demand: FloatArray
+    demand_std_daily: FloatArray
+    change_days: NDArray[np.int64]
+
+
+def rolling_demand_estimates(
+    history: ArrayLike,
+    start_day: int,
+    days: int,
+    *,
+    window_days: int = 91,
+    refit_every_days: int = 7,
+    protection_days: ArrayLike = 1,
+) -> DemandEstimates:
+    """Moving-average forecasts re-fitted every ``refit_every_days`` over the replay window
+    ``[start_day, start_day + days)`` of ``history`` (items, total days; NaN = missing).
+
+    A fit on replay day t sees only days before ``start_day + t``: no look-ahead. The mean is
+    the average of the last ``window_days``; the spread is the root mean square error of the
+    same moving average's past forecasts of demand summed over ``protection_days`` (items,)
+    (lead time + review period), scaled back to a daily figure ``RMSE_P / sqrt(P)``. Summing
+    over P lets weekly patterns cancel as they do over a lead time. A stand-in for the
+    forecasting engine's mean and error spread.
+    """
+    values = np.asarray(history, dtype=float)
+    items, total = values.shape
+    if start_day < 1 or start_day + days > total:
+        raise ValueError("the replay window must lie inside the history, after day 0")
+    present = ~np.isnan(values)
+    zero_filled = np.where(present, values, 0.0)
+    cumulative = _prefix_sum(zero_filled)
+    counts = _prefix_sum(present.astype(float))
+    squares = _prefix_sum(zero_filled**2)
+    period = np.clip(np.broadcast_to(np.asarray(protection_days, int), (items,)), 1, None)
+
+    change_days = np.arange(0, days, refit_every_days, dtype=np.int64)
+    ends = start_day + change_days  # a fit on day t sees days before t only
+    begins = np.maximum(ends - window_days, 0)
+    seen = counts[:, ends] - counts[:, begins]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = (cumulative[:, ends] - cumulative[:, begins]) / seen
+        mean_square = (squares[:, ends] - squares[:, begins]) / seen
+    # Fallback where the window holds fewer than two forecast misses: the raw daily spread.
+    spread = np.sqrt(np.maximum(mean_square - mean**2, 0.0))
+
+    # Spread of the forecast's error, not of demand: on every past day j the moving average
+    # then known forecast the next P days; the miss is e_j = actual_P − P·f_j. A fit on day t
+    # uses the misses whose P days had all passed by t (j + P ≤ t) inside the window, as a root
+    # mean square so that lag behind a trend or season counts as error too. One group per
+    # distinct P keeps it to slicing; prefix sums over j make every fit O(1).
+    day = np.arange(total + 1)
+    history_start = np.maximum(day - window_days, 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        forecast = (cumulative[:, day] - cumulative[:, history_start]) / (
+            counts[:, day] - counts[:, history_start]
+        )
+    for length in np.unique(period):
+        rows = np.flatnonzero(period == length)
+        actual = cumulative[rows, length:] - cumulative[rows, :-length]
+        complete = (counts[rows, length:] - counts[rows, :-length]) == length
+        miss = actual - length * forecast[rows, : total + 1 - length]
+        usable = complete & ~np.isnan(miss)
+        miss_squares = _prefix_sum(np.where(usable, miss, 0.0) ** 2)
+        miss_count = _prefix_sum(usable.astype(float))
+        # Misses starting in [begin, end − P] had all their days before the fit on day ``end``.
+        last = np.maximum(ends - length + 1, begins)
+        count = miss_count[:, last] - miss_count[:, begins]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mean_square = (miss_squares[:, last] - miss_squares[:, begins]) / count
+        spread[rows] = np.where(count > 1, np.sqrt(mean_square / length), spread[rows])
+    mean = np.nan_to_num(mean, nan=0.0)
+    spread = np.nan_to_num(spread, nan=0.0)
+    return DemandEstimates(mean, spread, change_days)
+
+
+def policy_from_estimates(
+    estimates: DemandEstimates,
+    lead_time_days: ArrayLike,
+    *,
+    service_level: ArrayLike = 0.95,
+    settings: PolicySettings | None = None,
+    unit_cost: ArrayLike = 1.0,
+    lead_time_std_days: ArrayLike = 0.0,
+    minimum_order_quantity: ArrayLike = 0.0,
+    pack_size: ArrayLike = 1.0,
+) -> ReplenishmentPolicy:
+    """The proposed policy, re-computed by ``calculate_policy`` on every re-fit day: the same
+    code the metrics refresh runs, so the replay tests what planners get.
+
+    The replay checks the position once a day or every ``settings.review_period_days``;
+    ``policy_kind`` "reorder_point" gives (R, s, S), "order_up_to" gives (R, S).
+    Per-item arguments are (items,) and held across re-fits.
+    """
+    settings = settings or PolicySettings()
+    items, columns = estimates.mean_daily_demand.shape
+
+    def per_column(value: ArrayLike) -> FloatArray:
+        return np.repeat(np.broadcast_to(np.asarray(value, float), (items,))[:, None], columns, 1)
+
+    result = calculate_policy(
+        PolicyInputs(
+            mean_daily_demand=estimates.mean_daily_demand.ravel(),
+            demand_std_daily=estimates.demand_std_daily.ravel(),
+            lead_time_days=per_column(lead_time_days).ravel(),
+            lead_time_std_days=per_column(lead_time_std_days).ravel(),
+            on_hand=np.zeros(items * columns),
+            service_level=per_column(service_level).ravel(),
+            unit_cost=per_column(unit_cost).ravel(),
+            minimum_order_quantity=per_column(minimum_order_quantity).ravel(),
+            pack_size=per_column(pack_size).ravel(),
+        ),
+        settings,
+    )
+    up_to = result.order_up_to_level.reshape(items, columns)
+    # (R, S): every review orders whatever lifts the position to S, so s = S; continuous review
+    # orders only once the position falls to the reorder point.
+    reorder = up_to if settings.policy_kind == "order_up_to" else result.reorder_point
+    return ReplenishmentPolicy(
+        reorder_point=reorder.reshape(items, columns),
+        order_up_to_level=up_to,
+        change_days=estimates.change_days,
+        review_period_days=max(round(settings.review_period_days), 1),
+        minimum_order_quantity=np.broadcast_to(np.asarray(minimum_order_quantity, float), (items,)),
+        pack_size=np.broadcast_to(np.asarray(pack_size, float), (items,)),
+    )
+
+
+def days_of_cover_policy(
+    estimates: DemandEstimates,
+    lead_time_days: ArrayLike,
+    *,
+    buffer_days: float = 7.0,
+    cover_days: float = 30.0,
+    minimum_order_quantity: ArrayLike = 0.0,
+    pack_size: ArrayLike = 1.0,
+) -> ReplenishmentPolicy:
+    """The velocity baseline many planning tools ship: a min/max from average sales.
+
+    Reorder when the position covers fewer than ``lead time + buffer_days`` days of average
+    sales; order up to ``cover_days`` more days than that. No demand variability, no costs.
+    """
+    items = estimates.mean_daily_demand.shape[0]
+    lead = np.broadcast_to(np.asarray(lead_time_days, float), (items,))[:, None]
+    minimum = estimates.mean_daily_demand * (lead + buffer_days)
+    return ReplenishmentPolicy(
+        reorder_point=minimum,
+        order_up_to_level=minimum + estimates.mean_daily_demand * cover_days,
+        change_days=estimates.change_days,
+        minimum_order_quantity=np.broadcast_to(np.asarray(minimum_order_quantity, float), (items,)),
+        pack_size=np.broadcast_to(np.asarray(pack_size, float), (items,)),
+    )
+
+
+def compare_policies(
+    demand: ArrayLike,
+    proposed: ReplenishmentPolicy,
+    baseline: ReplenishmentPolicy,
+    lead_time_days: ArrayLike,
+    *,
+    starting_stock: ArrayLike | None = None,
+    costs: SimulationCosts | None = None,
+    backorders: bool = False,
+) -> dict[str, dict[str, float]]:
+    """Replay both policies on the same demand and report each summary and the savings
+    (baseline − proposed; positive means the proposed policy did better).
+
+    Without ``starting_stock`` each policy starts at its own first order-up-to level (or
+    reorder point + order quantity), i.e. in its own steady state, so neither is judged on a
+    start it would never have chosen.
+    """
+    demand = np.asarray(demand, dtype=float)
+    summaries = {}
+    for name, policy in (("proposed", proposed), ("baseline", baseline)):
+        stock = starting_stock
+        if stock is None:
+            stock = _first_column(policy.order_up_to_level)
+            if stock is None:
+                stock = _first_column(policy.reorder_point) + _first_column(policy.order_quantity)
+            stock = np.maximum(np.nan_to_num(stock), 0.0)
+        result = simulate(demand, policy, lead_time_days, stock, costs=costs, backorders=backorders)
+        summaries[name] = result.summary()
+    savings = {
+        key: summaries["baseline"][key] - summaries["proposed"][key]
+        for key in (
+            "stockout_days",
+            "stockout_units",
+            "average_inventory_value",
+            "holding_cost",
+            "ordering_cost",
+            "stockout_cost",
+            "total_cost",
+        )
+    }
+    savings["fill_rate_gain"] = (
+        summaries["proposed"]["fill_rate"] - summaries["baseline"]["fill_rate"]
+    )
+    return {**summaries, "savings": savings}
+
+
+def _prefix_sum(values: FloatArray) -> FloatArray:
+    """Running sums along days with a leading 0 column: ``out[:, j]`` = sum of the first j."""
+    out = np.zeros((values.shape[0], values.shape[1] + 1))
+    np.cumsum(values, axis=1, out=out[:, 1:])
+    return out
+
+
+def _first_column(values: ArrayLike | None) -> FloatArray | None:
+    if values is None:
+        return None
+    array = np.asarray(values, dtype=float)
+    return array if array.ndim == 1 else array[:, 0]
