@@ -51,7 +51,7 @@ def test_receipt_sale_transfer_and_count_keep_the_ledger_balanced(planner):
 
 @pytest.mark.django_db
 def test_stock_rules():
-    product, dc, store = _catalogue("b")
+    product, dc, _store = _catalogue("b")
     with pytest.raises(InsufficientStock):
         stock_change(changes=[StockChange(product.pk, dc.pk, Decimal("-1"), "sale")])
     with pytest.raises(InvalidMovement):
