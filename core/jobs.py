@@ -18,6 +18,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 from core.exceptions import DomainError, ValidationFailed
 from core.logging import get_logger
+from core.progress import close_progress_connection
 
 log = get_logger("jobs")
 JOB_TASKS: dict[str, Any] = {}
@@ -52,12 +53,17 @@ def job_task(kind: str, *, max_retries: int = 5):
                 log.info("job_skipped", job_id=job_id, reason="finished or missing")
                 return
 
+            last = {"percent": -1}
+
             def progress(percent: int, message: str = "") -> None:
-                services.job_progress(job_id=job_id, progress=percent, message=message)
+                if percent != last["percent"]:  # one write per step, not per chunk
+                    last["percent"] = percent
+                    services.job_progress(job_id=job_id, progress=percent, message=message)
 
             try:
                 result = run(job, progress)
             except TRANSIENT_ERRORS as exc:
+                close_progress_connection()
                 if self.request.retries >= self.max_retries:
                     services.job_fail(job_id=job_id, error=f"{type(exc).__name__}: {exc}")
                     raise
@@ -73,6 +79,8 @@ def job_task(kind: str, *, max_retries: int = 5):
                 log.exception("job_failed", job_id=job_id, kind=kind)
                 services.job_fail(job_id=job_id, error=f"{type(exc).__name__}: {exc}")
                 return
+            finally:
+                close_progress_connection()
             services.job_succeed(job_id=job_id, result=result or {})
 
         JOB_TASKS[kind] = task

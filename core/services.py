@@ -48,10 +48,13 @@ def job_start(*, job_id: str) -> Job | None:
 
 
 def job_progress(*, job_id: str, progress: int, message: str = "") -> None:
-    """Record progress 0–100; never moves backwards."""
+    """Record progress 0–100; never moves backwards. Written on a separate connection
+    (``core.progress``), so pollers see it while the job's own transaction is open."""
+    from core.progress import write_progress
+
     progress = max(0, min(100, int(progress)))
-    Job.objects.filter(pk=job_id, progress__lte=progress).update(
-        progress=progress, message=message[:255]
+    write_progress(
+        job_table=Job._meta.db_table, job_id=str(job_id), progress=progress, message=message[:255]
     )
 
 

@@ -21,15 +21,29 @@ PASSWORD = "correct-horse-battery-7"
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
+def django_db_setup(django_test_environment, django_db_blocker):
+    """Create the test database for every run, then public, the template and two tenants.
+
+    pytest-django would create the test database only when some collected test carries the
+    ``django_db`` mark; a run of only the live-worker tests would then use the development
+    database. Setting it up here unconditionally (and checking the name) rules that out.
+    """
+    from django.test.utils import setup_databases, teardown_databases
+
     from tenants.services import platform_ensure, tenant_provision
 
     _forget_previous_runs_cache()
     with django_db_blocker.unblock():
+        config = setup_databases(verbosity=0, interactive=False, aliases={"default"})
+        assert connection.settings_dict["NAME"].startswith("test_"), "not a test database"
         platform_ensure(domain=PUBLIC_HOST)
         tenant_provision(slug="alpha", name="Alpha Ltd", domain=HOST_A)
         tenant_provision(slug="beta", name="Beta GmbH", domain=HOST_B)
         connection.set_schema_to_public()
+    yield
+    with django_db_blocker.unblock():
+        connection.set_schema_to_public()
+        teardown_databases(config, verbosity=0)
 
 
 def _forget_previous_runs_cache() -> None:

@@ -49,4 +49,4 @@ class ImportBatchSerializer(serializers.ModelSerializer):
         return f"/api/v1/jobs/{batch.job_id}/" if batch.job_id else None
 
     def get_errors_csv_url(self, batch: ImportBatch) -> str | None:
-        return f"/api/v1/imports/{batch.id}/errors.csv" if batch.error_count else None
+        return f"/api/v1/imports/{batch.id}/errors/" if batch.error_count else None

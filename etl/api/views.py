@@ -50,7 +50,7 @@ class ImportBatchViewSet(ReadOnlyModelViewSet):
     @extend_schema(
         responses={(200, "text/csv"): OpenApiResponse(description="row,column,value,why")}
     )
-    @action(detail=True, methods=["get"], url_path="errors.csv")
+    @action(detail=True, methods=["get"], url_path="errors")
     def errors_csv(self, request, pk=None):
         batch = self.get_object()
         rows = ((e["row"], e["column"], e["value"], e["why"]) for e in batch.errors)

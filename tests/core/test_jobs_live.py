@@ -36,3 +36,44 @@ def test_demo_job_runs_on_worker_and_reports_result(live_worker, live_db, tenant
         assert job["created_by"] == user.email
     finally:
         delete_users(tenant_a, user)
+
+
+def test_progress_is_visible_while_the_job_transaction_is_open(live_db, tenant_a):
+    """Progress goes through its own connection: a poller sees it before the work commits."""
+    import psycopg
+    from django.db import connection, transaction
+    from psycopg import sql
+
+    from core import services
+    from core.models import AuditLog, Job
+    from core.progress import close_progress_connection
+
+    with schema_context(tenant_a.schema_name):
+        job = Job.objects.create(kind="demo")
+        try:
+            with transaction.atomic():
+                AuditLog.objects.create(action="action", object_type="work.in.progress")
+                services.job_progress(job_id=str(job.id), progress=60, message="half")
+                services.job_progress(job_id=str(job.id), progress=30)  # never backwards
+                params = connection.get_connection_params()
+                params.pop("cursor_factory", None)
+                params.pop("context", None)
+                with psycopg.connect(**params) as poller:  # what a polling request sees
+                    row = poller.execute(
+                        sql.SQL("SELECT progress, message FROM {}.core_job WHERE id = %s").format(
+                            sql.Identifier(tenant_a.schema_name)
+                        ),
+                        [job.id],
+                    ).fetchone()
+                    assert row == (60, "half")
+                    unfinished = poller.execute(
+                        sql.SQL(
+                            "SELECT count(*) FROM {}.core_auditlog WHERE object_type = %s"
+                        ).format(sql.Identifier(tenant_a.schema_name)),
+                        ["work.in.progress"],
+                    ).fetchone()[0]
+                    assert unfinished == 0  # the work itself is still uncommitted
+                transaction.set_rollback(True)
+        finally:
+            close_progress_connection()
+            Job.objects.filter(pk=job.pk).delete()
