@@ -68,7 +68,9 @@ class SmoothingGrid:
             for a, (b, p), g in itertools.product(alphas, pairs, gammas)
             if b <= a and g <= 1.0 - a
         ]
-        alpha, beta, gamma, phi = (np.array(column, dtype=np.float64) for column in zip(*rows))
+        alpha, beta, gamma, phi = (
+            np.array(column, dtype=np.float64) for column in zip(*rows, strict=False)
+        )
         return cls(alpha, beta, gamma, phi)
 
     @property
@@ -110,10 +112,40 @@ def holt_winters_additive(
 def holt_winters_multiplicative(
     history: np.ndarray, spec: ForecastSpec, origins: Sequence[int] | None = None
 ) -> list[Forecast]:
-    """Holt-Winters with a multiplicative season (the weekly pattern scales with the level)."""
+    """Holt-Winters with a multiplicative season (the weekly pattern scales with the level).
+
+    A multiplicative season needs demand in every period (Hyndman et al. 2008, §2.5): series
+    with a zero before the first origin get the additive season instead.
+    """
+    values = as_history(history)
+    wanted = check_origins(values.shape[1], origins)
     grid = SmoothingGrid.product(SEASONAL_ALPHAS, gammas=SEASONAL_GAMMAS, trends=SEASONAL_TRENDS)
-    return smooth(
-        history, spec, origins, grid, SEASON_MULTIPLICATIVE, "holt_winters_multiplicative"
+    method = "holt_winters_multiplicative"
+    positive = values[:, : min(wanted)].min(axis=1) > 0
+    if positive.all():
+        return smooth(values, spec, wanted, grid, SEASON_MULTIPLICATIVE, method)
+    additive = smooth(values[~positive], spec, wanted, grid, SEASON_ADDITIVE, method)
+    if not positive.any():
+        return additive
+    scaled = smooth(values[positive], spec, wanted, grid, SEASON_MULTIPLICATIVE, method)
+    return [_merge(positive, a, b) for a, b in zip(scaled, additive, strict=True)]
+
+
+def _merge(rows: np.ndarray, chosen: Forecast, others: Forecast) -> Forecast:
+    """Reassemble a forecast from the ``rows`` of ``chosen`` and the other rows of ``others``."""
+
+    def combine(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+        out = np.empty((rows.size, *first.shape[1:]), dtype=first.dtype)
+        out[rows], out[~rows] = first, second
+        return out
+
+    params = {key: combine(chosen.params[key], others.params[key]) for key in chosen.params}
+    return Forecast(
+        chosen.method,
+        combine(chosen.point, others.point),
+        combine(chosen.quantiles, others.quantiles),
+        chosen.levels,
+        params,
     )
 
 
@@ -252,10 +284,7 @@ def _select(
     sse = np.where(np.isfinite(sse), sse, np.inf)
     best = np.argmin(sse, axis=1)
     errors = origin - burn_in
-    if errors > 0:
-        sigma2 = pick(sse, best) / errors
-    else:
-        sigma2 = values[:, :origin].var(axis=1)
+    sigma2 = pick(sse, best) / errors if errors > 0 else values[:, :origin].var(axis=1)
     if factors:
         season = np.stack([pick(factors[(origin + j) % m], best) for j in range(m)], axis=1)
     else:

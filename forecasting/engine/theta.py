@@ -35,7 +35,9 @@ def theta(
         seen = values[:, :origin]
         index = np.ones((len(seen), max(m, 1)))
         if m > 1 and origin >= 2 * m:
-            seasonal = is_seasonal(seen, m)
+            # Multiplicative decomposition needs demand in every period; series with zeros
+            # stay unseasoned rather than get ratios of nothing.
+            seasonal = is_seasonal(seen, m) & (seen.min(axis=1) > 0)
             if np.any(seasonal):
                 index[seasonal] = seasonal_indices(seen[seasonal], m)
         positions = np.arange(origin) % index.shape[1]
@@ -73,7 +75,7 @@ def seasonal_indices(values: np.ndarray, m: int) -> np.ndarray:
     """Classical multiplicative decomposition: mean ratio of demand to its centred moving
     average (2×m for an even season) per position in the season, normalised to average 1.
     Column j belongs to periods t with t mod m = j."""
-    n, periods = values.shape
+    n, _periods = values.shape
     totals = np.cumsum(np.pad(values, ((0, 0), (1, 0))), axis=1)
     window_means = (totals[:, m:] - totals[:, :-m]) / m  # mean of values[i : i + m]
     if m % 2:
