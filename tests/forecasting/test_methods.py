@@ -199,3 +199,16 @@ def test_registry_knows_every_method_and_rejects_unknown_names():
     assert set(FAST_METHODS) == set(METHODS)
     with pytest.raises(ValueError, match="unknown forecasting method"):
         method_named("crystal_ball")
+
+
+def test_auto_ets_slow_tier_picks_a_seasonal_model_for_a_weekly_pattern():
+    from forecasting.engine.auto import auto_ets
+
+    rng = np.random.default_rng(2)
+    history = (np.tile(WEEK * 4, 8) + rng.normal(0, 1.0, 56))[None, :]
+    result = auto_ets(history, ForecastSpec(horizon=7, season_length=7))[0]
+    assert result.params["model"][0].endswith(",A)")
+    np.testing.assert_allclose(result.point[0], WEEK * 4, atol=4.0)
+    assert np.all(np.diff(result.quantiles, axis=1) >= 0)
+    short = auto_ets(history[:, :10], ForecastSpec(horizon=2, season_length=7))[0]
+    assert short.params["model"][0].endswith(",N)")  # too short for a season
