@@ -132,20 +132,58 @@ def demand_quantiles(
 
 
 def _count_quantiles(mean: np.ndarray, variance: np.ndarray, levels: np.ndarray) -> np.ndarray:
-    mu = np.broadcast_to(mean[:, None, :], (mean.shape[0], levels.size, mean.shape[1]))
-    var = np.broadcast_to(variance[:, None, :], mu.shape)
-    q = np.broadcast_to(levels[None, :, None], mu.shape)
-    out = np.zeros(mu.shape)
-    positive = mu > 1e-12
-    over = positive & (var > mu * (1.0 + 1e-6))
-    poisson = positive & ~over
-    if np.any(poisson):
-        out[poisson] = stats.poisson.ppf(q[poisson], mu[poisson])
-    if np.any(over):
-        m, v = mu[over], var[over]
-        # Negative binomial with mean m and variance v: size = m²/(v−m), p = m/v.
-        out[over] = stats.nbinom.ppf(q[over], m * m / (v - m), m / v)
-    return out
+    # Flat forecasts repeat the same (mean, variance) over the horizon: evaluate each distinct
+    # pair once.
+    pairs = np.stack([mean.ravel(), variance.ravel()], axis=1)
+    unique, inverse = np.unique(pairs, axis=0, return_inverse=True)
+    mu = np.repeat(unique[:, :1], levels.size, axis=1).ravel()
+    var = np.repeat(unique[:, 1:], levels.size, axis=1).ravel()
+    q = np.tile(levels, len(unique))
+    table = count_ppf(q, mu, var).reshape(len(unique), levels.size)
+    per_element = table[inverse.ravel()]  # (series × horizon, levels)
+    return per_element.reshape(*mean.shape, levels.size).transpose(0, 2, 1)
+
+
+def count_ppf(q: np.ndarray, mean: np.ndarray, variance: np.ndarray) -> np.ndarray:
+    """Smallest whole number k with P(X ≤ k) ≥ q, for X negative binomial with this ``mean``
+    and ``variance`` (size = m²/(v − m), p = m/v), or Poisson when ``variance ≤ mean``.
+
+    Walks the probabilities up from zero with the pmf recurrences
+    P(k+1) = P(k)·(k + size)/(k + 1)·(1 − p) and P(k+1) = P(k)·m/(k + 1), all elements at
+    once, dropping each as soon as it is resolved: far faster than SciPy's per-element
+    inverse for the small counts of slow movers.
+    """
+    q, mean, variance = (np.asarray(a, dtype=np.float64).ravel() for a in (q, mean, variance))
+    result = np.zeros(q.size)
+    over = variance > mean * (1.0 + 1e-6)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        size = np.where(over, mean * mean / (variance - mean), np.inf)
+        stay = np.where(over, mean / variance, 1.0)  # p of the negative binomial
+        pmf = np.where(over, np.exp(size * np.log(stay)), np.exp(-mean))
+    cdf = pmf.copy()
+    index = np.flatnonzero((cdf < q - 1e-12) & (mean > 0))
+    pmf, cdf = pmf[index], cdf[index]
+    size, stay, lam, target = size[index], stay[index], mean[index], q[index]
+    count = 0
+    # A hard stop far in the tail keeps a rounding shortfall from looping forever.
+    limit = int(np.max(mean + 40.0 * np.sqrt(variance) + 50.0, initial=0.0))
+    while index.size and count < limit:
+        count += 1
+        negative_binomial = np.isfinite(size)
+        step = np.where(
+            negative_binomial,
+            (count - 1 + np.where(negative_binomial, size, 0.0)) / count * (1.0 - stay),
+            lam / count,
+        )
+        pmf = pmf * step
+        cdf = cdf + pmf
+        done = cdf >= target - 1e-12
+        result[index[done]] = count
+        keep = ~done
+        index, pmf, cdf = index[keep], pmf[keep], cdf[keep]
+        size, stay, lam, target = size[keep], stay[keep], lam[keep], target[keep]
+    result[index] = count
+    return result
 
 
 def make_forecast(
