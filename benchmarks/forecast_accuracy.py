@@ -1,0 +1,179 @@
+"""Forecast accuracy of every fast method, the Test Bed's selection and the ensemble on a
+hold-out of the last ``--horizon`` periods.
+
+    python benchmarks/forecast_accuracy.py --horizon 28 \
+        --sales ../shared/data/demand/store-item-demand/train.csv
+    python benchmarks/forecast_accuracy.py --horizon 6 \
+        --sales ../shared/data/demand/carparts/carparts.csv
+
+``--sales`` is a sales CSV of the import contract (``date,sku,location,quantity[,revenue]``),
+the store-item-demand ``train.csv`` (``date,store,item,sales``) or the wide ``carparts.csv``
+(``Part,Jan-98,…``), recognised by its header. Missing days of a long file count as zero sales;
+carparts series with missing months are left out (2,509 of 2,674 are complete). The Test Bed
+(3-fold rolling-origin backtest, ranking by RMSSE) sees only the periods before the hold-out.
+``--auto-series K`` also fits statsmodels ETS (the slow tier) on the first K series and compares
+it with the selection on those series. Prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from forecasting.engine import metrics
+from forecasting.engine.auto import auto_ets
+from forecasting.engine.backtest import run_test_bed
+from forecasting.engine.forecast import Forecast, ForecastSpec
+
+
+def load_sales(path: Path) -> tuple[np.ndarray, list[str], int, str]:
+    """``(history (series, periods), series names, season length, dataset kind)``."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        header = [column.strip().lower() for column in next(csv.reader(handle))]
+    if header[:4] == ["date", "store", "item", "sales"]:
+        frame = pd.read_csv(path, parse_dates=["date"])
+        frame = frame.rename(columns={"item": "sku", "store": "location", "sales": "quantity"})
+        return (*_pivot(frame), "store-item-demand")
+    if header and header[0] == "part":
+        wide = pd.read_csv(path, index_col=0)
+        complete = wide.dropna()
+        return complete.to_numpy(np.float64), [str(p) for p in complete.index], 12, "carparts"
+    if {"date", "sku", "location", "quantity"} <= set(header):
+        frame = pd.read_csv(
+            path, parse_dates=["date"], usecols=["date", "sku", "location", "quantity"]
+        )
+        return (*_pivot(frame), "sales-csv")
+    raise SystemExit(f"unrecognised sales file header: {header}")
+
+
+def _pivot(frame: pd.DataFrame) -> tuple[np.ndarray, list[str], int]:
+    table = frame.pivot_table(
+        index=["sku", "location"], columns="date", values="quantity", aggfunc="sum"
+    )
+    dates = pd.DatetimeIndex(table.columns)
+    step = pd.Series(dates).diff().median()
+    if step >= pd.Timedelta(days=27):
+        full = pd.date_range(dates.min(), dates.max(), freq="MS")
+        season = 12
+    else:
+        full = pd.date_range(dates.min(), dates.max(), freq="D")
+        season = 7
+    table = table.reindex(columns=full).fillna(0.0)
+    names = [f"{sku}@{location}" for sku, location in table.index]
+    return table.to_numpy(np.float64), names, season
+
+
+def evaluate(
+    forecast: Forecast, actual: np.ndarray, train: np.ndarray, season: int
+) -> dict[str, float]:
+    point = forecast.point
+    pinball = metrics.pinball(actual, forecast.quantiles, forecast.levels)
+    report = {
+        "wape": metrics.total_wape(actual, point),
+        "mase": float(np.nanmean(metrics.mase(actual, point, train, season))),
+        "rmsse": float(np.nanmean(metrics.rmsse(actual, point, train))),
+        "bias": metrics.total_bias(actual, point),
+        "pinball": float(pinball.mean()),
+    }
+    for index, level in enumerate(forecast.levels):
+        report[f"pinball_p{round(level * 100):02d}"] = float(pinball[:, index].mean())
+    for low, high in ((0.1, 0.9), (0.05, 0.95)):
+        if low in forecast.levels and high in forecast.levels:
+            inside = metrics.coverage(actual, forecast.quantile(low), forecast.quantile(high))
+            report[f"coverage_{round((high - low) * 100)}"] = float(inside.mean())
+    return {key: round(value, 4) for key, value in report.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sales", required=True, type=Path)
+    parser.add_argument("--horizon", required=True, type=int)
+    parser.add_argument("--series", type=int, help="only the first N series")
+    parser.add_argument("--folds", type=int, default=3)
+    parser.add_argument("--score", default="rmsse", help="backtest score that ranks methods")
+    parser.add_argument("--auto-series", type=int, default=0, help="statsmodels ETS on K series")
+    args = parser.parse_args()
+
+    started = time.perf_counter()
+    history, names, season, kind = load_sales(args.sales)
+    if args.series:
+        history, names = history[: args.series], names[: args.series]
+    load_seconds = time.perf_counter() - started
+    train, actual = history[:, : -args.horizon], history[:, -args.horizon :]
+    spec = ForecastSpec(horizon=args.horizon, season_length=season)
+
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    bed = run_test_bed(train, spec, folds=args.folds, score=args.score)
+    test_bed_cpu, test_bed_wall = time.process_time() - cpu0, time.perf_counter() - wall0
+
+    methods = {
+        name: {**evaluate(fc, actual, train, season), "seconds": round(bed.seconds[name], 3)}
+        for name, fc in bed.forecasts.items()
+    }
+    result = {
+        "dataset": kind,
+        "file": str(args.sales),
+        "series": len(history),
+        "periods": history.shape[1],
+        "horizon": args.horizon,
+        "season_length": season,
+        "folds": args.folds,
+        "ranked_by": args.score,
+        "methods": methods,
+        "selected": evaluate(bed.selected, actual, train, season),
+        "ensemble": evaluate(bed.ensemble, actual, train, season),
+        "selected_methods": dict(Counter(bed.recommendation.method).most_common()),
+        "patterns": dict(Counter(bed.classification.pattern).most_common()),
+        "xyz": dict(Counter(bed.classification.xyz).most_common()),
+        "load_seconds": round(load_seconds, 2),
+        "test_bed_cpu_seconds": round(test_bed_cpu, 2),
+        "test_bed_wall_seconds": round(test_bed_wall, 2),
+        "cpu_ms_per_series": round(1000 * test_bed_cpu / len(history), 3),
+    }
+    if args.auto_series:
+        count = min(args.auto_series, len(history))
+        cpu0 = time.process_time()
+        auto = auto_ets(train[:count], spec)[0]
+        auto_cpu = time.process_time() - cpu0
+        subset = slice(0, count)
+        result["auto_subset"] = {
+            "series": count,
+            "auto_ets": {
+                **evaluate(auto, actual[subset], train[subset], season),
+                "cpu_seconds": round(auto_cpu, 2),
+            },
+            "selected": evaluate(
+                _rows(bed.selected, subset), actual[subset], train[subset], season
+            ),
+            "ensemble": evaluate(
+                _rows(bed.ensemble, subset), actual[subset], train[subset], season
+            ),
+            "seasonal_naive": evaluate(
+                _rows(bed.forecasts["seasonal_naive"], subset),
+                actual[subset],
+                train[subset],
+                season,
+            ),
+        }
+    result["seconds"] = round(time.perf_counter() - started, 2)
+    print(json.dumps(result, indent=1))
+
+
+def _rows(forecast: Forecast, rows: slice) -> Forecast:
+    return Forecast(
+        forecast.method, forecast.point[rows], forecast.quantiles[rows], forecast.levels
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,264 @@
+"""The Test Bed core: rolling-origin backtest, leaderboard, recommended method per series and
+an ensemble of the best methods.
+
+Rolling origin (Tashman 2000): each fold forecasts ``horizon`` periods from an origin and
+scores against what happened; origins step back by ``step`` periods from the end. A method
+sees only ``history[:, :origin]`` at each origin, never the periods it is scored on.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import metrics
+from .classification import (
+    ERRATIC,
+    INTERMITTENT,
+    LUMPY,
+    NO_DEMAND,
+    SMOOTH,
+    Classification,
+    classify,
+)
+from .forecast import Forecast, ForecastSpec, as_history
+from .methods import FAST_METHODS, method_named
+
+SCORES = ("mae", "rmse", "wape", "bias", "mase", "rmsse", "pinball", "coverage")
+# Scores where lower is better and that rank methods; bias and coverage only describe.
+RANKING_SCORES = ("mae", "rmse", "wape", "mase", "rmsse", "pinball")
+
+# Series too new for a backtest get the method that suits their pattern on little data.
+FALLBACK_BY_PATTERN: dict[str, str] = {
+    SMOOTH: "ses",
+    ERRATIC: "moving_average",
+    INTERMITTENT: "sba",
+    LUMPY: "tsb",
+    NO_DEMAND: "naive",
+}
+
+
+@dataclass(frozen=True)
+class Backtest:
+    """Scores per series and method, averaged over folds: ``scores[name]`` is
+    ``(series, methods)``; ``pinball_by_level`` is ``(series, methods, levels)``. Coverage is
+    of the interval between the lowest and highest forecast levels."""
+
+    methods: tuple[str, ...]
+    origins: tuple[int, ...]
+    horizon: int
+    levels: tuple[float, ...]
+    scores: Mapping[str, np.ndarray]
+    pinball_by_level: np.ndarray
+
+    def leaderboard(self, score: str = "rmsse") -> np.ndarray:
+        """Method names per series, best first, ``(series, methods)``."""
+        order = np.argsort(_ranking_matrix(self, score), axis=1, kind="stable")
+        return np.asarray(self.methods, dtype=object)[order]
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """Per series: the recommended method's name and why (``backtest`` or ``fallback``)."""
+
+    method: np.ndarray
+    reason: np.ndarray
+
+
+@dataclass(frozen=True)
+class ForecastSelection:
+    """Everything the Test Bed produces for one set of series."""
+
+    classification: Classification
+    backtest: Backtest
+    recommendation: Recommendation
+    forecasts: Mapping[str, Forecast]
+    selected: Forecast
+    ensemble: Forecast
+    seconds: Mapping[str, float]
+
+
+def rolling_origins(periods: int, horizon: int, folds: int, step: int | None = None) -> tuple:
+    """Origins of ``folds`` backtest folds, oldest first; the last fold ends at ``periods``."""
+    step = step or horizon
+    origins = tuple(periods - horizon - k * step for k in reversed(range(folds)))
+    if folds < 1 or origins[0] < 2:
+        raise ValueError(f"{periods} periods are too few for {folds} folds of {horizon}")
+    return origins
+
+
+def backtest(
+    history: np.ndarray,
+    spec: ForecastSpec,
+    methods: Sequence[str] = FAST_METHODS,
+    folds: int = 3,
+    step: int | None = None,
+) -> Backtest:
+    """Rolling-origin backtest of every method on every series."""
+    values = as_history(history)
+    origins = rolling_origins(values.shape[1], spec.horizon, folds, step)
+    runs = {name: method_named(name)(values, spec, origins) for name in methods}
+    return _score(values, spec, origins, runs)
+
+
+def _score(
+    values: np.ndarray,
+    spec: ForecastSpec,
+    origins: Sequence[int],
+    runs: Mapping[str, Sequence[Forecast]],
+) -> Backtest:
+    n, horizon = values.shape[0], spec.horizon
+    names = tuple(runs)
+    sums = {score: np.zeros((n, len(names))) for score in SCORES}
+    pinball_sum = np.zeros((n, len(names), len(spec.levels)))
+    for column, name in enumerate(names):
+        for origin, fold in zip(origins, runs[name], strict=False):
+            seen, actual = values[:, :origin], values[:, origin : origin + horizon]
+            point = fold.point[:, : actual.shape[1]]
+            quantiles = fold.quantiles[:, :, : actual.shape[1]]
+            by_level = metrics.pinball(actual, quantiles, spec.levels)
+            pinball_sum[:, column] += by_level
+            found = {
+                "mae": metrics.mae(actual, point),
+                "rmse": metrics.rmse(actual, point),
+                "wape": metrics.wape(actual, point),
+                "bias": metrics.bias(actual, point),
+                "mase": metrics.mase(actual, point, seen, spec.season_length),
+                "rmsse": metrics.rmsse(actual, point, seen),
+                "pinball": by_level.mean(axis=1),
+                "coverage": metrics.coverage(actual, quantiles[:, 0], quantiles[:, -1]),
+            }
+            for score, value in found.items():
+                sums[score][:, column] += value
+    folds = len(origins)
+    return Backtest(
+        methods=names,
+        origins=tuple(origins),
+        horizon=horizon,
+        levels=spec.levels,
+        scores={score: total / folds for score, total in sums.items()},
+        pinball_by_level=pinball_sum / folds,
+    )
+
+
+def _ranking_matrix(result: Backtest, score: str) -> np.ndarray:
+    if score not in RANKING_SCORES:
+        raise ValueError(f"rank by one of {RANKING_SCORES}, not {score!r}")
+    primary = result.scores[score]
+    # Scaled scores are undefined where the history never changed (constant or all-zero
+    # series); rank those series by RMSE instead.
+    fallback = result.scores["rmse"]
+    undefined = np.isnan(primary).any(axis=1, keepdims=True)
+    return np.where(undefined, fallback, primary)
+
+
+def recommend(
+    result: Backtest,
+    classification: Classification,
+    score: str = "rmsse",
+    fallback: Mapping[str, str] = FALLBACK_BY_PATTERN,
+) -> Recommendation:
+    """Lowest backtest ``score`` per series; series flagged new get their pattern's fallback."""
+    ranking = _ranking_matrix(result, score)
+    best = np.asarray(result.methods, dtype=object)[np.argmin(ranking, axis=1)]
+    fallback_method = np.array([fallback[p] for p in classification.pattern], dtype=object)
+    new = classification.new_item
+    return Recommendation(
+        method=np.where(new, fallback_method, best),
+        reason=np.where(new, "fallback", "backtest"),
+    )
+
+
+def select(forecasts: Mapping[str, Forecast], method: np.ndarray) -> Forecast:
+    """One forecast holding, for each series, the rows of its chosen ``method``."""
+    sample = next(iter(forecasts.values()))
+    point = np.empty_like(sample.point)
+    quantiles = np.empty_like(sample.quantiles)
+    for name in np.unique(method):
+        rows = np.flatnonzero(method == name)
+        point[rows] = forecasts[name].point[rows]
+        quantiles[rows] = forecasts[name].quantiles[rows]
+    return Forecast("selected", point, quantiles, sample.levels, {"method": method})
+
+
+def ensemble(
+    forecasts: Mapping[str, Forecast],
+    result: Backtest,
+    score: str = "rmsse",
+    size: int = 3,
+    weighting: str = "median",
+) -> Forecast:
+    """Combine each series' ``size`` best methods by backtest ``score``: the median of their
+    forecasts, or a mean weighted by 1 / score (``weighting="inverse_error"``). Quantiles are
+    combined level by level (quantile averaging, Lichtendahl, Grushka-Cockayne & Winkler 2013),
+    which keeps them ordered."""
+    if weighting not in ("median", "inverse_error"):
+        raise ValueError("weighting is 'median' or 'inverse_error'")
+    names = [name for name in result.methods if name in forecasts]
+    columns = [result.methods.index(name) for name in names]
+    ranking = _ranking_matrix(result, score)[:, columns]
+    size = max(1, min(size, len(names)))
+    top = np.argsort(ranking, axis=1, kind="stable")[:, :size]  # (series, size)
+    points = np.stack([forecasts[name].point for name in names])  # (methods, series, horizon)
+    quantiles = np.stack([forecasts[name].quantiles for name in names])
+    rows = np.arange(points.shape[1])
+    chosen_points = points[top.T, rows[None, :]]  # (size, series, horizon)
+    chosen_quantiles = quantiles[top.T, rows[None, :]]
+    if weighting == "median":
+        point = np.median(chosen_points, axis=0)
+        combined = np.median(chosen_quantiles, axis=0)
+    else:
+        errors = np.take_along_axis(ranking, top, axis=1).T  # (size, series)
+        weights = 1.0 / np.maximum(np.nan_to_num(errors, nan=np.inf), 1e-9)
+        weights = weights / weights.sum(axis=0, keepdims=True)
+        point = np.einsum("ks,ksh->sh", weights, chosen_points)
+        combined = np.einsum("ks,kslh->slh", weights, chosen_quantiles)
+    members = np.array(["+".join(names[i] for i in row) for row in top], dtype=object)
+    return Forecast("ensemble", point, combined, forecasts[names[0]].levels, {"members": members})
+
+
+def run_test_bed(
+    history: np.ndarray,
+    spec: ForecastSpec,
+    methods: Sequence[str] = FAST_METHODS,
+    folds: int = 3,
+    score: str = "rmsse",
+    ensemble_size: int = 3,
+    ensemble_weighting: str = "median",
+    new_item_periods: int | None = None,
+) -> ForecastSelection:
+    """Classify, backtest every method, recommend one per series, and forecast ``spec.horizon``
+    periods past the end of ``history`` with every method, the selection and the ensemble.
+
+    Each method runs once over the history for all fold origins and the final origin;
+    ``seconds`` holds each method's CPU seconds (fold and final forecasts together). A series
+    is new (fallback by pattern) when it has sold for fewer periods than the backtest needs:
+    ``folds × horizon`` plus two seasons, unless ``new_item_periods`` says otherwise.
+    """
+    values = as_history(history)
+    periods = values.shape[1]
+    origins = rolling_origins(periods, spec.horizon, folds)
+    needed = new_item_periods or folds * spec.horizon + 2 * spec.season_length
+    classification = classify(values, new_item_periods=needed)
+    names = list(dict.fromkeys([*methods, *FALLBACK_BY_PATTERN.values()]))
+    runs: dict[str, list[Forecast]] = {}
+    seconds: dict[str, float] = {}
+    for name in names:
+        started = time.process_time()
+        runs[name] = method_named(name)(values, spec, (*origins, periods))
+        seconds[name] = time.process_time() - started
+    result = _score(values, spec, origins, {name: runs[name][:-1] for name in methods})
+    recommendation = recommend(result, classification, score)
+    final = {name: run[-1] for name, run in runs.items()}
+    return ForecastSelection(
+        classification=classification,
+        backtest=result,
+        recommendation=recommendation,
+        forecasts=final,
+        selected=select(final, recommendation.method),
+        ensemble=ensemble(final, result, score, ensemble_size, ensemble_weighting),
+        seconds=seconds,
+    )

@@ -1,0 +1,104 @@
+"""Baselines every other method must beat: naive, seasonal naive and a moving average.
+
+Each takes ``history`` ``(series, periods)`` and returns one :class:`Forecast` per origin.
+Spread comes from the method's own in-sample one-step errors, grown with the horizon as the
+method's error model implies (Hyndman & Athanasopoulos, *Forecasting: Principles and
+Practice*, 3rd ed., §5.5 "benchmark methods" variances).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from .forecast import Forecast, ForecastSpec, as_history, check_origins, make_forecast
+
+
+def naive(
+    history: np.ndarray, spec: ForecastSpec, origins: Sequence[int] | None = None
+) -> list[Forecast]:
+    """Last observed demand, flat. Variance σ²·h (random walk), σ² from lag-1 differences."""
+    values = as_history(history)
+    forecasts = []
+    steps = np.arange(1, spec.horizon + 1, dtype=np.float64)
+    for origin in check_origins(values.shape[1], origins):
+        seen = values[:, :origin]
+        last = seen[:, -1]
+        sigma2 = _mean_square(np.diff(seen, axis=1))
+        point = np.repeat(last[:, None], spec.horizon, axis=1)
+        forecasts.append(make_forecast("naive", point, sigma2[:, None] * steps, spec, seen))
+    return forecasts
+
+
+def seasonal_naive(
+    history: np.ndarray, spec: ForecastSpec, origins: Sequence[int] | None = None
+) -> list[Forecast]:
+    """Demand of the same period one season earlier (last week's Monday for next Monday).
+
+    Variance σ²·(⌊(h−1)/m⌋ + 1) with σ² from lag-m differences. With less than one season of
+    history it is the naive forecast.
+    """
+    values = as_history(history)
+    m = spec.season_length
+    forecasts = []
+    steps = np.arange(spec.horizon)
+    for origin in check_origins(values.shape[1], origins):
+        seen = values[:, :origin]
+        if origin < m or m == 1:
+            forecasts.append(_renamed(naive(seen, spec)[0], "seasonal_naive"))
+            continue
+        last_season = seen[:, origin - m :]
+        point = last_season[:, steps % m]
+        sigma2 = _mean_square(seen[:, m:] - seen[:, :-m])
+        seasons_ahead = (steps // m + 1).astype(np.float64)
+        variance = sigma2[:, None] * seasons_ahead
+        forecasts.append(make_forecast("seasonal_naive", point, variance, spec, seen))
+    return forecasts
+
+
+def moving_average(
+    history: np.ndarray,
+    spec: ForecastSpec,
+    origins: Sequence[int] | None = None,
+    window: int | None = None,
+) -> list[Forecast]:
+    """Mean demand of the last ``window`` periods, flat.
+
+    Default window: four seasons for short seasons (28 days for daily data), else one season
+    (12 months). Variance: the in-sample mean squared error of the same rolling mean.
+    """
+    values = as_history(history)
+    m = spec.season_length
+    width = window or (4 * m if m <= 7 else m)
+    forecasts = []
+    for origin in check_origins(values.shape[1], origins):
+        seen = values[:, :origin]
+        used = min(width, origin)
+        level = seen[:, origin - used :].mean(axis=1)
+        if origin > width:
+            # Rolling means of ``width`` periods from cumulative sums, each compared with the
+            # period right after its window.
+            totals = np.cumsum(np.pad(seen, ((0, 0), (1, 0))), axis=1)
+            rolling = (totals[:, width:-1] - totals[:, : origin - width]) / width
+            sigma2 = _mean_square(seen[:, width:] - rolling)
+        else:
+            sigma2 = seen.var(axis=1)
+        point = np.repeat(level[:, None], spec.horizon, axis=1)
+        variance = np.repeat(sigma2[:, None], spec.horizon, axis=1)
+        forecasts.append(
+            make_forecast(
+                "moving_average", point, variance, spec, seen, {"window": np.full(len(seen), used)}
+            )
+        )
+    return forecasts
+
+
+def _mean_square(errors: np.ndarray) -> np.ndarray:
+    if errors.shape[1] == 0:
+        return np.zeros(errors.shape[0])
+    return np.mean(errors * errors, axis=1)
+
+
+def _renamed(forecast: Forecast, method: str) -> Forecast:
+    return Forecast(method, forecast.point, forecast.quantiles, forecast.levels, forecast.params)

@@ -1,0 +1,206 @@
+"""The shapes every method shares: the request (:class:`ForecastSpec`), the answer
+(:class:`Forecast`) and the turn from a mean and a variance into demand quantiles.
+
+Arrays are ``(series, time)``: one row per SKU × location, one column per period (day or
+month), quantities in units sold per period. No Django here (ARCHITECTURE.md §3).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import stats
+
+DEFAULT_LEVELS: tuple[float, ...] = (0.05, 0.1, 0.5, 0.9, 0.95)
+
+# Below this mean demand per period a normal approximation puts visible mass under zero and
+# misses the atom at zero, so integer-valued series get a count distribution instead.
+SMALL_COUNT_MEAN = 10.0
+# Syntetos & Boylan (2005) cut-off on the average inter-demand interval.
+ADI_CUTOFF = 1.32
+
+
+@dataclass(frozen=True)
+class ForecastSpec:
+    """What to forecast: ``horizon`` periods ahead, with a season of ``season_length`` periods
+    (7 for daily data with a weekly pattern, 12 for monthly data), and the quantile ``levels``
+    (probabilities in (0, 1), ascending)."""
+
+    horizon: int
+    season_length: int = 7
+    levels: tuple[float, ...] = DEFAULT_LEVELS
+
+    def __post_init__(self) -> None:
+        if self.horizon < 1:
+            raise ValueError("horizon must be at least 1 period")
+        if self.season_length < 1:
+            raise ValueError("season_length must be at least 1 period")
+        levels = tuple(float(q) for q in self.levels)
+        if not levels or any(not 0.0 < q < 1.0 for q in levels):
+            raise ValueError("quantile levels must lie strictly between 0 and 1")
+        if list(levels) != sorted(set(levels)):
+            raise ValueError("quantile levels must be distinct and ascending")
+        object.__setattr__(self, "levels", levels)
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """One method's forecast for every series from one origin.
+
+    ``point``: ``(series, horizon)`` expected demand per period (units, ≥ 0).
+    ``quantiles``: ``(series, len(levels), horizon)``, ascending along the level axis, ≥ 0.
+    ``params``: the parameters chosen per series (arrays of length ``series``), for the registry.
+    """
+
+    method: str
+    point: np.ndarray
+    quantiles: np.ndarray
+    levels: tuple[float, ...]
+    params: Mapping[str, np.ndarray] = field(default_factory=dict)
+
+    def quantile(self, level: float) -> np.ndarray:
+        """The ``(series, horizon)`` forecast at probability ``level`` (one of ``levels``)."""
+        for index, known in enumerate(self.levels):
+            if abs(known - level) < 1e-9:
+                return self.quantiles[:, index, :]
+        raise KeyError(f"level {level} not forecast; levels are {self.levels}")
+
+
+def as_history(history: np.ndarray) -> np.ndarray:
+    """Validate a sales history: a finite 2-D ``(series, periods)`` float array.
+
+    Missing periods must already be filled (no sale recorded = zero demand) by the caller.
+    """
+    values = np.asarray(history, dtype=np.float64)
+    if values.ndim == 1:
+        values = values[None, :]
+    if values.ndim != 2:
+        raise ValueError("history must be a 2-D array (series × periods)")
+    if values.shape[1] < 1:
+        raise ValueError("history needs at least one period")
+    if not np.isfinite(values).all():
+        raise ValueError("history must be finite; fill missing periods before forecasting")
+    return values
+
+
+def check_origins(periods: int, origins: Sequence[int] | None) -> tuple[int, ...]:
+    """Forecast origins as period counts: origin ``o`` uses ``history[:, :o]`` and forecasts
+    periods ``o … o + horizon - 1``. ``None`` means the end of the history."""
+    if origins is None:
+        return (periods,)
+    checked = tuple(int(o) for o in origins)
+    if not checked or any(o < 1 or o > periods for o in checked):
+        raise ValueError(f"origins must lie in 1..{periods}")
+    return checked
+
+
+def is_count_like(history: np.ndarray) -> np.ndarray:
+    """Per series: whole-unit demand that is intermittent or small, so quantiles come from a
+    count distribution (negative binomial / Poisson) rather than a normal one."""
+    integer = np.all(np.abs(history - np.round(history)) < 1e-9, axis=1)
+    demand_periods = np.count_nonzero(history > 0, axis=1)
+    adi = history.shape[1] / np.maximum(demand_periods, 1)
+    small = history.mean(axis=1) < SMALL_COUNT_MEAN
+    return integer & ((adi >= ADI_CUTOFF) | small)
+
+
+def demand_quantiles(
+    mean: np.ndarray,
+    variance: np.ndarray,
+    levels: Sequence[float],
+    count_like: np.ndarray,
+) -> np.ndarray:
+    """Quantiles ``(series, levels, horizon)`` of demand with the given ``mean`` and
+    ``variance`` (both ``(series, horizon)``, units and units²).
+
+    Continuous series: normal, cut at zero. Count-like series: negative binomial with the same
+    mean and variance (over-dispersed Poisson), or Poisson when the variance does not exceed the
+    mean. Monotone in the level and never negative.
+    """
+    mean = np.maximum(np.asarray(mean, dtype=np.float64), 0.0)
+    variance = np.maximum(np.asarray(variance, dtype=np.float64), 0.0)
+    probabilities = np.asarray(levels, dtype=np.float64)
+    z = stats.norm.ppf(probabilities)[None, :, None]
+    result = mean[:, None, :] + z * np.sqrt(variance)[:, None, :]
+    if np.any(count_like):
+        rows = np.flatnonzero(count_like)
+        result[rows] = _count_quantiles(mean[rows], variance[rows], probabilities)
+    result = np.maximum(result, 0.0)
+    return np.maximum.accumulate(result, axis=1)
+
+
+def _count_quantiles(mean: np.ndarray, variance: np.ndarray, levels: np.ndarray) -> np.ndarray:
+    # Flat forecasts repeat the same (mean, variance) over the horizon: evaluate each distinct
+    # pair once.
+    pairs = np.stack([mean.ravel(), variance.ravel()], axis=1)
+    unique, inverse = np.unique(pairs, axis=0, return_inverse=True)
+    mu = np.repeat(unique[:, :1], levels.size, axis=1).ravel()
+    var = np.repeat(unique[:, 1:], levels.size, axis=1).ravel()
+    q = np.tile(levels, len(unique))
+    table = count_ppf(q, mu, var).reshape(len(unique), levels.size)
+    per_element = table[inverse.ravel()]  # (series × horizon, levels)
+    return per_element.reshape(*mean.shape, levels.size).transpose(0, 2, 1)
+
+
+def count_ppf(q: np.ndarray, mean: np.ndarray, variance: np.ndarray) -> np.ndarray:
+    """Smallest whole number k with P(X ≤ k) ≥ q, for X negative binomial with this ``mean``
+    and ``variance`` (size = m²/(v − m), p = m/v), or Poisson when ``variance ≤ mean``.
+
+    Walks the probabilities up from zero with the pmf recurrences
+    P(k+1) = P(k)·(k + size)/(k + 1)·(1 − p) and P(k+1) = P(k)·m/(k + 1), all elements at
+    once, dropping each as soon as it is resolved: far faster than SciPy's per-element
+    inverse for the small counts of slow movers.
+    """
+    q, mean, variance = (np.asarray(a, dtype=np.float64).ravel() for a in (q, mean, variance))
+    result = np.zeros(q.size)
+    over = variance > mean * (1.0 + 1e-6)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        size = np.where(over, mean * mean / (variance - mean), np.inf)
+        stay = np.where(over, mean / variance, 1.0)  # p of the negative binomial
+        pmf = np.where(over, np.exp(size * np.log(stay)), np.exp(-mean))
+    cdf = pmf.copy()
+    index = np.flatnonzero((cdf < q - 1e-12) & (mean > 0))
+    pmf, cdf = pmf[index], cdf[index]
+    size, stay, lam, target = size[index], stay[index], mean[index], q[index]
+    count = 0
+    # A hard stop far in the tail keeps a rounding shortfall from looping forever.
+    limit = int(np.max(mean + 40.0 * np.sqrt(variance) + 50.0, initial=0.0))
+    while index.size and count < limit:
+        count += 1
+        negative_binomial = np.isfinite(size)
+        step = np.where(
+            negative_binomial,
+            (count - 1 + np.where(negative_binomial, size, 0.0)) / count * (1.0 - stay),
+            lam / count,
+        )
+        pmf = pmf * step
+        cdf = cdf + pmf
+        done = cdf >= target - 1e-12
+        result[index[done]] = count
+        keep = ~done
+        index, pmf, cdf = index[keep], pmf[keep], cdf[keep]
+        size, stay, lam, target = size[keep], stay[keep], lam[keep], target[keep]
+    result[index] = count
+    return result
+
+
+def make_forecast(
+    method: str,
+    point: np.ndarray,
+    variance: np.ndarray,
+    spec: ForecastSpec,
+    history: np.ndarray,
+    params: Mapping[str, np.ndarray] | None = None,
+) -> Forecast:
+    """Assemble a :class:`Forecast` from a point path and its per-period variance; ``history``
+    is the data up to the origin (decides count-like series)."""
+    point = np.maximum(point, 0.0)
+    quantiles = demand_quantiles(point, variance, spec.levels, is_count_like(history))
+    return Forecast(method, point, quantiles, spec.levels, dict(params or {}))
+
+
+def pick(values: np.ndarray, column: np.ndarray) -> np.ndarray:
+    """Row-wise choice: ``values[i, column[i]]`` for a ``(series, grid)`` array."""
+    return np.take_along_axis(values, column[:, None], axis=1)[:, 0]

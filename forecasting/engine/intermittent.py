@@ -1,0 +1,238 @@
+"""Intermittent demand: Croston, SBA, TSB, ADIDA and iMAPA.
+
+Spare parts and slow movers sell in few periods; these methods forecast the *rate* of demand
+per period (units per period), flat over the horizon. Smoothing constants come from a grid,
+chosen per series by the lowest in-sample one-step squared error up to each origin (one pass
+over time serves every origin). Quantiles come from a negative binomial (or Poisson) with the
+forecast rate as mean and the one-step mean squared error as variance
+(see :func:`forecast.demand_quantiles`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from .forecast import Forecast, ForecastSpec, as_history, check_origins, make_forecast, pick
+from .smoothing import ses_state
+
+CROSTON_ALPHAS = (0.05, 0.1, 0.2, 0.3, 0.5)
+TSB_ALPHAS = (0.05, 0.1, 0.2, 0.4)
+TSB_BETAS = (0.02, 0.05, 0.1, 0.2, 0.4)
+
+
+def croston(
+    history: np.ndarray,
+    spec: ForecastSpec,
+    origins: Sequence[int] | None = None,
+    alphas: Sequence[float] = CROSTON_ALPHAS,
+) -> list[Forecast]:
+    """Croston (1972): smooth demand sizes z and inter-demand intervals p separately, only in
+    periods with demand; rate = z / p."""
+    return _croston_family(history, spec, origins, alphas, debiased=False)
+
+
+def sba(
+    history: np.ndarray,
+    spec: ForecastSpec,
+    origins: Sequence[int] | None = None,
+    alphas: Sequence[float] = CROSTON_ALPHAS,
+) -> list[Forecast]:
+    """Syntetos-Boylan approximation: Croston's rate × (1 − α/2), removing Croston's upward
+    bias (Syntetos & Boylan 2005)."""
+    return _croston_family(history, spec, origins, alphas, debiased=True)
+
+
+def _croston_family(
+    history: np.ndarray,
+    spec: ForecastSpec,
+    origins: Sequence[int] | None,
+    alphas: Sequence[float],
+    debiased: bool,
+) -> list[Forecast]:
+    values = as_history(history)
+    wanted = check_origins(values.shape[1], origins)
+    alpha = np.asarray(alphas, dtype=np.float64)[None, :]
+    # SBA: Syntetos & Boylan 2005 bias correction of the Croston ratio.
+    correction = 1.0 - alpha / 2.0 if debiased else np.ones_like(alpha)
+    n = values.shape[0]
+    size = np.zeros((n, alpha.size))
+    interval = np.ones((n, alpha.size))
+    since = np.zeros(n)
+    started = np.zeros(n, dtype=bool)
+    sse = np.zeros((n, alpha.size))
+    by_time = np.ascontiguousarray(values.T)
+    snapshots: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    for t in range(max(wanted) + 1):
+        if t in wanted:
+            snapshots[t] = (correction * size / interval, sse.copy())
+        if t == max(wanted):
+            break
+        actual = by_time[t]
+        error = actual[:, None] - correction * size / interval
+        sse += error * error
+        since += 1.0
+        demand = actual > 0
+        first, later = (demand & ~started)[:, None], (demand & started)[:, None]
+        size = np.where(
+            first, actual[:, None], np.where(later, size + alpha * (actual[:, None] - size), size)
+        )
+        interval = np.where(
+            first,
+            since[:, None],
+            np.where(later, interval + alpha * (since[:, None] - interval), interval),
+        )
+        since[demand] = 0.0
+        started |= demand
+    method = "sba" if debiased else "croston"
+    return [
+        _flat_forecast(method, *snapshots[origin], origin, values, spec, alpha[0])
+        for origin in wanted
+    ]
+
+
+def tsb(
+    history: np.ndarray,
+    spec: ForecastSpec,
+    origins: Sequence[int] | None = None,
+    alphas: Sequence[float] = TSB_ALPHAS,
+    betas: Sequence[float] = TSB_BETAS,
+) -> list[Forecast]:
+    """Teunter, Syntetos & Babai (2011): smooth the demand size z (in periods with demand, by α)
+    and the probability of demand π (every period, by β); rate = π·z. Unlike Croston it lets
+    the forecast decay while a part stops selling (obsolescence)."""
+    values = as_history(history)
+    wanted = check_origins(values.shape[1], origins)
+    pairs = np.array([(a, b) for a in alphas for b in betas], dtype=np.float64)
+    alpha, beta = pairs[None, :, 0], pairs[None, :, 1]
+    n = values.shape[0]
+    size = np.zeros((n, pairs.shape[0]))
+    probability = np.zeros((n, pairs.shape[0]))
+    since = np.zeros(n)
+    started = np.zeros(n, dtype=bool)
+    sse = np.zeros_like(size)
+    by_time = np.ascontiguousarray(values.T)
+    snapshots: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    for t in range(max(wanted) + 1):
+        if t in wanted:
+            snapshots[t] = (probability * size, sse.copy())
+        if t == max(wanted):
+            break
+        actual = by_time[t]
+        column = actual[:, None]
+        error = column - probability * size
+        sse += error * error
+        since += 1.0
+        demand = actual > 0
+        first = (demand & ~started)[:, None]
+        occurred = demand[:, None].astype(np.float64)
+        size = np.where(
+            first, column, np.where(demand[:, None], size + alpha * (column - size), size)
+        )
+        # On the first sale the probability starts at the share of periods with demand so far.
+        probability = np.where(
+            first,
+            1.0 / since[:, None],
+            np.where(started[:, None], probability + beta * (occurred - probability), probability),
+        )
+        since[demand] = 0.0
+        started |= demand
+    forecasts = []
+    for origin in wanted:
+        rate, errors = snapshots[origin]
+        forecast = _flat_forecast("tsb", rate, errors, origin, values, spec, pairs[:, 0])
+        best = np.argmin(errors, axis=1)
+        forecast.params["beta"] = pairs[best, 1]
+        forecasts.append(forecast)
+    return forecasts
+
+
+def _flat_forecast(
+    method: str,
+    rate: np.ndarray,
+    sse: np.ndarray,
+    origin: int,
+    values: np.ndarray,
+    spec: ForecastSpec,
+    alphas: np.ndarray,
+) -> Forecast:
+    best = np.argmin(sse, axis=1)
+    seen = values[:, :origin]
+    level = pick(rate, best)
+    sigma2 = pick(sse, best) / origin if origin > 0 else np.zeros(len(seen))
+    point = np.repeat(level[:, None], spec.horizon, axis=1)
+    variance = np.repeat(sigma2[:, None], spec.horizon, axis=1)
+    return make_forecast(method, point, variance, spec, seen, {"alpha": alphas[best]})
+
+
+def adida(
+    history: np.ndarray,
+    spec: ForecastSpec,
+    origins: Sequence[int] | None = None,
+    aggregation: int | None = None,
+) -> list[Forecast]:
+    """ADIDA (Nikolopoulos et al. 2011): sum demand into buckets of ``aggregation`` periods
+    (ending at the origin), forecast the bucket totals with SES, spread evenly back over the
+    periods. Default bucket per series: its mean inter-demand interval, rounded (so a part
+    that sells every third month is forecast quarterly)."""
+    values = as_history(history)
+    forecasts = []
+    for origin in check_origins(values.shape[1], origins):
+        seen = values[:, :origin]
+        if aggregation is None:
+            buckets = _interval_buckets(seen, limit=max(1, origin // 4))
+        else:
+            buckets = np.full(len(seen), max(1, min(aggregation, origin)))
+        rate = np.zeros(len(seen))
+        variance = np.zeros(len(seen))
+        for bucket in np.unique(buckets):
+            rows = np.flatnonzero(buckets == bucket)
+            rate[rows], variance[rows] = _aggregate_rate(seen[rows], int(bucket))
+        point = np.repeat(rate[:, None], spec.horizon, axis=1)
+        spread = np.repeat(variance[:, None], spec.horizon, axis=1)
+        forecasts.append(
+            make_forecast("adida", point, spread, spec, seen, {"aggregation": buckets})
+        )
+    return forecasts
+
+
+def imapa(
+    history: np.ndarray,
+    spec: ForecastSpec,
+    origins: Sequence[int] | None = None,
+    max_aggregation: int | None = None,
+) -> list[Forecast]:
+    """iMAPA (Petropoulos & Kourentzes 2015): the mean of ADIDA rates over buckets of 1 … K
+    periods, so no single bucket size has to be right. Default K: one season."""
+    values = as_history(history)
+    forecasts = []
+    for origin in check_origins(values.shape[1], origins):
+        seen = values[:, :origin]
+        top = max(1, min(max_aggregation or spec.season_length, origin // 4 or 1))
+        rates, variances = zip(*(_aggregate_rate(seen, k) for k in range(1, top + 1)), strict=True)
+        rate = np.mean(rates, axis=0)
+        variance = np.mean(variances, axis=0)
+        point = np.repeat(rate[:, None], spec.horizon, axis=1)
+        spread = np.repeat(variance[:, None], spec.horizon, axis=1)
+        forecasts.append(
+            make_forecast(
+                "imapa", point, spread, spec, seen, {"max_aggregation": np.full(len(seen), top)}
+            )
+        )
+    return forecasts
+
+
+def _interval_buckets(seen: np.ndarray, limit: int) -> np.ndarray:
+    demand_periods = np.count_nonzero(seen > 0, axis=1)
+    interval = seen.shape[1] / np.maximum(demand_periods, 1)
+    return np.clip(np.rint(interval), 1, limit).astype(int)
+
+
+def _aggregate_rate(seen: np.ndarray, bucket: int) -> tuple[np.ndarray, np.ndarray]:
+    """SES on bucket totals (buckets end at the origin); per-period rate and variance."""
+    count = seen.shape[1] // bucket
+    totals = seen[:, seen.shape[1] - count * bucket :].reshape(len(seen), count, bucket).sum(2)
+    level, sigma2, _ = ses_state(totals)
+    # A bucket total's variance spread over its periods, as if they were independent.
+    return level / bucket, sigma2 / bucket

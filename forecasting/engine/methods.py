@@ -1,0 +1,48 @@
+"""The method registry: every fast method by the name planners see and the registry stores.
+
+A method is ``fn(history, spec, origins) -> list[Forecast]`` (one forecast per origin, see
+:func:`forecast.check_origins`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from . import baselines, intermittent, smoothing, theta
+from .forecast import Forecast, ForecastSpec
+
+Method = Callable[[np.ndarray, ForecastSpec, Sequence[int] | None], list[Forecast]]
+
+METHODS: dict[str, Method] = {
+    "naive": baselines.naive,
+    "seasonal_naive": baselines.seasonal_naive,
+    "moving_average": baselines.moving_average,
+    "ses": smoothing.ses,
+    "holt": smoothing.holt,
+    "damped": smoothing.damped,
+    "holt_winters_additive": smoothing.holt_winters_additive,
+    "holt_winters_multiplicative": smoothing.holt_winters_multiplicative,
+    "theta": theta.theta,
+    "croston": intermittent.croston,
+    "sba": intermittent.sba,
+    "tsb": intermittent.tsb,
+    "adida": intermittent.adida,
+    "imapa": intermittent.imapa,
+}
+
+# The vectorised family the Test Bed runs by default.
+FAST_METHODS: tuple[str, ...] = tuple(METHODS)
+
+
+def method_named(name: str) -> Method:
+    try:
+        return METHODS[name]
+    except KeyError:
+        raise ValueError(f"unknown forecasting method {name!r}; known: {sorted(METHODS)}") from None
+
+
+def forecast(history: np.ndarray, method: str, spec: ForecastSpec) -> Forecast:
+    """``method``'s forecast of the ``spec.horizon`` periods after the end of ``history``."""
+    return method_named(method)(history, spec, None)[0]

@@ -1,0 +1,336 @@
+"""Exponential smoothing fitted by a vectorised grid: simple, Holt, damped, Holt-Winters.
+
+All series and all grid points run together as ``(series, grid)`` arrays; the only Python loop
+is over time. Each series keeps the grid point with the lowest in-sample one-step squared error
+*up to each origin*, so one pass over the history serves every backtest origin without looking
+past it.
+
+Recursions are the error-correction forms of Hyndman, Koehler, Ord & Snyder (2008),
+*Forecasting with Exponential Smoothing*, Table 2.1 (ETS(A,N,N), (A,A,N), (A,Ad,N), (A,Ad,A),
+(A,Ad,M)); h-step variances follow their Table 6.1 (class 1): σ²·(1 + Σ_{j<h} c_j²) with
+c_j = α + β·φ_j + γ·[j mod m = 0] and φ_j = φ + … + φ^j. For the multiplicative season the same
+formula is used as an approximation.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .forecast import Forecast, ForecastSpec, as_history, check_origins, make_forecast, pick
+
+SES_ALPHAS = (0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9)
+HOLT_ALPHAS = (0.05, 0.1, 0.2, 0.4, 0.7)
+HOLT_BETAS = (0.005, 0.02, 0.1)
+DAMPED_PHIS = (0.8, 0.9, 0.98)
+SEASONAL_ALPHAS = (0.02, 0.05, 0.1, 0.2, 0.4)
+SEASONAL_GAMMAS = (0.01, 0.05, 0.15, 0.3)
+# Holt-Winters trend choices: none, or a slowly learnt damped trend (long seasonal histories
+# rarely carry a trend worth extrapolating undamped over weeks).
+SEASONAL_TRENDS = ((0.0, 1.0), (0.005, 0.98))
+
+SEASON_NONE = "none"
+SEASON_ADDITIVE = "additive"
+SEASON_MULTIPLICATIVE = "multiplicative"
+
+# Multiplicative season and level guards: demand may be zero, the state must stay usable.
+_MIN_SEASON_FACTOR = 0.05
+_MAX_SEASON_FACTOR = 20.0
+_MIN_LEVEL = 1e-6
+
+
+@dataclass(frozen=True)
+class SmoothingGrid:
+    """Parameter grid, one entry per column: smoothing of level (α), trend (β, absolute
+    error-correction weight, β ≤ α), season (γ ≤ 1 − α) and trend damping (φ)."""
+
+    alpha: np.ndarray
+    beta: np.ndarray
+    gamma: np.ndarray
+    phi: np.ndarray
+
+    @classmethod
+    def product(
+        cls,
+        alphas: Sequence[float],
+        betas: Sequence[float] = (0.0,),
+        gammas: Sequence[float] = (0.0,),
+        phis: Sequence[float] = (1.0,),
+        trends: Sequence[tuple[float, float]] | None = None,
+    ) -> SmoothingGrid:
+        """Every admissible combination; ``trends`` gives (β, φ) pairs instead of β × φ."""
+        pairs = list(trends) if trends is not None else list(itertools.product(betas, phis))
+        rows = [
+            (a, b, g, p)
+            for a, (b, p), g in itertools.product(alphas, pairs, gammas)
+            if b <= a and g <= 1.0 - a
+        ]
+        alpha, beta, gamma, phi = (
+            np.array(column, dtype=np.float64) for column in zip(*rows, strict=False)
+        )
+        return cls(alpha, beta, gamma, phi)
+
+    @property
+    def has_trend(self) -> bool:
+        return bool(np.any(self.beta > 0))
+
+
+def ses(
+    history: np.ndarray, spec: ForecastSpec, origins: Sequence[int] | None = None
+) -> list[Forecast]:
+    """Simple exponential smoothing (ETS(A,N,N)): a flat forecast at the smoothed level."""
+    return smooth(history, spec, origins, SmoothingGrid.product(SES_ALPHAS), SEASON_NONE, "ses")
+
+
+def holt(
+    history: np.ndarray, spec: ForecastSpec, origins: Sequence[int] | None = None
+) -> list[Forecast]:
+    """Holt's linear trend (ETS(A,A,N)): level plus a straight-line trend."""
+    grid = SmoothingGrid.product(HOLT_ALPHAS, HOLT_BETAS)
+    return smooth(history, spec, origins, grid, SEASON_NONE, "holt")
+
+
+def damped(
+    history: np.ndarray, spec: ForecastSpec, origins: Sequence[int] | None = None
+) -> list[Forecast]:
+    """Damped trend (ETS(A,Ad,N), Gardner & McKenzie 1985): the trend fades by φ per period."""
+    grid = SmoothingGrid.product(HOLT_ALPHAS, HOLT_BETAS, phis=DAMPED_PHIS)
+    return smooth(history, spec, origins, grid, SEASON_NONE, "damped")
+
+
+def holt_winters_additive(
+    history: np.ndarray, spec: ForecastSpec, origins: Sequence[int] | None = None
+) -> list[Forecast]:
+    """Holt-Winters with an additive season of ``spec.season_length`` (weekly for daily data)."""
+    grid = SmoothingGrid.product(SEASONAL_ALPHAS, gammas=SEASONAL_GAMMAS, trends=SEASONAL_TRENDS)
+    return smooth(history, spec, origins, grid, SEASON_ADDITIVE, "holt_winters_additive")
+
+
+def holt_winters_multiplicative(
+    history: np.ndarray, spec: ForecastSpec, origins: Sequence[int] | None = None
+) -> list[Forecast]:
+    """Holt-Winters with a multiplicative season (the weekly pattern scales with the level).
+
+    A multiplicative season needs demand in every period (Hyndman et al. 2008, §2.5): series
+    with a zero before the first origin get the additive season instead.
+    """
+    values = as_history(history)
+    wanted = check_origins(values.shape[1], origins)
+    grid = SmoothingGrid.product(SEASONAL_ALPHAS, gammas=SEASONAL_GAMMAS, trends=SEASONAL_TRENDS)
+    method = "holt_winters_multiplicative"
+    positive = values[:, : min(wanted)].min(axis=1) > 0
+    if positive.all():
+        return smooth(values, spec, wanted, grid, SEASON_MULTIPLICATIVE, method)
+    additive = smooth(values[~positive], spec, wanted, grid, SEASON_ADDITIVE, method)
+    if not positive.any():
+        return additive
+    scaled = smooth(values[positive], spec, wanted, grid, SEASON_MULTIPLICATIVE, method)
+    return [_merge(positive, a, b) for a, b in zip(scaled, additive, strict=True)]
+
+
+def _merge(rows: np.ndarray, chosen: Forecast, others: Forecast) -> Forecast:
+    """Reassemble a forecast from the ``rows`` of ``chosen`` and the other rows of ``others``."""
+
+    def combine(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+        out = np.empty((rows.size, *first.shape[1:]), dtype=first.dtype)
+        out[rows], out[~rows] = first, second
+        return out
+
+    params = {key: combine(chosen.params[key], others.params[key]) for key in chosen.params}
+    return Forecast(
+        chosen.method,
+        combine(chosen.point, others.point),
+        combine(chosen.quantiles, others.quantiles),
+        chosen.levels,
+        params,
+    )
+
+
+def smooth(
+    history: np.ndarray,
+    spec: ForecastSpec,
+    origins: Sequence[int] | None,
+    grid: SmoothingGrid,
+    season: str,
+    method: str,
+) -> list[Forecast]:
+    """Run the smoothing recursion for every series × grid point and forecast from each origin
+    with each series' best grid point so far."""
+    values = as_history(history)
+    wanted = check_origins(values.shape[1], origins)
+    m = spec.season_length if season != SEASON_NONE else 1
+    if season != SEASON_NONE and (m < 2 or min(wanted) < 2 * m):
+        # Too little history for a season (or no season at all): drop to the same method
+        # without one rather than invent a pattern from a single cycle.
+        season, m = SEASON_NONE, 1
+    states = _run(values, grid, season, m, wanted, _init_cycles(min(wanted), m))
+    return [
+        _forecast_from(state, values[:, :origin], grid, season, m, spec, method, origin)
+        for origin, state in zip(wanted, states, strict=True)
+    ]
+
+
+@dataclass
+class _State:
+    """Selected state at one origin: best grid column, level, trend, season (rotated so that
+    column j is the factor of period origin + j), one-step error variance."""
+
+    best: np.ndarray
+    level: np.ndarray
+    trend: np.ndarray
+    season: np.ndarray
+    sigma2: np.ndarray
+
+
+def _init_cycles(first_origin: int, m: int) -> int:
+    """Whole seasons used to initialise (never past the first origin): up to four, keeping at
+    least as many seasons after them for the fit."""
+    if m == 1:
+        return 1
+    return int(min(4, max(1, first_origin // m // 2)))
+
+
+def _run(
+    values: np.ndarray,
+    grid: SmoothingGrid,
+    season: str,
+    m: int,
+    origins: tuple[int, ...],
+    cycles: int,
+) -> list[_State]:
+    n, _ = values.shape
+    columns = grid.alpha.size
+    by_time = np.ascontiguousarray(values.T)
+    alpha, beta, gamma, phi = grid.alpha, grid.beta, grid.gamma, grid.phi
+    has_trend = grid.has_trend
+    multiplicative = season == SEASON_MULTIPLICATIVE
+    seasonal = season != SEASON_NONE
+
+    # Initial state from the first ``cycles`` seasons only (or first period when m == 1):
+    # level = mean of the first season, trend from the first two seasons when available,
+    # season = mean deviation (or ratio) from each cycle's mean.
+    window = cycles * m
+    first = values[:, :m] if m > 1 else values[:, :1]
+    level0 = first.mean(axis=1)
+    trend0 = np.zeros(n)
+    if has_trend and window >= 2 * m and m > 1:
+        trend0 = (values[:, m : 2 * m].mean(axis=1) - level0) / m
+    level = np.repeat(level0[:, None], columns, axis=1)
+    trend = np.repeat(trend0[:, None], columns, axis=1)
+    factors: list[np.ndarray] = []
+    if seasonal:
+        cycles_block = values[:, :window].reshape(n, cycles, m)
+        cycle_mean = cycles_block.mean(axis=2, keepdims=True)
+        if multiplicative:
+            safe = np.where(cycle_mean > 0, cycle_mean, 1.0)
+            ratios = np.where(cycle_mean > 0, cycles_block / safe, 1.0).mean(axis=1)
+            profile = np.maximum(ratios, _MIN_SEASON_FACTOR)
+        else:
+            profile = (cycles_block - cycle_mean).mean(axis=1)
+        factors = [np.repeat(profile[:, j, None], columns, axis=1) for j in range(m)]
+    burn_in = window if seasonal else min(m, 1)
+    sse = np.zeros((n, columns))
+
+    states: list[_State | None] = [None] * len(origins)
+    position = {origin: i for i, origin in enumerate(origins)}
+    last = max(origins)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for t in range(last):
+            if t in position:
+                states[position[t]] = _select(level, trend, factors, sse, t, burn_in, values, m)
+            actual = by_time[t][:, None]
+            base = level + phi * trend if has_trend else level
+            if multiplicative:
+                base = np.maximum(base, _MIN_LEVEL)
+                factor = factors[t % m]
+                error = actual - base * factor
+                scaled = error / factor
+                level = base + alpha * scaled
+                if has_trend:
+                    trend = phi * trend + beta * scaled
+                factors[t % m] = np.clip(
+                    factor + gamma * error / base, _MIN_SEASON_FACTOR, _MAX_SEASON_FACTOR
+                )
+            else:
+                if seasonal:
+                    error = actual - base - factors[t % m]
+                    factors[t % m] = factors[t % m] + gamma * error
+                else:
+                    error = actual - base
+                level = base + alpha * error
+                if has_trend:
+                    trend = phi * trend + beta * error
+            if t >= burn_in:
+                sse += error * error
+    states[position[last]] = _select(level, trend, factors, sse, last, burn_in, values, m)
+    return [state for state in states if state is not None]
+
+
+def _select(
+    level: np.ndarray,
+    trend: np.ndarray,
+    factors: list[np.ndarray],
+    sse: np.ndarray,
+    origin: int,
+    burn_in: int,
+    values: np.ndarray,
+    m: int,
+) -> _State:
+    # A grid point whose recursion blew up (possible with a multiplicative season on sparse
+    # demand) must never win.
+    sse = np.where(np.isfinite(sse), sse, np.inf)
+    best = np.argmin(sse, axis=1)
+    errors = origin - burn_in
+    sigma2 = pick(sse, best) / errors if errors > 0 else values[:, :origin].var(axis=1)
+    if factors:
+        season = np.stack([pick(factors[(origin + j) % m], best) for j in range(m)], axis=1)
+    else:
+        season = np.zeros((level.shape[0], 1))
+    return _State(best, pick(level, best), pick(trend, best), season, sigma2)
+
+
+def _forecast_from(
+    state: _State,
+    seen: np.ndarray,
+    grid: SmoothingGrid,
+    season: str,
+    m: int,
+    spec: ForecastSpec,
+    method: str,
+    origin: int,
+) -> Forecast:
+    horizon = spec.horizon
+    alpha, beta = grid.alpha[state.best], grid.beta[state.best]
+    gamma, phi = grid.gamma[state.best], grid.phi[state.best]
+    steps = np.arange(1, horizon + 1)
+    # φ_h = φ + φ² + … + φ^h: how much of today's trend is still added h periods ahead.
+    damping = np.cumsum(phi[:, None] ** steps[None, :], axis=1)
+    path = state.level[:, None] + damping * state.trend[:, None]
+    if season == SEASON_ADDITIVE:
+        point = path + state.season[:, (steps - 1) % m]
+    elif season == SEASON_MULTIPLICATIVE:
+        point = path * state.season[:, (steps - 1) % m]
+    else:
+        point = path
+    # c_j for j = 1 … h−1 (Hyndman et al. 2008, Table 6.1, class 1).
+    lags = steps[:-1]
+    c = alpha[:, None] + beta[:, None] * damping[:, :-1]
+    if season != SEASON_NONE:
+        c = c + gamma[:, None] * (lags % m == 0)[None, :]
+    growth = np.concatenate([np.ones((len(c), 1)), 1.0 + np.cumsum(c * c, axis=1)], axis=1)
+    variance = state.sigma2[:, None] * growth
+    params = {"alpha": alpha, "beta": beta, "gamma": gamma, "phi": phi}
+    return make_forecast(method, point, variance, spec, seen, params)
+
+
+def ses_state(
+    values: np.ndarray, alphas: Sequence[float] = SES_ALPHAS
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Simple exponential smoothing at the end of ``values`` ``(series, periods)``, for methods
+    built on it (Theta, ADIDA): ``(level, one-step error variance, chosen α)`` per series."""
+    grid = SmoothingGrid.product(alphas)
+    state = _run(values, grid, SEASON_NONE, 1, (values.shape[1],), 1)[0]
+    return state.level, state.sigma2, grid.alpha[state.best]
