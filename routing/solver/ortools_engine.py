@@ -95,7 +95,8 @@ def solve_ortools(problem: Problem, model: IntegerModel, *, time_limit: float) -
             cumul.RemoveInterval(gap_start + 1, gap_end - 1)
         routing.AddDisjunction([index], int(model.prize[k]))
         if model.allowed_vehicles[k] != every_vehicle:
-            routing.SetAllowedVehiclesForIndex(list(model.allowed_vehicles[k]), index)
+            # -1 keeps "not performed" possible, so the disjunction can still drop it.
+            routing.VehicleVar(index).SetValues([-1, *model.allowed_vehicles[k]])
 
     parameters = pywrapcp.DefaultRoutingSearchParameters()
     parameters.first_solution_strategy = (

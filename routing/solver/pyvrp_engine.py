@@ -117,6 +117,7 @@ def _problem_data(
         if forbidden:
             columns = depot_count + np.fromiter(forbidden, dtype=np.int64)
             profile_duration[:, columns] = horizon + 1
+            profile_duration[columns, columns] = 0  # PyVRP wants a zero diagonal
         distance_matrices.append(distance)
         duration_matrices.append(profile_duration)
 
