@@ -35,13 +35,19 @@ def solve_ortools(problem: Problem, model: IntegerModel, *, time_limit: float) -
     """Solve ``model`` (built from ``problem``) for ``time_limit`` seconds of wall time."""
     if not model.jobs:
         return EngineResult(routes=(), status="no_orders")
-    depots = problem.depots
-    depot_count = len(depots)
     vehicles = problem.vehicles
     vehicle_count = len(vehicles)
-    # Nodes: depots first, then the orders; the integer matrices are re-indexed onto them.
+    # Nodes: the depots some vehicle uses, then the orders. OR-Tools would treat a depot that
+    # is nobody's start or end as one more place to visit.
+    used_depots = sorted(
+        {problem.depot_index(v.start_depot) for v in vehicles}
+        | {problem.depot_index(v.return_depot) for v in vehicles}
+    )
+    node_of_depot = {depot: node for node, depot in enumerate(used_depots)}
+    depot_count = len(used_depots)
     location_of = np.array(
-        [d.location for d in depots] + [problem.jobs[j].location for j in model.jobs],
+        [problem.depots[d].location for d in used_depots]
+        + [problem.jobs[j].location for j in model.jobs],
         dtype=np.int64,
     )
     distance = model.distance[np.ix_(location_of, location_of)]
@@ -49,8 +55,8 @@ def solve_ortools(problem: Problem, model: IntegerModel, *, time_limit: float) -
     # Time transit from i to j = service at i + drive i→j, so the cumul is the service start.
     transit_time = model.duration[np.ix_(location_of, location_of)] + service[:, None]
 
-    starts = [problem.depot_index(v.start_depot) for v in vehicles]
-    ends = [problem.depot_index(v.return_depot) for v in vehicles]
+    starts = [node_of_depot[problem.depot_index(v.start_depot)] for v in vehicles]
+    ends = [node_of_depot[problem.depot_index(v.return_depot)] for v in vehicles]
     manager = pywrapcp.RoutingIndexManager(len(location_of), vehicle_count, starts, ends)
     routing = pywrapcp.RoutingModel(manager)
 

@@ -455,3 +455,17 @@ class TestChecker:
         assert "more than its maximum 80.000 s" in violations
         assert "after its shift ends" in violations
         assert "lacks skills ['crane']" in violations
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_depot_no_vehicle_uses_is_never_visited(engine):
+    # Found by the property test: OR-Tools took an unused depot for one more stop.
+    problem = planar_problem(
+        [(0, 0), (5, 5), (3, 0)],
+        jobs=[job(2)],
+        vehicles=[van()],
+        depots=[Depot("D", 0), Depot("spare", 1)],
+    )
+    solution = solve(problem, engine=engine, time_limit=QUICK)
+    assert [s.job_id for r in solution.routes for s in r.stops] == ["o2"]
+    assert solution.distance == pytest.approx(6.0)
