@@ -46,7 +46,7 @@ BKS_FILE = DATA / "vroom_scripts_VRPTW_BKS.json"
 # Solomon times and distances have sub-unit fractions: resolve them to 0.001 so rounding travel
 # times up costs at most ~0.1 time unit on a 100-stop route.
 BENCHMARK_SCALE = Scale(
-    distance_per_km=1000, time_per_second=1000, demand_per_unit=1, cost_per_currency=100
+    distance_per_km=1000, time_per_second=1000, demand_per_unit=1000, cost_per_currency=100
 )
 
 
