@@ -12,7 +12,7 @@ from typing import Literal
 
 from routing.solver.checker import CheckReport, check_solution
 from routing.solver.problem import Depot, Job, Problem, ProblemError, TimeWindow, Vehicle
-from routing.solver.scaling import EngineResult, Scale, integer_model
+from routing.solver.scaling import EngineResult, IntegerModel, Scale, integer_model
 from routing.solver.screening import screen_orders
 from routing.solver.solution import (
     Route,
@@ -99,7 +99,9 @@ def solve(
     return solution
 
 
-def _run_engine(engine: str, problem: Problem, model, time_limit: float, seed: int) -> EngineResult:
+def _run_engine(
+    engine: str, problem: Problem, model: IntegerModel, time_limit: float, seed: int
+) -> EngineResult:
     if engine == "pyvrp":
         from routing.solver.pyvrp_engine import solve_pyvrp
 

@@ -19,6 +19,8 @@ from typing import Literal
 
 import numpy as np
 
+from routing.solver.matrix import MatrixProvider
+
 CoordinateSystem = Literal["latlon", "planar"]
 
 # A shift without an explicit end lasts one day: engines need a finite horizon to scale times.
@@ -143,7 +145,7 @@ class Problem:
         depots: Sequence[Depot],
         jobs: Sequence[Job],
         vehicles: Sequence[Vehicle],
-        matrix_provider: object,
+        matrix_provider: MatrixProvider,
         coordinates: CoordinateSystem = "planar",
     ) -> Problem:
         """Build a problem whose matrices come from ``matrix_provider`` (see ``matrix.py``).
@@ -152,7 +154,7 @@ class Problem:
         latitude of 123 fails with its id rather than with a NaN distance."""
         points = np.asarray(locations, dtype=float).reshape(-1, 2)
         _validate_coordinates(points, coordinates, depots, jobs)
-        distance_km, duration_s = matrix_provider.matrices(points)  # type: ignore[attr-defined]
+        distance_km, duration_s = matrix_provider.matrices(points)
         return cls(
             locations=points,
             depots=tuple(depots),

@@ -66,10 +66,9 @@ def _problem_data(
         [d.location for d in depots] + [problem.jobs[j].location for j in model.jobs],
         dtype=np.int64,
     )
-    locations = [
-        pyvrp.Location(x=float(problem.locations[i, 1]), y=float(problem.locations[i, 0]))
-        for i in location_of
-    ]
+    # Coordinates only steer PyVRP's geometric operators (SWAP* sectors): x east, y north.
+    xy = problem.locations[:, ::-1] if problem.coordinates == "latlon" else problem.locations
+    locations = [pyvrp.Location(x=float(xy[i, 0]), y=float(xy[i, 1])) for i in location_of]
     distance = model.distance[np.ix_(location_of, location_of)]
     duration = model.duration[np.ix_(location_of, location_of)]
 
