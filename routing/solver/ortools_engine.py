@@ -1,0 +1,134 @@
+"""OR-Tools engine (the second one): constraint-programming routing with guided local search.
+
+Kept for what PyVRP lacks (driver breaks, soft windows with a lateness cost come next) and as a
+cross-check of the default engine. Every order is a disjunction with a drop penalty equal to the
+prize of the integer model, so a first solution always exists and orders that do not fit are
+dropped, never forced into an infeasible route. The first solution is built by parallel
+cheapest insertion (the plain cheapest-arc start finds nothing on tight instances such as
+Solomon R101). Several windows become one cumul domain with holes between them.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+from routing.solver.problem import Problem
+from routing.solver.scaling import EngineResult, EngineRoute, IntegerModel
+
+_SUCCESS = {
+    routing_enums_pb2.RoutingSearchStatus.ROUTING_SUCCESS: "success",
+    routing_enums_pb2.RoutingSearchStatus.ROUTING_OPTIMAL: "optimal",
+    routing_enums_pb2.RoutingSearchStatus.ROUTING_PARTIAL_SUCCESS_LOCAL_OPTIMUM_NOT_REACHED: (
+        "partial_success"
+    ),
+}
+
+
+class EngineFailure(RuntimeError):
+    """OR-Tools returned no solution although dropping every order is always allowed."""
+
+
+def solve_ortools(problem: Problem, model: IntegerModel, *, time_limit: float) -> EngineResult:
+    """Solve ``model`` (built from ``problem``) for ``time_limit`` seconds of wall time."""
+    if not model.jobs:
+        return EngineResult(routes=(), status="no_orders")
+    vehicles = problem.vehicles
+    vehicle_count = len(vehicles)
+    # Nodes: the depots some vehicle uses, then the orders. OR-Tools would treat a depot that
+    # is nobody's start or end as one more place to visit.
+    used_depots = sorted(
+        {problem.depot_index(v.start_depot) for v in vehicles}
+        | {problem.depot_index(v.return_depot) for v in vehicles}
+    )
+    node_of_depot = {depot: node for node, depot in enumerate(used_depots)}
+    depot_count = len(used_depots)
+    location_of = np.array(
+        [problem.depots[d].location for d in used_depots]
+        + [problem.jobs[j].location for j in model.jobs],
+        dtype=np.int64,
+    )
+    distance = model.distance[np.ix_(location_of, location_of)]
+    service = np.concatenate([np.zeros(depot_count, dtype=np.int64), model.service])
+    # Time transit from i to j = service at i + drive i→j, so the cumul is the service start.
+    transit_time = model.duration[np.ix_(location_of, location_of)] + service[:, None]
+
+    starts = [node_of_depot[problem.depot_index(v.start_depot)] for v in vehicles]
+    ends = [node_of_depot[problem.depot_index(v.return_depot)] for v in vehicles]
+    manager = pywrapcp.RoutingIndexManager(len(location_of), vehicle_count, starts, ends)
+    routing = pywrapcp.RoutingModel(manager)
+
+    cost_callbacks: dict[int, int] = {}
+    for v in range(vehicle_count):
+        unit = int(model.unit_distance_cost[v])
+        if unit not in cost_callbacks:
+            cost_callbacks[unit] = routing.RegisterTransitMatrix((distance * unit).tolist())
+        routing.SetArcCostEvaluatorOfVehicle(cost_callbacks[unit], v)
+        routing.SetFixedCostOfVehicle(int(model.fixed_cost[v]), v)
+
+    horizon_end = model.horizon_end
+    time_callback = routing.RegisterTransitMatrix(transit_time.tolist())
+    routing.AddDimension(time_callback, horizon_end, horizon_end, False, "time")
+    time_dimension = routing.GetDimensionOrDie("time")
+    for v in range(vehicle_count):
+        early, late = int(model.shift_start[v]), int(model.shift_end[v])
+        time_dimension.CumulVar(routing.Start(v)).SetRange(early, late)
+        time_dimension.CumulVar(routing.End(v)).SetRange(early, late)
+        time_dimension.SetSpanUpperBoundForVehicle(int(model.max_duration[v]), v)
+        time_dimension.SetSpanCostCoefficientForVehicle(int(model.unit_duration_cost[v]), v)
+
+    for d in range(model.demand.shape[1]):
+        demand = [0] * depot_count + [int(x) for x in model.demand[:, d]]
+        demand_callback = routing.RegisterUnaryTransitVector(demand)
+        routing.AddDimensionWithVehicleCapacity(
+            demand_callback, 0, [int(c) for c in model.capacity[:, d]], True, f"load_{d}"
+        )
+    if any(v.max_distance is not None for v in vehicles):
+        distance_callback = routing.RegisterTransitMatrix(distance.tolist())
+        routing.AddDimensionWithVehicleCapacity(
+            distance_callback, 0, [int(x) for x in model.max_distance], True, "distance"
+        )
+
+    every_vehicle = tuple(range(vehicle_count))
+    for k in range(len(model.jobs)):
+        index = manager.NodeToIndex(depot_count + k)
+        windows = model.windows[k]
+        cumul = time_dimension.CumulVar(index)
+        cumul.SetRange(windows[0][0], windows[-1][1])
+        for (_, gap_start), (gap_end, _) in itertools.pairwise(windows):
+            cumul.RemoveInterval(gap_start + 1, gap_end - 1)
+        routing.AddDisjunction([index], int(model.prize[k]))
+        if model.allowed_vehicles[k] != every_vehicle:
+            # -1 keeps "not performed" possible, so the disjunction can still drop it.
+            routing.VehicleVar(index).SetValues([-1, *model.allowed_vehicles[k]])
+
+    parameters = pywrapcp.DefaultRoutingSearchParameters()
+    parameters.first_solution_strategy = (
+        routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
+    )
+    parameters.local_search_metaheuristic = (
+        routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+    )
+    parameters.time_limit.FromMilliseconds(max(1, int(time_limit * 1000)))
+    assignment = routing.SolveWithParameters(parameters)
+    status = routing.status()
+    if assignment is None or status not in _SUCCESS:
+        raise EngineFailure(f"OR-Tools found no solution (status {status}).")
+
+    routes: list[EngineRoute] = []
+    for v in range(vehicle_count):
+        index = routing.Start(v)
+        # The latest feasible departure: the same stops with the least waiting.
+        start_ticks = assignment.Max(time_dimension.CumulVar(index))
+        job_indices: list[int] = []
+        index = assignment.Value(routing.NextVar(index))
+        while not routing.IsEnd(index):
+            job_indices.append(model.jobs[manager.IndexToNode(index) - depot_count])
+            index = assignment.Value(routing.NextVar(index))
+        if job_indices:
+            routes.append(EngineRoute(v, tuple(job_indices), int(start_ticks)))
+    return EngineResult(
+        routes=tuple(routes), status=_SUCCESS[status], objective=int(assignment.ObjectiveValue())
+    )
