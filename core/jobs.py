@@ -34,8 +34,10 @@ def task_for_kind(kind: str):
         raise ValidationFailed(f"Unknown job kind {kind!r}.", details={"kind": kind}) from None
 
 
-def job_task(kind: str, *, max_retries: int = 5):
-    """Register ``run(job, progress)`` as the Celery task for jobs of ``kind``."""
+def job_task(kind: str, *, max_retries: int = 5, retry_on: tuple[type[BaseException], ...] = ()):
+    """Register ``run(job, progress)`` as the Celery task for jobs of ``kind``. Database and
+    broker errors, and the kind's own ``retry_on`` errors, are retried with backoff."""
+    transient = TRANSIENT_ERRORS + retry_on
 
     def decorate(run: Callable[[Any, ProgressFn], dict[str, Any] | None]):
         @shared_task(
@@ -62,7 +64,7 @@ def job_task(kind: str, *, max_retries: int = 5):
 
             try:
                 result = run(job, progress)
-            except TRANSIENT_ERRORS as exc:
+            except transient as exc:
                 close_progress_connection()
                 if self.request.retries >= self.max_retries:
                     services.job_fail(job_id=job_id, error=f"{type(exc).__name__}: {exc}")

@@ -1,5 +1,8 @@
+from celery import shared_task
+
 from core.jobs import job_task
 from etl import services
+from etl.connectors import SourceUnavailable
 
 
 @job_task("import")
@@ -12,3 +15,22 @@ def import_job(job, progress) -> dict:
         "rows": batch.rows,
         "error_count": batch.error_count,
     }
+
+
+@job_task("sync", retry_on=(SourceUnavailable,))
+def sync_job(job, progress) -> dict:
+    run = services.sync_run_execute(source_id=job.params["source_id"])
+    return {
+        "sync_run_id": run.pk,
+        "status": run.status,
+        "rows_read": run.rows_read,
+        "inserted": run.inserted,
+        "updated": run.updated,
+        "error": run.error,
+    }
+
+
+@shared_task(name="etl.tasks.sync_all_sources", acks_late=True)
+def sync_all_sources() -> int:
+    """Daily (beat, per tenant): queue a sync of every active source."""
+    return len(services.sync_trigger())

@@ -234,6 +234,10 @@ TENANT_BEAT_SCHEDULE = {
         "task": "core.tasks.reap_stale_jobs",
         "schedule": crontab(minute=15, hour=3),
     },
+    "etl-sync-daily": {
+        "task": "etl.tasks.sync_all_sources",
+        "schedule": crontab(minute=0, hour=2),
+    },
     "audit-prune-weekly": {
         "task": "core.tasks.prune_audit_log",
         "schedule": crontab(minute=30, hour=3, day_of_week=0),
@@ -250,6 +254,12 @@ CELERY_BEAT_SCHEDULE = {
 FAN_OUT_JITTER_SECONDS = env_int("FAN_OUT_JITTER_SECONDS", 300, minimum=0)
 JOB_STALE_HOURS = env_int("JOB_STALE_HOURS", 24, minimum=1)
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365, minimum=1)
+
+# --- Data sources ------------------------------------------------------------------------------
+DATA_SOURCE_KEY = env_str("DATA_SOURCE_KEY", "")
+# File drops: each tenant may read files under <ETL_DROP_ROOT>/<schema>/ only.
+ETL_DROP_ROOT = Path(env_str("ETL_DROP_ROOT", str(BASE_DIR / ".data" / "drop")))
+SQL_SOURCE_TIMEOUT_SECONDS = env_int("SQL_SOURCE_TIMEOUT_SECONDS", 300, minimum=1)
 
 # --- Uploads -----------------------------------------------------------------------------------
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from etl.models import ImportBatch
+from etl.models import DataSource, ImportBatch
 from etl.specs import SPECS
 
 
@@ -50,3 +50,57 @@ class ImportBatchSerializer(serializers.ModelSerializer):
 
     def get_errors_csv_url(self, batch: ImportBatch) -> str | None:
         return f"/api/v1/imports/{batch.id}/errors/" if batch.error_count else None
+
+
+class DataSourceSerializer(serializers.ModelSerializer):
+    """The URL is write-only: it is stored encrypted and never returned."""
+
+    url = serializers.CharField(write_only=True, required=False, allow_blank=False)
+    has_credentials = serializers.SerializerMethodField()
+    last_run = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DataSource
+        fields = (
+            "id",
+            "name",
+            "kind",
+            "dataset",
+            "path",
+            "query",
+            "watermark_column",
+            "watermark",
+            "create_missing",
+            "is_active",
+            "url",
+            "has_credentials",
+            "last_sync_at",
+            "last_run",
+            "created_at",
+        )
+        read_only_fields = ("id", "watermark", "last_sync_at", "created_at")
+
+    def get_has_credentials(self, source) -> bool:
+        return bool(source.url_encrypted)
+
+    def get_last_run(self, source) -> dict | None:
+        runs = getattr(source, "recent_runs", None)
+        run = runs[0] if runs else None
+        if run is None:
+            return None
+        return {
+            "id": run.pk,
+            "status": run.status,
+            "rows_read": run.rows_read,
+            "inserted": run.inserted,
+            "updated": run.updated,
+            "rejected": run.rejected,
+            "error": run.error,
+            "started_at": run.started_at,
+            "finished_at": run.finished_at,
+            "duration_seconds": run.duration_seconds,
+        }
+
+
+class SyncTriggerSerializer(serializers.Serializer):
+    source = serializers.IntegerField(required=False, min_value=1)

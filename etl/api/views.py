@@ -4,14 +4,21 @@ from django.http import StreamingHttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
-from rest_framework.parsers import MultiPartParser
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
-from rest_framework.viewsets import ReadOnlyModelViewSet
+from rest_framework.views import APIView
+from rest_framework.viewsets import ModelViewSet, ReadOnlyModelViewSet
 
-from accounts.permissions import IsTenantMember
+from accounts.permissions import IsTenantAdmin, IsTenantMember
+from core.api.serializers import JobSerializer
 from core.exports import csv_stream
 from etl import selectors, services
-from etl.api.serializers import ImportBatchSerializer, ImportStartSerializer
+from etl.api.serializers import (
+    DataSourceSerializer,
+    ImportBatchSerializer,
+    ImportStartSerializer,
+    SyncTriggerSerializer,
+)
 
 
 class ImportBatchViewSet(ReadOnlyModelViewSet):
@@ -59,3 +66,51 @@ class ImportBatchViewSet(ReadOnlyModelViewSet):
         )
         response["Content-Disposition"] = f'attachment; filename="import-{batch.id}-errors.csv"'
         return response
+
+
+class DataSourceViewSet(ModelViewSet):
+    """Data sources (tenant administrators). The URL is accepted, encrypted, never shown."""
+
+    serializer_class = DataSourceSerializer
+    permission_classes = [IsTenantAdmin]
+    parser_classes = [JSONParser]
+
+    def get_queryset(self):
+        return selectors.data_source_list(user=self.request.user)
+
+    def get_object(self):
+        return selectors.access_data_source(user=self.request.user, source_id=self.kwargs["pk"])
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        url = data.pop("url", None)
+        serializer.instance = services.data_source_save(url=url, **data)
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        url = data.pop("url", None)
+        serializer.instance = services.data_source_save(source=serializer.instance, url=url, **data)
+
+
+class SyncStatusView(APIView):
+    """Every data source with its last sync run."""
+
+    permission_classes = [IsTenantMember]
+
+    @extend_schema(responses=DataSourceSerializer(many=True))
+    def get(self, request):
+        sources = selectors.data_source_list(user=request.user)
+        return Response({"sources": DataSourceSerializer(sources, many=True).data})
+
+
+class SyncTriggerView(APIView):
+    """Queue a sync now (tenant administrators): one job per active source, or one source."""
+
+    permission_classes = [IsTenantAdmin]
+
+    @extend_schema(request=SyncTriggerSerializer, responses={202: JobSerializer(many=True)})
+    def post(self, request):
+        data = SyncTriggerSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        jobs = services.sync_trigger(user=request.user, source_id=data.validated_data.get("source"))
+        return Response(JobSerializer(jobs, many=True).data, status=status.HTTP_202_ACCEPTED)
