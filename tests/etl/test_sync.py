@@ -60,7 +60,7 @@ def mysql_source():
             "shop varchar(20), qty decimal(10,3))"
         )
         cursor.execute(
-            f"INSERT INTO {name}.shop_sales VALUES ('2026-02-01','A','S1',2.5),"
+            f"INSERT INTO {name}.shop_sales VALUES ('2026-02-01','A','S1',2.5),"  # noqa: S608
             "('2026-02-03','B','S1',1)"
         )
     yield f"mysql://root@127.0.0.1:3306/{name}", name, admin
