@@ -44,14 +44,17 @@ T_PRODUCT = sql.Identifier(Product._meta.db_table)
 T_LOCATION = sql.Identifier(Location._meta.db_table)
 
 
-def _fetch(statement: sql.Composable, params: dict[str, Any]) -> tuple[list[str], list[tuple]]:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            statement.format(h=T_HISTORY, p=T_PRODUCT, l=T_LOCATION).as_string(cursor.connection),
-            params,
-        )
-        names = [column.name for column in cursor.description]
-        return names, cursor.fetchall()
+def _fetch(
+    cursor, statement: sql.Composable, params: dict[str, Any]
+) -> tuple[list[str], list[tuple]]:
+    cursor.execute(
+        statement.format(
+            h=T_HISTORY, p=T_PRODUCT, l=T_LOCATION, series=_SERIES, names=_NAMES
+        ).as_string(cursor.connection),
+        params,
+    )
+    names = [column.name for column in cursor.description]
+    return names, cursor.fetchall()
 
 
 def _split(
@@ -89,8 +92,9 @@ _NAMES = sql.SQL(
 ).format(p=T_PRODUCT, l=T_LOCATION)
 
 
-def check_date_gaps(*, limit: int) -> dict[str, Any]:
+def check_date_gaps(cursor, *, limit: int) -> dict[str, Any]:
     names, rows = _fetch(
+        cursor,
         sql.SQL(
             "WITH s AS ({series}), "
             "t AS (SELECT count(*) AS series, "
@@ -108,8 +112,9 @@ def check_date_gaps(*, limit: int) -> dict[str, Any]:
     return {**summary, "top": offenders}
 
 
-def check_zero_days(*, limit: int) -> dict[str, Any]:
+def check_zero_days(cursor, *, limit: int) -> dict[str, Any]:
     names, rows = _fetch(
+        cursor,
         sql.SQL(
             "WITH s AS ({series}), "
             "t AS (SELECT coalesce(sum(rows), 0) AS rows, "
@@ -134,8 +139,9 @@ def check_zero_days(*, limit: int) -> dict[str, Any]:
     return {**summary, "top": offenders}
 
 
-def check_outliers(*, limit: int) -> dict[str, Any]:
+def check_outliers(cursor, *, limit: int) -> dict[str, Any]:
     names, rows = _fetch(
+        cursor,
         sql.SQL(
             "WITH q AS (SELECT product_id, location_id, "
             "  percentile_cont(0.25) WITHIN GROUP (ORDER BY quantity) AS q1, "
@@ -170,8 +176,9 @@ def check_outliers(*, limit: int) -> dict[str, Any]:
     }
 
 
-def check_negative_values() -> dict[str, Any]:
+def check_negative_values(cursor) -> dict[str, Any]:
     names, rows = _fetch(
+        cursor,
         sql.SQL(
             "SELECT count(*) FILTER (WHERE quantity < 0) AS negative_quantity, "
             "count(*) FILTER (WHERE revenue < 0) AS negative_revenue FROM {h}"
@@ -181,8 +188,9 @@ def check_negative_values() -> dict[str, Any]:
     return dict(zip(names, rows[0], strict=True))
 
 
-def check_duplicate_keys() -> dict[str, Any]:
+def check_duplicate_keys(cursor) -> dict[str, Any]:
     names, rows = _fetch(
+        cursor,
         sql.SQL(
             "SELECT count(*) AS duplicate_keys, coalesce(sum(n - 1), 0) AS extra_rows FROM ("
             "SELECT count(*) AS n FROM {h} GROUP BY product_id, location_id, date "
@@ -193,8 +201,9 @@ def check_duplicate_keys() -> dict[str, Any]:
     return {name: _plain(value) for name, value in zip(names, rows[0], strict=True)}
 
 
-def check_unknown_products(*, limit: int) -> dict[str, Any]:
+def check_unknown_products(cursor, *, limit: int) -> dict[str, Any]:
     names, rows = _fetch(
+        cursor,
         sql.SQL(
             "WITH s AS (SELECT h.product_id, h.location_id, count(*) AS rows, "
             "  p.id IS NULL AS product_missing, coalesce(NOT p.is_active, false) AS inactive, "
@@ -224,8 +233,9 @@ def check_unknown_products(*, limit: int) -> dict[str, Any]:
     return {**summary, "top": offenders}
 
 
-def check_stale(*, limit: int, today: date, stale_days: int) -> dict[str, Any]:
+def check_stale(cursor, *, limit: int, today: date, stale_days: int) -> dict[str, Any]:
     names, rows = _fetch(
+        cursor,
         sql.SQL(
             "WITH s AS (SELECT product_id, location_id, max(date) AS last_date FROM {h} "
             "  GROUP BY product_id, location_id), "
@@ -247,21 +257,27 @@ def check_stale(*, limit: int, today: date, stale_days: int) -> dict[str, Any]:
     return {**summary, "stale_after_days": stale_days, "top": offenders}
 
 
+def _run_checks(cursor, *, limit: int, today: date, stale_days: int) -> dict[str, Any]:
+    return {
+        "date_gaps": check_date_gaps(cursor, limit=limit),
+        "zero_days": check_zero_days(cursor, limit=limit),
+        "outliers": check_outliers(cursor, limit=limit),
+        "negative_values": check_negative_values(cursor),
+        "duplicate_keys": check_duplicate_keys(cursor),
+        "unknown_products": check_unknown_products(cursor, limit=limit),
+        "stale": check_stale(cursor, limit=limit, today=today, stale_days=stale_days),
+    }
+
+
 def data_quality_compute(
     *, limit: int = DEFAULT_LIMIT, today: date | None = None, stale_days: int = DEFAULT_STALE_DAYS
 ) -> dict[str, Any]:
     """The report of the active tenant, uncached: a dict of checks, each a summary plus its
     ``limit`` worst series (``top``). Seven queries whatever the data size."""
     today = today or timezone.localdate()
-    checks = {
-        "date_gaps": check_date_gaps(limit=limit),
-        "zero_days": check_zero_days(limit=limit),
-        "outliers": check_outliers(limit=limit),
-        "negative_values": check_negative_values(),
-        "duplicate_keys": check_duplicate_keys(),
-        "unknown_products": check_unknown_products(limit=limit),
-        "stale": check_stale(limit=limit, today=today, stale_days=stale_days),
-    }
+    # One cursor: django-tenants sets the search path once per cursor, not once per check.
+    with connection.cursor() as cursor:
+        checks = _run_checks(cursor, limit=limit, today=today, stale_days=stale_days)
     issues = {
         "date_gaps": checks["date_gaps"]["series_with_gaps"],
         "outliers": checks["outliers"]["series_with_outliers"],
