@@ -1,5 +1,9 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
+from django.urls import path
 
+from etl import quality
 from etl.models import DataSource, ImportBatch, SyncRun
 
 
@@ -50,3 +54,36 @@ class SyncRunAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.data_quality_view)
+        return [
+            path("data-quality/", view, name="etl_data_quality"),
+            *super().get_urls(),
+        ]
+
+    def data_quality_view(self, request):
+        """The tenant's data-quality report (the same cached report as the API)."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        report = quality.data_quality_report()
+        checks = []
+        for name, check in report["checks"].items():
+            top = check.get("top", [])
+            columns = [c for c in (top[0] if top else {}) if c not in {"product_id", "location_id"}]
+            checks.append(
+                {
+                    "name": name,
+                    "summary": [(k, v) for k, v in check.items() if k != "top"],
+                    "columns": columns,
+                    "top": [[row.get(c) for c in columns] for row in top],
+                }
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Data quality",
+            "report": report,
+            "checks": [(c["name"], c) for c in checks],
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/etl/data_quality.html", context)

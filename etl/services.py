@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core import services as core_services
+from core.cache import bump_namespace
 from core.exceptions import NotFound, ValidationFailed
 from core.jobs import ProgressFn
 from etl.connectors import (
@@ -71,6 +72,8 @@ def import_batch_record(*, batch: ImportBatch, report: ImportReport) -> ImportBa
     batch.status = report.status
     batch.finished_at = timezone.now()
     batch.save()
+    if report.status == ImportBatch.Status.IMPORTED:
+        bump_namespace("inventory")  # cached summaries and the data-quality report
     return batch
 
 

@@ -104,3 +104,27 @@ class DataSourceSerializer(serializers.ModelSerializer):
 
 class SyncTriggerSerializer(serializers.Serializer):
     source = serializers.IntegerField(required=False, min_value=1)
+
+
+class ExportQuerySerializer(serializers.Serializer):
+    """Query parameters of ``GET /api/v1/exports/{kind}/``. ``format`` is the file format: the
+    view turns off DRF's ``?format=`` renderer override (ExportView.content_negotiation_class)."""
+
+    format = serializers.CharField(default="csv")
+    date_from = serializers.DateField(required=False)
+    date_to = serializers.DateField(required=False)
+    sku = serializers.CharField(required=False, max_length=64)
+    location = serializers.CharField(required=False, max_length=64)
+
+    def validate(self, attrs):
+        if (
+            attrs.get("date_from")
+            and attrs.get("date_to")
+            and attrs["date_from"] > attrs["date_to"]
+        ):
+            raise serializers.ValidationError({"date_to": ["must not be before date_from"]})
+        return attrs
+
+
+class DataQualityQuerySerializer(serializers.Serializer):
+    limit = serializers.IntegerField(default=20, min_value=1, max_value=100)

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
-from django.http import StreamingHttpResponse
+from django.db import connection
+from django.http import HttpResponse, StreamingHttpResponse
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.viewsets import ModelViewSet, ReadOnlyModelViewSet
@@ -12,9 +16,11 @@ from rest_framework.viewsets import ModelViewSet, ReadOnlyModelViewSet
 from accounts.permissions import IsTenantAdmin, IsTenantMember
 from core.api.serializers import JobSerializer
 from core.exports import csv_stream
-from etl import selectors, services
+from etl import exports, quality, selectors, services
 from etl.api.serializers import (
+    DataQualityQuerySerializer,
     DataSourceSerializer,
+    ExportQuerySerializer,
     ImportBatchSerializer,
     ImportStartSerializer,
     SyncTriggerSerializer,
@@ -114,3 +120,83 @@ class SyncTriggerView(APIView):
         data.is_valid(raise_exception=True)
         jobs = services.sync_trigger(user=request.user, source_id=data.validated_data.get("source"))
         return Response(JobSerializer(jobs, many=True).data, status=status.HTTP_202_ACCEPTED)
+
+
+class _NoFormatOverride(DefaultContentNegotiation):
+    """Always the first renderer (JSON, for error bodies): ``?format=`` names the export's
+    file format here, not a DRF renderer."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class ExportView(APIView):
+    """``GET /api/v1/exports/{kind}/?format=csv|xlsx|json`` — products, stock or sales in the
+    import contract's columns (the file imports back unchanged). CSV and JSON stream; sales
+    take ``date_from``, ``date_to``, ``sku`` and ``location``.
+
+    ``format`` is the file format: DRF's renderer override on ``?format=`` is turned off for
+    this view, so the documented contract (§9, ``--format``) reads the same on the command
+    line and over HTTP."""
+
+    permission_classes = [IsTenantMember]
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = _NoFormatOverride
+
+    @extend_schema(
+        parameters=[ExportQuerySerializer],
+        responses={
+            (200, "text/csv"): OpenApiResponse(description="CSV, header row first"),
+            (200, "application/json"): OpenApiResponse(description="array of objects"),
+            (200, exports.FORMATS["xlsx"]): OpenApiResponse(description="one-sheet workbook"),
+        },
+    )
+    def get(self, request, kind: str):
+        spec = exports.export_spec(kind)
+        query = ExportQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        file_format = exports.check_format(query.validated_data["format"])
+        sales_filter = exports.SalesFilter(
+            date_from=query.validated_data.get("date_from"),
+            date_to=query.validated_data.get("date_to"),
+            sku=query.validated_data.get("sku"),
+            location=query.validated_data.get("location"),
+        )
+        content = exports.export_content(
+            kind=spec.kind, file_format=file_format, sales_filter=sales_filter
+        )
+        content_type = exports.FORMATS[file_format]
+        if file_format == "xlsx":
+            response = HttpResponse(b"".join(content), content_type=content_type)
+        else:
+            response = StreamingHttpResponse(content, content_type=content_type)
+        filename = exports.export_filename(
+            kind=spec.kind,
+            file_format=file_format,
+            schema=connection.schema_name,
+            today=timezone.localdate(),
+        )
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+
+class SystemStatusView(APIView):
+    """``GET /api/v1/system/status`` — counts per data type, what is missing, the next action."""
+
+    permission_classes = [IsTenantMember]
+
+    def get(self, request):
+        return Response(selectors.system_status(user=request.user))
+
+
+class DataQualityView(APIView):
+    """``GET /api/v1/data-quality/?limit=N`` — the sales-history data-quality report: a summary
+    per check and its ``limit`` (≤ 100) worst series. Cached 5 minutes; an import refreshes it."""
+
+    permission_classes = [IsTenantMember]
+
+    @extend_schema(parameters=[DataQualityQuerySerializer])
+    def get(self, request):
+        query = DataQualityQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return Response(quality.data_quality_report(limit=query.validated_data["limit"]))
