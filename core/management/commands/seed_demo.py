@@ -2,19 +2,50 @@ from __future__ import annotations
 
 import os
 
+from django.core.management.base import CommandError
+
 from accounts.services import demo_users_ensure
 from core.management.base import TenantCommand
+from inventory.demo import DemoDataRejected, demo_data_seed
 
 DEFAULT_DEMO_PASSWORD = "demo-planner-2026"  # noqa: S105 (demo data, documented)
 
 
 class Command(TenantCommand):
-    help = "Fill a tenant with realistic demo data (now: one user of each role). Idempotent."
+    help = (
+        "Fill a tenant with realistic demo data: one user of each role, a coffee roaster's "
+        "catalogue, its DC, stores and plant, daily sales ending yesterday and current stock, "
+        "loaded through the import path. Idempotent."
+    )
+
+    def add_arguments(self, parser) -> None:
+        super().add_arguments(parser)
+        parser.add_argument(
+            "--days", type=int, default=730, help="Days of sales history (default 730)."
+        )
+        parser.add_argument("--skip-sales", action="store_true", help="Load no sales history.")
 
     def handle_tenant(self, tenant, *args, **options):
+        if options["days"] < 1:
+            raise CommandError("--days must be at least 1.")
         password = os.environ.get("DEMO_PASSWORD", DEFAULT_DEMO_PASSWORD)
         domain = f"{tenant.slug}.example.com"
         users = demo_users_ensure(domain=domain, password=password)
         for user in users:
             self.stdout.write(f"  {user['role']:<8} {user['email']}")
+        try:
+            result = demo_data_seed(days=options["days"], include_sales=not options["skip_sales"])
+        except DemoDataRejected as exc:
+            raise CommandError(str(exc)) from exc
+        for kind, report in result.reports.items():
+            self.stdout.write(
+                f"  {kind:<10} {report.rows:>8} rows: {report.inserted} inserted, "
+                f"{report.updated} updated, {report.unchanged} unchanged "
+                f"({report.seconds:.2f} s)"
+            )
+        if "sales" in result.reports:
+            self.stdout.write(
+                f"  sales flags (promotion / stockout) changed: {result.flagged_rows}"
+            )
+        self.stdout.write(f"  demo data loaded in {result.seconds:.2f} s")
         self.stdout.write(self.style.SUCCESS(f"Demo data ready in {tenant.schema_name}."))
