@@ -27,34 +27,6 @@ class ImportBatchAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False
 
-
-@admin.register(DataSource)
-class DataSourceAdmin(admin.ModelAdmin):
-    list_display = ("name", "kind", "dataset", "is_active", "watermark", "last_sync_at")
-    list_filter = ("kind", "dataset", "is_active")
-    search_fields = ("name",)
-    exclude = ("url_encrypted",)  # credentials are set through the API, never displayed
-    readonly_fields = ("watermark", "last_sync_at", "created_at")
-
-
-@admin.register(SyncRun)
-class SyncRunAdmin(admin.ModelAdmin):
-    list_display = (
-        "started_at",
-        "source",
-        "status",
-        "rows_read",
-        "inserted",
-        "updated",
-        "rejected",
-        "finished_at",
-    )
-    list_filter = ("status", "source")
-    readonly_fields = [f.name for f in SyncRun._meta.fields]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
     def get_urls(self):
         view = self.admin_site.admin_view(self.data_quality_view)
         return [
@@ -87,3 +59,31 @@ class SyncRunAdmin(admin.ModelAdmin):
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/etl/data_quality.html", context)
+
+
+@admin.register(DataSource)
+class DataSourceAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "dataset", "is_active", "watermark", "last_sync_at")
+    list_filter = ("kind", "dataset", "is_active")
+    search_fields = ("name",)
+    exclude = ("url_encrypted",)  # credentials are set through the API, never displayed
+    readonly_fields = ("watermark", "last_sync_at", "created_at")
+
+
+@admin.register(SyncRun)
+class SyncRunAdmin(admin.ModelAdmin):
+    list_display = (
+        "started_at",
+        "source",
+        "status",
+        "rows_read",
+        "inserted",
+        "updated",
+        "rejected",
+        "finished_at",
+    )
+    list_filter = ("status", "source")
+    readonly_fields = [f.name for f in SyncRun._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False

@@ -15,6 +15,8 @@ echo "== ruff"
 .venv/bin/ruff format --check .
 echo "== makemigrations --check"
 .venv/bin/python manage.py makemigrations --check --dry-run
+echo "== OpenAPI schema (warnings fail)"
+.venv/bin/python manage.py spectacular --fail-on-warn --file /dev/null
 echo "== pytest"
 .venv/bin/python -m pytest --cov --cov-report=term "$@"
 echo "== make test took $(( $(date +%s) - started ))s"

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.db import connection
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
@@ -146,9 +147,15 @@ class ExportView(APIView):
     @extend_schema(
         parameters=[ExportQuerySerializer],
         responses={
-            (200, "text/csv"): OpenApiResponse(description="CSV, header row first"),
-            (200, "application/json"): OpenApiResponse(description="array of objects"),
-            (200, exports.FORMATS["xlsx"]): OpenApiResponse(description="one-sheet workbook"),
+            (200, "text/csv"): OpenApiResponse(
+                response=OpenApiTypes.BINARY, description="CSV, header row first"
+            ),
+            (200, "application/json"): OpenApiResponse(
+                response=OpenApiTypes.OBJECT, description="array of objects"
+            ),
+            (200, exports.FORMATS["xlsx"]): OpenApiResponse(
+                response=OpenApiTypes.BINARY, description="one-sheet workbook"
+            ),
         },
     )
     def get(self, request, kind: str):
@@ -185,6 +192,7 @@ class SystemStatusView(APIView):
 
     permission_classes = [IsTenantMember]
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request):
         return Response(selectors.system_status(user=request.user))
 
@@ -195,7 +203,7 @@ class DataQualityView(APIView):
 
     permission_classes = [IsTenantMember]
 
-    @extend_schema(parameters=[DataQualityQuerySerializer])
+    @extend_schema(parameters=[DataQualityQuerySerializer], responses=OpenApiTypes.OBJECT)
     def get(self, request):
         query = DataQualityQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
