@@ -211,6 +211,31 @@ def _trimmed(stage_column: str) -> sql.Composable:
     return sql.SQL("NULLIF(btrim({}), '')").format(sql.Identifier(stage_column))
 
 
+def _range_cases(column: Column, number: sql.Composable) -> list[sql.Composable]:
+    """CASE branches for a numeric column's bounds, ``number`` being its numeric value."""
+    cases: list[sql.Composable] = []
+    if column.positive:
+        cases.append(sql.SQL("WHEN {n} <= 0 THEN 'must be greater than zero'").format(n=number))
+    if column.minimum is not None:
+        why = (
+            "must not be negative" if column.minimum == 0 else f"must be at least {column.minimum}"
+        )
+        cases.append(
+            sql.SQL("WHEN {n} < {m} THEN {w}").format(
+                n=number, m=sql.Literal(column.minimum), w=sql.Literal(why)
+            )
+        )
+    if column.maximum is not None:
+        cases.append(
+            sql.SQL("WHEN {n} > {m} THEN {w}").format(
+                n=number,
+                m=sql.Literal(column.maximum),
+                w=sql.Literal(f"must be at most {column.maximum:f}"),
+            )
+        )
+    return cases
+
+
 def _why_expression(column: Column, value: sql.Composable) -> sql.Composable:
     """A CASE giving the first rule ``value`` breaks for ``column``, or NULL."""
     cases: list[sql.Composable] = []
@@ -233,27 +258,7 @@ def _why_expression(column: Column, value: sql.Composable) -> sql.Composable:
     else:
         number = None
     if number is not None:
-        if column.positive:
-            cases.append(sql.SQL("WHEN {n} <= 0 THEN 'must be greater than zero'").format(n=number))
-        if column.minimum is not None:
-            why = (
-                "must not be negative"
-                if column.minimum == 0
-                else f"must be at least {column.minimum}"
-            )
-            cases.append(
-                sql.SQL("WHEN {n} < {m} THEN {w}").format(
-                    n=number, m=sql.Literal(column.minimum), w=sql.Literal(why)
-                )
-            )
-        if column.maximum is not None:
-            cases.append(
-                sql.SQL("WHEN {n} > {m} THEN {w}").format(
-                    n=number,
-                    m=sql.Literal(column.maximum),
-                    w=sql.Literal(f"must be at most {column.maximum:f}"),
-                )
-            )
+        cases.extend(_range_cases(column, number))
     if column.type == "date":
         year = sql.SQL("substr({v}, 1, 4)::int").format(v=value)
         month = sql.SQL("substr({v}, 6, 2)::int").format(v=value)
@@ -345,27 +350,7 @@ def _typed_why(column: Column) -> sql.Composable:
             ).format(v=value)
         )
     if column.type in {"decimal", "integer"}:
-        if column.positive:
-            cases.append(sql.SQL("WHEN {v} <= 0 THEN 'must be greater than zero'").format(v=value))
-        if column.minimum is not None:
-            why = (
-                "must not be negative"
-                if column.minimum == 0
-                else f"must be at least {column.minimum}"
-            )
-            cases.append(
-                sql.SQL("WHEN {v} < {m} THEN {w}").format(
-                    v=value, m=sql.Literal(column.minimum), w=sql.Literal(why)
-                )
-            )
-        if column.maximum is not None:
-            cases.append(
-                sql.SQL("WHEN {v} > {m} THEN {w}").format(
-                    v=value,
-                    m=sql.Literal(column.maximum),
-                    w=sql.Literal(f"must be at most {column.maximum:f}"),
-                )
-            )
+        cases.extend(_range_cases(column, value))
     if column.type == "date":
         # ::date also accepts 01/02/2026 and "Jan 2 2026"; the contract says ISO only.
         # After a successful cast, 10 characters with dashes at 5 and 8 means YYYY-MM-DD.
