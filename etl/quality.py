@@ -24,6 +24,7 @@ Checks:
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.db import connection
@@ -74,6 +75,8 @@ def _plain(value: Any) -> Any:
     """JSON- and cache-friendly values: dates as ISO text, decimals as floats (shares, stats)."""
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, Decimal) and value == value.to_integral_value():
+        return int(value)  # counts summed by PostgreSQL come back as numeric
     if value is not None and not isinstance(value, int | str | bool | float):
         return float(value)
     return value
