@@ -236,6 +236,34 @@ def _range_cases(column: Column, number: sql.Composable) -> list[sql.Composable]
     return cases
 
 
+def _text_cases_and_case(
+    column: Column,
+    choice_value: sql.Composable,
+    value: sql.Composable,
+    cases: list[sql.Composable],
+) -> sql.Composable:
+    """Add the choice and length branches, and wrap all branches in one CASE (or NULL)."""
+    if column.type == "choice":
+        cases.append(
+            sql.SQL("WHEN {v} NOT IN ({choices}) THEN {w}").format(
+                v=choice_value,
+                choices=sql.SQL(", ").join(sql.Literal(c) for c in column.choices),
+                w=sql.Literal(f"not one of: {', '.join(column.choices)}"),
+            )
+        )
+    if column.max_length:
+        cases.append(
+            sql.SQL("WHEN length({v}) > {n} THEN {w}").format(
+                v=value,
+                n=sql.Literal(column.max_length),
+                w=sql.Literal(f"longer than {column.max_length} characters"),
+            )
+        )
+    if not cases:
+        return sql.SQL("NULL::text")
+    return sql.SQL("CASE {} END").format(sql.SQL(" ").join(cases))
+
+
 def _why_expression(column: Column, value: sql.Composable) -> sql.Composable:
     """A CASE giving the first rule ``value`` breaks for ``column``, or NULL."""
     cases: list[sql.Composable] = []
@@ -275,25 +303,7 @@ def _why_expression(column: Column, value: sql.Composable) -> sql.Composable:
                 "THEN 'not a valid calendar date'"
             ).format(y=year, m=month, d=day)
         )
-    if column.type == "choice":
-        cases.append(
-            sql.SQL("WHEN lower({v}) NOT IN ({choices}) THEN {w}").format(
-                v=value,
-                choices=sql.SQL(", ").join(sql.Literal(c) for c in column.choices),
-                w=sql.Literal(f"not one of: {', '.join(column.choices)}"),
-            )
-        )
-    if column.max_length:
-        cases.append(
-            sql.SQL("WHEN length({v}) > {n} THEN {w}").format(
-                v=value,
-                n=sql.Literal(column.max_length),
-                w=sql.Literal(f"longer than {column.max_length} characters"),
-            )
-        )
-    if not cases:
-        return sql.SQL("NULL::text")
-    return sql.SQL("CASE {} END").format(sql.SQL(" ").join(cases))
+    return _text_cases_and_case(column, sql.SQL("lower({})").format(value), value, cases)
 
 
 def _typed_expression(column: Column, stage_column: str | None) -> sql.Composable:
@@ -360,25 +370,7 @@ def _typed_why(column: Column) -> sql.Composable:
                 "OR substr({raw}, 8, 1) <> '-' THEN 'not an ISO date (YYYY-MM-DD)'"
             ).format(raw=sql.Identifier(f"raw_{column.name}"))
         )
-    if column.type == "choice":
-        cases.append(
-            sql.SQL("WHEN {v} NOT IN ({choices}) THEN {w}").format(
-                v=value,
-                choices=sql.SQL(", ").join(sql.Literal(c) for c in column.choices),
-                w=sql.Literal(f"not one of: {', '.join(column.choices)}"),
-            )
-        )
-    if column.max_length:
-        cases.append(
-            sql.SQL("WHEN length({v}) > {n} THEN {w}").format(
-                v=value,
-                n=sql.Literal(column.max_length),
-                w=sql.Literal(f"longer than {column.max_length} characters"),
-            )
-        )
-    if not cases:
-        return sql.SQL("NULL::text")
-    return sql.SQL("CASE {} END").format(sql.SQL(" ").join(cases))
+    return _text_cases_and_case(column, value, value, cases)
 
 
 def _collect_errors(
