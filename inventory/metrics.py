@@ -283,7 +283,7 @@ def _upsert(columns: dict[str, tuple[str, list[Any]]], computed_at) -> None:
         ON CONFLICT (product_id, location_id) DO UPDATE SET {updates}
     """  # noqa: S608 (identifiers from the model, values bound)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*(values for _, values in columns.values()), computed_at])
+        cursor.execute(sql, [computed_at, *(values for _, values in columns.values())])
 
 
 def inventory_metrics_list(*, user: Any):
