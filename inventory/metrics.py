@@ -78,13 +78,16 @@ def _sales_by_week(start: date, as_of: date) -> np.ndarray:
     revenue, last sale day). Sums of squares are per day so the daily spread survives."""
     table = DemandHistory._meta.db_table
     sql = f"""
-        SELECT product_id, location_id, (date - %(start)s) / {XYZ_BUCKET_DAYS} AS week,
-               SUM(quantity)::float8, SUM(quantity * quantity)::float8,
-               COALESCE(SUM(revenue), 0)::float8,
-               COALESCE(SUM(quantity) FILTER (WHERE revenue IS NULL), 0)::float8,
-               MAX(date - %(start)s)
-        FROM {table}
-        WHERE date >= %(start)s AND date <= %(as_of)s
+        SELECT product_id, location_id, day / {XYZ_BUCKET_DAYS} AS week,
+               SUM(quantity), SUM(quantity * quantity), COALESCE(SUM(revenue), 0),
+               COALESCE(SUM(quantity) FILTER (WHERE revenue IS NULL), 0), MAX(day)
+        -- float8 sums are several times faster than numeric ones
+        FROM (
+            SELECT product_id, location_id, date - %(start)s AS day,
+                   quantity::float8 AS quantity, revenue::float8 AS revenue
+            FROM {table}
+            WHERE date >= %(start)s AND date <= %(as_of)s
+        ) AS sales
         GROUP BY 1, 2, 3
     """  # noqa: S608 (table name from the model, values bound)
     with connection.cursor() as cursor:
