@@ -7,6 +7,7 @@ class InventoryConfig(AppConfig):
 
     def ready(self) -> None:
         from core import audit
+        from inventory import tasks  # noqa: F401 (registers the job kinds)
         from inventory.models import Category, Location, Product
 
         for model in (Category, Location, Product):

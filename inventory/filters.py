@@ -1,6 +1,12 @@
 import django_filters
 
-from inventory.models import DemandHistory, Product, StockLevel, StockMovement
+from inventory.models import (
+    DemandHistory,
+    InventoryMetrics,
+    Product,
+    StockLevel,
+    StockMovement,
+)
 
 
 class ProductFilter(django_filters.FilterSet):
@@ -47,3 +53,19 @@ class DemandHistoryFilter(django_filters.FilterSet):
     class Meta:
         model = DemandHistory
         fields = ("product", "location")
+
+
+class InventoryMetricsFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=InventoryMetrics.Status.choices)
+    abc_class = django_filters.ChoiceFilter(choices=[(c, c) for c in "ABC"])
+    xyz_class = django_filters.ChoiceFilter(choices=[(c, c) for c in "XYZ"])
+    stockout_risk_min = django_filters.NumberFilter(field_name="stockout_risk", lookup_expr="gte")
+    stockout_risk_max = django_filters.NumberFilter(field_name="stockout_risk", lookup_expr="lte")
+    days_of_cover_min = django_filters.NumberFilter(field_name="days_of_cover", lookup_expr="gte")
+    days_of_cover_max = django_filters.NumberFilter(field_name="days_of_cover", lookup_expr="lte")
+    sku = django_filters.CharFilter(field_name="product__sku", lookup_expr="iexact")
+    location = django_filters.CharFilter(field_name="location__code", lookup_expr="iexact")
+
+    class Meta:
+        model = InventoryMetrics
+        fields = ("product",)

@@ -219,3 +219,94 @@ class DemandHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product_id}@{self.location_id} {self.date}: {self.quantity}"
+
+
+class InventorySettings(models.Model):
+    """The tenant's inventory-policy settings: one row per tenant schema (id 1)."""
+
+    class AbcMeasure(models.TextChoices):
+        REVENUE = "revenue"
+        QUANTITY = "quantity"
+
+    SERVICE_LEVEL = {"max_digits": 4, "decimal_places": 3, "default": Decimal("0.950")}
+
+    # Cycle service level targets per ABC class.
+    service_level_a = models.DecimalField(**SERVICE_LEVEL)
+    service_level_b = models.DecimalField(**SERVICE_LEVEL)
+    service_level_c = models.DecimalField(**SERVICE_LEVEL)
+    review_period_days = models.PositiveSmallIntegerField(default=1)
+    holding_cost_rate = models.DecimalField(
+        max_digits=5, decimal_places=4, default=Decimal("0.25"), help_text="Per year, of unit cost"
+    )
+    ordering_cost = models.DecimalField(**MONEY, default=Decimal("50"))
+    # Per unit short; when set, the cost-optimal service level Cu/(Cu+Co) replaces the targets.
+    stockout_cost = models.DecimalField(**MONEY, null=True, blank=True)
+    abc_share_a = models.PositiveSmallIntegerField(default=80)
+    abc_share_b = models.PositiveSmallIntegerField(default=15)
+    abc_share_c = models.PositiveSmallIntegerField(default=5)
+    abc_measure = models.CharField(
+        max_length=16, choices=AbcMeasure.choices, default=AbcMeasure.REVENUE
+    )
+    lookback_days = models.PositiveSmallIntegerField(default=90)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "inventory settings"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="inventory_settings_singleton"),
+        ]
+
+    def __str__(self) -> str:
+        return "Inventory settings"
+
+
+class InventoryMetrics(models.Model):
+    """Policy metrics per product × location, rewritten in bulk by
+    ``inventory.metrics.inventory_refresh``. Quantities in units, times in days; NULL where a
+    value is undefined (no demand: infinite cover, no order date)."""
+
+    class Status(models.TextChoices):
+        OK = "ok"
+        REORDER_NOW = "reorder_now"
+        CRITICAL = "critical"
+        OVERSTOCK = "overstock"
+        DEAD_STOCK = "dead_stock"
+        NO_DATA = "no_data"
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="metrics")
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="metrics")
+    mean_daily_demand = models.FloatField(null=True)
+    demand_std = models.FloatField(null=True)
+    lead_time_days = models.FloatField()
+    safety_stock = models.FloatField(null=True)
+    reorder_point = models.FloatField(null=True)
+    order_up_to = models.FloatField(null=True)
+    eoq = models.FloatField(null=True)
+    days_of_cover = models.FloatField(null=True)
+    inventory_position = models.FloatField()
+    stockout_risk = models.FloatField(null=True)
+    status = models.CharField(max_length=16, choices=Status.choices)
+    recommended_order_qty = models.FloatField(default=0)
+    latest_order_date = models.DateField(null=True)
+    abc_class = models.CharField(max_length=1)
+    xyz_class = models.CharField(max_length=1)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "inventory metrics"
+        ordering = ("product_id", "location_id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("product", "location"), name="inventory_metrics_unique"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=("location",), name="inventory_metrics_location"),
+            models.Index(fields=("status",), name="inventory_metrics_status"),
+            models.Index(fields=("abc_class", "xyz_class"), name="inventory_metrics_abc_xyz"),
+            models.Index(fields=("stockout_risk",), name="inventory_metrics_risk"),
+            models.Index(fields=("days_of_cover",), name="inventory_metrics_cover"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id}@{self.location_id}: {self.status}"

@@ -1,6 +1,7 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from inventory.api import views
+from inventory.api import metrics_views, views
 
 router = SimpleRouter()
 router.register("categories", views.CategoryViewSet, basename="category")
@@ -9,4 +10,11 @@ router.register("locations", views.LocationViewSet, basename="location")
 router.register("stock-levels", views.StockLevelViewSet, basename="stock-level")
 router.register("stock-movements", views.StockMovementViewSet, basename="stock-movement")
 router.register("sales-history", views.DemandHistoryViewSet, basename="sales-history")
-urlpatterns = router.urls
+router.register(
+    "inventory/metrics", metrics_views.InventoryMetricsViewSet, basename="inventory-metrics"
+)
+urlpatterns = [
+    path("inventory/settings", metrics_views.InventorySettingsView.as_view()),
+    path("inventory/calculate", metrics_views.InventoryCalculateView.as_view()),
+    *router.urls,
+]

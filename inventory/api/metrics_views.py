@@ -1,0 +1,73 @@
+"""Inventory policy API: settings, the metrics list and the refresh job."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework.permissions import SAFE_METHODS
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework.viewsets import ReadOnlyModelViewSet
+
+from accounts.permissions import IsTenantAdmin, IsTenantMember
+from core import services as core_services
+from core.api.serializers import JobSerializer
+from core.api.views import accepted
+from inventory import metrics
+from inventory.api.metrics_serializers import (
+    InventoryMetricsSerializer,
+    InventorySettingsSerializer,
+)
+from inventory.filters import InventoryMetricsFilter
+
+
+class InventorySettingsView(APIView):
+    """The tenant's inventory-policy settings: members read, administrators write."""
+
+    def get_permissions(self):
+        if self.request.method in SAFE_METHODS:
+            return [IsTenantMember()]
+        return [IsTenantAdmin()]
+
+    @extend_schema(responses={200: InventorySettingsSerializer})
+    def get(self, request):
+        return Response(InventorySettingsSerializer(metrics.inventory_settings_get()).data)
+
+    @extend_schema(
+        request=InventorySettingsSerializer, responses={200: InventorySettingsSerializer}
+    )
+    def put(self, request):
+        data = InventorySettingsSerializer(
+            metrics.inventory_settings_get(), data=request.data, partial=True
+        )
+        data.is_valid(raise_exception=True)
+        updated = metrics.inventory_settings_update(**data.validated_data)
+        return Response(InventorySettingsSerializer(updated).data)
+
+
+class InventoryCalculateView(APIView):
+    """Start a refresh of every inventory metric of the tenant (202 + job)."""
+
+    permission_classes = [IsTenantMember]
+
+    @extend_schema(request=None, responses={202: JobSerializer})
+    def post(self, request):
+        job = core_services.job_create(kind="inventory_refresh", user=request.user)
+        return accepted(job)
+
+
+class InventoryMetricsViewSet(ReadOnlyModelViewSet):
+    """Policy metrics per product × location, filtered server-side on the indexed table."""
+
+    serializer_class = InventoryMetricsSerializer
+    permission_classes = [IsTenantMember]
+    filterset_class = InventoryMetricsFilter
+    ordering_fields = (
+        "stockout_risk",
+        "days_of_cover",
+        "recommended_order_qty",
+        "latest_order_date",
+        "computed_at",
+    )
+
+    def get_queryset(self):
+        return metrics.inventory_metrics_list(user=self.request.user)
