@@ -9,127 +9,328 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0001_initial'),
-        ('inventory', '0001_initial'),
+        ("core", "0001_initial"),
+        ("inventory", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DeliveryOrder',
+            name="DeliveryOrder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(max_length=64, unique=True)),
-                ('date', models.DateField(db_index=True)),
-                ('customer', models.CharField(blank=True, max_length=255)),
-                ('latitude', models.DecimalField(decimal_places=6, max_digits=9, validators=[core.validators.validate_latitude])),
-                ('longitude', models.DecimalField(decimal_places=6, max_digits=9, validators=[core.validators.validate_longitude])),
-                ('demand', models.DecimalField(decimal_places=3, max_digits=12, validators=[core.validators.validate_non_negative])),
-                ('volume', models.DecimalField(blank=True, decimal_places=3, max_digits=12, null=True, validators=[core.validators.validate_non_negative])),
-                ('window_start', models.TimeField(blank=True, null=True)),
-                ('window_end', models.TimeField(blank=True, null=True)),
-                ('service_minutes', models.PositiveIntegerField(default=5)),
-                ('priority', models.SmallIntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reference", models.CharField(max_length=64, unique=True)),
+                ("date", models.DateField(db_index=True)),
+                ("customer", models.CharField(blank=True, max_length=255)),
+                (
+                    "latitude",
+                    models.DecimalField(
+                        decimal_places=6,
+                        max_digits=9,
+                        validators=[core.validators.validate_latitude],
+                    ),
+                ),
+                (
+                    "longitude",
+                    models.DecimalField(
+                        decimal_places=6,
+                        max_digits=9,
+                        validators=[core.validators.validate_longitude],
+                    ),
+                ),
+                (
+                    "demand",
+                    models.DecimalField(
+                        decimal_places=3,
+                        max_digits=12,
+                        validators=[core.validators.validate_non_negative],
+                    ),
+                ),
+                (
+                    "volume",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=3,
+                        max_digits=12,
+                        null=True,
+                        validators=[core.validators.validate_non_negative],
+                    ),
+                ),
+                ("window_start", models.TimeField(blank=True, null=True)),
+                ("window_end", models.TimeField(blank=True, null=True)),
+                ("service_minutes", models.PositiveIntegerField(default=5)),
+                ("priority", models.SmallIntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ('date', 'reference'),
-                'constraints': [models.CheckConstraint(condition=models.Q(('latitude__gte', -90), ('latitude__lte', 90)), name='delivery_order_latitude_range'), models.CheckConstraint(condition=models.Q(('longitude__gte', -180), ('longitude__lte', 180)), name='delivery_order_longitude_range'), models.CheckConstraint(condition=models.Q(('demand__gte', 0)), name='delivery_order_demand_non_negative'), models.CheckConstraint(condition=models.Q(('window_start__isnull', True), ('window_end__isnull', True), ('window_end__gt', models.F('window_start')), _connector='OR'), name='delivery_order_window_end_after_start')],
+                "ordering": ("date", "reference"),
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("latitude__gte", -90), ("latitude__lte", 90)),
+                        name="delivery_order_latitude_range",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("longitude__gte", -180), ("longitude__lte", 180)),
+                        name="delivery_order_longitude_range",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("demand__gte", 0)),
+                        name="delivery_order_demand_non_negative",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("window_start__isnull", True),
+                            ("window_end__isnull", True),
+                            ("window_end__gt", models.F("window_start")),
+                            _connector="OR",
+                        ),
+                        name="delivery_order_window_end_after_start",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='RoutePlan',
+            name="RoutePlan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField(db_index=True)),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('succeeded', 'Succeeded'), ('failed', 'Failed')], default='queued', max_length=16)),
-                ('time_limit_seconds', models.FloatField(default=10.0)),
-                ('settings', models.JSONField(blank=True, default=dict)),
-                ('objective', models.JSONField(blank=True, default=dict)),
-                ('statistics', models.JSONField(blank=True, default=dict)),
-                ('input_hash', models.CharField(blank=True, db_index=True, max_length=64)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('job', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='core.job')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField(db_index=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("succeeded", "Succeeded"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=16,
+                    ),
+                ),
+                ("time_limit_seconds", models.FloatField(default=10.0)),
+                ("settings", models.JSONField(blank=True, default=dict)),
+                ("objective", models.JSONField(blank=True, default=dict)),
+                ("statistics", models.JSONField(blank=True, default=dict)),
+                ("input_hash", models.CharField(blank=True, db_index=True, max_length=64)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "job",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="core.job",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('-created_at',),
+                "ordering": ("-created_at",),
             },
         ),
         migrations.CreateModel(
-            name='Vehicle',
+            name="Vehicle",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=64, unique=True)),
-                ('name', models.CharField(blank=True, max_length=255)),
-                ('capacity', models.DecimalField(decimal_places=3, max_digits=12, validators=[django.core.validators.MinValueValidator(Decimal('0'))])),
-                ('volume_capacity', models.DecimalField(blank=True, decimal_places=3, max_digits=12, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0'))])),
-                ('shift_start', models.TimeField()),
-                ('shift_end', models.TimeField()),
-                ('max_duration_minutes', models.PositiveIntegerField(blank=True, null=True)),
-                ('cost_per_km', models.DecimalField(decimal_places=2, default=Decimal('1.00'), max_digits=10, validators=[core.validators.validate_non_negative])),
-                ('cost_per_hour', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=10, validators=[core.validators.validate_non_negative])),
-                ('fixed_cost', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=10, validators=[core.validators.validate_non_negative])),
-                ('is_active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('end_depot', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='vehicles_ending', to='inventory.location')),
-                ('start_depot', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='vehicles_starting', to='inventory.location')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=64, unique=True)),
+                ("name", models.CharField(blank=True, max_length=255)),
+                (
+                    "capacity",
+                    models.DecimalField(
+                        decimal_places=3,
+                        max_digits=12,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                    ),
+                ),
+                (
+                    "volume_capacity",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=3,
+                        max_digits=12,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                    ),
+                ),
+                ("shift_start", models.TimeField()),
+                ("shift_end", models.TimeField()),
+                ("max_duration_minutes", models.PositiveIntegerField(blank=True, null=True)),
+                (
+                    "cost_per_km",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("1.00"),
+                        max_digits=10,
+                        validators=[core.validators.validate_non_negative],
+                    ),
+                ),
+                (
+                    "cost_per_hour",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0.00"),
+                        max_digits=10,
+                        validators=[core.validators.validate_non_negative],
+                    ),
+                ),
+                (
+                    "fixed_cost",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0.00"),
+                        max_digits=10,
+                        validators=[core.validators.validate_non_negative],
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "end_depot",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="vehicles_ending",
+                        to="inventory.location",
+                    ),
+                ),
+                (
+                    "start_depot",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="vehicles_starting",
+                        to="inventory.location",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('code',),
+                "ordering": ("code",),
             },
         ),
         migrations.CreateModel(
-            name='Route',
+            name="Route",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sequence', models.PositiveIntegerField()),
-                ('start_time', models.TimeField()),
-                ('end_time', models.TimeField()),
-                ('distance_km', models.FloatField()),
-                ('duration_minutes', models.FloatField()),
-                ('cost', models.FloatField(default=0.0)),
-                ('load_start', models.FloatField(default=0.0)),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='routes', to='routing.routeplan')),
-                ('vehicle', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='routes', to='routing.vehicle')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("sequence", models.PositiveIntegerField()),
+                ("start_time", models.TimeField()),
+                ("end_time", models.TimeField()),
+                ("distance_km", models.FloatField()),
+                ("duration_minutes", models.FloatField()),
+                ("cost", models.FloatField(default=0.0)),
+                ("load_start", models.FloatField(default=0.0)),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="routes",
+                        to="routing.routeplan",
+                    ),
+                ),
+                (
+                    "vehicle",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="routes",
+                        to="routing.vehicle",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('plan', 'sequence'),
+                "ordering": ("plan", "sequence"),
             },
         ),
         migrations.CreateModel(
-            name='RouteStop',
+            name="RouteStop",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sequence', models.PositiveIntegerField()),
-                ('arrival', models.TimeField()),
-                ('service_start', models.TimeField()),
-                ('departure', models.TimeField()),
-                ('waiting_minutes', models.FloatField(default=0.0)),
-                ('load_after', models.FloatField()),
-                ('distance_km', models.FloatField(default=0.0)),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='stops', to='routing.deliveryorder')),
-                ('route', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='stops', to='routing.route')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("sequence", models.PositiveIntegerField()),
+                ("arrival", models.TimeField()),
+                ("service_start", models.TimeField()),
+                ("departure", models.TimeField()),
+                ("waiting_minutes", models.FloatField(default=0.0)),
+                ("load_after", models.FloatField()),
+                ("distance_km", models.FloatField(default=0.0)),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="stops",
+                        to="routing.deliveryorder",
+                    ),
+                ),
+                (
+                    "route",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="stops",
+                        to="routing.route",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('route', 'sequence'),
-                'constraints': [models.UniqueConstraint(fields=('route', 'sequence'), name='route_stop_route_sequence_unique')],
+                "ordering": ("route", "sequence"),
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("route", "sequence"), name="route_stop_route_sequence_unique"
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='vehicle',
-            constraint=models.CheckConstraint(condition=models.Q(('shift_end__gt', models.F('shift_start'))), name='vehicle_shift_end_after_start'),
+            model_name="vehicle",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("shift_end__gt", models.F("shift_start"))),
+                name="vehicle_shift_end_after_start",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='vehicle',
-            constraint=models.CheckConstraint(condition=models.Q(('capacity__gte', 0)), name='vehicle_capacity_non_negative'),
+            model_name="vehicle",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("capacity__gte", 0)), name="vehicle_capacity_non_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='route',
-            constraint=models.UniqueConstraint(fields=('plan', 'sequence'), name='route_plan_sequence_unique'),
+            model_name="route",
+            constraint=models.UniqueConstraint(
+                fields=("plan", "sequence"), name="route_plan_sequence_unique"
+            ),
         ),
     ]
