@@ -269,3 +269,28 @@ def test_tenant_b_cannot_see_tenant_a_vehicles(tenant_b):
     assert other.get("/api/v1/vehicles/").json()["count"] == 0
     assert_error(other.get(f"/api/v1/vehicles/{vehicle.pk}/"), 404)
     assert other.get("/api/v1/delivery-orders/").json()["count"] == 0
+
+
+@pytest.mark.django_db
+def test_same_input_reuses_the_cached_solution_and_detail_queries_stay_flat(
+    api_planner, django_assert_max_num_queries
+):
+    _fleet_and_orders()
+    first = services.route_plan_solve(
+        plan_id=services.route_plan_start(date=DAY, time_limit_seconds=0.5, enqueue=False).pk
+    )
+    second = services.route_plan_solve(
+        plan_id=services.route_plan_start(date=DAY, time_limit_seconds=0.5, enqueue=False).pk
+    )
+    assert second.input_hash == first.input_hash
+    assert second.objective == first.objective
+    assert second.statistics["solver_seconds"] == first.statistics["solver_seconds"]
+
+    # Tenant, authentication, then plan, routes (with vehicles and depots), stops (with
+    # orders): flat in the number of routes and stops.
+    with django_assert_max_num_queries(10):
+        body = api_planner.get(f"/api/v1/route-plans/{second.pk}/").json()
+    assert sum(len(r["stops"]) for r in body["routes"]) == 6
+    with django_assert_max_num_queries(12):
+        listing = api_planner.get("/api/v1/route-plans/").json()
+    assert listing["count"] == 2
