@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Max
 
 from core.cache import cached
 from core.services import job_create
@@ -52,6 +53,7 @@ def route_plan_start(
             f"time_limit_seconds must be in (0, {MAX_TIME_LIMIT_SECONDS:g}].",
             details={"time_limit_seconds": ["Out of range."]},
         )
+    _check_fleet_can_carry(date=date)
     with transaction.atomic():
         plan = RoutePlan.objects.create(
             date=date,
@@ -63,6 +65,28 @@ def route_plan_start(
             plan.job = job_create(kind="route_plan", params={"plan_id": plan.pk}, user=user)
             plan.save(update_fields=["job"])
     return plan
+
+
+def _check_fleet_can_carry(*, date: dt.date) -> None:
+    """Refuse up front (400) what no plan could fix: no active vehicle, or orders heavier than
+    the largest vehicle. Names up to 20 such orders."""
+    largest = selectors.vehicle_active_list().aggregate(largest=Max("capacity"))["largest"]
+    if largest is None:
+        raise RoutingInputError(
+            "There is no active vehicle to plan with.", details={"vehicles": ["None active."]}
+        )
+    heavy = list(
+        selectors.delivery_orders_of_day(date=date)
+        .filter(demand__gt=largest)
+        .values_list("reference", flat=True)[:20]
+    )
+    if heavy:
+        raise RoutingInputError(
+            f"Orders heavier than every vehicle ({largest}): {', '.join(heavy)}.",
+            details={
+                "orders": {ref: ["Demand larger than every vehicle's capacity."] for ref in heavy}
+            },
+        )
 
 
 def route_plan_solve(*, plan_id: int, progress: ProgressFn | None = None) -> RoutePlan:

@@ -123,7 +123,7 @@ def test_orders_whose_window_cannot_be_reached_are_reported_unserved():
 
 
 @pytest.mark.django_db
-def test_an_order_heavier_than_every_vehicle_fails_the_plan_naming_it():
+def test_an_order_heavier_than_every_vehicle_is_refused_naming_it(api_planner):
     _fleet_and_orders()
     DeliveryOrder.objects.create(
         reference="RT-HEAVY",
@@ -132,7 +132,25 @@ def test_an_order_heavier_than_every_vehicle_fails_the_plan_naming_it():
         longitude=Decimal("2.35"),
         demand=Decimal("50"),
     )
+    with pytest.raises(RoutingInputError) as raised:
+        services.route_plan_start(date=DAY, time_limit_seconds=0.5, enqueue=False)
+    assert list(raised.value.details["orders"]) == ["RT-HEAVY"]
+    error = assert_error(api_planner.post("/api/v1/route-plans/", {"date": "2026-03-02"}), 400)
+    assert "RT-HEAVY" in error["details"]["orders"]
+    assert not RoutePlan.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_order_added_after_the_start_fails_the_plan_naming_it():
+    _fleet_and_orders()
     plan = services.route_plan_start(date=DAY, time_limit_seconds=0.5, enqueue=False)
+    DeliveryOrder.objects.create(
+        reference="RT-HEAVY",
+        date=DAY,
+        latitude=Decimal("48.86"),
+        longitude=Decimal("2.35"),
+        demand=Decimal("50"),
+    )
     with pytest.raises(RoutingInputError) as raised:
         services.route_plan_solve(plan_id=plan.pk)
     assert raised.value.details["ref"] == "RT-HEAVY"
