@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/v1/", include("core.api.urls")),
     path("api/v1/", include("inventory.api.urls")),
     path("api/v1/", include("etl.api.urls")),
+    path("api/v1/", include("routing.api.urls")),
     *api_docs_patterns,
 ]
 

@@ -1,0 +1,44 @@
+"""Reads of the routing domain."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+
+from core.selectors import get_or_not_found
+from routing.models import DeliveryOrder, Route, RoutePlan, RouteStop, Vehicle
+
+
+def vehicle_list(*, user: Any = None) -> QuerySet[Vehicle]:
+    return Vehicle.objects.select_related("start_depot", "end_depot")
+
+
+def vehicle_active_list() -> QuerySet[Vehicle]:
+    return vehicle_list().filter(is_active=True).order_by("code")
+
+
+def delivery_order_list(*, user: Any = None) -> QuerySet[DeliveryOrder]:
+    return DeliveryOrder.objects.all()
+
+
+def delivery_orders_of_day(*, date: dt.date) -> QuerySet[DeliveryOrder]:
+    return DeliveryOrder.objects.filter(date=date).order_by("reference")
+
+
+def route_plan_list(*, user: Any = None) -> QuerySet[RoutePlan]:
+    """Plans with their routes, vehicles, depots, stops and orders in four queries."""
+    stops = RouteStop.objects.select_related("order").order_by("sequence")
+    routes = (
+        Route.objects.select_related("vehicle__start_depot", "vehicle__end_depot")
+        .prefetch_related(Prefetch("stops", queryset=stops))
+        .order_by("sequence")
+    )
+    return RoutePlan.objects.select_related("job").prefetch_related(
+        Prefetch("routes", queryset=routes)
+    )
+
+
+def access_route_plan(*, user: Any, plan_id: Any) -> RoutePlan:
+    return get_or_not_found(route_plan_list(user=user), "No such route plan.", pk=plan_id)

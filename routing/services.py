@@ -1,0 +1,355 @@
+"""Writes of the routing domain: start a route plan, solve it, store its routes in bulk.
+
+Times of day become seconds from the plan date's midnight for the solver core and come back
+as times of day; distances are kilometres, costs the tenant's currency.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+
+from core.cache import cached
+from core.services import job_create
+from routing import selectors
+from routing.exceptions import RoutingInputError
+from routing.models import DeliveryOrder, Route, RoutePlan, RouteStop, Vehicle
+from routing.solver import (
+    Depot,
+    Job,
+    Problem,
+    ProblemError,
+    Solution,
+    TimeWindow,
+    solve,
+)
+from routing.solver import Vehicle as SolverVehicle
+from routing.solver.matrix import HaversineMatrix
+
+ProgressFn = Callable[[int, str], None]
+DEFAULT_SETTINGS: dict[str, Any] = {"engine": "pyvrp", "speed_kmh": 40.0, "detour_factor": 1.3}
+MAX_TIME_LIMIT_SECONDS = 600.0
+_LAST_SECOND_OF_DAY = 24 * 3600 - 1
+
+
+def route_plan_start(
+    *,
+    date: dt.date,
+    time_limit_seconds: float = 10.0,
+    user: Any = None,
+    enqueue: bool = True,
+) -> RoutePlan:
+    """Create a queued plan for ``date``; with ``enqueue`` also a ``route_plan`` job whose task
+    solves it once this transaction commits. ``time_limit_seconds`` bounds the solver's wall
+    time."""
+    if not 0 < time_limit_seconds <= MAX_TIME_LIMIT_SECONDS:
+        raise RoutingInputError(
+            f"time_limit_seconds must be in (0, {MAX_TIME_LIMIT_SECONDS:g}].",
+            details={"time_limit_seconds": ["Out of range."]},
+        )
+    _check_fleet_can_carry(date=date)
+    with transaction.atomic():
+        plan = RoutePlan.objects.create(
+            date=date,
+            time_limit_seconds=time_limit_seconds,
+            settings=dict(DEFAULT_SETTINGS),
+            created_by=user if getattr(user, "pk", None) else None,
+        )
+        if enqueue:
+            plan.job = job_create(kind="route_plan", params={"plan_id": plan.pk}, user=user)
+            plan.save(update_fields=["job"])
+    return plan
+
+
+def _check_fleet_can_carry(*, date: dt.date) -> None:
+    """Refuse up front (400) what no plan could fix: no active vehicle, or orders heavier than
+    the largest vehicle. Names up to 20 such orders."""
+    largest = selectors.vehicle_active_list().aggregate(largest=Max("capacity"))["largest"]
+    if largest is None:
+        raise RoutingInputError(
+            "There is no active vehicle to plan with.", details={"vehicles": ["None active."]}
+        )
+    heavy = list(
+        selectors.delivery_orders_of_day(date=date)
+        .filter(demand__gt=largest)
+        .values_list("reference", flat=True)[:20]
+    )
+    if heavy:
+        raise RoutingInputError(
+            f"Orders heavier than every vehicle ({largest}): {', '.join(heavy)}.",
+            details={
+                "orders": {ref: ["Demand larger than every vehicle's capacity."] for ref in heavy}
+            },
+        )
+
+
+def route_plan_solve(*, plan_id: int, progress: ProgressFn | None = None) -> RoutePlan:
+    """Load the fleet and the date's orders (one query each), solve, store routes and stops in
+    bulk. Unserved orders and their reasons go to ``plan.statistics["unserved"]``. Bad input
+    marks the plan failed and raises :class:`RoutingInputError` naming the culprit."""
+    report = progress or (lambda percent, message="": None)
+    plan = RoutePlan.objects.get(pk=plan_id)
+    RoutePlan.objects.filter(pk=plan.pk).update(status=RoutePlan.Status.RUNNING)
+    vehicles = list(selectors.vehicle_active_list())
+    orders = list(selectors.delivery_orders_of_day(date=plan.date))
+    settings = {**DEFAULT_SETTINGS, **plan.settings}
+    input_hash = _input_hash(plan, settings, vehicles, orders)
+    report(10, "Building the distance matrix")
+    try:
+        outcome = cached(
+            "route_plans",
+            input_hash,
+            compute=lambda: _solve_payload(plan, settings, vehicles, orders),
+        )
+    except RoutingInputError as exc:
+        RoutePlan.objects.filter(pk=plan.pk).update(
+            status=RoutePlan.Status.FAILED,
+            input_hash=input_hash,
+            statistics={"error": exc.message, "details": exc.details},
+        )
+        raise
+    report(90, "Storing routes")
+    return _store(plan, outcome, input_hash, vehicles, orders)
+
+
+def _seconds(value: dt.time) -> float:
+    return value.hour * 3600.0 + value.minute * 60.0 + value.second
+
+
+def _time_of_day(seconds: float) -> dt.time:
+    whole = min(max(round(seconds), 0), _LAST_SECOND_OF_DAY)
+    return dt.time(whole // 3600, whole % 3600 // 60, whole % 60)
+
+
+def _input_hash(
+    plan: RoutePlan,
+    settings: dict[str, Any],
+    vehicles: list[Vehicle],
+    orders: list[DeliveryOrder],
+) -> str:
+    """Everything the solver sees, so equal inputs share a cached result."""
+    payload = {
+        "date": plan.date,
+        "time_limit": plan.time_limit_seconds,
+        "settings": settings,
+        "vehicles": [
+            (
+                v.code,
+                v.capacity,
+                v.start_depot.code,
+                v.start_depot.latitude,
+                v.start_depot.longitude,
+                v.end_depot.code if v.end_depot else None,
+                v.end_depot.latitude if v.end_depot else None,
+                v.end_depot.longitude if v.end_depot else None,
+                v.shift_start,
+                v.shift_end,
+                v.max_duration_minutes,
+                v.cost_per_km,
+                v.cost_per_hour,
+                v.fixed_cost,
+            )
+            for v in vehicles
+        ],
+        "orders": [
+            (
+                o.reference,
+                o.latitude,
+                o.longitude,
+                o.demand,
+                o.window_start,
+                o.window_end,
+                o.service_minutes,
+                o.priority,
+            )
+            for o in orders
+        ],
+    }
+    raw = json.dumps(payload, sort_keys=True, default=str)
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _build_problem(
+    settings: dict[str, Any], vehicles: list[Vehicle], orders: list[DeliveryOrder]
+) -> Problem:
+    depots: dict[int, Any] = {}
+    for vehicle in vehicles:
+        for depot in (vehicle.start_depot, vehicle.end_depot):
+            if depot is None:
+                continue
+            if depot.latitude is None or depot.longitude is None:
+                raise RoutingInputError(
+                    f"Depot {depot.code} of vehicle {vehicle.code} has no coordinates.",
+                    details={"vehicle": vehicle.code, "depot": depot.code},
+                )
+            depots[depot.pk] = depot
+    depot_list = list(depots.values())
+    points = [(float(d.latitude), float(d.longitude)) for d in depot_list]
+    points += [(float(o.latitude), float(o.longitude)) for o in orders]
+    jobs = [
+        Job(
+            id=order.reference,
+            location=len(depot_list) + index,
+            demand=(float(order.demand),),
+            time_windows=(
+                (TimeWindow(_seconds(order.window_start), _seconds(order.window_end)),)
+                if order.window_start and order.window_end
+                else ()
+            ),
+            service_time=order.service_minutes * 60.0,
+            priority=order.priority,
+        )
+        for index, order in enumerate(orders)
+    ]
+    fleet = [
+        SolverVehicle(
+            id=v.code,
+            start_depot=v.start_depot.code,
+            end_depot=v.end_depot.code if v.end_depot else None,
+            capacity=(float(v.capacity),),
+            shift_start=_seconds(v.shift_start),
+            shift_end=_seconds(v.shift_end),
+            max_duration=v.max_duration_minutes * 60.0 if v.max_duration_minutes else None,
+            cost_per_km=float(v.cost_per_km),
+            cost_per_hour=float(v.cost_per_hour),
+            fixed_cost=float(v.fixed_cost),
+        )
+        for v in vehicles
+    ]
+    try:
+        return Problem.build(
+            locations=points,
+            depots=[Depot(id=d.code, location=i) for i, d in enumerate(depot_list)],
+            jobs=jobs,
+            vehicles=fleet,
+            matrix_provider=HaversineMatrix(
+                speed_kmh=float(settings["speed_kmh"]),
+                detour_factor=float(settings["detour_factor"]),
+            ),
+            coordinates="latlon",
+        )
+    except ProblemError as exc:
+        details = {"kind": exc.kind, "ref": exc.ref, "field": exc.field_name}
+        raise RoutingInputError(str(exc), details=details) from exc
+
+
+def _solve_payload(
+    plan: RoutePlan,
+    settings: dict[str, Any],
+    vehicles: list[Vehicle],
+    orders: list[DeliveryOrder],
+) -> dict[str, Any]:
+    """The solution as plain JSON-able values (what the cache holds)."""
+    if not orders:
+        return {"routes": [], "unserved": [], "engine": settings["engine"], "seconds": 0.0}
+    if not vehicles:
+        raise RoutingInputError(
+            "There is no active vehicle to plan with.", details={"vehicles": ["None active."]}
+        )
+    problem = _build_problem(settings, vehicles, orders)
+    solution: Solution = solve(
+        problem, engine=settings["engine"], time_limit=plan.time_limit_seconds
+    )
+    return {
+        "routes": [
+            {
+                "vehicle": route.vehicle_id,
+                "start_time": route.start_time,
+                "end_time": route.end_time,
+                "distance_km": route.distance,
+                "duration_s": route.duration,
+                "cost": route.cost,
+                "load_start": route.load_start[0],
+                "stops": [
+                    {
+                        "order": stop.job_id,
+                        "arrival": stop.arrival,
+                        "service_start": stop.service_start,
+                        "departure": stop.departure,
+                        "waiting_s": stop.waiting,
+                        "load_after": stop.load_after[0],
+                        "distance_km": stop.distance,
+                    }
+                    for stop in route.stops
+                ],
+            }
+            for route in solution.routes
+        ],
+        "unserved": [
+            {"order": u.job_id, "reason": str(u.reason), "detail": u.detail}
+            for u in solution.unserved
+        ],
+        "engine": solution.engine,
+        "seconds": solution.seconds,
+    }
+
+
+def _store(
+    plan: RoutePlan,
+    outcome: dict[str, Any],
+    input_hash: str,
+    vehicles: list[Vehicle],
+    orders: list[DeliveryOrder],
+) -> RoutePlan:
+    vehicle_by_code = {v.code: v for v in vehicles}
+    order_by_reference = {o.reference: o for o in orders}
+    routes_data = outcome["routes"]
+    distance = sum(r["distance_km"] for r in routes_data)
+    duration = sum(r["duration_s"] for r in routes_data) / 60.0
+    cost = sum(r["cost"] for r in routes_data)
+    with transaction.atomic():
+        plan.routes.all().delete()  # a retried job starts clean
+        routes = Route.objects.bulk_create(
+            Route(
+                plan=plan,
+                vehicle=vehicle_by_code[r["vehicle"]],
+                sequence=sequence,
+                start_time=_time_of_day(r["start_time"]),
+                end_time=_time_of_day(r["end_time"]),
+                distance_km=round(r["distance_km"], 3),
+                duration_minutes=round(r["duration_s"] / 60.0, 2),
+                cost=round(r["cost"], 2),
+                load_start=r["load_start"],
+            )
+            for sequence, r in enumerate(routes_data, start=1)
+        )
+        RouteStop.objects.bulk_create(
+            RouteStop(
+                route=route,
+                order=order_by_reference[s["order"]],
+                sequence=sequence,
+                arrival=_time_of_day(s["arrival"]),
+                service_start=_time_of_day(s["service_start"]),
+                departure=_time_of_day(s["departure"]),
+                waiting_minutes=round(s["waiting_s"] / 60.0, 2),
+                load_after=s["load_after"],
+                distance_km=round(s["distance_km"], 3),
+            )
+            for route, r in zip(routes, routes_data, strict=True)
+            for sequence, s in enumerate(r["stops"], start=1)
+        )
+        plan.status = RoutePlan.Status.SUCCEEDED
+        plan.input_hash = input_hash
+        plan.objective = {
+            "cost": round(cost, 2),
+            "distance_km": round(distance, 3),
+            "duration_minutes": round(duration, 2),
+        }
+        served = sum(len(r["stops"]) for r in routes_data)
+        plan.statistics = {
+            "orders": len(orders),
+            "served": served,
+            "vehicles_available": len(vehicles),
+            "vehicles_used": len(routes_data),
+            "unserved": outcome["unserved"],
+            "engine": outcome["engine"],
+            "solver_seconds": round(outcome["seconds"], 3),
+        }
+        plan.save(update_fields=["status", "input_hash", "objective", "statistics"])
+    return plan
