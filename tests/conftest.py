@@ -32,7 +32,6 @@ def django_db_setup(django_test_environment, django_db_blocker):
 
     from tenants.services import platform_ensure, tenant_provision
 
-    _forget_previous_runs_cache()
     with django_db_blocker.unblock():
         config = setup_databases(verbosity=0, interactive=False, aliases={"default"})
         assert connection.settings_dict["NAME"].startswith("test_"), "not a test database"
@@ -44,11 +43,11 @@ def django_db_setup(django_test_environment, django_db_blocker):
     with django_db_blocker.unblock():
         connection.set_schema_to_public()
         teardown_databases(config, verbosity=0)
+    _forget_this_runs_cache()
 
 
-def _forget_previous_runs_cache() -> None:
-    """Drop Redis keys under the test prefix left by an earlier run (rate-limit counters keyed
-    by user ids that the fresh test database hands out again, cached entries)."""
+def _forget_this_runs_cache() -> None:
+    """Drop this run's Redis keys (its key prefix is unique to the run)."""
     from django.conf import settings
     from django_redis import get_redis_connection
 

@@ -1,3 +1,5 @@
+import uuid
+
 from .base import *  # noqa: F403
 
 DEBUG = False
@@ -5,8 +7,12 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed on
 LOG_LEVEL = "WARNING"
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 TENANT_LOOKUP_CACHE_SECONDS = 0
-CACHES["default"]["KEY_PREFIX"] = "dp-test"  # noqa: F405
-CELERY_TASK_DEFAULT_QUEUE = "test"
+# Per run too, so rate-limit counters (keyed by user ids that every fresh test database
+# hands out again) never carry over from another run; the run removes its keys at the end.
+CACHES["default"]["KEY_PREFIX"] = f"dp-test-{uuid.uuid4().hex[:8]}"  # noqa: F405
+# A queue of its own per test run: two runs on one machine (two checkouts, CI beside a
+# developer) must not take each other's tasks.
+CELERY_TASK_DEFAULT_QUEUE = f"test-{uuid.uuid4().hex[:8]}"
 MEDIA_ROOT = BASE_DIR / ".data" / "test-media"  # noqa: F405
 # High default limits so the suite's own traffic is never limited; the rate-limit tests set
 # the production defaults explicitly and use their own client addresses.
