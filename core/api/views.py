@@ -20,10 +20,15 @@ from core.api.serializers import (
 from core.models import AuditLog, Job
 
 
+def accepted_body(body: dict) -> Response:
+    """202 with a pollable resource (job, import batch, route plan): its ``url`` goes in
+    ``Location``."""
+    return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
+
+
 def accepted(job: Job) -> Response:
     """202 with the job body and its polling URL in ``Location``."""
-    body = JobSerializer(job).data
-    return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
+    return accepted_body(JobSerializer(job).data)
 
 
 class JobFilter(django_filters.FilterSet):

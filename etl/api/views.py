@@ -16,6 +16,7 @@ from rest_framework.viewsets import ModelViewSet, ReadOnlyModelViewSet
 
 from accounts.permissions import IsTenantAdmin, IsTenantMember
 from core.api.serializers import JobSerializer
+from core.api.views import accepted_body
 from core.exports import csv_stream
 from etl import exports, quality, selectors, services
 from etl.api.serializers import (
@@ -59,7 +60,7 @@ class ImportBatchViewSet(ReadOnlyModelViewSet):
             create_missing=data.validated_data["create_missing"],
         )
         body = ImportBatchSerializer(batch).data
-        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
+        return accepted_body(body)
 
     @extend_schema(
         responses={(200, "text/csv"): OpenApiResponse(description="row,column,value,why")}

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status
+from rest_framework import mixins
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.viewsets import GenericViewSet, ModelViewSet
 
 from accounts.permissions import IsTenantMember
+from core.api.views import accepted_body
 from routing import selectors, services
 from routing.api.serializers import (
     DeliveryOrderSerializer,
@@ -63,7 +64,7 @@ class RoutePlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Generic
             user=request.user,
         )
         body = RoutePlanSerializer(plan).data
-        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
+        return accepted_body(body)
 
     @extend_schema(responses={200: GeoJSONSerializer})
     @action(detail=True, methods=["get"])
