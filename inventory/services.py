@@ -204,19 +204,11 @@ def location_reassign(*, source: Location, target: Location) -> dict[str, int]:
     if source.pk == target.pk:
         raise InvalidMovement("Source and target are the same location.")
     with transaction.atomic():
+        products = list(
+            StockLevel.objects.filter(location=source).values_list("product_id", flat=True)
+        )
         levels = stock_levels_lock(
-            [
-                (p, loc)
-                for p, loc in StockLevel.objects.filter(location=source).values_list(
-                    "product_id", "location_id"
-                )
-            ]
-            + [
-                (p, target.pk)
-                for p in StockLevel.objects.filter(location=source).values_list(
-                    "product_id", flat=True
-                )
-            ]
+            [(p, source.pk) for p in products] + [(p, target.pk) for p in products]
         )
         merged = 0
         for (product_id, location_id), level in levels.items():

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django_tenants.utils import schema_context
 
+from core.exceptions import ValidationFailed
 from tenants.exceptions import DomainTaken, InvalidSlug, TenantNotFound
 from tenants.middleware import forget_tenant_lookups
 from tenants.models import RESERVED_SLUGS, SLUG_RE, Domain, Tenant
@@ -92,7 +93,7 @@ def tenant_provision(
     slug = validate_slug(slug)
     domain = (domain or f"{slug}.{settings.TENANT_DOMAIN_SUFFIX}").strip().lower()
     if plan not in Tenant.Plan.values:
-        raise InvalidSlug("Unknown plan.", details={"plan": plan})
+        raise ValidationFailed("Unknown plan.", details={"plan": [f"one of {Tenant.Plan.values}"]})
     with schema_context("public"):
         template_ensure()
         with transaction.atomic():

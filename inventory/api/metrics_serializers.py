@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from inventory.api.serializers import ProductLocationSerializer
 from inventory.models import InventoryMetrics, InventorySettings
 
 
@@ -57,10 +58,7 @@ class InventorySettingsSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class InventoryMetricsSerializer(serializers.ModelSerializer):
-    sku = serializers.CharField(source="product.sku", read_only=True)
-    location_code = serializers.CharField(source="location.code", read_only=True)
-
+class InventoryMetricsSerializer(ProductLocationSerializer):
     class Meta:
         model = InventoryMetrics
         fields = (

@@ -74,10 +74,15 @@ class ReassignSerializer(serializers.Serializer):
     target = serializers.PrimaryKeyRelatedField(queryset=Location.objects.all())
 
 
-class StockLevelSerializer(serializers.ModelSerializer):
+class ProductLocationSerializer(serializers.ModelSerializer):
+    """Base for rows keyed by product × location: adds the readable ``sku`` and
+    ``location_code`` next to the ids (querysets select_related both)."""
+
     sku = serializers.CharField(source="product.sku", read_only=True)
     location_code = serializers.CharField(source="location.code", read_only=True)
 
+
+class StockLevelSerializer(ProductLocationSerializer):
     class Meta:
         model = StockLevel
         fields = (
@@ -94,10 +99,7 @@ class StockLevelSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class StockMovementSerializer(serializers.ModelSerializer):
-    sku = serializers.CharField(source="product.sku", read_only=True)
-    location_code = serializers.CharField(source="location.code", read_only=True)
-
+class StockMovementSerializer(ProductLocationSerializer):
     class Meta:
         model = StockMovement
         fields = (
@@ -131,10 +133,7 @@ class StockTransferInputSerializer(serializers.Serializer):
     reference = serializers.CharField(max_length=128, required=False, default="")
 
 
-class DemandHistorySerializer(serializers.ModelSerializer):
-    sku = serializers.CharField(source="product.sku", read_only=True)
-    location_code = serializers.CharField(source="location.code", read_only=True)
-
+class DemandHistorySerializer(ProductLocationSerializer):
     class Meta:
         model = DemandHistory
         fields = (

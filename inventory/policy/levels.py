@@ -64,7 +64,9 @@ def round_order_quantity(
     pack = np.where(pack > 0, pack, 1.0)
     lot = np.maximum(wanted, np.asarray(minimum_order_quantity, float))
     # Divide first and allow a hair of float noise, so 12 / 0.1 packs does not become 121.
-    packs = np.ceil(lot / pack - 1e-9)
+    # A positive need always orders at least one pack, however small (the tolerance above
+    # must not round a tiny need down to nothing).
+    packs = np.maximum(np.ceil(lot / pack - 1e-9), 1.0)
     return np.where(wanted > 0, packs * pack, np.where(np.isnan(wanted), np.nan, 0.0))
 
 
