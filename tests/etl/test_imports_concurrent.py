@@ -12,7 +12,6 @@ from django_tenants.utils import schema_context
 from etl.importing import run_import
 from inventory.models import DemandHistory, Location, Product
 
-
 SKUS = 40  # 26,880 rows: large enough that the two writes overlap
 
 
