@@ -898,3 +898,56 @@ def replay(
             record_orders=options.record_orders,
         )
     return ReplayOutcome(results["proposed"], results["baseline"], estimates)
+
+
+def reconstruct_on_hand(
+    current_on_hand: ArrayLike,
+    net_movements: ArrayLike,
+    sales: ArrayLike,
+    *,
+    net_after: ArrayLike | None = None,
+) -> FloatArray:
+    """What was really on the shelf: end-of-day on hand (items, days) walked back from today's
+    on hand through the stock ledger.
+
+    ``net_movements`` (items, days): the ledger's net change per day (receipts, adjustments,
+    transfers, production; sales left out), ``sales`` (items, days) units sold per day from the
+    sales history, ``net_after`` (items,) the ledger's and sales' net change after the last
+    day up to now. ``on_hand_end[d] = current − Σ_{j > d} (movements[j] − sales[j]) − after``.
+    """
+    current = np.asarray(current_on_hand, dtype=float)
+    net = np.nan_to_num(np.asarray(net_movements, float)) - np.nan_to_num(np.asarray(sales, float))
+    after = np.zeros(current.size) if net_after is None else np.asarray(net_after, float)
+    # Net change of the days after d: a reversed running sum, shifted by one day.
+    later = np.cumsum(net[:, ::-1], axis=1)[:, ::-1] - net
+    return current[:, None] - after[:, None] - later
+
+
+def actual_summary(
+    on_hand_end: FloatArray,
+    demand: ArrayLike,
+    unit_cost: ArrayLike,
+    *,
+    mask: ArrayLike | None = None,
+) -> dict[str, float]:
+    """The same headline figures as ``SimulationResult.summary`` for what really happened:
+    stockout days are days that ended with nothing on hand; inventory is valued at unit cost."""
+    stock = np.maximum(np.asarray(on_hand_end, float), 0.0)
+    pick = np.ones(stock.shape[0], bool) if mask is None else np.asarray(mask, bool)
+    cost = np.broadcast_to(np.asarray(unit_cost, float), (stock.shape[0],))
+    sold = np.nan_to_num(np.asarray(demand, float))
+    value = float((stock.mean(axis=1) * cost)[pick].sum()) if stock.shape[1] else 0.0
+    days = stock.shape[1]
+    cost_of_goods = float((sold.sum(axis=1) * cost)[pick].sum())
+    empty = int((on_hand_end[pick] <= 0).sum())
+    return {
+        "items": int(pick.sum()),
+        "days": days,
+        "demand_units": float(sold[pick].sum()),
+        "stockout_days": empty,
+        "stockout_item_day_share": empty / max(int(pick.sum()) * days, 1),
+        "average_inventory_value": value,
+        "inventory_turns": cost_of_goods * (DAYS_PER_YEAR / max(days, 1)) / value
+        if value
+        else float("inf"),
+    }

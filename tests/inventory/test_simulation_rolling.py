@@ -176,3 +176,21 @@ def test_proposed_policy_is_calibrated_on_stationary_demand():
         inputs.service_level = np.full(items, target)
         outcome = replay(inputs)
         assert abs(outcome.proposed.summary()["cycle_service_level"] - target) < 0.02
+
+
+def test_on_hand_is_walked_back_through_the_ledger():
+    from inventory.policy.simulation import actual_summary, reconstruct_on_hand
+
+    # Today 5 on hand. Day 1 received 10; sales 2, 3, 4 on days 0–2; after the window, −1.
+    on_hand = reconstruct_on_hand(
+        [5.0], [[0.0, 10.0, 0.0]], [[2.0, 3.0, 4.0]], net_after=np.array([-1.0])
+    )
+    # End of day 2: 5 + 1 = 6; day 1: 6 + 4 = 10; day 0: 10 + 3 − 10 = 3.
+    assert on_hand.tolist() == [[3.0, 10.0, 6.0]]
+    empty = reconstruct_on_hand([0.0], [[0.0, 0.0]], [[1.0, 0.0]])
+    assert empty.tolist() == [[0.0, 0.0]]
+    summary = actual_summary(
+        np.array([[3.0, 10.0, 6.0], [0.0, 0.0, 1.0]]), [[2, 3, 4], [0, 0, 0]], [2.0, 1.0]
+    )
+    assert summary["stockout_days"] == 2
+    assert summary["average_inventory_value"] == pytest.approx(2.0 * 19 / 3 + 1 / 3)
