@@ -85,6 +85,9 @@ def main() -> None:
     parser.add_argument("--refit", type=int, default=7)
     parser.add_argument("--policy-kind", default="reorder_point")
     parser.add_argument("--review-days", type=float, default=1.0)
+    parser.add_argument(
+        "--lot-days", type=float, default=None, help="lots of N days of demand instead of EOQ"
+    )
     parser.add_argument("--service-levels", type=float, nargs="+", default=[0.90, 0.95, 0.98])
     parser.add_argument("--unit-cost", type=float, default=10.0, help="CSV files only")
     parser.add_argument("--ordering-cost", type=float, default=50.0)
@@ -110,7 +113,7 @@ def main() -> None:
         policy_kind=args.policy_kind,
         review_period_days=args.review_days,
     )
-    options = ReplayOptions(refit_every_days=args.refit)
+    options = ReplayOptions(refit_every_days=args.refit, lot_cover_days=args.lot_days)
 
     started = time.perf_counter()
     results = []
@@ -157,6 +160,8 @@ def main() -> None:
                 "refit_every_days": args.refit,
                 "policy_kind": args.policy_kind,
                 "review_period_days": args.review_days,
+                "lot": "EOQ" if args.lot_days is None else f"{args.lot_days:g} days of demand",
+                "ordering_cost": args.ordering_cost,
                 "baseline": "min/max from average sales: reorder below L + 7 days of the "
                 "91-day average, order up to 30 days more",
                 "load_seconds": round(load_seconds, 2),

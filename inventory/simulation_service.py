@@ -246,11 +246,26 @@ def _actual_on_hand(
 ) -> np.ndarray | None:
     """End-of-day on hand over the window from today's stock walked back through the ledger
     (sale movements left out: the sales history counts them), or None without a ledger.
-    Rows of pairs without a stock level are NaN (unknown)."""
-    levels = list(StockLevel.objects.values_list("product_id", "location_id", "on_hand"))
+
+    Only pairs whose ledger began before the window are known; the others are NaN rows. (A
+    ledger that starts later — stock first imported after the window — would read as if every
+    later sale had been on the shelf all along.)"""
+    table = StockMovement._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT product_id, location_id FROM {table} GROUP BY 1, 2 "  # noqa: S608
+            "HAVING MIN(occurred_at) < %s",
+            [window_start],
+        )
+        covered = cursor.fetchall()
+    covered_keys = {(int(product) << 32) | int(location) for product, location in covered}
+    levels = [
+        level
+        for level in StockLevel.objects.values_list("product_id", "location_id", "on_hand")
+        if (int(level[0]) << 32) | int(level[1]) in covered_keys
+    ]
     if not levels:
         return None
-    table = StockMovement._meta.db_table
     sql = f"""
         SELECT product_id, location_id,
                LEAST((occurred_at AT TIME ZONE 'UTC')::date - %(start)s, %(after)s),

@@ -95,7 +95,8 @@ class SimulationResult:
     shipped_units: FloatArray  # filled_units plus backorders served later
     short_units: FloatArray  # demand not served on its day (lost or backordered)
     stockout_days: NDArray[np.int64]
-    cycles: NDArray[np.int64]  # replenishment cycles: between arrivals, the open one included
+    # Replenishment cycles: each ends with a receipt; the open one only when it ran out.
+    cycles: NDArray[np.int64]
     stockout_cycles: NDArray[np.int64]
     orders_placed: NDArray[np.int64]
     ordered_units: FloatArray
@@ -124,7 +125,8 @@ class SimulationResult:
 
     @property
     def cycle_service_level(self) -> FloatArray:
-        """Share of each item's replenishment cycles without a stockout day."""
+        """Share of each item's replenishment cycles without a stockout day (1 for an item
+        that finished no cycle and never ran out)."""
         return 1.0 - self.stockout_cycles / np.maximum(self.cycles, 1)
 
     def per_item(self) -> dict[str, np.ndarray]:
@@ -310,8 +312,10 @@ def simulate(
         daily_short[day] = short.sum()
         daily_stockouts[day] = np.count_nonzero(stocked_out)
 
-    # The cycle still open at the end counts too, so an item that never reorders has one cycle.
-    cycles += 1
+    # The cycle still open at the end is unfinished: it counts only when it already had a
+    # stockout (a failure is certain), else its outcome is unknown. Counting it as a success
+    # biased the level up by up to 1/(cycles + 1), several points for long lots.
+    cycles += cycle_had_stockout
     stockout_cycles += cycle_had_stockout
     average_on_hand = on_hand_sum / max(days, 1)
     holding_per_unit_day = unit_cost * costs.holding_cost_rate / DAYS_PER_YEAR
@@ -732,12 +736,18 @@ def protection_days_for(lead_time_days: ArrayLike, settings: PolicySettings) -> 
 def policy_from_forecasts(
     estimates: ForecastEstimates,
     lead_time_days: ArrayLike,
+    *,
+    lot_cover_days: float | None = None,
     **policy_arguments: object,
 ) -> ReplenishmentPolicy:
     """The proposed policy from rolling forecasts: ``calculate_policy`` on every re-fit day
     (safety stock from the used forecast's error over P), then moved day by day with the
     forecast over each day's own next P days (a weekly pattern shifts the levels within the
-    week; the safety stock stays as fitted). Arguments as ``policy_from_estimates``."""
+    week; the safety stock stays as fitted). Arguments as ``policy_from_estimates``.
+
+    ``lot_cover_days``: order lots of that many days of forecast demand (rounded to MOQ and
+    pack) instead of the EOQ — the "order N days of supply" rule, e.g. to compare with a
+    min/max baseline on the same order frequency. Reorder-point policies only."""
     fitted = policy_from_estimates(
         estimates.as_demand_estimates(),
         lead_time_days,
@@ -750,6 +760,13 @@ def policy_from_forecasts(
     reorder = np.asarray(fitted.reorder_point, float)[:, column] + shift
     assert fitted.order_up_to_level is not None
     up_to = np.asarray(fitted.order_up_to_level, float)[:, column] + shift
+    settings = policy_arguments.get("settings") or PolicySettings()
+    assert isinstance(settings, PolicySettings)
+    if lot_cover_days is not None and settings.policy_kind == "reorder_point":
+        daily = estimates.mean_daily_demand[:, column]
+        moq = np.asarray(fitted.minimum_order_quantity, float)[:, None]
+        pack = np.asarray(fitted.pack_size, float)[:, None]
+        up_to = reorder + round_order_quantity(daily * lot_cover_days, moq, pack)
     return ReplenishmentPolicy(
         reorder_point=np.maximum(reorder, 0.0),
         order_up_to_level=np.maximum(up_to, 0.0),
@@ -798,6 +815,7 @@ class ReplayOptions:
     baseline_cover_days: float = 30.0
     seed: int = 0
     record_orders: bool = False
+    lot_cover_days: float | None = None  # None: EOQ lots (cost-optimal)
 
     def __post_init__(self) -> None:
         if self.lead_time_mode not in LEAD_TIME_MODES:
@@ -862,6 +880,7 @@ def replay(
         lead_time_std_days=lead_std,
         minimum_order_quantity=moq,
         pack_size=pack,
+        lot_cover_days=options.lot_cover_days,
     )
     averages = rolling_demand_estimates(
         history, start, inputs.days, refit_every_days=options.refit_every_days

@@ -194,3 +194,25 @@ def test_on_hand_is_walked_back_through_the_ledger():
     )
     assert summary["stockout_days"] == 2
     assert summary["average_inventory_value"] == pytest.approx(2.0 * 19 / 3 + 1 / 3)
+
+
+def test_an_open_cycle_counts_only_once_it_has_run_out():
+    from inventory.policy.simulation import ReplenishmentPolicy
+
+    never = ReplenishmentPolicy(reorder_point=np.array([-1.0]), order_up_to_level=np.array([0.0]))
+    # Never reorders. Ample stock: no finished cycle, no failure, the level reads 1.
+    ample = simulate(np.ones((1, 5)), never, [1], [10.0])
+    assert ample.cycles.tolist() == [0] and ample.cycle_service_level.tolist() == [1.0]
+    # Runs dry on day 3: the open cycle is a certain failure and counts.
+    dry = simulate(np.ones((1, 5)), never, [1], [3.0])
+    assert dry.cycles.tolist() == [1] and dry.stockout_cycles.tolist() == [1]
+    assert dry.cycle_service_level.tolist() == [0.0]
+
+
+def test_lots_of_n_days_of_demand_replace_the_eoq():
+    history = np.full((1, 150), 4.0)
+    eoq = replay(inputs_for(history, 60))
+    days = replay(inputs_for(history, 60), options=ReplayOptions(lot_cover_days=10.0))
+    # Certain demand of 4 a day: lots of 40 units, a receipt about every 10 days.
+    assert days.proposed.ordered_units.sum() / days.proposed.orders_placed.sum() == 40.0
+    assert days.proposed.orders_placed.sum() > eoq.proposed.orders_placed.sum()

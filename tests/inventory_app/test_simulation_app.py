@@ -40,6 +40,7 @@ from tests.conftest import (
 )
 
 LAST_DAY = dt.date(2026, 6, 30)
+LAST_DAY_NOON = dt.datetime(2026, 6, 30, 12)
 
 
 def _seed(*, days: int = 150, skus: tuple[str, ...] = ("SIM-1", "SIM-2", "SIM-3"), rate=8.0):
@@ -122,8 +123,19 @@ def test_backorders_ship_later_what_lost_sales_lose():
 @pytest.mark.django_db
 def test_actual_stock_is_reconstructed_from_the_ledger():
     products, store = _seed(days=120)
-    # Today: 50 on hand of SIM-1, one receipt of 30 on the window's last day.
+    # Today: 50 on hand of SIM-1, one receipt of 30 on the window's last day; its ledger
+    # began before the window (an opening count). SIM-2 has stock but a ledger that starts
+    # after the window began: unknown.
     StockLevel.objects.create(product=products[0], location=store, on_hand=Decimal("50"))
+    StockLevel.objects.create(product=products[1], location=store, on_hand=Decimal("9"))
+    for product, when in ((products[0], dt.datetime(2026, 1, 1)), (products[1], LAST_DAY_NOON)):
+        StockMovement.objects.create(
+            product=product,
+            location=store,
+            kind=StockMovement.Kind.ADJUSTMENT,
+            quantity=Decimal("0"),
+            occurred_at=timezone.make_aware(when),
+        )
     StockMovement.objects.create(
         product=products[0],
         location=store,
@@ -133,7 +145,7 @@ def test_actual_stock_is_reconstructed_from_the_ledger():
     )
     run = service.simulation_run_start(window_days=60, enqueue=False)
     run = service.simulation_run_execute(run_id=run.pk)
-    assert run.summary["actual"]["all"]["items"] == 1  # only SIM-1 has a stock level
+    assert run.summary["actual"]["all"]["items"] == 1  # only SIM-1's ledger covers the window
     first = SimulationItemResult.objects.get(run=run, product=products[0])
     assert first.actual_average_inventory_value is not None
     assert len(run.daily["actual_inventory_value"]) == 60
