@@ -37,6 +37,7 @@ from inventory.models import (
 )
 from inventory.policy import PolicySettings, abc_classify
 from inventory.policy.simulation import (
+    RECOMMENDED,
     ReplayInputs,
     ReplayOptions,
     actual_summary,
@@ -48,7 +49,9 @@ from inventory.policy.simulation import (
 MAX_WINDOW_DAYS = 730
 MIN_HISTORY_DAYS = 28  # before the window: the first forecast needs something to fit
 WARM_UP_DAYS = 182  # history before the window used to learn the forecast's error
-SIMULATION_METHODS = tuple(m for m in FAST_METHODS if m != "theta")  # theta: too slow to re-fit
+# Every fast engine method but theta (too slow to re-fit weekly), and "recommended": per item
+# and re-fit the candidate whose forecasts missed least so far.
+SIMULATION_METHODS = (*(m for m in FAST_METHODS if m != "theta"), RECOMMENDED)
 CLASSES = ("A", "B", "C")
 
 
@@ -394,6 +397,7 @@ def _replay(run: SimulationRun, loaded: dict[str, Any]):
             "items": int(history.shape[0]),
             "targets": targets,
             "forecast_method": run.forecast_method,
+            "forecast_methods_used": _methods_used(outcome.estimates),
             "cycle_service_level_definition": "share of replenishment cycles (receipt to "
             "receipt) without a stockout day",
             "proposed": proposed,
@@ -421,6 +425,18 @@ def _replay(run: SimulationRun, loaded: dict[str, Any]):
     }
     rows = _item_rows(loaded, abc, service_level, outcome, on_hand_end, window)
     return summary, daily, rows
+
+
+def _methods_used(estimates) -> dict[str, float]:
+    """Share of item × re-fit decisions taken with each forecasting method."""
+    index = estimates.method_index
+    if index is None or not estimates.method_names:
+        return {}
+    counts = np.bincount(index.ravel(), minlength=len(estimates.method_names))
+    return {
+        name: round(float(count) / max(index.size, 1), 4)
+        for name, count in zip(estimates.method_names, counts, strict=True)
+    }
 
 
 def _item_rows(loaded, abc, service_level, outcome, on_hand_end, window) -> dict[str, Any]:

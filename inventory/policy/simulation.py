@@ -568,6 +568,9 @@ def _first_column(values: ArrayLike | None) -> FloatArray | None:
 # --- Rolling re-fit with the forecasting engine, lead-time sampling, per-class results ---------
 
 LEAD_TIME_MODES = ("fixed", "sampled")
+# "recommended": per item and re-fit, the candidate with the smallest past miss over P.
+RECOMMENDED = "recommended"
+RECOMMENDED_CANDIDATES = ("ses", "holt_winters_additive", "seasonal_naive", "tsb")
 
 
 def sample_lead_times(
@@ -611,6 +614,8 @@ class ForecastEstimates:
     protection_demand: FloatArray
     protection_days: NDArray[np.int64]
     misses_used: NDArray[np.int64]  # (items, K) forecast misses behind each spread
+    method_names: tuple[str, ...] = ()
+    method_index: NDArray[np.int64] | None = None  # (items, K) into method_names ("recommended")
 
     def as_demand_estimates(self) -> DemandEstimates:
         return DemandEstimates(self.mean_daily_demand, self.demand_std_daily, self.change_days)
@@ -633,9 +638,11 @@ def rolling_forecast_estimates(
     ``[start_day, start_day + days)`` of ``history`` (items, total days; NaN = no sale
     recorded = 0) and measure the error of the forecast as it was used.
 
-    ``method``: one engine method name for all items, or one per item (e.g. each SKU's
-    recommended method from the Test Bed); items are grouped by method, one engine call per
-    method with every re-fit origin at once. ``protection_days`` (items,): the risk period P
+    ``method``: one engine method name for all items, one per item (e.g. each SKU's
+    recommended method from the Test Bed), or ``"recommended"``: on every re-fit each item
+    uses the candidate of ``RECOMMENDED_CANDIDATES`` whose as-used forecasts missed least so
+    far. Items are grouped by method, one engine call per method with every origin at once.
+    ``protection_days`` (items,): the risk period P
     the policy protects (lead time for a reorder point, lead time + review period for an
     order-up-to level).
 
@@ -653,8 +660,10 @@ def rolling_forecast_estimates(
     if refit_every_days < 1:
         raise ValueError("refit_every_days must be ≥ 1")
     period = np.clip(np.broadcast_to(np.asarray(protection_days, np.int64), (items,)), 1, None)
+    recommended = isinstance(method, str) and method == RECOMMENDED
+    candidates = RECOMMENDED_CANDIDATES if recommended else None
     methods = np.broadcast_to(np.asarray(method, dtype=object), (items,))
-    for name in set(methods.tolist()):
+    for name in candidates or set(methods.tolist()):
         method_named(name)  # unknown names fail before any work
 
     # Re-fit origins on the replay's grid (one on the first replay day), extended back over the
@@ -665,41 +674,43 @@ def rolling_forecast_estimates(
     origins = grid[grid >= first_allowed]
     first = int(origins[0])
     end = start_day + days
-    horizon = refit_every_days + int(period.max())
-
-    # Forecast over [d, d + P) for every decision day d in [first, end).
-    protection = np.zeros((items, end - first))
-    spec = ForecastSpec(horizon=horizon, season_length=season_length, levels=())
-    seen = values[:, : int(origins[-1])]  # nothing after the last re-fit is ever passed
-    rows_of = {name: np.flatnonzero(methods == name) for name in set(methods.tolist())}
-    for name, rows in rows_of.items():
-        forecasts = method_named(name)(seen[rows], spec, [int(o) for o in origins])
-        for origin, fitted in zip(origins, forecasts, strict=True):
-            offsets = np.arange(min(refit_every_days, end - origin))
-            path = _prefix_sum(fitted.point)
-            stop = offsets[None, :] + period[rows, None]
-            protection[rows[:, None], (origin - first + offsets)[None, :]] = (
-                np.take_along_axis(path, stop, axis=1) - path[:, offsets]
-            )
-
-    # Misses of the forecast as used: actual demand over [d, d + P) minus its forecast.
-    cumulative = _prefix_sum(values)
-    decision = np.arange(first, end)
-    stop = np.minimum(decision[None, :] + period[:, None], total)
-    actual = np.take_along_axis(cumulative, stop, axis=1) - cumulative[:, decision]
-    complete = decision[None, :] + period[:, None] <= total
-    miss = np.where(complete, actual - protection, 0.0)
-    miss_squares = _prefix_sum(miss**2)
-    miss_count = _prefix_sum(complete.astype(float))
-
     change_days = np.arange(0, days, refit_every_days, dtype=np.int64)
     fit_day = start_day + change_days  # absolute day of each re-fit in the replay
-    begin = np.maximum(fit_day - error_window_days, first) - first  # (K,)
-    last = np.clip(fit_day[None, :] - period[:, None] + 1 - first, begin[None, :], None)
-    count = np.take_along_axis(miss_count, last, axis=1) - miss_count[:, begin]
-    squares = np.take_along_axis(miss_squares, last, axis=1) - miss_squares[:, begin]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rmse = np.sqrt(squares / count)
+    cumulative = _prefix_sum(values)
+
+    def track(assigned: np.ndarray) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """Forecast over [d, d + P) on every decision day, and the RMSE and count of its
+        misses known at each re-fit."""
+        protection = _protection_forecasts(
+            values, assigned, origins, end, period, refit_every_days, season_length
+        )
+        rmse, count = _windowed_misses(
+            cumulative, protection, first, period, fit_day, error_window_days
+        )
+        return protection, rmse, count
+
+    if candidates is None:
+        protection, rmse, count = track(methods)
+        chosen = np.zeros((items, change_days.size), np.int64)
+        names: tuple[str, ...] = tuple(sorted(set(methods.tolist())))
+    else:
+        # "recommended": on every re-fit each item takes the candidate whose forecasts missed
+        # least (RMSE over P, the same error window) so far — a rolling Test Bed that, like
+        # everything here, sees only the past.
+        tracks = [track(np.full(items, name, dtype=object)) for name in candidates]
+        score = np.stack(
+            [np.where(c >= min_misses, r, np.inf) for _, r, c in tracks]
+        )  # (candidates, items, K)
+        chosen = np.argmin(np.nan_to_num(score, nan=np.inf), axis=0)
+        rmse = np.take_along_axis(np.stack([r for _, r, _ in tracks]), chosen[None], 0)[0]
+        count = np.take_along_axis(np.stack([c for _, _, c in tracks]), chosen[None], 0)[0]
+        column = np.searchsorted(change_days, np.arange(days), side="right") - 1
+        in_window = np.stack([p[:, start_day - first :] for p, _, _ in tracks])
+        picked = np.take_along_axis(in_window, chosen[None, :, column], 0)[0]
+        protection = np.concatenate(
+            [tracks[0][0][:, : start_day - first], picked], axis=1
+        )  # warm-up columns are never used for decisions
+        names = candidates
 
     # Fallback: daily demand spread over the error window before each re-fit.
     window_begin = np.maximum(fit_day - error_window_days, 0)
@@ -720,7 +731,66 @@ def rolling_forecast_estimates(
         protection_demand=protection[:, start_day - first :],
         protection_days=period,
         misses_used=count.astype(np.int64),
+        method_names=names,
+        method_index=chosen,
     )
+
+
+def _protection_forecasts(
+    values: FloatArray,
+    methods: np.ndarray,
+    origins: NDArray[np.int64],
+    end: int,
+    period: NDArray[np.int64],
+    refit_every_days: int,
+    season_length: int,
+) -> FloatArray:
+    """(items, end − first origin): on every day d the forecast from the last re-fit on or
+    before d of demand over ``[d, d + P)``. One engine call per method with every origin."""
+    items = values.shape[0]
+    first = int(origins[0])
+    horizon = refit_every_days + int(period.max())
+    protection = np.zeros((items, end - first))
+    spec = ForecastSpec(horizon=horizon, season_length=season_length, levels=())
+    seen = values[:, : int(origins[-1])]  # nothing after the last re-fit is ever passed
+    for name in sorted(set(methods.tolist())):
+        rows = np.flatnonzero(methods == name)
+        forecasts = method_named(name)(seen[rows], spec, [int(o) for o in origins])
+        for origin, fitted in zip(origins, forecasts, strict=True):
+            offsets = np.arange(min(refit_every_days, end - origin))
+            path = _prefix_sum(fitted.point)
+            stop = offsets[None, :] + period[rows, None]
+            protection[rows[:, None], (origin - first + offsets)[None, :]] = (
+                np.take_along_axis(path, stop, axis=1) - path[:, offsets]
+            )
+    return protection
+
+
+def _windowed_misses(
+    cumulative: FloatArray,
+    protection: FloatArray,
+    first: int,
+    period: NDArray[np.int64],
+    fit_day: NDArray[np.int64],
+    error_window_days: int,
+) -> tuple[FloatArray, FloatArray]:
+    """RMSE and count (items, K) of the misses ``actual[d, d + P) − forecast`` known at each
+    re-fit day t: decision days d with ``d + P ≤ t`` and ``d ≥ t − error_window_days``."""
+    total = cumulative.shape[1] - 1
+    decision = np.arange(first, first + protection.shape[1])
+    stop = np.minimum(decision[None, :] + period[:, None], total)
+    actual = np.take_along_axis(cumulative, stop, axis=1) - cumulative[:, decision]
+    complete = decision[None, :] + period[:, None] <= total
+    miss = np.where(complete, actual - protection, 0.0)
+    miss_squares = _prefix_sum(miss**2)
+    miss_count = _prefix_sum(complete.astype(float))
+    begin = np.maximum(fit_day - error_window_days, first) - first  # (K,)
+    last = np.clip(fit_day[None, :] - period[:, None] + 1 - first, begin[None, :], None)
+    count = np.take_along_axis(miss_count, last, axis=1) - miss_count[:, begin]
+    squares = np.take_along_axis(miss_squares, last, axis=1) - miss_squares[:, begin]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rmse = np.sqrt(squares / count)
+    return rmse, count
 
 
 def protection_days_for(lead_time_days: ArrayLike, settings: PolicySettings) -> NDArray[np.int64]:

@@ -82,7 +82,7 @@ def test_protection_period_per_policy_kind():
 @given(
     cut=st.integers(0, 59),
     factor=st.floats(0.0, 5.0),
-    method=st.sampled_from(["ses", "moving_average", "holt_winters_additive", "tsb"]),
+    method=st.sampled_from(["ses", "moving_average", "holt_winters_additive", "recommended"]),
     backorders=st.booleans(),
     seed=st.integers(0, 2**16),
 )
@@ -216,3 +216,18 @@ def test_lots_of_n_days_of_demand_replace_the_eoq():
     # Certain demand of 4 a day: lots of 40 units, a receipt about every 10 days.
     assert days.proposed.ordered_units.sum() / days.proposed.orders_placed.sum() == 40.0
     assert days.proposed.orders_placed.sum() > eoq.proposed.orders_placed.sum()
+
+
+def test_recommended_takes_the_candidate_that_missed_least_so_far():
+    # Item 0 has a strict weekly pattern (seasonal naive is exact), item 1 is flat with noise.
+    rng = np.random.default_rng(4)
+    weekly = np.tile([0.0, 0.0, 0.0, 0.0, 0.0, 30.0, 40.0], 30)[:200]
+    noisy = rng.poisson(10.0, 200).astype(float)
+    history = np.stack([weekly, noisy])
+    estimates = rolling_forecast_estimates(
+        history, 120, 70, protection_days=[3, 3], method="recommended"
+    )
+    names = estimates.method_names
+    assert names[estimates.method_index[0, -1]] in ("seasonal_naive", "holt_winters_additive")
+    np.testing.assert_allclose(estimates.demand_std_daily[0, -1], 0.0, atol=1e-6)
+    assert estimates.method_index.shape == (2, 10)

@@ -121,6 +121,18 @@ def test_backorders_ship_later_what_lost_sales_lose():
 
 
 @pytest.mark.django_db
+def test_recommended_method_reports_which_methods_decided():
+    _seed()
+    run = service.simulation_run_start(
+        window_days=60, forecast_method="recommended", lead_time_mode="sampled", enqueue=False
+    )
+    run = service.simulation_run_execute(run_id=run.pk)
+    used = run.summary["forecast_methods_used"]
+    assert set(used) <= {"ses", "holt_winters_additive", "seasonal_naive", "tsb"}
+    assert sum(used.values()) == pytest.approx(1.0, abs=1e-3)
+
+
+@pytest.mark.django_db
 def test_actual_stock_is_reconstructed_from_the_ledger():
     products, store = _seed(days=120)
     # Today: 50 on hand of SIM-1, one receipt of 30 on the window's last day; its ledger
