@@ -779,18 +779,38 @@ def _windowed_misses(
     total = cumulative.shape[1] - 1
     decision = np.arange(first, first + protection.shape[1])
     stop = np.minimum(decision[None, :] + period[:, None], total)
-    actual = np.take_along_axis(cumulative, stop, axis=1) - cumulative[:, decision]
-    complete = decision[None, :] + period[:, None] <= total
-    miss = np.where(complete, actual - protection, 0.0)
-    miss_squares = _prefix_sum(miss**2)
-    miss_count = _prefix_sum(complete.astype(float))
+    # Days whose P days run past the data get a meaningless miss, but no window reaches them:
+    # a re-fit on day t ≤ total only takes d + P ≤ t.
+    miss = np.take_along_axis(cumulative, stop, axis=1) - cumulative[:, decision] - protection
+    miss_squares = _prefix_sum(miss * miss)
     begin = np.maximum(fit_day - error_window_days, first) - first  # (K,)
     last = np.clip(fit_day[None, :] - period[:, None] + 1 - first, begin[None, :], None)
-    count = np.take_along_axis(miss_count, last, axis=1) - miss_count[:, begin]
+    count = (last - begin[None, :]).astype(float)
     squares = np.take_along_axis(miss_squares, last, axis=1) - miss_squares[:, begin]
     with np.errstate(divide="ignore", invalid="ignore"):
         rmse = np.sqrt(squares / count)
     return rmse, count
+
+
+def rolling_average_demand(
+    history: ArrayLike,
+    start_day: int,
+    days: int,
+    *,
+    window_days: int = 91,
+    refit_every_days: int = 7,
+) -> DemandEstimates:
+    """Average daily sales of the ``window_days`` before each re-fit (NaN = no sale = 0), no
+    spread: all the min/max baseline looks at."""
+    values = np.nan_to_num(np.asarray(history, dtype=float))
+    if start_day < 1 or start_day + days > values.shape[1]:
+        raise ValueError("the replay window must lie inside the history, after day 0")
+    cumulative = _prefix_sum(values)
+    change_days = np.arange(0, days, refit_every_days, dtype=np.int64)
+    ends = start_day + change_days
+    begins = np.maximum(ends - window_days, 0)
+    mean = (cumulative[:, ends] - cumulative[:, begins]) / (ends - begins)
+    return DemandEstimates(mean, np.zeros_like(mean), change_days)
 
 
 def protection_days_for(lead_time_days: ArrayLike, settings: PolicySettings) -> NDArray[np.int64]:
@@ -952,7 +972,7 @@ def replay(
         pack_size=pack,
         lot_cover_days=options.lot_cover_days,
     )
-    averages = rolling_demand_estimates(
+    averages = rolling_average_demand(
         history, start, inputs.days, refit_every_days=options.refit_every_days
     )
     baseline = days_of_cover_policy(
