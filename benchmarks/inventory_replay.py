@@ -90,6 +90,9 @@ def main() -> None:
     )
     parser.add_argument("--service-levels", type=float, nargs="+", default=[0.90, 0.95, 0.98])
     parser.add_argument("--unit-cost", type=float, default=10.0, help="CSV files only")
+    parser.add_argument("--lead-time-mode", choices=("fixed", "sampled"), default="fixed")
+    parser.add_argument("--lead-time-cv", type=float, default=0.25, help="sampled: std / mean")
+    parser.add_argument("--backorders", action="store_true", help="default: lost sales")
     parser.add_argument("--ordering-cost", type=float, default=50.0)
     args = parser.parse_args()
 
@@ -113,7 +116,12 @@ def main() -> None:
         policy_kind=args.policy_kind,
         review_period_days=args.review_days,
     )
-    options = ReplayOptions(refit_every_days=args.refit, lot_cover_days=args.lot_days)
+    options = ReplayOptions(
+        refit_every_days=args.refit,
+        lot_cover_days=args.lot_days,
+        lead_time_mode=args.lead_time_mode,
+        backorders=args.backorders,
+    )
 
     started = time.perf_counter()
     results = []
@@ -123,6 +131,7 @@ def main() -> None:
                 history=data["history"],
                 days=args.days,
                 lead_time_days=data["lead_time_days"],
+                lead_time_std_days=data["lead_time_days"] * args.lead_time_cv,
                 unit_cost=data["unit_cost"],
                 service_level=np.full(items, target),
                 minimum_order_quantity=data["moq"],
@@ -162,6 +171,8 @@ def main() -> None:
                 "review_period_days": args.review_days,
                 "lot": "EOQ" if args.lot_days is None else f"{args.lot_days:g} days of demand",
                 "ordering_cost": args.ordering_cost,
+                "lead_time_mode": args.lead_time_mode,
+                "demand": "backorders" if args.backorders else "lost sales",
                 "baseline": "min/max from average sales: reorder below L + 7 days of the "
                 "91-day average, order up to 30 days more",
                 "load_seconds": round(load_seconds, 2),

@@ -13,6 +13,15 @@ class SimulationServiceLevelsSerializer(serializers.Serializer):
     B = serializers.FloatField(required=False, min_value=0.5, max_value=0.999)
     C = serializers.FloatField(required=False, min_value=0.5, max_value=0.999)
 
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = set(data) - set(self.fields)
+            if unknown:
+                raise serializers.ValidationError(
+                    f"Unknown classes {sorted(unknown)}; use A, B or C."
+                )
+        return super().to_internal_value(data)
+
 
 class SimulationInputSerializer(serializers.Serializer):
     window_days = serializers.IntegerField(default=365, min_value=7, max_value=MAX_WINDOW_DAYS)

@@ -187,6 +187,8 @@ def test_nothing_to_replay_fails_the_run_with_a_clear_error():
         ({"window_days": 5000}, "window_days"),
         ({"forecast_method": "oracle"}, "forecast_method"),
         ({"service_levels": {"A": 1.5}}, "service_levels"),
+        ({"service_levels": {"D": 0.9}}, "service_levels"),
+        ({"service_levels": [0.9]}, "service_levels"),
         ({"demand_mode": "maybe"}, "demand_mode"),
         ({"lead_time_mode": "psychic"}, "lead_time_mode"),
         ({"refit_every_days": 0}, "refit_every_days"),
