@@ -85,6 +85,7 @@ def main() -> None:
     parser.add_argument("--refit", type=int, default=7)
     parser.add_argument("--policy-kind", default="reorder_point")
     parser.add_argument("--review-days", type=float, default=1.0)
+    parser.add_argument("--service-level-kind", choices=("cycle", "fill_rate"), default="cycle")
     parser.add_argument(
         "--lot-days", type=float, default=None, help="lots of N days of demand instead of EOQ"
     )
@@ -115,6 +116,7 @@ def main() -> None:
         ordering_cost=args.ordering_cost,
         policy_kind=args.policy_kind,
         review_period_days=args.review_days,
+        service_level_kind=args.service_level_kind,
     )
     options = ReplayOptions(
         refit_every_days=args.refit,
@@ -169,6 +171,7 @@ def main() -> None:
                 "refit_every_days": args.refit,
                 "policy_kind": args.policy_kind,
                 "review_period_days": args.review_days,
+                "service_level_kind": args.service_level_kind,
                 "lot": "EOQ" if args.lot_days is None else f"{args.lot_days:g} days of demand",
                 "ordering_cost": args.ordering_cost,
                 "lead_time_mode": args.lead_time_mode,
