@@ -189,6 +189,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Route plans and simulation runs share queued/running/succeeded/failed.
+    "ENUM_NAME_OVERRIDES": {"RunStatusEnum": "inventory.models.SimulationRun.Status"},
 }
 
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", "")
