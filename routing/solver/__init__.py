@@ -11,7 +11,15 @@ import time
 from typing import Literal
 
 from routing.solver.checker import CheckReport, check_solution
-from routing.solver.problem import Depot, Job, Problem, ProblemError, TimeWindow, Vehicle
+from routing.solver.problem import (
+    Break,
+    Depot,
+    Job,
+    Problem,
+    ProblemError,
+    TimeWindow,
+    Vehicle,
+)
 from routing.solver.scaling import EngineResult, IntegerModel, Scale, integer_model
 from routing.solver.screening import screen_orders
 from routing.solver.solution import (
@@ -23,8 +31,8 @@ from routing.solver.solution import (
     route_schedule,
 )
 
-Engine = Literal["pyvrp", "ortools"]
-ENGINES: tuple[str, ...] = ("pyvrp", "ortools")
+Engine = Literal["auto", "pyvrp", "ortools"]
+ENGINES: tuple[str, ...] = ("auto", "pyvrp", "ortools")
 
 
 class InfeasiblePlanError(RuntimeError):
@@ -40,7 +48,7 @@ class InfeasiblePlanError(RuntimeError):
 def solve(
     problem: Problem,
     *,
-    engine: Engine = "pyvrp",
+    engine: Engine = "auto",
     time_limit: float = 10.0,
     seed: int = 0,
     scale: Scale | None = None,
@@ -50,8 +58,20 @@ def solve(
     Returns a :class:`Solution` in real units (seconds, km, currency) in which every order is
     either on a route or listed as unserved with its reason. Raises :class:`InfeasiblePlanError`
     if the independent checker finds a violated rule (capacity, window, shift, duration,
-    distance, skills, a lost order)."""
+    distance, skills, a lost order).
+
+    ``engine="auto"`` picks OR-Tools when a vehicle has a break or an order a soft window (what
+    PyVRP cannot plan), PyVRP otherwise; asking PyVRP for such a problem is a
+    :class:`ProblemError`."""
     began = time.perf_counter()
+    if engine == "auto":
+        engine = "ortools" if problem.needs_ortools else "pyvrp"
+    elif engine == "pyvrp" and problem.needs_ortools:
+        raise ProblemError(
+            "The PyVRP engine plans neither driver breaks nor soft time windows; use the "
+            "ortools engine (or auto).",
+            field_name="engine",
+        )
     scale = scale or Scale()
     servable, unserved = screen_orders(problem)
     model = integer_model(problem, servable, scale)
@@ -72,6 +92,8 @@ def solve(
             vehicle_index=r.vehicle_index,
             job_indices=r.job_indices,
             start_time=model.to_seconds(r.start_ticks),
+            break_after=r.break_after,
+            other_starts=[model.to_seconds(t) for t in r.other_start_ticks],
         )
         for r in result.routes
         if r.job_indices
@@ -115,6 +137,7 @@ def _run_engine(
 
 __all__ = [
     "ENGINES",
+    "Break",
     "CheckReport",
     "Depot",
     "InfeasiblePlanError",
