@@ -144,7 +144,7 @@ def route_plan_solve(*, plan_id: int, progress: ProgressFn | None = None) -> Rou
         outcome = cached(
             "route_plans",
             input_hash,
-            compute=lambda: _solve_payload(plan, settings, vehicles, orders),
+            compute=lambda: _solve_payload(plan, settings, vehicles, orders, report),
         )
     except RoutingInputError as exc:
         RoutePlan.objects.filter(pk=plan.pk).update(
@@ -328,6 +328,7 @@ def _solve_payload(
     settings: dict[str, Any],
     vehicles: list[Vehicle],
     orders: list[DeliveryOrder],
+    report: ProgressFn,
 ) -> dict[str, Any]:
     """The solution as plain JSON-able values (what the cache holds)."""
     if not orders:
@@ -337,6 +338,7 @@ def _solve_payload(
             "There is no active vehicle to plan with.", details={"vehicles": ["None active."]}
         )
     problem = _build_problem(settings, vehicles, orders)
+    report(20, "Solving")
     try:
         solution: Solution = solve(
             problem, engine=settings["engine"], time_limit=plan.time_limit_seconds
