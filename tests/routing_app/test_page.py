@@ -30,7 +30,7 @@ def _drawing(response) -> dict:
     return json.loads(match.group(1))
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_page_draws_the_plan_and_other_tenants_get_404(tenant_a, tenant_b):
     with schema_context(tenant_a.schema_name):
         viewer = make_user(User.Role.VIEWER)
