@@ -52,6 +52,8 @@ def solve(
     time_limit: float = 10.0,
     seed: int = 0,
     scale: Scale | None = None,
+    serve_all: bool = False,
+    params: object | None = None,
 ) -> Solution:
     """Plan routes for ``problem`` within about ``time_limit`` seconds of wall time.
 
@@ -59,6 +61,11 @@ def solve(
     either on a route or listed as unserved with its reason. Raises :class:`InfeasiblePlanError`
     if the independent checker finds a violated rule (capacity, window, shift, duration,
     distance, skills, a lost order).
+
+    ``serve_all`` tells PyVRP every order is required (benchmark instances, where the fleet is
+    known to suffice): its search is stronger on required clients than on prize-collecting
+    ones. Orders it cannot fit still come back unserved, never on an infeasible route.
+    ``params`` are PyVRP ``SolveParams`` (benchmarks tune them).
 
     ``engine="auto"`` picks OR-Tools when a vehicle has a break or an order a soft window (what
     PyVRP cannot plan), PyVRP otherwise; asking PyVRP for such a problem is a
@@ -84,7 +91,7 @@ def solve(
         for j in model.untimeable
     ]
     remaining = max(0.05, time_limit - (time.perf_counter() - began))
-    result = _run_engine(engine, problem, model, remaining, seed)
+    result = _run_engine(engine, problem, model, remaining, seed, serve_all, params)
 
     routes = tuple(
         route_schedule(
@@ -122,12 +129,20 @@ def solve(
 
 
 def _run_engine(
-    engine: str, problem: Problem, model: IntegerModel, time_limit: float, seed: int
+    engine: str,
+    problem: Problem,
+    model: IntegerModel,
+    time_limit: float,
+    seed: int,
+    serve_all: bool = False,
+    params: object | None = None,
 ) -> EngineResult:
     if engine == "pyvrp":
         from routing.solver.pyvrp_engine import solve_pyvrp
 
-        return solve_pyvrp(problem, model, time_limit=time_limit, seed=seed)
+        return solve_pyvrp(
+            problem, model, time_limit=time_limit, seed=seed, required=serve_all, params=params
+        )
     if engine == "ortools":
         from routing.solver.ortools_engine import solve_ortools
 
