@@ -47,7 +47,15 @@ from routing.solver import (  # noqa: E402
 )
 from routing.solver.matrix import EuclideanMatrix  # noqa: E402
 
-DATA = REPO.parent / "shared" / "data" / "vrp"
+# ../shared/data/vrp beside the clone (a worktree one level deeper finds it one more level up).
+DATA = next(
+    (
+        base / "shared" / "data" / "vrp"
+        for base in (REPO.parent, REPO.parent.parent)
+        if (base / "shared" / "data" / "vrp").is_dir()
+    ),
+    REPO.parent / "shared" / "data" / "vrp",
+)
 BKS_FILE = DATA / "vroom_scripts_VRPTW_BKS.json"
 # Solomon times and distances have sub-unit fractions: resolve them to 0.001 so rounding travel
 # times up costs at most ~0.1 time unit on a 100-stop route.
