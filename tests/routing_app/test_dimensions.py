@@ -231,3 +231,22 @@ def test_a_break_longer_than_its_window_is_refused(api_planner):
     ok = api_planner.post("/api/v1/vehicles/", {**payload, "break_end": "13:00"}, format="json")
     assert ok.status_code == 201, ok.content
     assert ok.json()["break_minutes"] == 30
+
+
+@pytest.mark.django_db
+def test_plan_routes_command_takes_engine_and_soft_windows(tenant_a):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    depot = _depot()
+    _van(depot, "DM-V1", volume_capacity=None)
+    _order(0, window_start=dt.time(8), window_end=dt.time(9))
+    out = StringIO()
+    call_command("plan_routes", schema=tenant_a.schema_name, date=DAY.isoformat(), seconds=0.3,
+                 lateness_cost=10.0, no_progress=True, stdout=out)  # fmt: skip
+    assert "1/1 orders" in out.getvalue() and "(ortools)" in out.getvalue()
+    with pytest.raises(CommandError, match="PyVRP"):
+        call_command("plan_routes", schema=tenant_a.schema_name, date=DAY.isoformat(),
+                     engine="pyvrp", lateness_cost=10.0, no_progress=True)  # fmt: skip

@@ -65,6 +65,17 @@ def test_vehicles_import_and_reimport_changes_nothing(depot):
     assert Vehicle.objects.get(code="IV-1").break_minutes == 45  # other rows untouched
 
 
+def test_a_file_that_does_not_cast_still_names_every_bad_cell(depot):
+    # "x" cannot be cast to a number: the rules then run on the raw text, times included.
+    report = load("vehicles", f"{VEHICLE_HEADER}\nIV-9,IV-DEPOT,x,8h,17:00,,,\n")
+    assert report.status == "rejected"
+    assert {(e["column"], e["why"]) for e in report.errors} >= {
+        ("capacity_weight", "not a number"),
+        ("shift_start", "not a time (HH:MM)"),
+    }
+    assert not Vehicle.objects.exists()
+
+
 def test_delivery_orders_import_two_windows_and_defaults():
     report = load("delivery-orders", ORDERS)
     assert (report.status, report.inserted) == ("imported", 2), report.errors
