@@ -51,13 +51,19 @@ def main() -> None:
     parser.add_argument("--folder", type=Path, default=DATA / "solomon")
     parser.add_argument("--neighbours", type=int, help="PyVRP granular neighbourhood size")
     parser.add_argument("--optional", action="store_true", help="orders as prize-collecting")
+    parser.add_argument("--params", type=Path, help="PyVRP SolveParams as a TOML file")
     args = parser.parse_args()
 
     pattern = args.pattern if args.pattern.endswith((".txt", ".vrp")) else args.pattern + ".txt"
     rows = []
     for path in sorted(args.folder.glob(pattern)):
         row = run(
-            path, args.seconds, args.engine, optional=args.optional, neighbours=args.neighbours
+            path,
+            args.seconds,
+            args.engine,
+            optional=args.optional,
+            neighbours=args.neighbours,
+            params_file=args.params,
         )
         row.pop("routes")
         rows.append(row)
@@ -68,6 +74,7 @@ def main() -> None:
                 "engine": args.engine,
                 "seconds_per_instance": args.seconds,
                 "neighbours": args.neighbours,
+                "params": args.params.read_text() if args.params else None,
                 "orders": "optional" if args.optional else "required",
                 "summary": summarise(rows),
                 "rows": rows,
