@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/v1/", include("etl.api.urls")),
     path("api/v1/", include("routing.api.urls")),
     path("app/", include("inventory.pages")),
+    path("app/", include("routing.urls")),
     *api_docs_patterns,
 ]
 
