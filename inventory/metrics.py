@@ -23,7 +23,9 @@ from inventory.models import (
     DemandHistory,
     InventoryMetrics,
     InventorySettings,
+    Location,
     Product,
+    ProductInventorySummary,
     StockLevel,
 )
 from inventory.policy import (
@@ -35,6 +37,8 @@ from inventory.policy import (
     latest_order_date,
     xyz_classify,
 )
+from inventory.policy.network import pair_keys, roll_up
+from inventory.selectors import excluded_product_ids
 
 XYZ_BUCKET_DAYS = 7  # XYZ from the coefficient of variation of weekly demand
 
@@ -106,23 +110,79 @@ def _sales_by_week(start: date, as_of: date) -> np.ndarray:
     return np.array(rows, dtype=dtype) if rows else np.zeros(0, dtype=dtype)
 
 
-def _pair_keys(product: np.ndarray, location: np.ndarray) -> np.ndarray:
-    return (product.astype(np.int64) << 32) | location.astype(np.int64)
-
-
 def _float(values: list[Decimal] | tuple[Any, ...]) -> np.ndarray:
     return np.array(values, dtype=np.float64)
 
 
-def inventory_refresh(*, as_of: date | None = None) -> RefreshResult:
+def _load_products() -> dict[str, np.ndarray]:
+    rows = list(
+        Product.objects.filter(is_active=True)
+        .order_by("id")
+        .values_list(
+            "id",
+            "lead_time_days",
+            "lead_time_std_days",
+            "moq",
+            "pack_size",
+            "unit_cost",
+            "unit_price",
+        )
+    )
+    names = ("id", "lead_time", "lead_time_std", "moq", "pack", "cost", "price")
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(names)
+    loaded = {name: _float(column) for name, column in zip(names, columns, strict=True)}
+    loaded["id"] = np.array(columns[0], dtype=np.int64)
+    return loaded
+
+
+def _load_network() -> tuple[np.ndarray, np.ndarray]:
+    rows = list(Location.objects.values_list("id", "replenished_from_id"))
+    ids = np.array([row[0] for row in rows], dtype=np.int64)
+    parents = np.array([-1 if row[1] is None else row[1] for row in rows], dtype=np.int64)
+    return ids, parents
+
+
+def _stored_classes() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """ABC/XYZ of the current metrics rows, keyed like the pairs (for refreshes that keep
+    the daily classification)."""
+    rows = list(
+        InventoryMetrics.objects.order_by().values_list(
+            "product_id", "location_id", "abc_class", "xyz_class"
+        )
+    )
+    if not rows:
+        return np.zeros(0, np.int64), np.zeros(0, "<U1"), np.zeros(0, "<U1")
+    product, location, abc, xyz = zip(*rows, strict=True)
+    keys = pair_keys(np.array(product), np.array(location))
+    order = np.argsort(keys)
+    return keys[order], np.array(abc, dtype="<U1")[order], np.array(xyz, dtype="<U1")[order]
+
+
+def _keep_stored(
+    pairs: np.ndarray, fresh: np.ndarray, stored_keys: np.ndarray, stored: np.ndarray
+) -> np.ndarray:
+    if stored_keys.size == 0:
+        return fresh
+    at = np.minimum(np.searchsorted(stored_keys, pairs), stored_keys.size - 1)
+    found = (stored_keys[at] == pairs) & (stored[at] != "")
+    return np.where(found, stored[at], fresh)
+
+
+def inventory_refresh(*, as_of: date | None = None, reclassify: bool = True) -> RefreshResult:
     """Recompute ``InventoryMetrics`` for every active product × location that has stock or
-    sales in the look-back; rows of other pairs are deleted.
+    sales in the look-back, and the per-product ``ProductInventorySummary``; rows of other
+    pairs are deleted.
 
     Demand: mean and standard deviation of daily sales over ``lookback_days`` (days without a
-    row count as zero), the fallback until forecast errors feed the policy. Lead time from the
-    product. Inventory position = on hand + on order − reserved. ABC by revenue or quantity
-    over the look-back, XYZ by the coefficient of variation of weekly demand. Pairs with
-    neither sales nor stock are ``no_data``.
+    row count as zero), the fallback until forecast errors feed the policy, rolled up the supply
+    network (a DC's demand is its own plus that of every location it replenishes; means and
+    variances add). Lead time and its spread σ_L from the product. Inventory position = on hand
+    + on order − reserved. ABC by revenue or quantity over the look-back, ranked within each
+    location; XYZ by the coefficient of variation of weekly demand with the tenant's cut-offs.
+    ``reclassify=False`` (the hourly refresh) keeps the ABC/XYZ classes of existing rows, which
+    the daily run re-evaluates. Products excluded from ``abc`` get no class (blank, class-B
+    target); products excluded from ``recommendations`` get status ``excluded`` and no order.
+    Pairs with neither sales nor stock are ``no_data``.
     """
     started = time.perf_counter()
     settings = inventory_settings_get()
@@ -130,32 +190,29 @@ def inventory_refresh(*, as_of: date | None = None) -> RefreshResult:
     lookback = int(settings.lookback_days)
     start = as_of - timedelta(days=lookback - 1)
 
-    products = list(
-        Product.objects.filter(is_active=True)
-        .order_by("id")
-        .values_list("id", "lead_time_days", "moq", "pack_size", "unit_cost", "unit_price")
-    )
+    products = _load_products()
     levels = list(
         StockLevel.objects.filter(product__is_active=True).values_list(
             "product_id", "location_id", "on_hand", "reserved", "on_order"
         )
     )
     sales = _sales_by_week(start, as_of)
+    location_ids, parent_ids = _load_network()
+    excluded_abc = np.array(sorted(excluded_product_ids(scope="abc")), dtype=np.int64)
+    excluded_orders = np.array(
+        sorted(excluded_product_ids(scope="recommendations")), dtype=np.int64
+    )
+    stored_keys, stored_abc, stored_xyz = (
+        _stored_classes() if not reclassify else (np.zeros(0, np.int64), None, None)
+    )
 
-    product_id = np.array([p[0] for p in products], dtype=np.int64)
-    product_columns = list(zip(*products, strict=True)) if products else [()] * 6
-    lead_time_by_product = _float(product_columns[1])
-    moq_by_product = _float(product_columns[2])
-    pack_by_product = _float(product_columns[3])
-    cost_by_product = _float(product_columns[4])
-    price_by_product = _float(product_columns[5])
-
+    product_id = products["id"]
     level_columns = list(zip(*levels, strict=True)) if levels else [()] * 5
-    level_keys = _pair_keys(
+    level_keys = pair_keys(
         np.array(level_columns[0], dtype=np.int64), np.array(level_columns[1], dtype=np.int64)
     )
     sales = sales[np.isin(sales["product"], product_id)]  # inactive products drop out
-    sale_keys = _pair_keys(sales["product"], sales["location"])
+    sale_keys = pair_keys(sales["product"], sales["location"])
     pairs = np.union1d(level_keys, sale_keys)
     size = pairs.size
     pair_product = pairs >> 32
@@ -179,29 +236,42 @@ def inventory_refresh(*, as_of: date | None = None) -> RefreshResult:
     unpriced = np.bincount(row, weights=sales["quantity_unpriced"], minlength=size)
     last_day = np.full(size, -1, dtype=np.int64)
     np.maximum.at(last_day, row, sales["last_day"])
-    sold = last_day >= 0
 
+    own_mean = weekly.sum(axis=1) / lookback
+    own_variance = np.maximum(quantity_sq / lookback - own_mean**2, 0.0)
+    revenue = revenue + unpriced * _per_pair(products, "price", product_index)
+    (mean_daily, variance, weekly, revenue), (last_day,) = roll_up(
+        pairs, location_ids, parent_ids, [own_mean, own_variance, weekly, revenue], [last_day]
+    )
     quantity = weekly.sum(axis=1)
-    mean_daily = quantity / lookback
-    std_daily = np.sqrt(np.maximum(quantity_sq / lookback - mean_daily**2, 0.0))
-    # Nothing sold and nothing on hand: no basis for a policy.
+    std_daily = np.sqrt(variance)
+    sold = last_day >= 0
+    # Nothing sold (here or downstream) and nothing on hand: no basis for a policy.
     mean_daily = np.where(~sold & (on_hand <= 0), np.nan, mean_daily)
     days_since_last_sale = np.where(sold, (lookback - 1) - last_day, np.nan)
 
-    unit_cost = cost_by_product[product_index]
-    revenue = revenue + unpriced * price_by_product[product_index]
+    unit_cost = _per_pair(products, "cost", product_index)
     measure = revenue if settings.abc_measure == InventorySettings.AbcMeasure.REVENUE else quantity
+    no_abc = np.isin(pair_product, excluded_abc)
+    measure = np.where(no_abc, 0.0, measure)  # out of the ranking: shares are of the others
     shares = (settings.abc_share_a / 100, settings.abc_share_b / 100, settings.abc_share_c / 100)
-    abc = abc_classify(measure, shares)
-    xyz = xyz_classify(weekly)
+    abc = abc_classify(measure, shares, group=pair_location)
+    xyz = xyz_classify(weekly, (float(settings.xyz_x_limit), float(settings.xyz_y_limit)))
+    if not reclassify:
+        abc = _keep_stored(pairs, abc, stored_keys, stored_abc)
+        xyz = _keep_stored(pairs, xyz, stored_keys, stored_xyz)
+    abc = np.where(no_abc, "", abc)
     class_level = {
         "A": float(settings.service_level_a),
         "B": float(settings.service_level_b),
         "C": float(settings.service_level_c),
     }
-    service_level = np.select([abc == label for label in class_level], list(class_level.values()))
+    service_level = np.select(
+        [abc == label for label in class_level], list(class_level.values()), class_level["B"]
+    )
 
     policy_settings = PolicySettings(
+        service_level_kind=settings.service_level_kind,
         review_period_days=float(settings.review_period_days),
         holding_cost_rate=float(settings.holding_cost_rate),
         ordering_cost=float(settings.ordering_cost),
@@ -210,54 +280,78 @@ def inventory_refresh(*, as_of: date | None = None) -> RefreshResult:
     stockout_cost = (
         None if settings.stockout_cost is None else np.full(size, float(settings.stockout_cost))
     )
-    lead_time = lead_time_by_product[product_index]
+    lead_time = _per_pair(products, "lead_time", product_index)
+    lead_time_std = _per_pair(products, "lead_time_std", product_index)
     result = calculate_policy(
         PolicyInputs(
             mean_daily_demand=mean_daily,
             demand_std_daily=std_daily,
             lead_time_days=lead_time,
+            lead_time_std_days=lead_time_std,
             on_hand=on_hand,
             service_level=service_level,
             unit_cost=unit_cost,
             on_order_within_lead_time=on_order,
             reserved=reserved,
-            minimum_order_quantity=moq_by_product[product_index],
-            pack_size=pack_by_product[product_index],
+            minimum_order_quantity=_per_pair(products, "moq", product_index),
+            pack_size=_per_pair(products, "pack", product_index),
             stockout_cost_per_unit=stockout_cost,
             days_since_last_sale=days_since_last_sale,
         ),
         policy_settings,
     )
-    status = STATUS_NAMES[result.status]
+    status = STATUS_NAMES[result.status].astype(object)
     order_dates = latest_order_date(np.datetime64(as_of, "D"), result.days_until_order)
+    recommended = np.nan_to_num(result.recommended_order_quantity)
+    no_orders = np.isin(pair_product, excluded_orders)
+    status[no_orders] = InventoryMetrics.Status.EXCLUDED.value
+    recommended[no_orders] = 0.0
+    order_dates[no_orders] = np.datetime64("NaT")
+    value = on_hand * np.nan_to_num(unit_cost)
 
     computed_at = timezone.now()
     columns = {
-        "product_id": ("int8", pair_product.tolist()),
-        "location_id": ("int8", pair_location.tolist()),
-        "mean_daily_demand": ("float8", _nullable(mean_daily)),
-        "demand_std": ("float8", _nullable(std_daily)),
-        "lead_time_days": ("float8", lead_time.tolist()),
-        "safety_stock": ("float8", _nullable(result.safety_stock)),
-        "reorder_point": ("float8", _nullable(result.reorder_point)),
-        "order_up_to": ("float8", _nullable(result.order_up_to_level)),
-        "eoq": ("float8", _nullable(result.order_quantity)),
-        "days_of_cover": ("float8", _nullable(result.days_of_cover)),
-        "inventory_position": ("float8", result.inventory_position.tolist()),
-        "stockout_risk": ("float8", _nullable(result.stockout_risk)),
-        "status": ("text", status.tolist()),
-        "recommended_order_qty": ("float8", np.nan_to_num(result.recommended_order_quantity)),
-        "latest_order_date": ("date", order_dates.astype(object).tolist()),
-        "abc_class": ("text", abc.tolist()),
-        "xyz_class": ("text", xyz.tolist()),
+        "product_id": ("int8", pair_product),
+        "location_id": ("int8", pair_location),
+        "mean_daily_demand": ("float8", mean_daily),
+        "demand_std": ("float8", std_daily),
+        "lead_time_days": ("float8", lead_time),
+        "lead_time_std_days": ("float8", lead_time_std),
+        "on_hand": ("float8", on_hand),
+        "inventory_value": ("float8", value),
+        "safety_stock": ("float8", result.safety_stock),
+        "reorder_point": ("float8", result.reorder_point),
+        "order_up_to": ("float8", result.order_up_to_level),
+        "eoq": ("float8", result.order_quantity),
+        "days_of_cover": ("float8", result.days_of_cover),
+        "inventory_position": ("float8", result.inventory_position),
+        "stockout_risk": ("float8", result.stockout_risk),
+        "status": ("text", status),
+        "recommended_order_qty": ("float8", recommended),
+        "latest_order_date": ("date", order_dates),
+        "abc_class": ("text", abc),
+        "xyz_class": ("text", xyz),
     }
-    columns["recommended_order_qty"] = ("float8", columns["recommended_order_qty"][1].tolist())
+    summary = _product_summary(
+        pair_product,
+        on_hand=on_hand,
+        position=result.inventory_position,
+        value=value,
+        demand=mean_daily,
+        risk=result.stockout_risk,
+        status=status,
+        recommended=recommended,
+        abc=abc,
+        xyz=xyz,
+    )
     with transaction.atomic():
         if size:
-            _upsert(columns, computed_at)
+            bulk_upsert(InventoryMetrics, columns, computed_at, ("product_id", "location_id"))
+            bulk_upsert(ProductInventorySummary, summary, computed_at, ("product_id",))
         deleted, _ = InventoryMetrics.objects.exclude(computed_at=computed_at).delete()
+        ProductInventorySummary.objects.exclude(computed_at=computed_at).delete()
     bump_namespace("inventory")
-    names, counts = np.unique(status, return_counts=True)
+    names, counts = np.unique(status.astype(str), return_counts=True)
     return RefreshResult(
         rows=size,
         deleted=deleted,
@@ -266,27 +360,89 @@ def inventory_refresh(*, as_of: date | None = None) -> RefreshResult:
     )
 
 
+def _per_pair(products: dict[str, np.ndarray], name: str, index: np.ndarray) -> np.ndarray:
+    """The product column ``name`` for each pair."""
+    return products[name][index]
+
+
+SEVERITY = np.array(ProductInventorySummary.STATUS_SEVERITY, dtype=object)
+ABC_ORDER = np.array(["A", "B", "C", ""])
+XYZ_ORDER = np.array(["X", "Y", "Z"])
+
+
+def _product_summary(
+    pair_product: np.ndarray, **values: np.ndarray
+) -> dict[str, tuple[str, np.ndarray]]:
+    """Group the pair rows (sorted by product) into one row per product; see
+    ``ProductInventorySummary`` for what is summed and what is the worst or best."""
+    if pair_product.size == 0:
+        return {}
+    starts = np.flatnonzero(np.r_[True, pair_product[1:] != pair_product[:-1]])
+    counts = np.diff(np.r_[starts, pair_product.size])
+
+    def total(array: np.ndarray) -> np.ndarray:
+        return np.add.reduceat(np.nan_to_num(array, posinf=0.0), starts)
+
+    demand = values["demand"]
+    demand_known = np.maximum.reduceat(np.isfinite(demand), starts)
+    demand_total = np.where(demand_known, total(demand), np.nan)
+    position = total(values["position"])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cover = np.where(demand_total > 0, np.maximum(position, 0.0) / demand_total, np.nan)
+    risk = values["risk"]
+    risk_max = np.fmax.reduceat(np.where(np.isfinite(risk), risk, np.nan), starts)
+    rank = {name: i for i, name in enumerate(SEVERITY)}
+    status_rank = np.vectorize(rank.__getitem__, otypes=[np.int64])(values["status"])
+    abc_rank = np.searchsorted(ABC_ORDER[:3], values["abc"].astype("<U1"))
+    abc_rank = np.where(values["abc"] == "", 3, abc_rank)
+    xyz_rank = np.searchsorted(XYZ_ORDER, values["xyz"].astype("<U1"))
+    return {
+        "product_id": ("int8", pair_product[starts]),
+        "locations": ("int4", counts),
+        "on_hand": ("float8", total(values["on_hand"])),
+        "inventory_position": ("float8", position),
+        "inventory_value": ("float8", total(values["value"])),
+        "mean_daily_demand": ("float8", demand_total),
+        "days_of_cover": ("float8", cover),
+        "stockout_risk": ("float8", risk_max),
+        "status": ("text", SEVERITY[np.minimum.reduceat(status_rank, starts)]),
+        "recommended_order_qty": ("float8", total(values["recommended"])),
+        "abc_class": ("text", ABC_ORDER[np.minimum.reduceat(abc_rank, starts)]),
+        "xyz_class": ("text", XYZ_ORDER[np.maximum.reduceat(xyz_rank, starts)]),
+    }
+
+
 def _nullable(values: np.ndarray) -> list[float | None]:
     """NaN and ±inf become NULL (JSON has neither)."""
     return np.where(np.isfinite(values), values, None).tolist()
 
 
-def _upsert(columns: dict[str, tuple[str, list[Any]]], computed_at) -> None:
-    table = InventoryMetrics._meta.db_table
+def _sql_values(kind: str, values: np.ndarray) -> list[Any]:
+    if kind == "float8":
+        return _nullable(np.asarray(values, dtype=float))
+    if kind == "date":
+        return np.asarray(values).astype(object).tolist()
+    return np.asarray(values).tolist()
+
+
+def bulk_upsert(
+    model, columns: dict[str, tuple[str, np.ndarray]], computed_at, key: tuple[str, ...]
+) -> None:
+    """One ``INSERT … SELECT FROM unnest(…) ON CONFLICT (key) DO UPDATE`` for all rows."""
+    table = model._meta.db_table
     names = list(columns)
     unnest = ", ".join(f"%s::{kind}[]" for kind, _ in columns.values())
     updates = ", ".join(
-        f"{name} = EXCLUDED.{name}"
-        for name in [*names, "computed_at"]
-        if name not in ("product_id", "location_id")
+        f"{name} = EXCLUDED.{name}" for name in [*names, "computed_at"] if name not in key
     )
     sql = f"""
         INSERT INTO {table} ({", ".join(names)}, computed_at)
         SELECT *, %s FROM unnest({unnest})
-        ON CONFLICT (product_id, location_id) DO UPDATE SET {updates}
+        ON CONFLICT ({", ".join(key)}) DO UPDATE SET {updates}
     """  # noqa: S608 (identifiers from the model, values bound)
+    params = [_sql_values(kind, values) for kind, values in columns.values()]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [computed_at, *(values for _, values in columns.values())])
+        cursor.execute(sql, [computed_at, *params])
 
 
 def inventory_metrics_list(*, user: Any):

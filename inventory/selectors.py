@@ -10,6 +10,7 @@ from inventory.models import (
     DemandHistory,
     Location,
     Product,
+    ProductExclusion,
     StockLevel,
     StockMovement,
 )
@@ -45,3 +46,26 @@ def stock_movement_list(*, user: Any) -> QuerySet[StockMovement]:
 
 def demand_history_list(*, user: Any) -> QuerySet[DemandHistory]:
     return DemandHistory.objects.select_related("product", "location")
+
+
+def excluded_product_ids(*, scope: str) -> set[int]:
+    """Ids of the products excluded from ``scope`` (a ``ProductExclusion.Scope`` value: "abc",
+    "forecast", "etl" or "recommendations"), in one query. Every feature that honours
+    exclusions asks this once per run, then masks its arrays with it."""
+    if scope not in ProductExclusion.Scope.values:
+        raise ValueError(f"unknown exclusion scope {scope!r}")
+    return set(
+        ProductExclusion.objects.filter(scopes__contains=[scope])
+        .order_by()
+        .values_list("product_id", flat=True)
+    )
+
+
+def product_exclusion_list(*, user: Any) -> QuerySet[ProductExclusion]:
+    return ProductExclusion.objects.select_related("product", "created_by")
+
+
+def access_product_exclusion(*, user: Any, exclusion_id: Any) -> ProductExclusion:
+    return get_or_not_found(
+        product_exclusion_list(user=user), "No such exclusion.", pk=exclusion_id
+    )

@@ -5,13 +5,14 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from inventory.api.serializers import ProductLocationSerializer
-from inventory.models import InventoryMetrics, InventorySettings
+from inventory.models import InventoryMetrics, InventorySettings, ProductExclusion
 
 
 class InventorySettingsSerializer(serializers.ModelSerializer):
     class Meta:
         model = InventorySettings
         fields = (
+            "service_level_kind",
             "service_level_a",
             "service_level_b",
             "service_level_c",
@@ -24,12 +25,15 @@ class InventorySettingsSerializer(serializers.ModelSerializer):
             "abc_share_c",
             "abc_measure",
             "lookback_days",
+            "xyz_x_limit",
+            "xyz_y_limit",
             "updated_at",
         )
         read_only_fields = ("updated_at",)
         extra_kwargs = {
             "review_period_days": {"min_value": 0, "max_value": 365},
-            "lookback_days": {"min_value": 7, "max_value": 730},
+            "xyz_x_limit": {"min_value": Decimal("0")},
+            "xyz_y_limit": {"min_value": Decimal("0")},
             "holding_cost_rate": {"min_value": Decimal("0")},
             "ordering_cost": {"min_value": Decimal("0")},
             "stockout_cost": {"min_value": Decimal("0")},
@@ -55,6 +59,13 @@ class InventorySettingsSerializer(serializers.ModelSerializer):
         ]
         if sum(share or 0 for share in shares) != 100:
             raise serializers.ValidationError({"abc_share_a": ["ABC shares must sum to 100."]})
+        x_limit, y_limit = (
+            attrs.get(name, getattr(current, name, None)) for name in ("xyz_x_limit", "xyz_y_limit")
+        )
+        if x_limit is not None and y_limit is not None and x_limit > y_limit:
+            raise serializers.ValidationError(
+                {"xyz_x_limit": ["The X cut-off must not exceed the Y cut-off."]}
+            )
         return attrs
 
 
@@ -70,6 +81,9 @@ class InventoryMetricsSerializer(ProductLocationSerializer):
             "mean_daily_demand",
             "demand_std",
             "lead_time_days",
+            "lead_time_std_days",
+            "on_hand",
+            "inventory_value",
             "safety_stock",
             "reorder_point",
             "order_up_to",
@@ -84,3 +98,35 @@ class InventoryMetricsSerializer(ProductLocationSerializer):
             "xyz_class",
             "computed_at",
         )
+
+
+class ProductExclusionSerializer(serializers.ModelSerializer):
+    sku = serializers.CharField(source="product.sku", read_only=True)
+    scopes = serializers.ListField(
+        child=serializers.ChoiceField(choices=ProductExclusion.Scope.choices),
+        allow_empty=False,
+        max_length=len(ProductExclusion.Scope.choices),
+        help_text="Features the product is left out of: abc, forecast, etl, recommendations.",
+    )
+    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
+
+    class Meta:
+        model = ProductExclusion
+        fields = (
+            "id",
+            "product",
+            "sku",
+            "reason",
+            "scopes",
+            "created_by",
+            "created_at",
+            "updated_at",
+        )
+        read_only_fields = ("id", "created_at", "updated_at")
+        # A second exclusion of a product is a conflict (409) raised by the service.
+        extra_kwargs = {"product": {"validators": []}}
+
+    def validate_product(self, product):
+        if self.instance is not None and product != self.instance.product:
+            raise serializers.ValidationError("An exclusion cannot move to another product.")
+        return product

@@ -13,6 +13,9 @@ router.register("sales-history", views.DemandHistoryViewSet, basename="sales-his
 router.register(
     "inventory/metrics", metrics_views.InventoryMetricsViewSet, basename="inventory-metrics"
 )
+router.register(
+    "inventory/exclusions", metrics_views.ProductExclusionViewSet, basename="product-exclusion"
+)
 urlpatterns = [
     path("inventory/settings", metrics_views.InventorySettingsView.as_view()),
     path("inventory/calculate", metrics_views.InventoryCalculateView.as_view()),
