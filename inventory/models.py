@@ -68,6 +68,7 @@ class Product(models.Model):
         max_digits=6,
         decimal_places=2,
         default=Decimal("0"),
+        db_default=Decimal("0"),  # bulk loads that name no such column get 0 too
         validators=[validate_non_negative, MaxValueValidator(Decimal("365"))],
     )
     moq = models.DecimalField(

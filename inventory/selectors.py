@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, QuerySet
 
+from core.exceptions import ValidationFailed
 from core.selectors import get_or_not_found
 from inventory.models import (
     Category,
@@ -18,6 +19,51 @@ from inventory.models import (
 
 def product_list(*, user: Any) -> QuerySet[Product]:
     return Product.objects.select_related("category")
+
+
+# Inventory columns the products list annotates, filters and orders on (API names).
+PRODUCT_INVENTORY_FIELDS = (
+    "status",
+    "stockout_risk",
+    "on_hand",
+    "days_of_cover",
+    "abc_class",
+    "xyz_class",
+    "recommended_order_qty",
+    "inventory_value",
+    "mean_daily_demand",
+    "computed_at",
+)
+
+
+def product_inventory_list(*, user: Any, location_code: str | None = None) -> QuerySet[Product]:
+    """Products with their inventory metrics as annotations (``PRODUCT_INVENTORY_FIELDS`` plus
+    ``excluded``), one query for any page size.
+
+    Without a location the values are the product's summary over all its locations
+    (``ProductInventorySummary``); with ``location_code`` they are the metrics row at that
+    location (NULL where the product has none there). Both tables are indexed on every filter
+    column. An unknown location code is a validation error."""
+    queryset = product_list(user=user)
+    if location_code:
+        location_id = (
+            Location.objects.filter(code=location_code).values_list("id", flat=True).first()
+        )
+        if location_id is None:
+            raise ValidationFailed(
+                "No such location.", details={"location": [f"Unknown code {location_code!r}."]}
+            )
+        queryset = queryset.annotate(
+            at_location=FilteredRelation("metrics", condition=Q(metrics__location_id=location_id))
+        )
+        prefix = "at_location__"
+    else:
+        prefix = "inventory_summary__"
+    annotations = {name: F(prefix + name) for name in PRODUCT_INVENTORY_FIELDS}
+    return queryset.annotate(
+        **annotations,
+        excluded=Exists(ProductExclusion.objects.filter(product_id=OuterRef("pk"))),
+    )
 
 
 def access_product(*, user: Any, product_id: Any) -> Product:
