@@ -130,3 +130,41 @@ class ProductExclusionSerializer(serializers.ModelSerializer):
         if self.instance is not None and product != self.instance.product:
             raise serializers.ValidationError("An exclusion cannot move to another product.")
         return product
+
+
+class DashboardQuerySerializer(serializers.Serializer):
+    period = serializers.ChoiceField(choices=("daily", "weekly", "monthly"), default="weekly")
+
+
+class DashboardTrendSerializer(serializers.Serializer):
+    periods = serializers.ListField(child=serializers.DateField(), help_text="Period starts")
+    inventory_value = serializers.ListField(
+        child=serializers.FloatField(),
+        help_text="Stock value at each period's end (today's unit costs, from the ledger)",
+    )
+    sales_quantity = serializers.ListField(child=serializers.FloatField())
+    sales_revenue = serializers.ListField(child=serializers.FloatField())
+
+
+class RealisedServiceLevelSerializer(serializers.Serializer):
+    in_stock_rate = serializers.FloatField(
+        allow_null=True, help_text="Share of flagged sales days not out of stock (0–1)"
+    )
+    days_with_flag = serializers.IntegerField()
+
+
+class DashboardSerializer(serializers.Serializer):
+    period = serializers.CharField()
+    as_of = serializers.DateField(help_text="Latest sales day (or today)")
+    inventory_value = serializers.FloatField(help_text="Σ on hand × unit cost, now")
+    rows = serializers.IntegerField(help_text="Metrics rows (product × location)")
+    computed_at = serializers.DateTimeField(allow_null=True)
+    status_counts = serializers.DictField(child=serializers.IntegerField())
+    stockout_risk_buckets = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Rows per risk range; 'unknown' has none"
+    )
+    estimated_service_level = serializers.FloatField(
+        allow_null=True, help_text="Demand-weighted mean of 1 − stockout risk (0–1)"
+    )
+    realised_service_level = RealisedServiceLevelSerializer()
+    trend = DashboardTrendSerializer()

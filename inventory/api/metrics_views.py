@@ -12,8 +12,10 @@ from accounts.permissions import IsTenantAdmin, IsTenantMember
 from core import services as core_services
 from core.api.serializers import JobSerializer
 from core.api.views import accepted
-from inventory import metrics, selectors, services
+from inventory import dashboard, metrics, selectors, services
 from inventory.api.metrics_serializers import (
+    DashboardQuerySerializer,
+    DashboardSerializer,
     InventoryMetricsSerializer,
     InventorySettingsSerializer,
     ProductExclusionSerializer,
@@ -111,3 +113,17 @@ class ProductExclusionViewSet(ModelViewSet):
 
     def perform_destroy(self, instance):
         services.product_exclusion_delete(exclusion=instance)
+
+
+class InventoryDashboardView(APIView):
+    """Inventory value, status and stockout-risk counts, estimated and realised service level,
+    and stock-value and sales trends (daily: 30 days, weekly: 26 weeks, monthly: 12 months).
+    Cached 5 minutes per tenant; every metrics refresh invalidates it."""
+
+    permission_classes = [IsTenantMember]
+
+    @extend_schema(parameters=[DashboardQuerySerializer], responses={200: DashboardSerializer})
+    def get(self, request):
+        query = DashboardQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return Response(dashboard.inventory_dashboard(period=query.validated_data["period"]))

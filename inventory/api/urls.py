@@ -19,5 +19,6 @@ router.register(
 urlpatterns = [
     path("inventory/settings", metrics_views.InventorySettingsView.as_view()),
     path("inventory/calculate", metrics_views.InventoryCalculateView.as_view()),
+    path("inventory/dashboard/", metrics_views.InventoryDashboardView.as_view()),
     *router.urls,
 ]
