@@ -59,7 +59,7 @@ def _dataset(tag: str = "A", cost: str = "3") -> tuple[Product, Location]:
 
 
 def test_dashboard_numbers_add_up(api_planner):
-    product, location = _dataset()
+    product, _ = _dataset()
     inventory_refresh()
     body = api_planner.get(f"{URL}?period=daily").json()
     assert body["inventory_value"] == pytest.approx(100 * 3 + 5 * 10)
