@@ -9,6 +9,7 @@ single ``INSERT … SELECT FROM unnest(…) ON CONFLICT`` statement.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -168,7 +169,12 @@ def _keep_stored(
     return np.where(found, stored[at], fresh)
 
 
-def inventory_refresh(*, as_of: date | None = None, reclassify: bool = True) -> RefreshResult:
+def inventory_refresh(
+    *,
+    as_of: date | None = None,
+    reclassify: bool = True,
+    progress: Callable[[int, str], None] | None = None,
+) -> RefreshResult:
     """Recompute ``InventoryMetrics`` for every active product × location that has stock or
     sales in the look-back, and the per-product ``ProductInventorySummary``; rows of other
     pairs are deleted.
@@ -182,9 +188,12 @@ def inventory_refresh(*, as_of: date | None = None, reclassify: bool = True) -> 
     ``reclassify=False`` (the hourly refresh) keeps the ABC/XYZ classes of existing rows, which
     the daily run re-evaluates. Products excluded from ``abc`` get no class (blank, class-B
     target); products excluded from ``recommendations`` get status ``excluded`` and no order.
-    Pairs with neither sales nor stock are ``no_data``.
+    Pairs with neither sales nor stock are ``no_data``. ``progress(percent, message)`` hears
+    of each step (job and command progress bars).
     """
+    report = progress or (lambda percent, message: None)
     started = time.perf_counter()
+    report(5, "Loading inputs")
     settings = inventory_settings_get()
     as_of = as_of or timezone.localdate()
     lookback = int(settings.lookback_days)
@@ -206,6 +215,7 @@ def inventory_refresh(*, as_of: date | None = None, reclassify: bool = True) -> 
         _stored_classes() if not reclassify else (np.zeros(0, np.int64), None, None)
     )
 
+    report(40, "Computing the policy")
     product_id = products["id"]
     level_columns = list(zip(*levels, strict=True)) if levels else [()] * 5
     level_keys = pair_keys(
@@ -309,6 +319,7 @@ def inventory_refresh(*, as_of: date | None = None, reclassify: bool = True) -> 
     order_dates[no_orders] = np.datetime64("NaT")
     value = on_hand * np.nan_to_num(unit_cost)
 
+    report(70, "Writing metrics")
     computed_at = timezone.now()
     columns = {
         "product_id": ("int8", pair_product),
@@ -351,6 +362,7 @@ def inventory_refresh(*, as_of: date | None = None, reclassify: bool = True) -> 
         deleted, _ = InventoryMetrics.objects.exclude(computed_at=computed_at).delete()
         ProductInventorySummary.objects.exclude(computed_at=computed_at).delete()
     bump_namespace("inventory")
+    report(100, "Done")
     names, counts = np.unique(status.astype(str), return_counts=True)
     return RefreshResult(
         rows=size,

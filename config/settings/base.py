@@ -246,6 +246,15 @@ TENANT_BEAT_SCHEDULE = {
         "task": "core.tasks.prune_audit_log",
         "schedule": crontab(minute=30, hour=3, day_of_week=0),
     },
+    # After the nightly ETL: ABC/XYZ re-evaluated on the day's sales, then metrics refreshed.
+    "inventory-abc-daily": {
+        "task": "inventory.tasks.reclassify_daily",
+        "schedule": crontab(minute=0, hour=4),
+    },
+    "inventory-metrics-hourly": {
+        "task": "inventory.tasks.refresh_hourly",
+        "schedule": crontab(minute=20),
+    },
 }
 CELERY_BEAT_SCHEDULE = {
     name: {

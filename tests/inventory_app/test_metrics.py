@@ -230,3 +230,29 @@ def test_tenant_b_sees_no_metrics_of_a(tenant_a, tenant_b):
     assert other.get("/api/v1/inventory/metrics/").json()["count"] == 0
     assert_error(other.get(f"/api/v1/inventory/metrics/{metric.pk}/"), 404)
     connection.set_tenant(tenant_a)
+
+
+def test_scheduled_tasks_are_on_the_beat_and_refresh_the_active_tenant(settings):
+    from inventory.tasks import inventory_reclassify_daily, inventory_refresh_hourly
+
+    schedule = {entry["task"]: entry for entry in settings.TENANT_BEAT_SCHEDULE.values()}
+    assert "inventory.tasks.reclassify_daily" in schedule
+    assert schedule["inventory.tasks.refresh_hourly"]["schedule"].minute == {20}
+    assert schedule["inventory.tasks.reclassify_daily"]["schedule"].hour == {4}
+    data = _dataset(products=1)
+    assert inventory_reclassify_daily.apply().get()["rows"] == 3
+    assert _metrics(data["steady"][0], data["location"]).abc_class == "A"
+    InventoryMetrics.objects.update(abc_class="B")
+    assert inventory_refresh_hourly.apply().get()["rows"] == 3
+    assert _metrics(data["steady"][0], data["location"]).abc_class == "B"  # kept
+    assert inventory_reclassify_daily.apply().get()["rows"] == 3
+    assert _metrics(data["steady"][0], data["location"]).abc_class == "A"
+
+
+def test_calculate_job_can_keep_the_classes():
+    data = _dataset(products=1)
+    inventory_refresh()
+    InventoryMetrics.objects.update(abc_class="C")
+    job = Job.objects.create(kind="inventory_refresh", params={"reclassify": False})
+    inventory_refresh_job.apply(args=[str(job.id)])
+    assert _metrics(data["steady"][0], data["location"]).abc_class == "C"
