@@ -179,7 +179,7 @@ def main() -> None:
             user = User.objects.filter(email="bench@example.com").first() or user_create(
                 email="bench@example.com",
                 password="bench-password-1",
-                role=User.Role.VIEWER,  # noqa: S106
+                role=User.Role.VIEWER,
             )
             queries = [q.format(store="S001", dc="DC") for q in LIST_QUERIES]
             list_ms = time_list(host, user, queries, args.repeats)
