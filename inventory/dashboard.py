@@ -96,9 +96,9 @@ def _metrics_summary() -> dict[str, Any]:
             F("mean_daily_demand") * (1 - F("stockout_risk")),
             filter=Q(mean_daily_demand__gt=0, stockout_risk__isnull=False),
         ),
-        computed_at=Max("computed_at"),
         **risk_buckets,
     )
+    refreshed = inventory_settings_get().metrics_refreshed_at
     status_counts = dict(
         InventoryMetrics.objects.order_by()
         .values_list("status")
@@ -117,7 +117,7 @@ def _metrics_summary() -> dict[str, Any]:
     buckets["unknown"] = totals["unknown_risk"]
     return {
         "rows": totals["rows"],
-        "computed_at": totals["computed_at"].isoformat() if totals["computed_at"] else None,
+        "computed_at": refreshed.isoformat() if refreshed else None,
         "status_counts": {
             name: status_counts.get(name, 0) for name in InventoryMetrics.Status.values
         },

@@ -29,6 +29,7 @@ from inventory.models import (
     ProductInventorySummary,
     StockLevel,
 )
+from inventory.pgcopy import copy_from_query, copy_to_table
 from inventory.policy import (
     STATUS_NAMES,
     PolicyInputs,
@@ -38,6 +39,7 @@ from inventory.policy import (
     latest_order_date,
     xyz_classify,
 )
+from inventory.policy.classification import xyz_from_cv
 from inventory.policy.network import pair_keys, roll_up
 from inventory.selectors import excluded_product_ids
 
@@ -80,38 +82,51 @@ def inventory_settings_update(**values: Any) -> InventorySettings:
     return settings
 
 
-def _sales_by_week(start: date, as_of: date) -> np.ndarray:
-    """One query: sales of the look-back summed per product × location × week, as a
-    structured array (product, location, week, quantity, quantity², revenue, quantity without
-    revenue, last sale day). Sums of squares are per day so the daily spread survives."""
+# The aggregation reads every sales row of the look-back (millions): JIT compilation costs
+# seconds here and gains nothing, and the hash table must not spill to disk.
+AGGREGATE_SESSION = ("SET LOCAL jit = off", "SET LOCAL work_mem = '256MB'")
+
+
+def _sales_by_pair(start: date, as_of: date, weeks: int) -> np.ndarray:
+    """One query: sales of the look-back per product × location, as a structured array
+    (product, location, quantity, quantity² summed per day, revenue, quantity without revenue,
+    last sale day, and ``weeks`` weekly totals ``w0…`` for XYZ; ``weeks=0`` skips those).
+
+    Grouping by pair (not by pair and week) keeps the hash table to one entry per pair; the
+    week totals are FILTER sums. The rows travel as binary COPY straight into NumPy."""
     table = DemandHistory._meta.db_table
-    sql = f"""
-        SELECT product_id, location_id, day / {XYZ_BUCKET_DAYS} AS week,
-               SUM(quantity), SUM(quantity * quantity), COALESCE(SUM(revenue), 0),
+    week_sums = "".join(
+        f", COALESCE(SUM(quantity) FILTER (WHERE day >= {7 * k} AND day < {7 * k + 7}), 0)"
+        for k in range(weeks)
+    )
+    query = f"""
+        SELECT product_id::int8, location_id::int8, SUM(quantity), SUM(quantity * quantity),
+               COALESCE(SUM(revenue), 0),
                COALESCE(SUM(quantity) FILTER (WHERE revenue IS NULL), 0), MAX(day)
+               {week_sums}
         -- float8 sums are several times faster than numeric ones
         FROM (
-            SELECT product_id, location_id, date - %(start)s AS day,
+            SELECT product_id, location_id, (date - %(start)s::date)::int4 AS day,
                    quantity::float8 AS quantity, revenue::float8 AS revenue
             FROM {table}
-            WHERE date >= %(start)s AND date <= %(as_of)s
+            WHERE date >= %(start)s::date AND date <= %(as_of)s::date
         ) AS sales
-        GROUP BY 1, 2, 3
-    """  # noqa: S608 (table name from the model, values bound)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, {"start": start, "as_of": as_of})
-        rows = cursor.fetchall()
-    dtype = [
-        ("product", np.int64),
-        ("location", np.int64),
-        ("week", np.int64),
-        ("quantity", np.float64),
-        ("quantity_sq", np.float64),
-        ("revenue", np.float64),
-        ("quantity_unpriced", np.float64),
-        ("last_day", np.int64),
+        GROUP BY 1, 2
+    """  # noqa: S608 (table name from the model, week bounds are integers, values bound)
+    columns = [
+        ("product", "int8"),
+        ("location", "int8"),
+        ("quantity", "float8"),
+        ("quantity_sq", "float8"),
+        ("revenue", "float8"),
+        ("quantity_unpriced", "float8"),
+        ("last_day", "int4"),
+        *((f"w{k}", "float8") for k in range(weeks)),
     ]
-    return np.array(rows, dtype=dtype) if rows else np.zeros(0, dtype=dtype)
+    with transaction.atomic(), connection.cursor() as cursor:
+        for statement in AGGREGATE_SESSION:
+            cursor.execute(statement)
+        return copy_from_query(cursor, query, {"start": start, "as_of": as_of}, columns)
 
 
 def _float(values: list[Decimal] | tuple[Any, ...]) -> np.ndarray:
@@ -208,8 +223,9 @@ def inventory_refresh(
             "product_id", "location_id", "on_hand", "reserved", "on_order"
         )
     )
+    weeks = -(-lookback // XYZ_BUCKET_DAYS) if reclassify else 0
     sales_started = time.perf_counter()
-    sales = _sales_by_week(start, as_of)
+    sales = _sales_by_pair(start, as_of, weeks)
     sales_seconds = time.perf_counter() - sales_started
     location_ids, parent_ids = _load_network()
     excluded_abc = np.array(sorted(excluded_product_ids(scope="abc")), dtype=np.int64)
@@ -243,23 +259,28 @@ def inventory_refresh(
     reserved[at] = _float(level_columns[3])
     on_order[at] = _float(level_columns[4])
 
-    weeks = -(-lookback // XYZ_BUCKET_DAYS)
-    row = np.searchsorted(pairs, sale_keys)
+    row = np.searchsorted(pairs, sale_keys)  # one sales row per pair at most
     weekly = np.zeros((size, weeks))
-    np.add.at(weekly, (row, sales["week"]), sales["quantity"])
-    quantity_sq = np.bincount(row, weights=sales["quantity_sq"], minlength=size)
-    revenue = np.bincount(row, weights=sales["revenue"], minlength=size)
-    unpriced = np.bincount(row, weights=sales["quantity_unpriced"], minlength=size)
+    for k in range(weeks):
+        weekly[row, k] = sales[f"w{k}"]
+    own_quantity = np.zeros(size)
+    own_quantity[row] = sales["quantity"]
+    quantity_sq = np.zeros(size)
+    quantity_sq[row] = sales["quantity_sq"]
+    revenue = np.zeros(size)
+    revenue[row] = sales["revenue"]
+    unpriced = np.zeros(size)
+    unpriced[row] = sales["quantity_unpriced"]
     last_day = np.full(size, -1, dtype=np.int64)
-    np.maximum.at(last_day, row, sales["last_day"])
+    last_day[row] = sales["last_day"]
 
-    own_mean = weekly.sum(axis=1) / lookback
+    own_mean = own_quantity / lookback
     own_variance = np.maximum(quantity_sq / lookback - own_mean**2, 0.0)
     revenue = revenue + unpriced * _per_pair(products, "price", product_index)
     (mean_daily, variance, weekly, revenue), (last_day,) = roll_up(
         pairs, location_ids, parent_ids, [own_mean, own_variance, weekly, revenue], [last_day]
     )
-    quantity = weekly.sum(axis=1)
+    quantity = mean_daily * lookback
     std_daily = np.sqrt(variance)
     sold = last_day >= 0
     # Nothing sold (here or downstream) and nothing on hand: no basis for a policy.
@@ -272,7 +293,14 @@ def inventory_refresh(
     measure = np.where(no_abc, 0.0, measure)  # out of the ranking: shares are of the others
     shares = (settings.abc_share_a / 100, settings.abc_share_b / 100, settings.abc_share_c / 100)
     abc = abc_classify(measure, shares, group=pair_location)
-    xyz = xyz_classify(weekly, (float(settings.xyz_x_limit), float(settings.xyz_y_limit)))
+    cutoffs = (float(settings.xyz_x_limit), float(settings.xyz_y_limit))
+    if reclassify:
+        xyz = xyz_classify(weekly, cutoffs)
+    else:
+        # New pairs between daily runs: weekly CV ≈ daily CV / √7 for independent days.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cv = np.where(mean_daily > 0, std_daily / mean_daily / np.sqrt(XYZ_BUCKET_DAYS), np.inf)
+        xyz = xyz_from_cv(cv, cutoffs)
     if not reclassify:
         abc = _keep_stored(pairs, abc, stored_keys, stored_abc)
         xyz = _keep_stored(pairs, xyz, stored_keys, stored_xyz)
@@ -363,11 +391,12 @@ def inventory_refresh(
         xyz=xyz,
     )
     with transaction.atomic():
-        if size:
-            bulk_upsert(InventoryMetrics, columns, computed_at, ("product_id", "location_id"))
-            bulk_upsert(ProductInventorySummary, summary, computed_at, ("product_id",))
-        deleted, _ = InventoryMetrics.objects.exclude(computed_at=computed_at).delete()
-        ProductInventorySummary.objects.exclude(computed_at=computed_at).delete()
+        deleted = write_rows(InventoryMetrics, columns, computed_at, ("product_id", "location_id"))
+        if summary:
+            write_rows(ProductInventorySummary, summary, computed_at, ("product_id",))
+        else:
+            ProductInventorySummary.objects.all().delete()
+        InventorySettings.objects.filter(pk=settings.pk).update(metrics_refreshed_at=computed_at)
     bump_namespace("inventory")
     report(100, "Done")
     finished = time.perf_counter()
@@ -438,37 +467,63 @@ def _product_summary(
     }
 
 
-def _nullable(values: np.ndarray) -> list[float | None]:
-    """NaN and ±inf become NULL (JSON has neither)."""
-    return np.where(np.isfinite(values), values, None).tolist()
-
-
-def _sql_values(kind: str, values: np.ndarray) -> list[Any]:
-    if kind == "float8":
-        return _nullable(np.asarray(values, dtype=float))
-    if kind == "date":
-        return np.asarray(values).astype(object).tolist()
-    return np.asarray(values).tolist()
-
-
-def bulk_upsert(
+def write_rows(
     model, columns: dict[str, tuple[str, np.ndarray]], computed_at, key: tuple[str, ...]
-) -> None:
-    """One ``INSERT … SELECT FROM unnest(…) ON CONFLICT (key) DO UPDATE`` for all rows."""
+) -> int:
+    """Make ``model``'s table hold exactly these rows: binary COPY into a temporary table, one
+    ``INSERT … SELECT … ON CONFLICT (key) DO UPDATE`` that rewrites only rows whose values
+    changed (an unchanged row keeps its ``computed_at`` and costs no index writes), and one
+    anti-join ``DELETE`` of the rows that are no longer there. Returns the rows deleted.
+
+    Kinds: int8, int4, float8 (NaN/±inf → NULL), date (NaT → NULL), text (sent as codes into
+    a label array). Call inside a transaction (the temporary table is dropped on commit)."""
     table = model._meta.db_table
+    temp = f"refresh_{table}"
+    wire: dict[str, tuple[str, np.ndarray]] = {}
+    select: list[str] = []
+    params: dict[str, Any] = {"computed_at": computed_at}
+    for name, (kind, values) in columns.items():
+        if kind == "text":
+            labels, codes = np.unique(np.asarray(values).astype(str), return_inverse=True)
+            wire[name] = ("int4", codes.astype(np.int32) + 1)
+            params[f"labels_{name}"] = labels.tolist()
+            select.append(f"(%(labels_{name})s::text[])[{name}]")
+        elif kind == "float8":
+            values = np.asarray(values, dtype=float)
+            wire[name] = (kind, np.where(np.isfinite(values), values, np.nan))
+            select.append(f"NULLIF({name}, 'NaN'::float8)")
+        elif kind == "date":
+            wire[name] = (kind, values)
+            select.append(f"NULLIF({name}, 'infinity'::date)")
+        else:
+            wire[name] = (kind, np.asarray(values))
+            select.append(name)
     names = list(columns)
-    unnest = ", ".join(f"%s::{kind}[]" for kind, _ in columns.values())
-    updates = ", ".join(
-        f"{name} = EXCLUDED.{name}" for name in [*names, "computed_at"] if name not in key
-    )
-    sql = f"""
-        INSERT INTO {table} ({", ".join(names)}, computed_at)
-        SELECT *, %s FROM unnest({unnest})
-        ON CONFLICT ({", ".join(key)}) DO UPDATE SET {updates}
-    """  # noqa: S608 (identifiers from the model, values bound)
-    params = [_sql_values(kind, values) for kind, values in columns.values()]
+    values_changed = [name for name in names if name not in key]
+    updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in [*values_changed, "computed_at"])
+    current = ", ".join(f"{table}.{name}" for name in values_changed)
+    incoming = ", ".join(f"EXCLUDED.{name}" for name in values_changed)
+    match = " AND ".join(f"s.{name} = t.{name}" for name in key)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [computed_at, *params])
+        definition = ", ".join(f"{name} {kind}" for name, (kind, _) in wire.items())
+        cursor.execute(f"CREATE TEMPORARY TABLE {temp} ({definition}) ON COMMIT DROP")
+        copy_to_table(cursor, temp, wire)
+        cursor.execute(
+            f"""
+            INSERT INTO {table} ({", ".join(names)}, computed_at)
+            SELECT {", ".join(select)}, %(computed_at)s FROM {temp}
+            ON CONFLICT ({", ".join(key)}) DO UPDATE SET {updates}
+            WHERE ({current}) IS DISTINCT FROM ({incoming})
+            """,  # noqa: S608 (identifiers from the model, values bound)
+            params,
+        )
+        cursor.execute(
+            f"DELETE FROM {table} t WHERE NOT EXISTS "  # noqa: S608
+            f"(SELECT 1 FROM {temp} s WHERE {match})"
+        )
+        deleted = cursor.rowcount
+        cursor.execute(f"DROP TABLE {temp}")
+    return deleted
 
 
 def inventory_metrics_list(*, user: Any):

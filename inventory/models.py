@@ -269,6 +269,8 @@ class InventorySettings(models.Model):
     xyz_x_limit = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("0.50"))
     xyz_y_limit = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("1.00"))
     updated_at = models.DateTimeField(auto_now=True)
+    # When the last refresh finished (a metrics row's ``computed_at`` is when it last changed).
+    metrics_refreshed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name_plural = "inventory settings"
@@ -309,8 +311,20 @@ class InventoryMetrics(models.Model):
         # The product is excluded from recommendations: no order is suggested.
         EXCLUDED = "excluded"
 
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="metrics")
-    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="metrics")
+    # No database foreign keys: the refresh rewrites 100,000 rows at a time and per-row
+    # constraint checks would double its write time (ARCHITECTURE.md §7). The refresh writes
+    # only pairs of existing products and locations and deletes every other row; the ORM
+    # still cascades deletes of products and locations.
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="metrics", db_constraint=False
+    )
+    location = models.ForeignKey(
+        Location,
+        on_delete=models.CASCADE,
+        related_name="metrics",
+        db_constraint=False,
+        db_index=False,  # the (location, …) indexes below lead with it
+    )
     mean_daily_demand = models.FloatField(null=True)
     demand_std = models.FloatField(null=True)
     lead_time_days = models.FloatField()
@@ -329,7 +343,7 @@ class InventoryMetrics(models.Model):
     latest_order_date = models.DateField(null=True)
     abc_class = models.CharField(max_length=1, help_text="Blank when excluded from ABC")
     xyz_class = models.CharField(max_length=1)
-    computed_at = models.DateTimeField()
+    computed_at = models.DateTimeField(help_text="When the row's values last changed")
 
     class Meta:
         verbose_name_plural = "inventory metrics"
@@ -339,12 +353,10 @@ class InventoryMetrics(models.Model):
                 fields=("product", "location"), name="inventory_metrics_unique"
             ),
         ]
+        # Filters at one location (the products list with ``location=``) lead with it; lists
+        # over all rows of the tenant use the per-product summary table instead. Every index
+        # costs refresh time, so there are no single-column ones.
         indexes = [
-            models.Index(fields=("location",), name="inventory_metrics_location"),
-            models.Index(fields=("status",), name="inventory_metrics_status"),
-            models.Index(fields=("abc_class", "xyz_class"), name="inventory_metrics_abc_xyz"),
-            models.Index(fields=("stockout_risk",), name="inventory_metrics_risk"),
-            models.Index(fields=("days_of_cover",), name="inventory_metrics_cover"),
             models.Index(fields=("location", "status"), name="inventory_metrics_loc_status"),
             models.Index(fields=("location", "stockout_risk"), name="inventory_metrics_loc_risk"),
             models.Index(fields=("location", "days_of_cover"), name="inventory_metrics_loc_cover"),
@@ -375,7 +387,11 @@ class ProductInventorySummary(models.Model):
     )
 
     product = models.OneToOneField(
-        Product, primary_key=True, on_delete=models.CASCADE, related_name="inventory_summary"
+        Product,
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="inventory_summary",
+        db_constraint=False,
     )
     locations = models.PositiveIntegerField(default=0)
     on_hand = models.FloatField(default=0)

@@ -231,3 +231,58 @@ def test_status_boundaries():
     assert status_at(math.floor(reorder_point) + 1) == "ok"
     assert status_at(math.floor(up_to * 1.25)) == "ok"
     assert status_at(math.floor(up_to * 1.25) + 1) == "overstock"
+
+
+def test_unchanged_rows_are_not_rewritten_and_the_refresh_time_is_kept():
+    from inventory.metrics import inventory_settings_get
+
+    location = Location.objects.create(code="L", name="l")
+    steady = Product.objects.create(sku="STEADY", name="s")
+    moving = Product.objects.create(sku="MOVING", name="m")
+    _sales(steady, location, [3])
+    _sales(moving, location, [3])
+    inventory_refresh()
+    first = {r.product_id: r.computed_at for r in InventoryMetrics.objects.all()}
+    refreshed = inventory_settings_get().metrics_refreshed_at
+    stock_change(changes=[StockChange(moving.pk, location.pk, Decimal(7), "receipt")])
+    inventory_refresh()
+    second = {r.product_id: r.computed_at for r in InventoryMetrics.objects.all()}
+    assert second[steady.pk] == first[steady.pk]
+    assert second[moving.pk] > first[moving.pk]
+    assert _row(moving, location).on_hand == 7
+    assert inventory_settings_get().metrics_refreshed_at > refreshed
+
+
+def test_binary_copy_round_trip_keeps_nan_nat_and_labels():
+    from django.db import connection, transaction
+
+    from inventory.pgcopy import copy_from_query, copy_to_table
+
+    columns = {
+        "a": ("int8", np.array([1, 2**40, -3])),
+        "b": ("int4", np.array([7, 0, -1], dtype=np.int32)),
+        "c": ("float8", np.array([1.5, np.nan, -np.inf])),
+        "d": ("date", np.array(["2026-01-31", "NaT", "1999-12-31"], dtype="datetime64[D]")),
+    }
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("CREATE TEMPORARY TABLE copy_probe (a int8, b int4, c float8, d date)")
+        assert copy_to_table(cursor, "copy_probe", columns) == 3
+        cursor.execute(
+            "SELECT a, b, c, NULLIF(d, 'infinity'::date) FROM copy_probe ORDER BY b DESC"
+        )
+        rows = cursor.fetchall()
+        assert rows[1][3] is None  # NaT travels as infinity
+        assert [row[:2] for row in rows] == [(1, 7), (2**40, 0), (-3, -1)]
+        assert rows[0][2] == 1.5 and math.isnan(rows[1][2]) and rows[2][2] == -math.inf
+        assert str(rows[0][3]) == "2026-01-31" and str(rows[2][3]) == "1999-12-31"
+        back = copy_from_query(
+            cursor,
+            "SELECT a, b, COALESCE(c, 0), (d - DATE '2000-01-01')::int4 FROM copy_probe "
+            "WHERE d <> 'infinity' ORDER BY b DESC",
+            {},
+            [("a", "int8"), ("b", "int4"), ("c", "float8"), ("days", "int4")],
+        )
+        assert back["a"].tolist() == [1, -3] and back["days"].tolist() == [9527, -1]
+        cursor.execute("DROP TABLE copy_probe")
+        with pytest.raises(ValueError, match="NULL"):
+            copy_from_query(cursor, "SELECT NULL::int4", {}, [("x", "int4")])
