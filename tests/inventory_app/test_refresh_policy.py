@@ -286,3 +286,18 @@ def test_binary_copy_round_trip_keeps_nan_nat_and_labels():
         cursor.execute("DROP TABLE copy_probe")
         with pytest.raises(ValueError, match="NULL"):
             copy_from_query(cursor, "SELECT NULL::int4", {}, [("x", "int4")])
+
+
+def test_in_the_demo_the_dc_is_not_dead_stock(tenant_a):
+    from django.core.management import call_command
+
+    from inventory.demo import DC_CODE
+
+    call_command("seed_demo", "--schema", tenant_a.schema_name, "--days", "60")
+    inventory_refresh()
+    dc_rows = InventoryMetrics.objects.filter(
+        location__code=DC_CODE, product__product_type="finished"
+    )
+    assert dc_rows.exists()
+    assert not dc_rows.filter(status="dead_stock").exists()
+    assert dc_rows.filter(mean_daily_demand__gt=0).count() == dc_rows.count()
