@@ -380,6 +380,9 @@ def inventory_refresh(
     }
     summary = _product_summary(
         pair_product,
+        every_product=np.array(
+            Product.objects.order_by().values_list("id", flat=True), dtype=np.int64
+        ),
         on_hand=on_hand,
         position=result.inventory_position,
         value=value,
@@ -392,10 +395,7 @@ def inventory_refresh(
     )
     with transaction.atomic():
         deleted = write_rows(InventoryMetrics, columns, computed_at, ("product_id", "location_id"))
-        if summary:
-            write_rows(ProductInventorySummary, summary, computed_at, ("product_id",))
-        else:
-            ProductInventorySummary.objects.all().delete()
+        write_rows(ProductInventorySummary, summary, computed_at, ("product_id",))
         InventorySettings.objects.filter(pk=settings.pk).update(metrics_refreshed_at=computed_at)
     bump_namespace("inventory")
     report(100, "Done")
@@ -426,12 +426,54 @@ XYZ_ORDER = np.array(["X", "Y", "Z"])
 
 
 def _product_summary(
-    pair_product: np.ndarray, **values: np.ndarray
+    pair_product: np.ndarray, *, every_product: np.ndarray, **values: np.ndarray
 ) -> dict[str, tuple[str, np.ndarray]]:
-    """Group the pair rows (sorted by product) into one row per product; see
+    """Group the pair rows (sorted by product) into one row per product, plus a ``no_data``
+    row for each other product of ``every_product`` (so lists ordered by an inventory column
+    can join the summary as an inner join and walk its indexes); see
     ``ProductInventorySummary`` for what is summed and what is the worst or best."""
+    grouped = _group_pairs(pair_product, **values)
+    others = np.setdiff1d(every_product, grouped["product_id"][1])
+    blank = {
+        "product_id": others,
+        "locations": np.zeros(others.size, np.int32),
+        "status": np.full(others.size, "no_data", dtype=object),
+        "abc_class": np.full(others.size, "", dtype=object),
+        "xyz_class": np.full(others.size, "", dtype=object),
+    }
+    summary = {}
+    for name, (kind, array) in grouped.items():
+        default = {"float8": np.nan, "text": ""}.get(kind, 0)
+        extra = blank.get(name, np.full(others.size, default))
+        if name in ("on_hand", "inventory_position", "inventory_value", "recommended_order_qty"):
+            extra = np.zeros(others.size)
+        summary[name] = (kind, np.concatenate([np.asarray(array, dtype=extra.dtype), extra]))
+    return summary
+
+
+def _group_pairs(pair_product: np.ndarray, **values: np.ndarray) -> dict[str, tuple[str, Any]]:
     if pair_product.size == 0:
-        return {}
+        empty_float = np.zeros(0)
+        empty_text = np.zeros(0, dtype=object)
+        return {
+            "product_id": ("int8", np.zeros(0, np.int64)),
+            "locations": ("int4", np.zeros(0, np.int32)),
+            **{
+                name: ("float8", empty_float)
+                for name in (
+                    "on_hand",
+                    "inventory_position",
+                    "inventory_value",
+                    "mean_daily_demand",
+                    "days_of_cover",
+                    "stockout_risk",
+                    "recommended_order_qty",
+                )
+            },
+            "status": ("text", empty_text),
+            "abc_class": ("text", empty_text),
+            "xyz_class": ("text", empty_text),
+        }
     starts = np.flatnonzero(np.r_[True, pair_product[1:] != pair_product[:-1]])
     counts = np.diff(np.r_[starts, pair_product.size])
 
@@ -453,7 +495,7 @@ def _product_summary(
     xyz_rank = np.searchsorted(XYZ_ORDER, values["xyz"].astype("<U1"))
     return {
         "product_id": ("int8", pair_product[starts]),
-        "locations": ("int4", counts),
+        "locations": ("int4", counts.astype(np.int32)),
         "on_hand": ("float8", total(values["on_hand"])),
         "inventory_position": ("float8", position),
         "inventory_value": ("float8", total(values["value"])),

@@ -358,7 +358,12 @@ class InventoryMetrics(models.Model):
         # costs refresh time, so there are no single-column ones.
         indexes = [
             models.Index(fields=("location", "status"), name="inventory_metrics_loc_status"),
-            models.Index(fields=("location", "stockout_risk"), name="inventory_metrics_loc_risk"),
+            # Riskiest first is the common order: DESC NULLS LAST, as the list sorts.
+            models.Index(
+                "location",
+                models.F("stockout_risk").desc(nulls_last=True),
+                name="inventory_metrics_loc_risk",
+            ),
             models.Index(fields=("location", "days_of_cover"), name="inventory_metrics_loc_cover"),
             models.Index(fields=("location", "on_hand"), name="inventory_metrics_loc_stock"),
         ]
@@ -369,7 +374,8 @@ class InventoryMetrics(models.Model):
 
 class ProductInventorySummary(models.Model):
     """A product's metrics summed over its locations, written by the same refresh as
-    ``InventoryMetrics`` so the products list filters one indexed row per product.
+    ``InventoryMetrics`` so the products list filters one indexed row per product. Every
+    product gets a row (``no_data`` where it has no metrics).
 
     Sums: on hand, position, demand, value, recommended order. Worst over locations: status
     (``STATUS_SEVERITY``), stockout risk (max), XYZ (most variable). Best: ABC (most important
@@ -408,11 +414,16 @@ class ProductInventorySummary(models.Model):
 
     class Meta:
         verbose_name_plural = "product inventory summaries"
+        # Ordered lists walk these (ending in the product id, the list's tie-break).
         indexes = [
-            models.Index(fields=("status",), name="inventory_summary_status"),
-            models.Index(fields=("stockout_risk",), name="inventory_summary_risk"),
-            models.Index(fields=("days_of_cover",), name="inventory_summary_cover"),
-            models.Index(fields=("on_hand",), name="inventory_summary_stock"),
+            models.Index(fields=("status", "product"), name="inventory_summary_status"),
+            models.Index(
+                models.F("stockout_risk").desc(nulls_last=True),
+                "product",
+                name="inventory_summary_risk",
+            ),
+            models.Index(fields=("days_of_cover", "product"), name="inventory_summary_cover"),
+            models.Index(fields=("on_hand", "product"), name="inventory_summary_stock"),
             models.Index(fields=("abc_class", "xyz_class"), name="inventory_summary_abc_xyz"),
         ]
 

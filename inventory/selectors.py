@@ -36,14 +36,18 @@ PRODUCT_INVENTORY_FIELDS = (
 )
 
 
-def product_inventory_list(*, user: Any, location_code: str | None = None) -> QuerySet[Product]:
+def product_inventory_list(
+    *, user: Any, location_code: str | None = None, with_metrics_only: bool = False
+) -> QuerySet[Product]:
     """Products with their inventory metrics as annotations (``PRODUCT_INVENTORY_FIELDS`` plus
     ``excluded``), one query for any page size.
 
     Without a location the values are the product's summary over all its locations
     (``ProductInventorySummary``); with ``location_code`` they are the metrics row at that
     location (NULL where the product has none there). Both tables are indexed on every filter
-    column. An unknown location code is a validation error."""
+    column. ``with_metrics_only`` keeps only products that have such a row (an inner join, so
+    an order by an inventory column walks the index instead of sorting every product). An
+    unknown location code is a validation error."""
     queryset = product_list(user=user)
     if location_code:
         location_id = (
@@ -60,6 +64,8 @@ def product_inventory_list(*, user: Any, location_code: str | None = None) -> Qu
     else:
         prefix = "inventory_summary__"
     annotations = {name: F(prefix + name) for name in PRODUCT_INVENTORY_FIELDS}
+    if with_metrics_only:
+        queryset = queryset.filter(**{f"{prefix}computed_at__isnull": False})
     return queryset.annotate(
         **annotations,
         excluded=Exists(ProductExclusion.objects.filter(product_id=OuterRef("pk"))),

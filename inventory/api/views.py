@@ -48,9 +48,10 @@ class CategoryViewSet(ModelViewSet):
             "that location; without it each product's values are summed over its locations "
             "(on hand, demand, value, recommended order), or the worst (status, stockout risk, "
             "XYZ) or best (ABC) of them; days of cover = summed position / summed demand. "
-            "Inventory filters leave out products without metrics. `ordering=` accepts "
-            "stockout_risk, days_of_cover, on_hand, sku, name, … with `-` for descending; "
-            "NULLs sort last."
+            "Inventory filters, and ordering by an inventory column, list only products with "
+            "metrics (at the location; every product once a refresh has run). `ordering=` "
+            "accepts stockout_risk, days_of_cover, on_hand, sku, name, … with `-` for "
+            "descending; NULLs sort last."
         )
     )
 )
@@ -74,10 +75,19 @@ class ProductViewSet(ModelViewSet):
 
     def get_queryset(self):
         if self.action in ("list", "retrieve"):
+            params = self.request.query_params
             return selectors.product_inventory_list(
-                user=self.request.user, location_code=self.request.query_params.get("location")
+                user=self.request.user,
+                location_code=params.get("location"),
+                with_metrics_only=self.action == "list" and _orders_by_inventory(params),
             )
         return selectors.product_list(user=self.request.user)
+
+
+def _orders_by_inventory(params) -> bool:
+    """``ordering=`` names an inventory column (NULLs would sort last anyway)."""
+    names = {name.strip().lstrip("-") for name in params.get("ordering", "").split(",")}
+    return bool(names & set(selectors.PRODUCT_INVENTORY_FIELDS))
 
 
 class LocationViewSet(ModelViewSet):

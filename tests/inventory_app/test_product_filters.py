@@ -168,7 +168,11 @@ def test_summary_adds_up_the_locations(api_planner):
         risks = [part["stockout_risk"] for part in parts if part and part["stockout_risk"]]
         if risks:
             assert total["stockout_risk"] == pytest.approx(max(risks))
-    assert rows["NODATAS"]["inventory"] is None and rows["NODATAS"]["excluded"] is False
+    # Every product gets a summary row, no_data where nothing is known.
+    assert rows["NODATAS"]["inventory"]["status"] == "no_data"
+    assert rows["NODATAS"]["inventory"]["stockout_risk"] is None
+    assert rows["NODATAS"]["excluded"] is False
+    assert at_north["NODATAS"]["inventory"] is None  # no metrics row at the location
     assert rows["S03"]["excluded"] is True and rows["S03"]["inventory"]["status"] == "excluded"
 
 
@@ -226,3 +230,14 @@ def test_products_of_tenant_a_stay_invisible_to_b(tenant_a, tenant_b):
     assert other.get(f"{URL}?status=critical").json()["count"] == 0
     assert_error(other.get(f"{URL}?location=NORTH"), 400)  # A's location is unknown on B
     connection.set_tenant(tenant_a)
+
+
+def test_a_product_created_after_the_refresh_is_listed_but_not_ranked(api_planner):
+    _dataset(5)
+    Product.objects.create(sku="BRANDNEW", name="new")
+    plain = {row["sku"]: row for row in _get(api_planner, "")}
+    assert plain["BRANDNEW"]["inventory"] is None
+    assert "BRANDNEW" not in _skus(api_planner, "ordering=-stockout_risk")
+    assert "BRANDNEW" in _skus(api_planner, "ordering=-sku")
+    inventory_refresh()
+    assert "BRANDNEW" in _skus(api_planner, "ordering=-stockout_risk")
