@@ -87,22 +87,28 @@ def inventory_settings_update(**values: Any) -> InventorySettings:
 AGGREGATE_SESSION = ("SET LOCAL jit = off", "SET LOCAL work_mem = '256MB'")
 
 
-def _sales_by_pair(start: date, as_of: date, weeks: int) -> np.ndarray:
+def _sales_by_pair(start: date, as_of: date, weeks: int, with_revenue: bool = True) -> np.ndarray:
     """One query: sales of the look-back per product × location, as a structured array
     (product, location, quantity, quantity² summed per day, revenue, quantity without revenue,
     last sale day, and ``weeks`` weekly totals ``w0…`` for XYZ; ``weeks=0`` skips those).
 
     Grouping by pair (not by pair and week) keeps the hash table to one entry per pair; the
-    week totals are FILTER sums. The rows travel as binary COPY straight into NumPy."""
+    week totals are FILTER sums. ``with_revenue=False`` (classes kept: revenue only ranks new
+    pairs) reports every unit as unpriced, valued at the product's price. The rows travel as
+    binary COPY straight into NumPy."""
     table = DemandHistory._meta.db_table
     week_sums = "".join(
         f", COALESCE(SUM(quantity) FILTER (WHERE day >= {7 * k} AND day < {7 * k + 7}), 0)"
         for k in range(weeks)
     )
+    revenue_sums = (
+        "COALESCE(SUM(revenue), 0), COALESCE(SUM(quantity) FILTER (WHERE revenue IS NULL), 0)"
+        if with_revenue
+        else "0::float8, SUM(quantity)"  # the same aggregate as above: computed once
+    )
     query = f"""
         SELECT product_id::int8, location_id::int8, SUM(quantity), SUM(quantity * quantity),
-               COALESCE(SUM(revenue), 0),
-               COALESCE(SUM(quantity) FILTER (WHERE revenue IS NULL), 0), MAX(day)
+               {revenue_sums}, MAX(day)
                {week_sums}
         -- float8 sums are several times faster than numeric ones
         FROM (
@@ -225,7 +231,7 @@ def inventory_refresh(
     )
     weeks = -(-lookback // XYZ_BUCKET_DAYS) if reclassify else 0
     sales_started = time.perf_counter()
-    sales = _sales_by_pair(start, as_of, weeks)
+    sales = _sales_by_pair(start, as_of, weeks, with_revenue=reclassify)
     sales_seconds = time.perf_counter() - sales_started
     location_ids, parent_ids = _load_network()
     excluded_abc = np.array(sorted(excluded_product_ids(scope="abc")), dtype=np.int64)
