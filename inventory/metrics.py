@@ -167,20 +167,48 @@ def _load_network() -> tuple[np.ndarray, np.ndarray]:
     return ids, parents
 
 
+def _read(query: str, columns: list[tuple[str, str]]) -> np.ndarray:
+    with connection.cursor() as cursor:
+        return copy_from_query(cursor, query, {}, columns)
+
+
+def _load_levels() -> np.ndarray:
+    """Stock of active products: product, location, on hand, reserved, on order."""
+    return _read(
+        f"""
+        SELECT s.product_id::int8, s.location_id::int8, s.on_hand::float8, s.reserved::float8,
+               s.on_order::float8
+        FROM {StockLevel._meta.db_table} s JOIN {Product._meta.db_table} p ON p.id = s.product_id
+        WHERE p.is_active
+        """,  # noqa: S608 (table names from the models)
+        [
+            ("product", "int8"),
+            ("location", "int8"),
+            ("on_hand", "float8"),
+            ("reserved", "float8"),
+            ("on_order", "float8"),
+        ],
+    )
+
+
 def _stored_classes() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """ABC/XYZ of the current metrics rows, keyed like the pairs (for refreshes that keep
-    the daily classification)."""
-    rows = list(
-        InventoryMetrics.objects.order_by().values_list(
-            "product_id", "location_id", "abc_class", "xyz_class"
-        )
+    the daily classification). Classes travel as character codes (0 for blank)."""
+    rows = _read(
+        f"""
+        SELECT product_id::int8, location_id::int8, COALESCE(ascii(abc_class), 0)::int4,
+               COALESCE(ascii(xyz_class), 0)::int4
+        FROM {InventoryMetrics._meta.db_table}
+        """,  # noqa: S608 (table name from the model)
+        [("product", "int8"), ("location", "int8"), ("abc", "int4"), ("xyz", "int4")],
     )
-    if not rows:
-        return np.zeros(0, np.int64), np.zeros(0, "<U1"), np.zeros(0, "<U1")
-    product, location, abc, xyz = zip(*rows, strict=True)
-    keys = pair_keys(np.array(product), np.array(location))
+    keys = pair_keys(rows["product"], rows["location"])
     order = np.argsort(keys)
-    return keys[order], np.array(abc, dtype="<U1")[order], np.array(xyz, dtype="<U1")[order]
+
+    def letters(codes: np.ndarray) -> np.ndarray:
+        return codes.astype(np.uint8).view("S1").astype("<U1")
+
+    return keys[order], letters(rows["abc"][order]), letters(rows["xyz"][order])
 
 
 def _keep_stored(
@@ -224,11 +252,7 @@ def inventory_refresh(
     start = as_of - timedelta(days=lookback - 1)
 
     products = _load_products()
-    levels = list(
-        StockLevel.objects.filter(product__is_active=True).values_list(
-            "product_id", "location_id", "on_hand", "reserved", "on_order"
-        )
-    )
+    levels = _load_levels()
     weeks = -(-lookback // XYZ_BUCKET_DAYS) if reclassify else 0
     sales_started = time.perf_counter()
     sales = _sales_by_pair(start, as_of, weeks, with_revenue=reclassify)
@@ -245,10 +269,7 @@ def inventory_refresh(
     report(40, "Computing the policy")
     read_done = time.perf_counter()
     product_id = products["id"]
-    level_columns = list(zip(*levels, strict=True)) if levels else [()] * 5
-    level_keys = pair_keys(
-        np.array(level_columns[0], dtype=np.int64), np.array(level_columns[1], dtype=np.int64)
-    )
+    level_keys = pair_keys(levels["product"], levels["location"])
     sales = sales[np.isin(sales["product"], product_id)]  # inactive products drop out
     sale_keys = pair_keys(sales["product"], sales["location"])
     pairs = np.union1d(level_keys, sale_keys)
@@ -261,9 +282,9 @@ def inventory_refresh(
     reserved = np.zeros(size)
     on_order = np.zeros(size)
     at = np.searchsorted(pairs, level_keys)
-    on_hand[at] = _float(level_columns[2])
-    reserved[at] = _float(level_columns[3])
-    on_order[at] = _float(level_columns[4])
+    on_hand[at] = levels["on_hand"]
+    reserved[at] = levels["reserved"]
+    on_order[at] = levels["on_order"]
 
     row = np.searchsorted(pairs, sale_keys)  # one sales row per pair at most
     weekly = np.zeros((size, weeks))
