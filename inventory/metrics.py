@@ -421,6 +421,7 @@ def inventory_refresh(
         xyz=xyz,
     )
     with transaction.atomic():
+        refresh_lock()
         deleted = write_rows(InventoryMetrics, columns, computed_at, ("product_id", "location_id"))
         write_rows(ProductInventorySummary, summary, computed_at, ("product_id",))
         InventorySettings.objects.filter(pk=settings.pk).update(metrics_refreshed_at=computed_at)
@@ -536,13 +537,20 @@ def _group_pairs(pair_product: np.ndarray, **values: np.ndarray) -> dict[str, tu
     }
 
 
+def refresh_lock() -> None:
+    """Serialise metrics writes of the active tenant until the transaction ends."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.inventory'))")
+
+
 def write_rows(
     model, columns: dict[str, tuple[str, np.ndarray]], computed_at, key: tuple[str, ...]
 ) -> int:
     """Make ``model``'s table hold exactly these rows: binary COPY into a temporary table, one
-    ``INSERT … SELECT … ON CONFLICT (key) DO UPDATE`` that rewrites only rows whose values
-    changed (an unchanged row keeps its ``computed_at`` and costs no index writes), and one
-    anti-join ``DELETE`` of the rows that are no longer there. Returns the rows deleted.
+    ``UPDATE … FROM`` of the rows whose values changed (an unchanged row keeps its
+    ``computed_at`` and costs no index writes), one ``INSERT`` of the new keys and one
+    ``DELETE`` of the keys no longer there (anti-joins). Returns the rows deleted. The caller
+    holds ``refresh_lock`` so concurrent refreshes of a tenant cannot insert the same key.
 
     Kinds: int8, int4, float8 (NaN/±inf → NULL), date (NaT → NULL), text (sent as codes into
     a label array). Call inside a transaction (the temporary table is dropped on commit)."""
@@ -568,27 +576,40 @@ def write_rows(
             wire[name] = (kind, np.asarray(values))
             select.append(name)
     names = list(columns)
-    values_changed = [name for name in names if name not in key]
-    updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in [*values_changed, "computed_at"])
-    current = ", ".join(f"{table}.{name}" for name in values_changed)
-    incoming = ", ".join(f"EXCLUDED.{name}" for name in values_changed)
-    match = " AND ".join(f"s.{name} = t.{name}" for name in key)
+    values = [name for name in names if name not in key]
+    incoming = ", ".join(
+        f"{expression} AS {name}" for expression, name in zip(select, names, strict=True)
+    )
+    same_key = " AND ".join(f"t.{name} = s.{name}" for name in key)
     with connection.cursor() as cursor:
         definition = ", ".join(f"{name} {kind}" for name, (kind, _) in wire.items())
         cursor.execute(f"CREATE TEMPORARY TABLE {temp} ({definition}) ON COMMIT DROP")
         copy_to_table(cursor, temp, wire)
+        # Three set-based statements (hash joins) instead of one probe of the unique index per
+        # row; the caller holds the tenant's refresh lock, so no one inserts in between.
+        cursor.execute(
+            f"""
+            UPDATE {table} t
+            SET {", ".join(f"{name} = s.{name}" for name in values)},
+                computed_at = %(computed_at)s
+            FROM (SELECT {incoming} FROM {temp}) s
+            WHERE {same_key}
+              AND ({", ".join(f"t.{name}" for name in values)})
+                  IS DISTINCT FROM ({", ".join(f"s.{name}" for name in values)})
+            """,  # noqa: S608 (identifiers from the model, values bound)
+            params,
+        )
         cursor.execute(
             f"""
             INSERT INTO {table} ({", ".join(names)}, computed_at)
-            SELECT {", ".join(select)}, %(computed_at)s FROM {temp}
-            ON CONFLICT ({", ".join(key)}) DO UPDATE SET {updates}
-            WHERE ({current}) IS DISTINCT FROM ({incoming})
+            SELECT s.*, %(computed_at)s FROM (SELECT {incoming} FROM {temp}) s
+            WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {same_key})
             """,  # noqa: S608 (identifiers from the model, values bound)
             params,
         )
         cursor.execute(
             f"DELETE FROM {table} t WHERE NOT EXISTS "  # noqa: S608
-            f"(SELECT 1 FROM {temp} s WHERE {match})"
+            f"(SELECT 1 FROM {temp} s WHERE {same_key})"
         )
         deleted = cursor.rowcount
         cursor.execute(f"DROP TABLE {temp}")

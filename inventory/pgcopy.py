@@ -27,6 +27,12 @@ DATE_INFINITY = np.int32(2**31 - 1)  # PostgreSQL's 'infinity'::date
 WIRE = {"int2": ">i2", "int4": ">i4", "int8": ">i8", "float8": ">f8", "date": ">i4"}
 
 
+def _raw(cursor: Any) -> Any:
+    """The psycopg cursor under Django's wrapper: the debug wrapper (DEBUG, query capture in
+    tests) has a ``copy`` without parameters."""
+    return getattr(cursor, "cursor", cursor)
+
+
 def _wire_values(kind: str, values: np.ndarray) -> np.ndarray:
     if kind == "date":
         values = np.asarray(values, dtype="datetime64[D]")
@@ -49,7 +55,7 @@ def copy_to_table(cursor: Any, table: str, columns: dict[str, tuple[str, np.ndar
         rows[f"l{i}"] = np.dtype(WIRE[kind]).itemsize
         rows[f"v{i}"] = _wire_values(kind, columns[name][1])
     names = ", ".join(name for name, _ in kinds)
-    with cursor.copy(f"COPY {table} ({names}) FROM STDIN (FORMAT binary)") as copy:
+    with _raw(cursor).copy(f"COPY {table} ({names}) FROM STDIN (FORMAT binary)") as copy:
         copy.write(HEADER + rows.tobytes() + TRAILER)
     return size
 
@@ -60,7 +66,7 @@ def copy_from_query(
     """Run ``query`` (its SELECT list must match ``columns``: ``[(name, pg_type)]``, no NULLs)
     and return its rows as a structured array with native-endian fields."""
     buffer = bytearray()
-    with cursor.copy(f"COPY ({query}) TO STDOUT (FORMAT binary)", params) as copy:
+    with _raw(cursor).copy(f"COPY ({query}) TO STDOUT (FORMAT binary)", params) as copy:
         for chunk in copy:
             buffer += chunk
     if not buffer.startswith(SIGNATURE):

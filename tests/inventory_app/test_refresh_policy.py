@@ -301,3 +301,32 @@ def test_in_the_demo_the_dc_is_not_dead_stock(tenant_a):
     assert dc_rows.exists()
     assert not dc_rows.filter(status="dead_stock").exists()
     assert dc_rows.filter(mean_daily_demand__gt=0).count() == dc_rows.count()
+
+
+def test_refresh_runs_under_query_capture_with_a_fixed_query_count():
+    """The debug cursor (DEBUG, query capture) must not break the COPY paths, and the
+    refresh costs the same number of statements for any number of rows."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    location = Location.objects.create(code="L", name="l")
+    first = Product.objects.create(sku="P0", name="p")
+    _sales(first, location, [3])
+    inventory_refresh()  # creates the settings row
+
+    def statements(captured) -> list[str]:
+        return [q["sql"] for q in captured.captured_queries if not q["sql"].startswith("SET ")]
+
+    counts = {}
+    for reclassify in (True, False):
+        with CaptureQueriesContext(connection) as small:
+            inventory_refresh(reclassify=reclassify)
+        counts[reclassify] = len(statements(small))
+    more = Product.objects.bulk_create(Product(sku=f"Q{i}", name="q") for i in range(30))
+    for product in more:
+        _sales(product, location, [2], days=5)
+    for reclassify in (True, False):
+        with CaptureQueriesContext(connection) as large:
+            result = inventory_refresh(reclassify=reclassify)
+        assert result.rows == 31
+        assert len(statements(large)) == counts[reclassify]
