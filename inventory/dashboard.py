@@ -12,12 +12,12 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, F, Max, Q, Sum
 from django.utils import timezone
 
 from core.cache import cached
-from inventory.metrics import inventory_settings_get
+from inventory.metrics import AGGREGATE_SESSION, inventory_settings_get
 from inventory.models import (
     DemandHistory,
     InventoryMetrics,
@@ -53,14 +53,21 @@ def _period_starts(period: str, as_of: date) -> list[date]:
 
 def _sales_by_period(period: str, start: date, as_of: date) -> dict[date, tuple[float, float]]:
     table = DemandHistory._meta.db_table
+    # Per day first (dates are cheap to group), then into periods: far fewer date_trunc calls.
     sql = f"""
-        SELECT date_trunc(%(unit)s, date)::date, SUM(quantity)::float8,
-               COALESCE(SUM(revenue), 0)::float8
-        FROM {table}
-        WHERE date >= %(start)s AND date <= %(as_of)s
+        SELECT date_trunc(%(unit)s, day)::date, SUM(quantity), SUM(revenue)
+        FROM (
+            SELECT date AS day, SUM(quantity::float8) AS quantity,
+                   COALESCE(SUM(revenue::float8), 0) AS revenue
+            FROM {table}
+            WHERE date >= %(start)s AND date <= %(as_of)s
+            GROUP BY date
+        ) AS daily
         GROUP BY 1
     """  # noqa: S608 (table name from the model, values bound)
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        for statement in AGGREGATE_SESSION:
+            cursor.execute(statement)
         cursor.execute(sql, {"unit": _TRUNC[period], "start": start, "as_of": as_of})
         return {row[0]: (row[1], row[2]) for row in cursor.fetchall()}
 
