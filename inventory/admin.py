@@ -3,8 +3,10 @@ from django.contrib import admin
 from inventory.models import (
     Category,
     DemandHistory,
+    InventorySettings,
     Location,
     Product,
+    ProductExclusion,
     SimulationItemResult,
     SimulationRun,
     StockLevel,
@@ -84,6 +86,36 @@ class DemandHistoryAdmin(admin.ModelAdmin):
     list_select_related = ("product", "location")
     date_hierarchy = "date"
     show_full_result_count = False  # counting millions of rows on every page is slow
+
+
+@admin.register(ProductExclusion)
+class ProductExclusionAdmin(admin.ModelAdmin):
+    list_display = ("product", "reason", "scopes", "created_by", "created_at")
+    search_fields = ("product__sku", "reason")
+    list_select_related = ("product", "created_by")
+    raw_id_fields = ("product",)
+    readonly_fields = ("created_by", "created_at", "updated_at")
+
+    def save_model(self, request, obj, form, change):
+        from core.cache import bump_namespace
+
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+        bump_namespace("inventory")
+
+
+@admin.register(InventorySettings)
+class InventorySettingsAdmin(admin.ModelAdmin):
+    """The tenant's single settings row (the API validates the same fields)."""
+
+    list_display = ("__str__", "service_level_kind", "abc_measure", "lookback_days", "updated_at")
+
+    def has_add_permission(self, request) -> bool:
+        return not InventorySettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 # --- Simulation ---------------------------------------------------------------------------------

@@ -13,3 +13,8 @@ class LocationInUse(Conflict):
 
 class InvalidMovement(ValidationFailed):
     default_message = "Invalid stock movement."
+
+
+class ExclusionExists(Conflict):
+    code = "exclusion_exists"
+    default_message = "The product already has an exclusion; change that one instead."

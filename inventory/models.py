@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
@@ -61,6 +62,14 @@ class Product(models.Model):
     supplier_code = models.CharField(max_length=64, blank=True)
     lead_time_days = models.PositiveSmallIntegerField(
         default=7, validators=[MaxValueValidator(365)]
+    )
+    # σ_L, the spread of the supplier lead time in days (0 = a lead time that never varies).
+    lead_time_std_days = models.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("0"),
+        db_default=Decimal("0"),  # bulk loads that name no such column get 0 too
+        validators=[validate_non_negative, MaxValueValidator(Decimal("365"))],
     )
     moq = models.DecimalField(
         "minimum order quantity",
@@ -228,9 +237,17 @@ class InventorySettings(models.Model):
         REVENUE = "revenue"
         QUANTITY = "quantity"
 
+    class ServiceLevelKind(models.TextChoices):
+        CYCLE = "cycle", "Cycle service level (no stockout in a cycle)"
+        FILL_RATE = "fill_rate", "Fill rate (share of demand served from stock)"
+
+    LOOKBACK_CHOICES = ((30, "30 days"), (60, "60 days"), (90, "90 days"), (365, "365 days"))
     SERVICE_LEVEL = {"max_digits": 4, "decimal_places": 3, "default": Decimal("0.950")}
 
-    # Cycle service level targets per ABC class.
+    # Service level targets per ABC class, of the kind ``service_level_kind``.
+    service_level_kind = models.CharField(
+        max_length=16, choices=ServiceLevelKind.choices, default=ServiceLevelKind.CYCLE
+    )
     service_level_a = models.DecimalField(**SERVICE_LEVEL)
     service_level_b = models.DecimalField(**SERVICE_LEVEL)
     service_level_c = models.DecimalField(**SERVICE_LEVEL)
@@ -247,8 +264,13 @@ class InventorySettings(models.Model):
     abc_measure = models.CharField(
         max_length=16, choices=AbcMeasure.choices, default=AbcMeasure.REVENUE
     )
-    lookback_days = models.PositiveSmallIntegerField(default=90)
+    lookback_days = models.PositiveSmallIntegerField(default=90, choices=LOOKBACK_CHOICES)
+    # XYZ cut-offs on the coefficient of variation of weekly demand: X ≤ x < Y ≤ y < Z.
+    xyz_x_limit = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("0.50"))
+    xyz_y_limit = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("1.00"))
     updated_at = models.DateTimeField(auto_now=True)
+    # When the last refresh finished (a metrics row's ``computed_at`` is when it last changed).
+    metrics_refreshed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name_plural = "inventory settings"
@@ -258,6 +280,20 @@ class InventorySettings(models.Model):
 
     def __str__(self) -> str:
         return "Inventory settings"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        errors = {}
+        if self.abc_share_a + self.abc_share_b + self.abc_share_c != 100:
+            errors["abc_share_a"] = "ABC shares must sum to 100."
+        if self.xyz_x_limit > self.xyz_y_limit:
+            errors["xyz_x_limit"] = "The X cut-off must not exceed the Y cut-off."
+        for name in ("service_level_a", "service_level_b", "service_level_c"):
+            if not Decimal("0.5") < getattr(self, name) <= Decimal("0.999"):
+                errors[name] = "Must be above 0.5 and at most 0.999."
+        if errors:
+            raise ValidationError(errors)
 
 
 class InventoryMetrics(models.Model):
@@ -272,12 +308,29 @@ class InventoryMetrics(models.Model):
         OVERSTOCK = "overstock"
         DEAD_STOCK = "dead_stock"
         NO_DATA = "no_data"
+        # The product is excluded from recommendations: no order is suggested.
+        EXCLUDED = "excluded"
 
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="metrics")
-    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="metrics")
+    # No database foreign keys: the refresh rewrites 100,000 rows at a time and per-row
+    # constraint checks would double its write time (ARCHITECTURE.md §7). The refresh writes
+    # only pairs of existing products and locations and deletes every other row; the ORM
+    # still cascades deletes of products and locations.
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="metrics", db_constraint=False
+    )
+    location = models.ForeignKey(
+        Location,
+        on_delete=models.CASCADE,
+        related_name="metrics",
+        db_constraint=False,
+        db_index=False,  # the (location, …) indexes below lead with it
+    )
     mean_daily_demand = models.FloatField(null=True)
     demand_std = models.FloatField(null=True)
     lead_time_days = models.FloatField()
+    lead_time_std_days = models.FloatField(default=0)
+    on_hand = models.FloatField(default=0)
+    inventory_value = models.FloatField(default=0, help_text="On hand × unit cost")
     safety_stock = models.FloatField(null=True)
     reorder_point = models.FloatField(null=True)
     order_up_to = models.FloatField(null=True)
@@ -288,9 +341,9 @@ class InventoryMetrics(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices)
     recommended_order_qty = models.FloatField(default=0)
     latest_order_date = models.DateField(null=True)
-    abc_class = models.CharField(max_length=1)
+    abc_class = models.CharField(max_length=1, help_text="Blank when excluded from ABC")
     xyz_class = models.CharField(max_length=1)
-    computed_at = models.DateTimeField()
+    computed_at = models.DateTimeField(help_text="When the row's values last changed")
 
     class Meta:
         verbose_name_plural = "inventory metrics"
@@ -300,16 +353,108 @@ class InventoryMetrics(models.Model):
                 fields=("product", "location"), name="inventory_metrics_unique"
             ),
         ]
+        # Filters at one location (the products list with ``location=``) lead with it; lists
+        # over all rows of the tenant use the per-product summary table instead. Every index
+        # costs refresh time, so there are no single-column ones.
         indexes = [
-            models.Index(fields=("location",), name="inventory_metrics_location"),
-            models.Index(fields=("status",), name="inventory_metrics_status"),
-            models.Index(fields=("abc_class", "xyz_class"), name="inventory_metrics_abc_xyz"),
-            models.Index(fields=("stockout_risk",), name="inventory_metrics_risk"),
-            models.Index(fields=("days_of_cover",), name="inventory_metrics_cover"),
+            models.Index(fields=("location", "status"), name="inventory_metrics_loc_status"),
+            # Riskiest first is the common order: DESC NULLS LAST, as the list sorts.
+            models.Index(
+                "location",
+                models.F("stockout_risk").desc(nulls_last=True),
+                name="inventory_metrics_loc_risk",
+            ),
+            models.Index(fields=("location", "days_of_cover"), name="inventory_metrics_loc_cover"),
+            models.Index(fields=("location", "on_hand"), name="inventory_metrics_loc_stock"),
         ]
 
     def __str__(self) -> str:
         return f"{self.product_id}@{self.location_id}: {self.status}"
+
+
+class ProductInventorySummary(models.Model):
+    """A product's metrics summed over its locations, written by the same refresh as
+    ``InventoryMetrics`` so the products list filters one indexed row per product. Every
+    product gets a row (``no_data`` where it has no metrics).
+
+    Sums: on hand, position, demand, value, recommended order. Worst over locations: status
+    (``STATUS_SEVERITY``), stockout risk (max), XYZ (most variable). Best: ABC (most important
+    location). Days of cover = summed position / summed demand."""
+
+    # Most urgent first: the product-level status is the first of these any location has.
+    STATUS_SEVERITY = (
+        "critical",
+        "reorder_now",
+        "dead_stock",
+        "overstock",
+        "ok",
+        "excluded",
+        "no_data",
+    )
+
+    product = models.OneToOneField(
+        Product,
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="inventory_summary",
+        db_constraint=False,
+    )
+    locations = models.PositiveIntegerField(default=0)
+    on_hand = models.FloatField(default=0)
+    inventory_position = models.FloatField(default=0)
+    inventory_value = models.FloatField(default=0)
+    mean_daily_demand = models.FloatField(null=True)
+    days_of_cover = models.FloatField(null=True)
+    stockout_risk = models.FloatField(null=True)
+    status = models.CharField(max_length=16, choices=InventoryMetrics.Status.choices)
+    recommended_order_qty = models.FloatField(default=0)
+    abc_class = models.CharField(max_length=1)
+    xyz_class = models.CharField(max_length=1)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "product inventory summaries"
+        # Ordered lists walk these (ending in the product id, the list's tie-break).
+        indexes = [
+            models.Index(fields=("status", "product"), name="inventory_summary_status"),
+            models.Index(
+                models.F("stockout_risk").desc(nulls_last=True),
+                "product",
+                name="inventory_summary_risk",
+            ),
+            models.Index(fields=("days_of_cover", "product"), name="inventory_summary_cover"),
+            models.Index(fields=("on_hand", "product"), name="inventory_summary_stock"),
+            models.Index(fields=("abc_class", "xyz_class"), name="inventory_summary_abc_xyz"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id}: {self.status}"
+
+
+class ProductExclusion(models.Model):
+    """A product left out of some features, e.g. a discontinued item kept out of ABC and
+    order recommendations. Each feature reads ``selectors.excluded_product_ids(scope=…)``."""
+
+    class Scope(models.TextChoices):
+        ABC = "abc", "ABC classification"
+        FORECAST = "forecast", "Forecasting"
+        ETL = "etl", "Data imports"
+        RECOMMENDATIONS = "recommendations", "Order recommendations"
+
+    product = models.OneToOneField(Product, on_delete=models.CASCADE, related_name="exclusion")
+    reason = models.CharField(max_length=255)
+    scopes = ArrayField(models.CharField(max_length=16, choices=Scope.choices))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("product_id",)
+
+    def __str__(self) -> str:
+        return f"{self.product_id}: {', '.join(self.scopes)}"
 
 
 # --- Simulation (the 12-month replay) -----------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Server-rendered inventory pages (``/app/…``): the simulation report."""
+"""Server-rendered inventory pages (``/app/…``): session login, the active tenant's data only —
+the dashboard and the simulation report."""
 
 from __future__ import annotations
 
@@ -9,6 +10,22 @@ from django.urls import path
 
 from core.exceptions import NotFound
 from inventory import simulation_service as service
+from inventory.dashboard import PERIODS, inventory_dashboard
+
+
+@login_required
+def dashboard_page(request):
+    """The inventory dashboard: the same cached body as ``GET /api/v1/inventory/dashboard/``,
+    drawn with the offline chart helpers. An unknown ``period`` falls back to weekly."""
+    period = request.GET.get("period", "weekly")
+    if period not in PERIODS:
+        period = "weekly"
+    data = inventory_dashboard(period=period)
+    return render(
+        request,
+        "inventory/dashboard.html",
+        {"data": data, "period": period, "periods": PERIODS},
+    )
 
 
 @login_required
@@ -51,5 +68,6 @@ def simulation_detail(request, run_id: int):
 _COSTS = ("holding_cost", "ordering_cost", "stockout_cost")
 
 urlpatterns = [
+    path("dashboard/", dashboard_page, name="inventory-dashboard"),
     path("simulations/<int:run_id>/", simulation_detail, name="simulation-detail"),
 ]

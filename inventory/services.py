@@ -18,8 +18,21 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from inventory.exceptions import InsufficientStock, InvalidMovement, LocationInUse
-from inventory.models import DemandHistory, Location, StockLevel, StockMovement
+from core.cache import bump_namespace
+from inventory.exceptions import (
+    ExclusionExists,
+    InsufficientStock,
+    InvalidMovement,
+    LocationInUse,
+)
+from inventory.models import (
+    DemandHistory,
+    Location,
+    Product,
+    ProductExclusion,
+    StockLevel,
+    StockMovement,
+)
 
 SIGN_BY_KIND = {
     StockMovement.Kind.RECEIPT: 1,
@@ -245,3 +258,39 @@ def location_reassign(*, source: Location, target: Location) -> dict[str, int]:
             )
             history = cursor.rowcount
     return {"stock_levels": merged, "stock_movements": movements, "sales_history_rows": history}
+
+
+def product_exclusion_create(
+    *, product: Product, reason: str, scopes: list[str], user: Any = None
+) -> ProductExclusion:
+    """Exclude ``product`` from ``scopes``. One exclusion per product (409 when it has one:
+    change that one instead). Takes effect at the next refresh of each feature."""
+    with transaction.atomic():
+        if ProductExclusion.objects.filter(product=product).exists():
+            raise ExclusionExists()
+        exclusion = ProductExclusion.objects.create(
+            product=product,
+            reason=reason,
+            scopes=sorted(set(scopes)),
+            created_by=user if getattr(user, "pk", None) else None,
+        )
+    bump_namespace("inventory")
+    return exclusion
+
+
+def product_exclusion_update(
+    *, exclusion: ProductExclusion, reason: str | None = None, scopes: list[str] | None = None
+) -> ProductExclusion:
+    with transaction.atomic():
+        if reason is not None:
+            exclusion.reason = reason
+        if scopes is not None:
+            exclusion.scopes = sorted(set(scopes))
+        exclusion.save(update_fields=["reason", "scopes", "updated_at"])
+    bump_namespace("inventory")
+    return exclusion
+
+
+def product_exclusion_delete(*, exclusion: ProductExclusion) -> None:
+    exclusion.delete()
+    bump_namespace("inventory")

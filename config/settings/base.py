@@ -189,8 +189,13 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
-    # Route plans and simulation runs share queued/running/succeeded/failed.
-    "ENUM_NAME_OVERRIDES": {"RunStatusEnum": "inventory.models.SimulationRun.Status"},
+    # Route plans and simulation runs share queued/running/succeeded/failed; API keys and
+    # product exclusions both have a field called scopes.
+    "ENUM_NAME_OVERRIDES": {
+        "RunStatusEnum": "inventory.models.SimulationRun.Status",
+        "ProductExclusionScopeEnum": "inventory.models.ProductExclusion.Scope",
+        "ApiKeyScopeEnum": "accounts.models.ApiKey.Scope",
+    },
 }
 
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", "")
@@ -243,6 +248,15 @@ TENANT_BEAT_SCHEDULE = {
     "audit-prune-weekly": {
         "task": "core.tasks.prune_audit_log",
         "schedule": crontab(minute=30, hour=3, day_of_week=0),
+    },
+    # After the nightly ETL: ABC/XYZ re-evaluated on the day's sales, then metrics refreshed.
+    "inventory-abc-daily": {
+        "task": "inventory.tasks.reclassify_daily",
+        "schedule": crontab(minute=0, hour=4),
+    },
+    "inventory-metrics-hourly": {
+        "task": "inventory.tasks.refresh_hourly",
+        "schedule": crontab(minute=20),
     },
 }
 CELERY_BEAT_SCHEDULE = {

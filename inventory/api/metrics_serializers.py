@@ -5,13 +5,14 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from inventory.api.serializers import ProductLocationSerializer
-from inventory.models import InventoryMetrics, InventorySettings
+from inventory.models import InventoryMetrics, InventorySettings, ProductExclusion
 
 
 class InventorySettingsSerializer(serializers.ModelSerializer):
     class Meta:
         model = InventorySettings
         fields = (
+            "service_level_kind",
             "service_level_a",
             "service_level_b",
             "service_level_c",
@@ -24,12 +25,15 @@ class InventorySettingsSerializer(serializers.ModelSerializer):
             "abc_share_c",
             "abc_measure",
             "lookback_days",
+            "xyz_x_limit",
+            "xyz_y_limit",
             "updated_at",
         )
         read_only_fields = ("updated_at",)
         extra_kwargs = {
             "review_period_days": {"min_value": 0, "max_value": 365},
-            "lookback_days": {"min_value": 7, "max_value": 730},
+            "xyz_x_limit": {"min_value": Decimal("0")},
+            "xyz_y_limit": {"min_value": Decimal("0")},
             "holding_cost_rate": {"min_value": Decimal("0")},
             "ordering_cost": {"min_value": Decimal("0")},
             "stockout_cost": {"min_value": Decimal("0")},
@@ -55,6 +59,13 @@ class InventorySettingsSerializer(serializers.ModelSerializer):
         ]
         if sum(share or 0 for share in shares) != 100:
             raise serializers.ValidationError({"abc_share_a": ["ABC shares must sum to 100."]})
+        x_limit, y_limit = (
+            attrs.get(name, getattr(current, name, None)) for name in ("xyz_x_limit", "xyz_y_limit")
+        )
+        if x_limit is not None and y_limit is not None and x_limit > y_limit:
+            raise serializers.ValidationError(
+                {"xyz_x_limit": ["The X cut-off must not exceed the Y cut-off."]}
+            )
         return attrs
 
 
@@ -70,6 +81,9 @@ class InventoryMetricsSerializer(ProductLocationSerializer):
             "mean_daily_demand",
             "demand_std",
             "lead_time_days",
+            "lead_time_std_days",
+            "on_hand",
+            "inventory_value",
             "safety_stock",
             "reorder_point",
             "order_up_to",
@@ -84,3 +98,73 @@ class InventoryMetricsSerializer(ProductLocationSerializer):
             "xyz_class",
             "computed_at",
         )
+
+
+class ProductExclusionSerializer(serializers.ModelSerializer):
+    sku = serializers.CharField(source="product.sku", read_only=True)
+    scopes = serializers.ListField(
+        child=serializers.ChoiceField(choices=ProductExclusion.Scope.choices),
+        allow_empty=False,
+        max_length=len(ProductExclusion.Scope.choices),
+        help_text="Features the product is left out of: abc, forecast, etl, recommendations.",
+    )
+    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
+
+    class Meta:
+        model = ProductExclusion
+        fields = (
+            "id",
+            "product",
+            "sku",
+            "reason",
+            "scopes",
+            "created_by",
+            "created_at",
+            "updated_at",
+        )
+        read_only_fields = ("id", "created_at", "updated_at")
+        # A second exclusion of a product is a conflict (409) raised by the service.
+        extra_kwargs = {"product": {"validators": []}}
+
+    def validate_product(self, product):
+        if self.instance is not None and product != self.instance.product:
+            raise serializers.ValidationError("An exclusion cannot move to another product.")
+        return product
+
+
+class DashboardQuerySerializer(serializers.Serializer):
+    period = serializers.ChoiceField(choices=("daily", "weekly", "monthly"), default="weekly")
+
+
+class DashboardTrendSerializer(serializers.Serializer):
+    periods = serializers.ListField(child=serializers.DateField(), help_text="Period starts")
+    inventory_value = serializers.ListField(
+        child=serializers.FloatField(),
+        help_text="Stock value at each period's end (today's unit costs, from the ledger)",
+    )
+    sales_quantity = serializers.ListField(child=serializers.FloatField())
+    sales_revenue = serializers.ListField(child=serializers.FloatField())
+
+
+class RealisedServiceLevelSerializer(serializers.Serializer):
+    in_stock_rate = serializers.FloatField(
+        allow_null=True, help_text="Share of flagged sales days not out of stock (0–1)"
+    )
+    days_with_flag = serializers.IntegerField()
+
+
+class DashboardSerializer(serializers.Serializer):
+    period = serializers.CharField()
+    as_of = serializers.DateField(help_text="Latest sales day (or today)")
+    inventory_value = serializers.FloatField(help_text="Σ on hand × unit cost, now")
+    rows = serializers.IntegerField(help_text="Metrics rows (product × location)")
+    computed_at = serializers.DateTimeField(allow_null=True)
+    status_counts = serializers.DictField(child=serializers.IntegerField())
+    stockout_risk_buckets = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Rows per risk range; 'unknown' has none"
+    )
+    estimated_service_level = serializers.FloatField(
+        allow_null=True, help_text="Demand-weighted mean of 1 − stockout risk (0–1)"
+    )
+    realised_service_level = RealisedServiceLevelSerializer()
+    trend = DashboardTrendSerializer()

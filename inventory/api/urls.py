@@ -16,6 +16,9 @@ router.register(
 router.register(
     "inventory/simulations", simulation_views.SimulationRunViewSet, basename="inventory-simulation"
 )
+router.register(
+    "inventory/exclusions", metrics_views.ProductExclusionViewSet, basename="product-exclusion"
+)
 urlpatterns = [
     path(
         "inventory/simulations/<int:pk>/export.csv",
@@ -23,5 +26,6 @@ urlpatterns = [
     ),
     path("inventory/settings", metrics_views.InventorySettingsView.as_view()),
     path("inventory/calculate", metrics_views.InventoryCalculateView.as_view()),
+    path("inventory/dashboard/", metrics_views.InventoryDashboardView.as_view()),
     *router.urls,
 ]

@@ -81,7 +81,12 @@ def xyz_classify(
 ) -> NDArray[np.str_]:
     """XYZ class per item from the coefficient of variation of its (items, periods) demand:
     X when CV ≤ ``cutoffs[0]``, Y when CV ≤ ``cutoffs[1]``, else Z."""
+    return xyz_from_cv(coefficient_of_variation(demand_by_period), cutoffs)
+
+
+def xyz_from_cv(cv: ArrayLike, cutoffs: tuple[float, float] = (0.5, 1.0)) -> NDArray[np.str_]:
+    """XYZ class per item from its coefficient of variation (NaN or inf: Z)."""
     if not 0 <= cutoffs[0] <= cutoffs[1]:
         raise ValueError("cut-offs must satisfy 0 ≤ x_limit ≤ y_limit")
-    cv = coefficient_of_variation(demand_by_period)
+    cv = np.asarray(cv, dtype=float)
     return XYZ_LABELS[np.where(cv <= cutoffs[0], 0, np.where(cv <= cutoffs[1], 1, 2))]

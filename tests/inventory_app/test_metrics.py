@@ -230,3 +230,87 @@ def test_tenant_b_sees_no_metrics_of_a(tenant_a, tenant_b):
     assert other.get("/api/v1/inventory/metrics/").json()["count"] == 0
     assert_error(other.get(f"/api/v1/inventory/metrics/{metric.pk}/"), 404)
     connection.set_tenant(tenant_a)
+
+
+def test_scheduled_tasks_are_on_the_beat_and_refresh_the_active_tenant(settings):
+    from inventory.tasks import inventory_reclassify_daily, inventory_refresh_hourly
+
+    schedule = {entry["task"]: entry for entry in settings.TENANT_BEAT_SCHEDULE.values()}
+    assert "inventory.tasks.reclassify_daily" in schedule
+    assert schedule["inventory.tasks.refresh_hourly"]["schedule"].minute == {20}
+    assert schedule["inventory.tasks.reclassify_daily"]["schedule"].hour == {4}
+    data = _dataset(products=1)
+    assert inventory_reclassify_daily.apply().get()["rows"] == 3
+    assert _metrics(data["steady"][0], data["location"]).abc_class == "A"
+    InventoryMetrics.objects.update(abc_class="B")
+    assert inventory_refresh_hourly.apply().get()["rows"] == 3
+    assert _metrics(data["steady"][0], data["location"]).abc_class == "B"  # kept
+    assert inventory_reclassify_daily.apply().get()["rows"] == 3
+    assert _metrics(data["steady"][0], data["location"]).abc_class == "A"
+
+
+def test_calculate_job_can_keep_the_classes():
+    data = _dataset(products=1)
+    inventory_refresh()
+    InventoryMetrics.objects.update(abc_class="C")
+    job = Job.objects.create(kind="inventory_refresh", params={"reclassify": False})
+    inventory_refresh_job.apply(args=[str(job.id)])
+    assert _metrics(data["steady"][0], data["location"]).abc_class == "C"
+
+
+@pytest.mark.parametrize(
+    ("bad", "field"),
+    [
+        ({"service_level_kind": "type3"}, "service_level_kind"),
+        ({"lookback_days": 45}, "lookback_days"),
+        ({"xyz_x_limit": "1.5", "xyz_y_limit": "1.0"}, "xyz_x_limit"),
+        ({"xyz_y_limit": "-1"}, "xyz_y_limit"),
+        ({"stockout_cost": "-3"}, "stockout_cost"),
+    ],
+)
+def test_settings_reject_bad_values(tenant_admin, bad, field):
+    admin = client_for(HOST_A, tenant_admin)
+    error = assert_error(admin.put("/api/v1/inventory/settings", bad, format="json"), 400)
+    assert field in error["details"], error
+    assert admin.get("/api/v1/inventory/settings").json()["lookback_days"] == 90
+
+
+def test_settings_accept_fill_rate_and_cut_offs(tenant_admin):
+    admin = client_for(HOST_A, tenant_admin)
+    change = {
+        "service_level_kind": "fill_rate",
+        "lookback_days": 365,
+        "xyz_x_limit": "0.40",
+        "xyz_y_limit": "0.90",
+    }
+    body = admin.put("/api/v1/inventory/settings", change, format="json").json()
+    assert {key: body[key] for key in change} == change
+
+
+def test_settings_admin_validates_the_shares(tenant_admin):
+    from django.core.exceptions import ValidationError
+
+    from inventory.metrics import inventory_settings_get
+
+    settings = inventory_settings_get()
+    settings.abc_share_a = 90
+    with pytest.raises(ValidationError) as caught:
+        settings.full_clean()
+    assert "abc_share_a" in caught.value.message_dict
+
+
+def test_exclusions_list_query_count_is_fixed(api_planner, django_assert_max_num_queries):
+    from inventory.services import product_exclusion_create
+
+    for i in range(2):
+        product_exclusion_create(
+            product=Product.objects.create(sku=f"EX{i}", name="x"), reason="r", scopes=["abc"]
+        )
+    with django_assert_max_num_queries(10) as small:
+        api_planner.get("/api/v1/inventory/exclusions/")
+    for i in range(2, 25):
+        product_exclusion_create(
+            product=Product.objects.create(sku=f"EX{i}", name="x"), reason="r", scopes=["etl"]
+        )
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        assert api_planner.get("/api/v1/inventory/exclusions/").json()["count"] == 25

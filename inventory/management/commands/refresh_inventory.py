@@ -1,14 +1,37 @@
 from __future__ import annotations
 
+import sys
+
+from tqdm import tqdm
+
 from core.management.base import TenantCommand
 from inventory.metrics import inventory_refresh
 
 
 class Command(TenantCommand):
-    help = "Recompute the inventory metrics of one tenant (--schema NAME)."
+    help = (
+        "Recompute the inventory metrics of one tenant (--schema NAME). ABC/XYZ are "
+        "re-evaluated unless --keep-classes (what the hourly beat does)."
+    )
+
+    def add_arguments(self, parser):
+        super().add_arguments(parser)
+        parser.add_argument(
+            "--keep-classes", action="store_true", help="keep the current ABC/XYZ classes"
+        )
+        parser.add_argument("--no-progress", action="store_true")
 
     def handle_tenant(self, tenant, *args, **options):
-        result = inventory_refresh()
+        bar = tqdm(total=100, unit="%", disable=options["no_progress"], file=sys.stderr)
+
+        def progress(percent: int, message: str) -> None:
+            bar.set_description(message)
+            bar.update(max(0, percent - bar.n))
+
+        try:
+            result = inventory_refresh(reclassify=not options["keep_classes"], progress=progress)
+        finally:
+            bar.close()
         statuses = ", ".join(f"{name}={count}" for name, count in sorted(result.by_status.items()))
         self.stdout.write(
             f"{tenant.schema_name}: {result.rows} metrics rows written, {result.deleted} stale "
