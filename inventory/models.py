@@ -248,6 +248,15 @@ class InventorySettings(models.Model):
         max_length=16, choices=AbcMeasure.choices, default=AbcMeasure.REVENUE
     )
     lookback_days = models.PositiveSmallIntegerField(default=90)
+    # Lot cap: an order never buys more than this many days of mean demand (MOQ and pack size
+    # still round it up); NULL = the plain EOQ. Used by the replay (ADR 14, follow-up).
+    max_cover_days = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text="Largest order in days of mean demand (empty: no cap)",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -336,6 +345,10 @@ class SimulationRun(models.Model):
         FIXED = "fixed"
         SAMPLED = "sampled"
 
+    class Allocation(models.TextChoices):
+        ITEM = "item"  # every item its class target
+        AGGREGATE = "aggregate"  # targets met on average, stock where it serves most units
+
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     window_days = models.PositiveSmallIntegerField(default=365)
     # Cycle service level targets per ABC class; NULL: the tenant's InventorySettings.
@@ -354,6 +367,11 @@ class SimulationRun(models.Model):
     refit_every_days = models.PositiveSmallIntegerField(default=7)
     forecast_method = models.CharField(max_length=40, default="ses")
     seed = models.PositiveIntegerField(default=0)
+    # Lot cap in days of mean demand; NULL: the tenant's InventorySettings, 0: no cap (EOQ).
+    max_cover_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    service_level_allocation = models.CharField(
+        max_length=16, choices=Allocation.choices, default=Allocation.ITEM
+    )
     window_start = models.DateField(null=True, blank=True)
     window_end = models.DateField(null=True, blank=True)
     summary = models.JSONField(default=dict, blank=True)

@@ -24,12 +24,14 @@ class InventorySettingsSerializer(serializers.ModelSerializer):
             "abc_share_c",
             "abc_measure",
             "lookback_days",
+            "max_cover_days",
             "updated_at",
         )
         read_only_fields = ("updated_at",)
         extra_kwargs = {
             "review_period_days": {"min_value": 0, "max_value": 365},
             "lookback_days": {"min_value": 7, "max_value": 730},
+            "max_cover_days": {"min_value": 1, "max_value": 365},
             "holding_cost_rate": {"min_value": Decimal("0")},
             "ordering_cost": {"min_value": Decimal("0")},
             "stockout_cost": {"min_value": Decimal("0")},
