@@ -84,9 +84,10 @@ def simulation_run_start(
 
     ``service_levels``: cycle service level targets per ABC class (``{"A": 0.98, …}``, each in
     (0.5, 0.999]); classes left out use the tenant's settings. ``max_cover_days``: the lot cap
-    in days of mean demand (1–365; 0 = no cap, the plain EOQ; None = the tenant's). ``service_level_allocation``: "item" (every item its
-    class target) or "aggregate" (targets met on average over all cycles, per-item levels by
-    the critical ratio, ``allocate_cycle_service_levels``). Raises
+    in days of mean demand (1–365; 0 = no cap, the plain EOQ; None = the tenant's).
+    ``service_level_allocation``: "item" (every item its class target) or "aggregate" (the
+    targets met on average over all cycles, per-item levels by the critical ratio,
+    ``allocate_cycle_service_levels``). Raises
     :class:`SimulationInputError` (400) for bad parameters, before writing anything.
     """
     levels = service_levels or {}
