@@ -230,3 +230,17 @@ def test_tenant_b_sees_no_metrics_of_a(tenant_a, tenant_b):
     assert other.get("/api/v1/inventory/metrics/").json()["count"] == 0
     assert_error(other.get(f"/api/v1/inventory/metrics/{metric.pk}/"), 404)
     connection.set_tenant(tenant_a)
+
+
+def test_settings_lot_cap_defaults_to_30_days_and_is_validated(tenant_admin):
+    admin = client_for(HOST_A, tenant_admin)
+    assert admin.get("/api/v1/inventory/settings").json()["max_cover_days"] == 30
+    for bad in (0, 366, "month"):
+        error = assert_error(
+            admin.put("/api/v1/inventory/settings", {"max_cover_days": bad}, format="json"), 400
+        )
+        assert "max_cover_days" in error["details"], error
+    for value in (14, None):
+        ok = admin.put("/api/v1/inventory/settings", {"max_cover_days": value}, format="json")
+        assert ok.status_code == 200, ok.content
+        assert ok.json()["max_cover_days"] == value
