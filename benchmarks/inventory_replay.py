@@ -160,7 +160,7 @@ def main() -> None:
         "--frontier",
         type=float,
         nargs="*",
-        default=[0.5, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999],
+        default=[0.5, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999, 0.9999],
         help="targets swept for the equal-fill-rate comparison (none: skip it)",
     )
     args = parser.parse_args()

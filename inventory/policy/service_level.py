@@ -131,7 +131,7 @@ def allocate_cycle_service_levels(
     *,
     floor: float = 0.5,
     ceiling: float = 0.999,
-    iterations: int = 40,
+    iterations: int = 32,
 ) -> NDArray[np.float64]:
     """Per-item cycle service levels that meet the targets *on average over all items'
     cycles* and spend the stock where it serves the most units.
