@@ -144,8 +144,9 @@ def allocate_cycle_service_levels(
     Cheap items ordered often get a high level; expensive ones ordered rarely a low one.
     The penalty is found per column by bisection on its logarithm so that the expected
     stockout cycles ``Σ n_i (1 − α_i)`` (``n_i = 1 / T_i`` cycles a day) equal the targets'
-    ``Σ n_i (1 − target_i)``; levels are kept in ``[floor, ceiling]``. Items without a usable
-    cost or cycle keep their target.
+    ``Σ n_i (1 − target_i)``; levels are kept in ``[floor, ceiling]`` (the ceiling raised to
+    the highest target, so a target above it stays reachable). Items without a usable cost or
+    cycle keep their target.
     """
     level, cost, cycle = np.broadcast_arrays(
         *(np.asarray(a, dtype=float) for a in (target, unit_cost, cycle_days))
@@ -153,6 +154,8 @@ def allocate_cycle_service_levels(
     flat = level.ndim == 1
     if flat:
         level, cost, cycle = (a[:, None] for a in (level, cost, cycle))
+    if level.size:
+        ceiling = max(ceiling, float(np.nanmax(level)))
     with np.errstate(divide="ignore", invalid="ignore"):
         cycles_per_day = 1.0 / cycle
         log_weight = np.log(cost * cycle)  # log(h·T) up to the holding rate, absorbed in b

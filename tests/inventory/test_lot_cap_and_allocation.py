@@ -159,3 +159,10 @@ def test_aggregate_allocation_changes_the_replay_and_keeps_the_average():
     assert aggregate.proposed.average_on_hand[0] < item.proposed.average_on_hand[0]
     with pytest.raises(ValueError, match="service_level_allocation"):
         ReplayOptions(service_level_allocation="everything")
+
+
+def test_a_target_above_the_ceiling_stays_reachable():
+    levels = allocate_cycle_service_levels(np.full(3, 0.9999), [1.0, 2.0, 3.0], [5.0, 5.0, 5.0])
+    assert cycles_weighted_miss(levels, [5.0, 5.0, 5.0])[0] == pytest.approx(1e-4, abs=1e-7)
+    # The target is the ceiling itself: only every item at it meets the average.
+    np.testing.assert_allclose(levels, 0.9999, atol=1e-9)
