@@ -110,8 +110,16 @@ def equal_fill_rate_comparison(run, targets: list[float]) -> dict[str, object]:
     fill = np.maximum.accumulate([p["fill_rate"] for p in points])  # monotone for np.interp
     inventory = np.maximum.accumulate([p["inventory_vs_baseline"] for p in points])
     goal = round(baseline["fill_rate"], 5)
-    reached = fill[0] <= goal <= fill[-1]
-    needed = float(np.interp(goal, fill, inventory)) if reached else None
+    # Between the last swept point below the baseline's fill rate and the first at or above it
+    # (at the lowest target already: that point's inventory, an upper bound).
+    above = np.flatnonzero(fill >= goal)
+    needed = None
+    if above.size:
+        first = int(above[0])
+        needed = float(inventory[first])
+        if first > 0 and fill[first] > fill[first - 1]:
+            share = (goal - fill[first - 1]) / (fill[first] - fill[first - 1])
+            needed = float(inventory[first - 1] + share * (inventory[first] - inventory[first - 1]))
     enough = next((p for p in points if p["fill_rate"] >= goal), None)
     return {
         "baseline_fill_rate": goal,
