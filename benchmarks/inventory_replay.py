@@ -9,10 +9,14 @@ file as it is (``date,store,item,sales``), or ``demo`` for the demo tenant's gen
 (``inventory.demo``, pure NumPy, its own lead times, costs, MOQs and pack sizes). The last
 ``--days`` days are replayed with ``inventory.policy.simulation.replay``: the forecasting
 engine's ``--method`` re-fitted every ``--refit`` days on earlier days only, safety stock from
-that forecast's own error over the protection period, lost sales. Each policy starts at its
-own first order-up-to level. Prints one JSON object: per target the proposed policy's cycle
-service level (share of replenishment cycles without a stockout day), fill rate and average
-inventory against the min/max baseline.
+that forecast's own error over the protection period, lost sales, EOQ lots capped at
+``--max-cover-days`` (30, the tenant default; ``none`` for the plain EOQ). Each policy starts
+at its own first order-up-to level. Prints one JSON object: per target the proposed policy's
+cycle service level (share of replenishment cycles without a stockout day), fill rate and
+average inventory against the min/max baseline; and the equal-fill-rate comparison: the
+policy replayed over ``--frontier`` targets (its fill rate / inventory frontier), the
+inventory it needs at the baseline's fill rate (interpolated along the frontier) and the fill
+rate it reaches with the baseline's inventory.
 """
 
 from __future__ import annotations
@@ -30,7 +34,12 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from inventory.policy import PolicySettings
-from inventory.policy.simulation import ReplayInputs, ReplayOptions, replay
+from inventory.policy.simulation import (
+    SERVICE_LEVEL_ALLOCATIONS,
+    ReplayInputs,
+    ReplayOptions,
+    replay,
+)
 
 
 def load_daily_demand(path: Path) -> np.ndarray:
@@ -76,6 +85,54 @@ def rounded(summary: dict[str, float]) -> dict[str, float]:
     return {key: round(summary[key], 4) for key in keep}
 
 
+def equal_fill_rate_comparison(run, targets: list[float]) -> dict[str, object]:
+    """Replay the policy at every target and read its frontier at the baseline's point.
+
+    Fill rate and inventory both rise with the target, so the frontier is a curve of
+    (fill rate, inventory value); the inventory the policy needs for the baseline's fill rate
+    is interpolated along it (None when no swept target reaches it), and so is the fill rate
+    it gets from the baseline's inventory."""
+    points = []
+    baseline: dict[str, float] = {}
+    for target in sorted(targets):
+        proposed, baseline = run(target)
+        points.append(
+            {
+                "target": target,
+                "cycle_service_level": round(proposed["cycle_service_level"], 4),
+                "fill_rate": round(proposed["fill_rate"], 5),
+                "inventory_vs_baseline": round(
+                    proposed["average_inventory_value"] / baseline["average_inventory_value"], 4
+                ),
+                "total_cost_vs_baseline": round(proposed["total_cost"] / baseline["total_cost"], 4),
+            }
+        )
+    fill = np.maximum.accumulate([p["fill_rate"] for p in points])  # monotone for np.interp
+    inventory = np.maximum.accumulate([p["inventory_vs_baseline"] for p in points])
+    goal = round(baseline["fill_rate"], 5)
+    # Between the last swept point below the baseline's fill rate and the first at or above it
+    # (at the lowest target already: that point's inventory, an upper bound).
+    above = np.flatnonzero(fill >= goal)
+    needed = None
+    if above.size:
+        first = int(above[0])
+        needed = float(inventory[first])
+        if first > 0 and fill[first] > fill[first - 1]:
+            share = (goal - fill[first - 1]) / (fill[first] - fill[first - 1])
+            needed = float(inventory[first - 1] + share * (inventory[first] - inventory[first - 1]))
+    enough = next((p for p in points if p["fill_rate"] >= goal), None)
+    return {
+        "baseline_fill_rate": goal,
+        "baseline_cycle_service_level": round(baseline["cycle_service_level"], 4),
+        "inventory_vs_baseline_at_baseline_fill_rate": None if needed is None else round(needed, 4),
+        "fill_rate_at_baseline_inventory": round(float(np.interp(1.0, inventory, fill)), 5)
+        if inventory[0] <= 1.0 <= inventory[-1]
+        else None,
+        "lowest_target_reaching_baseline_fill_rate": enough,
+        "frontier": points,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("sales", help="a sales CSV, the store-item train.csv, or 'demo'")
@@ -95,6 +152,25 @@ def main() -> None:
     parser.add_argument("--lead-time-cv", type=float, default=0.25, help="sampled: std / mean")
     parser.add_argument("--backorders", action="store_true", help="default: lost sales")
     parser.add_argument("--ordering-cost", type=float, default=50.0)
+    parser.add_argument(
+        "--max-cover-days",
+        type=lambda v: None if v == "none" else float(v),
+        default=30.0,
+        help="cap on the lot in days of demand ('none': plain EOQ)",
+    )
+    parser.add_argument(
+        "--allocation",
+        choices=SERVICE_LEVEL_ALLOCATIONS,
+        default="item",
+        help="'aggregate': per-item levels meeting the target on average at least stock value",
+    )
+    parser.add_argument(
+        "--frontier",
+        type=float,
+        nargs="*",
+        default=[0.5, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999, 0.9999],
+        help="targets swept for the equal-fill-rate comparison (none: skip it)",
+    )
     args = parser.parse_args()
 
     started = time.perf_counter()
@@ -117,17 +193,17 @@ def main() -> None:
         policy_kind=args.policy_kind,
         review_period_days=args.review_days,
         service_level_kind=args.service_level_kind,
+        max_cover_days=args.max_cover_days,
     )
     options = ReplayOptions(
+        service_level_allocation=args.allocation,
         refit_every_days=args.refit,
         lot_cover_days=args.lot_days,
         lead_time_mode=args.lead_time_mode,
         backorders=args.backorders,
     )
 
-    started = time.perf_counter()
-    results = []
-    for target in args.service_levels:
+    def run(target: float) -> tuple[dict[str, float], dict[str, float]]:
         outcome = replay(
             ReplayInputs(
                 history=data["history"],
@@ -143,7 +219,12 @@ def main() -> None:
             settings,
             options,
         )
-        proposed, baseline = outcome.proposed.summary(), outcome.baseline.summary()
+        return outcome.proposed.summary(), outcome.baseline.summary()
+
+    started = time.perf_counter()
+    results = []
+    for target in args.service_levels:
+        proposed, baseline = run(target)
         results.append(
             {
                 "target_cycle_service_level": target,
@@ -159,8 +240,19 @@ def main() -> None:
                 "fill_rate_gain_points": round(
                     100 * (proposed["fill_rate"] - baseline["fill_rate"]), 3
                 ),
+                "total_cost_saved_share": round(
+                    1 - proposed["total_cost"] / baseline["total_cost"], 4
+                ),
+                "meets_goal": bool(
+                    proposed["fill_rate"] >= baseline["fill_rate"]
+                    and proposed["average_inventory_value"] < baseline["average_inventory_value"]
+                    and abs(proposed["cycle_service_level"] - target) <= 0.02
+                ),
             }
         )
+    frontier_seconds = time.perf_counter()
+    equal_fill_rate = equal_fill_rate_comparison(run, args.frontier) if args.frontier else None
+    frontier_seconds = time.perf_counter() - frontier_seconds
     print(
         json.dumps(
             {
@@ -174,13 +266,17 @@ def main() -> None:
                 "service_level_kind": args.service_level_kind,
                 "lot": "EOQ" if args.lot_days is None else f"{args.lot_days:g} days of demand",
                 "ordering_cost": args.ordering_cost,
+                "max_cover_days": args.max_cover_days,
+                "service_level_allocation": args.allocation,
                 "lead_time_mode": args.lead_time_mode,
                 "demand": "backorders" if args.backorders else "lost sales",
                 "baseline": "min/max from average sales: reorder below L + 7 days of the "
                 "91-day average, order up to 30 days more",
                 "load_seconds": round(load_seconds, 2),
-                "replay_seconds": round(time.perf_counter() - started, 2),
+                "replay_seconds": round(time.perf_counter() - started - frontier_seconds, 2),
                 "results": results,
+                "equal_fill_rate": equal_fill_rate,
+                "frontier_seconds": round(frontier_seconds, 2),
             },
             indent=1,
         )

@@ -347,6 +347,7 @@ def inventory_refresh(
         holding_cost_rate=float(settings.holding_cost_rate),
         ordering_cost=float(settings.ordering_cost),
         dead_stock_days=float(lookback),  # unsold over the whole look-back
+        max_cover_days=float(settings.max_cover_days) if settings.max_cover_days else None,
     )
     stockout_cost = (
         None if settings.stockout_cost is None else np.full(size, float(settings.stockout_cost))

@@ -268,6 +268,15 @@ class InventorySettings(models.Model):
     # XYZ cut-offs on the coefficient of variation of weekly demand: X ≤ x < Y ≤ y < Z.
     xyz_x_limit = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("0.50"))
     xyz_y_limit = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("1.00"))
+    # Lot cap: an order never buys more than this many days of mean demand (MOQ and pack size
+    # still round it up); NULL = the plain EOQ. Used by the replay (ADR 14, follow-up).
+    max_cover_days = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text="Largest order in days of mean demand (empty: no cap)",
+    )
     updated_at = models.DateTimeField(auto_now=True)
     # When the last refresh finished (a metrics row's ``computed_at`` is when it last changed).
     metrics_refreshed_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -481,6 +490,10 @@ class SimulationRun(models.Model):
         FIXED = "fixed"
         SAMPLED = "sampled"
 
+    class Allocation(models.TextChoices):
+        ITEM = "item"  # every item its class target
+        AGGREGATE = "aggregate"  # targets met on average, stock where it serves most units
+
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     window_days = models.PositiveSmallIntegerField(default=365)
     # Cycle service level targets per ABC class; NULL: the tenant's InventorySettings.
@@ -499,6 +512,11 @@ class SimulationRun(models.Model):
     refit_every_days = models.PositiveSmallIntegerField(default=7)
     forecast_method = models.CharField(max_length=40, default="ses")
     seed = models.PositiveIntegerField(default=0)
+    # Lot cap in days of mean demand; NULL: the tenant's InventorySettings, 0: no cap (EOQ).
+    max_cover_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    service_level_allocation = models.CharField(
+        max_length=16, choices=Allocation.choices, default=Allocation.ITEM
+    )
     window_start = models.DateField(null=True, blank=True)
     window_end = models.DateField(null=True, blank=True)
     summary = models.JSONField(default=dict, blank=True)

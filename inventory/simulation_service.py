@@ -47,6 +47,7 @@ from inventory.policy.simulation import (
 )
 
 MAX_WINDOW_DAYS = 730
+MAX_COVER_DAYS = 365
 MIN_HISTORY_DAYS = 28  # before the window: the first forecast needs something to fit
 WARM_UP_DAYS = 182  # history before the window used to learn the forecast's error
 # Every fast engine method but theta (too slow to re-fit weekly), and "recommended": per item
@@ -75,12 +76,18 @@ def simulation_run_start(
     refit_every_days: int = 7,
     forecast_method: str = "ses",
     seed: int = 0,
+    max_cover_days: int | None = None,
+    service_level_allocation: str = SimulationRun.Allocation.ITEM,
     enqueue: bool = True,
 ) -> SimulationRun:
     """Create a queued run (and, with ``enqueue``, its ``inventory_simulation`` job).
 
     ``service_levels``: cycle service level targets per ABC class (``{"A": 0.98, …}``, each in
-    (0.5, 0.999]); classes left out use the tenant's settings. Raises
+    (0.5, 0.999]); classes left out use the tenant's settings. ``max_cover_days``: the lot cap
+    in days of mean demand (1–365; 0 = no cap, the plain EOQ; None = the tenant's).
+    ``service_level_allocation``: "item" (every item its class target) or "aggregate" (the
+    targets met on average over all cycles, per-item levels by the critical ratio,
+    ``allocate_cycle_service_levels``). Raises
     :class:`SimulationInputError` (400) for bad parameters, before writing anything.
     """
     levels = service_levels or {}
@@ -96,6 +103,17 @@ def simulation_run_start(
     )
     _check(0.0 <= lead_time_cv <= 2.0, "lead_time_cv", "Must be 0–2.")
     _check(1 <= refit_every_days <= 91, "refit_every_days", "Must be 1–91.")
+    _check(
+        max_cover_days is None
+        or (isinstance(max_cover_days, int) and 0 <= max_cover_days <= MAX_COVER_DAYS),
+        "max_cover_days",
+        f"Must be a whole number 0–{MAX_COVER_DAYS} (0: no cap).",
+    )
+    _check(
+        service_level_allocation in SimulationRun.Allocation.values,
+        "service_level_allocation",
+        "Must be item or aggregate.",
+    )
     _check(
         forecast_method in SIMULATION_METHODS,
         "forecast_method",
@@ -113,6 +131,8 @@ def simulation_run_start(
             refit_every_days=refit_every_days,
             forecast_method=forecast_method,
             seed=seed,
+            max_cover_days=max_cover_days,
+            service_level_allocation=service_level_allocation,
             created_by=user if getattr(user, "pk", None) else None,
         )
         if enqueue:
@@ -334,10 +354,12 @@ def _replay(run: SimulationRun, loaded: dict[str, Any]):
     }
     service_level = np.select([abc == c for c in CLASSES], [targets[c] for c in CLASSES])
     lead = loaded["lead_time"]
+    cap = settings.max_cover_days if run.max_cover_days is None else run.max_cover_days
     policy_settings = PolicySettings(
         review_period_days=float(settings.review_period_days),
         holding_cost_rate=float(settings.holding_cost_rate),
         ordering_cost=float(settings.ordering_cost),
+        max_cover_days=float(cap) if cap else None,  # 0 / NULL: the plain EOQ
     )
     stockout_cost = None if settings.stockout_cost is None else float(settings.stockout_cost)
     outcome = replay(
@@ -361,6 +383,7 @@ def _replay(run: SimulationRun, loaded: dict[str, Any]):
             lead_time_mode=run.lead_time_mode,
             refit_every_days=run.refit_every_days,
             seed=run.seed,
+            service_level_allocation=run.service_level_allocation,
         ),
     )
     window = history[:, offset:]
@@ -396,6 +419,8 @@ def _replay(run: SimulationRun, loaded: dict[str, Any]):
             },
             "items": int(history.shape[0]),
             "targets": targets,
+            "max_cover_days": cap or None,
+            "service_level_allocation": run.service_level_allocation,
             "forecast_method": run.forecast_method,
             "forecast_methods_used": _methods_used(outcome.estimates),
             "cycle_service_level_definition": "share of replenishment cycles (receipt to "

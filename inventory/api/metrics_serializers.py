@@ -27,6 +27,7 @@ class InventorySettingsSerializer(serializers.ModelSerializer):
             "lookback_days",
             "xyz_x_limit",
             "xyz_y_limit",
+            "max_cover_days",
             "updated_at",
         )
         read_only_fields = ("updated_at",)
@@ -34,6 +35,7 @@ class InventorySettingsSerializer(serializers.ModelSerializer):
             "review_period_days": {"min_value": 0, "max_value": 365},
             "xyz_x_limit": {"min_value": Decimal("0")},
             "xyz_y_limit": {"min_value": Decimal("0")},
+            "max_cover_days": {"min_value": 1, "max_value": 365},
             "holding_cost_rate": {"min_value": Decimal("0")},
             "ordering_cost": {"min_value": Decimal("0")},
             "stockout_cost": {"min_value": Decimal("0")},

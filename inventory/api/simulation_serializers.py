@@ -5,7 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from inventory.models import SimulationItemResult, SimulationRun
-from inventory.simulation_service import MAX_WINDOW_DAYS, SIMULATION_METHODS
+from inventory.simulation_service import MAX_COVER_DAYS, MAX_WINDOW_DAYS, SIMULATION_METHODS
 
 
 class SimulationServiceLevelsSerializer(serializers.Serializer):
@@ -36,6 +36,21 @@ class SimulationInputSerializer(serializers.Serializer):
     refit_every_days = serializers.IntegerField(default=7, min_value=1, max_value=91)
     forecast_method = serializers.ChoiceField(choices=SIMULATION_METHODS, default="ses")
     seed = serializers.IntegerField(default=0, min_value=0, max_value=2**31 - 1)
+    max_cover_days = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=0,
+        max_value=MAX_COVER_DAYS,
+        help_text="Lot cap in days of mean demand; 0: no cap (plain EOQ); omitted or null: "
+        "the tenant's inventory settings.",
+    )
+    service_level_allocation = serializers.ChoiceField(
+        choices=SimulationRun.Allocation.choices,
+        default=SimulationRun.Allocation.ITEM,
+        help_text="item: every item its class target; aggregate: the targets met on average "
+        "over all cycles, per-item levels by the critical ratio (more fill rate per unit of "
+        "inventory value).",
+    )
 
     def validate(self, attrs):
         extra = set(self.initial_data) - set(self.fields)
@@ -69,6 +84,8 @@ class SimulationRunSerializer(serializers.ModelSerializer):
             "refit_every_days",
             "forecast_method",
             "seed",
+            "max_cover_days",
+            "service_level_allocation",
             "summary",
             "error",
             "job",

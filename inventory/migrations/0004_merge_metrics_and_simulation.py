@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('inventory', '0003_exclusions_summary_lead_time_spread'),
-        ('inventory', '0003_simulation_runs_and_results'),
+        ("inventory", "0003_exclusions_summary_lead_time_spread"),
+        ("inventory", "0003_simulation_runs_and_results"),
     ]
 
-    operations = [
-    ]
+    operations = []

@@ -65,6 +65,9 @@ class PolicySettings:
     slow_mover_lead_time_demand: float = 20.0
     overstock_tolerance: float = 0.25
     dead_stock_days: float = 180.0
+    # Lot size cap: the EOQ never buys more than this many days of mean demand (the MOQ and
+    # pack size still round it up). None = the EOQ as it is.
+    max_cover_days: float | None = None
 
     def __post_init__(self) -> None:
         if self.service_level_kind not in SERVICE_LEVEL_KINDS:
@@ -75,6 +78,8 @@ class PolicySettings:
             raise ValueError("review_period_days must be ≥ 0")
         if self.policy_kind == "order_up_to" and self.review_period_days <= 0:
             raise ValueError("an order-up-to policy needs a review period")
+        if self.max_cover_days is not None and not self.max_cover_days > 0:
+            raise ValueError("max_cover_days must be > 0 (or None for no cap)")
 
 
 @dataclass
@@ -120,6 +125,31 @@ class PolicyResult:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
+def capped_lot(
+    quantity: FloatArray, mean_daily_demand: FloatArray, max_cover_days: float | None
+) -> FloatArray:
+    """``quantity`` (e.g. the EOQ) capped at ``max_cover_days`` of mean daily demand, before
+    rounding to MOQ and pack; unchanged without a cap or where demand is unknown. Where the
+    EOQ is undefined (no unit cost) the cap alone sets the lot."""
+    if max_cover_days is None:
+        return quantity
+    cover = np.asarray(mean_daily_demand, float) * max_cover_days
+    return np.where(np.isnan(cover), quantity, np.fmin(quantity, cover))
+
+
+def policy_lot(
+    eoq: FloatArray,
+    mean_daily_demand: FloatArray,
+    minimum_order_quantity: FloatArray,
+    pack_size: FloatArray,
+    settings: PolicySettings,
+) -> FloatArray:
+    """The lot a reorder-point policy orders: the EOQ capped at ``max_cover_days`` of demand
+    (where set), rounded up to MOQ and pack size."""
+    wanted = capped_lot(eoq, mean_daily_demand, settings.max_cover_days)
+    return round_order_quantity(wanted, minimum_order_quantity, pack_size)
+
+
 def _column(value: FloatArray | None, default: float, size: int) -> FloatArray:
     if value is None:
         return np.full(size, default)
@@ -150,7 +180,7 @@ def calculate_policy(inputs: PolicyInputs, settings: PolicySettings) -> PolicyRe
     eoq = economic_order_quantity(
         demand, settings.ordering_cost, unit_cost, settings.holding_cost_rate
     )
-    lot = round_order_quantity(eoq, moq, pack)
+    lot = policy_lot(eoq, demand, moq, pack, settings)
     up_to_policy = settings.policy_kind == "order_up_to"
     # Units consumed per replenishment cycle: what a fill-rate target is measured against.
     cycle_quantity = demand * review if up_to_policy else lot

@@ -122,3 +122,60 @@ def cost_optimal_service_level(
     # No cost either way: nothing to trade off, so neither extreme; 0.5 is the median.
     ratio = np.where((underage == 0) & (overage == 0), 0.5, ratio)
     return np.clip(ratio, 0.0, 1.0)
+
+
+def allocate_cycle_service_levels(
+    target: ArrayLike,
+    unit_cost: ArrayLike,
+    cycle_days: ArrayLike,
+    *,
+    floor: float = 0.5,
+    ceiling: float = 0.999,
+    iterations: int = 32,
+) -> NDArray[np.float64]:
+    """Per-item cycle service levels that meet the targets *on average over all items'
+    cycles* and spend the stock where it serves the most units.
+
+    Arrays are (items,) or (items, K): K separate allocations, one per column (e.g. one per
+    re-fit). With one penalty ``b`` per unit short for every item, the cost-optimal level is
+    Hadley & Whitin's ``α_i = 1 − h_i·T_i / b`` (``cost_optimal_service_level``; ``h_i`` ∝ unit
+    cost, ``T_i`` the order cycle in days): the levels that minimise the value of safety stock
+    for a given number of units short, i.e. the most fill rate per unit of inventory value.
+    Cheap items ordered often get a high level; expensive ones ordered rarely a low one.
+    The penalty is found per column by bisection on its logarithm so that the expected
+    stockout cycles ``Σ n_i (1 − α_i)`` (``n_i = 1 / T_i`` cycles a day) equal the targets'
+    ``Σ n_i (1 − target_i)``; levels are kept in ``[floor, ceiling]`` (the ceiling raised to
+    the highest target, so a target above it stays reachable). Items without a usable cost or
+    cycle keep their target.
+    """
+    level, cost, cycle = np.broadcast_arrays(
+        *(np.asarray(a, dtype=float) for a in (target, unit_cost, cycle_days))
+    )
+    flat = level.ndim == 1
+    if flat:
+        level, cost, cycle = (a[:, None] for a in (level, cost, cycle))
+    if level.size:
+        ceiling = max(ceiling, float(np.nanmax(level)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cycles_per_day = 1.0 / cycle
+        log_weight = np.log(cost * cycle)  # log(h·T) up to the holding rate, absorbed in b
+    usable = np.isfinite(log_weight) & np.isfinite(cycles_per_day) & (cycles_per_day > 0)
+    count = np.where(usable, cycles_per_day, 0.0)
+    wanted_misses = (count * (1.0 - level)).sum(axis=0)  # (K,)
+    log_weight = np.where(usable, log_weight, 0.0)
+
+    def levels_at(log_penalty: NDArray[np.float64]) -> NDArray[np.float64]:
+        return np.clip(1.0 - np.exp(log_weight - log_penalty[None, :]), floor, ceiling)
+
+    # Between these bounds every usable level goes from the floor to the ceiling.
+    low = np.where(usable, log_weight, np.inf).min(axis=0) + np.log(1.0 / (1.0 - floor))
+    high = np.where(usable, log_weight, -np.inf).max(axis=0) + np.log(1.0 / (1.0 - ceiling))
+    low = np.where(np.isfinite(low), low, 0.0)
+    high = np.where(np.isfinite(high), np.maximum(high, low), 1.0)
+    for _ in range(iterations):
+        middle = 0.5 * (low + high)
+        too_many = (count * (1.0 - levels_at(middle))).sum(axis=0) > wanted_misses
+        low = np.where(too_many, middle, low)  # a larger penalty raises every level
+        high = np.where(too_many, high, middle)
+    allocated = np.where(usable, levels_at(high), level)
+    return allocated[:, 0] if flat else allocated

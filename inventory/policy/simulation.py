@@ -28,8 +28,14 @@ from numpy.typing import ArrayLike, NDArray
 
 from forecasting.engine.forecast import ForecastSpec
 from forecasting.engine.methods import method_named
-from inventory.policy.calculate import PolicyInputs, PolicySettings, calculate_policy
-from inventory.policy.levels import DAYS_PER_YEAR, round_order_quantity
+from inventory.policy.calculate import (
+    PolicyInputs,
+    PolicySettings,
+    calculate_policy,
+    policy_lot,
+)
+from inventory.policy.levels import DAYS_PER_YEAR, economic_order_quantity, round_order_quantity
+from inventory.policy.service_level import allocate_cycle_service_levels
 
 FloatArray = NDArray[np.float64]
 
@@ -443,13 +449,17 @@ def policy_from_estimates(
 
     The replay checks the position once a day or every ``settings.review_period_days``;
     ``policy_kind`` "reorder_point" gives (R, s, S), "order_up_to" gives (R, S).
-    Per-item arguments are (items,) and held across re-fits.
+    Per-item arguments are (items,) and held across re-fits; ``service_level`` may also be
+    (items, K), one level per re-fit (an aggregate allocation).
     """
     settings = settings or PolicySettings()
     items, columns = estimates.mean_daily_demand.shape
 
     def per_column(value: ArrayLike) -> FloatArray:
-        return np.repeat(np.broadcast_to(np.asarray(value, float), (items,))[:, None], columns, 1)
+        array = np.asarray(value, float)
+        if array.ndim == 2:  # already one value per item and re-fit
+            return np.broadcast_to(array, (items, columns))
+        return np.repeat(np.broadcast_to(array, (items,))[:, None], columns, 1)
 
     result = calculate_policy(
         PolicyInputs(
@@ -568,6 +578,7 @@ def _first_column(values: ArrayLike | None) -> FloatArray | None:
 # --- Rolling re-fit with the forecasting engine, lead-time sampling, per-class results ---------
 
 LEAD_TIME_MODES = ("fixed", "sampled")
+SERVICE_LEVEL_ALLOCATIONS = ("item", "aggregate")
 # "recommended": per item and re-fit, the candidate with the smallest past miss over P.
 RECOMMENDED = "recommended"
 RECOMMENDED_CANDIDATES = ("ses", "holt_winters_additive", "seasonal_naive", "tsb")
@@ -906,8 +917,13 @@ class ReplayOptions:
     seed: int = 0
     record_orders: bool = False
     lot_cover_days: float | None = None  # None: EOQ lots (cost-optimal)
+    # "item": every item gets its target; "aggregate": per re-fit, levels that meet the
+    # targets on average over all cycles and put the stock where it serves most units.
+    service_level_allocation: str = "item"
 
     def __post_init__(self) -> None:
+        if self.service_level_allocation not in SERVICE_LEVEL_ALLOCATIONS:
+            raise ValueError(f"service_level_allocation must be one of {SERVICE_LEVEL_ALLOCATIONS}")
         if self.lead_time_mode not in LEAD_TIME_MODES:
             raise ValueError(f"lead_time_mode must be one of {LEAD_TIME_MODES}")
         if self.refit_every_days < 1:
@@ -961,10 +977,15 @@ def replay(
         season_length=options.season_length,
         error_window_days=options.error_window_days,
     )
+    service_level: FloatArray = np.asarray(inputs.service_level, float)
+    if options.service_level_allocation == "aggregate":
+        service_level = allocated_service_levels(
+            estimates, service_level, inputs.unit_cost, moq, pack, settings, options
+        )
     proposed = policy_from_forecasts(
         estimates,
         lead,
-        service_level=inputs.service_level,
+        service_level=service_level,
         settings=settings,
         unit_cost=inputs.unit_cost,
         lead_time_std_days=lead_std,
@@ -1007,6 +1028,37 @@ def replay(
             record_orders=options.record_orders,
         )
     return ReplayOutcome(results["proposed"], results["baseline"], estimates)
+
+
+def allocated_service_levels(
+    estimates: ForecastEstimates,
+    target: ArrayLike,
+    unit_cost: ArrayLike,
+    minimum_order_quantity: ArrayLike,
+    pack_size: ArrayLike,
+    settings: PolicySettings,
+    options: ReplayOptions,
+) -> FloatArray:
+    """(items, K) cycle service levels per re-fit from what that re-fit knew: the forecast
+    mean and the lot it would order, hence the order cycle
+    (``service_level.allocate_cycle_service_levels``)."""
+    mean = estimates.mean_daily_demand
+    cost = np.broadcast_to(np.asarray(unit_cost, float), (mean.shape[0],))[:, None]
+    moq = np.asarray(minimum_order_quantity, float)[:, None]
+    pack = np.asarray(pack_size, float)[:, None]
+    if options.lot_cover_days is not None:
+        lot = round_order_quantity(mean * options.lot_cover_days, moq, pack)
+    else:
+        eoq = economic_order_quantity(
+            mean, settings.ordering_cost, cost, settings.holding_cost_rate
+        )
+        lot = policy_lot(eoq, mean, moq, pack, settings)
+    if settings.policy_kind == "order_up_to":
+        lot = mean * max(settings.review_period_days, 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cycle_days = lot / mean
+    levels = np.broadcast_to(np.asarray(target, float).reshape(mean.shape[0], -1), mean.shape)
+    return allocate_cycle_service_levels(levels, cost, cycle_days)
 
 
 def reconstruct_on_hand(

@@ -85,20 +85,30 @@ def test_protection_period_per_policy_kind():
     method=st.sampled_from(["ses", "moving_average", "holt_winters_additive", "recommended"]),
     backorders=st.booleans(),
     seed=st.integers(0, 2**16),
+    cap=st.sampled_from([None, 3.0]),
+    allocation=st.sampled_from(["item", "aggregate"]),
 )
-def test_no_decision_depends_on_later_demand(cut, factor, method, backorders, seed):
-    """Changing demand from replay day ``cut`` on changes no order placed on or before it."""
+def test_no_decision_depends_on_later_demand(
+    cut, factor, method, backorders, seed, cap, allocation
+):
+    """Changing demand from replay day ``cut`` on changes no order placed on or before it
+    (also with a lot cap and the aggregate allocation, which re-allocates per re-fit)."""
     rng = np.random.default_rng(seed)
     history = rng.poisson(rng.gamma(2.0, 4.0, 6)[:, None], (6, 160)).astype(float)
     changed = history.copy()
     start = 160 - 60
     changed[:, start + cut :] = np.rint(changed[:, start + cut :] * factor + 1)
-    options = ReplayOptions(backorders=backorders, record_orders=True, lead_time_mode="sampled")
+    options = ReplayOptions(
+        backorders=backorders,
+        record_orders=True,
+        lead_time_mode="sampled",
+        service_level_allocation=allocation,
+    )
 
     def orders(values):
         inputs = inputs_for(values, 60, method=method, lead_time_std_days=np.full(6, 1.0))
-        inputs.unit_cost = np.full(6, 500.0)  # dear items: small lots, many decisions
-        outcome = replay(inputs, options=options)
+        inputs.unit_cost = np.linspace(200.0, 700.0, 6)  # dear items: small lots, many decisions
+        outcome = replay(inputs, PolicySettings(max_cover_days=cap), options=options)
         return outcome.proposed.orders_by_day, outcome.baseline.orders_by_day
 
     proposed, baseline = orders(history)

@@ -314,3 +314,35 @@ def test_exclusions_list_query_count_is_fixed(api_planner, django_assert_max_num
         )
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert api_planner.get("/api/v1/inventory/exclusions/").json()["count"] == 25
+
+
+def test_settings_lot_cap_defaults_to_30_days_and_is_validated(tenant_admin):
+    admin = client_for(HOST_A, tenant_admin)
+    assert admin.get("/api/v1/inventory/settings").json()["max_cover_days"] == 30
+    for bad in (0, 366, "month"):
+        error = assert_error(
+            admin.put("/api/v1/inventory/settings", {"max_cover_days": bad}, format="json"), 400
+        )
+        assert "max_cover_days" in error["details"], error
+    for value in (14, None):
+        ok = admin.put("/api/v1/inventory/settings", {"max_cover_days": value}, format="json")
+        assert ok.status_code == 200, ok.content
+        assert ok.json()["max_cover_days"] == value
+
+
+def test_refresh_caps_the_lot_at_the_tenants_max_cover_days():
+    """The EOQ of a steady seller (10/day, unit cost 4, ordering cost 50) is weeks of demand;
+    a 3-day cap makes the lot (order-up-to minus reorder point) 30 units; no cap gives the
+    EOQ back."""
+    from inventory.metrics import inventory_settings_update
+
+    data = _dataset(products=1)
+    inventory_settings_update(max_cover_days=None)
+    inventory_refresh()
+    uncapped = _metrics(data["steady"][0], data["location"])
+    assert uncapped.order_up_to - uncapped.reorder_point == pytest.approx(uncapped.eoq, rel=0.05)
+    assert uncapped.eoq > 30
+    inventory_settings_update(max_cover_days=3)
+    inventory_refresh()
+    capped = _metrics(data["steady"][0], data["location"])
+    assert capped.order_up_to - capped.reorder_point == pytest.approx(30, rel=0.05)

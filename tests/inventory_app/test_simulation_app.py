@@ -330,6 +330,7 @@ def test_page_shows_the_run_to_its_tenant_only(planner, tenant_a, tenant_b):
     html = response.content.decode()
     assert "simulation-data" in html and "Per ABC class" in html
     assert run.daily["dates"][0] in html
+    assert "at most 30 days of demand" in html and "service levels per item" in html
     anonymous = Client(HTTP_HOST=HOST_A).get(f"/app/simulations/{run.pk}/")
     assert anonymous.status_code == 302  # to the login page
     assert page.get("/app/simulations/999999/").status_code == 404
@@ -383,3 +384,97 @@ def _cleanup() -> None:
     DemandHistory.objects.all().delete()
     Product.objects.all().delete()
     Location.objects.all().delete()
+
+
+@pytest.mark.django_db
+def test_lot_cap_defaults_to_the_tenant_setting_and_can_be_overridden():
+    _seed(rate=20.0)
+
+    def replayed(**values):
+        run = service.simulation_run_start(window_days=90, enqueue=False, **values)
+        return service.simulation_run_execute(run_id=run.pk)
+
+    tenant_default = replayed()
+    assert tenant_default.max_cover_days is None
+    assert tenant_default.summary["max_cover_days"] == 30  # InventorySettings default
+    short = replayed(max_cover_days=3)
+    uncapped = replayed(max_cover_days=0)
+    assert short.summary["max_cover_days"] == 3 and uncapped.summary["max_cover_days"] is None
+    orders = [r.summary["proposed"]["all"]["orders_placed"] for r in (short, uncapped)]
+    assert orders[0] > orders[1]  # three-day lots: many more orders than EOQ lots
+    # Lots of at most three days of demand: an order about every three days, on every item.
+    for item in SimulationItemResult.objects.filter(run=short):
+        assert item.policy_orders_placed >= 20, item
+
+
+@pytest.mark.django_db
+def test_aggregate_allocation_is_stored_and_replayed():
+    _seed(rate=20.0)
+    run = service.simulation_run_start(
+        window_days=90, service_level_allocation="aggregate", enqueue=False
+    )
+    run = service.simulation_run_execute(run_id=run.pk)
+    assert run.status == "succeeded" and run.service_level_allocation == "aggregate"
+    assert run.summary["service_level_allocation"] == "aggregate"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"max_cover_days": -1}, "max_cover_days"),
+        ({"max_cover_days": 366}, "max_cover_days"),
+        ({"max_cover_days": "lots"}, "max_cover_days"),
+        ({"max_cover_days": 2.5}, "max_cover_days"),
+        ({"service_level_allocation": "magic"}, "service_level_allocation"),
+    ],
+)
+def test_bad_lot_cap_or_allocation_is_400_and_writes_nothing(api_planner, payload, field):
+    error = assert_error(
+        api_planner.post("/api/v1/inventory/simulations/", payload, format="json"), 400
+    )
+    assert field in error["details"], error
+    assert not SimulationRun.objects.exists()
+
+
+@pytest.mark.django_db
+def test_post_takes_the_lot_cap_and_allocation(api_planner):
+    response = api_planner.post(
+        "/api/v1/inventory/simulations/",
+        {"window_days": 90, "max_cover_days": 14, "service_level_allocation": "aggregate"},
+        format="json",
+    )
+    assert response.status_code == 202, response.content
+    run = SimulationRun.objects.get(pk=response.json()["simulation"]["id"])
+    assert (run.max_cover_days, run.service_level_allocation) == (14, "aggregate")
+    detail = api_planner.get(f"/api/v1/inventory/simulations/{run.pk}/").json()
+    assert detail["max_cover_days"] == 14 and detail["service_level_allocation"] == "aggregate"
+
+
+@pytest.mark.django_db
+def test_service_refuses_a_bad_cap_or_allocation():
+    for values in (
+        {"max_cover_days": 400},
+        {"max_cover_days": 1.5},
+        {"service_level_allocation": "x"},
+    ):
+        with pytest.raises(service.SimulationInputError):
+            service.simulation_run_start(enqueue=False, **values)
+    assert not SimulationRun.objects.exists()
+
+
+@pytest.mark.django_db
+def test_simulate_command_takes_the_lot_cap(tenant_a):
+    _seed()
+    out = StringIO()
+    call_command(
+        "simulate",
+        schema=tenant_a.schema_name,
+        days=60,
+        max_cover_days=7,
+        allocation="aggregate",
+        no_progress=True,
+        stdout=out,
+    )
+    run = SimulationRun.objects.get()
+    assert (run.max_cover_days, run.service_level_allocation) == (7, "aggregate")

@@ -28,6 +28,13 @@ class Command(TenantCommand):
         )
         parser.add_argument("--refit-every", type=int, default=7, help="days between re-fits")
         parser.add_argument("--method", default="ses", help="forecasting-engine method")
+        parser.add_argument(
+            "--max-cover-days",
+            type=int,
+            default=None,
+            help="lot cap in days of demand (0: no cap; default: the tenant's setting)",
+        )
+        parser.add_argument("--allocation", choices=SimulationRun.Allocation.values, default="item")
         parser.add_argument("--no-progress", action="store_true")
 
     def handle_tenant(self, tenant, *args, **options):
@@ -46,6 +53,8 @@ class Command(TenantCommand):
                 lead_time_mode=options["lead_time_mode"],
                 refit_every_days=options["refit_every"],
                 forecast_method=options["method"],
+                max_cover_days=options["max_cover_days"],
+                service_level_allocation=options["allocation"],
                 enqueue=False,
             )
             run = service.simulation_run_execute(run_id=run.pk, progress=progress)
