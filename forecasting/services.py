@@ -225,7 +225,7 @@ def history_load(*, run: ForecastRun, products: Sequence[int] | None = None) -> 
 def chunk_products(product: np.ndarray, chunk_size: int) -> list[np.ndarray]:
     """Split series (sorted by product) into chunks of about ``chunk_size`` series, cutting
     only between products. Returns each chunk's product ids."""
-    products, first, counts = np.unique(product, return_index=True, return_counts=True)
+    products, first = np.unique(product, return_index=True)
     if products.size == 0:
         return []
     chunk_of_product = first // max(1, chunk_size)
