@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/v1/", include("inventory.api.urls")),
     path("api/v1/", include("etl.api.urls")),
     path("api/v1/", include("routing.api.urls")),
+    path("api/v1/", include("forecasting.api.urls")),
     *api_docs_patterns,
 ]
 

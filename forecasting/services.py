@@ -117,9 +117,9 @@ def forecast_run_start(
     backtest's ``folds × horizon`` days and two more.
     """
     settings = forecast_settings_get()
-    horizon = int(horizon or settings.horizon_days)
-    folds = int(folds or settings.folds)
-    history_days = int(history_days or settings.history_days)
+    horizon = int(settings.horizon_days if horizon is None else horizon)
+    folds = int(settings.folds if folds is None else folds)
+    history_days = int(settings.history_days if history_days is None else history_days)
     if not 1 <= horizon <= MAX_HORIZON_DAYS:
         raise ForecastInputError(
             f"horizon must be 1 to {MAX_HORIZON_DAYS} days.", details={"horizon": ["Out of range."]}
