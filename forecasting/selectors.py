@@ -522,3 +522,22 @@ def latest_forecast_for_policy() -> PolicyForecast:
         p50_total=table[:, 3],
         p90_total=table[:, 4],
     )
+
+
+def forecast_export_rows(*, all_methods: bool = False):
+    """Rows of the forecasts export (ARCHITECTURE §9): ``sku, location, date, method,
+    forecast, p10, p50, p90`` of the latest successful run's selected method (every stored
+    method with ``all_methods``), ordered by SKU, location, date and method. Streams."""
+    run = latest_successful_run()
+    if run is None:
+        return iter(())
+    values = ForecastValue.objects.filter(run_id=run.pk)
+    if not all_methods:
+        values = values.filter(selected=True)
+    return (
+        values.order_by("product__sku", "location__code", "date", "method")
+        .values_list(
+            "product__sku", "location__code", "date", "method", "forecast", "p10", "p50", "p90"
+        )
+        .iterator(chunk_size=5000)
+    )

@@ -108,3 +108,16 @@ def _result(run: ForecastRun) -> dict:
         "chunks": run.chunk_count,
         "summary": {k: v for k, v in run.summary.items() if k != "seconds"},
     }
+
+
+@shared_task(name="forecasting.tasks.drift_check", acks_late=True)
+def drift_check() -> dict:
+    """After a data sync: flag drifting series and queue retraining (in the task's tenant)."""
+    return services.forecast_drift_check().as_dict()
+
+
+@shared_task(name="forecasting.tasks.retrain_due", acks_late=True)
+def retrain_due() -> int | None:
+    """Beat (fanned out per tenant): retrain when the tenant's interval has passed."""
+    run = services.forecast_retrain_due()
+    return run.pk if run else None

@@ -246,6 +246,12 @@ TENANT_BEAT_SCHEDULE = {
         "task": "core.tasks.prune_audit_log",
         "schedule": crontab(minute=30, hour=3, day_of_week=0),
     },
+    # Daily check; each tenant retrains when its ForecastSettings.retrain_interval_days
+    # (7 by default: weekly) has passed since its latest successful run.
+    "forecast-retrain": {
+        "task": "forecasting.tasks.retrain_due",
+        "schedule": crontab(minute=0, hour=4),
+    },
 }
 CELERY_BEAT_SCHEDULE = {
     name: {
