@@ -42,7 +42,7 @@ from forecasting.models import (
     Scenario,
     SeriesClassification,
 )
-from inventory.models import DemandHistory
+from inventory.models import DemandHistory, Location, Product
 
 ProgressFn = Callable[[int, str], None]
 MAX_FOLDS = 10
@@ -571,8 +571,8 @@ def forecast_run_finish(*, run_id: int, phases: dict[str, float] | None = None) 
     invalidated and an inventory refresh is queued for after commit."""
     with transaction.atomic():
         run = ForecastRun.objects.select_for_update().get(pk=run_id)
-        if run.status == ForecastRun.Status.SUCCEEDED:
-            return run
+        if run.status != ForecastRun.Status.RUNNING:
+            return run  # finished already (a redelivered last chunk) or failed
         with connection.cursor() as cursor:
             _classify_abc(cursor, run)
             _registry_upsert(cursor, run)
@@ -606,7 +606,7 @@ def _classify_abc(cursor, run: ForecastRun) -> None:
     share_a = inventory.abc_share_a / 100.0
     share_ab = (inventory.abc_share_a + inventory.abc_share_b) / 100.0
     classes = SeriesClassification._meta.db_table
-    products = "inventory_product"
+    products = Product._meta.db_table
     cursor.execute(
         f"""
         WITH valued AS (
@@ -640,8 +640,8 @@ def _registry_upsert(cursor, run: ForecastRun) -> None:
         SELECT c.product_id, c.location_id, c.method, c.runner_up, c.reason, c.parameters,
                c.run_id, now(), %s, %s, c.mae, c.rmse, c.rmsse, c.wape, c.bias, false
         FROM {classes} c
-        JOIN inventory_product p ON p.id = c.product_id
-        JOIN inventory_location l ON l.id = c.location_id
+        JOIN {Product._meta.db_table} p ON p.id = c.product_id
+        JOIN {Location._meta.db_table} l ON l.id = c.location_id
         WHERE c.run_id = %s
         ON CONFLICT (product_id, location_id) DO UPDATE SET
             method = EXCLUDED.method, challenger = EXCLUDED.challenger,
