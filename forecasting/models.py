@@ -56,6 +56,8 @@ class ForecastSettings(models.Model):
     chunk_size = models.PositiveIntegerField(
         default=1000, validators=[MinValueValidator(10), MaxValueValidator(100_000)]
     )
+    # Successful runs kept with their stored values; older ones are pruned by the schedule.
+    keep_runs = models.PositiveSmallIntegerField(default=8, validators=[MinValueValidator(1)])
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

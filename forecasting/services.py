@@ -162,13 +162,49 @@ def forecast_run_start(
 
 
 def forecast_run_active() -> ForecastRun | None:
+    """The newest queued or running run, ignoring runs older than the stale-job limit (a
+    lost worker must not block retraining for ever)."""
+    from django.conf import settings
+
+    fresh = timezone.now() - timedelta(hours=settings.JOB_STALE_HOURS)
     return (
         ForecastRun.objects.filter(
-            status__in=(ForecastRun.Status.QUEUED, ForecastRun.Status.RUNNING)
+            status__in=(ForecastRun.Status.QUEUED, ForecastRun.Status.RUNNING),
+            created_at__gte=fresh,
         )
         .order_by("-created_at")
         .first()
     )
+
+
+def forecast_runs_prune(*, keep: int | None = None) -> int:
+    """Delete finished runs (with their values, scores and classes) beyond the newest
+    ``keep`` successful ones (the tenant's ``keep_runs``); runs a scenario is based on and
+    the registry's runs stay. Returns the number of runs deleted."""
+    keep = forecast_settings_get().keep_runs if keep is None else keep
+    kept = list(
+        ForecastRun.objects.filter(status=ForecastRun.Status.SUCCEEDED)
+        .order_by("-finished_at", "-id")
+        .values_list("id", flat=True)[:keep]
+    )
+    in_use = set(Scenario.objects.values_list("base_run_id", flat=True))
+    in_use |= set(
+        ModelRegistryEntry.objects.exclude(run_id=None).values_list("run_id", flat=True).distinct()
+    )
+    old = ForecastRun.objects.filter(
+        status__in=(ForecastRun.Status.SUCCEEDED, ForecastRun.Status.FAILED)
+    ).exclude(id__in=[*kept, *in_use])
+    ids = list(old.values_list("id", flat=True))
+    if not ids:
+        return 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        for model in (ForecastValue, BacktestScore, SeriesClassification):
+            cursor.execute(
+                f"DELETE FROM {model._meta.db_table} WHERE run_id = ANY(%s)",  # noqa: S608
+                [ids],
+            )
+        ForecastRun.objects.filter(id__in=ids).delete()
+    return len(ids)
 
 
 # --- loading ------------------------------------------------------------------------------

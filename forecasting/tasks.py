@@ -118,6 +118,8 @@ def drift_check() -> dict:
 
 @shared_task(name="forecasting.tasks.retrain_due", acks_late=True)
 def retrain_due() -> int | None:
-    """Beat (fanned out per tenant): retrain when the tenant's interval has passed."""
+    """Beat (fanned out per tenant): prune old runs, retrain when the tenant's interval has
+    passed."""
+    services.forecast_runs_prune()
     run = services.forecast_retrain_due()
     return run.pk if run else None

@@ -142,3 +142,29 @@ def test_forecast_export_is_bound_to_its_tenant(tenant_b):
     assert response.status_code == 200
     body = b"".join(response.streaming_content).decode()
     assert body.strip() == "sku,location,date,method,forecast,p10,p50,p90"
+
+
+@pytest.mark.django_db
+def test_old_runs_are_pruned_but_scenario_and_registry_runs_stay():
+    seed()
+    runs = [_run(horizon=7, methods=["naive"]) for _ in range(4)]
+    services.scenario_create(name="Keep", base_run=runs[0], adjustments=[{"multiplier": 2}])
+    failed = services.forecast_run_start(horizon=7, enqueue=False)
+    services.forecast_run_fail(run_id=failed.pk, error="boom")
+    assert services.forecast_runs_prune(keep=1) == 3  # runs 1, 2 and the failed one
+    left = set(ForecastRun.objects.values_list("id", flat=True))
+    assert left == {runs[0].pk, runs[3].pk}
+    assert not ForecastValue.objects.filter(run_id=runs[1].pk).exists()
+    assert ForecastValue.objects.filter(run_id=runs[3].pk).count() == 6 * 7
+    assert services.forecast_runs_prune(keep=1) == 0
+
+
+@pytest.mark.django_db
+def test_beat_and_sync_tasks_call_their_services():
+    from forecasting.tasks import drift_check, retrain_due
+
+    assert retrain_due() is None  # no history
+    seed()
+    queued = retrain_due()
+    assert ForecastRun.objects.get(pk=queued).trigger == "schedule"
+    assert drift_check()["run_id"] is None  # nothing has succeeded yet
