@@ -81,10 +81,12 @@ def copy_out(cursor, query: sql.Composable, kinds: Sequence[str]) -> np.ndarray:
     """Run ``query`` (its columns of the fixed-width ``kinds``, none NULL) through COPY …
     TO STDOUT in binary and return a structured array with fields ``v0``, ``v1`` …"""
     statement = sql.SQL("COPY ({}) TO STDOUT WITH (FORMAT BINARY)").format(query)
+    data = bytearray()
     with cursor.copy(statement) as copy:
-        data = b"".join(bytes(chunk) for chunk in copy)
+        for chunk in copy:
+            data += chunk
     layout = _layout(kinds, [None] * len(kinds))
-    body = data[len(SIGNATURE) : len(data) - len(TRAILER)]
-    if not body:
+    size = len(data) - len(SIGNATURE) - len(TRAILER)
+    if size <= 0:
         return np.zeros(0, dtype=layout)
-    return np.frombuffer(body, dtype=layout)
+    return np.frombuffer(data, dtype=layout, count=size // layout.itemsize, offset=len(SIGNATURE))

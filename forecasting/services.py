@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from django.db import connection, transaction
 from django.utils import timezone
 from psycopg import sql
@@ -226,6 +227,16 @@ def _pair_keys(product: np.ndarray, location: np.ndarray) -> np.ndarray:
     return (product.astype(np.int64) << 32) | location.astype(np.int64)
 
 
+def _sorted_codes(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(keys, return_inverse=True)`` by hashing (pandas.factorize) and sorting
+    only the distinct keys: about ten times faster on millions of sales rows."""
+    codes, distinct = pd.factorize(keys, sort=False)
+    order = np.argsort(distinct, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    return np.asarray(distinct)[order], rank[codes]
+
+
 def history_load(*, run: ForecastRun, products: Sequence[int] | None = None) -> SeriesBlock:
     """The run's window of sales history (all series, or those of ``products``) in one query."""
     days = (run.data_end - run.data_start).days + 1
@@ -245,8 +256,7 @@ def history_load(*, run: ForecastRun, products: Sequence[int] | None = None) -> 
     )
     with connection.cursor() as cursor:
         rows = bulk.copy_out(cursor, query, ["int8", "int8", "int4", "float8", "float8"])
-    keys = _pair_keys(rows["v0"], rows["v1"])
-    series, index = np.unique(keys, return_inverse=True)
+    series, index = _sorted_codes(_pair_keys(rows["v0"], rows["v1"]))
     history = np.zeros((series.size, days))
     history[index, rows["v2"]] = rows["v3"]
     revenue = np.bincount(index, weights=rows["v4"], minlength=series.size)
@@ -422,14 +432,16 @@ def forecast_chunk_compute(*, run: ForecastRun, block: SeriesBlock) -> dict[str,
             sql.SQL("{} = 'NaN'").format(sql.Identifier(score)) for score in SCORES
         )
         cursor.execute(
-            sql.SQL("UPDATE {table} SET {sets} WHERE run_id = %s AND ({check})").format(
+            sql.SQL(
+                "UPDATE {table} SET {sets} WHERE run_id = %s AND product_id = ANY(%s) AND ({check})"
+            ).format(
                 table=sql.Identifier(BacktestScore._meta.db_table),
                 sets=sql.SQL(", ").join(
                     sql.SQL("{0} = NULLIF({0}, 'NaN')").format(sql.Identifier(s)) for s in SCORES
                 ),
                 check=nan_check,
             ),
-            [run.pk],
+            [run.pk, np.unique(block.product).tolist()],
         )
         cursor.execute(
             f"""
