@@ -315,3 +315,22 @@ class ScenarioDetailSerializer(ScenarioSerializer):
         return ScenarioPeriodSerializer(
             scenario_comparison(scenario=scenario, interval=interval), many=True
         ).data
+
+
+class ForecastSettingsSerializer(serializers.ModelSerializer):
+    class Meta:
+        from forecasting.models import ForecastSettings
+
+        model = ForecastSettings
+        fields = (
+            "horizon_days",
+            "history_days",
+            "folds",
+            "retrain_interval_days",
+            "drift_threshold",
+            "drift_min_days",
+            "chunk_size",
+            "keep_runs",
+            "updated_at",
+        )
+        read_only_fields = ("updated_at",)

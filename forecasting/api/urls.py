@@ -12,6 +12,7 @@ urlpatterns = [
     path("forecasts/aggregate/", views.ForecastAggregateView.as_view(), name="forecast-aggregate"),
     path("forecasts/", views.ForecastSeriesView.as_view(), name="forecast-series"),
     path("test-bed/leaderboard/", views.LeaderboardView.as_view(), name="test-bed-leaderboard"),
+    path("forecast-settings/", views.ForecastSettingsView.as_view(), name="forecast-settings"),
     path("test-bed/summary/", views.TestBedSummaryView.as_view(), name="test-bed-summary"),
     *router.urls,
 ]

@@ -7,11 +7,12 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins
 from rest_framework.generics import GenericAPIView
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet, ModelViewSet, ReadOnlyModelViewSet
 
-from accounts.permissions import IsTenantMember
+from accounts.permissions import IsTenantAdmin, IsTenantMember
 from core.api.views import accepted_body
 from forecasting import selectors, services
 from forecasting.api import serializers as s
@@ -246,3 +247,28 @@ class ScenarioViewSet(
 
     def perform_destroy(self, instance):
         services.scenario_delete(scenario=instance)
+
+
+class ForecastSettingsView(APIView):
+    """The tenant's forecasting defaults, retraining interval and drift threshold: members
+    read, administrators write."""
+
+    def get_permissions(self):
+        if self.request.method in SAFE_METHODS:
+            return [IsTenantMember()]
+        return [IsTenantAdmin()]
+
+    @extend_schema(responses={200: s.ForecastSettingsSerializer})
+    def get(self, request):
+        return Response(s.ForecastSettingsSerializer(services.forecast_settings_get()).data)
+
+    @extend_schema(
+        request=s.ForecastSettingsSerializer, responses={200: s.ForecastSettingsSerializer}
+    )
+    def put(self, request):
+        data = s.ForecastSettingsSerializer(
+            services.forecast_settings_get(), data=request.data, partial=True
+        )
+        data.is_valid(raise_exception=True)
+        updated = services.forecast_settings_update(**data.validated_data)
+        return Response(s.ForecastSettingsSerializer(updated).data)

@@ -141,3 +141,53 @@ def test_registry_and_overrides_stay_in_their_tenant(tenant_a, tenant_b, planner
     assert_error(other.get("/api/v1/test-bed/leaderboard/?sku=FC-A"), 404)
     with schema_context(tenant_a.schema_name):
         assert MethodOverride.objects.filter(pk=pin.pk).exists()
+
+
+@pytest.mark.django_db
+def test_settings_members_read_admins_write(viewer, tenant_admin, planner):
+    reader = client_for(HOST_A, viewer)
+    assert reader.get("/api/v1/forecast-settings/").json()["retrain_interval_days"] == 7
+    assert_error(reader.put("/api/v1/forecast-settings/", {"retrain_interval_days": 3}), 403)
+    assert_error(
+        client_for(HOST_A, planner).put("/api/v1/forecast-settings/", {"horizon_days": 3}), 403
+    )
+    admin = client_for(HOST_A, tenant_admin)
+    changed = admin.put("/api/v1/forecast-settings/", {"retrain_interval_days": 3})
+    assert changed.status_code == 200 and changed.json()["retrain_interval_days"] == 3
+    assert_error(admin.put("/api/v1/forecast-settings/", {"horizon_days": 0}), 400)
+    assert_error(admin.put("/api/v1/forecast-settings/", {"drift_threshold": 0.5}), 400)
+    assert services.forecast_settings_get().retrain_interval_days == 3
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url", ["/api/v1/method-overrides/", "/api/v1/model-registry/", "/api/v1/scenarios/"]
+)
+def test_list_endpoints_have_a_fixed_query_count(url, planner):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    products, locations = seed()
+    run = _run(horizon=7, methods=["naive"])
+    client = client_for(HOST_A, planner)
+
+    def add(count: int) -> None:
+        for i in range(count):
+            product = products[i % 3]
+            location = locations[i // 3] if i >= 3 else None
+            if not MethodOverride.objects.filter(product=product, location=location).exists():
+                services.method_override_save(
+                    product=product, location=location, method="ses", user=planner
+                )
+            services.scenario_create(
+                name=f"s{i}", base_run=run, adjustments=[{"multiplier": 1.1}], user=planner
+            )
+
+    add(1)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    add(5)
+    with CaptureQueriesContext(connection) as many:
+        body = client.get(url).json()
+    assert body["count"] >= 2
+    assert len(many) == len(few)
