@@ -302,3 +302,29 @@ def test_api_run_is_202_then_chunks_run_on_the_worker(live_worker, live_db, tena
             ForecastSettings.objects.all().delete()
         delete_users(tenant_a, user)
         delete_users(tenant_b, intruder)
+
+
+@pytest.mark.django_db
+def test_policy_arrays_come_from_the_latest_successful_run():
+    empty = selectors.latest_forecast_for_policy()
+    assert empty.run_id is None and empty.product_id.size == 0
+    products, locations = seed()
+    _run(horizon=7, methods=["naive"])
+    run = _run(horizon=14)
+    policy = selectors.latest_forecast_for_policy()
+    assert policy.run_id == run.pk and policy.horizon == 14
+    assert policy.product_id.size == 6 and policy.product_id.dtype == np.int64
+    pairs = list(zip(policy.product_id.tolist(), policy.location_id.tolist(), strict=True))
+    assert pairs == sorted(pairs)
+    i = pairs.index((products[1].pk, locations[0].pk))
+    values = ForecastValue.objects.filter(
+        run_id=run.pk, product=products[1], location=locations[0], selected=True
+    )
+    assert policy.mean_daily[i] == pytest.approx(np.mean([v.forecast for v in values]))
+    assert policy.p50_total[i] == pytest.approx(sum(v.p50 for v in values))
+    assert policy.p90_total[i] == pytest.approx(sum(v.p90 for v in values))
+    backtest = SeriesClassification.objects.get(
+        run_id=run.pk, product=products[1], location=locations[0]
+    )
+    assert policy.sigma_daily[i] == pytest.approx(backtest.rmse)
+    assert (policy.p90_total >= policy.p50_total).all() and (policy.sigma_daily >= 0).all()
