@@ -99,6 +99,7 @@ def test_bed(request):
     context.update(
         has_run=True,
         summary=summary,
+        worst=selectors.test_bed_worst_series(user=request.user, run_id=summary["run"]),
         patterns=patterns,
         rows=rows,
         chart={

@@ -381,6 +381,26 @@ def test_bed_summary(*, user: Any, run_id: Any = None) -> dict[str, Any]:
     return cached("forecasts", "summary", run.pk, compute=compute)
 
 
+def test_bed_worst_series(*, user: Any, run_id: Any = None, limit: int = 20) -> list[dict]:
+    """The run's series with the highest backtest RMSSE of the method used: where a planner
+    should look first."""
+    run = resolve_run(user=user, run_id=run_id)
+    return list(
+        SeriesClassification.objects.filter(run_id=run.pk, rmsse__isnull=False)
+        .order_by("-rmsse", "product_id", "location_id")
+        .values(
+            "product_id",
+            "product__sku",
+            "location__code",
+            "pattern",
+            "method",
+            "reason",
+            "rmsse",
+            "wape",
+        )[:limit]
+    )
+
+
 # --- registry, overrides, scenarios -------------------------------------------------------
 
 

@@ -53,6 +53,7 @@ def test_product_page_shows_history_forecast_band_and_leaderboard(viewer):
     assert bed.status_code == 200
     methods = _script(bed.content.decode(), "methods-data")
     assert len(methods["labels"]) == 14 and sum(methods["selected"]) == 6
+    assert f'href="/app/products/{products[0].pk}/forecast/?location=' in bed.content.decode()
 
 
 @pytest.mark.django_db
