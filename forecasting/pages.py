@@ -32,6 +32,11 @@ def _chart_data(series: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _label(method: str) -> str:
+    """A chart label short enough for the axis."""
+    return method.replace("holt_winters_", "HW ").replace("_", " ")
+
+
 def _leaderboard_chart(board: dict[str, Any]) -> dict[str, Any]:
     """Mean RMSSE per method over the SKU's locations, best first."""
     totals: dict[str, list[float]] = {}
@@ -40,7 +45,7 @@ def _leaderboard_chart(board: dict[str, Any]) -> dict[str, Any]:
             if method["rmsse"] is not None:
                 totals.setdefault(method["method"], []).append(method["rmsse"])
     ranked = sorted((sum(v) / len(v), name) for name, v in totals.items())
-    return {"labels": [name for _, name in ranked], "values": [v for v, _ in ranked]}
+    return {"labels": [_label(name) for _, name in ranked], "values": [v for v, _ in ranked]}
 
 
 @login_required
@@ -103,7 +108,7 @@ def test_bed(request):
         patterns=patterns,
         rows=rows,
         chart={
-            "labels": methods,
+            "labels": [_label(method) for method in methods],
             "rmsse": [m["mean_rmsse"] for m in summary["methods"]],
             "selected": [m["selected_series"] for m in summary["methods"]],
         },

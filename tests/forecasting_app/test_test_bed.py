@@ -50,16 +50,10 @@ def test_overrides_are_honoured_by_every_run_until_removed(planner):
             "override",
             run.pk,
         )
-        assert set(run_values := ForecastValueMethods(run.pk, products[0].pk)) == {
-            "croston",
-            "naive",
-        }, run_values
+        assert _stored_methods(run.pk, products[0].pk) == {"croston", "naive"}
 
     changed = client.patch(
-        everywhere.json()["url"]
-        if "url" in everywhere.json()
-        else f"/api/v1/method-overrides/{everywhere.json()['id']}/",
-        {"method": "tsb"},
+        f"/api/v1/method-overrides/{everywhere.json()['id']}/", {"method": "tsb"}
     )
     assert changed.status_code == 200 and changed.json()["method"] == "tsb"
     assert client.delete(f"/api/v1/method-overrides/{one_place.json()['id']}/").status_code == 204
@@ -72,7 +66,7 @@ def test_overrides_are_honoured_by_every_run_until_removed(planner):
     assert methods == {locations[0].pk: "tsb", locations[1].pk: "tsb"}
 
 
-def ForecastValueMethods(run_id, product_id):
+def _stored_methods(run_id, product_id) -> set[str]:
     from forecasting.models import ForecastValue
 
     return set(
