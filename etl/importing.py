@@ -437,11 +437,13 @@ def _collect_key_errors(
         keys = [sql.SQL("{}::text").format(sql.Identifier(name)) for name in spec.key]
         relation = sql.Identifier("etl_typed")
     present = sql.SQL(" AND ").join(sql.SQL("{} IS NOT NULL").format(k) for k in keys)
-    # Cheap existence test first; the window query that names the rows runs only on need.
+    # Cheap existence test first (on the typed values: hashing a date is cheaper than its
+    # text); the window query that names the rows runs only on need.
+    probe_keys = keys if source == STAGE else [sql.Identifier(name) for name in spec.key]
     cursor.execute(
         sql.SQL(
             "SELECT 1 FROM {rel} WHERE {present} GROUP BY {keys} HAVING count(*) > 1 LIMIT 1"
-        ).format(rel=relation, present=present, keys=sql.SQL(", ").join(keys))
+        ).format(rel=relation, present=present, keys=sql.SQL(", ").join(probe_keys))
     )
     if cursor.fetchone():
         cursor.execute(
@@ -558,6 +560,7 @@ def _run(spec, stream, size, dry_run, create_missing, progress, report, bulk) ->
         # ON COMMIT DROP only fires at the outermost commit; inside a caller's transaction
         # the tables of an earlier import would still be there.
         cursor.execute(f"DROP TABLE IF EXISTS {STAGE}, etl_errors, etl_typed")
+        cursor.execute("SET LOCAL work_mem = '256MB'")
         columns = [sql.Identifier(f"c{i}") for i in range(len(source.header))]
         cursor.execute(
             sql.SQL(

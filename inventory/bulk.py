@@ -191,29 +191,56 @@ def _create_missing(cursor, relation: str) -> dict[str, int]:
 def sales_write(
     cursor, *, relation: str, present: set[str], create_missing: bool = False, **_
 ) -> WriteCounts:
+    """Upsert sales history by (product, location, date) in two set-based statements.
+
+    An UPDATE of the rows that exist and differ, then an INSERT of the rows that do not exist
+    (an anti-join on the unique key). Measured here for 1 M new rows, this pair takes 3.0 s
+    where one ``INSERT … ON CONFLICT DO UPDATE`` takes 4.5 s: speculative insertion costs
+    about as much again as the insert itself (ADR 10). The pair is only safe against a second
+    writer of the same keys, so sales writers of one tenant take a transaction-level advisory
+    lock first and run one after the other (the import is one transaction: a rejected or
+    failed file still writes nothing).
+    """
     created = _create_missing(cursor, relation) if create_missing else {}
+    demand_history_lock(cursor)
     changed = ["quantity", "revenue"] if "revenue" in present else ["quantity"]
-    statement = sql.SQL(
-        "INSERT INTO {h} AS target (product_id, location_id, date, quantity, revenue, "
-        "on_promotion) SELECT p.id, l.id, t.date, t.quantity, t.revenue, false "
-        "FROM {r} t JOIN {p} p ON p.sku = t.sku JOIN {l} l ON l.code = t.location "
-        "ON CONFLICT (product_id, location_id, date) DO UPDATE SET {set} "
-        "WHERE ({current}) IS DISTINCT FROM ({incoming})"
-    ).format(
-        h=T_HISTORY,
-        r=sql.Identifier(relation),
-        p=T_PRODUCT,
-        l=T_LOCATION,
-        set=sql.SQL(", ").join(
-            sql.SQL("{c} = EXCLUDED.{c}").format(c=sql.Identifier(c)) for c in changed
-        ),
-        current=sql.SQL(", ").join(sql.SQL("target.{}").format(sql.Identifier(c)) for c in changed),
-        incoming=sql.SQL(", ").join(
-            sql.SQL("EXCLUDED.{}").format(sql.Identifier(c)) for c in changed
-        ),
+    source = sql.SQL(
+        "FROM {r} t JOIN {p} p ON p.sku = t.sku JOIN {l} l ON l.code = t.location"
+    ).format(r=sql.Identifier(relation), p=T_PRODUCT, l=T_LOCATION)
+    cursor.execute(
+        sql.SQL(
+            "UPDATE {h} AS target SET {set} FROM (SELECT p.id AS product_id, "
+            "l.id AS location_id, t.date, t.quantity, t.revenue {source}) s "
+            "WHERE target.product_id = s.product_id AND target.location_id = s.location_id "
+            "AND target.date = s.date AND ({current}) IS DISTINCT FROM ({incoming})"
+        ).format(
+            h=T_HISTORY,
+            source=source,
+            set=sql.SQL(", ").join(
+                sql.SQL("{c} = s.{c}").format(c=sql.Identifier(c)) for c in changed
+            ),
+            current=sql.SQL(", ").join(
+                sql.SQL("target.{}").format(sql.Identifier(c)) for c in changed
+            ),
+            incoming=sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(c)) for c in changed),
+        )
     )
-    inserted, updated = _upsert_counts(cursor, statement)
-    return WriteCounts(inserted, updated, created)
+    updated = cursor.rowcount
+    cursor.execute(
+        sql.SQL(
+            "INSERT INTO {h} (product_id, location_id, date, quantity, revenue, on_promotion) "
+            "SELECT p.id, l.id, t.date, t.quantity, t.revenue, false {source} "
+            "WHERE NOT EXISTS (SELECT 1 FROM {h} h WHERE h.product_id = p.id "
+            "AND h.location_id = l.id AND h.date = t.date)"
+        ).format(h=T_HISTORY, source=source)
+    )
+    return WriteCounts(cursor.rowcount, updated, created)
+
+
+def demand_history_lock(cursor) -> None:
+    """Serialise the writers of this tenant's sales history until the transaction ends (the
+    key is the schema's name, so tenants never wait for each other)."""
+    cursor.execute("SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.demand_history'))")
 
 
 def stock_write(

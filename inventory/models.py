@@ -310,3 +310,112 @@ class InventoryMetrics(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product_id}@{self.location_id}: {self.status}"
+
+
+# --- Simulation (the 12-month replay) -----------------------------------------------------------
+
+
+class SimulationRun(models.Model):
+    """One replay of the proposed policy against the min/max baseline and what happened.
+
+    The parameters are columns (validated on start); ``summary`` holds the totals overall and
+    per ABC class, ``daily`` the day-by-day series the page charts.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+
+    class DemandMode(models.TextChoices):
+        LOST_SALES = "lost_sales"
+        BACKORDERS = "backorders"
+
+    class LeadTimeMode(models.TextChoices):
+        FIXED = "fixed"
+        SAMPLED = "sampled"
+
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    window_days = models.PositiveSmallIntegerField(default=365)
+    # Cycle service level targets per ABC class; NULL: the tenant's InventorySettings.
+    service_level_a = models.DecimalField(max_digits=4, decimal_places=3, null=True, blank=True)
+    service_level_b = models.DecimalField(max_digits=4, decimal_places=3, null=True, blank=True)
+    service_level_c = models.DecimalField(max_digits=4, decimal_places=3, null=True, blank=True)
+    demand_mode = models.CharField(
+        max_length=16, choices=DemandMode.choices, default=DemandMode.LOST_SALES
+    )
+    lead_time_mode = models.CharField(
+        max_length=16, choices=LeadTimeMode.choices, default=LeadTimeMode.FIXED
+    )
+    lead_time_cv = models.FloatField(
+        default=0.25, help_text="Sampled lead times: spread as a share of the mean lead time"
+    )
+    refit_every_days = models.PositiveSmallIntegerField(default=7)
+    forecast_method = models.CharField(max_length=40, default="ses")
+    seed = models.PositiveIntegerField(default=0)
+    window_start = models.DateField(null=True, blank=True)
+    window_end = models.DateField(null=True, blank=True)
+    summary = models.JSONField(default=dict, blank=True)
+    daily = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    job = models.ForeignKey(
+        "core.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+
+    def __str__(self) -> str:
+        return f"Simulation {self.pk} ({self.status})"
+
+
+class SimulationItemResult(models.Model):
+    """One product × location of a run: the proposed policy, the baseline and (when the stock
+    ledger allows) what really happened. Written in bulk (one unnest insert per run)."""
+
+    run = models.ForeignKey(SimulationRun, on_delete=models.CASCADE, related_name="items")
+    product = models.ForeignKey(
+        Product, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    location = models.ForeignKey(
+        Location, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    abc_class = models.CharField(max_length=1)
+    service_level_target = models.FloatField()
+    demand_units = models.FloatField()
+    policy_stockout_days = models.IntegerField()
+    policy_stockout_units = models.FloatField()
+    policy_fill_rate = models.FloatField(null=True)
+    policy_cycle_service_level = models.FloatField()
+    policy_average_inventory_value = models.FloatField()
+    policy_orders_placed = models.IntegerField()
+    policy_holding_cost = models.FloatField()
+    policy_ordering_cost = models.FloatField()
+    policy_stockout_cost = models.FloatField()
+    baseline_stockout_days = models.IntegerField()
+    baseline_stockout_units = models.FloatField()
+    baseline_fill_rate = models.FloatField(null=True)
+    baseline_cycle_service_level = models.FloatField()
+    baseline_average_inventory_value = models.FloatField()
+    baseline_orders_placed = models.IntegerField()
+    baseline_total_cost = models.FloatField()
+    actual_stockout_days = models.IntegerField(null=True)
+    actual_average_inventory_value = models.FloatField(null=True)
+
+    class Meta:
+        ordering = ("run", "id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("run", "product", "location"), name="simulation_item_unique"
+            )
+        ]
+        indexes = [models.Index(fields=("run", "abc_class"), name="simulation_item_class")]
+
+    def __str__(self) -> str:
+        return f"run {self.run_id}: {self.product_id}@{self.location_id}"

@@ -189,8 +189,9 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Route plans, simulation runs and forecast runs share queued/running/succeeded/failed.
     "ENUM_NAME_OVERRIDES": {
-        "ForecastRunStatusEnum": "forecasting.models.ForecastRun.Status",
+        "RunStatusEnum": "inventory.models.SimulationRun.Status",
         "ForecastMethodEnum": "forecasting.api.serializers.METHOD_CHOICES",
     },
 }

@@ -26,7 +26,8 @@ ADI_CUTOFF = 1.32
 class ForecastSpec:
     """What to forecast: ``horizon`` periods ahead, with a season of ``season_length`` periods
     (7 for daily data with a weekly pattern, 12 for monthly data), and the quantile ``levels``
-    (probabilities in (0, 1), ascending)."""
+    (probabilities in (0, 1), ascending). ``levels=()`` asks for the point path only (no
+    quantiles), for callers that re-fit often and need only the mean, like the inventory replay."""
 
     horizon: int
     season_length: int = 7
@@ -38,7 +39,7 @@ class ForecastSpec:
         if self.season_length < 1:
             raise ValueError("season_length must be at least 1 period")
         levels = tuple(float(q) for q in self.levels)
-        if not levels or any(not 0.0 < q < 1.0 for q in levels):
+        if any(not 0.0 < q < 1.0 for q in levels):
             raise ValueError("quantile levels must lie strictly between 0 and 1")
         if list(levels) != sorted(set(levels)):
             raise ValueError("quantile levels must be distinct and ascending")
@@ -197,6 +198,10 @@ def make_forecast(
     """Assemble a :class:`Forecast` from a point path and its per-period variance; ``history``
     is the data up to the origin (decides count-like series)."""
     point = np.maximum(point, 0.0)
+    if not spec.levels:
+        return Forecast(
+            method, point, np.empty((*point.shape[:1], 0, point.shape[1])), (), dict(params or {})
+        )
     quantiles = demand_quantiles(point, variance, spec.levels, is_count_like(history))
     return Forecast(method, point, quantiles, spec.levels, dict(params or {}))
 

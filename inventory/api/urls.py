@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from inventory.api import metrics_views, views
+from inventory.api import metrics_views, simulation_views, views
 
 router = SimpleRouter()
 router.register("categories", views.CategoryViewSet, basename="category")
@@ -13,7 +13,14 @@ router.register("sales-history", views.DemandHistoryViewSet, basename="sales-his
 router.register(
     "inventory/metrics", metrics_views.InventoryMetricsViewSet, basename="inventory-metrics"
 )
+router.register(
+    "inventory/simulations", simulation_views.SimulationRunViewSet, basename="inventory-simulation"
+)
 urlpatterns = [
+    path(
+        "inventory/simulations/<int:pk>/export.csv",
+        simulation_views.SimulationExportView.as_view(),
+    ),
     path("inventory/settings", metrics_views.InventorySettingsView.as_view()),
     path("inventory/calculate", metrics_views.InventoryCalculateView.as_view()),
     *router.urls,

@@ -77,6 +77,11 @@ def review_undershoot(
     with np.errstate(divide="ignore", invalid="ignore"):
         mean_u = variance_x / (2.0 * mean_x) + mean_x / 2.0
         variance_u = mean_x**2 / 12.0 + variance_x / 2.0 - variance_x**2 / (4.0 * mean_x**2)
+    # The undershoot is never more than one review period's demand. When σ is the spread of a
+    # forecast's error and the forecast has fallen near zero (an intermittent item after a run
+    # of zeros), σ²/(2μ) explodes; bound it by what X itself reaches (μ + 3σ). (The variance
+    # cannot explode: its σ⁴ term is negative.)
+    mean_u = np.minimum(mean_u, mean_x + 3.0 * np.sqrt(variance_x))
     active = mean_x > 0
     return (
         np.where(active, mean_u, 0.0),

@@ -26,6 +26,8 @@ from dataclasses import dataclass, fields
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from forecasting.engine.forecast import ForecastSpec
+from forecasting.engine.methods import method_named
 from inventory.policy.calculate import PolicyInputs, PolicySettings, calculate_policy
 from inventory.policy.levels import DAYS_PER_YEAR, round_order_quantity
 
@@ -93,7 +95,8 @@ class SimulationResult:
     shipped_units: FloatArray  # filled_units plus backorders served later
     short_units: FloatArray  # demand not served on its day (lost or backordered)
     stockout_days: NDArray[np.int64]
-    cycles: NDArray[np.int64]  # replenishment cycles: between arrivals, the open one included
+    # Replenishment cycles: each ends with a receipt; the open one only when it ran out.
+    cycles: NDArray[np.int64]
     stockout_cycles: NDArray[np.int64]
     orders_placed: NDArray[np.int64]
     ordered_units: FloatArray
@@ -110,6 +113,9 @@ class SimulationResult:
     daily_inventory_value: FloatArray
     daily_short_units: FloatArray
     days: int
+    daily_stockouts: NDArray[np.int64] | None = None  # items short on each day (days,)
+    # (items, days) units ordered on each day; only with ``simulate(record_orders=True)``
+    orders_by_day: FloatArray | None = None
 
     @property
     def fill_rate(self) -> FloatArray:
@@ -119,7 +125,8 @@ class SimulationResult:
 
     @property
     def cycle_service_level(self) -> FloatArray:
-        """Share of each item's replenishment cycles without a stockout day."""
+        """Share of each item's replenishment cycles without a stockout day (1 for an item
+        that finished no cycle and never ran out)."""
         return 1.0 - self.stockout_cycles / np.maximum(self.cycles, 1)
 
     def per_item(self) -> dict[str, np.ndarray]:
@@ -127,7 +134,14 @@ class SimulationResult:
         columns = {
             f.name: getattr(self, f.name)
             for f in fields(self)
-            if f.name not in ("daily_inventory_value", "daily_short_units", "days")
+            if f.name
+            not in (
+                "daily_inventory_value",
+                "daily_short_units",
+                "days",
+                "daily_stockouts",
+                "orders_by_day",
+            )
         }
         columns["fill_rate"] = self.fill_rate
         columns["cycle_service_level"] = self.cycle_service_level
@@ -175,6 +189,7 @@ def simulate(
     costs: SimulationCosts | None = None,
     backorders: bool = False,
     on_order: ArrayLike | None = None,
+    record_orders: bool = False,
 ) -> SimulationResult:
     """Replay ``policy`` over ``demand`` (items, days; NaN = no demand recorded).
 
@@ -183,6 +198,8 @@ def simulate(
     ``starting_stock`` (items,) on hand on day 0; ``on_order`` optional (items, max lead time)
     quantities already on order, column j arriving on day j.
     Lost sales by default; ``backorders=True`` keeps unmet demand to serve from later receipts.
+    ``record_orders`` keeps every day's order quantities (``orders_by_day``), e.g. to check
+    that no decision depends on later demand.
     """
     costs = costs or SimulationCosts()
     demand_by_day = np.ascontiguousarray(np.nan_to_num(np.asarray(demand, dtype=float).T))
@@ -232,6 +249,8 @@ def simulate(
     cycle_had_stockout = np.zeros(items, bool)
     daily_value = np.zeros(days)
     daily_short = np.zeros(days)
+    daily_stockouts = np.zeros(days, np.int64)
+    order_log = np.zeros((days, items)) if record_orders else None
 
     for day in range(days):
         if day % policy.review_period_days == 0:
@@ -254,6 +273,8 @@ def simulate(
                 in_transit[placing] += quantity[placing]
                 ordered[placing] += quantity[placing]
                 orders[placing] += 1
+                if order_log is not None:
+                    order_log[day, placing] = quantity[placing]
 
         slot = day % slots
         arriving = pipeline[slot].copy()
@@ -289,9 +310,12 @@ def simulate(
         on_hand_sum += on_hand
         daily_value[day] = on_hand @ unit_cost
         daily_short[day] = short.sum()
+        daily_stockouts[day] = np.count_nonzero(stocked_out)
 
-    # The cycle still open at the end counts too, so an item that never reorders has one cycle.
-    cycles += 1
+    # The cycle still open at the end is unfinished: it counts only when it already had a
+    # stockout (a failure is certain), else its outcome is unknown. Counting it as a success
+    # biased the level up by up to 1/(cycles + 1), several points for long lots.
+    cycles += cycle_had_stockout
     stockout_cycles += cycle_had_stockout
     average_on_hand = on_hand_sum / max(days, 1)
     holding_per_unit_day = unit_cost * costs.holding_cost_rate / DAYS_PER_YEAR
@@ -318,6 +342,8 @@ def simulate(
         daily_inventory_value=daily_value,
         daily_short_units=daily_short,
         days=days,
+        daily_stockouts=daily_stockouts,
+        orders_by_day=None if order_log is None else np.ascontiguousarray(order_log.T),
     )
 
 
@@ -537,3 +563,500 @@ def _first_column(values: ArrayLike | None) -> FloatArray | None:
         return None
     array = np.asarray(values, dtype=float)
     return array if array.ndim == 1 else array[:, 0]
+
+
+# --- Rolling re-fit with the forecasting engine, lead-time sampling, per-class results ---------
+
+LEAD_TIME_MODES = ("fixed", "sampled")
+# "recommended": per item and re-fit, the candidate with the smallest past miss over P.
+RECOMMENDED = "recommended"
+RECOMMENDED_CANDIDATES = ("ses", "holt_winters_additive", "seasonal_naive", "tsb")
+
+
+def sample_lead_times(
+    mean_days: ArrayLike,
+    std_days: ArrayLike,
+    days: int,
+    *,
+    rng: np.random.Generator,
+) -> NDArray[np.int64]:
+    """Lead time of an order placed on each day, (items, days) whole days ≥ 0.
+
+    Gamma-distributed with the given mean and spread per item (non-negative and right-skewed,
+    as supplier delays are), rounded to whole days; a spread of 0 gives the mean every day.
+    """
+    mean = np.asarray(mean_days, dtype=float)
+    std = np.broadcast_to(np.asarray(std_days, dtype=float), mean.shape)
+    if (mean < 0).any() or (std < 0).any():
+        raise ValueError("lead-time mean and spread must be ≥ 0")
+    spread = std > 0
+    shape = np.where(spread, (mean / np.where(spread, std, 1.0)) ** 2, 1.0)
+    scale = np.where(spread & (mean > 0), std**2 / np.where(mean > 0, mean, 1.0), 0.0)
+    draws = rng.gamma(shape[:, None], 1.0, (mean.size, days)) * scale[:, None]
+    return np.where(spread[:, None], np.rint(draws), np.rint(mean)[:, None]).astype(np.int64)
+
+
+@dataclass
+class ForecastEstimates:
+    """What the rolling re-fit knew (all from history strictly before each day).
+
+    ``mean_daily_demand`` / ``demand_std_daily`` (items, K): on re-fit day ``change_days[k]``
+    the forecast's mean over the protection period P (per day) and the spread of *that
+    forecast's* misses over P days, ``RMSE_P / sqrt(P)``, so that ``sqrt(P)·σ`` — what
+    ``calculate_policy`` multiplies by z — is the RMSE of the forecast actually used.
+    ``protection_demand`` (items, days): on every replay day, the forecast (from the latest
+    re-fit) of demand over the next P days, which moves the levels between re-fits.
+    """
+
+    mean_daily_demand: FloatArray
+    demand_std_daily: FloatArray
+    change_days: NDArray[np.int64]
+    protection_demand: FloatArray
+    protection_days: NDArray[np.int64]
+    misses_used: NDArray[np.int64]  # (items, K) forecast misses behind each spread
+    method_names: tuple[str, ...] = ()
+    method_index: NDArray[np.int64] | None = None  # (items, K) into method_names ("recommended")
+
+    def as_demand_estimates(self) -> DemandEstimates:
+        return DemandEstimates(self.mean_daily_demand, self.demand_std_daily, self.change_days)
+
+
+def rolling_forecast_estimates(
+    history: ArrayLike,
+    start_day: int,
+    days: int,
+    *,
+    protection_days: ArrayLike,
+    method: str | ArrayLike = "ses",
+    refit_every_days: int = 7,
+    season_length: int = 7,
+    error_window_days: int = 182,
+    min_history_days: int = 28,
+    min_misses: int = 14,
+) -> ForecastEstimates:
+    """Re-fit a forecasting-engine method every ``refit_every_days`` over the replay window
+    ``[start_day, start_day + days)`` of ``history`` (items, total days; NaN = no sale
+    recorded = 0) and measure the error of the forecast as it was used.
+
+    ``method``: one engine method name for all items, one per item (e.g. each SKU's
+    recommended method from the Test Bed), or ``"recommended"``: on every re-fit each item
+    uses the candidate of ``RECOMMENDED_CANDIDATES`` whose as-used forecasts missed least so
+    far. Items are grouped by method, one engine call per method with every origin at once.
+    ``protection_days`` (items,): the risk period P
+    the policy protects (lead time for a reorder point, lead time + review period for an
+    order-up-to level).
+
+    Re-fits also run over the ``error_window_days`` before the window so the first decisions
+    already have misses to learn from. On every day d the forecast in use (from the last re-fit
+    on or before d) predicts demand over ``[d, d + P)``; its miss is known once day
+    ``d + P − 1`` has passed, and a re-fit on day t uses the misses with ``d + P ≤ t`` and
+    ``d ≥ t − error_window_days``. Fewer than ``min_misses`` → the spread of daily demand over
+    the same window (× sqrt(P) / sqrt(P), i.e. as if days were independent).
+    """
+    values = np.nan_to_num(np.asarray(history, dtype=float))
+    items, total = values.shape
+    if start_day < 1 or start_day + days > total or days < 1:
+        raise ValueError("the replay window must lie inside the history, after day 0")
+    if refit_every_days < 1:
+        raise ValueError("refit_every_days must be ≥ 1")
+    period = np.clip(np.broadcast_to(np.asarray(protection_days, np.int64), (items,)), 1, None)
+    recommended = isinstance(method, str) and method == RECOMMENDED
+    candidates = RECOMMENDED_CANDIDATES if recommended else None
+    methods = np.broadcast_to(np.asarray(method, dtype=object), (items,))
+    for name in candidates or set(methods.tolist()):
+        method_named(name)  # unknown names fail before any work
+
+    # Re-fit origins on the replay's grid (one on the first replay day), extended back over the
+    # error window for warm-up, never before a minimum of history.
+    back = -(-error_window_days // refit_every_days)
+    grid = start_day + refit_every_days * np.arange(-back, -(-days // refit_every_days))
+    first_allowed = min(start_day, max(min_history_days, 1))
+    origins = grid[grid >= first_allowed]
+    first = int(origins[0])
+    end = start_day + days
+    change_days = np.arange(0, days, refit_every_days, dtype=np.int64)
+    fit_day = start_day + change_days  # absolute day of each re-fit in the replay
+    cumulative = _prefix_sum(values)
+
+    def track(assigned: np.ndarray) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """Forecast over [d, d + P) on every decision day, and the RMSE and count of its
+        misses known at each re-fit."""
+        protection = _protection_forecasts(
+            values, assigned, origins, end, period, refit_every_days, season_length
+        )
+        rmse, count = _windowed_misses(
+            cumulative, protection, first, period, fit_day, error_window_days
+        )
+        return protection, rmse, count
+
+    if candidates is None:
+        protection, rmse, count = track(methods)
+        chosen = np.zeros((items, change_days.size), np.int64)
+        names: tuple[str, ...] = tuple(sorted(set(methods.tolist())))
+    else:
+        # "recommended": on every re-fit each item takes the candidate whose forecasts missed
+        # least (RMSE over P, the same error window) so far — a rolling Test Bed that, like
+        # everything here, sees only the past.
+        tracks = [track(np.full(items, name, dtype=object)) for name in candidates]
+        score = np.stack(
+            [np.where(c >= min_misses, r, np.inf) for _, r, c in tracks]
+        )  # (candidates, items, K)
+        chosen = np.argmin(np.nan_to_num(score, nan=np.inf), axis=0)
+        rmse = np.take_along_axis(np.stack([r for _, r, _ in tracks]), chosen[None], 0)[0]
+        count = np.take_along_axis(np.stack([c for _, _, c in tracks]), chosen[None], 0)[0]
+        column = np.searchsorted(change_days, np.arange(days), side="right") - 1
+        in_window = np.stack([p[:, start_day - first :] for p, _, _ in tracks])
+        picked = np.take_along_axis(in_window, chosen[None, :, column], 0)[0]
+        protection = np.concatenate(
+            [tracks[0][0][:, : start_day - first], picked], axis=1
+        )  # warm-up columns are never used for decisions
+        names = candidates
+
+    # Fallback: daily demand spread over the error window before each re-fit.
+    window_begin = np.maximum(fit_day - error_window_days, 0)
+    demand_squares = _prefix_sum(values**2)
+    seen_days = np.maximum(fit_day - window_begin, 1)
+    with np.errstate(invalid="ignore"):
+        daily_mean = (cumulative[:, fit_day] - cumulative[:, window_begin]) / seen_days
+        daily_var = (demand_squares[:, fit_day] - demand_squares[:, window_begin]) / seen_days
+    daily_spread = np.sqrt(np.maximum(daily_var - daily_mean**2, 0.0))
+
+    enough = count >= min_misses
+    spread = np.where(enough, rmse / np.sqrt(period[:, None]), daily_spread)
+    at_fit = protection[:, fit_day - first]
+    return ForecastEstimates(
+        mean_daily_demand=at_fit / period[:, None],
+        demand_std_daily=np.nan_to_num(spread),
+        change_days=change_days,
+        protection_demand=protection[:, start_day - first :],
+        protection_days=period,
+        misses_used=count.astype(np.int64),
+        method_names=names,
+        method_index=chosen,
+    )
+
+
+def _protection_forecasts(
+    values: FloatArray,
+    methods: np.ndarray,
+    origins: NDArray[np.int64],
+    end: int,
+    period: NDArray[np.int64],
+    refit_every_days: int,
+    season_length: int,
+) -> FloatArray:
+    """(items, end − first origin): on every day d the forecast from the last re-fit on or
+    before d of demand over ``[d, d + P)``. One engine call per method with every origin."""
+    items = values.shape[0]
+    first = int(origins[0])
+    horizon = refit_every_days + int(period.max())
+    protection = np.zeros((items, end - first))
+    spec = ForecastSpec(horizon=horizon, season_length=season_length, levels=())
+    seen = values[:, : int(origins[-1])]  # nothing after the last re-fit is ever passed
+    for name in sorted(set(methods.tolist())):
+        rows = np.flatnonzero(methods == name)
+        forecasts = method_named(name)(seen[rows], spec, [int(o) for o in origins])
+        for origin, fitted in zip(origins, forecasts, strict=True):
+            offsets = np.arange(min(refit_every_days, end - origin))
+            path = _prefix_sum(fitted.point)
+            stop = offsets[None, :] + period[rows, None]
+            protection[rows[:, None], (origin - first + offsets)[None, :]] = (
+                np.take_along_axis(path, stop, axis=1) - path[:, offsets]
+            )
+    return protection
+
+
+def _windowed_misses(
+    cumulative: FloatArray,
+    protection: FloatArray,
+    first: int,
+    period: NDArray[np.int64],
+    fit_day: NDArray[np.int64],
+    error_window_days: int,
+) -> tuple[FloatArray, FloatArray]:
+    """RMSE and count (items, K) of the misses ``actual[d, d + P) − forecast`` known at each
+    re-fit day t: decision days d with ``d + P ≤ t`` and ``d ≥ t − error_window_days``."""
+    total = cumulative.shape[1] - 1
+    decision = np.arange(first, first + protection.shape[1])
+    stop = np.minimum(decision[None, :] + period[:, None], total)
+    # Days whose P days run past the data get a meaningless miss, but no window reaches them:
+    # a re-fit on day t ≤ total only takes d + P ≤ t.
+    miss = np.take_along_axis(cumulative, stop, axis=1) - cumulative[:, decision] - protection
+    miss_squares = _prefix_sum(miss * miss)
+    begin = np.maximum(fit_day - error_window_days, first) - first  # (K,)
+    last = np.clip(fit_day[None, :] - period[:, None] + 1 - first, begin[None, :], None)
+    count = (last - begin[None, :]).astype(float)
+    squares = np.take_along_axis(miss_squares, last, axis=1) - miss_squares[:, begin]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rmse = np.sqrt(squares / count)
+    return rmse, count
+
+
+def rolling_average_demand(
+    history: ArrayLike,
+    start_day: int,
+    days: int,
+    *,
+    window_days: int = 91,
+    refit_every_days: int = 7,
+) -> DemandEstimates:
+    """Average daily sales of the ``window_days`` before each re-fit (NaN = no sale = 0), no
+    spread: all the min/max baseline looks at."""
+    values = np.nan_to_num(np.asarray(history, dtype=float))
+    if start_day < 1 or start_day + days > values.shape[1]:
+        raise ValueError("the replay window must lie inside the history, after day 0")
+    cumulative = _prefix_sum(values)
+    change_days = np.arange(0, days, refit_every_days, dtype=np.int64)
+    ends = start_day + change_days
+    begins = np.maximum(ends - window_days, 0)
+    mean = (cumulative[:, ends] - cumulative[:, begins]) / (ends - begins)
+    return DemandEstimates(mean, np.zeros_like(mean), change_days)
+
+
+def protection_days_for(lead_time_days: ArrayLike, settings: PolicySettings) -> NDArray[np.int64]:
+    """The risk period P a policy kind protects: lead time (reorder point: the undershoot of
+    the periodic check is added by ``calculate_policy``) or lead time + review period
+    (order-up-to level); at least one day."""
+    lead = np.rint(np.asarray(lead_time_days, dtype=float)).astype(np.int64)
+    if settings.policy_kind == "order_up_to":
+        lead = lead + max(round(settings.review_period_days), 1)
+    return np.maximum(lead, 1)
+
+
+def policy_from_forecasts(
+    estimates: ForecastEstimates,
+    lead_time_days: ArrayLike,
+    *,
+    lot_cover_days: float | None = None,
+    **policy_arguments: object,
+) -> ReplenishmentPolicy:
+    """The proposed policy from rolling forecasts: ``calculate_policy`` on every re-fit day
+    (safety stock from the used forecast's error over P), then moved day by day with the
+    forecast over each day's own next P days (a weekly pattern shifts the levels within the
+    week; the safety stock stays as fitted). Arguments as ``policy_from_estimates``.
+
+    ``lot_cover_days``: order lots of that many days of forecast demand (rounded to MOQ and
+    pack) instead of the EOQ — the "order N days of supply" rule, e.g. to compare with a
+    min/max baseline on the same order frequency. Reorder-point policies only."""
+    fitted = policy_from_estimates(
+        estimates.as_demand_estimates(),
+        lead_time_days,
+        **policy_arguments,  # type: ignore[arg-type]
+    )
+    days = estimates.protection_demand.shape[1]
+    column = np.searchsorted(estimates.change_days, np.arange(days), side="right") - 1
+    at_fit = estimates.mean_daily_demand * estimates.protection_days[:, None]
+    shift = estimates.protection_demand - at_fit[:, column]
+    reorder = np.asarray(fitted.reorder_point, float)[:, column] + shift
+    assert fitted.order_up_to_level is not None
+    up_to = np.asarray(fitted.order_up_to_level, float)[:, column] + shift
+    settings = policy_arguments.get("settings") or PolicySettings()
+    assert isinstance(settings, PolicySettings)
+    if lot_cover_days is not None and settings.policy_kind == "reorder_point":
+        daily = estimates.mean_daily_demand[:, column]
+        moq = np.asarray(fitted.minimum_order_quantity, float)[:, None]
+        pack = np.asarray(fitted.pack_size, float)[:, None]
+        up_to = reorder + round_order_quantity(daily * lot_cover_days, moq, pack)
+    return ReplenishmentPolicy(
+        reorder_point=np.maximum(reorder, 0.0),
+        order_up_to_level=np.maximum(up_to, 0.0),
+        change_days=np.arange(days, dtype=np.int64),
+        review_period_days=fitted.review_period_days,
+        minimum_order_quantity=fitted.minimum_order_quantity,
+        pack_size=fitted.pack_size,
+    )
+
+
+def summaries_by_class(result: SimulationResult, classes: ArrayLike) -> dict[str, dict[str, float]]:
+    """``summary`` per class label (e.g. ABC class per item), plus "all"."""
+    labels = np.asarray(classes).astype(str)
+    out = {"all": result.summary()}
+    for label in sorted(set(labels.tolist())):
+        out[label] = result.summary(labels == label)
+    return out
+
+
+@dataclass
+class ReplayInputs:
+    """Everything the replay needs, per item (items,) unless noted. ``history`` (items, total
+    days) ends with the replay window's last day; the window is its last ``days`` columns."""
+
+    history: FloatArray
+    days: int
+    lead_time_days: FloatArray
+    unit_cost: FloatArray
+    service_level: FloatArray
+    lead_time_std_days: FloatArray | None = None
+    minimum_order_quantity: FloatArray | None = None
+    pack_size: FloatArray | None = None
+    stockout_cost_per_unit: FloatArray | None = None
+    starting_stock: FloatArray | None = None  # None: each policy starts at its own S
+    method: str | np.ndarray = "ses"
+
+
+@dataclass(frozen=True)
+class ReplayOptions:
+    backorders: bool = False
+    lead_time_mode: str = "fixed"  # "sampled": each order's lead time drawn (mean, spread)
+    refit_every_days: int = 7
+    season_length: int = 7
+    error_window_days: int = 182
+    baseline_buffer_days: float = 7.0
+    baseline_cover_days: float = 30.0
+    seed: int = 0
+    record_orders: bool = False
+    lot_cover_days: float | None = None  # None: EOQ lots (cost-optimal)
+
+    def __post_init__(self) -> None:
+        if self.lead_time_mode not in LEAD_TIME_MODES:
+            raise ValueError(f"lead_time_mode must be one of {LEAD_TIME_MODES}")
+        if self.refit_every_days < 1:
+            raise ValueError("refit_every_days must be ≥ 1")
+
+
+@dataclass
+class ReplayOutcome:
+    proposed: SimulationResult
+    baseline: SimulationResult
+    estimates: ForecastEstimates
+
+
+def replay(
+    inputs: ReplayInputs,
+    settings: PolicySettings | None = None,
+    options: ReplayOptions | None = None,
+) -> ReplayOutcome:
+    """Replay the proposed policy (rolling forecasts, ``calculate_policy``) and the min/max
+    baseline (from average sales) on the same demand and the same lead times."""
+    settings = settings or PolicySettings()
+    options = options or ReplayOptions()
+    history = np.asarray(inputs.history, dtype=float)
+    items, total = history.shape
+    start = total - inputs.days
+    lead = np.asarray(inputs.lead_time_days, dtype=float)
+    lead_std = (
+        np.zeros(items)
+        if inputs.lead_time_std_days is None
+        else np.asarray(inputs.lead_time_std_days, float)
+    )
+    if options.lead_time_mode == "sampled":
+        lead_times: NDArray[np.int64] = sample_lead_times(
+            lead, lead_std, inputs.days, rng=np.random.default_rng(options.seed)
+        )
+    else:
+        lead_times = np.rint(lead).astype(np.int64)
+        lead_std = np.zeros(items)  # a fixed lead time has no spread to protect against
+    moq = (
+        np.zeros(items) if inputs.minimum_order_quantity is None else inputs.minimum_order_quantity
+    )
+    pack = np.ones(items) if inputs.pack_size is None else inputs.pack_size
+
+    estimates = rolling_forecast_estimates(
+        history,
+        start,
+        inputs.days,
+        protection_days=protection_days_for(lead, settings),
+        method=inputs.method,
+        refit_every_days=options.refit_every_days,
+        season_length=options.season_length,
+        error_window_days=options.error_window_days,
+    )
+    proposed = policy_from_forecasts(
+        estimates,
+        lead,
+        service_level=inputs.service_level,
+        settings=settings,
+        unit_cost=inputs.unit_cost,
+        lead_time_std_days=lead_std,
+        minimum_order_quantity=moq,
+        pack_size=pack,
+        lot_cover_days=options.lot_cover_days,
+    )
+    averages = rolling_average_demand(
+        history, start, inputs.days, refit_every_days=options.refit_every_days
+    )
+    baseline = days_of_cover_policy(
+        averages,
+        lead,
+        buffer_days=options.baseline_buffer_days,
+        cover_days=options.baseline_cover_days,
+        minimum_order_quantity=moq,
+        pack_size=pack,
+    )
+    costs = SimulationCosts(
+        unit_cost=inputs.unit_cost,
+        holding_cost_rate=settings.holding_cost_rate,
+        ordering_cost=settings.ordering_cost,
+        stockout_cost_per_unit=0.0
+        if inputs.stockout_cost_per_unit is None
+        else np.nan_to_num(inputs.stockout_cost_per_unit),
+    )
+    window = history[:, start:]
+    results = {}
+    for name, policy in (("proposed", proposed), ("baseline", baseline)):
+        stock = inputs.starting_stock
+        if stock is None:
+            stock = np.maximum(np.nan_to_num(_first_column(policy.order_up_to_level)), 0.0)
+        results[name] = simulate(
+            window,
+            policy,
+            lead_times,
+            stock,
+            costs=costs,
+            backorders=options.backorders,
+            record_orders=options.record_orders,
+        )
+    return ReplayOutcome(results["proposed"], results["baseline"], estimates)
+
+
+def reconstruct_on_hand(
+    current_on_hand: ArrayLike,
+    net_movements: ArrayLike,
+    sales: ArrayLike,
+    *,
+    net_after: ArrayLike | None = None,
+) -> FloatArray:
+    """What was really on the shelf: end-of-day on hand (items, days) walked back from today's
+    on hand through the stock ledger.
+
+    ``net_movements`` (items, days): the ledger's net change per day (receipts, adjustments,
+    transfers, production; sales left out), ``sales`` (items, days) units sold per day from the
+    sales history, ``net_after`` (items,) the ledger's and sales' net change after the last
+    day up to now. ``on_hand_end[d] = current − Σ_{j > d} (movements[j] − sales[j]) − after``.
+    """
+    current = np.asarray(current_on_hand, dtype=float)
+    net = np.nan_to_num(np.asarray(net_movements, float)) - np.nan_to_num(np.asarray(sales, float))
+    after = np.zeros(current.size) if net_after is None else np.asarray(net_after, float)
+    # Net change of the days after d: a reversed running sum, shifted by one day.
+    later = np.cumsum(net[:, ::-1], axis=1)[:, ::-1] - net
+    return current[:, None] - after[:, None] - later
+
+
+def actual_summary(
+    on_hand_end: FloatArray,
+    demand: ArrayLike,
+    unit_cost: ArrayLike,
+    *,
+    mask: ArrayLike | None = None,
+) -> dict[str, float]:
+    """The same headline figures as ``SimulationResult.summary`` for what really happened:
+    stockout days are days that ended with nothing on hand; inventory is valued at unit cost."""
+    stock = np.maximum(np.asarray(on_hand_end, float), 0.0)
+    pick = np.ones(stock.shape[0], bool) if mask is None else np.asarray(mask, bool)
+    cost = np.broadcast_to(np.asarray(unit_cost, float), (stock.shape[0],))
+    sold = np.nan_to_num(np.asarray(demand, float))
+    value = float((stock.mean(axis=1) * cost)[pick].sum()) if stock.shape[1] else 0.0
+    days = stock.shape[1]
+    cost_of_goods = float((sold.sum(axis=1) * cost)[pick].sum())
+    empty = int((on_hand_end[pick] <= 0).sum())
+    return {
+        "items": int(pick.sum()),
+        "days": days,
+        "demand_units": float(sold[pick].sum()),
+        "stockout_days": empty,
+        "stockout_item_day_share": empty / max(int(pick.sum()) * days, 1),
+        "average_inventory_value": value,
+        "inventory_turns": cost_of_goods * (DAYS_PER_YEAR / max(days, 1)) / value
+        if value
+        else float("inf"),
+    }

@@ -233,3 +233,26 @@ def test_import_data_command(tmp_path, tenant_a, capsys):
     assert "nothing was written" in err
     assert "2,quantity,-3,must not be negative" in err
     assert not AuditLog.objects.filter(object_type="inventory.demandhistory").exists()
+
+
+@pytest.mark.django_db(transaction=False)
+def test_sales_update_and_insert_in_one_file():
+    _base()
+    load("sales", SALES)
+    mixed = (
+        "date,sku,location,quantity\n2026-01-01,A,S1,9\n2026-01-03,A,S1,1\n2026-01-01,B,DC,7.5\n"
+    )
+    report = load("sales", mixed)
+    assert (report.inserted, report.updated, report.unchanged) == (1, 1, 1)
+    quantities = dict(
+        DemandHistory.objects.filter(product__sku="A").values_list("date", "quantity")
+    )
+    assert quantities == {
+        date(2026, 1, 1): Decimal("9"),
+        date(2026, 1, 2): Decimal("0"),
+        date(2026, 1, 3): Decimal("1"),
+    }
+    # Revenue absent from the file: the stored revenue of the updated row is kept.
+    assert DemandHistory.objects.get(product__sku="A", date=date(2026, 1, 1)).revenue == Decimal(
+        "3.60"
+    )

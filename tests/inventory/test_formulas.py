@@ -223,3 +223,9 @@ def test_stockout_risk_normal_and_discrete():
     discrete = stockout_risk(5, 0.5, math.sqrt(0.5), 6, discrete=True)
     assert discrete == pytest.approx(1 - poisson_cdf(5, 3.0))
     assert np.isnan(stockout_risk(np.nan, 10, 3, 7))
+
+
+def test_undershoot_is_bounded_when_the_forecast_falls_near_zero():
+    # A forecast of 0.001/day with an error spread of 0.5: σ²/(2μ) would be 125 units.
+    mean, _ = review_undershoot(0.001, 0.5, 1.0)
+    assert mean == pytest.approx(0.001 + 1.5)

@@ -1,0 +1,97 @@
+"""Serializers of the simulation (replay) API."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from inventory.models import SimulationItemResult, SimulationRun
+from inventory.simulation_service import MAX_WINDOW_DAYS, SIMULATION_METHODS
+
+
+class SimulationServiceLevelsSerializer(serializers.Serializer):
+    A = serializers.FloatField(required=False, min_value=0.5, max_value=0.999)
+    B = serializers.FloatField(required=False, min_value=0.5, max_value=0.999)
+    C = serializers.FloatField(required=False, min_value=0.5, max_value=0.999)
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = set(data) - set(self.fields)
+            if unknown:
+                raise serializers.ValidationError(
+                    f"Unknown classes {sorted(unknown)}; use A, B or C."
+                )
+        return super().to_internal_value(data)
+
+
+class SimulationInputSerializer(serializers.Serializer):
+    window_days = serializers.IntegerField(default=365, min_value=7, max_value=MAX_WINDOW_DAYS)
+    service_levels = SimulationServiceLevelsSerializer(required=False)
+    demand_mode = serializers.ChoiceField(
+        choices=SimulationRun.DemandMode.choices, default=SimulationRun.DemandMode.LOST_SALES
+    )
+    lead_time_mode = serializers.ChoiceField(
+        choices=SimulationRun.LeadTimeMode.choices, default=SimulationRun.LeadTimeMode.FIXED
+    )
+    lead_time_cv = serializers.FloatField(default=0.25, min_value=0.0, max_value=2.0)
+    refit_every_days = serializers.IntegerField(default=7, min_value=1, max_value=91)
+    forecast_method = serializers.ChoiceField(choices=SIMULATION_METHODS, default="ses")
+    seed = serializers.IntegerField(default=0, min_value=0, max_value=2**31 - 1)
+
+    def validate(self, attrs):
+        extra = set(self.initial_data) - set(self.fields)
+        if extra:
+            raise serializers.ValidationError({name: ["Unknown field."] for name in extra})
+        return attrs
+
+
+class SimulationRunSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    job_url = serializers.SerializerMethodField()
+    page_url = serializers.SerializerMethodField()
+    created_by = serializers.CharField(source="created_by.email", default=None)
+
+    class Meta:
+        model = SimulationRun
+        fields = (
+            "id",
+            "url",
+            "page_url",
+            "status",
+            "window_days",
+            "window_start",
+            "window_end",
+            "service_level_a",
+            "service_level_b",
+            "service_level_c",
+            "demand_mode",
+            "lead_time_mode",
+            "lead_time_cv",
+            "refit_every_days",
+            "forecast_method",
+            "seed",
+            "summary",
+            "error",
+            "job",
+            "job_url",
+            "created_by",
+            "created_at",
+            "finished_at",
+        )
+
+    def get_url(self, run: SimulationRun) -> str:
+        return f"/api/v1/inventory/simulations/{run.pk}/"
+
+    def get_page_url(self, run: SimulationRun) -> str:
+        return f"/app/simulations/{run.pk}/"
+
+    def get_job_url(self, run: SimulationRun) -> str | None:
+        return f"/api/v1/jobs/{run.job_id}/" if run.job_id else None
+
+
+class SimulationItemSerializer(serializers.ModelSerializer):
+    sku = serializers.CharField(source="product.sku")
+    location = serializers.CharField(source="location.code")
+
+    class Meta:
+        model = SimulationItemResult
+        exclude = ("run", "product")
