@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
 from accounts.models import User
+from core.models import Job
 from forecasting import selectors, services
 from forecasting.engine.methods import FAST_METHODS
 from forecasting.exceptions import ForecastInputError
@@ -296,10 +297,17 @@ def test_api_run_is_202_then_chunks_run_on_the_worker(live_worker, live_db, tena
         assert_error(other.get(response["Location"]), 404)
         assert_error(other.get("/api/v1/forecasts/?sku=FC-A"), 404)
         assert_error(other.get(f"/api/v1/test-bed/summary/?run={run['id']}"), 404)
+
+        # the run queued an inventory refresh; the worker runs it in tenant A
+        with schema_context(tenant_a.schema_name):
+            refresh = Job.objects.get(kind="inventory_refresh", params__trigger="forecast")
+        refreshed = wait_for_job(client, f"/api/v1/jobs/{refresh.pk}/", timeout=60)
+        assert refreshed["status"] == "succeeded", refreshed
     finally:
         with schema_context(tenant_a.schema_name):
             cleanup()
             ForecastSettings.objects.all().delete()
+            Job.objects.filter(kind="inventory_refresh", params__trigger="forecast").delete()
         delete_users(tenant_a, user)
         delete_users(tenant_b, intruder)
 
