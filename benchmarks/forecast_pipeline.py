@@ -6,9 +6,10 @@ registry upsert, summary).
     python benchmarks/forecast_pipeline.py --series 1000 --length 730
     python benchmarks/forecast_pipeline.py --series 10000 --length 730 --workers 2
 
-``--workers 1`` runs ``forecast_run_execute`` (what the command does). ``--workers W > 1``
-runs the distributed path the Celery group takes (plan chunks, each chunk loads and computes
-on its own, the last finishes the run) with W forked processes instead of W Celery workers.
+``--workers 1`` runs ``forecast_run_execute`` (the command's default). ``--workers W > 1``
+runs ``forecast_run_execute_parallel`` (``run_forecast --workers W``): the path the Celery
+group takes (plan chunks, each chunk loads and computes on its own, then finish) on W forked
+processes instead of W Celery workers.
 Runs in a throw-away database. Prints one JSON object: seconds per phase (load, test bed,
 write, total), rows stored, and peak resident memory (MB) of the main process and of the
 largest worker.
@@ -105,19 +106,6 @@ def _cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def _chunk_worker(args: tuple[str, int, int, list[int]]) -> tuple[int, float]:
-    schema, run_id, index, products = args
-    from django.db import connection
-    from django_tenants.utils import schema_context
-
-    from forecasting import services
-
-    with schema_context(schema):
-        services.forecast_run_chunk(run_id=run_id, index=index, products=products)
-    connection.close()
-    return index, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--series", type=int, default=1000)
@@ -131,7 +119,6 @@ def main() -> None:
     end = date(2026, 6, 30)
 
     with bench_database("forecast_pipeline"):
-        from django.db import connection, connections
         from django_tenants.utils import schema_context
 
         from forecasting import services
@@ -154,28 +141,10 @@ def main() -> None:
                 phases = dict(run.summary["seconds"])
                 worker_mb = 0.0
             else:
-                import multiprocessing
-
-                plan_started = time.perf_counter()
-                chunks = services.forecast_run_plan_chunks(run_id=run.pk)
-                plan_seconds = time.perf_counter() - plan_started
-                connections.close_all()
-                context = multiprocessing.get_context("fork")
-                with context.Pool(args.workers) as pool:
-                    results = pool.map(
-                        _chunk_worker,
-                        [(tenant.schema_name, run.pk, i, c) for i, c in enumerate(chunks)],
-                        chunksize=1,
-                    )
-                connection.set_tenant(tenant)
-                finish_started = time.perf_counter()
-                run = services.forecast_run_finish(run_id=run.pk)
-                phases = {
-                    "plan": plan_seconds,
-                    "chunks_wall": finish_started - plan_started - plan_seconds,
-                    "finish": time.perf_counter() - finish_started,
-                }
-                worker_mb = max(mb for _, mb in results)
+                run = services.forecast_run_execute_parallel(run_id=run.pk, workers=args.workers)
+                phases = {}
+                # the largest child's peak (ru_maxrss of RUSAGE_CHILDREN is the maximum)
+                worker_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
             total = time.perf_counter() - started
             cpu = _cpu_seconds() - cpu_started
             values = ForecastValue.objects.filter(run_id=run.pk).count()

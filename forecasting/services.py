@@ -565,6 +565,48 @@ def forecast_run_execute(
     return run
 
 
+def _chunk_in_process(task: tuple[str, int, int, list[int]]) -> int:
+    """One chunk in a forked worker process: its own connection, in the run's schema."""
+    from django.db import connections
+    from django_tenants.utils import schema_context
+
+    schema, run_id, index, products = task
+    try:
+        with schema_context(schema):
+            forecast_run_chunk(run_id=run_id, index=index, products=products)
+    finally:
+        connections.close_all()
+    return index
+
+
+def forecast_run_execute_parallel(
+    *, run_id: int, workers: int, progress: ProgressFn | None = None
+) -> ForecastRun:
+    """Execute a run on ``workers`` processes of this machine: the same chunks, reads and
+    writes as the Celery group (each chunk loads its own products), forked from here. For
+    the command on a multi-core machine without a worker pool. Must not run inside a
+    transaction (the processes see only committed data)."""
+    import multiprocessing
+
+    from django.db import connections
+
+    report = progress or _noop
+    schema = connection.schema_name
+    tenant = connection.tenant
+    report(2, "Planning chunks")
+    chunks = forecast_run_plan_chunks(run_id=run_id)
+    connections.close_all()  # children must not share this process's connections
+    tasks = [(schema, run_id, index, products) for index, products in enumerate(chunks)]
+    with multiprocessing.get_context("fork").Pool(max(1, workers)) as pool:
+        for done, _ in enumerate(pool.imap_unordered(_chunk_in_process, tasks), start=1):
+            report(5 + int(90 * done / max(1, len(tasks))), f"Chunk {done} of {len(tasks)}")
+    connection.set_tenant(tenant)
+    run = ForecastRun.objects.get(pk=run_id)
+    if len(run.done_chunks) != run.chunk_count:
+        raise RuntimeError(f"{len(run.done_chunks)} of {run.chunk_count} chunks stored")
+    return forecast_run_finish(run_id=run_id)
+
+
 def forecast_run_plan_chunks(*, run_id: int) -> list[list[int]]:
     """For the distributed path: the products of each chunk, from one grouped query over the
     window (series per product), and the run marked running with that many chunks."""

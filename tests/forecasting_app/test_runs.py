@@ -336,3 +336,60 @@ def test_policy_arrays_come_from_the_latest_successful_run():
     )
     assert policy.sigma_daily[i] == pytest.approx(backtest.rmse)
     assert (policy.p90_total >= policy.p50_total).all() and (policy.sigma_daily >= 0).all()
+
+
+def test_command_runs_chunks_on_worker_processes(live_worker, live_db, tenant_a, tenant_b):
+    # live_worker: the inventory refresh the run queues is run (and awaited) before cleanup
+    with schema_context(tenant_a.schema_name):
+        seed()
+        ForecastSettings.objects.update_or_create(pk=1, defaults={"chunk_size": 2})
+    with schema_context(tenant_b.schema_name):
+        seed(scale=10.0)
+    try:
+        out = StringIO()
+        call_command(
+            "run_forecast",
+            "--schema",
+            tenant_a.schema_name,
+            "--horizon",
+            "7",
+            "--methods",
+            "naive",
+            "ses",
+            "--workers",
+            "2",
+            "--no-progress",
+            stdout=out,
+        )
+        with schema_context(tenant_a.schema_name):
+            run = ForecastRun.objects.get()
+            assert run.status == "succeeded" and run.chunk_count == 3
+            assert sorted(run.done_chunks) == [0, 1, 2]
+            assert ForecastValue.objects.filter(run_id=run.pk).count() == 6 * 7
+            a_total = sum(float(d.quantity) for d in DemandHistory.objects.all())
+            stored = SeriesClassification.objects.filter(run_id=run.pk)
+            assert sum(stored.values_list("quantity_total", flat=True)) == pytest.approx(a_total)
+        with schema_context(tenant_b.schema_name):
+            assert not ForecastRun.objects.exists()
+        assert f"run {run.pk} forecast 6 series" in out.getvalue()
+        _wait_for_refresh(tenant_a)
+    finally:
+        for tenant in (tenant_a, tenant_b):
+            with schema_context(tenant.schema_name):
+                cleanup()
+                ForecastSettings.objects.all().delete()
+                Job.objects.filter(kind="inventory_refresh", params__trigger="forecast").delete()
+
+
+def _wait_for_refresh(tenant, timeout: float = 60.0) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    with schema_context(tenant.schema_name):
+        while time.monotonic() < deadline:
+            job = Job.objects.filter(kind="inventory_refresh", params__trigger="forecast").first()
+            if job is not None and job.status in Job.FINISHED:
+                assert job.status == "succeeded", job.error
+                return
+            time.sleep(0.1)
+    raise AssertionError("the inventory refresh did not finish")

@@ -29,6 +29,12 @@ class Command(TenantCommand):
         parser.add_argument(
             "--all-methods", action="store_true", help="Store every method's forecast too."
         )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=1,
+            help="Processes to run the chunks on (default 1: in this process).",
+        )
         parser.add_argument("--no-progress", action="store_true")
 
     def handle_tenant(self, tenant, *args, **options):
@@ -50,7 +56,12 @@ class Command(TenantCommand):
             bar.update(max(0, percent - bar.n))
 
         try:
-            run = services.forecast_run_execute(run_id=run.pk, progress=progress)
+            if options["workers"] > 1:
+                run = services.forecast_run_execute_parallel(
+                    run_id=run.pk, workers=options["workers"], progress=progress
+                )
+            else:
+                run = services.forecast_run_execute(run_id=run.pk, progress=progress)
         except Exception as exc:
             services.forecast_run_fail(run_id=run.pk, error=f"{type(exc).__name__}: {exc}")
             raise
@@ -60,6 +71,6 @@ class Command(TenantCommand):
         summary = run.summary
         self.stdout.write(
             f"{tenant.schema_name}: run {run.pk} forecast {run.series_count} series "
-            f"{run.horizon} days ahead in {summary.get('seconds', {}).get('total', 0):.2f}s; "
+            f"{run.horizon} days ahead in {run.duration_seconds or 0:.2f}s; "
             f"methods {json.dumps(summary.get('selected_methods', {}))}"
         )
