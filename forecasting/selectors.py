@@ -527,9 +527,7 @@ def latest_forecast_for_policy() -> PolicyForecast:
             [run.pk],
         )
         rows = cursor.fetchall()
-    table = np.array(
-        [tuple(np.nan if v is None else v for v in row) for row in rows], dtype=np.float64
-    ).reshape(-1, 7)
+    table = np.array(rows, dtype=np.float64).reshape(-1, 7)  # NULL becomes NaN
     spread_sigma = table[:, 6] / (2 * Z_90)
     sigma = np.where(np.isnan(table[:, 5]), spread_sigma, table[:, 5])
     return PolicyForecast(
