@@ -1,6 +1,8 @@
 """Every Solomon instance, one after the other (one core each, never in parallel).
 
     python benchmarks/routing_solomon_all.py --seconds 10 [--pattern 'R1*'] [--engine pyvrp]
+    python benchmarks/routing_solomon_all.py --folder ../shared/data/vrp/homberger_1000 \
+        --pattern '*.vrp' --seconds 60 --neighbours 30
 
 Prints one JSON object: per-instance rows (as ``routing_solomon.py`` prints them, without the
 routes) and a summary: instances, all feasible, average and worst gap to the distance-only
@@ -47,12 +49,22 @@ def main() -> None:
     parser.add_argument("--pattern", default="*.txt", help="glob inside the Solomon folder")
     parser.add_argument("--engine", choices=["pyvrp", "ortools"], default="pyvrp")
     parser.add_argument("--folder", type=Path, default=DATA / "solomon")
+    parser.add_argument("--neighbours", type=int, help="PyVRP granular neighbourhood size")
+    parser.add_argument("--optional", action="store_true", help="orders as prize-collecting")
+    parser.add_argument("--params", type=Path, help="PyVRP SolveParams as a TOML file")
     args = parser.parse_args()
 
-    pattern = args.pattern if args.pattern.endswith(".txt") else args.pattern + ".txt"
+    pattern = args.pattern if args.pattern.endswith((".txt", ".vrp")) else args.pattern + ".txt"
     rows = []
     for path in sorted(args.folder.glob(pattern)):
-        row = run(path, args.seconds, args.engine)
+        row = run(
+            path,
+            args.seconds,
+            args.engine,
+            optional=args.optional,
+            neighbours=args.neighbours,
+            params_file=args.params,
+        )
         row.pop("routes")
         rows.append(row)
         print(json.dumps(row), file=sys.stderr, flush=True)  # progress for whoever polls
@@ -61,6 +73,9 @@ def main() -> None:
             {
                 "engine": args.engine,
                 "seconds_per_instance": args.seconds,
+                "neighbours": args.neighbours,
+                "params": args.params.read_text() if args.params else None,
+                "orders": "optional" if args.optional else "required",
                 "summary": summarise(rows),
                 "rows": rows,
             }

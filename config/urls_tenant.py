@@ -20,6 +20,7 @@ urlpatterns = [
     path("api/v1/", include("forecasting.api.urls")),
     path("app/", include("inventory.pages")),
     path("app/", include("forecasting.urls_pages")),
+    path("app/", include("routing.urls")),
     *api_docs_patterns,
 ]
 

@@ -26,6 +26,7 @@ from typing import IO, Any
 
 import psycopg
 from django.db import DataError, connection, transaction
+from django.utils.module_loading import import_string
 from psycopg import sql
 
 from core.uploads import sniff_kind
@@ -249,6 +250,12 @@ def _text_cases_and_case(
                 v=choice_value,
                 choices=sql.SQL(", ").join(sql.Literal(c) for c in column.choices),
                 w=sql.Literal(f"not one of: {', '.join(column.choices)}"),
+            )
+        )
+    if column.pattern:
+        cases.append(
+            sql.SQL("WHEN {v} !~ {re} THEN {w}").format(
+                v=value, re=sql.Literal(column.pattern), w=sql.Literal(column.pattern_why)
             )
         )
     if column.max_length:
@@ -486,6 +493,27 @@ def _collect_key_errors(
         )
 
 
+def _collect_row_errors(cursor, spec: ImportSpec) -> None:
+    """Rules across the columns of a row (``spec.row_checks``), once every cell is valid:
+    their SQL may then cast freely."""
+    cursor.execute("SELECT 1 FROM etl_errors LIMIT 1")
+    if cursor.fetchone():
+        return
+    for check in spec.row_checks:
+        value = sql.SQL("s.{}::text").format(sql.Identifier(check.column))
+        cursor.execute(
+            sql.SQL(
+                "INSERT INTO etl_errors SELECT s.row_no, {col}, {v}, {why} FROM etl_typed s "
+                "WHERE coalesce({wrong}, false)"
+            ).format(
+                col=sql.Literal(check.column),
+                v=value,
+                why=sql.Literal(check.why),
+                wrong=sql.SQL(check.wrong),
+            )
+        )
+
+
 def _report_errors(cursor, report: ImportReport) -> None:
     cursor.execute("SELECT count(*) FROM etl_errors")
     report.error_count = cursor.fetchone()[0]
@@ -581,6 +609,8 @@ def _run(spec, stream, size, dry_run, create_missing, progress, report, bulk) ->
         progress(60, "validating")
         typed = _build_typed(cursor, spec, mapping)
         _collect_errors(cursor, spec, mapping, create_missing, typed)
+        if typed and spec.row_checks:
+            _collect_row_errors(cursor, spec)
         _report_errors(cursor, report)
         if not typed and not report.error_count:
             # The cast failed on something the row checks accept: report it as it is.
@@ -589,7 +619,8 @@ def _run(spec, stream, size, dry_run, create_missing, progress, report, bulk) ->
             raise FileRejected
         progress(80, "writing")
         present = {column.name for column in spec.columns if column.name in mapping}
-        counts = bulk.WRITERS[spec.kind](
+        writer = import_string(spec.writer) if spec.writer else bulk.WRITERS[spec.kind]
+        counts = writer(
             cursor, relation="etl_typed", present=present, create_missing=create_missing
         )
         cursor.execute(f"DROP TABLE {STAGE}, etl_errors, etl_typed")

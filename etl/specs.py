@@ -16,6 +16,9 @@ class Column:
     choices: tuple[str, ...] = ()
     max_length: int | None = None
     positive: bool = False  # strictly greater than zero
+    # A regular expression a text value must match, and the report's reason when it does not.
+    pattern: str | None = None
+    pattern_why: str = "not in the expected format"
 
 
 @dataclass(frozen=True)
@@ -29,11 +32,25 @@ class Reference:
 
 
 @dataclass(frozen=True)
+class RowCheck:
+    """A rule across columns of one row, checked once every cell is valid. ``wrong`` is SQL
+    over the typed row ``s`` (columns named as in the spec) that is true when the row breaks
+    the rule; the report names ``column`` and ``why``."""
+
+    column: str
+    wrong: str
+    why: str
+
+
+@dataclass(frozen=True)
 class ImportSpec:
     kind: str
     columns: tuple[Column, ...]
     key: tuple[str, ...]
     references: tuple[Reference, ...] = field(default=())
+    row_checks: tuple[RowCheck, ...] = field(default=())
+    # Dotted path of the bulk writer when it lives outside ``inventory.bulk``.
+    writer: str | None = None
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -100,3 +117,117 @@ SPECS: dict[str, ImportSpec] = {
         references=(PRODUCT_REF, LOCATION_REF),
     ),
 }
+
+
+# --- Routing: vehicles and delivery orders (written by ``routing.imports``) ---------------------
+
+TIME_PATTERN = r"^([01]?[0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
+SKILLS_PATTERN = r"^[A-Za-z0-9_.-]{1,32}( *; *[A-Za-z0-9_.-]{1,32})*$"
+
+
+def _time(name: str, required: bool = False) -> Column:
+    return Column(name, required=required, pattern=TIME_PATTERN, pattern_why="not a time (HH:MM)")
+
+
+_SKILLS = Column(
+    "skills", pattern=SKILLS_PATTERN, pattern_why="not a list of skills separated by ;"
+)
+_DEPOT_OK = (
+    "NOT EXISTS (SELECT 1 FROM inventory_location l WHERE l.code = {col} "
+    "AND l.latitude IS NOT NULL AND l.longitude IS NOT NULL)"
+)
+
+SPECS["vehicles"] = ImportSpec(
+    kind="vehicles",
+    columns=(
+        Column("code", required=True, max_length=64),
+        Column("name", max_length=255),
+        Column("depot", required=True, max_length=64),
+        Column("end_depot", max_length=64),
+        Column("capacity_weight", "decimal", required=True, minimum=ZERO, maximum=Decimal("1e8")),
+        Column("capacity_volume", "decimal", minimum=ZERO, maximum=Decimal("1e8")),
+        _time("shift_start", required=True),
+        _time("shift_end", required=True),
+        Column("max_duration_minutes", "integer", minimum=Decimal(1), maximum=Decimal(1440)),
+        Column("max_distance_km", "decimal", minimum=ZERO, maximum=Decimal("1e6")),
+        Column("cost_per_km", "decimal", minimum=ZERO, maximum=Decimal("1e7")),
+        Column("cost_per_hour", "decimal", minimum=ZERO, maximum=Decimal("1e7")),
+        Column("fixed_cost", "decimal", minimum=ZERO, maximum=Decimal("1e7")),
+        _time("break_start"),
+        _time("break_end"),
+        Column("break_minutes", "integer", minimum=Decimal(1), maximum=Decimal(720)),
+        _SKILLS,
+    ),
+    key=("code",),
+    row_checks=(
+        RowCheck(
+            "depot",
+            _DEPOT_OK.format(col="s.depot"),
+            "unknown depot, or a depot without coordinates",
+        ),
+        RowCheck(
+            "end_depot",
+            "s.end_depot IS NOT NULL AND " + _DEPOT_OK.format(col="s.end_depot"),
+            "unknown depot, or a depot without coordinates",
+        ),
+        RowCheck("shift_end", "s.shift_end::time <= s.shift_start::time", "not after shift_start"),
+        RowCheck(
+            "break_minutes",
+            "num_nulls(s.break_start, s.break_end, s.break_minutes) NOT IN (0, 3)",
+            "a break needs break_start, break_end and break_minutes",
+        ),
+        RowCheck(
+            "break_minutes",
+            "num_nulls(s.break_start, s.break_end, s.break_minutes) = 0 AND ("
+            "s.break_end::time <= s.break_start::time OR "
+            "s.break_minutes * interval '1 minute' > s.break_end::time - s.break_start::time)",
+            "the break does not fit between break_start and break_end",
+        ),
+    ),
+    writer="routing.imports.vehicles_write",
+)
+
+SPECS["delivery-orders"] = ImportSpec(
+    kind="delivery-orders",
+    columns=(
+        Column("reference", required=True, max_length=64),
+        Column("date", "date", required=True),
+        Column("customer", max_length=255),
+        Column("latitude", "decimal", required=True, minimum=Decimal(-90), maximum=Decimal(90)),
+        Column("longitude", "decimal", required=True, minimum=Decimal(-180), maximum=Decimal(180)),
+        Column("demand_weight", "decimal", required=True, minimum=ZERO, maximum=Decimal("1e8")),
+        Column("demand_volume", "decimal", minimum=ZERO, maximum=Decimal("1e8")),
+        _time("window_start"),
+        _time("window_end"),
+        _time("window2_start"),
+        _time("window2_end"),
+        Column("service_minutes", "integer", minimum=ZERO, maximum=Decimal(1440)),
+        Column("priority", "integer", minimum=ZERO, maximum=Decimal(100)),
+        _SKILLS,
+    ),
+    key=("reference",),
+    row_checks=(
+        RowCheck(
+            "window_end",
+            "s.window_end::time <= s.window_start::time",
+            "not after window_start",
+        ),
+        RowCheck(
+            "window2_end",
+            "num_nulls(s.window2_start, s.window2_end) = 1",
+            "the second window needs window2_start and window2_end",
+        ),
+        RowCheck(
+            "window2_start",
+            "s.window2_start IS NOT NULL AND (s.window_end IS NULL "
+            "OR s.window2_start::time <= s.window_end::time)",
+            "the second window must start after window_end",
+        ),
+        RowCheck(
+            "window2_end",
+            "s.window2_end::time <= s.window2_start::time",
+            "not after window2_start",
+        ),
+    ),
+    writer="routing.imports.delivery_orders_write",
+)

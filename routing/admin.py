@@ -9,6 +9,7 @@ class VehicleAdmin(admin.ModelAdmin):
         "code",
         "name",
         "capacity",
+        "volume_capacity",
         "start_depot",
         "end_depot",
         "shift_start",
@@ -27,8 +28,11 @@ class DeliveryOrderAdmin(admin.ModelAdmin):
         "date",
         "customer",
         "demand",
+        "volume",
         "window_start",
         "window_end",
+        "window2_start",
+        "window2_end",
         "priority",
     )
     list_filter = ("date", "priority")

@@ -3,8 +3,10 @@ them. Times of day are local to the plan date; the solver counts seconds from it
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
+from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -14,7 +16,13 @@ from core.validators import validate_latitude, validate_longitude, validate_non_
 
 class Vehicle(models.Model):
     """A vehicle and its driver's shift. It leaves ``start_depot`` no earlier than
-    ``shift_start`` and is back at ``end_depot`` (or its start depot) by ``shift_end``."""
+    ``shift_start`` and is back at ``end_depot`` (or its start depot) by ``shift_end``.
+
+    Two load dimensions: ``capacity`` (weight, kg) and ``volume_capacity`` (m³, empty means
+    no volume limit). The driver's break of ``break_minutes`` starts between ``break_start``
+    and ``break_end`` − ``break_minutes`` (it lies inside that window). ``skills`` are what
+    the vehicle (or driver) offers: an order needing skills goes only to a vehicle having
+    them all."""
 
     code = models.CharField(max_length=64, unique=True)
     name = models.CharField(max_length=255, blank=True)
@@ -41,6 +49,13 @@ class Vehicle(models.Model):
     shift_start = models.TimeField()
     shift_end = models.TimeField()
     max_duration_minutes = models.PositiveIntegerField(null=True, blank=True)
+    max_distance_km = models.DecimalField(
+        max_digits=9, decimal_places=2, null=True, blank=True, validators=[validate_non_negative]
+    )
+    break_start = models.TimeField(null=True, blank=True)
+    break_end = models.TimeField(null=True, blank=True)
+    break_minutes = models.PositiveIntegerField(null=True, blank=True)
+    skills = ArrayField(models.CharField(max_length=32), default=list, blank=True)
     cost_per_km = models.DecimalField(
         max_digits=10, decimal_places=2, default=Decimal("1.00"), validators=[validate_non_negative]
     )
@@ -63,18 +78,66 @@ class Vehicle(models.Model):
             models.CheckConstraint(
                 condition=models.Q(capacity__gte=0), name="vehicle_capacity_non_negative"
             ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    break_start__isnull=True, break_end__isnull=True, break_minutes__isnull=True
+                )
+                | models.Q(
+                    break_start__isnull=False,
+                    break_end__gt=models.F("break_start"),
+                    break_minutes__gt=0,
+                ),
+                name="vehicle_break_complete",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.code
 
     def clean(self) -> None:
-        if self.shift_start and self.shift_end and self.shift_end <= self.shift_start:
-            raise ValidationError({"shift_end": "The shift must end after it starts."})
+        errors = vehicle_rule_errors(
+            shift_start=self.shift_start,
+            shift_end=self.shift_end,
+            break_start=self.break_start,
+            break_end=self.break_end,
+            break_minutes=self.break_minutes,
+        )
+        if errors:
+            raise ValidationError(errors)
+
+
+def _minutes(value: dt.time) -> float:
+    return value.hour * 60 + value.minute + value.second / 60
+
+
+def vehicle_rule_errors(
+    *,
+    shift_start: dt.time | None,
+    shift_end: dt.time | None,
+    break_start: dt.time | None,
+    break_end: dt.time | None,
+    break_minutes: int | None,
+) -> dict[str, str]:
+    """The cross-field rules of a vehicle (model, serializer and import share them)."""
+    errors: dict[str, str] = {}
+    if shift_start and shift_end and shift_end <= shift_start:
+        errors["shift_end"] = "The shift must end after it starts."
+    given = [x is not None for x in (break_start, break_end, break_minutes)]
+    if any(given) and not all(given):
+        errors["break_minutes"] = "A break needs break_start, break_end and break_minutes."
+    elif all(given):
+        if break_end <= break_start:
+            errors["break_end"] = "The break window must end after it starts."
+        elif not 0 < break_minutes <= _minutes(break_end) - _minutes(break_start):
+            errors["break_minutes"] = "The break must be positive and fit in its window."
+    return errors
 
 
 class DeliveryOrder(models.Model):
-    """One drop on ``date``: where, how much, when it may be served and for how long."""
+    """One drop on ``date``: where, how much (``demand`` in kg, ``volume`` in m³), when it
+    may be served and for how long. Service starts inside ``window_start``–``window_end`` or
+    inside the optional second window ``window2_start``–``window2_end`` (which comes after the
+    first); no window means any time in the shift. ``skills`` must all be on the vehicle."""
 
     reference = models.CharField(max_length=64, unique=True)
     date = models.DateField(db_index=True)
@@ -89,6 +152,9 @@ class DeliveryOrder(models.Model):
     )
     window_start = models.TimeField(null=True, blank=True)
     window_end = models.TimeField(null=True, blank=True)
+    window2_start = models.TimeField(null=True, blank=True)
+    window2_end = models.TimeField(null=True, blank=True)
+    skills = ArrayField(models.CharField(max_length=32), default=list, blank=True)
     service_minutes = models.PositiveIntegerField(default=5)
     priority = models.SmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -113,14 +179,49 @@ class DeliveryOrder(models.Model):
                 | models.Q(window_end__gt=models.F("window_start")),
                 name="delivery_order_window_end_after_start",
             ),
+            models.CheckConstraint(
+                condition=models.Q(window2_start__isnull=True, window2_end__isnull=True)
+                | models.Q(
+                    window_end__isnull=False,
+                    window2_start__gt=models.F("window_end"),
+                    window2_end__gt=models.F("window2_start"),
+                ),
+                name="delivery_order_second_window_after_first",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.reference
 
     def clean(self) -> None:
-        if self.window_start and self.window_end and self.window_end <= self.window_start:
-            raise ValidationError({"window_end": "The time window must end after it starts."})
+        errors = order_window_errors(
+            self.window_start, self.window_end, self.window2_start, self.window2_end
+        )
+        if errors:
+            raise ValidationError(errors)
+
+
+def order_window_errors(
+    start: dt.time | None,
+    end: dt.time | None,
+    start2: dt.time | None,
+    end2: dt.time | None,
+) -> dict[str, str]:
+    """The window rules of an order (model and serializer share them). A first window may be
+    open on one side ("by 10:00"); the second needs both ends and comes after the first."""
+    errors: dict[str, str] = {}
+    if start and end and end <= start:
+        errors["window_end"] = "The time window must end after it starts."
+    if (start2 is None) != (end2 is None):
+        errors["window2_end"] = "The second window needs both its start and its end."
+    elif start2 and end2:
+        if end is None:
+            errors["window2_start"] = "A second window needs a first one."
+        elif start2 <= end:
+            errors["window2_start"] = "The second window must start after the first ends."
+        elif end2 <= start2:
+            errors["window2_end"] = "The second window must end after it starts."
+    return errors
 
 
 class RoutePlan(models.Model):
@@ -166,6 +267,13 @@ class Route(models.Model):
     duration_minutes = models.FloatField()
     cost = models.FloatField(default=0.0)
     load_start = models.FloatField(default=0.0)
+    volume_start = models.FloatField(default=0.0)
+    break_start = models.TimeField(null=True, blank=True)
+    break_after_stop = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Stops served before the break (0: before the first)."
+    )
+    break_minutes = models.FloatField(default=0.0)
+    lateness_minutes = models.FloatField(default=0.0)
 
     class Meta:
         ordering = ("plan", "sequence")
@@ -188,7 +296,9 @@ class RouteStop(models.Model):
     departure = models.TimeField()
     waiting_minutes = models.FloatField(default=0.0)
     load_after = models.FloatField()
+    volume_after = models.FloatField(default=0.0)
     distance_km = models.FloatField(default=0.0)
+    lateness_minutes = models.FloatField(default=0.0)
 
     class Meta:
         ordering = ("route", "sequence")

@@ -27,6 +27,13 @@ def delivery_orders_of_day(*, date: dt.date) -> QuerySet[DeliveryOrder]:
     return DeliveryOrder.objects.filter(date=date).order_by("reference")
 
 
+def delivery_orders_by_reference(*, references: list[str]) -> dict[str, DeliveryOrder]:
+    """Orders by reference, in one query (the unserved orders of a plan)."""
+    if not references:
+        return {}
+    return {o.reference: o for o in DeliveryOrder.objects.filter(reference__in=references)}
+
+
 def route_plan_list(*, user: Any = None) -> QuerySet[RoutePlan]:
     """Plans with their routes, vehicles, depots, stops and orders in four queries."""
     stops = RouteStop.objects.select_related("order").order_by("sequence")

@@ -13,7 +13,8 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Coalesce
 
 from core.cache import cached
 from core.services import job_create
@@ -21,6 +22,7 @@ from routing import selectors
 from routing.exceptions import RoutingInputError
 from routing.models import DeliveryOrder, Route, RoutePlan, RouteStop, Vehicle
 from routing.solver import (
+    Break,
     Depot,
     Job,
     Problem,
@@ -33,7 +35,13 @@ from routing.solver import Vehicle as SolverVehicle
 from routing.solver.matrix import HaversineMatrix
 
 ProgressFn = Callable[[int, str], None]
-DEFAULT_SETTINGS: dict[str, Any] = {"engine": "pyvrp", "speed_kmh": 40.0, "detour_factor": 1.3}
+DEFAULT_SETTINGS: dict[str, Any] = {
+    "engine": "auto",
+    "speed_kmh": 40.0,
+    "detour_factor": 1.3,
+    "lateness_cost_per_hour": None,
+}
+ENGINE_CHOICES = ("auto", "pyvrp", "ortools")
 MAX_TIME_LIMIT_SECONDS = 600.0
 _LAST_SECOND_OF_DAY = 24 * 3600 - 1
 
@@ -42,23 +50,48 @@ def route_plan_start(
     *,
     date: dt.date,
     time_limit_seconds: float = 10.0,
+    engine: str = "auto",
+    lateness_cost_per_hour: float | None = None,
     user: Any = None,
     enqueue: bool = True,
 ) -> RoutePlan:
     """Create a queued plan for ``date``; with ``enqueue`` also a ``route_plan`` job whose task
     solves it once this transaction commits. ``time_limit_seconds`` bounds the solver's wall
-    time."""
+    time. ``engine`` is ``auto`` (OR-Tools when a vehicle has a break or windows are soft,
+    PyVRP otherwise), ``pyvrp`` or ``ortools``. ``lateness_cost_per_hour`` makes the orders'
+    windows soft: service may start after a window's end at that cost per hour late."""
     if not 0 < time_limit_seconds <= MAX_TIME_LIMIT_SECONDS:
         raise RoutingInputError(
             f"time_limit_seconds must be in (0, {MAX_TIME_LIMIT_SECONDS:g}].",
             details={"time_limit_seconds": ["Out of range."]},
+        )
+    if engine not in ENGINE_CHOICES:
+        raise RoutingInputError(
+            f"Unknown engine {engine!r}.", details={"engine": [f"One of {ENGINE_CHOICES}."]}
+        )
+    if lateness_cost_per_hour is not None and not 0 <= lateness_cost_per_hour < 1e9:
+        raise RoutingInputError(
+            "lateness_cost_per_hour must be a non-negative number.",
+            details={"lateness_cost_per_hour": ["Out of range."]},
+        )
+    soft = lateness_cost_per_hour is not None
+    if engine == "pyvrp" and (
+        soft or selectors.vehicle_active_list().filter(break_minutes__isnull=False).exists()
+    ):
+        raise RoutingInputError(
+            "The PyVRP engine plans neither driver breaks nor soft windows; use ortools or auto.",
+            details={"engine": ["PyVRP cannot plan breaks or soft windows."]},
         )
     _check_fleet_can_carry(date=date)
     with transaction.atomic():
         plan = RoutePlan.objects.create(
             date=date,
             time_limit_seconds=time_limit_seconds,
-            settings=dict(DEFAULT_SETTINGS),
+            settings={
+                **DEFAULT_SETTINGS,
+                "engine": engine,
+                "lateness_cost_per_hour": lateness_cost_per_hour,
+            },
             created_by=user if getattr(user, "pk", None) else None,
         )
         if enqueue:
@@ -68,23 +101,29 @@ def route_plan_start(
 
 
 def _check_fleet_can_carry(*, date: dt.date) -> None:
-    """Refuse up front (400) what no plan could fix: no active vehicle, or orders heavier than
-    the largest vehicle. Names up to 20 such orders."""
-    largest = selectors.vehicle_active_list().aggregate(largest=Max("capacity"))["largest"]
-    if largest is None:
+    """Refuse up front (400) what no plan could fix: no active vehicle, or orders that no
+    single vehicle can carry in weight and volume at once. Names up to 20 such orders."""
+    fleet = selectors.vehicle_active_list()
+    if not fleet.exists():
         raise RoutingInputError(
             "There is no active vehicle to plan with.", details={"vehicles": ["None active."]}
         )
-    heavy = list(
+    carrier = fleet.filter(capacity__gte=OuterRef("demand")).filter(
+        Q(volume_capacity__isnull=True) | Q(volume_capacity__gte=Coalesce(OuterRef("volume"), 0))
+    )
+    too_big = list(
         selectors.delivery_orders_of_day(date=date)
-        .filter(demand__gt=largest)
+        .filter(~Exists(carrier))
         .values_list("reference", flat=True)[:20]
     )
-    if heavy:
+    if too_big:
         raise RoutingInputError(
-            f"Orders heavier than every vehicle ({largest}): {', '.join(heavy)}.",
+            f"Orders no vehicle can carry (weight and volume): {', '.join(too_big)}.",
             details={
-                "orders": {ref: ["Demand larger than every vehicle's capacity."] for ref in heavy}
+                "orders": {
+                    ref: ["Demand larger than every vehicle's capacity (weight or volume)."]
+                    for ref in too_big
+                }
             },
         )
 
@@ -105,7 +144,7 @@ def route_plan_solve(*, plan_id: int, progress: ProgressFn | None = None) -> Rou
         outcome = cached(
             "route_plans",
             input_hash,
-            compute=lambda: _solve_payload(plan, settings, vehicles, orders),
+            compute=lambda: _solve_payload(plan, settings, vehicles, orders, report),
         )
     except RoutingInputError as exc:
         RoutePlan.objects.filter(pk=plan.pk).update(
@@ -142,6 +181,12 @@ def _input_hash(
             (
                 v.code,
                 v.capacity,
+                v.volume_capacity,
+                v.max_distance_km,
+                v.break_start,
+                v.break_end,
+                v.break_minutes,
+                sorted(v.skills),
                 v.start_depot.code,
                 v.start_depot.latitude,
                 v.start_depot.longitude,
@@ -163,8 +208,12 @@ def _input_hash(
                 o.latitude,
                 o.longitude,
                 o.demand,
+                o.volume,
                 o.window_start,
                 o.window_end,
+                o.window2_start,
+                o.window2_end,
+                sorted(o.skills),
                 o.service_minutes,
                 o.priority,
             )
@@ -192,18 +241,25 @@ def _build_problem(
     depot_list = list(depots.values())
     points = [(float(d.latitude), float(d.longitude)) for d in depot_list]
     points += [(float(o.latitude), float(o.longitude)) for o in orders]
+    lateness = settings.get("lateness_cost_per_hour")
+    # Weight always; volume as a second dimension when anything has one. A vehicle without a
+    # volume limit gets the day's whole volume, which never binds.
+    with_volume = any(v.volume_capacity is not None for v in vehicles) and any(
+        o.volume for o in orders
+    )
+    total_volume = sum(float(o.volume or 0) for o in orders)
     jobs = [
         Job(
             id=order.reference,
             location=len(depot_list) + index,
-            demand=(float(order.demand),),
-            time_windows=(
-                (TimeWindow(_seconds(order.window_start), _seconds(order.window_end)),)
-                if order.window_start and order.window_end
-                else ()
-            ),
+            demand=(float(order.demand), float(order.volume or 0))
+            if with_volume
+            else (float(order.demand),),
+            time_windows=_windows(order),
             service_time=order.service_minutes * 60.0,
             priority=order.priority,
+            skills=frozenset(order.skills),
+            lateness_cost_per_hour=None if lateness is None else float(lateness),
         )
         for index, order in enumerate(orders)
     ]
@@ -212,13 +268,27 @@ def _build_problem(
             id=v.code,
             start_depot=v.start_depot.code,
             end_depot=v.end_depot.code if v.end_depot else None,
-            capacity=(float(v.capacity),),
+            capacity=(
+                float(v.capacity),
+                total_volume if v.volume_capacity is None else float(v.volume_capacity),
+            )
+            if with_volume
+            else (float(v.capacity),),
             shift_start=_seconds(v.shift_start),
             shift_end=_seconds(v.shift_end),
             max_duration=v.max_duration_minutes * 60.0 if v.max_duration_minutes else None,
+            max_distance=float(v.max_distance_km) if v.max_distance_km is not None else None,
             cost_per_km=float(v.cost_per_km),
             cost_per_hour=float(v.cost_per_hour),
             fixed_cost=float(v.fixed_cost),
+            skills=frozenset(v.skills),
+            driver_break=Break(
+                earliest=_seconds(v.break_start),
+                latest=_seconds(v.break_end) - v.break_minutes * 60.0,
+                duration=v.break_minutes * 60.0,
+            )
+            if v.break_minutes
+            else None,
         )
         for v in vehicles
     ]
@@ -239,11 +309,26 @@ def _build_problem(
         raise RoutingInputError(str(exc), details=details) from exc
 
 
+def _windows(order: DeliveryOrder) -> tuple[TimeWindow, ...]:
+    """The order's one or two windows in seconds; a first window open on one side is closed
+    with midnight."""
+    if order.window_start is None and order.window_end is None:
+        return ()
+    first = TimeWindow(
+        _seconds(order.window_start) if order.window_start else 0.0,
+        _seconds(order.window_end) if order.window_end else float(_LAST_SECOND_OF_DAY),
+    )
+    if order.window2_start and order.window2_end:
+        return (first, TimeWindow(_seconds(order.window2_start), _seconds(order.window2_end)))
+    return (first,)
+
+
 def _solve_payload(
     plan: RoutePlan,
     settings: dict[str, Any],
     vehicles: list[Vehicle],
     orders: list[DeliveryOrder],
+    report: ProgressFn,
 ) -> dict[str, Any]:
     """The solution as plain JSON-able values (what the cache holds)."""
     if not orders:
@@ -253,9 +338,13 @@ def _solve_payload(
             "There is no active vehicle to plan with.", details={"vehicles": ["None active."]}
         )
     problem = _build_problem(settings, vehicles, orders)
-    solution: Solution = solve(
-        problem, engine=settings["engine"], time_limit=plan.time_limit_seconds
-    )
+    report(20, "Solving")
+    try:
+        solution: Solution = solve(
+            problem, engine=settings["engine"], time_limit=plan.time_limit_seconds
+        )
+    except ProblemError as exc:
+        raise RoutingInputError(str(exc), details={"field": exc.field_name}) from exc
     return {
         "routes": [
             {
@@ -266,6 +355,11 @@ def _solve_payload(
                 "duration_s": route.duration,
                 "cost": route.cost,
                 "load_start": route.load_start[0],
+                "volume_start": route.load_start[1] if len(route.load_start) > 1 else 0.0,
+                "break_start": route.break_start,
+                "break_after": route.break_after,
+                "break_s": route.break_duration if route.break_after is not None else 0.0,
+                "lateness_s": route.lateness,
                 "stops": [
                     {
                         "order": stop.job_id,
@@ -274,7 +368,9 @@ def _solve_payload(
                         "departure": stop.departure,
                         "waiting_s": stop.waiting,
                         "load_after": stop.load_after[0],
+                        "volume_after": stop.load_after[1] if len(stop.load_after) > 1 else 0.0,
                         "distance_km": stop.distance,
+                        "lateness_s": stop.lateness,
                     }
                     for stop in route.stops
                 ],
@@ -316,6 +412,11 @@ def _store(
                 duration_minutes=round(r["duration_s"] / 60.0, 2),
                 cost=round(r["cost"], 2),
                 load_start=r["load_start"],
+                volume_start=r["volume_start"],
+                break_start=None if r["break_start"] is None else _time_of_day(r["break_start"]),
+                break_after_stop=r["break_after"],
+                break_minutes=round(r["break_s"] / 60.0, 2),
+                lateness_minutes=round(r["lateness_s"] / 60.0, 2),
             )
             for sequence, r in enumerate(routes_data, start=1)
         )
@@ -329,7 +430,9 @@ def _store(
                 departure=_time_of_day(s["departure"]),
                 waiting_minutes=round(s["waiting_s"] / 60.0, 2),
                 load_after=s["load_after"],
+                volume_after=s["volume_after"],
                 distance_km=round(s["distance_km"], 3),
+                lateness_minutes=round(s["lateness_s"] / 60.0, 2),
             )
             for route, r in zip(routes, routes_data, strict=True)
             for sequence, s in enumerate(r["stops"], start=1)
@@ -340,6 +443,7 @@ def _store(
             "cost": round(cost, 2),
             "distance_km": round(distance, 3),
             "duration_minutes": round(duration, 2),
+            "lateness_minutes": round(sum(r["lateness_s"] for r in routes_data) / 60.0, 2),
         }
         served = sum(len(r["stops"]) for r in routes_data)
         plan.statistics = {

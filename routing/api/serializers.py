@@ -2,7 +2,20 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from routing.models import DeliveryOrder, Route, RoutePlan, RouteStop, Vehicle
+from routing.models import (
+    DeliveryOrder,
+    Route,
+    RoutePlan,
+    RouteStop,
+    Vehicle,
+    order_window_errors,
+    vehicle_rule_errors,
+)
+from routing.services import ENGINE_CHOICES
+
+SKILLS = serializers.ListField(
+    child=serializers.RegexField(r"^[A-Za-z0-9_.-]{1,32}$"), required=False, max_length=20
+)
 
 
 class VehicleSerializer(serializers.ModelSerializer):
@@ -19,6 +32,11 @@ class VehicleSerializer(serializers.ModelSerializer):
             "shift_start",
             "shift_end",
             "max_duration_minutes",
+            "max_distance_km",
+            "break_start",
+            "break_end",
+            "break_minutes",
+            "skills",
             "cost_per_km",
             "cost_per_hour",
             "fixed_cost",
@@ -27,11 +45,21 @@ class VehicleSerializer(serializers.ModelSerializer):
         )
         read_only_fields = ("id", "created_at")
 
+    skills = SKILLS
+
     def validate(self, attrs):
-        start = attrs.get("shift_start", getattr(self.instance, "shift_start", None))
-        end = attrs.get("shift_end", getattr(self.instance, "shift_end", None))
-        if start and end and end <= start:
-            raise serializers.ValidationError({"shift_end": "The shift must end after it starts."})
+        def current(name):
+            return attrs.get(name, getattr(self.instance, name, None))
+
+        errors = vehicle_rule_errors(
+            shift_start=current("shift_start"),
+            shift_end=current("shift_end"),
+            break_start=current("break_start"),
+            break_end=current("break_end"),
+            break_minutes=current("break_minutes"),
+        )
+        if errors:
+            raise serializers.ValidationError(errors)
         for field in ("start_depot", "end_depot"):
             depot = attrs.get(field)
             if depot is not None and (depot.latitude is None or depot.longitude is None):
@@ -53,19 +81,24 @@ class DeliveryOrderSerializer(serializers.ModelSerializer):
             "volume",
             "window_start",
             "window_end",
+            "window2_start",
+            "window2_end",
+            "skills",
             "service_minutes",
             "priority",
             "created_at",
         )
         read_only_fields = ("id", "created_at")
 
+    skills = SKILLS
+
     def validate(self, attrs):
-        start = attrs.get("window_start", getattr(self.instance, "window_start", None))
-        end = attrs.get("window_end", getattr(self.instance, "window_end", None))
-        if start and end and end <= start:
-            raise serializers.ValidationError(
-                {"window_end": "The time window must end after it starts."}
-            )
+        names = ("window_start", "window_end", "window2_start", "window2_end")
+        errors = order_window_errors(
+            *(attrs.get(n, getattr(self.instance, n, None)) for n in names)
+        )
+        if errors:
+            raise serializers.ValidationError(errors)
         return attrs
 
 
@@ -91,7 +124,9 @@ class RouteStopSerializer(serializers.ModelSerializer):
             "departure",
             "waiting_minutes",
             "load_after",
+            "volume_after",
             "distance_km",
+            "lateness_minutes",
         )
 
 
@@ -112,6 +147,11 @@ class RouteSerializer(serializers.ModelSerializer):
             "duration_minutes",
             "cost",
             "load_start",
+            "volume_start",
+            "break_start",
+            "break_after_stop",
+            "break_minutes",
+            "lateness_minutes",
             "stops",
         )
 
@@ -149,6 +189,15 @@ class RoutePlanSerializer(serializers.ModelSerializer):
 class RoutePlanInputSerializer(serializers.Serializer):
     date = serializers.DateField()
     time_limit_seconds = serializers.FloatField(default=10.0, min_value=0.1, max_value=600.0)
+    engine = serializers.ChoiceField(choices=ENGINE_CHOICES, default="auto")
+    lateness_cost_per_hour = serializers.FloatField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=0.0,
+        max_value=1e6,
+        help_text="Set to make time windows soft: lateness costs this much per hour.",
+    )
 
 
 class GeoJSONSerializer(serializers.Serializer):

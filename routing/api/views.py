@@ -61,6 +61,8 @@ class RoutePlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Generic
         plan = services.route_plan_start(
             date=data.validated_data["date"],
             time_limit_seconds=data.validated_data["time_limit_seconds"],
+            engine=data.validated_data["engine"],
+            lateness_cost_per_hour=data.validated_data["lateness_cost_per_hour"],
             user=request.user,
         )
         body = RoutePlanSerializer(plan).data

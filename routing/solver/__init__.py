@@ -11,7 +11,15 @@ import time
 from typing import Literal
 
 from routing.solver.checker import CheckReport, check_solution
-from routing.solver.problem import Depot, Job, Problem, ProblemError, TimeWindow, Vehicle
+from routing.solver.problem import (
+    Break,
+    Depot,
+    Job,
+    Problem,
+    ProblemError,
+    TimeWindow,
+    Vehicle,
+)
 from routing.solver.scaling import EngineResult, IntegerModel, Scale, integer_model
 from routing.solver.screening import screen_orders
 from routing.solver.solution import (
@@ -23,8 +31,8 @@ from routing.solver.solution import (
     route_schedule,
 )
 
-Engine = Literal["pyvrp", "ortools"]
-ENGINES: tuple[str, ...] = ("pyvrp", "ortools")
+Engine = Literal["auto", "pyvrp", "ortools"]
+ENGINES: tuple[str, ...] = ("auto", "pyvrp", "ortools")
 
 
 class InfeasiblePlanError(RuntimeError):
@@ -40,18 +48,37 @@ class InfeasiblePlanError(RuntimeError):
 def solve(
     problem: Problem,
     *,
-    engine: Engine = "pyvrp",
+    engine: Engine = "auto",
     time_limit: float = 10.0,
     seed: int = 0,
     scale: Scale | None = None,
+    serve_all: bool = False,
+    params: object | None = None,
 ) -> Solution:
     """Plan routes for ``problem`` within about ``time_limit`` seconds of wall time.
 
     Returns a :class:`Solution` in real units (seconds, km, currency) in which every order is
     either on a route or listed as unserved with its reason. Raises :class:`InfeasiblePlanError`
     if the independent checker finds a violated rule (capacity, window, shift, duration,
-    distance, skills, a lost order)."""
+    distance, skills, a lost order).
+
+    ``serve_all`` tells PyVRP every order is required (benchmark instances, where the fleet is
+    known to suffice): its search is stronger on required clients than on prize-collecting
+    ones. Orders it cannot fit still come back unserved, never on an infeasible route.
+    ``params`` are PyVRP ``SolveParams`` (benchmarks tune them).
+
+    ``engine="auto"`` picks OR-Tools when a vehicle has a break or an order a soft window (what
+    PyVRP cannot plan), PyVRP otherwise; asking PyVRP for such a problem is a
+    :class:`ProblemError`."""
     began = time.perf_counter()
+    if engine == "auto":
+        engine = "ortools" if problem.needs_ortools else "pyvrp"
+    elif engine == "pyvrp" and problem.needs_ortools:
+        raise ProblemError(
+            "The PyVRP engine plans neither driver breaks nor soft time windows; use the "
+            "ortools engine (or auto).",
+            field_name="engine",
+        )
     scale = scale or Scale()
     servable, unserved = screen_orders(problem)
     model = integer_model(problem, servable, scale)
@@ -64,7 +91,7 @@ def solve(
         for j in model.untimeable
     ]
     remaining = max(0.05, time_limit - (time.perf_counter() - began))
-    result = _run_engine(engine, problem, model, remaining, seed)
+    result = _run_engine(engine, problem, model, remaining, seed, serve_all, params)
 
     routes = tuple(
         route_schedule(
@@ -72,6 +99,8 @@ def solve(
             vehicle_index=r.vehicle_index,
             job_indices=r.job_indices,
             start_time=model.to_seconds(r.start_ticks),
+            break_after=r.break_after,
+            other_starts=[model.to_seconds(t) for t in r.other_start_ticks],
         )
         for r in result.routes
         if r.job_indices
@@ -100,12 +129,20 @@ def solve(
 
 
 def _run_engine(
-    engine: str, problem: Problem, model: IntegerModel, time_limit: float, seed: int
+    engine: str,
+    problem: Problem,
+    model: IntegerModel,
+    time_limit: float,
+    seed: int,
+    serve_all: bool = False,
+    params: object | None = None,
 ) -> EngineResult:
     if engine == "pyvrp":
         from routing.solver.pyvrp_engine import solve_pyvrp
 
-        return solve_pyvrp(problem, model, time_limit=time_limit, seed=seed)
+        return solve_pyvrp(
+            problem, model, time_limit=time_limit, seed=seed, required=serve_all, params=params
+        )
     if engine == "ortools":
         from routing.solver.ortools_engine import solve_ortools
 
@@ -115,6 +152,7 @@ def _run_engine(
 
 __all__ = [
     "ENGINES",
+    "Break",
     "CheckReport",
     "Depot",
     "InfeasiblePlanError",

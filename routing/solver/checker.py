@@ -32,7 +32,10 @@ def check_solution(problem: Problem, solution: Solution) -> CheckReport:
     drives at most one route, from its start depot back to its end depot; leaves no earlier
     than its shift start and is back by its shift end; route duration and distance within the
     vehicle's limits; load within capacity in every dimension; service starts inside one of the
-    order's windows; required skills present; reported times, loads and distances match.
+    order's windows (or after the last one, with the lateness reported, when the order's
+    window is soft); the driver's break inside its window, interrupting no service, and not
+    skipped while the route spans the break window; required skills present; reported times,
+    loads and distances match.
     """
     violations: list[str] = []
     jobs = {job.id: job for job in problem.jobs}
@@ -67,11 +70,34 @@ def check_solution(problem: Problem, solution: Solution) -> CheckReport:
                 f"starts at {vehicle.shift_start:.3f} s."
             )
 
+        pause = vehicle.driver_break
+        break_leg = route.break_after
+        if pause is None and (break_leg is not None or route.break_start is not None):
+            violations.append(f"{name} reports a break but has none.")
+            break_leg = None
+        if pause is not None and break_leg is not None:
+            if route.break_start is None or not 0 <= break_leg <= len(route.stops):
+                violations.append(f"{name}: break reported without a start or a valid leg.")
+                break_leg = None
+            elif not (pause.earliest - TOLERANCE <= route.break_start <= pause.latest + TOLERANCE):
+                violations.append(
+                    f"{name}: break starts at {route.break_start:.3f} s, outside "
+                    f"[{pause.earliest:.3f}, {pause.latest:.3f}] s."
+                )
+            if abs(route.break_duration - pause.duration) > TOLERANCE:
+                violations.append(
+                    f"{name}: break lasts {route.break_duration} s, not {pause.duration} s."
+                )
+
+        break_at = None
+        if pause is not None and break_leg is not None:
+            break_at = (break_leg, route.break_start, pause.duration)
+
         here = depot_locations[vehicle.start_depot]
         clock = route.start_time
         distance = 0.0
         load = [0.0] * len(vehicle.capacity)
-        for stop in route.stops:
+        for leg_number, stop in enumerate(route.stops):
             job = jobs.get(stop.job_id)
             if job is None:
                 violations.append(f"{name} visits unknown order {stop.job_id}.")
@@ -84,7 +110,7 @@ def check_solution(problem: Problem, solution: Solution) -> CheckReport:
                     f"{name} lacks skills {sorted(job.skills - vehicle.skills)} for order {job.id}."
                 )
             leg = float(problem.distance_km[here, job.location])
-            arrival = clock + float(problem.duration_s[here, job.location])
+            arrival, ready = _leg_times(problem, here, job.location, leg_number, clock, break_at)
             distance += leg
             if stop.location != job.location:
                 violations.append(f"Order {job.id} reported at the wrong location.")
@@ -95,6 +121,10 @@ def check_solution(problem: Problem, solution: Solution) -> CheckReport:
                 )
             if stop.service_start < arrival - TOLERANCE:
                 violations.append(f"Order {job.id}: service starts before arrival.")
+            elif break_at and leg_number == break_leg and route.break_start < clock - TOLERANCE:
+                violations.append(f"{name}: break starts before the previous service ends.")
+            elif stop.service_start < ready - TOLERANCE:
+                violations.append(f"Order {job.id}: service starts during the driver's break.")
             if abs(stop.waiting - (stop.service_start - stop.arrival)) > TOLERANCE:
                 violations.append(f"Order {job.id}: reported waiting is inconsistent.")
             # No window means "whenever the driver is on shift": the shift checks cover it.
@@ -102,6 +132,16 @@ def check_solution(problem: Problem, solution: Solution) -> CheckReport:
                 w.start - TOLERANCE <= stop.service_start <= w.end + TOLERANCE
                 for w in job.time_windows
             )
+            late = 0.0
+            if not inside and job.soft and job.time_windows:
+                last = max(job.time_windows, key=lambda w: w.start)
+                if stop.service_start > last.end:
+                    inside, late = True, stop.service_start - last.end
+            if abs(stop.lateness - late) > TOLERANCE:
+                violations.append(
+                    f"Order {job.id}: reported lateness {stop.lateness:.3f} s, "
+                    f"the drive gives {late:.3f} s."
+                )
             if not inside:
                 violations.append(
                     f"Order {job.id}: service at {stop.service_start:.3f} s is "
@@ -115,7 +155,18 @@ def check_solution(problem: Problem, solution: Solution) -> CheckReport:
 
         end_location = depot_locations[vehicle.return_depot]
         distance += float(problem.distance_km[here, end_location])
-        end_time = clock + float(problem.duration_s[here, end_location])
+        _, end_time = _leg_times(problem, here, end_location, len(route.stops), clock, break_at)
+        if break_at and break_leg == len(route.stops) and route.break_start < clock - TOLERANCE:
+            violations.append(f"{name}: break starts before the last service ends.")
+        if pause is not None and break_leg is None and route.break_after is None:
+            # No break on the route: only fine when it fits before the start or after the end.
+            before = pause.earliest + pause.duration <= route.start_time + TOLERANCE
+            after = pause.latest >= end_time - TOLERANCE
+            if not (before or after):
+                violations.append(
+                    f"{name} works through its break window without a break of "
+                    f"{pause.duration:.0f} s."
+                )
 
         # Deliveries only: the van is fullest when it leaves the depot.
         for d, (carried, capacity) in enumerate(zip(load, vehicle.capacity, strict=True)):
@@ -160,3 +211,23 @@ def check_solution(problem: Problem, solution: Solution) -> CheckReport:
         elif count > 1:
             violations.append(f"Order {job_id} appears {count} times in the plan.")
     return CheckReport(tuple(violations))
+
+
+def _leg_times(
+    problem: Problem,
+    origin: int,
+    target: int,
+    leg: int,
+    leave: float,
+    break_at: tuple[int, float, float] | None,
+) -> tuple[float, float]:
+    """(arrival, earliest start of service or of the return) on leg ``leg`` left at ``leave``;
+    ``break_at`` is (leg, start, duration) of the driver's break. A break that starts during
+    the drive delays the arrival; one that starts later is taken on arrival."""
+    travel = float(problem.duration_s[origin, target])
+    if break_at is None or break_at[0] != leg:
+        return leave + travel, leave + travel
+    _, begin, duration = break_at
+    if begin <= leave + travel:
+        return leave + travel + duration, leave + travel + duration
+    return leave + travel, begin + duration

@@ -1,7 +1,9 @@
 """OR-Tools engine (the second one): constraint-programming routing with guided local search.
 
-Kept for what PyVRP lacks (driver breaks, soft windows with a lateness cost come next) and as a
-cross-check of the default engine. Every order is a disjunction with a drop penalty equal to the
+Kept for what PyVRP lacks — driver breaks (``SetBreakIntervalsOfVehicle``: a fixed-duration
+interval per vehicle that may not overlap a service) and soft windows (``SetCumulVarSoftUpperBound``
+on the end of an order's last window, at its lateness cost) — and as a cross-check of the
+default engine. Every order is a disjunction with a drop penalty equal to the
 prize of the integer model, so a first solution always exists and orders that do not fit are
 dropped, never forced into an infeasible route. The first solution is built by parallel
 cheapest insertion (the plain cheapest-arc start finds nothing on tight instances such as
@@ -91,6 +93,8 @@ def solve_ortools(problem: Problem, model: IntegerModel, *, time_limit: float) -
             distance_callback, 0, [int(x) for x in model.max_distance], True, "distance"
         )
 
+    _add_breaks(routing, manager, time_dimension, model, service)
+
     every_vehicle = tuple(range(vehicle_count))
     for k in range(len(model.jobs)):
         index = manager.NodeToIndex(depot_count + k)
@@ -99,6 +103,9 @@ def solve_ortools(problem: Problem, model: IntegerModel, *, time_limit: float) -
         cumul.SetRange(windows[0][0], windows[-1][1])
         for (_, gap_start), (gap_end, _) in itertools.pairwise(windows):
             cumul.RemoveInterval(gap_start + 1, gap_end - 1)
+        if model.soft_late and model.soft_late[k] is not None:
+            late = max(model.soft_late[k], windows[-1][0])
+            time_dimension.SetCumulVarSoftUpperBound(index, late, int(model.lateness_cost[k]))
         routing.AddDisjunction([index], int(model.prize[k]))
         if model.allowed_vehicles[k] != every_vehicle:
             # -1 keeps "not performed" possible, so the disjunction can still drop it.
@@ -117,18 +124,73 @@ def solve_ortools(problem: Problem, model: IntegerModel, *, time_limit: float) -
     if assignment is None or status not in _SUCCESS:
         raise EngineFailure(f"OR-Tools found no solution (status {status}).")
 
+    break_start = _break_starts(assignment)
     routes: list[EngineRoute] = []
     for v in range(vehicle_count):
         index = routing.Start(v)
-        # The latest feasible departure: the same stops with the least waiting.
-        start_ticks = assignment.Max(time_dimension.CumulVar(index))
+        cumul = time_dimension.CumulVar(index)
+        # The latest feasible departure: the same stops with the least waiting; the earliest
+        # is offered too (the scheduler keeps whichever fits and costs less).
+        start_ticks, earliest = assignment.Max(cumul), assignment.Min(cumul)
         job_indices: list[int] = []
+        service_ends: list[int] = []
         index = assignment.Value(routing.NextVar(index))
         while not routing.IsEnd(index):
-            job_indices.append(model.jobs[manager.IndexToNode(index) - depot_count])
+            node = manager.IndexToNode(index)
+            job_indices.append(model.jobs[node - depot_count])
+            service_ends.append(
+                assignment.Value(time_dimension.CumulVar(index)) + int(service[node])
+            )
             index = assignment.Value(routing.NextVar(index))
-        if job_indices:
-            routes.append(EngineRoute(v, tuple(job_indices), int(start_ticks)))
+        if not job_indices:
+            continue
+        break_after = None
+        if v in break_start:
+            begin, duration = break_start[v], model.breaks[v][2]
+            end_ticks = assignment.Value(time_dimension.CumulVar(index))
+            if earliest < begin + duration and begin < end_ticks:  # on the route
+                break_after = sum(1 for done in service_ends if done <= begin)
+        routes.append(
+            EngineRoute(
+                v,
+                tuple(job_indices),
+                int(start_ticks),
+                other_start_ticks=(int(earliest),),
+                break_after=break_after,
+            )
+        )
     return EngineResult(
         routes=tuple(routes), status=_SUCCESS[status], objective=int(assignment.ObjectiveValue())
     )
+
+
+def _add_breaks(routing, manager, time_dimension, model: IntegerModel, service) -> dict:
+    """One fixed-duration break interval per vehicle that has a break; the service times are
+    the node visit transits, so a break never overlaps a service."""
+    if not any(model.breaks):
+        return {}
+    solver = routing.solver()
+    visit_transits = [int(service[manager.IndexToNode(index)]) for index in range(routing.Size())]
+    intervals = {}
+    for v, window in enumerate(model.breaks):
+        if window is None:
+            continue
+        earliest, latest, duration = window
+        interval = solver.FixedDurationIntervalVar(
+            earliest, max(earliest, latest), duration, False, f"break_{v}"
+        )
+        time_dimension.SetBreakIntervalsOfVehicle([interval], v, visit_transits)
+        intervals[v] = interval
+    return intervals
+
+
+def _break_starts(assignment) -> dict[int, int]:
+    """Vehicle index → the start of its break in the solution (ticks)."""
+    container = assignment.IntervalVarContainer()
+    starts = {}
+    for i in range(container.Size()):
+        element = container.Element(i)
+        name = element.Var().Name()
+        if name.startswith("break_") and element.PerformedValue():
+            starts[int(name.removeprefix("break_"))] = element.StartValue()
+    return starts

@@ -69,6 +69,10 @@ class Job:
     ``time_windows`` empty means "any time in the vehicle's shift"; with several windows the
     service starts inside exactly one of them. ``service_time`` is in seconds. Higher
     ``priority`` orders are kept first when the fleet cannot serve everything.
+
+    ``lateness_cost_per_hour`` set makes the end of the *last* window soft: service may start
+    after it at that cost per hour late (the OR-Tools engine plans such orders). Window starts
+    and the gaps between several windows stay hard.
     """
 
     id: str
@@ -78,6 +82,22 @@ class Job:
     service_time: float = 0.0
     priority: int = 0
     skills: frozenset[str] = frozenset()
+    lateness_cost_per_hour: float | None = None
+
+    @property
+    def soft(self) -> bool:
+        return self.lateness_cost_per_hour is not None
+
+
+@dataclass(frozen=True)
+class Break:
+    """A driver break of ``duration`` seconds that starts inside ``[earliest, latest]`` (so it
+    ends by ``latest + duration``). It interrupts a drive or a wait, never a service; a route
+    that is over before ``earliest`` or starts after the break has ended needs none."""
+
+    earliest: float
+    latest: float
+    duration: float
 
 
 @dataclass(frozen=True)
@@ -88,7 +108,8 @@ class Vehicle:
     ``start_depot`` no earlier than the start and is back at ``end_depot`` by the end.
     ``max_duration`` (seconds) and ``max_distance`` (km) bound one route. Costs: ``fixed_cost``
     per used vehicle, ``cost_per_km`` driven, ``cost_per_hour`` of route duration (waiting
-    included, since the driver is paid while waiting).
+    included, since the driver is paid while waiting). ``driver_break`` is planned by the
+    OR-Tools engine.
     """
 
     id: str
@@ -103,6 +124,7 @@ class Vehicle:
     cost_per_hour: float = 0.0
     fixed_cost: float = 0.0
     skills: frozenset[str] = frozenset()
+    driver_break: Break | None = None
 
     @property
     def return_depot(self) -> str:
@@ -169,6 +191,11 @@ class Problem:
     def dimensions(self) -> int:
         """Number of load dimensions (weight, volume, ...)."""
         return len(self.vehicles[0].capacity)
+
+    @property
+    def needs_ortools(self) -> bool:
+        """Breaks or soft windows: what only the OR-Tools engine plans."""
+        return any(v.driver_break for v in self.vehicles) or any(j.soft for j in self.jobs)
 
     def depot_index(self, depot_id: str) -> int:
         return self._depot_index[depot_id]
@@ -300,6 +327,13 @@ def _validate_vehicle(problem: Problem, vehicle: Vehicle, dimensions: int) -> No
         value = getattr(vehicle, name)
         if not math.isfinite(value) or value < 0:
             raise fail(f"{name} must be finite and non-negative.", name)
+    pause = vehicle.driver_break
+    if pause is not None:
+        values = (pause.earliest, pause.latest, pause.duration)
+        if not all(math.isfinite(x) for x in values) or pause.duration < 0:
+            raise fail("break times must be finite and its duration non-negative.", "break")
+        if pause.latest < pause.earliest:
+            raise fail("the break's latest start is before its earliest start.", "break")
 
 
 def _validate_job(problem: Problem, job: Job, dimensions: int) -> None:
@@ -322,6 +356,10 @@ def _validate_job(problem: Problem, job: Job, dimensions: int) -> None:
         raise fail("service time must be finite and non-negative.", "service_time")
     if job.priority < 0:
         raise fail("priority must be non-negative.", "priority")
+    if job.soft and (
+        not math.isfinite(job.lateness_cost_per_hour) or job.lateness_cost_per_hour < 0
+    ):
+        raise fail("lateness cost must be finite and non-negative.", "lateness_cost_per_hour")
     previous_end = -math.inf
     for window in sorted(job.time_windows, key=lambda w: w.start):
         if not (math.isfinite(window.start) and math.isfinite(window.end)):

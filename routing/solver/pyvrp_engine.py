@@ -22,14 +22,26 @@ from routing.solver.scaling import EngineResult, EngineRoute, IntegerModel
 
 
 def solve_pyvrp(
-    problem: Problem, model: IntegerModel, *, time_limit: float, seed: int = 0
+    problem: Problem,
+    model: IntegerModel,
+    *,
+    time_limit: float,
+    seed: int = 0,
+    required: bool = False,
+    params: pyvrp.SolveParams | None = None,
 ) -> EngineResult:
-    """Solve ``model`` (built from ``problem``) for ``time_limit`` seconds of wall time."""
+    """Solve ``model`` (built from ``problem``) for ``time_limit`` seconds of wall time.
+    ``required`` makes every order a required client (see ``solve``)."""
     if not model.jobs:
         return EngineResult(routes=(), status="no_orders")
-    data, client_job, type_vehicles = _problem_data(problem, model)
+    data, client_job, type_vehicles = _problem_data(problem, model, required=required)
     result = pyvrp.solve(
-        data, MaxRuntime(time_limit), seed=seed, collect_stats=False, display=False
+        data,
+        MaxRuntime(time_limit),
+        seed=seed,
+        collect_stats=False,
+        display=False,
+        params=params or pyvrp.SolveParams(),
     )
     best = result.best
 
@@ -54,7 +66,7 @@ def solve_pyvrp(
 
 
 def _problem_data(
-    problem: Problem, model: IntegerModel
+    problem: Problem, model: IntegerModel, *, required: bool = False
 ) -> tuple[pyvrp.ProblemData, list[int], list[list[int]]]:
     """PyVRP data, the problem job index of each client, the vehicles of each vehicle type."""
     depots = problem.depots
@@ -82,7 +94,8 @@ def _problem_data(
             group = len(groups)
             groups.append(
                 pyvrp.ClientGroup(
-                    clients=list(range(len(clients), len(clients) + len(windows))), required=False
+                    clients=list(range(len(clients), len(clients) + len(windows))),
+                    required=required,
                 )
             )
         for early, late in windows:
@@ -93,8 +106,8 @@ def _problem_data(
                     service_duration=int(model.service[k]),
                     tw_early=early,
                     tw_late=late,
-                    prize=int(model.prize[k]),
-                    required=False,
+                    prize=0 if required else int(model.prize[k]),
+                    required=required and group is None,
                     group=group,
                     name=problem.jobs[job_index].id,
                 )

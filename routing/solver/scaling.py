@@ -68,6 +68,12 @@ class IntegerModel:
     horizon_start: int
     horizon_end: int
     untimeable: tuple[int, ...]  # problem job indices left out: no whole tick in any window
+    # Soft windows: per engine job the tick after which lateness is charged (None: hard) and
+    # the objective units per tick late. A soft job's last window reaches the horizon's end.
+    soft_late: tuple[int | None, ...] = ()
+    lateness_cost: np.ndarray | None = None
+    # Driver breaks: per vehicle (earliest start, latest start, duration) in ticks, or None.
+    breaks: tuple[tuple[int, int, int] | None, ...] = ()
 
     def to_seconds(self, ticks: int) -> float:
         return ticks / self.scale.time_per_second
@@ -93,6 +99,12 @@ def integer_model(problem: Problem, jobs: list[int], scale: Scale) -> IntegerMod
     jobs = [j for j in jobs if all_windows[j]]
     windows = tuple(all_windows[j] for j in jobs)
     chosen = [problem.jobs[j] for j in jobs]
+    soft_late = tuple(
+        int(floor_ticks(problem.windows_of(job)[-1].end, scale.time_per_second))
+        if job.soft
+        else None
+        for job in chosen
+    )
     dimensions = problem.dimensions
     service = ceil_ticks([job.service_time for job in chosen], scale.time_per_second)
     demand = ceil_ticks(
@@ -149,7 +161,29 @@ def integer_model(problem: Problem, jobs: list[int], scale: Scale) -> IntegerMod
         + horizon * int(unit_duration_cost.max())
         + 1
     )
+    per_hour = cost * scale.distance_per_km / (3600 * scale.time_per_second)
+    lateness_cost = np.array(
+        [
+            max(1, round(job.lateness_cost_per_hour * per_hour))
+            if job.soft and job.lateness_cost_per_hour > 0
+            else 0
+            for job in chosen
+        ],
+        dtype=np.int64,
+    )
+    # Lateness is bounded by the horizon: serving late must still beat dropping the order.
+    base_prize += horizon * int(lateness_cost.max(initial=0))
     prize = np.array([base_prize * (1 + job.priority) for job in chosen], dtype=np.int64)
+    breaks = tuple(
+        None
+        if v.driver_break is None
+        else (
+            int(ceil_ticks(v.driver_break.earliest, scale.time_per_second)),
+            int(floor_ticks(v.driver_break.latest, scale.time_per_second)),
+            int(ceil_ticks(v.driver_break.duration, scale.time_per_second)),
+        )
+        for v in vehicles
+    )
     allowed = tuple(
         tuple(i for i, v in enumerate(vehicles) if vehicle_can_carry(v, job)) for job in chosen
     )
@@ -174,6 +208,9 @@ def integer_model(problem: Problem, jobs: list[int], scale: Scale) -> IntegerMod
         horizon_start=horizon_start,
         horizon_end=horizon_end,
         untimeable=untimeable,
+        soft_late=soft_late,
+        lateness_cost=lateness_cost,
+        breaks=breaks,
     )
 
 
@@ -181,9 +218,12 @@ def _window_ticks(
     problem: Problem, job: Job, scale: Scale, horizon_start: int, horizon_end: int
 ) -> tuple[tuple[int, int], ...]:
     ticks = []
-    for window in sorted(problem.windows_of(job), key=lambda w: w.start):
+    windows = sorted(problem.windows_of(job), key=lambda w: w.start)
+    for number, window in enumerate(windows, start=1):
         start = max(horizon_start, int(ceil_ticks(window.start, scale.time_per_second)))
         end = min(horizon_end, int(floor_ticks(window.end, scale.time_per_second)))
+        if job.soft and number == len(windows):
+            end = horizon_end  # late service allowed, at a cost
         if start <= end:
             ticks.append((start, end))
     return tuple(ticks)
@@ -197,6 +237,8 @@ class EngineRoute:
     vehicle_index: int
     job_indices: tuple[int, ...]
     start_ticks: int
+    other_start_ticks: tuple[int, ...] = ()
+    break_after: int | None = None  # stops served before the break; None: off the route
 
 
 @dataclass(frozen=True)

@@ -50,11 +50,12 @@ def screen_orders(problem: Problem) -> tuple[list[int], list[UnservedOrder]]:
         back = problem.duration_s[job.location, end_loc]
         arrival = shift_start + there
         reaches = np.zeros(len(vehicles), dtype=bool)
-        for window in problem.windows_of(job):
+        windows = sorted(problem.windows_of(job), key=lambda w: w.start)
+        for number, window in enumerate(windows, start=1):
             service_start = np.maximum(arrival, window.start)
-            reaches |= (arrival <= window.end) & (
-                service_start + job.service_time + back <= shift_end
-            )
+            # A soft last window may be served late: only the shift end bounds it.
+            end = np.inf if job.soft and number == len(windows) else window.end
+            reaches |= (arrival <= end) & (service_start + job.service_time + back <= shift_end)
         # Waiting can always be avoided by leaving later, so the shortest route is the drive.
         reaches &= there + job.service_time + back <= max_duration
         reaches &= (

@@ -1,0 +1,9 @@
+"""Pages under ``/app/`` (included from ``config/urls_tenant.py``)."""
+
+from django.urls import path
+
+from routing import pages
+
+urlpatterns = [
+    path("route-plans/<int:plan_id>/", pages.route_plan_page, name="route-plan-page"),
+]
