@@ -85,6 +85,14 @@ def sales_rows(*, sales_filter: SalesFilter | None = None, **_: Any) -> Iterator
     )
 
 
+def forecast_rows(*, all_methods: bool = False, **_: Any) -> Iterator[tuple[Any, ...]]:
+    """The latest successful forecast run's values (the selected method's, or every stored
+    method's with ``all_methods``)."""
+    from forecasting.selectors import forecast_export_rows
+
+    return forecast_export_rows(all_methods=all_methods)
+
+
 @dataclass(frozen=True)
 class ExportSpec:
     kind: str
@@ -112,6 +120,11 @@ EXPORTS: dict[str, ExportSpec] = {
     ),
     "stock": ExportSpec("stock", ("sku", "location", "on_hand"), stock_rows),
     "sales": ExportSpec("sales", ("date", "sku", "location", "quantity", "revenue"), sales_rows),
+    "forecasts": ExportSpec(
+        "forecasts",
+        ("sku", "location", "date", "method", "forecast", "p10", "p50", "p90"),
+        forecast_rows,
+    ),
 }
 
 
@@ -134,7 +147,11 @@ def check_format(file_format: str) -> str:
 
 
 def export_content(
-    *, kind: str, file_format: str, sales_filter: SalesFilter | None = None
+    *,
+    kind: str,
+    file_format: str,
+    sales_filter: SalesFilter | None = None,
+    all_methods: bool = False,
 ) -> Iterable[bytes]:
     """The file's bytes for ``kind`` in ``file_format`` (csv, xlsx, json): a stream of chunks
     for CSV and JSON, one block for XLSX (a zip needs its directory at the end). Rows are read
@@ -142,7 +159,7 @@ def export_content(
     spec = export_spec(kind)
     check_format(file_format)
     header = list(spec.header)
-    rows = spec.rows(sales_filter=sales_filter)
+    rows = spec.rows(sales_filter=sales_filter, all_methods=all_methods)
     if file_format == "csv":
         return csv_stream(header, rows)
     if file_format == "json":

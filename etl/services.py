@@ -211,7 +211,17 @@ def sync_run_execute(*, source_id: int) -> SyncRun:
     source.save(update_fields=["watermark", "last_sync_at"])
     run.watermark_after = source.watermark
     _finish(run, status=SyncRun.Status.SUCCEEDED)
+    if source.dataset == "sales":
+        _after_sales_sync()
     return run
+
+
+def _after_sales_sync() -> None:
+    """New actuals arrived: check the forecasts for drift (and queue retraining) once the
+    import has committed."""
+    from forecasting.tasks import drift_check
+
+    transaction.on_commit(drift_check.delay)
 
 
 def _finish(run: SyncRun, *, status: str, error: str = "") -> None:

@@ -1,1 +1,312 @@
-"""Models of the forecasting domain (arrive with their issue)."""
+"""Models of the forecasting domain: runs, their stored forecasts, Test Bed scores and series
+classes, the model registry, planners' method overrides, scenarios and per-tenant settings.
+
+The per-series tables (values, scores, classifications) are written in bulk with PostgreSQL
+COPY and read in bulk; like the sales history they carry no database foreign-key constraints
+on product and location (per-row checks would slow the COPY several times, ARCHITECTURE §7).
+Deleting a run deletes its rows through Django's collector (one DELETE per table).
+"""
+
+from __future__ import annotations
+
+from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+MAX_HORIZON_DAYS = 365
+QUANTILE_FIELDS = ("p05", "p10", "p50", "p90", "p95")
+QUANTILE_LEVELS = (0.05, 0.1, 0.5, 0.9, 0.95)
+
+
+def _series_fk(model: str) -> models.ForeignKey:
+    return models.ForeignKey(
+        model, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+
+
+def _run_fk() -> models.ForeignKey:
+    return models.ForeignKey(
+        "forecasting.ForecastRun",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+
+
+class ForecastSettings(models.Model):
+    """The tenant's forecasting defaults (one row): what a scheduled or drift-triggered run
+    uses, how often to retrain, and when recent error counts as drift."""
+
+    horizon_days = models.PositiveSmallIntegerField(
+        default=28, validators=[MinValueValidator(1), MaxValueValidator(MAX_HORIZON_DAYS)]
+    )
+    history_days = models.PositiveSmallIntegerField(
+        default=730, validators=[MinValueValidator(14), MaxValueValidator(3660)]
+    )
+    folds = models.PositiveSmallIntegerField(
+        default=3, validators=[MinValueValidator(1), MaxValueValidator(10)]
+    )
+    retrain_interval_days = models.PositiveSmallIntegerField(
+        default=7, validators=[MinValueValidator(1), MaxValueValidator(365)]
+    )
+    # Drift: recent RMSE above this multiple of the backtest RMSE flags the series.
+    drift_threshold = models.FloatField(default=2.0, validators=[MinValueValidator(1.0)])
+    drift_min_days = models.PositiveSmallIntegerField(default=7)
+    chunk_size = models.PositiveIntegerField(
+        default=1000, validators=[MinValueValidator(10), MaxValueValidator(100_000)]
+    )
+    # Successful runs kept with their stored values; older ones are pruned by the schedule.
+    keep_runs = models.PositiveSmallIntegerField(default=8, validators=[MinValueValidator(1)])
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "forecast settings"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="forecast_settings_singleton")
+        ]
+
+    def __str__(self) -> str:
+        return "Forecast settings"
+
+
+class ForecastRun(models.Model):
+    """One Test Bed run over the tenant's sales history: its parameters, data window,
+    timings, outcome and summary metrics. Forecasts start the day after ``data_end``."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+
+    class Trigger(models.TextChoices):
+        MANUAL = "manual"
+        SCHEDULE = "schedule"
+        DRIFT = "drift"
+
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
+    trigger = models.CharField(max_length=16, choices=Trigger.choices, default=Trigger.MANUAL)
+    horizon = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_HORIZON_DAYS)]
+    )
+    methods = models.JSONField(default=list, blank=True)
+    folds = models.PositiveSmallIntegerField(default=3)
+    store_all_methods = models.BooleanField(default=False)
+    parameters = models.JSONField(default=dict, blank=True)
+    data_start = models.DateField(null=True, blank=True)
+    data_end = models.DateField(null=True, blank=True)
+    series_count = models.PositiveIntegerField(default=0)
+    chunk_count = models.PositiveIntegerField(default=0)
+    # Indexes of the chunks already stored: a redelivered chunk task is not counted twice.
+    done_chunks = ArrayField(models.PositiveIntegerField(), default=list, blank=True)
+    summary = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    duration_seconds = models.FloatField(null=True, blank=True)
+    job = models.ForeignKey(
+        "core.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        indexes = [models.Index(fields=("status", "-finished_at"), name="forecast_run_latest")]
+
+    def __str__(self) -> str:
+        return f"Forecast run {self.pk} ({self.status})"
+
+
+class ForecastValue(models.Model):
+    """One forecast day of one series by one method: the mean (``forecast``) and quantiles
+    (units per day). ``selected`` marks the method the run chose (or a planner pinned)."""
+
+    run = _run_fk()
+    product = _series_fk("inventory.Product")
+    location = _series_fk("inventory.Location")
+    date = models.DateField()
+    method = models.CharField(max_length=40)
+    selected = models.BooleanField(default=True)
+    forecast = models.FloatField()
+    p05 = models.FloatField()
+    p10 = models.FloatField()
+    p50 = models.FloatField()
+    p90 = models.FloatField()
+    p95 = models.FloatField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=("run", "product", "location", "date"), name="forecast_value_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id}@{self.location_id} {self.date} {self.method}"
+
+
+class BacktestScore(models.Model):
+    """Rolling-origin backtest scores of one method on one series in one run, averaged over
+    the folds; ``rank`` 1 is the best by RMSSE. NaN where a scaled score is undefined is
+    stored as NULL."""
+
+    run = _run_fk()
+    product = _series_fk("inventory.Product")
+    location = _series_fk("inventory.Location")
+    method = models.CharField(max_length=40)
+    rank = models.PositiveSmallIntegerField()
+    mae = models.FloatField(null=True)
+    rmse = models.FloatField(null=True)
+    wape = models.FloatField(null=True)
+    bias = models.FloatField(null=True)
+    mase = models.FloatField(null=True)
+    rmsse = models.FloatField(null=True)
+    pinball = models.FloatField(null=True)
+    coverage = models.FloatField(null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=("run", "product", "location"), name="backtest_score_key")]
+
+    def __str__(self) -> str:
+        return f"{self.method} on {self.product_id}@{self.location_id} (run {self.run_id})"
+
+
+class SeriesClassification(models.Model):
+    """One series in one run: its demand classes, the method used and why, that method's
+    backtest error, and the volume behind ABC."""
+
+    class Reason(models.TextChoices):
+        BACKTEST = "backtest"
+        FALLBACK = "fallback"
+        OVERRIDE = "override"
+
+    run = _run_fk()
+    product = _series_fk("inventory.Product")
+    location = _series_fk("inventory.Location")
+    pattern = models.CharField(max_length=16)
+    xyz = models.CharField(max_length=1)
+    abc = models.CharField(max_length=1, blank=True)
+    new_item = models.BooleanField(default=False)
+    adi = models.FloatField(null=True)
+    cv2 = models.FloatField(null=True)
+    cv = models.FloatField(null=True)
+    method = models.CharField(max_length=40)
+    runner_up = models.CharField(max_length=40, blank=True)
+    reason = models.CharField(max_length=16, choices=Reason.choices)
+    parameters = models.JSONField(default=dict, blank=True)
+    mae = models.FloatField(null=True)
+    rmse = models.FloatField(null=True)
+    rmsse = models.FloatField(null=True)
+    wape = models.FloatField(null=True)
+    bias = models.FloatField(null=True)
+    quantity_total = models.FloatField(default=0.0)
+    revenue_total = models.FloatField(default=0.0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=("run", "product", "location"), name="series_class_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id}@{self.location_id}: {self.pattern}/{self.xyz}"
+
+
+class ModelRegistryEntry(models.Model):
+    """The current model of one SKU × location: the champion method (best by backtest, or
+    pinned), its parameters and backtest metrics, when and on what data it was trained, and
+    the last drift check."""
+
+    product = models.ForeignKey("inventory.Product", on_delete=models.CASCADE, related_name="+")
+    location = models.ForeignKey("inventory.Location", on_delete=models.CASCADE, related_name="+")
+    method = models.CharField(max_length=40)
+    challenger = models.CharField(max_length=40, blank=True)
+    reason = models.CharField(max_length=16, choices=SeriesClassification.Reason.choices)
+    parameters = models.JSONField(default=dict, blank=True)
+    run = models.ForeignKey(
+        ForecastRun, null=True, on_delete=models.SET_NULL, db_constraint=False, related_name="+"
+    )
+    trained_at = models.DateTimeField()
+    data_start = models.DateField()
+    data_end = models.DateField()
+    mae = models.FloatField(null=True)
+    rmse = models.FloatField(null=True)
+    rmsse = models.FloatField(null=True)
+    wape = models.FloatField(null=True)
+    bias = models.FloatField(null=True)
+    recent_rmse = models.FloatField(null=True, blank=True)
+    drift_ratio = models.FloatField(null=True, blank=True)
+    drift_flagged = models.BooleanField(default=False)
+    drift_checked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "model registry entry"
+        verbose_name_plural = "model registry"
+        ordering = ("product_id", "location_id")
+        constraints = [
+            models.UniqueConstraint(fields=("product", "location"), name="model_registry_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id}@{self.location_id}: {self.method}"
+
+
+class MethodOverride(models.Model):
+    """A planner's pin: forecast this SKU (at one location, or at every location when blank)
+    with ``method``, whatever the backtest prefers. Kept across runs until deleted."""
+
+    product = models.ForeignKey(
+        "inventory.Product", on_delete=models.CASCADE, related_name="forecast_overrides"
+    )
+    location = models.ForeignKey(
+        "inventory.Location",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="forecast_overrides",
+    )
+    method = models.CharField(max_length=40)
+    note = models.CharField(max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("product_id", "location_id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("product", "location"),
+                name="method_override_unique",
+                nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id}@{self.location_id or '*'} → {self.method}"
+
+
+class Scenario(models.Model):
+    """A what-if on a run: its selected forecast with multipliers applied. ``adjustments`` is
+    a list of ``{"multiplier", "sku"?, "category"?, "date_from"?, "date_to"?}``; an adjustment
+    applies where every key it names matches, and the multipliers of all matching adjustments
+    multiply."""
+
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    base_run = models.ForeignKey(ForecastRun, on_delete=models.CASCADE, related_name="scenarios")
+    adjustments = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+
+    def __str__(self) -> str:
+        return self.name

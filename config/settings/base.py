@@ -189,12 +189,13 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
-    # Route plans and simulation runs share queued/running/succeeded/failed; API keys and
-    # product exclusions both have a field called scopes.
+    # Route plans, simulation runs and forecast runs share queued/running/succeeded/failed;
+    # API keys and product exclusions both have a field called scopes.
     "ENUM_NAME_OVERRIDES": {
         "RunStatusEnum": "inventory.models.SimulationRun.Status",
         "ProductExclusionScopeEnum": "inventory.models.ProductExclusion.Scope",
         "ApiKeyScopeEnum": "accounts.models.ApiKey.Scope",
+        "ForecastMethodEnum": "forecasting.api.serializers.METHOD_CHOICES",
     },
 }
 
@@ -257,6 +258,13 @@ TENANT_BEAT_SCHEDULE = {
     "inventory-metrics-hourly": {
         "task": "inventory.tasks.refresh_hourly",
         "schedule": crontab(minute=20),
+    },
+    # Daily check; each tenant retrains when its ForecastSettings.retrain_interval_days
+    # (7 by default: weekly) has passed since its latest successful run. Before the 04:00
+    # ABC/XYZ run; a successful forecast run queues its own inventory refresh.
+    "forecast-retrain": {
+        "task": "forecasting.tasks.retrain_due",
+        "schedule": crontab(minute=30, hour=3),
     },
 }
 CELERY_BEAT_SCHEDULE = {

@@ -115,6 +115,7 @@ class ExportQuerySerializer(serializers.Serializer):
     date_to = serializers.DateField(required=False)
     sku = serializers.CharField(required=False, max_length=64)
     location = serializers.CharField(required=False, max_length=64)
+    all_methods = serializers.BooleanField(required=False, default=False)
 
     def validate(self, attrs):
         if (

@@ -171,7 +171,10 @@ class ExportView(APIView):
             location=query.validated_data.get("location"),
         )
         content = exports.export_content(
-            kind=spec.kind, file_format=file_format, sales_filter=sales_filter
+            kind=spec.kind,
+            file_format=file_format,
+            sales_filter=sales_filter,
+            all_methods=query.validated_data["all_methods"],
         )
         content_type = exports.FORMATS[file_format]
         if file_format == "xlsx":

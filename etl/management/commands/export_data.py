@@ -18,11 +18,18 @@ class Command(TenantCommand):
         parser.add_argument("kind", choices=sorted(EXPORTS))
         parser.add_argument("--format", dest="file_format", choices=sorted(FORMATS), default="csv")
         parser.add_argument("-o", "--output", help="file to write (default: standard output)")
+        parser.add_argument(
+            "--all-methods",
+            action="store_true",
+            help="forecasts: every stored method, not only the selected one",
+        )
 
     def handle_tenant(self, tenant, *args, **options):
         kind, file_format = options["kind"], options["file_format"]
         try:
-            chunks = export_content(kind=kind, file_format=file_format)
+            chunks = export_content(
+                kind=kind, file_format=file_format, all_methods=options["all_methods"]
+            )
         except DomainError as exc:
             raise CommandError(exc.message) from exc
         output = options.get("output")

@@ -1,0 +1,336 @@
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from core.api.serializers import JobSerializer
+from forecasting.engine.methods import METHODS
+from forecasting.models import (
+    MAX_HORIZON_DAYS,
+    ForecastRun,
+    MethodOverride,
+    ModelRegistryEntry,
+    Scenario,
+)
+from forecasting.selectors import INTERVALS, LEVELS, RECONCILIATIONS
+from forecasting.services import MAX_FOLDS
+from inventory.models import Location, Product
+
+METHOD_CHOICES = sorted(METHODS)
+
+
+class ForecastRunInputSerializer(serializers.Serializer):
+    horizon = serializers.IntegerField(min_value=1, max_value=MAX_HORIZON_DAYS, required=False)
+    methods = serializers.ListField(
+        child=serializers.ChoiceField(choices=METHOD_CHOICES), required=False, allow_empty=True
+    )
+    folds = serializers.IntegerField(min_value=1, max_value=MAX_FOLDS, required=False)
+    history_days = serializers.IntegerField(min_value=14, max_value=3660, required=False)
+    all_methods = serializers.BooleanField(required=False, default=False)
+
+
+class ForecastRunSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    job_url = serializers.SerializerMethodField()
+    job = JobSerializer(read_only=True)
+    created_by = serializers.CharField(source="created_by.email", default=None, read_only=True)
+
+    class Meta:
+        model = ForecastRun
+        fields = (
+            "id",
+            "url",
+            "status",
+            "trigger",
+            "horizon",
+            "methods",
+            "folds",
+            "store_all_methods",
+            "parameters",
+            "data_start",
+            "data_end",
+            "series_count",
+            "chunk_count",
+            "summary",
+            "error",
+            "started_at",
+            "finished_at",
+            "duration_seconds",
+            "created_by",
+            "created_at",
+            "job",
+            "job_url",
+        )
+        read_only_fields = fields
+
+    def get_url(self, run: ForecastRun) -> str:
+        return f"/api/v1/forecast-runs/{run.pk}/"
+
+    def get_job_url(self, run: ForecastRun) -> str | None:
+        return f"/api/v1/jobs/{run.job_id}/" if run.job_id else None
+
+
+class SeriesQuerySerializer(serializers.Serializer):
+    sku = serializers.CharField(max_length=64)
+    location = serializers.CharField(max_length=64, required=False)
+    run = serializers.IntegerField(min_value=1, required=False)
+    interval = serializers.ChoiceField(choices=INTERVALS, default="day")
+
+
+class AggregateQuerySerializer(serializers.Serializer):
+    level = serializers.ChoiceField(choices=LEVELS)
+    sku = serializers.CharField(max_length=64, required=False)
+    category = serializers.CharField(max_length=120, required=False)
+    run = serializers.IntegerField(min_value=1, required=False)
+    interval = serializers.ChoiceField(choices=INTERVALS, default="day")
+    reconciliation = serializers.ChoiceField(choices=RECONCILIATIONS, default="bottom_up")
+
+
+class LeaderboardQuerySerializer(serializers.Serializer):
+    sku = serializers.CharField(max_length=64)
+    location = serializers.CharField(max_length=64, required=False)
+    run = serializers.IntegerField(min_value=1, required=False)
+
+
+class RunQuerySerializer(serializers.Serializer):
+    run = serializers.IntegerField(min_value=1, required=False)
+
+
+class QuantilesSerializer(serializers.Serializer):
+    period = serializers.DateField()
+    forecast = serializers.FloatField()
+    p05 = serializers.FloatField()
+    p10 = serializers.FloatField()
+    p50 = serializers.FloatField()
+    p90 = serializers.FloatField()
+    p95 = serializers.FloatField()
+
+
+class HistoryPointSerializer(serializers.Serializer):
+    period = serializers.DateField()
+    quantity = serializers.FloatField()
+
+
+class ForecastSeriesSerializer(serializers.Serializer):
+    run = serializers.IntegerField()
+    sku = serializers.CharField()
+    location = serializers.CharField(allow_null=True)
+    interval = serializers.CharField()
+    methods = serializers.ListField(child=serializers.CharField())
+    history = HistoryPointSerializer(many=True)
+    forecast = QuantilesSerializer(many=True)
+
+
+class AggregateRowSerializer(QuantilesSerializer):
+    key = serializers.CharField(allow_null=True)
+
+
+class MethodScoreSerializer(serializers.Serializer):
+    method = serializers.CharField()
+    rank = serializers.IntegerField()
+    mae = serializers.FloatField(allow_null=True)
+    rmse = serializers.FloatField(allow_null=True)
+    wape = serializers.FloatField(allow_null=True)
+    bias = serializers.FloatField(allow_null=True)
+    mase = serializers.FloatField(allow_null=True)
+    rmsse = serializers.FloatField(allow_null=True)
+    pinball = serializers.FloatField(allow_null=True)
+    coverage = serializers.FloatField(allow_null=True)
+
+
+class LeaderboardSeriesSerializer(serializers.Serializer):
+    location = serializers.CharField(allow_null=True)
+    method = serializers.CharField()
+    reason = serializers.CharField()
+    pattern = serializers.CharField()
+    xyz = serializers.CharField()
+    abc = serializers.CharField()
+    new_item = serializers.BooleanField()
+    methods = MethodScoreSerializer(many=True)
+
+
+class LeaderboardSerializer(serializers.Serializer):
+    run = serializers.IntegerField()
+    sku = serializers.CharField()
+    series = LeaderboardSeriesSerializer(many=True)
+
+
+class ClassCountSerializer(serializers.Serializer):
+    value = serializers.CharField()
+    series = serializers.IntegerField()
+    mean_rmsse = serializers.FloatField(allow_null=True)
+
+
+class MethodSummarySerializer(serializers.Serializer):
+    method = serializers.CharField()
+    selected_series = serializers.IntegerField()
+    wins = serializers.IntegerField()
+    mean_rmsse = serializers.FloatField(allow_null=True)
+    mean_wape = serializers.FloatField(allow_null=True)
+    mean_mase = serializers.FloatField(allow_null=True)
+    mean_bias = serializers.FloatField(allow_null=True)
+    mean_coverage = serializers.FloatField(allow_null=True)
+
+
+class MatrixCellSerializer(serializers.Serializer):
+    pattern = serializers.CharField()
+    method = serializers.CharField()
+    selected_series = serializers.IntegerField()
+    mean_rmsse = serializers.FloatField(allow_null=True)
+
+
+class TestBedSummarySerializer(serializers.Serializer):
+    run = serializers.IntegerField()
+    series = serializers.IntegerField()
+    patterns = ClassCountSerializer(many=True)
+    xyz = ClassCountSerializer(many=True)
+    abc = ClassCountSerializer(many=True)
+    methods = MethodSummarySerializer(many=True)
+    matrix = MatrixCellSerializer(many=True)
+
+
+class MethodOverrideSerializer(serializers.ModelSerializer):
+    sku = serializers.SlugRelatedField(
+        source="product", slug_field="sku", queryset=Product.objects.all()
+    )
+    location = serializers.SlugRelatedField(
+        slug_field="code", queryset=Location.objects.all(), required=False, allow_null=True
+    )
+    method = serializers.ChoiceField(choices=METHOD_CHOICES)
+    created_by = serializers.CharField(source="created_by.email", default=None, read_only=True)
+
+    class Meta:
+        model = MethodOverride
+        fields = (
+            "id",
+            "sku",
+            "location",
+            "method",
+            "note",
+            "created_by",
+            "created_at",
+            "updated_at",
+        )
+        read_only_fields = ("id", "created_by", "created_at", "updated_at")
+        validators: list = []  # the service checks the one-pin-per-place rule
+
+
+class ModelRegistrySerializer(serializers.ModelSerializer):
+    sku = serializers.CharField(source="product.sku", read_only=True)
+    location = serializers.CharField(source="location.code", read_only=True)
+
+    class Meta:
+        model = ModelRegistryEntry
+        fields = (
+            "id",
+            "sku",
+            "location",
+            "method",
+            "challenger",
+            "reason",
+            "parameters",
+            "run",
+            "trained_at",
+            "data_start",
+            "data_end",
+            "mae",
+            "rmse",
+            "rmsse",
+            "wape",
+            "bias",
+            "recent_rmse",
+            "drift_ratio",
+            "drift_flagged",
+            "drift_checked_at",
+        )
+        read_only_fields = fields
+
+
+class AdjustmentSerializer(serializers.Serializer):
+    multiplier = serializers.FloatField(min_value=0.0, max_value=100.0)
+    sku = serializers.CharField(max_length=64, required=False)
+    category = serializers.CharField(max_length=120, required=False)
+    date_from = serializers.DateField(required=False)
+    date_to = serializers.DateField(required=False)
+
+    def validate(self, attrs):
+        if (
+            attrs.get("date_from")
+            and attrs.get("date_to")
+            and attrs["date_to"] < attrs["date_from"]
+        ):
+            raise serializers.ValidationError({"date_to": "Must not be before date_from."})
+        if attrs.get("sku") and not Product.objects.filter(sku=attrs["sku"]).exists():
+            raise serializers.ValidationError({"sku": "No such SKU."})
+        return attrs
+
+
+class ScenarioInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=120)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    base_run = serializers.IntegerField(min_value=1, required=False)
+    adjustments = AdjustmentSerializer(many=True, allow_empty=False)
+
+
+class ScenarioSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    created_by = serializers.CharField(source="created_by.email", default=None, read_only=True)
+
+    class Meta:
+        model = Scenario
+        fields = (
+            "id",
+            "url",
+            "name",
+            "description",
+            "base_run",
+            "adjustments",
+            "created_by",
+            "created_at",
+        )
+        read_only_fields = fields
+
+    def get_url(self, scenario: Scenario) -> str:
+        return f"/api/v1/scenarios/{scenario.pk}/"
+
+
+class ScenarioPeriodSerializer(serializers.Serializer):
+    period = serializers.DateField()
+    base = serializers.FloatField()
+    scenario = serializers.FloatField()
+
+
+class ScenarioDetailSerializer(ScenarioSerializer):
+    periods = serializers.SerializerMethodField()
+
+    class Meta(ScenarioSerializer.Meta):
+        fields = (*ScenarioSerializer.Meta.fields, "periods")
+        read_only_fields = fields
+
+    @extend_schema_field(ScenarioPeriodSerializer(many=True))
+    def get_periods(self, scenario: Scenario) -> list[dict]:
+        from forecasting.selectors import scenario_comparison
+
+        interval = self.context.get("interval", "day")
+        return ScenarioPeriodSerializer(
+            scenario_comparison(scenario=scenario, interval=interval), many=True
+        ).data
+
+
+class ForecastSettingsSerializer(serializers.ModelSerializer):
+    class Meta:
+        from forecasting.models import ForecastSettings
+
+        model = ForecastSettings
+        fields = (
+            "horizon_days",
+            "history_days",
+            "folds",
+            "retrain_interval_days",
+            "drift_threshold",
+            "drift_min_days",
+            "chunk_size",
+            "keep_runs",
+            "updated_at",
+        )
+        read_only_fields = ("updated_at",)

@@ -1,0 +1,18 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from forecasting.api import views
+
+router = SimpleRouter()
+router.register("forecast-runs", views.ForecastRunViewSet, basename="forecast-run")
+router.register("method-overrides", views.MethodOverrideViewSet, basename="method-override")
+router.register("model-registry", views.ModelRegistryViewSet, basename="model-registry")
+router.register("scenarios", views.ScenarioViewSet, basename="scenario")
+urlpatterns = [
+    path("forecasts/aggregate/", views.ForecastAggregateView.as_view(), name="forecast-aggregate"),
+    path("forecasts/", views.ForecastSeriesView.as_view(), name="forecast-series"),
+    path("test-bed/leaderboard/", views.LeaderboardView.as_view(), name="test-bed-leaderboard"),
+    path("forecast-settings/", views.ForecastSettingsView.as_view(), name="forecast-settings"),
+    path("test-bed/summary/", views.TestBedSummaryView.as_view(), name="test-bed-summary"),
+    *router.urls,
+]

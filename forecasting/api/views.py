@@ -1,0 +1,274 @@
+"""Forecasting API: runs (202 + job), forecasts and their aggregates, the Test Bed views,
+method overrides, the model registry and scenarios. Views validate, call one service or
+selector and render."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins
+from rest_framework.generics import GenericAPIView
+from rest_framework.permissions import SAFE_METHODS
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework.viewsets import GenericViewSet, ModelViewSet, ReadOnlyModelViewSet
+
+from accounts.permissions import IsTenantAdmin, IsTenantMember
+from core.api.views import accepted_body
+from forecasting import selectors, services
+from forecasting.api import serializers as s
+
+
+def _query(serializer_class, request) -> dict:
+    data = serializer_class(data=request.query_params)
+    data.is_valid(raise_exception=True)
+    return data.validated_data
+
+
+class ForecastRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet):
+    """Forecast runs. ``POST`` answers 202 with the queued run (``Location`` is its URL,
+    ``job_url`` the job to poll); a viewer may read but not start runs."""
+
+    serializer_class = s.ForecastRunSerializer
+    permission_classes = [IsTenantMember]
+    filterset_fields = ("status", "trigger")
+    ordering_fields = ("created_at", "finished_at")
+
+    def get_queryset(self):
+        return selectors.forecast_run_list(user=self.request.user)
+
+    def get_object(self):
+        return selectors.access_forecast_run(user=self.request.user, run_id=self.kwargs["pk"])
+
+    @extend_schema(request=s.ForecastRunInputSerializer, responses={202: s.ForecastRunSerializer})
+    def create(self, request):
+        data = s.ForecastRunInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        run = services.forecast_run_start(
+            horizon=values.get("horizon"),
+            methods=values.get("methods"),
+            folds=values.get("folds"),
+            history_days=values.get("history_days"),
+            store_all_methods=values["all_methods"],
+            user=request.user,
+        )
+        run = selectors.access_forecast_run(user=request.user, run_id=run.pk)
+        return accepted_body(s.ForecastRunSerializer(run).data)
+
+
+class ForecastSeriesView(APIView):
+    """History and forecast (mean and p05…p95) of one SKU, at one location or summed over
+    its locations, per day, week or month, from a run (default: the latest successful)."""
+
+    permission_classes = [IsTenantMember]
+
+    @extend_schema(
+        parameters=[s.SeriesQuerySerializer], responses={200: s.ForecastSeriesSerializer}
+    )
+    def get(self, request):
+        query = _query(s.SeriesQuerySerializer, request)
+        body = selectors.forecast_series(
+            user=request.user,
+            sku=query["sku"],
+            location=query.get("location"),
+            run_id=query.get("run"),
+            interval=query["interval"],
+        )
+        return Response(s.ForecastSeriesSerializer(body).data)
+
+
+class ForecastAggregateView(GenericAPIView):
+    """Forecasts summed bottom-up to product, category or tenant level per period
+    (paginated rows of ``key, period, forecast, p05…p95``). The levels agree by
+    construction: each is the sum of the stored product × location forecasts."""
+
+    permission_classes = [IsTenantMember]
+    serializer_class = s.AggregateRowSerializer
+    filter_backends: list = []
+
+    @extend_schema(parameters=[s.AggregateQuerySerializer])
+    def get(self, request):
+        query = _query(s.AggregateQuerySerializer, request)
+        rows = selectors.forecast_aggregate(
+            user=request.user,
+            level=query["level"],
+            sku=query.get("sku"),
+            category=query.get("category"),
+            run_id=query.get("run"),
+            interval=query["interval"],
+            reconciliation=query["reconciliation"],
+        )
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+class LeaderboardView(APIView):
+    """The Test Bed of one SKU: per location every backtested method ranked by RMSSE."""
+
+    permission_classes = [IsTenantMember]
+
+    @extend_schema(
+        parameters=[s.LeaderboardQuerySerializer], responses={200: s.LeaderboardSerializer}
+    )
+    def get(self, request):
+        query = _query(s.LeaderboardQuerySerializer, request)
+        body = selectors.test_bed_leaderboard(
+            user=request.user,
+            sku=query["sku"],
+            location=query.get("location"),
+            run_id=query.get("run"),
+        )
+        return Response(s.LeaderboardSerializer(body).data)
+
+
+class TestBedSummaryView(APIView):
+    """Totals of a run per demand class and per method."""
+
+    permission_classes = [IsTenantMember]
+
+    @extend_schema(parameters=[s.RunQuerySerializer], responses={200: s.TestBedSummarySerializer})
+    def get(self, request):
+        query = _query(s.RunQuerySerializer, request)
+        body = selectors.test_bed_summary(user=request.user, run_id=query.get("run"))
+        return Response(s.TestBedSummarySerializer(body).data)
+
+
+class MethodOverrideViewSet(ModelViewSet):
+    """Planners pin a method per SKU (and location); runs honour pins. Viewers read."""
+
+    serializer_class = s.MethodOverrideSerializer
+    permission_classes = [IsTenantMember]
+    ordering_fields = ("created_at", "updated_at")
+    filterset_fields = ("method",)
+
+    def get_queryset(self):
+        return selectors.method_override_list(user=self.request.user)
+
+    def get_object(self):
+        return selectors.access_method_override(
+            user=self.request.user, override_id=self.kwargs["pk"]
+        )
+
+    def perform_create(self, serializer):
+        serializer.instance = services.method_override_save(
+            **serializer.validated_data, user=self.request.user
+        )
+
+    def perform_update(self, serializer):
+        values = {
+            "product": serializer.instance.product,
+            "location": serializer.instance.location,
+            "method": serializer.instance.method,
+            "note": serializer.instance.note,
+            **serializer.validated_data,
+        }
+        serializer.instance = services.method_override_save(
+            **values, user=self.request.user, override=serializer.instance
+        )
+
+    def perform_destroy(self, instance):
+        services.method_override_delete(override=instance)
+
+
+class ModelRegistryViewSet(ReadOnlyModelViewSet):
+    """The current model per SKU × location: champion method, challenger, parameters,
+    backtest metrics, training window and drift."""
+
+    serializer_class = s.ModelRegistrySerializer
+    permission_classes = [IsTenantMember]
+    filterset_fields = ("method", "reason", "drift_flagged")
+    ordering_fields = ("rmsse", "wape", "drift_ratio", "trained_at")
+
+    def get_queryset(self):
+        queryset = selectors.model_registry_list(user=self.request.user)
+        sku = self.request.query_params.get("sku")
+        return queryset.filter(product__sku=sku) if sku else queryset
+
+
+class ScenarioViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    GenericViewSet,
+):
+    """What-if scenarios on a run's forecast; the detail compares base and scenario totals
+    per period (``?interval=day|week|month``)."""
+
+    permission_classes = [IsTenantMember]
+    ordering_fields = ("created_at", "name")
+
+    def get_serializer_class(self):
+        return s.ScenarioDetailSerializer if self.action == "retrieve" else s.ScenarioSerializer
+
+    def get_queryset(self):
+        return selectors.scenario_list(user=self.request.user)
+
+    def get_object(self):
+        return selectors.access_scenario(user=self.request.user, scenario_id=self.kwargs["pk"])
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("interval", str, enum=list(selectors.INTERVALS), required=False)
+        ]
+    )
+    def retrieve(self, request, *args, **kwargs):
+        interval = request.query_params.get("interval", "day")
+        if interval not in selectors.INTERVALS:
+            from forecasting.exceptions import ForecastInputError
+
+            raise ForecastInputError(
+                "Unknown interval.", details={"interval": [f"one of {selectors.INTERVALS}"]}
+            )
+        scenario = self.get_object()
+        return Response(s.ScenarioDetailSerializer(scenario, context={"interval": interval}).data)
+
+    @extend_schema(request=s.ScenarioInputSerializer, responses={201: s.ScenarioSerializer})
+    def create(self, request, *args, **kwargs):
+        data = s.ScenarioInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        base_run = selectors.resolve_run(user=request.user, run_id=values.get("base_run"))
+        adjustments = [
+            {
+                key: (value.isoformat() if hasattr(value, "isoformat") else value)
+                for key, value in adjustment.items()
+            }
+            for adjustment in values["adjustments"]
+        ]
+        scenario = services.scenario_create(
+            name=values["name"],
+            description=values["description"],
+            base_run=base_run,
+            adjustments=adjustments,
+            user=request.user,
+        )
+        return Response(s.ScenarioSerializer(scenario).data, status=201)
+
+    def perform_destroy(self, instance):
+        services.scenario_delete(scenario=instance)
+
+
+class ForecastSettingsView(APIView):
+    """The tenant's forecasting defaults, retraining interval and drift threshold: members
+    read, administrators write."""
+
+    def get_permissions(self):
+        if self.request.method in SAFE_METHODS:
+            return [IsTenantMember()]
+        return [IsTenantAdmin()]
+
+    @extend_schema(responses={200: s.ForecastSettingsSerializer})
+    def get(self, request):
+        return Response(s.ForecastSettingsSerializer(services.forecast_settings_get()).data)
+
+    @extend_schema(
+        request=s.ForecastSettingsSerializer, responses={200: s.ForecastSettingsSerializer}
+    )
+    def put(self, request):
+        data = s.ForecastSettingsSerializer(
+            services.forecast_settings_get(), data=request.data, partial=True
+        )
+        data.is_valid(raise_exception=True)
+        updated = services.forecast_settings_update(**data.validated_data)
+        return Response(s.ForecastSettingsSerializer(updated).data)

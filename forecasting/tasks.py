@@ -1,0 +1,125 @@
+"""Celery tasks of forecasting: ids in, call the service.
+
+A ``forecast_run`` job either executes the run in its own task (one chunk) or fans its
+chunks out as a group of ``forecasting.run_chunk`` tasks; the chunk that completes the set
+finishes the run and the job (group + finalizer, no result backend needed). Progress rises
+as chunks finish.
+"""
+
+from __future__ import annotations
+
+from celery import group, shared_task
+from django.db import InterfaceError, OperationalError
+
+from core import services as core_services
+from core.exceptions import DomainError
+from core.jobs import JOB_TASKS
+from core.logging import get_logger
+from core.progress import close_progress_connection
+from forecasting import services
+from forecasting.models import ForecastRun
+
+log = get_logger("forecasting")
+TRANSIENT = (OperationalError, InterfaceError, ConnectionError)
+
+
+def _backoff(retries: int) -> int:
+    return min(2 ** (retries + 1), 600)
+
+
+def _run_of_job(job) -> int:
+    return int(job.params["run_id"])
+
+
+@shared_task(name="jobs.forecast_run", bind=True, acks_late=True, max_retries=5)
+def forecast_run_job(self, job_id: str) -> None:
+    job = core_services.job_start(job_id=job_id)
+    if job is None:
+        return
+    run_id = _run_of_job(job)
+    try:
+        chunks = services.forecast_run_plan_chunks(run_id=run_id)
+        if len(chunks) <= 1:
+            run = services.forecast_run_execute(
+                run_id=run_id,
+                progress=lambda p, m="": core_services.job_progress(
+                    job_id=job_id, progress=p, message=m
+                ),
+            )
+            core_services.job_succeed(job_id=job_id, result=_result(run))
+            return
+        core_services.job_progress(
+            job_id=job_id, progress=5, message=f"{len(chunks)} chunks queued"
+        )
+        group(
+            forecast_chunk_task.s(job_id, run_id, index, products)
+            for index, products in enumerate(chunks)
+        ).apply_async()
+    except TRANSIENT as exc:
+        if self.request.retries >= self.max_retries:
+            _fail(job_id, run_id, f"{type(exc).__name__}: {exc}")
+            raise
+        core_services.job_requeue(job_id=job_id, error=f"{type(exc).__name__}: {exc}")
+        raise self.retry(exc=exc, countdown=_backoff(self.request.retries)) from exc
+    except DomainError as exc:
+        _fail(job_id, run_id, exc.message)
+    except Exception as exc:
+        log.exception("forecast_run_failed", job_id=job_id, run_id=run_id)
+        _fail(job_id, run_id, f"{type(exc).__name__}: {exc}")
+    finally:
+        close_progress_connection()
+
+
+JOB_TASKS["forecast_run"] = forecast_run_job
+
+
+@shared_task(name="forecasting.run_chunk", bind=True, acks_late=True, max_retries=5)
+def forecast_chunk_task(self, job_id: str, run_id: int, index: int, products: list[int]) -> None:
+    """One chunk of a distributed run; the last one to finish finishes the run."""
+    try:
+        done, count = services.forecast_run_chunk(run_id=run_id, index=index, products=products)
+        core_services.job_progress(
+            job_id=job_id, progress=5 + int(90 * done / max(count, 1)), message=f"{done}/{count}"
+        )
+        if done == count:
+            run = services.forecast_run_finish(run_id=run_id)
+            core_services.job_succeed(job_id=job_id, result=_result(run))
+    except TRANSIENT as exc:
+        if self.request.retries >= self.max_retries:
+            _fail(job_id, run_id, f"{type(exc).__name__}: {exc}")
+            raise
+        raise self.retry(exc=exc, countdown=_backoff(self.request.retries)) from exc
+    except Exception as exc:
+        log.exception("forecast_chunk_failed", job_id=job_id, run_id=run_id, chunk=index)
+        _fail(job_id, run_id, f"chunk {index}: {type(exc).__name__}: {exc}")
+    finally:
+        close_progress_connection()
+
+
+def _fail(job_id: str, run_id: int, error: str) -> None:
+    services.forecast_run_fail(run_id=run_id, error=error)
+    core_services.job_fail(job_id=job_id, error=error)
+
+
+def _result(run: ForecastRun) -> dict:
+    return {
+        "run_id": run.pk,
+        "series": run.series_count,
+        "chunks": run.chunk_count,
+        "summary": {k: v for k, v in run.summary.items() if k != "seconds"},
+    }
+
+
+@shared_task(name="forecasting.tasks.drift_check", acks_late=True)
+def drift_check() -> dict:
+    """After a data sync: flag drifting series and queue retraining (in the task's tenant)."""
+    return services.forecast_drift_check().as_dict()
+
+
+@shared_task(name="forecasting.tasks.retrain_due", acks_late=True)
+def retrain_due() -> int | None:
+    """Beat (fanned out per tenant): prune old runs, retrain when the tenant's interval has
+    passed."""
+    services.forecast_runs_prune()
+    run = services.forecast_retrain_due()
+    return run.pk if run else None

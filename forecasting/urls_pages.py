@@ -1,0 +1,12 @@
+from django.urls import path
+
+from forecasting import pages
+
+urlpatterns = [
+    path(
+        "products/<int:product_id>/forecast/",
+        pages.product_forecast,
+        name="product-forecast-page",
+    ),
+    path("test-bed/", pages.test_bed, name="test-bed-page"),
+]
