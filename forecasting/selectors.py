@@ -503,6 +503,7 @@ class PolicyForecast:
     sigma_daily: np.ndarray
     p50_total: np.ndarray
     p90_total: np.ndarray
+    data_end: date | None = None  # the run's last day of history; forecasts start after
 
 
 def latest_forecast_for_policy() -> PolicyForecast:
@@ -539,6 +540,7 @@ def latest_forecast_for_policy() -> PolicyForecast:
         sigma_daily=sigma,
         p50_total=table[:, 3],
         p90_total=table[:, 4],
+        data_end=run.data_end,
     )
 
 

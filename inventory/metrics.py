@@ -54,6 +54,8 @@ class RefreshResult:
     seconds: float
     # Seconds per step: "sales" (the aggregation query), "other_reads", "compute", "write".
     steps: dict[str, float] = field(default_factory=dict)
+    # Pairs whose demand came from the latest forecast run (the rest: the look-back's sales).
+    forecast_pairs: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -62,6 +64,7 @@ class RefreshResult:
             "by_status": self.by_status,
             "seconds": round(self.seconds, 3),
             "steps": {name: round(value, 3) for name, value in self.steps.items()},
+            "forecast_pairs": self.forecast_pairs,
         }
 
 
@@ -221,6 +224,35 @@ def _keep_stored(
     return np.where(found, stored[at], fresh)
 
 
+def _forecast_demand(
+    pairs: np.ndarray, mean: np.ndarray, variance: np.ndarray, as_of: date
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Daily demand mean and error variance for the policy, per pair (``pairs`` sorted keys).
+
+    Where the latest successful forecast run covers ``as_of`` (its data ends at most one
+    horizon before), a pair takes the forecast's mean over the horizon and the square of its
+    error spread (the selected method's backtest RMSE): safety stock protects against the
+    forecast's error, not the raw demand spread (issue 5; ADR 13). Other pairs keep ``mean``
+    and ``variance``. Returns the two arrays and how many pairs came from the forecast."""
+    from forecasting.selectors import latest_forecast_for_policy
+
+    forecast = latest_forecast_for_policy()
+    if (
+        forecast.run_id is None
+        or forecast.data_end is None
+        or as_of > forecast.data_end + timedelta(days=forecast.horizon)
+        or pairs.size == 0
+    ):
+        return mean, variance, 0
+    keys = pair_keys(forecast.product_id, forecast.location_id)
+    at = np.minimum(np.searchsorted(pairs, keys), pairs.size - 1)
+    use = (pairs[at] == keys) & np.isfinite(forecast.mean_daily) & np.isfinite(forecast.sigma_daily)
+    mean, variance = mean.copy(), variance.copy()
+    mean[at[use]] = forecast.mean_daily[use]
+    variance[at[use]] = forecast.sigma_daily[use] ** 2
+    return mean, variance, int(use.sum())
+
+
 def inventory_refresh(
     *,
     as_of: date | None = None,
@@ -304,14 +336,25 @@ def inventory_refresh(
     own_mean = own_quantity / lookback
     own_variance = np.maximum(quantity_sq / lookback - own_mean**2, 0.0)
     revenue = revenue + unpriced * _per_pair(products, "price", product_index)
-    (mean_daily, variance, weekly, revenue), (last_day,) = roll_up(
-        pairs, location_ids, parent_ids, [own_mean, own_variance, weekly, revenue], [last_day]
+    # The policy's demand: the latest forecast's mean and error where a run covers today,
+    # the look-back's sales moments elsewhere. Both roll up the network alike.
+    policy_mean, policy_variance, forecast_pairs = _forecast_demand(
+        pairs, own_mean, own_variance, as_of
+    )
+    (mean_daily, variance, weekly, revenue, policy_mean, policy_variance), (last_day,) = roll_up(
+        pairs,
+        location_ids,
+        parent_ids,
+        [own_mean, own_variance, weekly, revenue, policy_mean, policy_variance],
+        [last_day],
     )
     quantity = mean_daily * lookback
-    std_daily = np.sqrt(variance)
+    std_daily = np.sqrt(variance)  # the demand's own spread: XYZ between daily runs
     sold = last_day >= 0
     # Nothing sold (here or downstream) and nothing on hand: no basis for a policy.
     mean_daily = np.where(~sold & (on_hand <= 0), np.nan, mean_daily)
+    policy_mean = np.where(np.isnan(mean_daily), np.nan, policy_mean)
+    policy_std = np.sqrt(policy_variance)
     days_since_last_sale = np.where(sold, (lookback - 1) - last_day, np.nan)
 
     unit_cost = _per_pair(products, "cost", product_index)
@@ -356,8 +399,8 @@ def inventory_refresh(
     lead_time_std = _per_pair(products, "lead_time_std", product_index)
     result = calculate_policy(
         PolicyInputs(
-            mean_daily_demand=mean_daily,
-            demand_std_daily=std_daily,
+            mean_daily_demand=policy_mean,
+            demand_std_daily=policy_std,
             lead_time_days=lead_time,
             lead_time_std_days=lead_time_std,
             on_hand=on_hand,
@@ -387,8 +430,8 @@ def inventory_refresh(
     columns = {
         "product_id": ("int8", pair_product),
         "location_id": ("int8", pair_location),
-        "mean_daily_demand": ("float8", mean_daily),
-        "demand_std": ("float8", std_daily),
+        "mean_daily_demand": ("float8", policy_mean),
+        "demand_std": ("float8", policy_std),
         "lead_time_days": ("float8", lead_time),
         "lead_time_std_days": ("float8", lead_time_std),
         "on_hand": ("float8", on_hand),
@@ -441,6 +484,7 @@ def inventory_refresh(
             "compute": compute_done - read_done,
             "write": finished - compute_done,
         },
+        forecast_pairs=forecast_pairs,
     )
 
 
