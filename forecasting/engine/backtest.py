@@ -24,7 +24,7 @@ from .classification import (
     Classification,
     classify,
 )
-from .forecast import Forecast, ForecastSpec, as_history
+from .forecast import Forecast, ForecastSpec, as_history, prefix_statistics
 from .methods import FAST_METHODS, method_named
 
 SCORES = ("mae", "rmse", "wape", "bias", "mase", "rmsse", "pinball", "coverage")
@@ -100,7 +100,8 @@ def backtest(
     """Rolling-origin backtest of every method on every series."""
     values = as_history(history)
     origins = rolling_origins(values.shape[1], spec.horizon, folds, step)
-    runs = {name: method_named(name)(values, spec, origins) for name in methods}
+    with prefix_statistics(values):
+        runs = {name: method_named(name)(values, spec, origins) for name in methods}
     return _score(values, spec, origins, runs)
 
 
@@ -114,20 +115,32 @@ def _score(
     names = tuple(runs)
     sums = {score: np.zeros((n, len(names))) for score in SCORES}
     pinball_sum = np.zeros((n, len(names), len(spec.levels)))
+    # The scales of MASE and RMSSE depend on the fold only: compute them once per fold.
+    ones = np.ones((n, 1))
+    scales = {
+        origin: (
+            metrics.mase(ones, np.zeros((n, 1)), values[:, :origin], spec.season_length),
+            metrics.rmsse(ones, np.zeros((n, 1)), values[:, :origin]),
+        )
+        for origin in origins
+    }
     for column, name in enumerate(names):
         for origin, fold in zip(origins, runs[name], strict=False):
-            seen, actual = values[:, :origin], values[:, origin : origin + horizon]
+            actual = values[:, origin : origin + horizon]
             point = fold.point[:, : actual.shape[1]]
             quantiles = fold.quantiles[:, :, : actual.shape[1]]
             by_level = metrics.pinball(actual, quantiles, spec.levels)
             pinball_sum[:, column] += by_level
+            mae, rmse = metrics.mae(actual, point), metrics.rmse(actual, point)
+            # mase(ones, zeros) is 1 / scale (nan where the scale is undefined).
+            inverse_mase, inverse_rmsse = scales[origin]
             found = {
-                "mae": metrics.mae(actual, point),
-                "rmse": metrics.rmse(actual, point),
+                "mae": mae,
+                "rmse": rmse,
                 "wape": metrics.wape(actual, point),
                 "bias": metrics.bias(actual, point),
-                "mase": metrics.mase(actual, point, seen, spec.season_length),
-                "rmsse": metrics.rmsse(actual, point, seen),
+                "mase": mae * inverse_mase,
+                "rmsse": rmse * inverse_rmsse,
                 "pinball": by_level.mean(axis=1),
                 "coverage": metrics.coverage(actual, quantiles[:, 0], quantiles[:, -1]),
             }
@@ -246,10 +259,11 @@ def run_test_bed(
     names = list(dict.fromkeys([*methods, *FALLBACK_BY_PATTERN.values()]))
     runs: dict[str, list[Forecast]] = {}
     seconds: dict[str, float] = {}
-    for name in names:
-        started = time.process_time()
-        runs[name] = method_named(name)(values, spec, (*origins, periods))
-        seconds[name] = time.process_time() - started
+    with prefix_statistics(values):
+        for name in names:
+            started = time.process_time()
+            runs[name] = method_named(name)(values, spec, (*origins, periods))
+            seconds[name] = time.process_time() - started
     result = _score(values, spec, origins, {name: runs[name][:-1] for name in methods})
     recommendation = recommend(result, classification, score)
     final = {name: run[-1] for name, run in runs.items()}

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from . import kernels
 from .forecast import Forecast, ForecastSpec, as_history, check_origins, make_forecast
 from .smoothing import ses_state
 
@@ -59,12 +60,8 @@ def theta(
 def is_seasonal(values: np.ndarray, m: int) -> np.ndarray:
     """Per series: is the autocorrelation at lag ``m`` significant (|r_m| above 1.645 standard
     errors, with Bartlett's standard error from the lower lags)?"""
-    centred = values - values.mean(axis=1, keepdims=True)
-    energy = np.sum(centred * centred, axis=1)
-    safe = np.where(energy > 0, energy, 1.0)
-    acf = np.stack(
-        [np.sum(centred[:, k:] * centred[:, :-k], axis=1) / safe for k in range(1, m + 1)], axis=1
-    )
+    acf = kernels.autocorrelations(np.ascontiguousarray(values, dtype=np.float64), m)
+    energy = np.ptp(values, axis=1)  # zero exactly when the series is constant
     bound = _SEASONALITY_Z * np.sqrt(
         (1.0 + 2.0 * np.sum(acf[:, :-1] ** 2, axis=1)) / values.shape[1]
     )
