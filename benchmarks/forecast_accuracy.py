@@ -34,29 +34,34 @@ from forecasting.engine import metrics
 from forecasting.engine.auto import auto_ets
 from forecasting.engine.backtest import run_test_bed
 from forecasting.engine.forecast import Forecast, ForecastSpec
+from forecasting.engine.methods import METHODS
 
 
-def load_sales(path: Path) -> tuple[np.ndarray, list[str], int, str]:
-    """``(history (series, periods), series names, season length, dataset kind)``."""
+def load_sales(path: Path) -> tuple[np.ndarray, list[str], int, str, object]:
+    """``(history (series, periods), series names, season length, dataset kind, date of the
+    first period for daily data or None)``."""
     with path.open(newline="", encoding="utf-8") as handle:
         header = [column.strip().lower() for column in next(csv.reader(handle))]
     if header[:4] == ["date", "store", "item", "sales"]:
         frame = pd.read_csv(path, parse_dates=["date"])
         frame = frame.rename(columns={"item": "sku", "store": "location", "sales": "quantity"})
-        return (*_pivot(frame), "store-item-demand")
+        history, names, season, start = _pivot(frame)
+        return history, names, season, "store-item-demand", start
     if header and header[0] == "part":
         wide = pd.read_csv(path, index_col=0)
         complete = wide.dropna()
-        return complete.to_numpy(np.float64), [str(p) for p in complete.index], 12, "carparts"
+        names = [str(p) for p in complete.index]
+        return complete.to_numpy(np.float64), names, 12, "carparts", None
     if {"date", "sku", "location", "quantity"} <= set(header):
         frame = pd.read_csv(
             path, parse_dates=["date"], usecols=["date", "sku", "location", "quantity"]
         )
-        return (*_pivot(frame), "sales-csv")
+        history, names, season, start = _pivot(frame)
+        return history, names, season, "sales-csv", start
     raise SystemExit(f"unrecognised sales file header: {header}")
 
 
-def _pivot(frame: pd.DataFrame) -> tuple[np.ndarray, list[str], int]:
+def _pivot(frame: pd.DataFrame) -> tuple[np.ndarray, list[str], int, object]:
     table = frame.pivot_table(
         index=["sku", "location"], columns="date", values="quantity", aggfunc="sum"
     )
@@ -70,7 +75,8 @@ def _pivot(frame: pd.DataFrame) -> tuple[np.ndarray, list[str], int]:
         season = 7
     table = table.reindex(columns=full).fillna(0.0)
     names = [f"{sku}@{location}" for sku, location in table.index]
-    return table.to_numpy(np.float64), names, season
+    start = full[0].date() if season == 7 else None
+    return table.to_numpy(np.float64), names, season, start
 
 
 def evaluate(
@@ -102,10 +108,15 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=3)
     parser.add_argument("--score", default="rmsse", help="backtest score that ranks methods")
     parser.add_argument("--auto-series", type=int, default=0, help="statsmodels ETS on K series")
+    parser.add_argument(
+        "--no-calendar", action="store_true", help="yearly profile from the period index only"
+    )
     args = parser.parse_args()
 
     started = time.perf_counter()
-    history, names, season, kind = load_sales(args.sales)
+    history, names, season, kind, start = load_sales(args.sales)
+    if args.no_calendar:
+        start = None
     if args.series:
         history, names = history[: args.series], names[: args.series]
     load_seconds = time.perf_counter() - started
@@ -113,8 +124,19 @@ def main() -> None:
     spec = ForecastSpec(horizon=args.horizon, season_length=season)
 
     cpu0, wall0 = time.process_time(), time.perf_counter()
-    bed = run_test_bed(train, spec, folds=args.folds, score=args.score)
+    bed = run_test_bed(train, spec, folds=args.folds, score=args.score, start_date=start)
     test_bed_cpu, test_bed_wall = time.process_time() - cpu0, time.perf_counter() - wall0
+
+    # The references a tenant has today: each method on its own, no yearly profile, no
+    # calibration (the Test Bed's rows above have both).
+    plain = {}
+    for name in ("seasonal_naive", "croston"):
+        cpu0 = time.process_time()
+        forecast = METHODS[name](train, spec, None)[0]
+        plain[f"{name}_plain"] = {
+            **evaluate(forecast, actual, train, season),
+            "seconds": round(time.process_time() - cpu0, 3),
+        }
 
     methods = {
         name: {**evaluate(fc, actual, train, season), "seconds": round(bed.seconds[name], 3)}
@@ -132,6 +154,9 @@ def main() -> None:
         "methods": methods,
         "selected": evaluate(bed.selected, actual, train, season),
         "ensemble": evaluate(bed.ensemble, actual, train, season),
+        "plain": plain,
+        "yearly_profile_series": int(bed.yearly.rows.sum()) if bed.yearly is not None else 0,
+        "calendar": str(start) if start else None,
         "selected_methods": dict(Counter(bed.recommendation.method).most_common()),
         "patterns": dict(Counter(bed.classification.pattern).most_common()),
         "xyz": dict(Counter(bed.classification.xyz).most_common()),

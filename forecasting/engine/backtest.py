@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import calibration as calibration_
 from . import metrics
 from .classification import (
     ERRATIC,
@@ -26,6 +27,7 @@ from .classification import (
 )
 from .forecast import Forecast, ForecastSpec, as_history, prefix_statistics
 from .methods import FAST_METHODS, method_named
+from .yearly import YearlyProfile, months_of, wants_yearly, yearly_profile
 
 SCORES = ("mae", "rmse", "wape", "bias", "mase", "rmsse", "pinball", "coverage")
 # Scores where lower is better and that rank methods; bias and coverage only describe.
@@ -79,6 +81,8 @@ class ForecastSelection:
     selected: Forecast
     ensemble: Forecast
     seconds: Mapping[str, float]
+    yearly: YearlyProfile | None = None
+    calibration: calibration_.Calibration | None = None
 
 
 def rolling_origins(periods: int, horizon: int, folds: int, step: int | None = None) -> tuple:
@@ -96,13 +100,61 @@ def backtest(
     methods: Sequence[str] = FAST_METHODS,
     folds: int = 3,
     step: int | None = None,
+    yearly: bool | None = None,
+    start_date=None,
 ) -> Backtest:
-    """Rolling-origin backtest of every method on every series."""
+    """Rolling-origin backtest of every method on every series (with the yearly profile of
+    :func:`run_test_bed`, fitted before the earliest origin)."""
     values = as_history(history)
     origins = rolling_origins(values.shape[1], spec.horizon, folds, step)
-    with prefix_statistics(values):
-        runs = {name: method_named(name)(values, spec, origins) for name in methods}
+    runs, _profile, _seconds = _run_methods(
+        values, spec, methods, origins, origins[0], yearly, start_date
+    )
     return _score(values, spec, origins, runs)
+
+
+def fit_yearly(
+    values: np.ndarray,
+    spec: ForecastSpec,
+    cutoff: int,
+    yearly: bool | None,
+    start_date=None,
+) -> YearlyProfile | None:
+    """The yearly profile from ``values[:, :cutoff]`` when the rule of
+    :func:`yearly.wants_yearly` asks for one and some series carry a yearly swing; with the
+    ``start_date`` of the first period (daily data) it is a month-of-year index."""
+    if not wants_yearly(spec.season_length, cutoff, yearly):
+        return None
+    periods = values.shape[1] + spec.horizon
+    months = months_of(start_date, periods) if start_date is not None else None
+    profile = yearly_profile(values, cutoff, periods, months=months)
+    return profile if profile.rows.any() else None
+
+
+def _run_methods(
+    values: np.ndarray,
+    spec: ForecastSpec,
+    names: Sequence[str],
+    origins: Sequence[int],
+    cutoff: int,
+    yearly: bool | None,
+    start_date=None,
+) -> tuple[dict[str, list[Forecast]], YearlyProfile | None, dict[str, float]]:
+    """Every method from every origin, on the yearly-adjusted history when there is a
+    profile (fitted before ``cutoff``), forecasts put back on the original scale."""
+    profile = fit_yearly(values, spec, cutoff, yearly, start_date)
+    fitted = profile.adjust(values) if profile is not None else values
+    runs: dict[str, list[Forecast]] = {}
+    seconds: dict[str, float] = {}
+    with prefix_statistics(fitted):
+        for name in names:
+            started = time.process_time()
+            run = method_named(name)(fitted, spec, tuple(origins))
+            if profile is not None:
+                run = [profile.reseason(f, o) for f, o in zip(run, origins, strict=True)]
+            runs[name] = run
+            seconds[name] = time.process_time() - started
+    return runs, profile, seconds
 
 
 def _score(
@@ -242,6 +294,10 @@ def run_test_bed(
     ensemble_size: int = 3,
     ensemble_weighting: str = "median",
     new_item_periods: int | None = None,
+    *,
+    yearly: bool | None = None,
+    calibrate: bool = True,
+    start_date=None,
 ) -> ForecastSelection:
     """Classify, backtest every method, recommend one per series, and forecast ``spec.horizon``
     periods past the end of ``history`` with every method, the selection and the ensemble.
@@ -250,6 +306,13 @@ def run_test_bed(
     ``seconds`` holds each method's CPU seconds (fold and final forecasts together). A series
     is new (fallback by pattern) when it has sold for fewer periods than the backtest needs:
     ``folds × horizon`` plus two seasons, unless ``new_item_periods`` says otherwise.
+
+    ``yearly``: fit a yearly profile (:mod:`yearly`) before the earliest backtest origin and
+    run every method on the adjusted history — ``None`` decides automatically (daily data with
+    ≥ 400 periods before that origin), ``False`` never; ``start_date`` (the date of the first
+    period, daily data) makes it a month-of-year index. ``calibrate``: rescale each method's
+    final quantiles by the factors its backtest folds imply per demand pattern
+    (:mod:`calibration`); the backtest scores themselves are of the raw quantiles.
     """
     values = as_history(history)
     periods = values.shape[1]
@@ -257,16 +320,28 @@ def run_test_bed(
     needed = new_item_periods or folds * spec.horizon + 2 * spec.season_length
     classification = classify(values, new_item_periods=needed)
     names = list(dict.fromkeys([*methods, *FALLBACK_BY_PATTERN.values()]))
-    runs: dict[str, list[Forecast]] = {}
-    seconds: dict[str, float] = {}
-    with prefix_statistics(values):
-        for name in names:
-            started = time.process_time()
-            runs[name] = method_named(name)(values, spec, (*origins, periods))
-            seconds[name] = time.process_time() - started
-    result = _score(values, spec, origins, {name: runs[name][:-1] for name in methods})
+    runs, profile, seconds = _run_methods(
+        values, spec, names, (*origins, periods), origins[0], yearly, start_date
+    )
+    folds_by_method = {name: runs[name][:-1] for name in methods}
+    result = _score(values, spec, origins, folds_by_method)
     recommendation = recommend(result, classification, score)
     final = {name: run[-1] for name, run in runs.items()}
+    calibration = None
+    if calibrate:
+        started = time.process_time()
+        calibration = calibration_.fit(
+            values,
+            origins,
+            {name: runs[name][:-1] for name in names},
+            classification.pattern,
+            spec.levels,
+        )
+        final = {
+            name: calibration.apply(forecast, classification.pattern)
+            for name, forecast in final.items()
+        }
+        seconds["calibration"] = time.process_time() - started
     return ForecastSelection(
         classification=classification,
         backtest=result,
@@ -275,4 +350,6 @@ def run_test_bed(
         selected=select(final, recommendation.method),
         ensemble=ensemble(final, result, score, ensemble_size, ensemble_weighting),
         seconds=seconds,
+        yearly=profile,
+        calibration=calibration,
     )

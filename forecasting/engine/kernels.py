@@ -39,6 +39,7 @@ def smooth_states(
     min_level,
     min_factor,
     max_factor,
+    discount,
 ):
     """ETS error-correction recursions for every series × grid point.
 
@@ -46,7 +47,9 @@ def smooth_states(
     ``(series,)``; ``profile`` ``(series, m)`` initial season. For each origin ``o`` (the state
     after periods ``0 … o−1``) and series: the grid point with the lowest finite one-step SSE
     (first on ties; 0 when none is finite), its SSE, level, trend and season rotated so that
-    column j is the factor of period ``o + j``.
+    column j is the factor of period ``o + j``; and the chosen point's recent mean squared
+    error, each period's weight falling by ``discount`` per period (the spread of the next
+    periods follows the current noise, not the average over years of growth).
     """
     n = values.shape[0]
     grid = alpha.shape[0]
@@ -57,11 +60,13 @@ def smooth_states(
     best_level = np.zeros((k, n))
     best_trend = np.zeros((k, n))
     best_season = np.zeros((k, n, m))
+    best_recent = np.zeros((k, n))
     # The grid is the inner loop: its state lives in short contiguous rows that the compiler
     # can run side by side (SIMD), period after period.
     level = np.empty(grid)
     trend = np.empty(grid)
     sse = np.empty(grid)
+    recent = np.empty(grid)
     factors = np.empty((m, grid))
     seasonal = season_code != SEASON_NONE_CODE
     multiplicative = season_code == SEASON_MULTIPLICATIVE_CODE
@@ -69,21 +74,26 @@ def smooth_states(
         level[:] = level0[i]
         trend[:] = trend0[i]
         sse[:] = 0.0
+        recent[:] = 0.0
+        weight = 0.0
         for j in range(m):
             factors[j, :] = profile[i, j]
         next_origin = 0
         position = 0  # t mod m
         for t in range(last + 1):
             while next_origin < k and origins[next_origin] == t:
-                _select(
+                chosen = _select(
                     sse, level, trend, factors, position, m, next_origin, i,
                     best, best_sse, best_level, best_trend, best_season,
                 )  # fmt: skip
+                best_recent[next_origin, i] = recent[chosen] / weight if weight > 0 else np.nan
                 next_origin += 1
             if t == last:
                 break
             actual = values[i, t]
             scored = t >= burn_in
+            if scored:
+                weight = discount * weight + 1.0
             factor = factors[position]
             for g in range(grid):
                 base = level[g] + phi[g] * trend[g] if has_trend else level[g]
@@ -107,10 +117,11 @@ def smooth_states(
                         trend[g] = phi[g] * trend[g] + beta[g] * error
                 if scored:
                     sse[g] += error * error
+                    recent[g] = discount * recent[g] + error * error
             position += 1
             if position == m:
                 position = 0
-    return best, best_sse, best_level, best_trend, best_season
+    return best, best_sse, best_level, best_trend, best_season, best_recent
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -132,6 +143,7 @@ def _select(
     best_trend[o, i] = trend[chosen]
     for j in range(m):
         season[o, i, j] = factors[(position + j) % m, chosen]
+    return chosen
 
 
 @njit(cache=True, nogil=True, error_model="numpy")

@@ -33,6 +33,11 @@ SEASONAL_GAMMAS = (0.01, 0.05, 0.15, 0.3)
 # rarely carry a trend worth extrapolating undamped over weeks).
 SEASONAL_TRENDS = ((0.0, 1.0), (0.005, 0.98))
 
+# The one-step error variance behind the intervals weighs recent errors more: each period's
+# weight falls by this factor per period (memory ~100 periods: a quarter of daily history,
+# all of a monthly one), so a growing series' spread follows its current noise.
+VARIANCE_DISCOUNT = 0.99
+
 SEASON_NONE = "none"
 SEASON_ADDITIVE = "additive"
 SEASON_MULTIPLICATIVE = "multiplicative"
@@ -235,7 +240,7 @@ def _run(
         SEASON_ADDITIVE: kernels.SEASON_ADDITIVE_CODE,
         SEASON_MULTIPLICATIVE: kernels.SEASON_MULTIPLICATIVE_CODE,
     }[season]
-    best, sse, level, trend, rotated = kernels.smooth_states(
+    best, sse, level, trend, rotated, recent = kernels.smooth_states(
         np.ascontiguousarray(values, dtype=np.float64),
         alpha,
         beta,
@@ -252,12 +257,16 @@ def _run(
         _MIN_LEVEL,
         _MIN_SEASON_FACTOR,
         _MAX_SEASON_FACTOR,
+        VARIANCE_DISCOUNT,
     )
     states = []
     for origin in origins:
         k = int(np.searchsorted(ordered, origin))
         errors = origin - burn_in
-        sigma2 = sse[k] / errors if errors > 0 else values[:, :origin].var(axis=1)
+        if errors > 0:
+            sigma2 = np.where(np.isfinite(recent[k]), recent[k], sse[k] / errors)
+        else:
+            sigma2 = values[:, :origin].var(axis=1)
         season_state = rotated[k] if seasonal else np.zeros((n, 1))
         states.append(_State(best[k], level[k], trend[k], season_state, sigma2))
     return states
