@@ -329,7 +329,6 @@ def run_test_bed(
     final = {name: run[-1] for name, run in runs.items()}
     calibration = None
     if calibrate:
-        started = time.process_time()
         calibration = calibration_.fit(
             values,
             origins,
@@ -341,7 +340,6 @@ def run_test_bed(
             name: calibration.apply(forecast, classification.pattern)
             for name, forecast in final.items()
         }
-        seconds["calibration"] = time.process_time() - started
     return ForecastSelection(
         classification=classification,
         backtest=result,

@@ -12,9 +12,11 @@ backtest origin, so no fold and not the final forecast ever sees a period it is 
 1. 7-day means ending at the cutoff (the weekly pattern drops out), divided by the series'
    mean: ``r_w``.
 2. One least-squares fit for all series at once (a shared design): ``r_w = a + b·t +
-   Σ_{k=1..K} (c_k cos 2πkt/P + d_k sin 2πkt/P)`` with ``P = 365.25`` days and K from 4 to 20 growing with the history — the position in
-   the year comes from the period index, so no calendar is needed, and the trend term keeps a
-   growing series from reading its growth as a season.
+   Σ_{k=1..K} (c_k cos 2πkt/P + d_k sin 2πkt/P)`` with ``P = 365.25`` days and K from 4 to 20
+   growing with the history — the position in the year comes from the period index, so no
+   calendar is needed, and the trend term keeps a growing series from reading its growth as a
+   season. With a calendar (the first period's date) the season is a month-of-year index
+   fitted to the daily ratios, with day-of-week effects as nuisance columns.
 3. Empirical-Bayes shrinkage of each series' harmonic coefficients toward their mean over the
    series (normal–normal: weight ``τ²/(τ² + v_i)``, ``v_i`` the coefficient's sampling variance
    from the series' residual variance, ``τ²`` the between-series variance net of noise), so a
