@@ -225,16 +225,56 @@ def recommend(
     classification: Classification,
     score: str = "rmsse",
     fallback: Mapping[str, str] = FALLBACK_BY_PATTERN,
+    *,
+    shrinkage: float = 0.0,
+    new_items: str = "fallback",
 ) -> Recommendation:
-    """Lowest backtest ``score`` per series; series flagged new get their pattern's fallback."""
+    """Lowest backtest ``score`` per series; series flagged new get their pattern's fallback.
+
+    ``shrinkage`` w in [0, 1] pulls each series' scores toward its pattern's: the choice
+    minimises ``(1 − w)·own + w·pattern mean``, both relative to the series' mean score over
+    methods (so series of any scale pool). A few folds of a short, sparse series rank methods
+    by noise; the pattern's thousands of folds do not. ``new_items="class_best"`` gives new
+    series the method with the best mean relative score over their pattern (its backtest
+    across all its series) instead of the fixed ``fallback`` table; series without demand
+    keep the table's method either way. The reason stays ``fallback`` for new series.
+    """
+    if not 0.0 <= shrinkage <= 1.0:
+        raise ValueError("shrinkage must lie in [0, 1]")
+    if new_items not in ("fallback", "class_best"):
+        raise ValueError("new_items is 'fallback' or 'class_best'")
     ranking = _ranking_matrix(result, score)
-    best = np.asarray(result.methods, dtype=object)[np.argmin(ranking, axis=1)]
-    fallback_method = np.array([fallback[p] for p in classification.pattern], dtype=object)
+    names = np.asarray(result.methods, dtype=object)
+    pattern = classification.pattern
+    fallback_method = np.array([fallback[p] for p in pattern], dtype=object)
+    if shrinkage > 0.0 or new_items == "class_best":
+        relative, pooled = _relative_scores(ranking, pattern)
+        best = names[np.argmin((1.0 - shrinkage) * relative + shrinkage * pooled, axis=1)]
+        if new_items == "class_best":
+            class_best = names[np.argmin(pooled, axis=1)]
+            fallback_method = np.where(pattern == NO_DEMAND, fallback_method, class_best)
+    else:
+        best = names[np.argmin(ranking, axis=1)]
     new = classification.new_item
     return Recommendation(
         method=np.where(new, fallback_method, best),
         reason=np.where(new, "fallback", "backtest"),
     )
+
+
+def _relative_scores(ranking: np.ndarray, pattern: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each series' scores over its mean score, and the mean of those over its pattern, both
+    ``(series, methods)``; a non-finite score counts as the series' worst."""
+    finite = np.isfinite(ranking)
+    worst = np.max(np.where(finite, ranking, -np.inf), axis=1, keepdims=True)
+    filled = np.where(finite, ranking, np.where(np.isfinite(worst), worst, 1.0))
+    scale = filled.mean(axis=1, keepdims=True)
+    relative = np.where(scale > 0, filled / np.where(scale > 0, scale, 1.0), 1.0)
+    pooled = np.empty_like(relative)
+    for name in np.unique(pattern):
+        rows = pattern == name
+        pooled[rows] = relative[rows].mean(axis=0)
+    return relative, pooled
 
 
 def select(forecasts: Mapping[str, Forecast], method: np.ndarray) -> Forecast:
@@ -298,6 +338,8 @@ def run_test_bed(
     yearly: bool | None = None,
     calibrate: bool = True,
     start_date=None,
+    shrinkage: float = 0.5,
+    new_items: str = "class_best",
 ) -> ForecastSelection:
     """Classify, backtest every method, recommend one per series, and forecast ``spec.horizon``
     periods past the end of ``history`` with every method, the selection and the ensemble.
@@ -313,6 +355,8 @@ def run_test_bed(
     period, daily data) makes it a month-of-year index. ``calibrate``: rescale each method's
     final quantiles by the factors its backtest folds imply per demand pattern
     (:mod:`calibration`); the backtest scores themselves are of the raw quantiles.
+    ``shrinkage`` and ``new_items``: see :func:`recommend` (defaults: halfway toward the
+    pattern's scores; new series get their pattern's best method by backtest).
     """
     values = as_history(history)
     periods = values.shape[1]
@@ -325,7 +369,9 @@ def run_test_bed(
     )
     folds_by_method = {name: runs[name][:-1] for name in methods}
     result = _score(values, spec, origins, folds_by_method)
-    recommendation = recommend(result, classification, score)
+    recommendation = recommend(
+        result, classification, score, shrinkage=shrinkage, new_items=new_items
+    )
     final = {name: run[-1] for name, run in runs.items()}
     calibration = None
     if calibrate:
