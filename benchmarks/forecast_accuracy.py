@@ -34,7 +34,7 @@ from forecasting.engine import metrics
 from forecasting.engine.auto import auto_ets
 from forecasting.engine.backtest import run_test_bed
 from forecasting.engine.forecast import Forecast, ForecastSpec
-from forecasting.engine.methods import METHODS
+from forecasting.engine.methods import FAST_METHODS, METHODS
 
 
 def load_sales(path: Path) -> tuple[np.ndarray, list[str], int, str, object]:
@@ -108,6 +108,7 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=3)
     parser.add_argument("--score", default="rmsse", help="backtest score that ranks methods")
     parser.add_argument("--auto-series", type=int, default=0, help="statsmodels ETS on K series")
+    parser.add_argument("--gbm", action="store_true", help="add the global gradient-boosting model")
     parser.add_argument(
         "--no-calendar", action="store_true", help="yearly profile from the period index only"
     )
@@ -124,7 +125,8 @@ def main() -> None:
     spec = ForecastSpec(horizon=args.horizon, season_length=season)
 
     cpu0, wall0 = time.process_time(), time.perf_counter()
-    bed = run_test_bed(train, spec, folds=args.folds, score=args.score, start_date=start)
+    methods = (*FAST_METHODS, "gbm") if args.gbm else FAST_METHODS
+    bed = run_test_bed(train, spec, methods, folds=args.folds, score=args.score, start_date=start)
     test_bed_cpu, test_bed_wall = time.process_time() - cpu0, time.perf_counter() - wall0
 
     # The references a tenant has today: each method on its own, no yearly profile, no

@@ -26,7 +26,7 @@ from .classification import (
     classify,
 )
 from .forecast import Forecast, ForecastSpec, as_history, prefix_statistics
-from .methods import FAST_METHODS, method_named
+from .methods import FAST_METHODS, GLOBAL_METHODS, method_named
 from .yearly import YearlyProfile, months_of, wants_yearly, yearly_profile
 
 SCORES = ("mae", "rmse", "wape", "bias", "mase", "rmsse", "pinball", "coverage")
@@ -102,13 +102,14 @@ def backtest(
     step: int | None = None,
     yearly: bool | None = None,
     start_date=None,
+    promo: np.ndarray | None = None,
 ) -> Backtest:
     """Rolling-origin backtest of every method on every series (with the yearly profile of
     :func:`run_test_bed`, fitted before the earliest origin)."""
     values = as_history(history)
     origins = rolling_origins(values.shape[1], spec.horizon, folds, step)
     runs, _profile, _seconds = _run_methods(
-        values, spec, methods, origins, origins[0], yearly, start_date
+        values, spec, methods, origins, origins[0], yearly, start_date, promo
     )
     return _score(values, spec, origins, runs)
 
@@ -139,6 +140,7 @@ def _run_methods(
     cutoff: int,
     yearly: bool | None,
     start_date=None,
+    promo: np.ndarray | None = None,
 ) -> tuple[dict[str, list[Forecast]], YearlyProfile | None, dict[str, float]]:
     """Every method from every origin, on the yearly-adjusted history when there is a
     profile (fitted before ``cutoff``), forecasts put back on the original scale."""
@@ -149,9 +151,13 @@ def _run_methods(
     with prefix_statistics(fitted):
         for name in names:
             started = time.process_time()
-            run = method_named(name)(fitted, spec, tuple(origins))
-            if profile is not None:
-                run = [profile.reseason(f, o) for f, o in zip(run, origins, strict=True)]
+            if name in GLOBAL_METHODS:
+                method = method_named(name)
+                run = method(values, spec, tuple(origins), promo=promo, start_date=start_date)
+            else:
+                run = method_named(name)(fitted, spec, tuple(origins))
+                if profile is not None:
+                    run = [profile.reseason(f, o) for f, o in zip(run, origins, strict=True)]
             runs[name] = run
             seconds[name] = time.process_time() - started
     return runs, profile, seconds
@@ -340,6 +346,7 @@ def run_test_bed(
     start_date=None,
     shrinkage: float = 0.5,
     new_items: str = "class_best",
+    promo: np.ndarray | None = None,
 ) -> ForecastSelection:
     """Classify, backtest every method, recommend one per series, and forecast ``spec.horizon``
     periods past the end of ``history`` with every method, the selection and the ensemble.
@@ -357,6 +364,8 @@ def run_test_bed(
     (:mod:`calibration`); the backtest scores themselves are of the raw quantiles.
     ``shrinkage`` and ``new_items``: see :func:`recommend` (defaults: halfway toward the
     pattern's scores; new series get their pattern's best method by backtest).
+    ``promo`` ``(series, periods + horizon)``: promotion flags for the global methods
+    (``"gbm"``, opt-in through ``methods``).
     """
     values = as_history(history)
     periods = values.shape[1]
@@ -365,7 +374,7 @@ def run_test_bed(
     classification = classify(values, new_item_periods=needed)
     names = list(dict.fromkeys([*methods, *FALLBACK_BY_PATTERN.values()]))
     runs, profile, seconds = _run_methods(
-        values, spec, names, (*origins, periods), origins[0], yearly, start_date
+        values, spec, names, (*origins, periods), origins[0], yearly, start_date, promo
     )
     folds_by_method = {name: runs[name][:-1] for name in methods}
     result = _score(values, spec, origins, folds_by_method)
