@@ -108,6 +108,12 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=3)
     parser.add_argument("--score", default="rmsse", help="backtest score that ranks methods")
     parser.add_argument("--auto-series", type=int, default=0, help="statsmodels ETS on K series")
+    parser.add_argument(
+        "--statsforecast",
+        type=int,
+        default=0,
+        help="statsforecast AutoETS on the first K series (-1: all; needs `uv sync --group bench`)",
+    )
     parser.add_argument("--gbm", action="store_true", help="add the global gradient-boosting model")
     parser.add_argument(
         "--no-calendar", action="store_true", help="yearly profile from the period index only"
@@ -192,8 +198,61 @@ def main() -> None:
                 season,
             ),
         }
+    if args.statsforecast:
+        count = len(history) if args.statsforecast < 0 else min(args.statsforecast, len(history))
+        subset = slice(0, count)
+        cpu0, wall0 = time.process_time(), time.perf_counter()
+        reference = statsforecast_auto_ets(train[subset], spec)
+        result["statsforecast_subset"] = {
+            "series": count,
+            "auto_ets": {
+                **evaluate(reference, actual[subset], train[subset], season),
+                "cpu_seconds": round(time.process_time() - cpu0, 2),
+                "wall_seconds": round(time.perf_counter() - wall0, 2),
+            },
+            "selected": evaluate(
+                _rows(bed.selected, subset), actual[subset], train[subset], season
+            ),
+            "ensemble": evaluate(
+                _rows(bed.ensemble, subset), actual[subset], train[subset], season
+            ),
+        }
     result["seconds"] = round(time.perf_counter() - started, 2)
     print(json.dumps(result, indent=1))
+
+
+def statsforecast_auto_ets(train: np.ndarray, spec: ForecastSpec) -> Forecast:
+    """statsforecast's AutoETS (Hyndman-Khandakar model search by AICc) per series, with its
+    80% and 90% prediction intervals as the 0.1/0.9 and 0.05/0.95 quantiles."""
+    from statsforecast import StatsForecast
+    from statsforecast.models import AutoETS
+
+    n, periods = train.shape
+    frame = pd.DataFrame(
+        {
+            "unique_id": np.repeat(np.arange(n), periods),
+            "ds": np.tile(np.arange(periods), n),
+            "y": train.ravel(),
+        }
+    )
+    model = StatsForecast(models=[AutoETS(season_length=spec.season_length)], freq=1, n_jobs=1)
+    out = model.forecast(df=frame, h=spec.horizon, level=[80, 90])
+    out = out.sort_values(["unique_id", "ds"])
+
+    def column(name: str) -> np.ndarray:
+        return out[name].to_numpy(np.float64).reshape(n, spec.horizon)
+
+    point = np.maximum(column("AutoETS"), 0.0)
+    by_level = {
+        0.05: column("AutoETS-lo-90"),
+        0.1: column("AutoETS-lo-80"),
+        0.5: column("AutoETS"),
+        0.9: column("AutoETS-hi-80"),
+        0.95: column("AutoETS-hi-90"),
+    }
+    levels = tuple(level for level in spec.levels if level in by_level)
+    quantiles = np.maximum(np.stack([by_level[level] for level in levels], axis=1), 0.0)
+    return Forecast("statsforecast_auto_ets", point, quantiles, levels)
 
 
 def _rows(forecast: Forecast, rows: slice) -> Forecast:
