@@ -23,6 +23,9 @@ from .forecast import Forecast
 
 MIN_POINTS = 30
 BOUNDS = (0.25, 4.0)
+# A factor is one weighted quantile: a few thousand backtest periods pin it down well, so
+# larger groups use an evenly strided subsample (the sort is the cost of calibration).
+MAX_POINTS = 4000
 
 
 @dataclass(frozen=True)
@@ -80,11 +83,15 @@ def fit(
             if abs(level - 0.5) < 1e-9:
                 continue
             distance = quantiles[:, index, :] - centre
-            overall = _best_factor(actual, centre, distance, level, np.ones(len(group), bool))
+            overall: list[float | None] = []
             for row, name in enumerate(names):
                 found = _best_factor(actual, centre, distance, level, group == name)
-                chosen = found if found is not None else overall
-                table[row, index] = 1.0 if chosen is None else chosen
+                if found is None:
+                    if not overall:  # the method's factor over all series, when needed
+                        every = np.ones(len(group), dtype=bool)
+                        overall.append(_best_factor(actual, centre, distance, level, every))
+                    found = overall[0]
+                table[row, index] = 1.0 if found is None else found
         factors[method] = table
     return Calibration(names, tuple(levels), factors)
 
@@ -97,9 +104,11 @@ def _best_factor(
     rows: np.ndarray,
 ) -> float | None:
     d = distance[rows].ravel()
-    informative = np.abs(d) > 1e-9
-    if np.count_nonzero(informative) < MIN_POINTS:
+    informative = np.flatnonzero(np.abs(d) > 1e-9)
+    if informative.size < MIN_POINTS:
         return None
+    if informative.size > MAX_POINTS:
+        informative = informative[:: -(-informative.size // MAX_POINTS)]
     d = d[informative]
     ratio = (actual[rows].ravel()[informative] - centre[rows].ravel()[informative]) / d
     target = level if level > 0.5 else 1.0 - level

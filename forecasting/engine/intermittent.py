@@ -128,22 +128,37 @@ def adida(
     periods. Default bucket per series: its mean inter-demand interval, rounded (so a part
     that sells every third month is forecast quarterly)."""
     values = as_history(history)
-    forecasts = []
-    for origin in check_origins(values.shape[1], origins):
+    wanted = check_origins(values.shape[1], origins)
+    buckets = {}
+    for origin in wanted:
         seen = values[:, :origin]
         if aggregation is None:
-            buckets = _interval_buckets(seen, limit=max(1, origin // 4))
+            buckets[origin] = _interval_buckets(seen, limit=max(1, origin // 4))
         else:
-            buckets = np.full(len(seen), max(1, min(aggregation, origin)))
-        rate = np.zeros(len(seen))
-        variance = np.zeros(len(seen))
-        for bucket in np.unique(buckets):
-            rows = np.flatnonzero(buckets == bucket)
-            rate[rows], variance[rows] = _aggregate_rate(seen[rows], int(bucket))
-        point = np.repeat(rate[:, None], spec.horizon, axis=1)
-        spread = np.repeat(variance[:, None], spec.horizon, axis=1)
+            buckets[origin] = np.full(len(seen), max(1, min(aggregation, origin)))
+    n = values.shape[0]
+    rates = {origin: np.zeros(n) for origin in wanted}
+    variances = {origin: np.zeros(n) for origin in wanted}
+    # One pass per bucket size over the rows that use it at any origin, shared by the origins
+    # whose buckets line up (see _aggregate_rates).
+    for bucket in np.unique(np.concatenate([buckets[o] for o in wanted])):
+        uses = np.stack([buckets[o] == bucket for o in wanted])  # (origins, series)
+        rows = np.flatnonzero(uses.any(axis=0))
+        at = [k for k in range(len(wanted)) if uses[k].any()]
+        found = _aggregate_rates(values[rows], int(bucket), [wanted[k] for k in at])
+        for k in at:
+            origin = wanted[k]
+            mine = uses[k, rows]
+            rate, variance = found[origin]
+            rates[origin][rows[mine]] = rate[mine]
+            variances[origin][rows[mine]] = variance[mine]
+    forecasts = []
+    for origin in wanted:
+        seen = values[:, :origin]
+        point = np.repeat(rates[origin][:, None], spec.horizon, axis=1)
+        spread = np.repeat(variances[origin][:, None], spec.horizon, axis=1)
         forecasts.append(
-            make_forecast("adida", point, spread, spec, seen, {"aggregation": buckets})
+            make_forecast("adida", point, spread, spec, seen, {"aggregation": buckets[origin]})
         )
     return forecasts
 

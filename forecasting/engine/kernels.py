@@ -276,3 +276,136 @@ def autocorrelations(values, m):
                 total += centred[t] * centred[t - lag]
             result[i, lag - 1] = total / energy
     return result
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def theta_states(values, origins, m, alpha, discount, z):
+    """The Theta method's fit per series and origin (see :mod:`theta`): seasonal test at lag
+    m, classical multiplicative indices when seasonal and positive, SES over the grid ``alpha``
+    on the adjusted series and its least-squares slope.
+
+    Returns ``index`` ``(origins, series, m)`` (ones when unseasoned) and, ``(origins,
+    series)``: level, one-step error variance (recent-weighted), chosen α, slope.
+    """
+    n = values.shape[0]
+    k = origins.shape[0]
+    grid = alpha.shape[0]
+    width = max(m, 1)
+    index = np.ones((k, n, width))
+    level_out = np.zeros((k, n))
+    sigma2_out = np.zeros((k, n))
+    alpha_out = np.zeros((k, n))
+    slope_out = np.zeros((k, n))
+    adjusted = np.empty(values.shape[1])
+    acf = np.zeros(width)
+    levels = np.empty(grid)
+    sse = np.empty(grid)
+    recent = np.empty(grid)
+    sums = np.zeros(width)
+    counts = np.zeros(width)
+    for i in range(n):
+        for o_index in range(k):
+            o = origins[o_index]
+            factors = index[o_index, i]
+            if m > 1 and o >= 2 * m:
+                lowest = values[i, 0]
+                highest = values[i, 0]
+                mean = 0.0
+                for t in range(o):
+                    v = values[i, t]
+                    mean += v
+                    lowest = min(lowest, v)
+                    highest = max(highest, v)
+                mean /= o
+                if lowest > 0 and highest > lowest:
+                    energy = 0.0
+                    for t in range(o):
+                        energy += (values[i, t] - mean) ** 2
+                    for lag in range(1, m + 1):
+                        total = 0.0
+                        for t in range(lag, o):
+                            total += (values[i, t] - mean) * (values[i, t - lag] - mean)
+                        acf[lag - 1] = total / energy
+                    spread = 1.0
+                    for lag in range(m - 1):
+                        spread += 2.0 * acf[lag] * acf[lag]
+                    if abs(acf[m - 1]) > z * np.sqrt(spread / o):
+                        _decompose(values[i], o, m, factors, sums, counts)
+            for t in range(o):
+                adjusted[t] = values[i, t] / factors[t % width]
+            # SES over the grid, the first period as the initial level.
+            for g in range(grid):
+                levels[g] = adjusted[0]
+                sse[g] = 0.0
+                recent[g] = 0.0
+            weight = 0.0
+            for t in range(o):
+                scored = t >= 1
+                if scored:
+                    weight = discount * weight + 1.0
+                for g in range(grid):
+                    error = adjusted[t] - levels[g]
+                    levels[g] = levels[g] + alpha[g] * error
+                    if scored:
+                        sse[g] += error * error
+                        recent[g] = discount * recent[g] + error * error
+            chosen = 0
+            best = np.inf
+            for g in range(grid):
+                if np.isfinite(sse[g]) and sse[g] < best:
+                    best = sse[g]
+                    chosen = g
+            level_out[o_index, i] = levels[chosen]
+            alpha_out[o_index, i] = alpha[chosen]
+            if o > 1:
+                sigma2 = recent[chosen] / weight
+                sigma2_out[o_index, i] = sigma2 if np.isfinite(sigma2) else sse[chosen] / (o - 1)
+            # Least-squares slope of the adjusted series on time.
+            centre = (o - 1) / 2.0
+            mean = 0.0
+            for t in range(o):
+                mean += adjusted[t]
+            mean /= o
+            numerator = 0.0
+            denominator = 0.0
+            for t in range(o):
+                numerator += (t - centre) * (adjusted[t] - mean)
+                denominator += (t - centre) * (t - centre)
+            slope_out[o_index, i] = numerator / denominator if denominator > 0 else 0.0
+    return index, level_out, sigma2_out, alpha_out, slope_out
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _decompose(series, o, m, factors, sums, counts):
+    """Classical multiplicative seasonal indices of ``series[:o]`` into ``factors``: mean
+    ratio to the centred moving average (2×m for even m) per position, floored at 1e-3 and
+    normalised to mean 1."""
+    sums[:] = 0.0
+    counts[:] = 0.0
+    offset = (m - 1) // 2 if m % 2 else m // 2
+    windows = o - m + 1  # means of series[s : s + m], s = 0 … o − m
+    centred_count = windows if m % 2 else windows - 1
+    running = 0.0
+    for t in range(m):
+        running += series[t]
+    previous = running / m
+    for s in range(centred_count):
+        if m % 2:
+            centred = previous
+        else:
+            following = (running - series[s] + series[s + m]) / m
+            centred = (previous + following) / 2.0
+        position = (s + offset) % m
+        if centred > 0:
+            sums[position] += series[s + offset] / centred
+            counts[position] += 1.0
+        if s + m < o:
+            running += series[s + m] - series[s]
+            previous = running / m
+    total = 0.0
+    for j in range(m):
+        factor = sums[j] / counts[j] if counts[j] > 0 else 1.0
+        factors[j] = max(factor, 1e-3)
+        total += factors[j]
+    for j in range(m):
+        factors[j] = factors[j] * m / total

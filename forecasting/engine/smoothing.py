@@ -26,9 +26,9 @@ from .forecast import Forecast, ForecastSpec, as_history, check_origins, make_fo
 SES_ALPHAS = (0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9)
 HOLT_ALPHAS = (0.05, 0.1, 0.2, 0.4, 0.7)
 HOLT_BETAS = (0.005, 0.02, 0.1)
-DAMPED_PHIS = (0.8, 0.9, 0.98)
+DAMPED_PHIS = (0.9, 0.98)
 SEASONAL_ALPHAS = (0.02, 0.05, 0.1, 0.2, 0.4)
-SEASONAL_GAMMAS = (0.01, 0.05, 0.15, 0.3)
+SEASONAL_GAMMAS = (0.01, 0.05, 0.2)
 # Holt-Winters trend choices: none, or a slowly learnt damped trend (long seasonal histories
 # rarely carry a trend worth extrapolating undamped over weeks).
 SEASONAL_TRENDS = ((0.0, 1.0), (0.005, 0.98))
