@@ -395,6 +395,9 @@ def run_test_bed(
             name: calibration.apply(forecast, classification.pattern)
             for name, forecast in final.items()
         }
+    # The fold forecasts are scored and calibrated on: free them before the ensemble stacks
+    # every method's final forecast (peak memory of a large batch).
+    del runs, folds_by_method
     return ForecastSelection(
         classification=classification,
         backtest=result,

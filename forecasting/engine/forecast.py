@@ -121,8 +121,8 @@ def prefix_statistics(values: np.ndarray) -> Iterator[None]:
     same history)."""
     stats_ = _PrefixStats(
         base=values,
-        non_integer=np.cumsum(np.abs(values - np.round(values)) >= 1e-9, axis=1),
-        demand=np.cumsum(values > 0, axis=1),
+        non_integer=np.cumsum(np.abs(values - np.round(values)) >= 1e-9, axis=1, dtype=np.int32),
+        demand=np.cumsum(values > 0, axis=1, dtype=np.int32),
         total=np.cumsum(values, axis=1),
     )
     token = _PREFIX.set(stats_)
