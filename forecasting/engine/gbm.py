@@ -36,6 +36,7 @@ import numpy as np
 from .forecast import Forecast, ForecastSpec, as_history, check_origins
 
 MAX_TRAIN_ROWS = 50_000
+MAX_SCALED = 50.0
 TRAIN_YEARS = 1.0
 _SCALE_FLOOR = 1e-3
 
@@ -93,6 +94,9 @@ def _gbm(history, spec, origins, promo, start_date, max_iter, seed, model) -> li
 def _fit_predict(seen, origin, train_origins, spec, flags, calendar, rng, max_iter, seed, model):
     n = seen.shape[0]
     horizon = spec.horizon
+    # Scales never fall below a tenth of the portfolio's mean demand: a series that has just
+    # started selling would otherwise divide its first sales by almost nothing.
+    floor = max(_SCALE_FLOOR, 0.1 * float(seen.mean()))
     held_out = train_origins[:1]  # the latest window: errors for the quantiles
     fitted = train_origins[1:]
     # A global model needs many series, not all of them: past a few times the row budget,
@@ -101,7 +105,7 @@ def _fit_predict(seen, origin, train_origins, spec, flags, calendar, rng, max_it
     per_series = len(fitted) * horizon
     if n * per_series > 4 * MAX_TRAIN_ROWS:
         learners = np.sort(rng.choice(n, max(1, 4 * MAX_TRAIN_ROWS // per_series), False))
-    x_fit, y_fit = _rows(seen[learners], fitted, horizon, spec, flags[learners], calendar)
+    x_fit, y_fit = _rows(seen[learners], fitted, horizon, spec, flags[learners], calendar, floor)
     if len(y_fit) > MAX_TRAIN_ROWS:
         keep = rng.choice(len(y_fit), MAX_TRAIN_ROWS, replace=False)
         x_fit, y_fit = x_fit[keep], y_fit[keep]
@@ -120,7 +124,7 @@ def _fit_predict(seen, origin, train_origins, spec, flags, calendar, rng, max_it
     x_fit[:, empty] = 0.0
     regressor.fit(x_fit, y_fit)
 
-    x_check, y_check = _rows(seen, held_out, horizon, spec, flags, calendar)
+    x_check, y_check = _rows(seen, held_out, horizon, spec, flags, calendar, floor)
     x_check[:, empty] = 0.0
     errors = (y_check - regressor.predict(x_check)).reshape(n, horizon)
     # Per-series spread of the held-out errors (scaled units), pooled where a series has too
@@ -132,9 +136,9 @@ def _fit_predict(seen, origin, train_origins, spec, flags, calendar, rng, max_it
     standard = errors / np.where(sd > 0, sd, 1.0)[:, None]
     z = np.quantile(standard, spec.levels)
 
-    x_now, _ = _rows(seen, np.array([origin]), horizon, spec, flags, calendar, future=True)
+    x_now, _ = _rows(seen, np.array([origin]), horizon, spec, flags, calendar, floor, future=True)
     x_now[:, empty] = 0.0
-    scale = _scale(seen, np.array([origin]), spec.season_length)[:, 0]
+    scale = _scale(seen, np.array([origin]), spec.season_length, floor)[:, 0]
     predicted = np.maximum(regressor.predict(x_now).reshape(n, horizon), 0.0)
     point = predicted * scale[:, None]
     spread = (sd * scale)[:, None, None] * z[None, :, None]
@@ -183,7 +187,7 @@ FEATURES = (
 _CATEGORICAL = np.isin(np.array(FEATURES), ["day_of_week", "season_position"])
 
 
-def _rows(seen, origins, horizon, spec, flags, calendar, future=False):
+def _rows(seen, origins, horizon, spec, flags, calendar, floor, future=False):
     """Feature matrix ``(series × origins × horizon, features)`` and scaled targets (empty
     when ``future``) for forecasts from each of ``origins``."""
     n, periods = seen.shape
@@ -195,7 +199,7 @@ def _rows(seen, origins, horizon, spec, flags, calendar, future=False):
     padded = np.concatenate([np.full((n, 1), np.nan), seen], axis=1)  # index 0 = missing
     totals = np.concatenate([np.zeros((n, 1)), np.cumsum(seen, axis=1)], axis=1)
     zeros = np.concatenate([np.zeros((n, 1)), np.cumsum(seen == 0, axis=1)], axis=1)
-    scale = _scale(seen, origins, m)[:, :, None]  # (n, O, 1)
+    scale = _scale(seen, origins, m, floor)[:, :, None]  # (n, O, 1)
 
     def at(index):  # value of period ``index`` (nan when before the start or at/after o)
         valid = (index >= 0) & (index < o) & (index < periods)
@@ -239,7 +243,8 @@ def _rows(seen, origins, horizon, spec, flags, calendar, future=False):
     features = matrix.reshape(-1, len(FEATURES))
     if future:
         return features, np.empty(0)
-    targets = seen[rows, np.minimum(target, periods - 1)] / scale
+    # Scaled targets are capped: one burst of a slow mover must not own the squared loss.
+    targets = np.minimum(seen[rows, np.minimum(target, periods - 1)] / scale, MAX_SCALED)
     return features, np.broadcast_to(targets, full).reshape(-1)
 
 
@@ -249,13 +254,14 @@ def _nanmean(stack: np.ndarray) -> np.ndarray:
         return np.nanmean(stack, axis=0)
 
 
-def _scale(seen: np.ndarray, origins: np.ndarray, m: int) -> np.ndarray:
-    """``(series, origins)`` mean demand of the 13 seasons (91 days) before each origin."""
+def _scale(seen: np.ndarray, origins: np.ndarray, m: int, floor: float) -> np.ndarray:
+    """``(series, origins)`` mean demand of the 13 seasons (91 days) before each origin, at
+    least ``floor``."""
     totals = np.concatenate([np.zeros((seen.shape[0], 1)), np.cumsum(seen, axis=1)], axis=1)
     o = np.asarray(origins, dtype=np.int64)
     start = np.maximum(o - 13 * m, 0)
     mean = (totals[:, o] - totals[:, start]) / np.maximum(o - start, 1)[None, :]
-    return np.maximum(mean, _SCALE_FLOOR)
+    return np.maximum(mean, floor)
 
 
 def _promo(promo: np.ndarray | None, n: int, periods: int) -> np.ndarray:

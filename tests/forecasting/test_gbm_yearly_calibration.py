@@ -49,6 +49,24 @@ def test_gbm_on_constant_weekly_and_zero_series():
     assert np.all(result.quantiles >= 0)
 
 
+def test_gbm_follows_straight_lines():
+    t = np.arange(167)
+    lines = np.vstack([20 + 0.5 * t * (1 + i / 10) for i in range(8)])
+    result = gbm(lines[:, :160], SPEC)[0]
+    np.testing.assert_allclose(result.point, lines[:, 160:], rtol=0.05)
+    assert np.all(np.diff(result.point, axis=1) > -0.5)
+
+
+def test_gbm_single_spike_among_regular_series_forecasts_almost_nothing():
+    rng = np.random.default_rng(0)
+    weekly = np.tile(WEEK, 23)[:160] * rng.uniform(0.5, 2, (10, 1)) + rng.normal(0, 1, (10, 160))
+    spike = np.zeros((2, 160))
+    spike[:, 100] = 50.0
+    result = gbm(np.vstack([weekly, spike]), SPEC)[0]
+    assert np.all(result.point[10:] < 0.5)
+    assert np.all(result.quantiles[10:] < 5.0) and np.all(result.quantiles >= 0)
+
+
 def test_gbm_with_no_sales_at_all_forecasts_nothing():
     result = gbm(np.zeros((3, 80)), SPEC)[0]
     assert np.all(result.point == 0) and np.all(result.quantiles == 0)
