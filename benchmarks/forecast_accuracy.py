@@ -4,15 +4,15 @@ hold-out of the last ``--horizon`` periods.
     python benchmarks/forecast_accuracy.py --horizon 28 \
         --sales ../shared/data/demand/store-item-demand/train.csv [--gbm] [--statsforecast -1]
     python benchmarks/forecast_accuracy.py --horizon 6 \
-        --sales ../shared/data/demand/carparts/carparts.csv [--score pinball] [--gbm]
+        --sales ../shared/data/demand/carparts/carparts.csv [--score rmsse] [--gbm]
 
 ``--sales`` is a sales CSV of the import contract (``date,sku,location,quantity[,revenue]``),
 the store-item-demand ``train.csv`` (``date,store,item,sales``) or the wide ``carparts.csv``
 (``Part,Jan-98,…``), recognised by its header. Missing days of a long file count as zero sales;
 carparts series with missing months are left out (2,509 of 2,674 are complete). The Test Bed
-(3-fold rolling-origin backtest, ranking by ``--score``) sees only the periods before the
-hold-out; daily files pass their first date so the yearly profile is a month-of-year index
-(``--no-calendar``: harmonics of the period index instead). Every method row is the Test Bed's
+(3-fold rolling-origin backtest, ranking by ``--score``, default the mean pinball loss) sees
+only the periods before the hold-out; daily files pass their first date so the yearly profile
+is a month-of-year index (``--no-calendar``: harmonics of the period index instead). Every method row is the Test Bed's
 (yearly profile, calibrated quantiles); ``plain`` holds seasonal naive and Croston run on their
 own, as a tenant has them today. ``--gbm`` adds the global gradient-boosting model;
 ``--statsforecast K`` fits statsforecast's AutoETS on the first K series (-1: all; install with
@@ -111,7 +111,7 @@ def main() -> None:
     parser.add_argument("--horizon", required=True, type=int)
     parser.add_argument("--series", type=int, help="only the first N series")
     parser.add_argument("--folds", type=int, default=3)
-    parser.add_argument("--score", default="rmsse", help="backtest score that ranks methods")
+    parser.add_argument("--score", default="pinball", help="backtest score that ranks methods")
     parser.add_argument("--auto-series", type=int, default=0, help="statsmodels ETS on K series")
     parser.add_argument(
         "--statsforecast",

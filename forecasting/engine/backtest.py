@@ -336,7 +336,7 @@ def run_test_bed(
     spec: ForecastSpec,
     methods: Sequence[str] = FAST_METHODS,
     folds: int = 3,
-    score: str = "rmsse",
+    score: str = "pinball",
     ensemble_size: int = 3,
     ensemble_weighting: str = "median",
     new_item_periods: int | None = None,
@@ -362,6 +362,10 @@ def run_test_bed(
     period, daily data) makes it a month-of-year index. ``calibrate``: rescale each method's
     final quantiles by the factors its backtest folds imply per demand pattern
     (:mod:`calibration`); the backtest scores themselves are of the raw quantiles.
+    ``score`` ranks methods for the recommendation and the ensemble: the mean pinball loss over
+    the quantile levels by default (a probabilistic score that rewards the median and the
+    spread; on intermittent demand point scores such as RMSSE prefer forecasts near zero and
+    rank by noise), or any of :data:`RANKING_SCORES`.
     ``shrinkage`` and ``new_items``: see :func:`recommend` (defaults: halfway toward the
     pattern's scores; new series get their pattern's best method by backtest).
     ``promo`` ``(series, periods + horizon)``: promotion flags for the global methods
