@@ -14,10 +14,10 @@ carparts series with missing months are left out (2,509 of 2,674 are complete). 
 only the periods before the hold-out; daily files pass their first date so the yearly profile
 is a month-of-year index (``--no-calendar``: harmonics of the period index instead). Every
 method row is the Test Bed's (yearly profile, calibrated quantiles); ``plain`` holds seasonal
-naive and Croston run on their own, as a tenant has them today. ``--gbm`` adds the global gradient-boosting model;
-``--statsforecast K`` fits statsforecast's AutoETS on the first K series (-1: all; install with
-``uv sync --group bench``); ``--auto-series K`` the statsmodels ETS slow tier. Prints one JSON
-object.
+naive and Croston run on their own, as a tenant has them today. ``--gbm`` adds the global
+gradient-boosting model; ``--statsforecast K`` fits statsforecast's AutoETS on the first K
+series (-1: all; install with ``uv sync --group bench``); ``--auto-series K`` the statsmodels
+ETS slow tier. Prints one JSON object.
 """
 
 from __future__ import annotations
