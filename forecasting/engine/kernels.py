@@ -409,3 +409,48 @@ def _decompose(series, o, m, factors, sums, counts):
         total += factors[j]
     for j in range(m):
         factors[j] = factors[j] * m / total
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def ses_states(values, alpha, origins, discount):
+    """Simple exponential smoothing only (the hot path of ADIDA, iMAPA and SES itself): per
+    origin and series the chosen α's index, SSE, level and recent-weighted mean squared error,
+    with :func:`smooth_states`'s rules (initial level = first period, errors scored from the
+    second period, lowest finite SSE, first on ties). Each grid point's state stays in
+    registers over the whole series."""
+    n = values.shape[0]
+    grid = alpha.shape[0]
+    k = origins.shape[0]
+    last = origins[k - 1]
+    best = np.zeros((k, n), dtype=np.int64)
+    best_sse = np.full((k, n), np.inf)
+    best_level = np.zeros((k, n))
+    best_recent = np.full((k, n), np.nan)
+    for i in range(n):
+        for g in range(grid):
+            a = alpha[g]
+            level = values[i, 0]
+            sse = 0.0
+            recent = 0.0
+            weight = 0.0
+            next_origin = 0
+            for t in range(last + 1):
+                while next_origin < k and origins[next_origin] == t:
+                    if np.isfinite(sse) and sse < best_sse[next_origin, i]:
+                        best[next_origin, i] = g
+                        best_sse[next_origin, i] = sse
+                        best_level[next_origin, i] = level
+                        best_recent[next_origin, i] = recent / weight if weight > 0 else np.nan
+                    elif g == 0:
+                        best_level[next_origin, i] = level
+                        best_recent[next_origin, i] = recent / weight if weight > 0 else np.nan
+                    next_origin += 1
+                if t == last:
+                    break
+                error = values[i, t] - level
+                level += a * error
+                if t >= 1:
+                    sse += error * error
+                    weight = discount * weight + 1.0
+                    recent = discount * recent + error * error
+    return best, best_sse, best_level, best_recent

@@ -208,7 +208,7 @@ def _run(
     cycles: int,
 ) -> list[_State]:
     n, _ = values.shape
-    alpha, beta, gamma, phi = grid.alpha, grid.beta, grid.gamma, grid.phi
+    alpha = grid.alpha
     has_trend = grid.has_trend
     multiplicative = season == SEASON_MULTIPLICATIVE
     seasonal = season != SEASON_NONE
@@ -240,12 +240,38 @@ def _run(
         SEASON_ADDITIVE: kernels.SEASON_ADDITIVE_CODE,
         SEASON_MULTIPLICATIVE: kernels.SEASON_MULTIPLICATIVE_CODE,
     }[season]
-    best, sse, level, trend, rotated, recent = kernels.smooth_states(
+    if not seasonal and not has_trend:
+        # Simple exponential smoothing has a lean kernel of its own (the hot path of ADIDA,
+        # iMAPA and Theta-like callers); same rules, same answers.
+        best, sse, level, recent = kernels.ses_states(
+            np.ascontiguousarray(values, dtype=np.float64), alpha, ordered, VARIANCE_DISCOUNT
+        )
+        trend = np.zeros_like(level)
+        rotated = np.zeros((*level.shape, 1))
+    else:
+        best, sse, level, trend, rotated, recent = _general(
+            values, grid, code, m, seasonal, burn_in, has_trend, level0, trend0, profile, ordered
+        )
+    states = []
+    for origin in origins:
+        k = int(np.searchsorted(ordered, origin))
+        errors = origin - burn_in
+        if errors > 0:
+            sigma2 = np.where(np.isfinite(recent[k]), recent[k], sse[k] / errors)
+        else:
+            sigma2 = values[:, :origin].var(axis=1)
+        season_state = rotated[k] if seasonal else np.zeros((n, 1))
+        states.append(_State(best[k], level[k], trend[k], season_state, sigma2))
+    return states
+
+
+def _general(values, grid, code, m, seasonal, burn_in, has_trend, level0, trend0, profile, ordered):
+    return kernels.smooth_states(
         np.ascontiguousarray(values, dtype=np.float64),
-        alpha,
-        beta,
-        gamma,
-        phi,
+        grid.alpha,
+        grid.beta,
+        grid.gamma,
+        grid.phi,
         code,
         m if seasonal else 1,
         burn_in,
@@ -259,17 +285,6 @@ def _run(
         _MAX_SEASON_FACTOR,
         VARIANCE_DISCOUNT,
     )
-    states = []
-    for origin in origins:
-        k = int(np.searchsorted(ordered, origin))
-        errors = origin - burn_in
-        if errors > 0:
-            sigma2 = np.where(np.isfinite(recent[k]), recent[k], sse[k] / errors)
-        else:
-            sigma2 = values[:, :origin].var(axis=1)
-        season_state = rotated[k] if seasonal else np.zeros((n, 1))
-        states.append(_State(best[k], level[k], trend[k], season_state, sigma2))
-    return states
 
 
 def _forecast_from(

@@ -84,3 +84,15 @@ def test_decomposition_of_an_even_season_matches_numpy():
 def test_autocorrelations_compiled_equals_interpreted():
     same([kernels.autocorrelations(VALUES, 7)], [kernels.autocorrelations.py_func(VALUES, 7)])
     assert np.all(kernels.autocorrelations(np.full((1, 20), 3.0), 3) == 0)
+
+
+def test_ses_kernel_matches_the_general_kernel_and_its_source():
+    alpha = np.array([0.05, 0.3, 0.9])
+    lean = kernels.ses_states(VALUES, alpha, ORIGINS, 0.99)
+    same(lean, kernels.ses_states.py_func(VALUES, alpha, ORIGINS, 0.99))
+    general = kernels.smooth_states(
+        VALUES, alpha, np.zeros(3), np.zeros(3), np.ones(3), 0, 1, 1, False,
+        VALUES[:, 0].copy(), np.zeros(5), np.zeros((5, 1)), ORIGINS, 1e-6, 0.05, 20.0, 0.99,
+    )  # fmt: skip
+    best, sse, level, _trend, _season, recent = general
+    same(lean, (best, sse, level, recent))
