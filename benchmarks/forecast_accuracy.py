@@ -2,17 +2,22 @@
 hold-out of the last ``--horizon`` periods.
 
     python benchmarks/forecast_accuracy.py --horizon 28 \
-        --sales ../shared/data/demand/store-item-demand/train.csv
+        --sales ../shared/data/demand/store-item-demand/train.csv [--gbm] [--statsforecast -1]
     python benchmarks/forecast_accuracy.py --horizon 6 \
-        --sales ../shared/data/demand/carparts/carparts.csv
+        --sales ../shared/data/demand/carparts/carparts.csv [--score rmsse] [--gbm]
 
 ``--sales`` is a sales CSV of the import contract (``date,sku,location,quantity[,revenue]``),
 the store-item-demand ``train.csv`` (``date,store,item,sales``) or the wide ``carparts.csv``
 (``Part,Jan-98,…``), recognised by its header. Missing days of a long file count as zero sales;
 carparts series with missing months are left out (2,509 of 2,674 are complete). The Test Bed
-(3-fold rolling-origin backtest, ranking by RMSSE) sees only the periods before the hold-out.
-``--auto-series K`` also fits statsmodels ETS (the slow tier) on the first K series and compares
-it with the selection on those series. Prints one JSON object.
+(3-fold rolling-origin backtest, ranking by ``--score``, default the mean pinball loss) sees
+only the periods before the hold-out; daily files pass their first date so the yearly profile
+is a month-of-year index (``--no-calendar``: harmonics of the period index instead). Every
+method row is the Test Bed's (yearly profile, calibrated quantiles); ``plain`` holds seasonal
+naive and Croston run on their own, as a tenant has them today. ``--gbm`` adds the global
+gradient-boosting model; ``--statsforecast K`` fits statsforecast's AutoETS on the first K
+series (-1: all; install with ``uv sync --group bench``); ``--auto-series K`` the statsmodels
+ETS slow tier. Prints one JSON object.
 """
 
 from __future__ import annotations
@@ -30,33 +35,38 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from forecasting.engine import metrics
+from forecasting.engine import metrics, roi
 from forecasting.engine.auto import auto_ets
 from forecasting.engine.backtest import run_test_bed
 from forecasting.engine.forecast import Forecast, ForecastSpec
+from forecasting.engine.methods import FAST_METHODS, METHODS
 
 
-def load_sales(path: Path) -> tuple[np.ndarray, list[str], int, str]:
-    """``(history (series, periods), series names, season length, dataset kind)``."""
+def load_sales(path: Path) -> tuple[np.ndarray, list[str], int, str, object]:
+    """``(history (series, periods), series names, season length, dataset kind, date of the
+    first period for daily data or None)``."""
     with path.open(newline="", encoding="utf-8") as handle:
         header = [column.strip().lower() for column in next(csv.reader(handle))]
     if header[:4] == ["date", "store", "item", "sales"]:
         frame = pd.read_csv(path, parse_dates=["date"])
         frame = frame.rename(columns={"item": "sku", "store": "location", "sales": "quantity"})
-        return (*_pivot(frame), "store-item-demand")
+        history, names, season, start = _pivot(frame)
+        return history, names, season, "store-item-demand", start
     if header and header[0] == "part":
         wide = pd.read_csv(path, index_col=0)
         complete = wide.dropna()
-        return complete.to_numpy(np.float64), [str(p) for p in complete.index], 12, "carparts"
+        names = [str(p) for p in complete.index]
+        return complete.to_numpy(np.float64), names, 12, "carparts", None
     if {"date", "sku", "location", "quantity"} <= set(header):
         frame = pd.read_csv(
             path, parse_dates=["date"], usecols=["date", "sku", "location", "quantity"]
         )
-        return (*_pivot(frame), "sales-csv")
+        history, names, season, start = _pivot(frame)
+        return history, names, season, "sales-csv", start
     raise SystemExit(f"unrecognised sales file header: {header}")
 
 
-def _pivot(frame: pd.DataFrame) -> tuple[np.ndarray, list[str], int]:
+def _pivot(frame: pd.DataFrame) -> tuple[np.ndarray, list[str], int, object]:
     table = frame.pivot_table(
         index=["sku", "location"], columns="date", values="quantity", aggfunc="sum"
     )
@@ -70,7 +80,8 @@ def _pivot(frame: pd.DataFrame) -> tuple[np.ndarray, list[str], int]:
         season = 7
     table = table.reindex(columns=full).fillna(0.0)
     names = [f"{sku}@{location}" for sku, location in table.index]
-    return table.to_numpy(np.float64), names, season
+    start = full[0].date() if season == 7 else None
+    return table.to_numpy(np.float64), names, season, start
 
 
 def evaluate(
@@ -100,12 +111,24 @@ def main() -> None:
     parser.add_argument("--horizon", required=True, type=int)
     parser.add_argument("--series", type=int, help="only the first N series")
     parser.add_argument("--folds", type=int, default=3)
-    parser.add_argument("--score", default="rmsse", help="backtest score that ranks methods")
+    parser.add_argument("--score", default="pinball", help="backtest score that ranks methods")
     parser.add_argument("--auto-series", type=int, default=0, help="statsmodels ETS on K series")
+    parser.add_argument(
+        "--statsforecast",
+        type=int,
+        default=0,
+        help="statsforecast AutoETS on the first K series (-1: all; needs `uv sync --group bench`)",
+    )
+    parser.add_argument("--gbm", action="store_true", help="add the global gradient-boosting model")
+    parser.add_argument(
+        "--no-calendar", action="store_true", help="yearly profile from the period index only"
+    )
     args = parser.parse_args()
 
     started = time.perf_counter()
-    history, names, season, kind = load_sales(args.sales)
+    history, names, season, kind, start = load_sales(args.sales)
+    if args.no_calendar:
+        start = None
     if args.series:
         history, names = history[: args.series], names[: args.series]
     load_seconds = time.perf_counter() - started
@@ -113,8 +136,20 @@ def main() -> None:
     spec = ForecastSpec(horizon=args.horizon, season_length=season)
 
     cpu0, wall0 = time.process_time(), time.perf_counter()
-    bed = run_test_bed(train, spec, folds=args.folds, score=args.score)
+    methods = (*FAST_METHODS, "gbm") if args.gbm else FAST_METHODS
+    bed = run_test_bed(train, spec, methods, folds=args.folds, score=args.score, start_date=start)
     test_bed_cpu, test_bed_wall = time.process_time() - cpu0, time.perf_counter() - wall0
+
+    # The references a tenant has today: each method on its own, no yearly profile, no
+    # calibration (the Test Bed's rows above have both).
+    plain = {}
+    for name in ("seasonal_naive", "croston"):
+        cpu0 = time.process_time()
+        forecast = METHODS[name](train, spec, None)[0]
+        plain[f"{name}_plain"] = {
+            **evaluate(forecast, actual, train, season),
+            "seconds": round(time.process_time() - cpu0, 3),
+        }
 
     methods = {
         name: {**evaluate(fc, actual, train, season), "seconds": round(bed.seconds[name], 3)}
@@ -132,6 +167,10 @@ def main() -> None:
         "methods": methods,
         "selected": evaluate(bed.selected, actual, train, season),
         "ensemble": evaluate(bed.ensemble, actual, train, season),
+        "plain": plain,
+        "yearly_profile_series": int(bed.yearly.rows.sum()) if bed.yearly is not None else 0,
+        "roi_vs_seasonal_naive": _roi(bed, season),
+        "calendar": str(start) if start else None,
         "selected_methods": dict(Counter(bed.recommendation.method).most_common()),
         "patterns": dict(Counter(bed.classification.pattern).most_common()),
         "xyz": dict(Counter(bed.classification.xyz).most_common()),
@@ -165,8 +204,81 @@ def main() -> None:
                 season,
             ),
         }
+    if args.statsforecast:
+        count = len(history) if args.statsforecast < 0 else min(args.statsforecast, len(history))
+        subset = slice(0, count)
+        cpu0, wall0 = time.process_time(), time.perf_counter()
+        reference = statsforecast_auto_ets(train[subset], spec)
+        result["statsforecast_subset"] = {
+            "series": count,
+            "auto_ets": {
+                **evaluate(reference, actual[subset], train[subset], season),
+                "cpu_seconds": round(time.process_time() - cpu0, 2),
+                "wall_seconds": round(time.perf_counter() - wall0, 2),
+            },
+            "selected": evaluate(
+                _rows(bed.selected, subset), actual[subset], train[subset], season
+            ),
+            "ensemble": evaluate(
+                _rows(bed.ensemble, subset), actual[subset], train[subset], season
+            ),
+        }
     result["seconds"] = round(time.perf_counter() - started, 2)
     print(json.dumps(result, indent=1))
+
+
+def statsforecast_auto_ets(train: np.ndarray, spec: ForecastSpec) -> Forecast:
+    """statsforecast's AutoETS (Hyndman-Khandakar model search by AICc) per series, with its
+    80% and 90% prediction intervals as the 0.1/0.9 and 0.05/0.95 quantiles."""
+    from statsforecast import StatsForecast
+    from statsforecast.models import AutoETS
+
+    n, periods = train.shape
+    frame = pd.DataFrame(
+        {
+            "unique_id": np.repeat(np.arange(n), periods),
+            "ds": np.tile(np.arange(periods), n),
+            "y": train.ravel(),
+        }
+    )
+    model = StatsForecast(models=[AutoETS(season_length=spec.season_length)], freq=1, n_jobs=1)
+    out = model.forecast(df=frame, h=spec.horizon, level=[80, 90])
+    out = out.sort_values(["unique_id", "ds"])
+
+    def column(name: str) -> np.ndarray:
+        return out[name].to_numpy(np.float64).reshape(n, spec.horizon)
+
+    point = np.maximum(column("AutoETS"), 0.0)
+    by_level = {
+        0.05: column("AutoETS-lo-90"),
+        0.1: column("AutoETS-lo-80"),
+        0.5: column("AutoETS"),
+        0.9: column("AutoETS-hi-80"),
+        0.95: column("AutoETS-hi-90"),
+    }
+    levels = tuple(level for level in spec.levels if level in by_level)
+    quantiles = np.maximum(np.stack([by_level[level] for level in levels], axis=1), 0.0)
+    return Forecast("statsforecast_auto_ets", point, quantiles, levels)
+
+
+def _roi(bed, season: int) -> dict[str, float]:
+    """Safety stock the recommendation saves over seasonal naive at 95% service, lead time of
+    one week (daily) or one month, unit cost 1 (so value = units)."""
+    lead = 7.0 if season == 7 else 1.0
+    found = roi.from_backtest(
+        bed.backtest.methods,
+        bed.backtest.scores["rmse"],
+        bed.recommendation.method,
+        unit_cost=1.0,
+        lead_time=lead,
+        service_level=0.95,
+    )
+    return {
+        "lead_time_periods": lead,
+        "safety_stock_current_units": round(float(found.safety_stock_current.sum()), 1),
+        "safety_stock_recommended_units": round(float(found.safety_stock_recommended.sum()), 1),
+        "share_saved": round(found.share_saved, 4),
+    }
 
 
 def _rows(forecast: Forecast, rows: slice) -> Forecast:

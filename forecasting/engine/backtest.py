@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import calibration as calibration_
 from . import metrics
 from .classification import (
     ERRATIC,
@@ -24,8 +25,9 @@ from .classification import (
     Classification,
     classify,
 )
-from .forecast import Forecast, ForecastSpec, as_history
-from .methods import FAST_METHODS, method_named
+from .forecast import Forecast, ForecastSpec, as_history, prefix_statistics
+from .methods import FAST_METHODS, GLOBAL_METHODS, method_named
+from .yearly import YearlyProfile, months_of, wants_yearly, yearly_profile
 
 SCORES = ("mae", "rmse", "wape", "bias", "mase", "rmsse", "pinball", "coverage")
 # Scores where lower is better and that rank methods; bias and coverage only describe.
@@ -79,6 +81,8 @@ class ForecastSelection:
     selected: Forecast
     ensemble: Forecast
     seconds: Mapping[str, float]
+    yearly: YearlyProfile | None = None
+    calibration: calibration_.Calibration | None = None
 
 
 def rolling_origins(periods: int, horizon: int, folds: int, step: int | None = None) -> tuple:
@@ -96,12 +100,67 @@ def backtest(
     methods: Sequence[str] = FAST_METHODS,
     folds: int = 3,
     step: int | None = None,
+    yearly: bool | None = None,
+    start_date=None,
+    promo: np.ndarray | None = None,
 ) -> Backtest:
-    """Rolling-origin backtest of every method on every series."""
+    """Rolling-origin backtest of every method on every series (with the yearly profile of
+    :func:`run_test_bed`, fitted before the earliest origin)."""
     values = as_history(history)
     origins = rolling_origins(values.shape[1], spec.horizon, folds, step)
-    runs = {name: method_named(name)(values, spec, origins) for name in methods}
+    runs, _profile, _seconds = _run_methods(
+        values, spec, methods, origins, origins[0], yearly, start_date, promo
+    )
     return _score(values, spec, origins, runs)
+
+
+def fit_yearly(
+    values: np.ndarray,
+    spec: ForecastSpec,
+    cutoff: int,
+    yearly: bool | None,
+    start_date=None,
+) -> YearlyProfile | None:
+    """The yearly profile from ``values[:, :cutoff]`` when the rule of
+    :func:`yearly.wants_yearly` asks for one and some series carry a yearly swing; with the
+    ``start_date`` of the first period (daily data) it is a month-of-year index."""
+    if not wants_yearly(spec.season_length, cutoff, yearly):
+        return None
+    periods = values.shape[1] + spec.horizon
+    months = months_of(start_date, periods) if start_date is not None else None
+    profile = yearly_profile(values, cutoff, periods, months=months)
+    return profile if profile.rows.any() else None
+
+
+def _run_methods(
+    values: np.ndarray,
+    spec: ForecastSpec,
+    names: Sequence[str],
+    origins: Sequence[int],
+    cutoff: int,
+    yearly: bool | None,
+    start_date=None,
+    promo: np.ndarray | None = None,
+) -> tuple[dict[str, list[Forecast]], YearlyProfile | None, dict[str, float]]:
+    """Every method from every origin, on the yearly-adjusted history when there is a
+    profile (fitted before ``cutoff``), forecasts put back on the original scale."""
+    profile = fit_yearly(values, spec, cutoff, yearly, start_date)
+    fitted = profile.adjust(values) if profile is not None else values
+    runs: dict[str, list[Forecast]] = {}
+    seconds: dict[str, float] = {}
+    with prefix_statistics(fitted):
+        for name in names:
+            started = time.process_time()
+            if name in GLOBAL_METHODS:
+                method = method_named(name)
+                run = method(values, spec, tuple(origins), promo=promo, start_date=start_date)
+            else:
+                run = method_named(name)(fitted, spec, tuple(origins))
+                if profile is not None:
+                    run = [profile.reseason(f, o) for f, o in zip(run, origins, strict=True)]
+            runs[name] = run
+            seconds[name] = time.process_time() - started
+    return runs, profile, seconds
 
 
 def _score(
@@ -114,20 +173,32 @@ def _score(
     names = tuple(runs)
     sums = {score: np.zeros((n, len(names))) for score in SCORES}
     pinball_sum = np.zeros((n, len(names), len(spec.levels)))
+    # The scales of MASE and RMSSE depend on the fold only: compute them once per fold.
+    ones = np.ones((n, 1))
+    scales = {
+        origin: (
+            metrics.mase(ones, np.zeros((n, 1)), values[:, :origin], spec.season_length),
+            metrics.rmsse(ones, np.zeros((n, 1)), values[:, :origin]),
+        )
+        for origin in origins
+    }
     for column, name in enumerate(names):
         for origin, fold in zip(origins, runs[name], strict=False):
-            seen, actual = values[:, :origin], values[:, origin : origin + horizon]
+            actual = values[:, origin : origin + horizon]
             point = fold.point[:, : actual.shape[1]]
             quantiles = fold.quantiles[:, :, : actual.shape[1]]
             by_level = metrics.pinball(actual, quantiles, spec.levels)
             pinball_sum[:, column] += by_level
+            mae, rmse = metrics.mae(actual, point), metrics.rmse(actual, point)
+            # mase(ones, zeros) is 1 / scale (nan where the scale is undefined).
+            inverse_mase, inverse_rmsse = scales[origin]
             found = {
-                "mae": metrics.mae(actual, point),
-                "rmse": metrics.rmse(actual, point),
+                "mae": mae,
+                "rmse": rmse,
                 "wape": metrics.wape(actual, point),
                 "bias": metrics.bias(actual, point),
-                "mase": metrics.mase(actual, point, seen, spec.season_length),
-                "rmsse": metrics.rmsse(actual, point, seen),
+                "mase": mae * inverse_mase,
+                "rmsse": rmse * inverse_rmsse,
                 "pinball": by_level.mean(axis=1),
                 "coverage": metrics.coverage(actual, quantiles[:, 0], quantiles[:, -1]),
             }
@@ -160,16 +231,56 @@ def recommend(
     classification: Classification,
     score: str = "rmsse",
     fallback: Mapping[str, str] = FALLBACK_BY_PATTERN,
+    *,
+    shrinkage: float = 0.0,
+    new_items: str = "fallback",
 ) -> Recommendation:
-    """Lowest backtest ``score`` per series; series flagged new get their pattern's fallback."""
+    """Lowest backtest ``score`` per series; series flagged new get their pattern's fallback.
+
+    ``shrinkage`` w in [0, 1] pulls each series' scores toward its pattern's: the choice
+    minimises ``(1 − w)·own + w·pattern mean``, both relative to the series' mean score over
+    methods (so series of any scale pool). A few folds of a short, sparse series rank methods
+    by noise; the pattern's thousands of folds do not. ``new_items="class_best"`` gives new
+    series the method with the best mean relative score over their pattern (its backtest
+    across all its series) instead of the fixed ``fallback`` table; series without demand
+    keep the table's method either way. The reason stays ``fallback`` for new series.
+    """
+    if not 0.0 <= shrinkage <= 1.0:
+        raise ValueError("shrinkage must lie in [0, 1]")
+    if new_items not in ("fallback", "class_best"):
+        raise ValueError("new_items is 'fallback' or 'class_best'")
     ranking = _ranking_matrix(result, score)
-    best = np.asarray(result.methods, dtype=object)[np.argmin(ranking, axis=1)]
-    fallback_method = np.array([fallback[p] for p in classification.pattern], dtype=object)
+    names = np.asarray(result.methods, dtype=object)
+    pattern = classification.pattern
+    fallback_method = np.array([fallback[p] for p in pattern], dtype=object)
+    if shrinkage > 0.0 or new_items == "class_best":
+        relative, pooled = _relative_scores(ranking, pattern)
+        best = names[np.argmin((1.0 - shrinkage) * relative + shrinkage * pooled, axis=1)]
+        if new_items == "class_best":
+            class_best = names[np.argmin(pooled, axis=1)]
+            fallback_method = np.where(pattern == NO_DEMAND, fallback_method, class_best)
+    else:
+        best = names[np.argmin(ranking, axis=1)]
     new = classification.new_item
     return Recommendation(
         method=np.where(new, fallback_method, best),
         reason=np.where(new, "fallback", "backtest"),
     )
+
+
+def _relative_scores(ranking: np.ndarray, pattern: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each series' scores over its mean score, and the mean of those over its pattern, both
+    ``(series, methods)``; a non-finite score counts as the series' worst."""
+    finite = np.isfinite(ranking)
+    worst = np.max(np.where(finite, ranking, -np.inf), axis=1, keepdims=True)
+    filled = np.where(finite, ranking, np.where(np.isfinite(worst), worst, 1.0))
+    scale = filled.mean(axis=1, keepdims=True)
+    relative = np.where(scale > 0, filled / np.where(scale > 0, scale, 1.0), 1.0)
+    pooled = np.empty_like(relative)
+    for name in np.unique(pattern):
+        rows = pattern == name
+        pooled[rows] = relative[rows].mean(axis=0)
+    return relative, pooled
 
 
 def select(forecasts: Mapping[str, Forecast], method: np.ndarray) -> Forecast:
@@ -225,10 +336,17 @@ def run_test_bed(
     spec: ForecastSpec,
     methods: Sequence[str] = FAST_METHODS,
     folds: int = 3,
-    score: str = "rmsse",
+    score: str = "pinball",
     ensemble_size: int = 3,
     ensemble_weighting: str = "median",
     new_item_periods: int | None = None,
+    *,
+    yearly: bool | None = None,
+    calibrate: bool = True,
+    start_date=None,
+    shrinkage: float = 0.5,
+    new_items: str = "class_best",
+    promo: np.ndarray | None = None,
 ) -> ForecastSelection:
     """Classify, backtest every method, recommend one per series, and forecast ``spec.horizon``
     periods past the end of ``history`` with every method, the selection and the ensemble.
@@ -237,6 +355,21 @@ def run_test_bed(
     ``seconds`` holds each method's CPU seconds (fold and final forecasts together). A series
     is new (fallback by pattern) when it has sold for fewer periods than the backtest needs:
     ``folds × horizon`` plus two seasons, unless ``new_item_periods`` says otherwise.
+
+    ``yearly``: fit a yearly profile (:mod:`yearly`) before the earliest backtest origin and
+    run every method on the adjusted history — ``None`` decides automatically (daily data with
+    ≥ 400 periods before that origin), ``False`` never; ``start_date`` (the date of the first
+    period, daily data) makes it a month-of-year index. ``calibrate``: rescale each method's
+    final quantiles by the factors its backtest folds imply per demand pattern
+    (:mod:`calibration`); the backtest scores themselves are of the raw quantiles.
+    ``score`` ranks methods for the recommendation and the ensemble: the mean pinball loss over
+    the quantile levels by default (a probabilistic score that rewards the median and the
+    spread; on intermittent demand point scores such as RMSSE prefer forecasts near zero and
+    rank by noise), or any of :data:`RANKING_SCORES`.
+    ``shrinkage`` and ``new_items``: see :func:`recommend` (defaults: halfway toward the
+    pattern's scores; new series get their pattern's best method by backtest).
+    ``promo`` ``(series, periods + horizon)``: promotion flags for the global methods
+    (``"gbm"``, opt-in through ``methods``).
     """
     values = as_history(history)
     periods = values.shape[1]
@@ -244,15 +377,31 @@ def run_test_bed(
     needed = new_item_periods or folds * spec.horizon + 2 * spec.season_length
     classification = classify(values, new_item_periods=needed)
     names = list(dict.fromkeys([*methods, *FALLBACK_BY_PATTERN.values()]))
-    runs: dict[str, list[Forecast]] = {}
-    seconds: dict[str, float] = {}
-    for name in names:
-        started = time.process_time()
-        runs[name] = method_named(name)(values, spec, (*origins, periods))
-        seconds[name] = time.process_time() - started
-    result = _score(values, spec, origins, {name: runs[name][:-1] for name in methods})
-    recommendation = recommend(result, classification, score)
+    runs, profile, seconds = _run_methods(
+        values, spec, names, (*origins, periods), origins[0], yearly, start_date, promo
+    )
+    folds_by_method = {name: runs[name][:-1] for name in methods}
+    result = _score(values, spec, origins, folds_by_method)
+    recommendation = recommend(
+        result, classification, score, shrinkage=shrinkage, new_items=new_items
+    )
     final = {name: run[-1] for name, run in runs.items()}
+    calibration = None
+    if calibrate:
+        calibration = calibration_.fit(
+            values,
+            origins,
+            {name: runs[name][:-1] for name in names},
+            classification.pattern,
+            spec.levels,
+        )
+        final = {
+            name: calibration.apply(forecast, classification.pattern)
+            for name, forecast in final.items()
+        }
+    # The fold forecasts are scored and calibrated on: free them before the ensemble stacks
+    # every method's final forecast (peak memory of a large batch).
+    del runs, folds_by_method
     return ForecastSelection(
         classification=classification,
         backtest=result,
@@ -261,4 +410,6 @@ def run_test_bed(
         selected=select(final, recommendation.method),
         ensemble=ensemble(final, result, score, ensemble_size, ensemble_weighting),
         seconds=seconds,
+        yearly=profile,
+        calibration=calibration,
     )

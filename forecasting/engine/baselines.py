@@ -71,17 +71,23 @@ def moving_average(
     values = as_history(history)
     m = spec.season_length
     width = window or (4 * m if m <= 7 else m)
+    wanted = check_origins(values.shape[1], origins)
+    # Running sums once for every origin: the rolling mean of ``width`` periods before each
+    # period, its squared miss of that period, and their running total.
+    totals = np.cumsum(np.pad(values, ((0, 0), (1, 0))), axis=1)
+    last = max(wanted)
+    misses = np.zeros((len(values), 1))
+    if last > width:
+        rolling = (totals[:, width:last] - totals[:, : last - width]) / width
+        error = values[:, width:last] - rolling
+        misses = np.cumsum(np.pad(error * error, ((0, 0), (1, 0))), axis=1)
     forecasts = []
-    for origin in check_origins(values.shape[1], origins):
+    for origin in wanted:
         seen = values[:, :origin]
         used = min(width, origin)
-        level = seen[:, origin - used :].mean(axis=1)
+        level = (totals[:, origin] - totals[:, origin - used]) / used
         if origin > width:
-            # Rolling means of ``width`` periods from cumulative sums, each compared with the
-            # period right after its window.
-            totals = np.cumsum(np.pad(seen, ((0, 0), (1, 0))), axis=1)
-            rolling = (totals[:, width:-1] - totals[:, : origin - width]) / width
-            sigma2 = _mean_square(seen[:, width:] - rolling)
+            sigma2 = misses[:, origin - width] / (origin - width)
         else:
             sigma2 = seen.var(axis=1)
         point = np.repeat(level[:, None], spec.horizon, axis=1)

@@ -7,11 +7,15 @@ month), quantities in units sold per period. No Django here (ARCHITECTURE.md §3
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import stats
+
+from . import kernels
 
 DEFAULT_LEVELS: tuple[float, ...] = (0.05, 0.1, 0.5, 0.9, 0.95)
 
@@ -97,14 +101,66 @@ def check_origins(periods: int, origins: Sequence[int] | None) -> tuple[int, ...
     return checked
 
 
+@dataclass(frozen=True)
+class _PrefixStats:
+    """Running totals of one history, so that a statistic of ``history[:, :origin]`` costs one
+    column look-up instead of a pass over the prefix."""
+
+    base: np.ndarray
+    non_integer: np.ndarray  # cumulative count of non-whole values, (series, periods)
+    demand: np.ndarray  # cumulative count of periods with demand
+    total: np.ndarray  # cumulative demand
+
+
+_PREFIX: ContextVar[_PrefixStats | None] = ContextVar("forecast_prefix_stats", default=None)
+
+
+@contextmanager
+def prefix_statistics(values: np.ndarray) -> Iterator[None]:
+    """While active, :func:`is_count_like` answers for any prefix ``values[:, :origin]`` from
+    running totals (every method asks once per origin; the Test Bed runs many methods on the
+    same history)."""
+    stats_ = _PrefixStats(
+        base=values,
+        non_integer=np.cumsum(np.abs(values - np.round(values)) >= 1e-9, axis=1, dtype=np.int32),
+        demand=np.cumsum(values > 0, axis=1, dtype=np.int32),
+        total=np.cumsum(values, axis=1),
+    )
+    token = _PREFIX.set(stats_)
+    try:
+        yield
+    finally:
+        _PREFIX.reset(token)
+
+
+def _prefix_of_base(history: np.ndarray, base: np.ndarray) -> bool:
+    """Is ``history`` the view ``base[:, :k]`` (same memory, same rows, same strides)?"""
+    return (
+        history.ndim == 2
+        and history.shape[0] == base.shape[0]
+        and 1 <= history.shape[1] <= base.shape[1]
+        and history.strides == base.strides
+        and history.dtype == base.dtype
+        and history.__array_interface__["data"][0] == base.__array_interface__["data"][0]
+    )
+
+
 def is_count_like(history: np.ndarray) -> np.ndarray:
     """Per series: whole-unit demand that is intermittent or small, so quantiles come from a
     count distribution (negative binomial / Poisson) rather than a normal one."""
-    integer = np.all(np.abs(history - np.round(history)) < 1e-9, axis=1)
-    demand_periods = np.count_nonzero(history > 0, axis=1)
-    adi = history.shape[1] / np.maximum(demand_periods, 1)
-    small = history.mean(axis=1) < SMALL_COUNT_MEAN
-    return integer & ((adi >= ADI_CUTOFF) | small)
+    prefix = _PREFIX.get()
+    periods = history.shape[1]
+    if prefix is not None and _prefix_of_base(history, prefix.base):
+        last = periods - 1
+        integer = prefix.non_integer[:, last] == 0
+        demand_periods = prefix.demand[:, last]
+        mean = prefix.total[:, last] / periods
+    else:
+        integer = np.all(np.abs(history - np.round(history)) < 1e-9, axis=1)
+        demand_periods = np.count_nonzero(history > 0, axis=1)
+        mean = history.mean(axis=1)
+    adi = periods / np.maximum(demand_periods, 1)
+    return integer & ((adi >= ADI_CUTOFF) | (mean < SMALL_COUNT_MEAN))
 
 
 def demand_quantiles(
@@ -128,21 +184,32 @@ def demand_quantiles(
     if np.any(count_like):
         rows = np.flatnonzero(count_like)
         result[rows] = _count_quantiles(mean[rows], variance[rows], probabilities)
-    result = np.maximum(result, 0.0)
-    return np.maximum.accumulate(result, axis=1)
+    # Already ordered: z rises with the level and the spread is ≥ 0 (normal), and the count
+    # quantile of one (mean, variance) rises with the level; the cut at zero keeps the order.
+    return np.maximum(result, 0.0)
 
 
 def _count_quantiles(mean: np.ndarray, variance: np.ndarray, levels: np.ndarray) -> np.ndarray:
-    # Flat forecasts repeat the same (mean, variance) over the horizon: evaluate each distinct
-    # pair once.
-    pairs = np.stack([mean.ravel(), variance.ravel()], axis=1)
-    unique, inverse = np.unique(pairs, axis=0, return_inverse=True)
-    mu = np.repeat(unique[:, :1], levels.size, axis=1).ravel()
-    var = np.repeat(unique[:, 1:], levels.size, axis=1).ravel()
-    q = np.tile(levels, len(unique))
-    table = count_ppf(q, mu, var).reshape(len(unique), levels.size)
-    per_element = table[inverse.ravel()]  # (series × horizon, levels)
-    return per_element.reshape(*mean.shape, levels.size).transpose(0, 2, 1)
+    # Flat forecasts repeat the same (mean, variance) over the horizon (every intermittent
+    # method): evaluate those rows once and broadcast.
+    flat = np.all(mean == mean[:, :1], axis=1) & np.all(variance == variance[:, :1], axis=1)
+    result = np.empty((mean.shape[0], levels.size, mean.shape[1]))
+    if np.any(flat):
+        rows = np.flatnonzero(flat)
+        result[rows] = _count_table(mean[rows, 0], variance[rows, 0], levels)[:, :, None]
+    if not np.all(flat):
+        rows = np.flatnonzero(~flat)
+        table = _count_table(mean[rows].ravel(), variance[rows].ravel(), levels)
+        result[rows] = table.reshape(rows.size, mean.shape[1], levels.size).transpose(0, 2, 1)
+    return result
+
+
+def _count_table(mean: np.ndarray, variance: np.ndarray, levels: np.ndarray) -> np.ndarray:
+    """``(elements, levels)`` count quantiles for 1-D ``mean`` and ``variance``."""
+    mu = np.repeat(mean, levels.size)
+    var = np.repeat(variance, levels.size)
+    q = np.tile(levels, mean.size)
+    return count_ppf(q, mu, var).reshape(mean.size, levels.size)
 
 
 def count_ppf(q: np.ndarray, mean: np.ndarray, variance: np.ndarray) -> np.ndarray:
@@ -150,41 +217,16 @@ def count_ppf(q: np.ndarray, mean: np.ndarray, variance: np.ndarray) -> np.ndarr
     and ``variance`` (size = m²/(v − m), p = m/v), or Poisson when ``variance ≤ mean``.
 
     Walks the probabilities up from zero with the pmf recurrences
-    P(k+1) = P(k)·(k + size)/(k + 1)·(1 − p) and P(k+1) = P(k)·m/(k + 1), all elements at
-    once, dropping each as soon as it is resolved: far faster than SciPy's per-element
-    inverse for the small counts of slow movers.
+    P(k+1) = P(k)·(k + size)/(k + 1)·(1 − p) and P(k+1) = P(k)·m/(k + 1), element by element
+    in compiled code (:func:`kernels.count_ppf`): far faster than SciPy's per-element inverse
+    for the small counts of slow movers.
     """
     q, mean, variance = (np.asarray(a, dtype=np.float64).ravel() for a in (q, mean, variance))
-    result = np.zeros(q.size)
-    over = variance > mean * (1.0 + 1e-6)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        size = np.where(over, mean * mean / (variance - mean), np.inf)
-        stay = np.where(over, mean / variance, 1.0)  # p of the negative binomial
-        pmf = np.where(over, np.exp(size * np.log(stay)), np.exp(-mean))
-    cdf = pmf.copy()
-    index = np.flatnonzero((cdf < q - 1e-12) & (mean > 0))
-    pmf, cdf = pmf[index], cdf[index]
-    size, stay, lam, target = size[index], stay[index], mean[index], q[index]
-    count = 0
+    if q.size == 0:
+        return np.zeros(0)
     # A hard stop far in the tail keeps a rounding shortfall from looping forever.
     limit = int(np.max(mean + 40.0 * np.sqrt(variance) + 50.0, initial=0.0))
-    while index.size and count < limit:
-        count += 1
-        negative_binomial = np.isfinite(size)
-        step = np.where(
-            negative_binomial,
-            (count - 1 + np.where(negative_binomial, size, 0.0)) / count * (1.0 - stay),
-            lam / count,
-        )
-        pmf = pmf * step
-        cdf = cdf + pmf
-        done = cdf >= target - 1e-12
-        result[index[done]] = count
-        keep = ~done
-        index, pmf, cdf = index[keep], pmf[keep], cdf[keep]
-        size, stay, lam, target = size[keep], stay[keep], lam[keep], target[keep]
-    result[index] = count
-    return result
+    return kernels.count_ppf(q, mean, variance, limit)
 
 
 def make_forecast(

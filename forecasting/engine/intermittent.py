@@ -14,8 +14,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from . import kernels
 from .forecast import Forecast, ForecastSpec, as_history, check_origins, make_forecast, pick
-from .smoothing import ses_state
+from .smoothing import ses_state, ses_states
 
 CROSTON_ALPHAS = (0.05, 0.1, 0.2, 0.3, 0.5)
 TSB_ALPHAS = (0.05, 0.1, 0.2, 0.4)
@@ -56,39 +57,11 @@ def _croston_family(
     alpha = np.asarray(alphas, dtype=np.float64)[None, :]
     # SBA: Syntetos & Boylan 2005 bias correction of the Croston ratio.
     correction = 1.0 - alpha / 2.0 if debiased else np.ones_like(alpha)
-    n = values.shape[0]
-    size = np.zeros((n, alpha.size))
-    interval = np.ones((n, alpha.size))
-    since = np.zeros(n)
-    started = np.zeros(n, dtype=bool)
-    sse = np.zeros((n, alpha.size))
-    by_time = np.ascontiguousarray(values.T)
-    snapshots: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-    for t in range(max(wanted) + 1):
-        if t in wanted:
-            snapshots[t] = (correction * size / interval, sse.copy())
-        if t == max(wanted):
-            break
-        actual = by_time[t]
-        error = actual[:, None] - correction * size / interval
-        sse += error * error
-        since += 1.0
-        demand = actual > 0
-        first, later = (demand & ~started)[:, None], (demand & started)[:, None]
-        size = np.where(
-            first, actual[:, None], np.where(later, size + alpha * (actual[:, None] - size), size)
-        )
-        interval = np.where(
-            first,
-            since[:, None],
-            np.where(later, interval + alpha * (since[:, None] - interval), interval),
-        )
-        since[demand] = 0.0
-        started |= demand
+    rates, errors = _states(kernels.croston_states, values, wanted, alpha[0], correction[0])
     method = "sba" if debiased else "croston"
     return [
-        _flat_forecast(method, *snapshots[origin], origin, values, spec, alpha[0])
-        for origin in wanted
+        _flat_forecast(method, rates[k], errors[k], origin, values, spec, alpha[0])
+        for k, origin in enumerate(wanted)
     ]
 
 
@@ -106,46 +79,24 @@ def tsb(
     wanted = check_origins(values.shape[1], origins)
     pairs = np.array([(a, b) for a in alphas for b in betas], dtype=np.float64)
     alpha, beta = pairs[None, :, 0], pairs[None, :, 1]
-    n = values.shape[0]
-    size = np.zeros((n, pairs.shape[0]))
-    probability = np.zeros((n, pairs.shape[0]))
-    since = np.zeros(n)
-    started = np.zeros(n, dtype=bool)
-    sse = np.zeros_like(size)
-    by_time = np.ascontiguousarray(values.T)
-    snapshots: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-    for t in range(max(wanted) + 1):
-        if t in wanted:
-            snapshots[t] = (probability * size, sse.copy())
-        if t == max(wanted):
-            break
-        actual = by_time[t]
-        column = actual[:, None]
-        error = column - probability * size
-        sse += error * error
-        since += 1.0
-        demand = actual > 0
-        first = (demand & ~started)[:, None]
-        occurred = demand[:, None].astype(np.float64)
-        size = np.where(
-            first, column, np.where(demand[:, None], size + alpha * (column - size), size)
-        )
-        # On the first sale the probability starts at the share of periods with demand so far.
-        probability = np.where(
-            first,
-            1.0 / since[:, None],
-            np.where(started[:, None], probability + beta * (occurred - probability), probability),
-        )
-        since[demand] = 0.0
-        started |= demand
+    rates, sse = _states(kernels.tsb_states, values, wanted, alpha[0], beta[0])
     forecasts = []
-    for origin in wanted:
-        rate, errors = snapshots[origin]
-        forecast = _flat_forecast("tsb", rate, errors, origin, values, spec, pairs[:, 0])
-        best = np.argmin(errors, axis=1)
+    for k, origin in enumerate(wanted):
+        forecast = _flat_forecast("tsb", rates[k], sse[k], origin, values, spec, pairs[:, 0])
+        best = np.argmin(sse[k], axis=1)
         forecast.params["beta"] = pairs[best, 1]
         forecasts.append(forecast)
     return forecasts
+
+
+def _states(kernel, values: np.ndarray, wanted: tuple[int, ...], *grid: np.ndarray):
+    """Run a compiled recursion once for every origin; ``(rates, sse)`` per origin in the
+    order of ``wanted``, each ``(series, grid)``."""
+    ordered = np.array(sorted(set(wanted)), dtype=np.int64)
+    columns = [np.ascontiguousarray(column, dtype=np.float64) for column in grid]
+    rates, sse = kernel(np.ascontiguousarray(values, dtype=np.float64), *columns, ordered)
+    index = np.searchsorted(ordered, np.asarray(wanted))
+    return rates[index], sse[index]
 
 
 def _flat_forecast(
@@ -177,22 +128,37 @@ def adida(
     periods. Default bucket per series: its mean inter-demand interval, rounded (so a part
     that sells every third month is forecast quarterly)."""
     values = as_history(history)
-    forecasts = []
-    for origin in check_origins(values.shape[1], origins):
+    wanted = check_origins(values.shape[1], origins)
+    buckets = {}
+    for origin in wanted:
         seen = values[:, :origin]
         if aggregation is None:
-            buckets = _interval_buckets(seen, limit=max(1, origin // 4))
+            buckets[origin] = _interval_buckets(seen, limit=max(1, origin // 4))
         else:
-            buckets = np.full(len(seen), max(1, min(aggregation, origin)))
-        rate = np.zeros(len(seen))
-        variance = np.zeros(len(seen))
-        for bucket in np.unique(buckets):
-            rows = np.flatnonzero(buckets == bucket)
-            rate[rows], variance[rows] = _aggregate_rate(seen[rows], int(bucket))
-        point = np.repeat(rate[:, None], spec.horizon, axis=1)
-        spread = np.repeat(variance[:, None], spec.horizon, axis=1)
+            buckets[origin] = np.full(len(seen), max(1, min(aggregation, origin)))
+    n = values.shape[0]
+    rates = {origin: np.zeros(n) for origin in wanted}
+    variances = {origin: np.zeros(n) for origin in wanted}
+    # One pass per bucket size over the rows that use it at any origin, shared by the origins
+    # whose buckets line up (see _aggregate_rates).
+    for bucket in np.unique(np.concatenate([buckets[o] for o in wanted])):
+        uses = np.stack([buckets[o] == bucket for o in wanted])  # (origins, series)
+        rows = np.flatnonzero(uses.any(axis=0))
+        at = [k for k in range(len(wanted)) if uses[k].any()]
+        found = _aggregate_rates(values[rows], int(bucket), [wanted[k] for k in at])
+        for k in at:
+            origin = wanted[k]
+            mine = uses[k, rows]
+            rate, variance = found[origin]
+            rates[origin][rows[mine]] = rate[mine]
+            variances[origin][rows[mine]] = variance[mine]
+    forecasts = []
+    for origin in wanted:
+        seen = values[:, :origin]
+        point = np.repeat(rates[origin][:, None], spec.horizon, axis=1)
+        spread = np.repeat(variances[origin][:, None], spec.horizon, axis=1)
         forecasts.append(
-            make_forecast("adida", point, spread, spec, seen, {"aggregation": buckets})
+            make_forecast("adida", point, spread, spec, seen, {"aggregation": buckets[origin]})
         )
     return forecasts
 
@@ -206,21 +172,47 @@ def imapa(
     """iMAPA (Petropoulos & Kourentzes 2015): the mean of ADIDA rates over buckets of 1 … K
     periods, so no single bucket size has to be right. Default K: one season."""
     values = as_history(history)
+    wanted = check_origins(values.shape[1], origins)
+    tops = {o: max(1, min(max_aggregation or spec.season_length, o // 4 or 1)) for o in wanted}
+    rates: dict[int, list[np.ndarray]] = {o: [] for o in wanted}
+    variances: dict[int, list[np.ndarray]] = {o: [] for o in wanted}
+    for bucket in range(1, max(tops.values()) + 1):
+        found = _aggregate_rates(values, bucket, [o for o in wanted if tops[o] >= bucket])
+        for origin, (rate, variance) in found.items():
+            rates[origin].append(rate)
+            variances[origin].append(variance)
     forecasts = []
-    for origin in check_origins(values.shape[1], origins):
+    for origin in wanted:
         seen = values[:, :origin]
-        top = max(1, min(max_aggregation or spec.season_length, origin // 4 or 1))
-        rates, variances = zip(*(_aggregate_rate(seen, k) for k in range(1, top + 1)), strict=True)
-        rate = np.mean(rates, axis=0)
-        variance = np.mean(variances, axis=0)
+        rate = np.mean(rates[origin], axis=0)
+        variance = np.mean(variances[origin], axis=0)
         point = np.repeat(rate[:, None], spec.horizon, axis=1)
         spread = np.repeat(variance[:, None], spec.horizon, axis=1)
+        top = tops[origin]
         forecasts.append(
             make_forecast(
                 "imapa", point, spread, spec, seen, {"max_aggregation": np.full(len(seen), top)}
             )
         )
     return forecasts
+
+
+def _aggregate_rates(
+    values: np.ndarray, bucket: int, origins: Sequence[int]
+) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """:func:`_aggregate_rate` of ``values[:, :origin]`` for every origin, sharing one SES pass
+    between origins whose buckets line up (the same ``origin mod bucket``)."""
+    n = values.shape[0]
+    result: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    distinct = sorted(set(origins))
+    for residue in sorted({o % bucket for o in distinct}):
+        group = [o for o in distinct if o % bucket == residue]
+        counts = [(o - residue) // bucket for o in group]
+        top = counts[-1]
+        totals = values[:, residue : residue + top * bucket].reshape(n, top, bucket).sum(axis=2)
+        for origin, (level, sigma2) in zip(group, ses_states(totals, counts), strict=True):
+            result[origin] = (level / bucket, sigma2 / bucket)
+    return result
 
 
 def _interval_buckets(seen: np.ndarray, limit: int) -> np.ndarray:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from . import baselines, intermittent, smoothing, theta
+from . import baselines, gbm, intermittent, smoothing, theta
 from .forecast import Forecast, ForecastSpec
 
 Method = Callable[[np.ndarray, ForecastSpec, Sequence[int] | None], list[Forecast]]
@@ -30,10 +30,29 @@ METHODS: dict[str, Method] = {
     "tsb": intermittent.tsb,
     "adida": intermittent.adida,
     "imapa": intermittent.imapa,
+    "gbm": gbm.gbm,
 }
 
 # The vectorised family the Test Bed runs by default.
-FAST_METHODS: tuple[str, ...] = tuple(METHODS)
+FAST_METHODS: tuple[str, ...] = (
+    "naive",
+    "seasonal_naive",
+    "moving_average",
+    "ses",
+    "holt",
+    "damped",
+    "holt_winters_additive",
+    "holt_winters_multiplicative",
+    "theta",
+    "croston",
+    "sba",
+    "tsb",
+    "adida",
+    "imapa",
+)
+# Global models learn across all series: opt-in (slower), they take the promotions and the
+# calendar as keyword arguments and see the raw history (they model the year themselves).
+GLOBAL_METHODS: tuple[str, ...] = ("gbm",)
 
 
 def method_named(name: str) -> Method:

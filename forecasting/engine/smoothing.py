@@ -20,17 +20,23 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .forecast import Forecast, ForecastSpec, as_history, check_origins, make_forecast, pick
+from . import kernels
+from .forecast import Forecast, ForecastSpec, as_history, check_origins, make_forecast
 
 SES_ALPHAS = (0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9)
 HOLT_ALPHAS = (0.05, 0.1, 0.2, 0.4, 0.7)
 HOLT_BETAS = (0.005, 0.02, 0.1)
-DAMPED_PHIS = (0.8, 0.9, 0.98)
+DAMPED_PHIS = (0.9, 0.98)
 SEASONAL_ALPHAS = (0.02, 0.05, 0.1, 0.2, 0.4)
-SEASONAL_GAMMAS = (0.01, 0.05, 0.15, 0.3)
+SEASONAL_GAMMAS = (0.01, 0.05, 0.2)
 # Holt-Winters trend choices: none, or a slowly learnt damped trend (long seasonal histories
 # rarely carry a trend worth extrapolating undamped over weeks).
 SEASONAL_TRENDS = ((0.0, 1.0), (0.005, 0.98))
+
+# The one-step error variance behind the intervals weighs recent errors more: each period's
+# weight falls by this factor per period (memory ~100 periods: a quarter of daily history,
+# all of a monthly one), so a growing series' spread follows its current noise.
+VARIANCE_DISCOUNT = 0.99
 
 SEASON_NONE = "none"
 SEASON_ADDITIVE = "additive"
@@ -202,9 +208,7 @@ def _run(
     cycles: int,
 ) -> list[_State]:
     n, _ = values.shape
-    columns = grid.alpha.size
-    by_time = np.ascontiguousarray(values.T)
-    alpha, beta, gamma, phi = grid.alpha, grid.beta, grid.gamma, grid.phi
+    alpha = grid.alpha
     has_trend = grid.has_trend
     multiplicative = season == SEASON_MULTIPLICATIVE
     seasonal = season != SEASON_NONE
@@ -218,9 +222,6 @@ def _run(
     trend0 = np.zeros(n)
     if has_trend and window >= 2 * m and m > 1:
         trend0 = (values[:, m : 2 * m].mean(axis=1) - level0) / m
-    level = np.repeat(level0[:, None], columns, axis=1)
-    trend = np.repeat(trend0[:, None], columns, axis=1)
-    factors: list[np.ndarray] = []
     if seasonal:
         cycles_block = values[:, :window].reshape(n, cycles, m)
         cycle_mean = cycles_block.mean(axis=2, keepdims=True)
@@ -230,66 +231,60 @@ def _run(
             profile = np.maximum(ratios, _MIN_SEASON_FACTOR)
         else:
             profile = (cycles_block - cycle_mean).mean(axis=1)
-        factors = [np.repeat(profile[:, j, None], columns, axis=1) for j in range(m)]
     burn_in = window if seasonal else min(m, 1)
-    sse = np.zeros((n, columns))
-
-    states: list[_State | None] = [None] * len(origins)
-    position = {origin: i for i, origin in enumerate(origins)}
-    last = max(origins)
-    with np.errstate(over="ignore", invalid="ignore"):
-        for t in range(last):
-            if t in position:
-                states[position[t]] = _select(level, trend, factors, sse, t, burn_in, values, m)
-            actual = by_time[t][:, None]
-            base = level + phi * trend if has_trend else level
-            if multiplicative:
-                base = np.maximum(base, _MIN_LEVEL)
-                factor = factors[t % m]
-                error = actual - base * factor
-                scaled = error / factor
-                level = base + alpha * scaled
-                if has_trend:
-                    trend = phi * trend + beta * scaled
-                factors[t % m] = np.clip(
-                    factor + gamma * error / base, _MIN_SEASON_FACTOR, _MAX_SEASON_FACTOR
-                )
-            else:
-                if seasonal:
-                    error = actual - base - factors[t % m]
-                    factors[t % m] = factors[t % m] + gamma * error
-                else:
-                    error = actual - base
-                level = base + alpha * error
-                if has_trend:
-                    trend = phi * trend + beta * error
-            if t >= burn_in:
-                sse += error * error
-    states[position[last]] = _select(level, trend, factors, sse, last, burn_in, values, m)
-    return [state for state in states if state is not None]
-
-
-def _select(
-    level: np.ndarray,
-    trend: np.ndarray,
-    factors: list[np.ndarray],
-    sse: np.ndarray,
-    origin: int,
-    burn_in: int,
-    values: np.ndarray,
-    m: int,
-) -> _State:
-    # A grid point whose recursion blew up (possible with a multiplicative season on sparse
-    # demand) must never win.
-    sse = np.where(np.isfinite(sse), sse, np.inf)
-    best = np.argmin(sse, axis=1)
-    errors = origin - burn_in
-    sigma2 = pick(sse, best) / errors if errors > 0 else values[:, :origin].var(axis=1)
-    if factors:
-        season = np.stack([pick(factors[(origin + j) % m], best) for j in range(m)], axis=1)
+    if not seasonal:
+        profile = np.zeros((n, 1))
+    ordered = np.array(sorted(set(origins)), dtype=np.int64)
+    code = {
+        SEASON_NONE: kernels.SEASON_NONE_CODE,
+        SEASON_ADDITIVE: kernels.SEASON_ADDITIVE_CODE,
+        SEASON_MULTIPLICATIVE: kernels.SEASON_MULTIPLICATIVE_CODE,
+    }[season]
+    if not seasonal and not has_trend:
+        # Simple exponential smoothing has a lean kernel of its own (the hot path of ADIDA,
+        # iMAPA and Theta-like callers); same rules, same answers.
+        best, sse, level, recent = kernels.ses_states(
+            np.ascontiguousarray(values, dtype=np.float64), alpha, ordered, VARIANCE_DISCOUNT
+        )
+        trend = np.zeros_like(level)
+        rotated = np.zeros((*level.shape, 1))
     else:
-        season = np.zeros((level.shape[0], 1))
-    return _State(best, pick(level, best), pick(trend, best), season, sigma2)
+        best, sse, level, trend, rotated, recent = _general(
+            values, grid, code, m, seasonal, burn_in, has_trend, level0, trend0, profile, ordered
+        )
+    states = []
+    for origin in origins:
+        k = int(np.searchsorted(ordered, origin))
+        errors = origin - burn_in
+        if errors > 0:
+            sigma2 = np.where(np.isfinite(recent[k]), recent[k], sse[k] / errors)
+        else:
+            sigma2 = values[:, :origin].var(axis=1)
+        season_state = rotated[k] if seasonal else np.zeros((n, 1))
+        states.append(_State(best[k], level[k], trend[k], season_state, sigma2))
+    return states
+
+
+def _general(values, grid, code, m, seasonal, burn_in, has_trend, level0, trend0, profile, ordered):
+    return kernels.smooth_states(
+        np.ascontiguousarray(values, dtype=np.float64),
+        grid.alpha,
+        grid.beta,
+        grid.gamma,
+        grid.phi,
+        code,
+        m if seasonal else 1,
+        burn_in,
+        has_trend,
+        np.ascontiguousarray(level0, dtype=np.float64),
+        np.ascontiguousarray(trend0, dtype=np.float64),
+        np.ascontiguousarray(profile, dtype=np.float64),
+        ordered,
+        _MIN_LEVEL,
+        _MIN_SEASON_FACTOR,
+        _MAX_SEASON_FACTOR,
+        VARIANCE_DISCOUNT,
+    )
 
 
 def _forecast_from(
@@ -334,3 +329,13 @@ def ses_state(
     grid = SmoothingGrid.product(alphas)
     state = _run(values, grid, SEASON_NONE, 1, (values.shape[1],), 1)[0]
     return state.level, state.sigma2, grid.alpha[state.best]
+
+
+def ses_states(
+    values: np.ndarray, origins: Sequence[int], alphas: Sequence[float] = SES_ALPHAS
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """:func:`ses_state` at several origins in one pass: ``(level, one-step error variance)``
+    of ``values[:, :origin]`` for each origin, in order."""
+    grid = SmoothingGrid.product(alphas)
+    states = _run(values, grid, SEASON_NONE, 1, tuple(origins), 1)
+    return [(state.level, state.sigma2) for state in states]

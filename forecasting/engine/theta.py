@@ -16,8 +16,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from . import kernels
 from .forecast import Forecast, ForecastSpec, as_history, check_origins, make_forecast
-from .smoothing import ses_state
+from .smoothing import SES_ALPHAS, VARIANCE_DISCOUNT
 
 # One-sided 90% normal quantile of the M4 benchmark's seasonality test.
 _SEASONALITY_Z = 1.645
@@ -30,20 +31,21 @@ def theta(
     values = as_history(history)
     m = spec.season_length
     steps = np.arange(1, spec.horizon + 1)
+    wanted = check_origins(values.shape[1], origins)
+    # One compiled pass per series and origin: seasonal test, decomposition, SES, slope.
+    indices, levels, variances, alphas, slopes = kernels.theta_states(
+        np.ascontiguousarray(values, dtype=np.float64),
+        np.asarray(wanted, dtype=np.int64),
+        m,
+        np.asarray(SES_ALPHAS, dtype=np.float64),
+        VARIANCE_DISCOUNT,
+        _SEASONALITY_Z,
+    )
     forecasts = []
-    for origin in check_origins(values.shape[1], origins):
+    for k, origin in enumerate(wanted):
         seen = values[:, :origin]
-        index = np.ones((len(seen), max(m, 1)))
-        if m > 1 and origin >= 2 * m:
-            # Multiplicative decomposition needs demand in every period; series with zeros
-            # stay unseasoned rather than get ratios of nothing.
-            seasonal = is_seasonal(seen, m) & (seen.min(axis=1) > 0)
-            if np.any(seasonal):
-                index[seasonal] = seasonal_indices(seen[seasonal], m)
-        positions = np.arange(origin) % index.shape[1]
-        adjusted = seen / index[:, positions]
-        level, sigma2, alpha = ses_state(adjusted)
-        slope = _trend_slope(adjusted)
+        index, level, sigma2 = indices[k], levels[k], variances[k]
+        alpha, slope = alphas[k], slopes[k]
         a = alpha[:, None]
         drift = (steps[None, :] - 1.0) + 1.0 / a - (1.0 - a) ** origin / a
         path = level[:, None] + slope[:, None] / 2.0 * drift
@@ -59,12 +61,8 @@ def theta(
 def is_seasonal(values: np.ndarray, m: int) -> np.ndarray:
     """Per series: is the autocorrelation at lag ``m`` significant (|r_m| above 1.645 standard
     errors, with Bartlett's standard error from the lower lags)?"""
-    centred = values - values.mean(axis=1, keepdims=True)
-    energy = np.sum(centred * centred, axis=1)
-    safe = np.where(energy > 0, energy, 1.0)
-    acf = np.stack(
-        [np.sum(centred[:, k:] * centred[:, :-k], axis=1) / safe for k in range(1, m + 1)], axis=1
-    )
+    acf = kernels.autocorrelations(np.ascontiguousarray(values, dtype=np.float64), m)
+    energy = np.ptp(values, axis=1)  # zero exactly when the series is constant
     bound = _SEASONALITY_Z * np.sqrt(
         (1.0 + 2.0 * np.sum(acf[:, :-1] ** 2, axis=1)) / values.shape[1]
     )
@@ -94,13 +92,3 @@ def seasonal_indices(values: np.ndarray, m: int) -> np.ndarray:
     index = np.where(counts > 0, sums / np.maximum(counts, 1), 1.0)
     index = np.maximum(index, 1e-3)
     return index / index.mean(axis=1, keepdims=True)
-
-
-def _trend_slope(values: np.ndarray) -> np.ndarray:
-    """Least-squares slope of demand on time, units per period."""
-    time = np.arange(values.shape[1], dtype=np.float64)
-    time -= time.mean()
-    spread = np.sum(time * time)
-    if spread == 0:
-        return np.zeros(len(values))
-    return (values - values.mean(axis=1, keepdims=True)) @ time / spread

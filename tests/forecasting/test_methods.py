@@ -7,7 +7,13 @@ import pytest
 
 from forecasting.engine import baselines, intermittent, smoothing, theta
 from forecasting.engine.forecast import ForecastSpec
-from forecasting.engine.methods import FAST_METHODS, METHODS, forecast, method_named
+from forecasting.engine.methods import (
+    FAST_METHODS,
+    GLOBAL_METHODS,
+    METHODS,
+    forecast,
+    method_named,
+)
 
 WEEK = np.array([10.0, 12.0, 15.0, 11.0, 20.0, 30.0, 25.0])
 DAILY = ForecastSpec(horizon=14, season_length=7)
@@ -196,7 +202,8 @@ def test_grid_choice_is_reported_per_series():
 
 
 def test_registry_knows_every_method_and_rejects_unknown_names():
-    assert set(FAST_METHODS) == set(METHODS)
+    assert set(FAST_METHODS) | set(GLOBAL_METHODS) == set(METHODS)
+    assert not set(FAST_METHODS) & set(GLOBAL_METHODS)
     with pytest.raises(ValueError, match="unknown forecasting method"):
         method_named("crystal_ball")
 
