@@ -17,7 +17,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _forecast(horizon: int = 28):
-    run = services.forecast_run_start(enqueue=False, horizon=horizon, methods=["ses", "seasonal_naive", "holt_winters_additive"])
+    run = services.forecast_run_start(
+        enqueue=False, horizon=horizon, methods=["ses", "seasonal_naive", "holt_winters_additive"]
+    )
     return services.forecast_run_execute(run_id=run.pk)
 
 
