@@ -151,7 +151,8 @@ class ForecastValue(models.Model):
 
 class BacktestScore(models.Model):
     """Rolling-origin backtest scores of one method on one series in one run, averaged over
-    the folds; ``rank`` 1 is the best by RMSSE. NaN where a scaled score is undefined is
+    the folds; ``rank`` 1 is the best by mean pinball loss
+    (the selection score). NaN where a scaled score is undefined is
     stored as NULL."""
 
     run = _run_fk()

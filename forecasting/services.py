@@ -345,6 +345,7 @@ VALUE_COLUMNS = (
     "forecast",
     *QUANTILE_FIELDS,
 )
+SELECTION_SCORE = "pinball"  # run_test_bed's default ranking score
 SCORE_COLUMNS = ("run_id", "product_id", "location_id", "method", "rank", *SCORES)
 
 
@@ -362,7 +363,9 @@ def forecast_chunk_compute(*, run: ForecastRun, block: SeriesBlock) -> dict[str,
     spec = ForecastSpec(horizon=run.horizon, season_length=SEASON_LENGTH, levels=QUANTILE_LEVELS)
     methods = tuple(run.methods) or FAST_METHODS
     started = time.perf_counter()
-    selection = run_test_bed(block.history, spec, methods=methods, folds=run.folds)
+    selection = run_test_bed(
+        block.history, spec, methods=methods, folds=run.folds, score=SELECTION_SCORE
+    )
     pinned = _overrides_for(block.product, block.location)
     forecasts: dict[str, Any] = dict(selection.forecasts)
     for name in sorted(set(pinned) - {""} - set(forecasts)):
@@ -377,7 +380,11 @@ def forecast_chunk_compute(*, run: ForecastRun, block: SeriesBlock) -> dict[str,
 
     backtest = selection.backtest
     tested = list(backtest.methods)
-    board = backtest.leaderboard("rmsse")  # names, best first
+    # Ranked by the score the engine selects by (mean pinball loss over the quantiles, the
+    # engine's default): the leaderboard and the choice speak of the same thing. The choice
+    # pools each series' scores with its pattern's (engine ``recommend``), so on a short,
+    # noisy series it can be a close second.
+    board = backtest.leaderboard(SELECTION_SCORE)  # names, best first
     column_of = {name: i for i, name in enumerate(tested)}
     board_columns = np.vectorize(column_of.__getitem__, otypes=[np.int64])(board)
     rank = np.empty_like(board_columns)

@@ -103,7 +103,8 @@ class ForecastAggregateView(GenericAPIView):
 
 
 class LeaderboardView(APIView):
-    """The Test Bed of one SKU: per location every backtested method ranked by RMSSE."""
+    """The Test Bed of one SKU: per location every backtested method ranked by
+    mean pinball loss (the score the recommendation uses)."""
 
     permission_classes = [IsTenantMember]
 
