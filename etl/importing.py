@@ -625,7 +625,11 @@ def _run(spec, stream, size, dry_run, create_missing, progress, report, bulk) ->
         )
         cursor.execute(f"DROP TABLE {STAGE}, etl_errors, etl_typed")
     report.inserted, report.updated = counts.inserted, counts.updated
-    report.unchanged = report.rows - counts.inserted - counts.updated
+    report.unchanged = report.rows - counts.inserted - counts.updated - counts.skipped
+    if counts.skipped:
+        report.warnings.append(
+            f"{counts.skipped} rows of products excluded from data imports were not written."
+        )
     report.created = counts.created
     progress(100, "done")
 

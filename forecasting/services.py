@@ -44,6 +44,7 @@ from forecasting.models import (
     SeriesClassification,
 )
 from inventory.models import DemandHistory, Location, Product
+from inventory.selectors import excluded_product_ids
 
 ProgressFn = Callable[[int, str], None]
 MAX_FOLDS = 10
@@ -238,11 +239,17 @@ def _sorted_codes(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def history_load(*, run: ForecastRun, products: Sequence[int] | None = None) -> SeriesBlock:
-    """The run's window of sales history (all series, or those of ``products``) in one query."""
+    """The run's window of sales history (all series, or those of ``products``) in one query.
+    Products excluded from forecasting (``ProductExclusion`` scope ``forecast``) are left out."""
     days = (run.data_end - run.data_start).days + 1
     where = sql.SQL("date BETWEEN {} AND {}").format(
         sql.Literal(run.data_start), sql.Literal(run.data_end)
     )
+    excluded = sorted(excluded_product_ids(scope="forecast"))
+    if excluded:
+        where = sql.SQL("{} AND product_id NOT IN ({})").format(
+            where, sql.SQL(", ").join(sql.Literal(int(p)) for p in excluded)
+        )
     if products is not None:
         ids = sql.SQL(", ").join(sql.Literal(int(p)) for p in products) or sql.SQL("NULL")
         where = sql.SQL("{} AND product_id IN ({})").format(where, ids)
@@ -364,7 +371,12 @@ def forecast_chunk_compute(*, run: ForecastRun, block: SeriesBlock) -> dict[str,
     methods = tuple(run.methods) or FAST_METHODS
     started = time.perf_counter()
     selection = run_test_bed(
-        block.history, spec, methods=methods, folds=run.folds, score=SELECTION_SCORE
+        block.history,
+        spec,
+        methods=methods,
+        folds=run.folds,
+        score=SELECTION_SCORE,
+        start_date=run.data_start,  # the history's first day: a month-of-year profile
     )
     pinned = _overrides_for(block.product, block.location)
     forecasts: dict[str, Any] = dict(selection.forecasts)

@@ -17,6 +17,7 @@ from inventory.models import (
     DemandHistory,
     Location,
     Product,
+    ProductExclusion,
     StockLevel,
     StockMovement,
 )
@@ -27,6 +28,8 @@ class WriteCounts:
     inserted: int = 0
     updated: int = 0
     created: dict[str, int] = field(default_factory=dict)
+    # Valid rows not written because their product is excluded from data imports.
+    skipped: int = 0
 
 
 T_PRODUCT = sql.Identifier(Product._meta.db_table)
@@ -35,6 +38,7 @@ T_CATEGORY = sql.Identifier(Category._meta.db_table)
 T_HISTORY = sql.Identifier(DemandHistory._meta.db_table)
 T_LEVEL = sql.Identifier(StockLevel._meta.db_table)
 T_MOVEMENT = sql.Identifier(StockMovement._meta.db_table)
+T_EXCLUSION = sql.Identifier(ProductExclusion._meta.db_table)
 
 # file column -> (database column, default for new rows as SQL)
 PRODUCT_COLUMNS = {
@@ -204,9 +208,24 @@ def sales_write(
     created = _create_missing(cursor, relation) if create_missing else {}
     demand_history_lock(cursor)
     changed = ["quantity", "revenue"] if "revenue" in present else ["quantity"]
+    # Products excluded from data imports (scope "etl") keep the history they have; the
+    # anti-join is only added when the tenant has such exclusions.
+    cursor.execute(
+        sql.SQL("SELECT EXISTS (SELECT 1 FROM {e} WHERE 'etl' = ANY(scopes))").format(e=T_EXCLUSION)
+    )
+    excluding = bool(cursor.fetchone()[0])
     source = sql.SQL(
-        "FROM {r} t JOIN {p} p ON p.sku = t.sku JOIN {l} l ON l.code = t.location"
-    ).format(r=sql.Identifier(relation), p=T_PRODUCT, l=T_LOCATION)
+        "FROM {r} t JOIN {p} p ON p.sku = t.sku JOIN {l} l ON l.code = t.location WHERE {keep}"
+    ).format(
+        r=sql.Identifier(relation),
+        p=T_PRODUCT,
+        l=T_LOCATION,
+        keep=sql.SQL(
+            "NOT EXISTS (SELECT 1 FROM {e} e WHERE e.product_id = p.id AND 'etl' = ANY(e.scopes))"
+        ).format(e=T_EXCLUSION)
+        if excluding
+        else sql.SQL("true"),
+    )
     cursor.execute(
         sql.SQL(
             "UPDATE {h} AS target SET {set} FROM (SELECT p.id AS product_id, "
@@ -230,11 +249,20 @@ def sales_write(
         sql.SQL(
             "INSERT INTO {h} (product_id, location_id, date, quantity, revenue, on_promotion) "
             "SELECT p.id, l.id, t.date, t.quantity, t.revenue, false {source} "
-            "WHERE NOT EXISTS (SELECT 1 FROM {h} h WHERE h.product_id = p.id "
+            "AND NOT EXISTS (SELECT 1 FROM {h} h WHERE h.product_id = p.id "
             "AND h.location_id = l.id AND h.date = t.date)"
         ).format(h=T_HISTORY, source=source)
     )
-    return WriteCounts(cursor.rowcount, updated, created)
+    inserted = cursor.rowcount
+    if not excluding:
+        return WriteCounts(inserted, updated, created)
+    cursor.execute(
+        sql.SQL(
+            "SELECT count(*) FROM {r} t JOIN {p} p ON p.sku = t.sku "
+            "JOIN {e} e ON e.product_id = p.id AND 'etl' = ANY(e.scopes)"
+        ).format(r=sql.Identifier(relation), p=T_PRODUCT, e=T_EXCLUSION)
+    )
+    return WriteCounts(inserted, updated, created, skipped=cursor.fetchone()[0])
 
 
 def demand_history_lock(cursor) -> None:
