@@ -16,6 +16,8 @@ from django.db.models.functions import Cast, Trunc
 from core.cache import cached
 from core.exceptions import NotFound
 from core.selectors import get_or_not_found
+from forecasting.engine import roi
+from forecasting.engine.roi import DEFAULT_CURRENT_METHOD
 from forecasting.exceptions import ForecastInputError
 from forecasting.models import (
     QUANTILE_FIELDS,
@@ -306,6 +308,94 @@ def test_bed_leaderboard(
         place.pk if place else None,
         compute=compute,
     )
+
+
+def test_bed_roi(
+    *,
+    user: Any,
+    run_id: Any = None,
+    current: str = DEFAULT_CURRENT_METHOD,
+    service_level: float | None = None,
+    holding_rate: float | None = None,
+    top: int = 20,
+) -> dict[str, Any]:
+    """What the run's recommended methods are worth against ``current`` (the method the tenant
+    uses today, seasonal naive by default): safety stock SS = z·σ_e·√L with σ_e each method's
+    backtest RMSE and L the product's lead time in days, at ``service_level`` (default the
+    tenant's class-B target), valued at unit cost (engine ``roi``; ADR 12). Totals, and the
+    ``top`` series by value saved. Series without a backtest of both methods are left out."""
+    from inventory.metrics import inventory_settings_get
+
+    run = resolve_run(user=user, run_id=run_id)
+    tested = set(
+        BacktestScore.objects.filter(run_id=run.pk).values_list("method", flat=True).distinct()
+    )
+    if current not in tested:
+        raise ForecastInputError(
+            "The current method was not backtested in this run.",
+            details={"current": [f"one of {sorted(tested)}"]},
+        )
+    inventory = inventory_settings_get()
+    level = float(inventory.service_level_b) if service_level is None else service_level
+    rate = float(inventory.holding_cost_rate) if holding_rate is None else holding_rate
+
+    def compute() -> dict[str, Any]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                SELECT c.product_id, c.location_id, c.method, c.rmse, b.rmse,
+                       p.unit_cost::float8, p.lead_time_days::float8
+                FROM {SeriesClassification._meta.db_table} c
+                JOIN {BacktestScore._meta.db_table} b ON b.run_id = c.run_id
+                     AND b.product_id = c.product_id AND b.location_id = c.location_id
+                     AND b.method = %s
+                JOIN {Product._meta.db_table} p ON p.id = c.product_id
+                WHERE c.run_id = %s AND c.rmse IS NOT NULL AND b.rmse IS NOT NULL
+                ORDER BY c.product_id, c.location_id
+                """,  # noqa: S608
+                [current, run.pk],
+            )
+            rows = cursor.fetchall()
+        table = np.array([r[3:] for r in rows], dtype=np.float64).reshape(-1, 4)
+        result = roi.estimate(
+            recommended_rmse=table[:, 0],
+            current_rmse=table[:, 1],
+            unit_cost=table[:, 2],
+            lead_time=table[:, 3],
+            service_level=level,
+            holding_rate=rate,
+        )
+        skus = dict(Product.objects.values_list("id", "sku"))
+        codes = dict(Location.objects.values_list("id", "code"))
+        best = np.argsort(-result.value_saved, kind="stable")[:top]
+        return {
+            "run": run.pk,
+            "current_method": current,
+            "service_level": level,
+            "z": result.z,
+            "holding_rate": rate,
+            "series": len(rows),
+            "safety_stock_current_units": float(result.safety_stock_current.sum()),
+            "safety_stock_recommended_units": float(result.safety_stock_recommended.sum()),
+            "units_saved": result.total_units_saved,
+            "value_current": result.total_value_current,
+            "value_saved": result.total_value_saved,
+            "share_saved": result.share_saved,
+            "holding_cost_saved_per_year": result.holding_saving,
+            "top_series": [
+                {
+                    "sku": skus.get(rows[i][0]),
+                    "location": codes.get(rows[i][1]),
+                    "method": rows[i][2],
+                    "safety_stock_current": float(result.safety_stock_current[i]),
+                    "safety_stock_recommended": float(result.safety_stock_recommended[i]),
+                    "value_saved": float(result.value_saved[i]),
+                }
+                for i in best.tolist()
+            ],
+        }
+
+    return cached("forecasts", "roi", run.pk, current, level, rate, top, compute=compute)
 
 
 def test_bed_summary(*, user: Any, run_id: Any = None) -> dict[str, Any]:

@@ -96,6 +96,38 @@ class RunQuerySerializer(serializers.Serializer):
     run = serializers.IntegerField(min_value=1, required=False)
 
 
+class RoiQuerySerializer(RunQuerySerializer):
+    current = serializers.CharField(max_length=40, required=False, default="seasonal_naive")
+    service_level = serializers.FloatField(min_value=0.5, max_value=0.9999, required=False)
+    holding_rate = serializers.FloatField(min_value=0, max_value=10, required=False)
+
+
+class RoiSeriesSerializer(serializers.Serializer):
+    sku = serializers.CharField()
+    location = serializers.CharField()
+    method = serializers.CharField()
+    safety_stock_current = serializers.FloatField()
+    safety_stock_recommended = serializers.FloatField()
+    value_saved = serializers.FloatField()
+
+
+class TestBedRoiSerializer(serializers.Serializer):
+    run = serializers.IntegerField()
+    current_method = serializers.CharField()
+    service_level = serializers.FloatField()
+    z = serializers.FloatField()
+    holding_rate = serializers.FloatField()
+    series = serializers.IntegerField()
+    safety_stock_current_units = serializers.FloatField()
+    safety_stock_recommended_units = serializers.FloatField()
+    units_saved = serializers.FloatField()
+    value_current = serializers.FloatField()
+    value_saved = serializers.FloatField()
+    share_saved = serializers.FloatField()
+    holding_cost_saved_per_year = serializers.FloatField(allow_null=True)
+    top_series = RoiSeriesSerializer(many=True)
+
+
 class QuantilesSerializer(serializers.Serializer):
     period = serializers.DateField()
     forecast = serializers.FloatField()

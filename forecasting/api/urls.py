@@ -14,5 +14,6 @@ urlpatterns = [
     path("test-bed/leaderboard/", views.LeaderboardView.as_view(), name="test-bed-leaderboard"),
     path("forecast-settings/", views.ForecastSettingsView.as_view(), name="forecast-settings"),
     path("test-bed/summary/", views.TestBedSummaryView.as_view(), name="test-bed-summary"),
+    path("test-bed/roi/", views.TestBedRoiView.as_view(), name="test-bed-roi"),
     *router.urls,
 ]

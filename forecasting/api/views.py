@@ -134,6 +134,25 @@ class TestBedSummaryView(APIView):
         return Response(s.TestBedSummarySerializer(body).data)
 
 
+class TestBedRoiView(APIView):
+    """What the recommended methods save in safety stock and inventory value against the
+    tenant's current method (seasonal naive by default) at the same service level."""
+
+    permission_classes = [IsTenantMember]
+
+    @extend_schema(parameters=[s.RoiQuerySerializer], responses={200: s.TestBedRoiSerializer})
+    def get(self, request):
+        query = _query(s.RoiQuerySerializer, request)
+        body = selectors.test_bed_roi(
+            user=request.user,
+            run_id=query.get("run"),
+            current=query["current"],
+            service_level=query.get("service_level"),
+            holding_rate=query.get("holding_rate"),
+        )
+        return Response(s.TestBedRoiSerializer(body).data)
+
+
 class MethodOverrideViewSet(ModelViewSet):
     """Planners pin a method per SKU (and location); runs honour pins. Viewers read."""
 
