@@ -1,11 +1,9 @@
 from __future__ import annotations
 
-import sys
-
 from django.core.management.base import CommandError
-from tqdm import tqdm
 
 from core.management.base import TenantCommand
+from core.progress_bar import progress_bar
 from etl import services
 from etl.specs import SPECS
 
@@ -31,13 +29,7 @@ class Command(TenantCommand):
             stream = open(options["file"], "rb")  # noqa: SIM115 (closed below)
         except OSError as exc:
             raise CommandError(f"Cannot open {options['file']}: {exc.strerror}") from exc
-        bar = tqdm(total=100, unit="%", disable=options["no_progress"], file=sys.stderr)
-
-        def progress(percent: int, message: str) -> None:
-            bar.set_description(message)
-            bar.update(max(0, percent - bar.n))
-
-        try:
+        with stream, progress_bar(disable=options["no_progress"]) as progress:
             batch = services.import_file(
                 kind=options["kind"],
                 stream=stream,
@@ -46,9 +38,6 @@ class Command(TenantCommand):
                 create_missing=options["create_missing"],
                 progress=progress,
             )
-        finally:
-            stream.close()
-            bar.close()
         for warning in batch.warnings:
             self.stderr.write(f"warning: {warning}")
         if batch.error_count:

@@ -1,12 +1,11 @@
 from __future__ import annotations
 
 import json
-import sys
 
 from django.core.management.base import CommandError
-from tqdm import tqdm
 
 from core.management.base import TenantCommand
+from core.progress_bar import progress_bar
 from forecasting import services
 from forecasting.engine.methods import METHODS
 from forecasting.exceptions import ForecastInputError
@@ -49,25 +48,18 @@ class Command(TenantCommand):
             )
         except ForecastInputError as exc:
             raise CommandError(f"{exc.message} {json.dumps(exc.details)}") from exc
-        bar = tqdm(total=100, unit="%", disable=options["no_progress"], file=sys.stderr)
-
-        def progress(percent: int, message: str = "") -> None:
-            bar.set_description(message)
-            bar.update(max(0, percent - bar.n))
-
-        try:
-            if options["workers"] > 1:
-                run = services.forecast_run_execute_parallel(
-                    run_id=run.pk, workers=options["workers"], progress=progress
-                )
-            else:
-                run = services.forecast_run_execute(run_id=run.pk, progress=progress)
-        except Exception as exc:
-            services.forecast_run_fail(run_id=run.pk, error=f"{type(exc).__name__}: {exc}")
-            raise
-        finally:
-            bar.update(100 - bar.n)
-            bar.close()
+        with progress_bar(disable=options["no_progress"]) as progress:
+            try:
+                if options["workers"] > 1:
+                    run = services.forecast_run_execute_parallel(
+                        run_id=run.pk, workers=options["workers"], progress=progress
+                    )
+                else:
+                    run = services.forecast_run_execute(run_id=run.pk, progress=progress)
+            except Exception as exc:
+                services.forecast_run_fail(run_id=run.pk, error=f"{type(exc).__name__}: {exc}")
+                raise
+            progress(100)
         summary = run.summary
         self.stdout.write(
             f"{tenant.schema_name}: run {run.pk} forecast {run.series_count} series "

@@ -1,10 +1,7 @@
 from __future__ import annotations
 
-import sys
-
-from tqdm import tqdm
-
 from core.management.base import TenantCommand
+from core.progress_bar import progress_bar
 from inventory.metrics import inventory_refresh
 
 
@@ -22,16 +19,8 @@ class Command(TenantCommand):
         parser.add_argument("--no-progress", action="store_true")
 
     def handle_tenant(self, tenant, *args, **options):
-        bar = tqdm(total=100, unit="%", disable=options["no_progress"], file=sys.stderr)
-
-        def progress(percent: int, message: str) -> None:
-            bar.set_description(message)
-            bar.update(max(0, percent - bar.n))
-
-        try:
+        with progress_bar(disable=options["no_progress"]) as progress:
             result = inventory_refresh(reclassify=not options["keep_classes"], progress=progress)
-        finally:
-            bar.close()
         statuses = ", ".join(f"{name}={count}" for name, count in sorted(result.by_status.items()))
         self.stdout.write(
             f"{tenant.schema_name}: {result.rows} metrics rows written, {result.deleted} stale "

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-
 from django.core.management.base import CommandError
-from tqdm import tqdm
 
 from core.exceptions import DomainError
 from core.management.base import TenantCommand
+from core.progress_bar import progress_bar
 from inventory import simulation_service as service
 from inventory.models import SimulationRun
 
@@ -38,31 +36,24 @@ class Command(TenantCommand):
         parser.add_argument("--no-progress", action="store_true")
 
     def handle_tenant(self, tenant, *args, **options):
-        bar = tqdm(total=100, unit="%", disable=options["no_progress"], file=sys.stderr)
-
-        def progress(percent: int, message: str = "") -> None:
-            bar.set_description(message)
-            bar.update(max(0, percent - bar.n))
-
-        try:
-            run = service.simulation_run_start(
-                window_days=options["days"],
-                demand_mode=SimulationRun.DemandMode.BACKORDERS
-                if options["backorders"]
-                else SimulationRun.DemandMode.LOST_SALES,
-                lead_time_mode=options["lead_time_mode"],
-                refit_every_days=options["refit_every"],
-                forecast_method=options["method"],
-                max_cover_days=options["max_cover_days"],
-                service_level_allocation=options["allocation"],
-                enqueue=False,
-            )
-            run = service.simulation_run_execute(run_id=run.pk, progress=progress)
-            progress(100, "Done")
-        except DomainError as exc:
-            raise CommandError(exc.message) from exc
-        finally:
-            bar.close()
+        with progress_bar(disable=options["no_progress"]) as progress:
+            try:
+                run = service.simulation_run_start(
+                    window_days=options["days"],
+                    demand_mode=SimulationRun.DemandMode.BACKORDERS
+                    if options["backorders"]
+                    else SimulationRun.DemandMode.LOST_SALES,
+                    lead_time_mode=options["lead_time_mode"],
+                    refit_every_days=options["refit_every"],
+                    forecast_method=options["method"],
+                    max_cover_days=options["max_cover_days"],
+                    service_level_allocation=options["allocation"],
+                    enqueue=False,
+                )
+                run = service.simulation_run_execute(run_id=run.pk, progress=progress)
+                progress(100, "Done")
+            except DomainError as exc:
+                raise CommandError(exc.message) from exc
         summary = run.summary
         proposed, baseline = summary["proposed"]["all"], summary["baseline"]["all"]
         self.stdout.write(

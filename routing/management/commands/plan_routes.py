@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import sys
 
 from django.core.management.base import CommandError
-from tqdm import tqdm
 
 from core.exceptions import DomainError
 from core.management.base import TenantCommand
+from core.progress_bar import progress_bar
 from routing import services
 
 
@@ -30,26 +29,19 @@ class Command(TenantCommand):
         parser.add_argument("--no-progress", action="store_true")
 
     def handle_tenant(self, tenant, *args, **options):
-        bar = tqdm(total=100, unit="%", disable=options["no_progress"], file=sys.stderr)
-
-        def progress(percent: int, message: str = "") -> None:
-            bar.set_description(message)
-            bar.update(max(0, percent - bar.n))
-
-        try:
-            plan = services.route_plan_start(
-                date=options["date"],
-                time_limit_seconds=options["seconds"],
-                engine=options["engine"],
-                lateness_cost_per_hour=options["lateness_cost"],
-                enqueue=False,
-            )
-            plan = services.route_plan_solve(plan_id=plan.pk, progress=progress)
-            progress(100, "done")
-        except DomainError as exc:
-            raise CommandError(exc.message) from exc
-        finally:
-            bar.close()
+        with progress_bar(disable=options["no_progress"]) as progress:
+            try:
+                plan = services.route_plan_start(
+                    date=options["date"],
+                    time_limit_seconds=options["seconds"],
+                    engine=options["engine"],
+                    lateness_cost_per_hour=options["lateness_cost"],
+                    enqueue=False,
+                )
+                plan = services.route_plan_solve(plan_id=plan.pk, progress=progress)
+                progress(100, "done")
+            except DomainError as exc:
+                raise CommandError(exc.message) from exc
         stats, objective = plan.statistics, plan.objective
         self.stdout.write(
             f"plan {plan.pk} {plan.date}: {stats['served']}/{stats['orders']} orders on "
