@@ -186,6 +186,24 @@ def forecast_series(
 # --- hierarchy ----------------------------------------------------------------------------
 
 
+def _category_tree_ids(name: str) -> list[int]:
+    """The categories called ``name`` (names repeat under different parents) and all their
+    descendants, from one query of the category tree; NotFound when no category has it."""
+    tree = list(Category.objects.values_list("id", "parent_id", "name"))
+    found = [pk for pk, _parent, label in tree if label == name]
+    if not found:
+        raise NotFound("No such category.")
+    children: dict[int, list[int]] = {}
+    for pk, parent, _label in tree:
+        if parent is not None:
+            children.setdefault(parent, []).append(pk)
+    ids, frontier = set(found), list(found)
+    while frontier:  # a walk over the category tree, not over rows
+        frontier = [child for pk in frontier for child in children.get(pk, ()) if child not in ids]
+        ids.update(frontier)
+    return sorted(ids)
+
+
 def forecast_aggregate(
     *,
     user: Any,
@@ -197,7 +215,8 @@ def forecast_aggregate(
     reconciliation: str = "bottom_up",
 ) -> list[dict[str, Any]]:
     """Forecasts summed bottom-up from product × location to ``level`` (product, category or
-    tenant) per period, optionally only for one SKU or one category (by name). Each row is
+    tenant) per period, optionally only for one SKU or one category (by name, with its
+    sub-categories; same-named categories under different parents count as one). Each row is
     ``{key, period, forecast, p05 … p95}``; ``key`` is the SKU, the category name (``None``
     for uncategorised products) or ``"total"``."""
     if level not in LEVELS:
@@ -208,18 +227,14 @@ def forecast_aggregate(
         )
     run = resolve_run(user=user, run_id=run_id)
     product = _product_by_sku(sku) if sku else None
-    group = (
-        get_or_not_found(Category.objects.all(), "No such category.", name=category)
-        if category
-        else None
-    )
+    group = _category_tree_ids(category) if category else None
 
     def compute() -> list[dict[str, Any]]:
         values = ForecastValue.objects.filter(run_id=run.pk, selected=True)
         if product is not None:
             values = values.filter(product_id=product.pk)
         if group is not None:
-            values = values.filter(product__category=group)
+            values = values.filter(product__category_id__in=group)
         key = {"product": F("product__sku"), "category": F("product__category__name")}.get(level)
         values = values.annotate(period=Trunc("date", interval))
         fields = ["period"]
@@ -250,7 +265,7 @@ def forecast_aggregate(
         run.pk,
         level,
         product.pk if product else None,
-        group.pk if group else None,
+        ",".join(map(str, group)) if group else None,
         interval,
         reconciliation,
         compute=compute,

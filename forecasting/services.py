@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from psycopg import sql
 
@@ -640,6 +640,8 @@ def forecast_run_plan_chunks(*, run_id: int) -> list[list[int]]:
         rows = cursor.fetchall()
     product = np.array([r[0] for r in rows], dtype=np.int64)
     counts = np.array([r[1] for r in rows], dtype=np.int64)
+    kept = ~np.isin(product, sorted(excluded_product_ids(scope="forecast")))
+    product, counts = product[kept], counts[kept]  # as history_load leaves them out
     series_product = np.repeat(product, counts)
     chunks = chunk_products(series_product, forecast_settings_get().chunk_size)
     _mark_running(run, series=int(counts.sum()), chunks=len(chunks))
@@ -825,13 +827,19 @@ def method_override_save(
             "This SKU and location already have a pinned method.",
             details={"product": ["Already pinned here; change that pin instead."]},
         )
-    with transaction.atomic():
-        override = override or MethodOverride(
-            created_by=user if getattr(user, "pk", None) else None
-        )
-        override.product, override.location = product, location
-        override.method, override.note = method, note
-        override.save()
+    try:
+        with transaction.atomic():
+            override = override or MethodOverride(
+                created_by=user if getattr(user, "pk", None) else None
+            )
+            override.product, override.location = product, location
+            override.method, override.note = method, note
+            override.save()
+    except IntegrityError:  # a concurrent pin of the same SKU and location won the race
+        raise ForecastInputError(
+            "This SKU and location already have a pinned method.",
+            details={"product": ["Already pinned here; change that pin instead."]},
+        ) from None
     bump_namespace("forecasts")
     return override
 

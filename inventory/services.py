@@ -15,7 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from core.cache import bump_namespace
@@ -265,15 +265,18 @@ def product_exclusion_create(
 ) -> ProductExclusion:
     """Exclude ``product`` from ``scopes``. One exclusion per product (409 when it has one:
     change that one instead). Takes effect at the next refresh of each feature."""
-    with transaction.atomic():
-        if ProductExclusion.objects.filter(product=product).exists():
-            raise ExclusionExists()
-        exclusion = ProductExclusion.objects.create(
-            product=product,
-            reason=reason,
-            scopes=sorted(set(scopes)),
-            created_by=user if getattr(user, "pk", None) else None,
-        )
+    if ProductExclusion.objects.filter(product=product).exists():
+        raise ExclusionExists()
+    try:
+        with transaction.atomic():
+            exclusion = ProductExclusion.objects.create(
+                product=product,
+                reason=reason,
+                scopes=sorted(set(scopes)),
+                created_by=user if getattr(user, "pk", None) else None,
+            )
+    except IntegrityError:  # a concurrent exclusion of the same product won the race
+        raise ExclusionExists() from None
     bump_namespace("inventory")
     return exclusion
 

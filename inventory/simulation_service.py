@@ -65,6 +65,23 @@ def _check(condition: bool, field: str, message: str) -> None:
         raise SimulationInputError(message, details={field: [message]})
 
 
+def simulation_run_active() -> SimulationRun | None:
+    """The newest queued or running simulation younger than the stale-job limit (a lost
+    worker must not block the tenant for ever)."""
+    from django.conf import settings
+
+    fresh = timezone.now() - timedelta(hours=settings.JOB_STALE_HOURS)
+    return (
+        SimulationRun.objects.filter(
+            status__in=(SimulationRun.Status.QUEUED, SimulationRun.Status.RUNNING),
+            created_at__gte=fresh,
+        )
+        .select_related("job")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
 def simulation_run_start(
     *,
     user: Any = None,

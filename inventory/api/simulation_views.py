@@ -50,7 +50,11 @@ class SimulationRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Gen
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         values["service_levels"] = dict(values.get("service_levels") or {})
-        run = service.simulation_run_start(user=request.user, **values)
+        # At most one active simulation per tenant (ARCHITECTURE §11): a second request gets
+        # the one already queued or running, so one tenant cannot fill the shared workers.
+        run = service.simulation_run_active() or service.simulation_run_start(
+            user=request.user, **values
+        )
         body = JobSerializer(run.job).data
         body["simulation"] = {"id": run.pk, "url": SimulationRunSerializer().get_url(run)}
         return accepted_body(body)

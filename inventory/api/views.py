@@ -83,6 +83,13 @@ class ProductViewSet(ModelViewSet):
             )
         return selectors.product_list(user=self.request.user)
 
+    def filter_queryset(self, queryset):
+        # Inventory filters and ordering apply to reads; a write to one product ignores them
+        # (the plain queryset has no inventory columns to filter on).
+        if self.action in ("list", "retrieve"):
+            return super().filter_queryset(queryset)
+        return queryset
+
 
 def _orders_by_inventory(params) -> bool:
     """``ordering=`` names an inventory column (NULLs would sort last anyway)."""
