@@ -301,7 +301,8 @@ class ScenarioInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=120)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     base_run = serializers.IntegerField(min_value=1, required=False)
-    adjustments = AdjustmentSerializer(many=True, allow_empty=False)
+    # Each adjustment costs a pass over the run's rows on every uncached read: keep it bounded.
+    adjustments = AdjustmentSerializer(many=True, allow_empty=False, max_length=100)
 
 
 class ScenarioSerializer(serializers.ModelSerializer):

@@ -118,6 +118,7 @@ def test_scenario_multiplies_matching_sku_category_and_dates(planner, viewer):
     assert listing["count"] == 1 and listing["results"][0]["name"] == "Summer promo"
     for bad in (
         {"name": "x", "adjustments": []},
+        {"name": "x", "adjustments": [{"multiplier": 1.1}] * 101},
         {"name": "x", "adjustments": [{"multiplier": -1}]},
         {"name": "x", "adjustments": [{"multiplier": 1, "sku": "NOPE"}]},
         {"name": "x", "adjustments": [{"multiplier": 1}], "base_run": 999999},
