@@ -11,6 +11,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from forecasting import selectors, services
 from forecasting.engine.forecast import ForecastSpec
@@ -176,3 +178,27 @@ def test_engine_reconciled_forecasts_are_coherent_and_keep_coherent_bases():
         reconcile_hierarchy(history[:, :8], np.zeros((4, 7)), levels, spec, "ols")
     with pytest.raises(ValueError, match="bottom series"):
         reconcile_hierarchy(history, np.zeros((3, 7)), levels, spec, "ols")
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    products=st.lists(st.integers(0, 3), min_size=2, max_size=8),
+    scale=st.floats(0.5, 50.0),
+    seed_=st.integers(0, 1000),
+    method=st.sampled_from(["ols", "mint_shrink"]),
+)
+def test_any_hierarchy_reconciles_to_sums(products, scale, seed_, method):
+    """Property: whatever the tree and the demand, every node of the answer is the sum of
+    its bottom series, and the stored bottom forecasts only move by the change reported."""
+    rng = np.random.default_rng(seed_)
+    product = np.array(products)
+    history = rng.poisson(scale, (product.size, 35)).astype(float)
+    bottom = rng.uniform(0, scale, (product.size, 7))
+    result = reconcile_hierarchy(
+        history, bottom, [("category", product % 2), ("product", product)], ForecastSpec(7), method
+    )
+    np.testing.assert_allclose(
+        result.reconciled, result.tree.aggregate(result.reconciled[-product.size :]), atol=1e-7
+    )
+    np.testing.assert_allclose(bottom + result.bottom_change, result.reconciled[-product.size :])
+    assert np.isfinite(result.reconciled).all()
