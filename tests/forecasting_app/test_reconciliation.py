@@ -51,7 +51,8 @@ def test_reconciled_levels_add_up_and_differ_from_bottom_up(planner, method):
     seed()
     run = _run(horizon=14, methods=["naive", "ses"])
     client = client_for(HOST_A, planner)
-    for interval in ("day", "week"):
+    daily_total = None
+    for interval in ("day", "week", "month"):
         query = f"interval={interval}&reconciliation={method}"
         products = _rows(client, f"level=product&{query}")
         categories = _rows(client, f"level=category&{query}")
@@ -66,6 +67,9 @@ def test_reconciled_levels_add_up_and_differ_from_bottom_up(planner, method):
         for row in categories:
             category_sum[row["period"]] += row["forecast"]
         total = {r["period"]: r["forecast"] for r in tenant}
+        # every day's change lands in its week / month: the grand total does not move
+        daily_total = daily_total if daily_total is not None else sum(total.values())
+        assert sum(total.values()) == pytest.approx(daily_total, rel=1e-9)
         assert dict(product_sum) == pytest.approx(total, rel=1e-9, abs=1e-9)
         assert dict(category_sum) == pytest.approx(total, rel=1e-9, abs=1e-9)
         by_category = _by(categories)
@@ -147,6 +151,14 @@ def test_bad_reconciliation_requests_are_400_and_tenants_stay_apart(planner, ten
     other = client_for(HOST_B, intruder)
     assert_error(other.get(f"{URL}?level=tenant&reconciliation=ols&run={run.pk}"), 404)
     assert_error(other.get(f"{URL}?level=tenant&reconciliation=mint_shrink"), 404)
+    # with a run of its own, each tenant reads its own reconciled rows (cache per tenant)
+    ours = {r["key"] for r in _rows(client, "level=product&reconciliation=ols")}
+    with schema_context(tenant_b.schema_name):
+        seed("FB", scale=3.0)
+        _run(horizon=7, methods=["naive"])
+    theirs = {r["key"] for r in _rows(other, "level=product&reconciliation=ols")}
+    assert ours == {"FC-A", "FC-B", "FC-C"} and theirs == {"FB-A", "FB-B", "FB-C"}
+    assert {r["key"] for r in _rows(client, "level=product&reconciliation=ols")} == ours
 
 
 def test_engine_reconciled_forecasts_are_coherent_and_keep_coherent_bases():
