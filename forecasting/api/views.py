@@ -84,9 +84,12 @@ class ForecastSeriesView(APIView):
 
 
 class ForecastAggregateView(GenericAPIView):
-    """Forecasts summed bottom-up to product, category or tenant level per period
-    (paginated rows of ``key, period, forecast, p05…p95``). The levels agree by
-    construction: each is the sum of the stored product × location forecasts."""
+    """Forecasts of product, category or tenant level per period (paginated rows of
+    ``key, period, forecast, p05…p95``). ``reconciliation=bottom_up`` (default) sums the
+    stored product × location forecasts; ``ols`` and ``mint_shrink`` reconcile them with
+    base forecasts of every product, category and the total (runs of at most 3,000 series,
+    else 400). The levels agree either way. Reconciled rows carry the bottom-up quantile
+    band shifted by the reconciled-minus-bottom-up mean (clipped at zero)."""
 
     permission_classes = [IsTenantMember]
     serializer_class = s.AggregateRowSerializer
