@@ -408,7 +408,7 @@ def _reconciled_change(
     method: str,
     level: str,
     product: Product | None,
-    group: Category | None,
+    group: list[int] | None,
     interval: str,
 ) -> dict[tuple[Any, date], float]:
     """Reconciled minus bottom-up forecast per ``(key, period)`` of the aggregate rows."""
@@ -417,7 +417,7 @@ def _reconciled_change(
     if product is not None:
         keep &= data["product"] == product.pk
     if group is not None:
-        keep &= data["category"] == group.pk
+        keep &= np.isin(data["category"], group)  # the category tree of that name
     key = {"product": data["sku"], "category": data["category_name"]}.get(
         level, np.full(keep.size, "total", dtype=object)
     )[keep]
