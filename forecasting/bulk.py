@@ -20,23 +20,13 @@ from typing import Any
 import numpy as np
 from psycopg import sql
 
-SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
-TRAILER = b"\xff\xff"
-PG_EPOCH = np.datetime64("2000-01-01", "D")
-_FIXED = {
-    "int8": ">i8",
-    "int4": ">i4",
-    "int2": ">i2",
-    "float8": ">f8",
-    "bool": "u1",
-    "date": ">i4",
-}
+from core.pgcopy import HEADER, PG_EPOCH, TRAILER, WIRE, copy_from_query
 
 
 def _layout(kinds: Sequence[str], texts: Sequence[bytes | None]) -> np.dtype:
     fields: list[tuple[str, str]] = [("count", ">i2")]
     for index, (kind, text) in enumerate(zip(kinds, texts, strict=True)):
-        value = f"S{len(text)}" if kind == "text" and text is not None else _FIXED[kind]
+        value = f"S{len(text)}" if kind == "text" and text is not None else WIRE[kind]
         fields += [(f"l{index}", ">i4"), (f"v{index}", value)]
     return np.dtype(fields)
 
@@ -70,7 +60,7 @@ def copy_in(cursor, table: str, names: Sequence[str], blocks: Iterable[bytes]) -
         sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, names))
     )
     with cursor.copy(statement) as copy:
-        copy.write(SIGNATURE)
+        copy.write(HEADER)
         for block in blocks:
             if block:
                 copy.write(block)
@@ -78,15 +68,6 @@ def copy_in(cursor, table: str, names: Sequence[str], blocks: Iterable[bytes]) -
 
 
 def copy_out(cursor, query: sql.Composable, kinds: Sequence[str]) -> np.ndarray:
-    """Run ``query`` (its columns of the fixed-width ``kinds``, none NULL) through COPY …
-    TO STDOUT in binary and return a structured array with fields ``v0``, ``v1`` …"""
-    statement = sql.SQL("COPY ({}) TO STDOUT WITH (FORMAT BINARY)").format(query)
-    data = bytearray()
-    with cursor.copy(statement) as copy:
-        for chunk in copy:
-            data += chunk
-    layout = _layout(kinds, [None] * len(kinds))
-    size = len(data) - len(SIGNATURE) - len(TRAILER)
-    if size <= 0:
-        return np.zeros(0, dtype=layout)
-    return np.frombuffer(data, dtype=layout, count=size // layout.itemsize, offset=len(SIGNATURE))
+    """Run ``query`` (its columns of the fixed-width ``kinds``, none NULL) through binary COPY
+    (``core.pgcopy.copy_from_query``) and return a structured array with fields ``v0``, ``v1`` …"""
+    return copy_from_query(cursor, query, None, [(f"v{i}", kind) for i, kind in enumerate(kinds)])

@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from core.cache import bump_namespace
+from core.pgcopy import copy_from_query, copy_to_table
 from inventory.models import (
     DemandHistory,
     InventoryMetrics,
@@ -29,7 +30,6 @@ from inventory.models import (
     ProductInventorySummary,
     StockLevel,
 )
-from inventory.pgcopy import copy_from_query, copy_to_table
 from inventory.policy import (
     STATUS_NAMES,
     PolicyInputs,

@@ -36,6 +36,7 @@ from inventory.models import (
     StockMovement,
 )
 from inventory.policy import PolicySettings, abc_classify
+from inventory.policy.network import pair_keys
 from inventory.policy.simulation import (
     RECOMMENDED,
     ReplayInputs,
@@ -228,7 +229,7 @@ def _load(run: SimulationRun, report: ProgressFn) -> dict[str, Any]:
     product_ids = np.array([p[0] for p in products], dtype=np.int64)
     sales = _sales(history_start, last)
     sales = sales[np.isin(sales["product"], product_ids)]
-    keys = _pair_keys(sales["product"], sales["location"])
+    keys = pair_keys(sales["product"], sales["location"])
     pairs = np.unique(keys)
     if pairs.size == 0:
         raise SimulationInputError(
@@ -321,7 +322,7 @@ def _actual_on_hand(
         )
         movements = cursor.fetchall()
     current = np.full(pairs.size, np.nan)  # NaN: no stock level, so no history to walk
-    level_keys = _pair_keys(
+    level_keys = pair_keys(
         np.array([lv[0] for lv in levels], np.int64), np.array([lv[1] for lv in levels], np.int64)
     )
     known = np.isin(level_keys, pairs)
@@ -330,7 +331,7 @@ def _actual_on_hand(
     ]
     net = np.zeros((pairs.size, window + 1))  # the last column: after the window
     if movements:
-        keys = _pair_keys(
+        keys = pair_keys(
             np.array([m[0] for m in movements], np.int64),
             np.array([m[1] for m in movements], np.int64),
         )
@@ -345,10 +346,6 @@ def _actual_on_hand(
         )
     # Sales after the window end: none (the window ends on the last day with sales).
     return reconstruct_on_hand(current, net[:, :window], sales, net_after=net[:, window])
-
-
-def _pair_keys(product: np.ndarray, location: np.ndarray) -> np.ndarray:
-    return (product.astype(np.int64) << 32) | location.astype(np.int64)
 
 
 def _replay(run: SimulationRun, loaded: dict[str, Any]):

@@ -256,7 +256,7 @@ def test_unchanged_rows_are_not_rewritten_and_the_refresh_time_is_kept():
 def test_binary_copy_round_trip_keeps_nan_nat_and_labels():
     from django.db import connection, transaction
 
-    from inventory.pgcopy import copy_from_query, copy_to_table
+    from core.pgcopy import copy_from_query, copy_to_table
 
     columns = {
         "a": ("int8", np.array([1, 2**40, -3])),

@@ -1,6 +1,8 @@
 """NumPy columns in and out of PostgreSQL through binary COPY.
 
-The metrics refresh moves ~100,000 rows × 20 columns each way. Building Python tuples for that
+Shared by the inventory metrics refresh and the forecast runs (``forecasting.bulk`` writes
+blocks with constant text columns on top of this format). The metrics refresh moves ~100,000
+rows × 20 columns each way. Building Python tuples for that
 (``fetchall``, or lists bound to ``unnest``) costs seconds; binary COPY of fixed-width columns
 is one ``tobytes`` / ``frombuffer`` instead. Only fixed-width types are supported, all NOT NULL
 on the wire: callers send NaN for missing floats and ``infinity`` for missing dates and turn them
@@ -16,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from psycopg import sql
 
 SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
 HEADER = SIGNATURE + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
@@ -24,7 +27,7 @@ PG_EPOCH = np.datetime64("2000-01-01", "D")
 DATE_INFINITY = np.int32(2**31 - 1)  # PostgreSQL's 'infinity'::date
 
 # PostgreSQL type -> big-endian wire dtype
-WIRE = {"int2": ">i2", "int4": ">i4", "int8": ">i8", "float8": ">f8", "date": ">i4"}
+WIRE = {"int2": ">i2", "int4": ">i4", "int8": ">i8", "float8": ">f8", "date": ">i4", "bool": "u1"}
 
 
 def _raw(cursor: Any) -> Any:
@@ -61,12 +64,23 @@ def copy_to_table(cursor: Any, table: str, columns: dict[str, tuple[str, np.ndar
 
 
 def copy_from_query(
-    cursor: Any, query: str, params: dict[str, Any], columns: list[tuple[str, str]]
+    cursor: Any,
+    query: str | sql.Composable,
+    params: dict[str, Any] | None,
+    columns: list[tuple[str, str]],
 ) -> np.ndarray:
     """Run ``query`` (its SELECT list must match ``columns``: ``[(name, pg_type)]``, no NULLs)
     and return its rows as a structured array with native-endian fields."""
+    body_sql = query if isinstance(query, sql.Composable) else sql.SQL(query)
+    statement = sql.SQL("COPY ({}) TO STDOUT (FORMAT binary)").format(body_sql)
     buffer = bytearray()
-    with _raw(cursor).copy(f"COPY ({query}) TO STDOUT (FORMAT binary)", params) as copy:
+    # Without parameters the statement goes through Django's cursor (logged and counted like
+    # any query); its debug wrapper cannot pass parameters, so with them it goes underneath.
+    raw = _raw(cursor)
+    copier = (
+        raw.copy(statement, params) if params else cursor.copy(statement.as_string(raw.connection))
+    )
+    with copier as copy:
         for chunk in copy:
             buffer += chunk
     if not buffer.startswith(SIGNATURE):
