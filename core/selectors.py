@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -38,3 +39,18 @@ def upload_list(*, user: Any) -> QuerySet[Upload]:
 
 def access_upload(*, user: Any, upload_id: Any) -> Upload:
     return get_or_not_found(upload_list(user=user), "No such upload.", pk=upload_id)
+
+
+def active_run(queryset: QuerySet) -> Model | None:
+    """The newest queued or running row of ``queryset`` (a run model with ``status`` and
+    ``created_at``) younger than ``JOB_STALE_HOURS``: a lost worker must not block its tenant
+    for ever (``jobs_reap_stale`` fails such jobs)."""
+    from django.conf import settings
+    from django.utils import timezone
+
+    fresh = timezone.now() - timedelta(hours=settings.JOB_STALE_HOURS)
+    return (
+        queryset.filter(status__in=("queued", "running"), created_at__gte=fresh)
+        .order_by("-created_at", "-id")
+        .first()
+    )

@@ -25,6 +25,7 @@ from django.utils import timezone
 from psycopg import sql
 
 from core.cache import bump_namespace
+from core.selectors import active_run
 from forecasting import bulk
 from forecasting.engine.backtest import SCORES, run_test_bed
 from forecasting.engine.forecast import ForecastSpec
@@ -167,17 +168,7 @@ def forecast_run_start(
 def forecast_run_active() -> ForecastRun | None:
     """The newest queued or running run, ignoring runs older than the stale-job limit (a
     lost worker must not block retraining for ever)."""
-    from django.conf import settings
-
-    fresh = timezone.now() - timedelta(hours=settings.JOB_STALE_HOURS)
-    return (
-        ForecastRun.objects.filter(
-            status__in=(ForecastRun.Status.QUEUED, ForecastRun.Status.RUNNING),
-            created_at__gte=fresh,
-        )
-        .order_by("-created_at")
-        .first()
-    )
+    return active_run(ForecastRun.objects.all())
 
 
 def forecast_runs_prune(*, keep: int | None = None) -> int:

@@ -89,7 +89,7 @@ def _movement_value_by_period(period: str, start: date) -> dict[date, float]:
         return {row[0]: row[1] for row in cursor.fetchall()}
 
 
-def _metrics_summary() -> dict[str, Any]:
+def _metrics_summary(refreshed: Any) -> dict[str, Any]:
     risk_buckets = {
         f"risk_{i}": Count("id", filter=Q(stockout_risk__gte=low, stockout_risk__lt=high))
         for i, (low, high) in enumerate(RISK_BUCKETS)
@@ -105,7 +105,6 @@ def _metrics_summary() -> dict[str, Any]:
         ),
         **risk_buckets,
     )
-    refreshed = inventory_settings_get().metrics_refreshed_at
     status_counts = dict(
         InventoryMetrics.objects.order_by()
         .values_list("status")
@@ -172,8 +171,9 @@ def inventory_dashboard_compute(*, period: str, as_of: date | None = None) -> di
         running -= moves.get(start, 0.0)
     value_at_end.reverse()
 
-    lookback = int(inventory_settings_get().lookback_days)
-    summary = _metrics_summary()
+    settings = inventory_settings_get()  # once: it is a get_or_create
+    lookback = int(settings.lookback_days)
+    summary = _metrics_summary(settings.metrics_refreshed_at)
     return {
         "period": period,
         "as_of": as_of.isoformat(),
@@ -195,8 +195,6 @@ def inventory_dashboard(*, period: str = "weekly") -> dict[str, Any]:
     """Inventory value, status and stockout-risk counts, estimated and realised service level,
     and trends of stock value and sales per ``period`` (daily: 30 days, weekly: 26 weeks,
     monthly: 12 months). Cached 5 minutes per tenant; a refresh invalidates it."""
-    return cached("inventory", "dashboard", period, compute=lambda: _compute(period))
-
-
-def _compute(period: str) -> dict[str, Any]:
-    return inventory_dashboard_compute(period=period)
+    return cached(
+        "inventory", "dashboard", period, compute=lambda: inventory_dashboard_compute(period=period)
+    )

@@ -265,8 +265,6 @@ def product_exclusion_create(
 ) -> ProductExclusion:
     """Exclude ``product`` from ``scopes``. One exclusion per product (409 when it has one:
     change that one instead). Takes effect at the next refresh of each feature."""
-    if ProductExclusion.objects.filter(product=product).exists():
-        raise ExclusionExists()
     try:
         with transaction.atomic():
             exclusion = ProductExclusion.objects.create(
@@ -275,7 +273,7 @@ def product_exclusion_create(
                 scopes=sorted(set(scopes)),
                 created_by=user if getattr(user, "pk", None) else None,
             )
-    except IntegrityError:  # a concurrent exclusion of the same product won the race
+    except IntegrityError:  # one per product (the one-to-one key), also under concurrency
         raise ExclusionExists() from None
     bump_namespace("inventory")
     return exclusion

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from core.exceptions import ValidationFailed
 from core.jobs import ProgressFn
-from core.selectors import get_or_not_found
+from core.selectors import active_run, get_or_not_found
 from core.services import job_create
 from forecasting.engine.methods import FAST_METHODS
 from inventory.metrics import inventory_settings_get
@@ -42,12 +42,14 @@ from inventory.policy.simulation import (
     ReplayInputs,
     ReplayOptions,
     actual_summary,
+    policy_savings,
     reconstruct_on_hand,
     replay,
     summaries_by_class,
 )
 
 MAX_WINDOW_DAYS = 730
+MIN_WINDOW_DAYS = 7  # a shorter replay holds no full review cycle (the loader refuses it too)
 MAX_COVER_DAYS = 365
 MIN_HISTORY_DAYS = 28  # before the window: the first forecast needs something to fit
 WARM_UP_DAYS = 182  # history before the window used to learn the forecast's error
@@ -69,18 +71,7 @@ def _check(condition: bool, field: str, message: str) -> None:
 def simulation_run_active() -> SimulationRun | None:
     """The newest queued or running simulation younger than the stale-job limit (a lost
     worker must not block the tenant for ever)."""
-    from django.conf import settings
-
-    fresh = timezone.now() - timedelta(hours=settings.JOB_STALE_HOURS)
-    return (
-        SimulationRun.objects.filter(
-            status__in=(SimulationRun.Status.QUEUED, SimulationRun.Status.RUNNING),
-            created_at__gte=fresh,
-        )
-        .select_related("job")
-        .order_by("-created_at", "-id")
-        .first()
-    )
+    return active_run(SimulationRun.objects.select_related("job"))
 
 
 def simulation_run_start(
@@ -109,7 +100,11 @@ def simulation_run_start(
     :class:`SimulationInputError` (400) for bad parameters, before writing anything.
     """
     levels = service_levels or {}
-    _check(1 <= window_days <= MAX_WINDOW_DAYS, "window_days", f"Must be 1–{MAX_WINDOW_DAYS}.")
+    _check(
+        MIN_WINDOW_DAYS <= window_days <= MAX_WINDOW_DAYS,
+        "window_days",
+        f"Must be {MIN_WINDOW_DAYS}–{MAX_WINDOW_DAYS}.",
+    )
     _check(set(levels) <= set(CLASSES), "service_levels", "Keys must be A, B or C.")
     for value in levels.values():
         _check(0.5 < float(value) <= 0.999, "service_levels", "Each must be in (0.5, 0.999].")
@@ -212,9 +207,10 @@ def _load(run: SimulationRun, report: ProgressFn) -> dict[str, Any]:
         )
     available = (last - earliest_date).days + 1
     window_days = min(run.window_days, available - MIN_HISTORY_DAYS)
-    if window_days < 7:
+    if window_days < MIN_WINDOW_DAYS:
         raise SimulationInputError(
-            f"At least {MIN_HISTORY_DAYS + 7} days of sales history are needed to replay.",
+            f"At least {MIN_HISTORY_DAYS + MIN_WINDOW_DAYS} days of sales history are needed "
+            "to replay.",
             details={"sales": [f"{available} days loaded."]},
         )
     window_start = last - timedelta(days=window_days - 1)
@@ -411,19 +407,7 @@ def _replay(run: SimulationRun, loaded: dict[str, Any]):
             actual[label] = actual_summary(stock, window, unit_cost, mask=known & (abc == label))
     proposed = summaries_by_class(outcome.proposed, abc)
     baseline = summaries_by_class(outcome.baseline, abc)
-    savings = {
-        key: baseline["all"][key] - proposed["all"][key]
-        for key in (
-            "stockout_days",
-            "stockout_units",
-            "average_inventory_value",
-            "holding_cost",
-            "ordering_cost",
-            "stockout_cost",
-            "total_cost",
-        )
-    }
-    savings["fill_rate_gain"] = proposed["all"]["fill_rate"] - baseline["all"]["fill_rate"]
+    savings = policy_savings(baseline["all"], proposed["all"])
     summary = _json_safe(
         {
             "window": {

@@ -5,7 +5,12 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from inventory.models import SimulationItemResult, SimulationRun
-from inventory.simulation_service import MAX_COVER_DAYS, MAX_WINDOW_DAYS, SIMULATION_METHODS
+from inventory.simulation_service import (
+    MAX_COVER_DAYS,
+    MAX_WINDOW_DAYS,
+    MIN_WINDOW_DAYS,
+    SIMULATION_METHODS,
+)
 
 
 class SimulationServiceLevelsSerializer(serializers.Serializer):
@@ -24,7 +29,9 @@ class SimulationServiceLevelsSerializer(serializers.Serializer):
 
 
 class SimulationInputSerializer(serializers.Serializer):
-    window_days = serializers.IntegerField(default=365, min_value=7, max_value=MAX_WINDOW_DAYS)
+    window_days = serializers.IntegerField(
+        default=365, min_value=MIN_WINDOW_DAYS, max_value=MAX_WINDOW_DAYS
+    )
     service_levels = SimulationServiceLevelsSerializer(required=False)
     demand_mode = serializers.ChoiceField(
         choices=SimulationRun.DemandMode.choices, default=SimulationRun.DemandMode.LOST_SALES
