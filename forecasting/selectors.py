@@ -19,7 +19,7 @@ from core.cache import cached
 from core.exceptions import NotFound
 from core.selectors import get_or_not_found
 from forecasting import bulk
-from forecasting.engine import reconciled, roi
+from forecasting.engine import hierarchy, reconciled, roi
 from forecasting.engine.forecast import ForecastSpec
 from forecasting.engine.roi import DEFAULT_CURRENT_METHOD
 from forecasting.exceptions import ForecastInputError
@@ -34,13 +34,14 @@ from forecasting.models import (
     SeriesClassification,
 )
 from inventory.models import Category, DemandHistory, Location, Product
+from inventory.policy.network import pair_keys
 
 INTERVALS = ("day", "week", "month")
 LEVELS = ("product", "category", "tenant")
 # Bottom-up: every level is the sum of the stored product × location forecasts. OLS and
 # MinT-shrink reconcile those with base forecasts of every product, category and the total
 # (engine ``reconciled``; ADR 0011 follow-up); dense maths, so only up to a cap of series.
-RECONCILIATIONS = ("bottom_up", "ols", "mint_shrink")
+RECONCILIATIONS = hierarchy.METHODS
 MAX_RECONCILED_SERIES = 3000
 HISTORY_DAYS_SHOWN = 365
 Z_90 = 1.2815515655446004  # standard normal 0.9 quantile
@@ -320,9 +321,8 @@ def reconciled_bottom(*, run: ForecastRun, method: str) -> dict[str, Any]:
         product, location, day, forecast, method_name = (
             np.array(column, dtype=object) for column in zip(*rows, strict=True)
         )
-        keys = (product.astype(np.int64) << 32) | location.astype(np.int64)
+        keys = pair_keys(product.astype(np.int64), location.astype(np.int64))
         series, index = np.unique(keys, return_inverse=True)
-        _check_reconcilable(series.size)
         first = np.datetime64(run.data_end + timedelta(days=1), "D")
         step = (day.astype("datetime64[D]") - first).astype(np.int64)
         bottom = np.zeros((series.size, run.horizon))
@@ -346,7 +346,7 @@ def reconciled_bottom(*, run: ForecastRun, method: str) -> dict[str, Any]:
         with connection.cursor() as cursor:
             sales = bulk.copy_out(cursor, query, ["int8", "int8", "int4", "float8"])
         history = np.zeros((series.size, days))
-        sold = (sales["v0"] << 32) | sales["v1"]
+        sold = pair_keys(sales["v0"], sales["v1"])
         np.add.at(history, (np.searchsorted(series, sold), sales["v2"]), sales["v3"])
 
         series_product = series >> 32
@@ -506,29 +506,31 @@ def test_bed_roi(
     from inventory.metrics import inventory_settings_get
 
     run = resolve_run(user=user, run_id=run_id)
-    tested = set(
-        BacktestScore.objects.filter(run_id=run.pk).values_list("method", flat=True).distinct()
-    )
-    if current not in tested:
-        raise ForecastInputError(
-            "The current method was not backtested in this run.",
-            details={"current": [f"one of {sorted(tested)}"]},
-        )
     inventory = inventory_settings_get()
     level = float(inventory.service_level_b) if service_level is None else service_level
     rate = float(inventory.holding_cost_rate) if holding_rate is None else holding_rate
 
     def compute() -> dict[str, Any]:
+        # Inside the cached work: a bad ``current`` raises and is never cached.
+        tested = set(
+            BacktestScore.objects.filter(run_id=run.pk).values_list("method", flat=True).distinct()
+        )
+        if current not in tested:
+            raise ForecastInputError(
+                "The current method was not backtested in this run.",
+                details={"current": [f"one of {sorted(tested)}"]},
+            )
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""
-                SELECT c.product_id, c.location_id, c.method, c.rmse, b.rmse,
+                SELECT p.sku, l.code, c.method, c.rmse, b.rmse,
                        p.unit_cost::float8, p.lead_time_days::float8
                 FROM {SeriesClassification._meta.db_table} c
                 JOIN {BacktestScore._meta.db_table} b ON b.run_id = c.run_id
                      AND b.product_id = c.product_id AND b.location_id = c.location_id
                      AND b.method = %s
                 JOIN {Product._meta.db_table} p ON p.id = c.product_id
+                JOIN {Location._meta.db_table} l ON l.id = c.location_id
                 WHERE c.run_id = %s AND c.rmse IS NOT NULL AND b.rmse IS NOT NULL
                 ORDER BY c.product_id, c.location_id
                 """,  # noqa: S608
@@ -544,8 +546,6 @@ def test_bed_roi(
             service_level=level,
             holding_rate=rate,
         )
-        skus = dict(Product.objects.values_list("id", "sku"))
-        codes = dict(Location.objects.values_list("id", "code"))
         best = np.argsort(-result.value_saved, kind="stable")[:top]
         return {
             "run": run.pk,
@@ -563,8 +563,8 @@ def test_bed_roi(
             "holding_cost_saved_per_year": result.holding_saving,
             "top_series": [
                 {
-                    "sku": skus.get(rows[i][0]),
-                    "location": codes.get(rows[i][1]),
+                    "sku": rows[i][0],
+                    "location": rows[i][1],
                     "method": rows[i][2],
                     "safety_stock_current": float(result.safety_stock_current[i]),
                     "safety_stock_recommended": float(result.safety_stock_recommended[i]),

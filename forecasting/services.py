@@ -191,12 +191,7 @@ def forecast_runs_prune(*, keep: int | None = None) -> int:
     ids = list(old.values_list("id", flat=True))
     if not ids:
         return 0
-    with transaction.atomic(), connection.cursor() as cursor:
-        for model in (ForecastValue, BacktestScore, SeriesClassification):
-            cursor.execute(
-                f"DELETE FROM {model._meta.db_table} WHERE run_id = ANY(%s)",  # noqa: S608
-                [ids],
-            )
+    with transaction.atomic():  # values, scores and classes go by the runs' CASCADE
         ForecastRun.objects.filter(id__in=ids).delete()
     return len(ids)
 

@@ -292,8 +292,6 @@ class AdjustmentSerializer(serializers.Serializer):
             and attrs["date_to"] < attrs["date_from"]
         ):
             raise serializers.ValidationError({"date_to": "Must not be before date_from."})
-        if attrs.get("sku") and not Product.objects.filter(sku=attrs["sku"]).exists():
-            raise serializers.ValidationError({"sku": "No such SKU."})
         return attrs
 
 
@@ -303,6 +301,14 @@ class ScenarioInputSerializer(serializers.Serializer):
     base_run = serializers.IntegerField(min_value=1, required=False)
     # Each adjustment costs a pass over the run's rows on every uncached read: keep it bounded.
     adjustments = AdjustmentSerializer(many=True, allow_empty=False, max_length=100)
+
+    def validate_adjustments(self, adjustments):
+        """Every SKU named must exist: one query for all adjustments."""
+        named = {a["sku"] for a in adjustments if a.get("sku")}
+        known = set(Product.objects.filter(sku__in=named).values_list("sku", flat=True))
+        if named - known:
+            raise serializers.ValidationError(f"No such SKU: {', '.join(sorted(named - known))}.")
+        return adjustments
 
 
 class ScenarioSerializer(serializers.ModelSerializer):

@@ -44,13 +44,9 @@ class ForecastRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Gener
         data = s.ForecastRunInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        active = services.forecast_run_active()
-        if active is not None:
-            # At most one active run per tenant (ARCHITECTURE §11): a second request gets the
-            # run already queued or running, so one tenant cannot fill the shared workers.
-            run = selectors.access_forecast_run(user=request.user, run_id=active.pk)
-            return accepted_body(s.ForecastRunSerializer(run).data)
-        run = services.forecast_run_start(
+        # At most one active run per tenant (ARCHITECTURE §11): a second request gets the run
+        # already queued or running, so one tenant cannot fill the shared workers.
+        run = services.forecast_run_active() or services.forecast_run_start(
             horizon=values.get("horizon"),
             methods=values.get("methods"),
             folds=values.get("folds"),
