@@ -40,27 +40,48 @@ T_LEVEL = sql.Identifier(StockLevel._meta.db_table)
 T_MOVEMENT = sql.Identifier(StockMovement._meta.db_table)
 T_EXCLUSION = sql.Identifier(ProductExclusion._meta.db_table)
 
-# file column -> (database column, default for new rows as SQL)
-PRODUCT_COLUMNS = {
-    "name": ("name", "''"),
-    "uom": ("uom", "'unit'"),
-    "unit_cost": ("unit_cost", "0"),
-    "unit_price": ("unit_price", "0"),
-    "product_type": ("product_type", "'finished'"),
-    "supplier": ("supplier_code", "''"),
-    "lead_time_days": ("lead_time_days", "7"),
-    "moq": ("moq", "0"),
-    "pack_size": ("pack_size", "1"),
-}
-LOCATION_COLUMNS = {
-    "name": ("name", "''"),
-    "kind": ("kind", "'warehouse'"),
-    "latitude": ("latitude", "NULL"),
-    "longitude": ("longitude", "NULL"),
+# file column -> (database column, value from the typed row ``t``, default for new rows)
+UpsertColumns = dict[str, tuple[str, str, str]]
+
+
+def _from_file(columns: dict[str, tuple[str, str]]) -> UpsertColumns:
+    """Columns taken as they are in the file, the default where a cell is empty."""
+    return {
+        name: (db, f"coalesce(t.{name}, {default})", default)
+        for name, (db, default) in columns.items()
+    }
+
+
+PRODUCT_COLUMNS = _from_file(
+    {
+        "name": ("name", "''"),
+        "uom": ("uom", "'unit'"),
+        "unit_cost": ("unit_cost", "0"),
+        "unit_price": ("unit_price", "0"),
+        "product_type": ("product_type", "'finished'"),
+        "supplier": ("supplier_code", "''"),
+        "lead_time_days": ("lead_time_days", "7"),
+        "moq": ("moq", "0"),
+        "pack_size": ("pack_size", "1"),
+    }
+)
+LOCATION_COLUMNS = _from_file(
+    {
+        "name": ("name", "''"),
+        "kind": ("kind", "'warehouse'"),
+        "latitude": ("latitude", "NULL"),
+        "longitude": ("longitude", "NULL"),
+    }
+)
+# Set on new rows only (their names are never among the file's columns).
+CREATED: UpsertColumns = {
+    "is_active": ("is_active", "true", "true"),
+    "created_at": ("created_at", "now()", "now()"),
 }
 
 
-def _upsert_counts(cursor, statement: sql.Composable) -> tuple[int, int]:
+def upsert_counts(cursor, statement: sql.Composable) -> tuple[int, int]:
+    """Run an ``INSERT … ON CONFLICT`` statement; (rows inserted, rows updated)."""
     cursor.execute(
         sql.SQL(
             "WITH upsert AS ({statement} RETURNING (xmax = 0) AS inserted) "
@@ -72,45 +93,35 @@ def _upsert_counts(cursor, statement: sql.Composable) -> tuple[int, int]:
     return int(inserted), int(updated)
 
 
-def _natural_upsert(
+def natural_upsert(
     cursor,
     *,
     relation: str,
-    table: sql.Identifier,
-    key: tuple[str, str],  # (file column, db column)
-    columns: dict[str, tuple[str, str]],
+    table: str,
+    key: str,
+    columns: UpsertColumns,
     present: set[str],
-    extra_select: list[tuple[str, sql.Composable]],
-    extra_update: list[str],
+    joins: str = "",
 ) -> tuple[int, int]:
-    """INSERT … ON CONFLICT (natural key) DO UPDATE of the present columns, when different."""
-    file_key, db_key = key
-    insert_columns = [db_key] + [db for db, _ in columns.values()]
-    select = [sql.SQL("t.{}").format(sql.Identifier(file_key))] + [
-        sql.SQL("coalesce(t.{}, {})").format(sql.Identifier(name), sql.SQL(default))
-        if name in present
-        else sql.SQL(default)
-        for name, (_db, default) in columns.items()
+    """``INSERT … ON CONFLICT (key) DO UPDATE`` from the typed ``relation`` (aliased ``t``):
+    a column named in ``present`` takes its value and is updated when different; any other
+    takes its default on new rows and stays as it is on existing ones. Re-importing the same
+    data changes nothing (``IS DISTINCT FROM``). Shared by every import writer."""
+    insert = [key] + [db for db, _, _ in columns.values()]
+    select = [f"t.{key}"] + [
+        value if name in present else default for name, (_, value, default) in columns.items()
     ]
-    for db_column, expression in extra_select:
-        insert_columns.append(db_column)
-        select.append(expression)
-    updated = [db for name, (db, _default) in columns.items() if name in present] + extra_update
+    updated = [db for name, (db, _, _) in columns.items() if name in present]
     statement = sql.SQL(
-        "INSERT INTO {table} AS target ({columns}) SELECT {select} FROM {relation} t {joins} "
-        "ON CONFLICT ({key}) DO UPDATE SET {set} "
-        "WHERE ({current}) IS DISTINCT FROM ({incoming})"
+        "INSERT INTO {table} AS target ({insert}) SELECT {select} FROM {relation} t {joins} "
+        "ON CONFLICT ({key}) DO UPDATE SET {set} WHERE ({current}) IS DISTINCT FROM ({incoming})"
     ).format(
-        table=table,
-        columns=sql.SQL(", ").join(map(sql.Identifier, insert_columns)),
-        select=sql.SQL(", ").join(select),
+        table=sql.Identifier(table),
+        insert=sql.SQL(", ").join(map(sql.Identifier, insert)),
+        select=sql.SQL(", ").join(sql.SQL(expression) for expression in select),
         relation=sql.Identifier(relation),
-        joins=sql.SQL("LEFT JOIN {cat} c ON c.parent_id IS NULL AND c.name = t.category").format(
-            cat=T_CATEGORY
-        )
-        if "category" in present and table == T_PRODUCT
-        else sql.SQL(""),
-        key=sql.Identifier(db_key),
+        joins=sql.SQL(joins),
+        key=sql.Identifier(key),
         set=sql.SQL(", ").join(
             sql.SQL("{c} = EXCLUDED.{c}").format(c=sql.Identifier(c)) for c in updated
         ),
@@ -119,16 +130,16 @@ def _natural_upsert(
             sql.SQL("EXCLUDED.{}").format(sql.Identifier(c)) for c in updated
         ),
     )
-    return _upsert_counts(cursor, statement)
+    return upsert_counts(cursor, statement)
 
 
 def products_write(cursor, *, relation: str, present: set[str], **_) -> WriteCounts:
-    extra_select: list[tuple[str, sql.Composable]] = [
-        ("is_active", sql.SQL("true")),
-        ("created_at", sql.SQL("now()")),
-        ("updated_at", sql.SQL("now()")),
-    ]
-    extra_update: list[str] = []
+    columns: UpsertColumns = {
+        **CREATED,
+        "updated_at": ("updated_at", "now()", "now()"),
+        **PRODUCT_COLUMNS,
+    }
+    joins = ""
     created = {}
     if "category" in present:
         cursor.execute(
@@ -139,31 +150,30 @@ def products_write(cursor, *, relation: str, present: set[str], **_) -> WriteCou
             ).format(cat=T_CATEGORY, relation=sql.Identifier(relation))
         )
         created["categories"] = cursor.rowcount
-        extra_select.append(("category_id", sql.SQL("c.id")))
-        extra_update.append("category_id")
-    inserted, updated = _natural_upsert(
+        columns["category"] = ("category_id", "c.id", "NULL")
+        joins = (
+            f"LEFT JOIN {Category._meta.db_table} c ON c.parent_id IS NULL AND c.name = t.category"
+        )
+    inserted, updated = natural_upsert(
         cursor,
         relation=relation,
-        table=T_PRODUCT,
-        key=("sku", "sku"),
-        columns=PRODUCT_COLUMNS,
+        table=Product._meta.db_table,
+        key="sku",
+        columns=columns,
         present=present,
-        extra_select=extra_select,
-        extra_update=extra_update,
+        joins=joins,
     )
     return WriteCounts(inserted, updated, created)
 
 
 def locations_write(cursor, *, relation: str, present: set[str], **_) -> WriteCounts:
-    inserted, updated = _natural_upsert(
+    inserted, updated = natural_upsert(
         cursor,
         relation=relation,
-        table=T_LOCATION,
-        key=("code", "code"),
-        columns=LOCATION_COLUMNS,
+        table=Location._meta.db_table,
+        key="code",
+        columns={**CREATED, **LOCATION_COLUMNS},
         present=present,
-        extra_select=[("is_active", sql.SQL("true")), ("created_at", sql.SQL("now()"))],
-        extra_update=[],
     )
     return WriteCounts(inserted, updated)
 

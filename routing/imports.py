@@ -19,9 +19,7 @@ CSV columns:
 
 from __future__ import annotations
 
-from psycopg import sql
-
-from inventory.bulk import WriteCounts, _upsert_counts
+from inventory.bulk import CREATED, WriteCounts, natural_upsert
 from routing.models import DeliveryOrder, Vehicle
 
 _SKILLS = (
@@ -71,51 +69,15 @@ def _together(present: set[str], group: set[str]) -> set[str]:
     return present | group if present & group else present
 
 
-def _upsert(
-    cursor,
-    *,
-    relation: str,
-    table: str,
-    key: str,
-    columns: dict[str, tuple[str, str, str]],
-    present: set[str],
-    joins: str = "",
-) -> tuple[int, int]:
-    insert = [key, "created_at"] + [db for db, _, _ in columns.values()]
-    select = [f"t.{key}", "now()"] + [
-        value if name in present else default for name, (_, value, default) in columns.items()
-    ]
-    updated = [db for name, (db, _, _) in columns.items() if name in present]
-    statement = sql.SQL(
-        "INSERT INTO {table} AS target ({insert}) SELECT {select} FROM {relation} t {joins} "
-        "ON CONFLICT ({key}) DO UPDATE SET {set} WHERE ({current}) IS DISTINCT FROM ({incoming})"
-    ).format(
-        table=sql.Identifier(table),
-        insert=sql.SQL(", ").join(map(sql.Identifier, insert)),
-        select=sql.SQL(", ").join(sql.SQL(expression) for expression in select),
-        relation=sql.Identifier(relation),
-        joins=sql.SQL(joins),
-        key=sql.Identifier(key),
-        set=sql.SQL(", ").join(
-            sql.SQL("{c} = EXCLUDED.{c}").format(c=sql.Identifier(c)) for c in updated
-        ),
-        current=sql.SQL(", ").join(sql.SQL("target.{}").format(sql.Identifier(c)) for c in updated),
-        incoming=sql.SQL(", ").join(
-            sql.SQL("EXCLUDED.{}").format(sql.Identifier(c)) for c in updated
-        ),
-    )
-    return _upsert_counts(cursor, statement)
-
-
 def vehicles_write(cursor, *, relation: str, present: set[str], **_) -> WriteCounts:
     """Upsert vehicles by code; depots are looked up by location code (validated to exist)."""
-    inserted, updated = _upsert(
+    inserted, updated = natural_upsert(
         cursor,
         relation=relation,
         table=Vehicle._meta.db_table,
         key="code",
-        columns={"is_active": ("is_active", "true", "true"), **VEHICLE_COLUMNS},
-        present=_together(present, BREAK) | {"is_active"},
+        columns={**CREATED, **VEHICLE_COLUMNS},
+        present=_together(present, BREAK) | {"is_active"},  # a re-imported vehicle is active
         joins="JOIN inventory_location d ON d.code = t.depot "
         "LEFT JOIN inventory_location e ON e.code = t.end_depot",
     )
@@ -124,12 +86,12 @@ def vehicles_write(cursor, *, relation: str, present: set[str], **_) -> WriteCou
 
 def delivery_orders_write(cursor, *, relation: str, present: set[str], **_) -> WriteCounts:
     """Upsert delivery orders by reference."""
-    inserted, updated = _upsert(
+    inserted, updated = natural_upsert(
         cursor,
         relation=relation,
         table=DeliveryOrder._meta.db_table,
         key="reference",
-        columns=ORDER_COLUMNS,
+        columns={"created_at": CREATED["created_at"], **ORDER_COLUMNS},
         present=_together(present, WINDOWS),
     )
     return WriteCounts(inserted, updated)
