@@ -289,18 +289,14 @@ def _actual_on_hand(
     later sale had been on the shelf all along.)"""
     table = StockMovement._meta.db_table
     with connection.cursor() as cursor:
+        # One query: the stock levels whose ledger began before the window.
         cursor.execute(
-            f"SELECT product_id, location_id FROM {table} GROUP BY 1, 2 "  # noqa: S608
-            "HAVING MIN(occurred_at) < %s",
+            f"SELECT s.product_id, s.location_id, s.on_hand FROM {StockLevel._meta.db_table} s "  # noqa: S608
+            f"JOIN (SELECT product_id, location_id FROM {table} GROUP BY 1, 2 "
+            "HAVING MIN(occurred_at) < %s) c USING (product_id, location_id)",
             [window_start],
         )
-        covered = cursor.fetchall()
-    covered_keys = {(int(product) << 32) | int(location) for product, location in covered}
-    levels = [
-        level
-        for level in StockLevel.objects.values_list("product_id", "location_id", "on_hand")
-        if (int(level[0]) << 32) | int(level[1]) in covered_keys
-    ]
+        levels = cursor.fetchall()
     if not levels:
         return None
     sql = f"""
