@@ -101,7 +101,9 @@ def evaluate(
     for low, high in ((0.1, 0.9), (0.05, 0.95)):
         if low in forecast.levels and high in forecast.levels:
             inside = metrics.coverage(actual, forecast.quantile(low), forecast.quantile(high))
-            report[f"coverage_{round((high - low) * 100)}"] = float(inside.mean())
+            report[f"coverage_p{round(low * 100):02d}_p{round(high * 100)}"] = float(inside.mean())
+    # The 90% prediction interval (equal-tailed, or [0, p90] where p05 is zero: Forecast.interval).
+    report["coverage_90"] = float(metrics.coverage(actual, *forecast.interval(0.9)).mean())
     return {key: round(value, 4) for key, value in report.items()}
 
 

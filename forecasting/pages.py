@@ -29,6 +29,8 @@ def _chart_data(series: dict[str, Any]) -> dict[str, Any]:
         "p90": gap_f + [f["p90"] for f in forecast],
         "p05": gap_f + [f["p05"] for f in forecast],
         "p95": gap_f + [f["p95"] for f in forecast],
+        "lower_90": gap_f + [f["lower_90"] for f in forecast],
+        "upper_90": gap_f + [f["upper_90"] for f in forecast],
     }
 
 

@@ -20,11 +20,12 @@ from core.exceptions import NotFound
 from core.selectors import get_or_not_found
 from forecasting import bulk
 from forecasting.engine import hierarchy, reconciled, roi
-from forecasting.engine.forecast import ForecastSpec
+from forecasting.engine.forecast import ForecastSpec, prediction_interval
 from forecasting.engine.roi import DEFAULT_CURRENT_METHOD
 from forecasting.exceptions import ForecastInputError
 from forecasting.models import (
     QUANTILE_FIELDS,
+    QUANTILE_LEVELS,
     BacktestScore,
     ForecastRun,
     ForecastValue,
@@ -113,6 +114,17 @@ def _periods(start: date, end: date, interval: str) -> list[date]:
     return periods
 
 
+def _with_interval(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each row with ``lower_90`` and ``upper_90``: the 90% prediction interval from its
+    quantiles (``[p05, p95]``, or ``[0, p90]`` where p05 is zero; ``prediction_interval``)."""
+    if rows:
+        table = np.array([[row[field] for field in QUANTILE_FIELDS] for row in rows], float)
+        lower, upper = prediction_interval(table[:, :, None], QUANTILE_LEVELS, 0.9)
+        for row, low, high in zip(rows, lower[:, 0].tolist(), upper[:, 0].tolist(), strict=True):
+            row["lower_90"], row["upper_90"] = low, high
+    return rows
+
+
 def _forecast_by_period(values: QuerySet[ForecastValue], interval: str) -> list[dict[str, Any]]:
     """Sums of mean and quantiles per period. Summed daily quantiles bound the quantile of the
     sum from above for p≥0.5 (they assume the days move together); documented in ADR 0011."""
@@ -125,14 +137,16 @@ def _forecast_by_period(values: QuerySet[ForecastValue], interval: str) -> list[
         )
         .order_by("period")
     )
-    return [
-        {
-            "period": row["period"],
-            "forecast": row["forecast_sum"],
-            **{field: row[f"{field}_sum"] for field in QUANTILE_FIELDS},
-        }
-        for row in rows
-    ]
+    return _with_interval(
+        [
+            {
+                "period": row["period"],
+                "forecast": row["forecast_sum"],
+                **{field: row[f"{field}_sum"] for field in QUANTILE_FIELDS},
+            }
+            for row in rows
+        ]
+    )
 
 
 def forecast_series(
@@ -267,7 +281,7 @@ def forecast_aggregate(
             for row in rows
         ]
         if reconciliation == "bottom_up":
-            return answer
+            return _with_interval(answer)
         change = _reconciled_change(
             run=run,
             method=reconciliation,
@@ -281,7 +295,7 @@ def forecast_aggregate(
             row["forecast"] += shift
             for field in QUANTILE_FIELDS:  # the bottom-up band, moved with the mean
                 row[field] = max(row[field] + shift, 0.0)
-        return answer
+        return _with_interval(answer)
 
     return cached(
         "forecasts",

@@ -59,8 +59,9 @@ class ForecastRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Gener
 
 
 class ForecastSeriesView(APIView):
-    """History and forecast (mean and p05…p95) of one SKU, at one location or summed over
-    its locations, per day, week or month, from a run (default: the latest successful)."""
+    """History and forecast (mean, p05…p95 and the 90% interval) of one SKU, at one location
+    or summed over its locations, per day, week or month, from a run (default: the latest
+    successful)."""
 
     permission_classes = [IsTenantMember]
 
@@ -81,11 +82,12 @@ class ForecastSeriesView(APIView):
 
 class ForecastAggregateView(GenericAPIView):
     """Forecasts of product, category or tenant level per period (paginated rows of
-    ``key, period, forecast, p05…p95``). ``reconciliation=bottom_up`` (default) sums the
-    stored product × location forecasts; ``ols`` and ``mint_shrink`` reconcile them with
-    base forecasts of every product, category and the total (runs of at most 3,000 series,
-    else 400). The levels agree either way. Reconciled rows carry the bottom-up quantile
-    band shifted by the reconciled-minus-bottom-up mean (clipped at zero)."""
+    ``key, period, forecast, p05…p95, lower_90, upper_90``). ``reconciliation=bottom_up``
+    (default) sums the stored product × location forecasts; ``ols`` and ``mint_shrink``
+    reconcile them with base forecasts of every product, category and the total (runs of at
+    most 3,000 series, else 400). The levels agree either way. Reconciled rows carry the
+    bottom-up quantile band shifted by the reconciled-minus-bottom-up mean (clipped at
+    zero)."""
 
     permission_classes = [IsTenantMember]
     serializer_class = s.AggregateRowSerializer

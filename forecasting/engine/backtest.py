@@ -25,7 +25,7 @@ from .classification import (
     Classification,
     classify,
 )
-from .forecast import Forecast, ForecastSpec, as_history, prefix_statistics
+from .forecast import Forecast, ForecastSpec, as_history, prediction_interval, prefix_statistics
 from .methods import FAST_METHODS, GLOBAL_METHODS, method_named
 from .yearly import YearlyProfile, months_of, wants_yearly, yearly_profile
 
@@ -200,7 +200,7 @@ def _score(
                 "mase": mae * inverse_mase,
                 "rmsse": rmse * inverse_rmsse,
                 "pinball": by_level.mean(axis=1),
-                "coverage": metrics.coverage(actual, quantiles[:, 0], quantiles[:, -1]),
+                "coverage": metrics.coverage(actual, *prediction_interval(quantiles, spec.levels)),
             }
             for score, value in found.items():
                 sums[score][:, column] += value

@@ -72,6 +72,36 @@ class Forecast:
                 return self.quantiles[:, index, :]
         raise KeyError(f"level {level} not forecast; levels are {self.levels}")
 
+    def interval(self, coverage: float = 0.9) -> tuple[np.ndarray, np.ndarray]:
+        """The ``(series, horizon)`` lower and upper bounds of the central prediction interval
+        holding ``coverage`` of the forecast distribution; see :func:`prediction_interval`."""
+        return prediction_interval(self.quantiles, self.levels, coverage)
+
+
+INTERVAL_COVERAGE = 0.9
+
+
+def prediction_interval(
+    quantiles: np.ndarray, levels: Sequence[float], coverage: float = INTERVAL_COVERAGE
+) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds ``(series, horizon)`` of the prediction interval holding ``coverage`` (say 0.9) of
+    each period's demand, from ``(series, levels, horizon)`` quantiles.
+
+    Where the lower quantile ``q_{α/2}`` (α = 1 − coverage) is above zero the interval is the
+    equal-tailed ``[q_{α/2}, q_{1−α/2}]``. Where it is zero — slow and intermittent items, whose
+    demand is zero more often than α/2 — nothing lies below it, so ``[0, q_{1−α/2}]`` would hold
+    1 − α/2 (95%, not 90%); the interval is then ``[0, q_{1−α}]``, the shortest one that holds
+    ``coverage``: all of α in the upper tail. Without those three levels among ``levels`` it
+    falls back to the outermost two.
+    """
+    alpha = 1.0 - coverage
+    position = {round(level, 9): index for index, level in enumerate(levels)}
+    low, high, shifted = (position.get(round(q, 9)) for q in (alpha / 2, 1 - alpha / 2, coverage))
+    if low is None or high is None or shifted is None:
+        return quantiles[:, 0], quantiles[:, -1]
+    lower = quantiles[:, low]
+    return lower, np.where(lower <= 1e-9, quantiles[:, shifted], quantiles[:, high])
+
 
 def as_history(history: np.ndarray) -> np.ndarray:
     """Validate a sales history: a finite 2-D ``(series, periods)`` float array.

@@ -221,12 +221,18 @@ def tsb_states(values, alpha, beta, origins):
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def count_ppf(q, mean, variance, limit):
-    """Smallest whole k with P(X ≤ k) ≥ q per element, X negative binomial with this mean and
-    variance (Poisson when not over-dispersed), walking the pmf up from zero; ``limit`` stops a
-    rounding shortfall far in the tail (see :func:`forecast.count_ppf`)."""
+    """Quantile of the count X smoothed by half a unit either side (X + U − ½, U uniform on
+    [0, 1)) per element, X negative binomial with this mean and variance (Poisson when not
+    over-dispersed), cut at zero: with k the smallest whole number with P(X ≤ k) ≥ q, the
+    answer is ``k − ½ + (q − P(X < k)) / P(X = k)``. It rounds to k exactly when q lies in the
+    upper half of the jump at k, so integer actuals fall at or below it with probability q on
+    average rather than at least q. Walks the pmf up from zero; ``limit`` stops a rounding
+    shortfall far in the tail (see :func:`forecast.count_ppf`)."""
     result = np.zeros(q.shape[0])
     for e in range(q.shape[0]):
         m, v, target = mean[e], variance[e], q[e]
+        if not m > 0:
+            continue
         over = v > m * (1.0 + 1e-6)
         if over:
             size = m * m / (v - m)
@@ -236,20 +242,17 @@ def count_ppf(q, mean, variance, limit):
             size = 0.0
             stay = 1.0
             pmf = np.exp(-m)
-        cdf = pmf
-        if not (cdf < target - 1e-12 and m > 0):
-            continue
+        below = 0.0
         count = 0
-        while count < limit:
+        while below + pmf < target - 1e-12 and count < limit:
+            below += pmf
             count += 1
             if over:
                 pmf *= (count - 1 + size) / count * (1.0 - stay)
             else:
                 pmf *= m / count
-            cdf += pmf
-            if cdf >= target - 1e-12:
-                break
-        result[e] = count
+        value = count - 0.5 + (target - below) / pmf if pmf > 1e-300 else float(count)
+        result[e] = max(min(value, count + 0.5), 0.0)
     return result
 
 

@@ -217,6 +217,9 @@ def test_forecasts_endpoint_history_forecast_and_intervals(planner):
     assert sum(f["forecast"] for f in daily["forecast"]) == pytest.approx(
         sum(v.forecast for v in stored)
     )
+    for f in daily["forecast"]:  # the 90% interval: [p05, p95], or [0, p90] where p05 is 0
+        assert f["lower_90"] == f["p05"]
+        assert f["upper_90"] == (f["p90"] if f["p05"] == 0 else f["p95"])
     weekly = client.get("/api/v1/forecasts/?sku=FC-A&location=FC-L1&interval=week").json()
     assert sum(f["p90"] for f in weekly["forecast"]) == pytest.approx(
         sum(f["p90"] for f in daily["forecast"])
