@@ -39,6 +39,7 @@ from inventory.policy import (
     latest_order_date,
     xyz_classify,
 )
+from inventory.policy.calculate import allocated_service_levels
 from inventory.policy.classification import xyz_from_cv
 from inventory.policy.network import pair_keys, roll_up
 from inventory.selectors import excluded_product_ids
@@ -397,6 +398,16 @@ def inventory_refresh(
     )
     lead_time = _per_pair(products, "lead_time", product_index)
     lead_time_std = _per_pair(products, "lead_time_std", product_index)
+    moq = _per_pair(products, "moq", product_index)
+    pack = _per_pair(products, "pack", product_index)
+    if (
+        settings.service_level_allocation == InventorySettings.Allocation.AGGREGATE
+        and settings.service_level_kind == InventorySettings.ServiceLevelKind.CYCLE
+    ):
+        # Each class's target on average over its cycles; cheap, often-ordered items get more.
+        service_level = allocated_service_levels(
+            service_level, policy_mean, unit_cost, moq, pack, policy_settings
+        )
     result = calculate_policy(
         PolicyInputs(
             mean_daily_demand=policy_mean,
@@ -408,8 +419,8 @@ def inventory_refresh(
             unit_cost=unit_cost,
             on_order_within_lead_time=on_order,
             reserved=reserved,
-            minimum_order_quantity=_per_pair(products, "moq", product_index),
-            pack_size=_per_pair(products, "pack", product_index),
+            minimum_order_quantity=moq,
+            pack_size=pack,
             stockout_cost_per_unit=stockout_cost,
             days_since_last_sale=days_since_last_sale,
         ),
@@ -436,6 +447,7 @@ def inventory_refresh(
         "lead_time_std_days": ("float8", lead_time_std),
         "on_hand": ("float8", on_hand),
         "inventory_value": ("float8", value),
+        "service_level": ("float8", result.service_level),
         "safety_stock": ("float8", result.safety_stock),
         "reorder_point": ("float8", result.reorder_point),
         "order_up_to": ("float8", result.order_up_to_level),

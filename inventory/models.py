@@ -230,8 +230,18 @@ class DemandHistory(models.Model):
         return f"{self.product_id}@{self.location_id} {self.date}: {self.quantity}"
 
 
+class ServiceLevelAllocation(models.TextChoices):
+    ITEM = "item", "Every item its class target"
+    AGGREGATE = (
+        "aggregate",
+        ("Each class target met on average over its cycles, the stock where it serves most units"),
+    )
+
+
 class InventorySettings(models.Model):
     """The tenant's inventory-policy settings: one row per tenant schema (id 1)."""
+
+    Allocation = ServiceLevelAllocation
 
     class AbcMeasure(models.TextChoices):
         REVENUE = "revenue"
@@ -268,6 +278,13 @@ class InventorySettings(models.Model):
     # XYZ cut-offs on the coefficient of variation of weekly demand: X ≤ x < Y ≤ y < Z.
     xyz_x_limit = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("0.50"))
     xyz_y_limit = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("1.00"))
+    # How the class targets become per-item cycle service levels (ADR 17): "aggregate" keeps
+    # each class's target on average over its cycles and gives cheap, often-ordered items more.
+    service_level_allocation = models.CharField(
+        max_length=16,
+        choices=ServiceLevelAllocation.choices,
+        default=ServiceLevelAllocation.AGGREGATE,
+    )
     # Lot cap: an order never buys more than this many days of mean demand (MOQ and pack size
     # still round it up); NULL = the plain EOQ. Used by the replay (ADR 14, follow-up).
     max_cover_days = models.PositiveSmallIntegerField(
@@ -340,6 +357,9 @@ class InventoryMetrics(models.Model):
     lead_time_std_days = models.FloatField(default=0)
     on_hand = models.FloatField(default=0)
     inventory_value = models.FloatField(default=0, help_text="On hand × unit cost")
+    # The cycle service level (or fill rate) this item's safety stock was set for: its class
+    # target, or its share of it under the aggregate allocation.
+    service_level = models.FloatField(null=True)
     safety_stock = models.FloatField(null=True)
     reorder_point = models.FloatField(null=True)
     order_up_to = models.FloatField(null=True)
@@ -490,9 +510,7 @@ class SimulationRun(models.Model):
         FIXED = "fixed"
         SAMPLED = "sampled"
 
-    class Allocation(models.TextChoices):
-        ITEM = "item"  # every item its class target
-        AGGREGATE = "aggregate"  # targets met on average, stock where it serves most units
+    Allocation = ServiceLevelAllocation
 
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     window_days = models.PositiveSmallIntegerField(default=365)
@@ -515,7 +533,7 @@ class SimulationRun(models.Model):
     # Lot cap in days of mean demand; NULL: the tenant's InventorySettings, 0: no cap (EOQ).
     max_cover_days = models.PositiveSmallIntegerField(null=True, blank=True)
     service_level_allocation = models.CharField(
-        max_length=16, choices=Allocation.choices, default=Allocation.ITEM
+        max_length=16, choices=Allocation.choices, default=Allocation.AGGREGATE
     )
     window_start = models.DateField(null=True, blank=True)
     window_end = models.DateField(null=True, blank=True)

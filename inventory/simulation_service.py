@@ -86,7 +86,7 @@ def simulation_run_start(
     forecast_method: str = "ses",
     seed: int = 0,
     max_cover_days: int | None = None,
-    service_level_allocation: str = SimulationRun.Allocation.ITEM,
+    service_level_allocation: str | None = None,
     enqueue: bool = True,
 ) -> SimulationRun:
     """Create a queued run (and, with ``enqueue``, its ``inventory_simulation`` job).
@@ -94,9 +94,9 @@ def simulation_run_start(
     ``service_levels``: cycle service level targets per ABC class (``{"A": 0.98, …}``, each in
     (0.5, 0.999]); classes left out use the tenant's settings. ``max_cover_days``: the lot cap
     in days of mean demand (1–365; 0 = no cap, the plain EOQ; None = the tenant's).
-    ``service_level_allocation``: "item" (every item its class target) or "aggregate" (the
-    targets met on average over all cycles, per-item levels by the critical ratio,
-    ``allocate_cycle_service_levels``). Raises
+    ``service_level_allocation``: "item" (every item its class target) or "aggregate" (each
+    class's target met on average over its cycles, per-item levels by the critical ratio,
+    ``allocate_cycle_service_levels``); None = the tenant's setting. Raises
     :class:`SimulationInputError` (400) for bad parameters, before writing anything.
     """
     levels = service_levels or {}
@@ -122,6 +122,8 @@ def simulation_run_start(
         "max_cover_days",
         f"Must be a whole number 0–{MAX_COVER_DAYS} (0: no cap).",
     )
+    if service_level_allocation is None:
+        service_level_allocation = inventory_settings_get().service_level_allocation
     _check(
         service_level_allocation in SimulationRun.Allocation.values,
         "service_level_allocation",

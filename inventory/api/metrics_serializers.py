@@ -28,6 +28,7 @@ class InventorySettingsSerializer(serializers.ModelSerializer):
             "xyz_x_limit",
             "xyz_y_limit",
             "max_cover_days",
+            "service_level_allocation",
             "updated_at",
         )
         read_only_fields = ("updated_at",)
@@ -86,6 +87,7 @@ class InventoryMetricsSerializer(ProductLocationSerializer):
             "lead_time_std_days",
             "on_hand",
             "inventory_value",
+            "service_level",
             "safety_stock",
             "reorder_point",
             "order_up_to",

@@ -53,10 +53,10 @@ class SimulationInputSerializer(serializers.Serializer):
     )
     service_level_allocation = serializers.ChoiceField(
         choices=SimulationRun.Allocation.choices,
-        default=SimulationRun.Allocation.ITEM,
-        help_text="item: every item its class target; aggregate: the targets met on average "
-        "over all cycles, per-item levels by the critical ratio (more fill rate per unit of "
-        "inventory value).",
+        required=False,
+        help_text="item: every item its class target; aggregate: each class's target met on "
+        "average over its cycles, per-item levels by the critical ratio (more fill rate per "
+        "unit of inventory value); omitted: the tenant's inventory settings.",
     )
 
     def validate(self, attrs):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields
 from enum import IntEnum
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from inventory.policy.levels import (
     days_of_cover,
@@ -31,6 +31,7 @@ from inventory.policy.safety_stock import (
     safety_stock_from_quantiles,
 )
 from inventory.policy.service_level import (
+    allocate_cycle_service_levels,
     cost_optimal_service_level,
     z_for_cycle_service_level,
     z_for_fill_rate,
@@ -148,6 +149,44 @@ def policy_lot(
     (where set), rounded up to MOQ and pack size."""
     wanted = capped_lot(eoq, mean_daily_demand, settings.max_cover_days)
     return round_order_quantity(wanted, minimum_order_quantity, pack_size)
+
+
+def allocated_service_levels(
+    target: ArrayLike,
+    mean_daily_demand: ArrayLike,
+    unit_cost: ArrayLike,
+    minimum_order_quantity: ArrayLike,
+    pack_size: ArrayLike,
+    settings: PolicySettings,
+    *,
+    lot_cover_days: float | None = None,
+) -> FloatArray:
+    """Per-item cycle service levels that keep each distinct target (each ABC class's) on
+    average over that class's replenishment cycles, from the lot each item would order (EOQ
+    capped and rounded as :func:`policy_lot`, or ``lot_cover_days`` of demand; the review
+    period for an order-up-to policy) and so its order cycle
+    (``service_level.allocate_cycle_service_levels``). Arrays are (items,) or (items, K) with
+    ``target`` (items,) or of the same shape; items without demand or cost keep their target.
+    """
+    mean = np.asarray(mean_daily_demand, dtype=float)
+    column = (slice(None),) + (None,) * (mean.ndim - 1)
+    cost = np.broadcast_to(np.asarray(unit_cost, float), mean.shape[:1])[column]
+    moq = np.broadcast_to(np.asarray(minimum_order_quantity, float), mean.shape[:1])[column]
+    pack = np.broadcast_to(np.asarray(pack_size, float), mean.shape[:1])[column]
+    if settings.policy_kind == "order_up_to":
+        lot = mean * max(settings.review_period_days, 1.0)
+    elif lot_cover_days is not None:
+        lot = round_order_quantity(mean * lot_cover_days, moq, pack)
+    else:
+        rate = settings.holding_cost_rate
+        eoq = economic_order_quantity(mean, settings.ordering_cost, cost, rate)
+        lot = policy_lot(eoq, mean, moq, pack, settings)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cycle_days = lot / mean
+    levels = np.asarray(target, dtype=float)
+    levels = np.broadcast_to(levels if levels.ndim == mean.ndim else levels[column], mean.shape)
+    group = levels if levels.ndim == 1 else levels[:, 0]
+    return allocate_cycle_service_levels(levels, cost, cycle_days, group=group)
 
 
 def _column(value: FloatArray | None, default: float, size: int) -> FloatArray:

@@ -132,6 +132,7 @@ def allocate_cycle_service_levels(
     floor: float = 0.5,
     ceiling: float = 0.999,
     iterations: int = 32,
+    group: ArrayLike | None = None,
 ) -> NDArray[np.float64]:
     """Per-item cycle service levels that meet the targets *on average over all items'
     cycles* and spend the stock where it serves the most units.
@@ -147,7 +148,26 @@ def allocate_cycle_service_levels(
     ``Σ n_i (1 − target_i)``; levels are kept in ``[floor, ceiling]`` (the ceiling raised to
     the highest target, so a target above it stays reachable). Items without a usable cost or
     cycle keep their target.
+
+    ``group`` (items,): separate allocations per group (say the ABC class), so that each
+    group's target holds on average over its own cycles.
     """
+    if group is not None:
+        labels = np.asarray(group)
+        shaped = [np.asarray(a, dtype=float) for a in (target, unit_cost, cycle_days)]
+        level, cost, cycle = np.broadcast_arrays(*shaped)
+        result = np.array(level, dtype=float)
+        for label in np.unique(labels):
+            rows = labels == label
+            result[rows] = allocate_cycle_service_levels(
+                level[rows],
+                cost[rows],
+                cycle[rows],
+                floor=floor,
+                ceiling=ceiling,
+                iterations=iterations,
+            )
+        return result
     level, cost, cycle = np.broadcast_arrays(
         *(np.asarray(a, dtype=float) for a in (target, unit_cost, cycle_days))
     )

@@ -33,10 +33,9 @@ from inventory.policy.calculate import (
     PolicyInputs,
     PolicySettings,
     calculate_policy,
-    policy_lot,
 )
-from inventory.policy.levels import DAYS_PER_YEAR, economic_order_quantity, round_order_quantity
-from inventory.policy.service_level import allocate_cycle_service_levels
+from inventory.policy.calculate import allocated_service_levels as allocate_policy_levels
+from inventory.policy.levels import DAYS_PER_YEAR, round_order_quantity
 
 FloatArray = NDArray[np.float64]
 
@@ -942,18 +941,24 @@ class ReplayOutcome:
     estimates: ForecastEstimates
 
 
-def replay(
-    inputs: ReplayInputs,
-    settings: PolicySettings | None = None,
-    options: ReplayOptions | None = None,
-) -> ReplayOutcome:
-    """Replay the proposed policy (rolling forecasts, ``calculate_policy``) and the min/max
-    baseline (from average sales) on the same demand and the same lead times."""
-    settings = settings or PolicySettings()
-    options = options or ReplayOptions()
+@dataclass(frozen=True)
+class _ReplaySetup:
+    history: FloatArray
+    start: int
+    lead: FloatArray
+    lead_std: FloatArray
+    lead_times: NDArray[np.int64]
+    moq: FloatArray
+    pack: FloatArray
+    costs: SimulationCosts
+
+
+def _replay_setup(
+    inputs: ReplayInputs, settings: PolicySettings, options: ReplayOptions
+) -> _ReplaySetup:
+    """What both policies share: the window, the lead times (drawn once), MOQ, pack, costs."""
     history = np.asarray(inputs.history, dtype=float)
     items, total = history.shape
-    start = total - inputs.days
     lead = np.asarray(inputs.lead_time_days, dtype=float)
     lead_std = (
         np.zeros(items)
@@ -971,44 +976,6 @@ def replay(
         np.zeros(items) if inputs.minimum_order_quantity is None else inputs.minimum_order_quantity
     )
     pack = np.ones(items) if inputs.pack_size is None else inputs.pack_size
-
-    estimates = rolling_forecast_estimates(
-        history,
-        start,
-        inputs.days,
-        protection_days=protection_days_for(lead, settings),
-        method=inputs.method,
-        refit_every_days=options.refit_every_days,
-        season_length=options.season_length,
-        error_window_days=options.error_window_days,
-    )
-    service_level: FloatArray = np.asarray(inputs.service_level, float)
-    if options.service_level_allocation == "aggregate":
-        service_level = allocated_service_levels(
-            estimates, service_level, inputs.unit_cost, moq, pack, settings, options
-        )
-    proposed = policy_from_forecasts(
-        estimates,
-        lead,
-        service_level=service_level,
-        settings=settings,
-        unit_cost=inputs.unit_cost,
-        lead_time_std_days=lead_std,
-        minimum_order_quantity=moq,
-        pack_size=pack,
-        lot_cover_days=options.lot_cover_days,
-    )
-    averages = rolling_average_demand(
-        history, start, inputs.days, refit_every_days=options.refit_every_days
-    )
-    baseline = days_of_cover_policy(
-        averages,
-        lead,
-        buffer_days=options.baseline_buffer_days,
-        cover_days=options.baseline_cover_days,
-        minimum_order_quantity=moq,
-        pack_size=pack,
-    )
     costs = SimulationCosts(
         unit_cost=inputs.unit_cost,
         holding_cost_rate=settings.holding_cost_rate,
@@ -1017,22 +984,101 @@ def replay(
         if inputs.stockout_cost_per_unit is None
         else np.nan_to_num(inputs.stockout_cost_per_unit),
     )
-    window = history[:, start:]
-    results = {}
-    for name, policy in (("proposed", proposed), ("baseline", baseline)):
-        stock = inputs.starting_stock
-        if stock is None:
-            stock = np.maximum(np.nan_to_num(_first_column(policy.order_up_to_level)), 0.0)
-        results[name] = simulate(
-            window,
-            policy,
-            lead_times,
-            stock,
-            costs=costs,
-            backorders=options.backorders,
-            record_orders=options.record_orders,
+    return _ReplaySetup(history, total - inputs.days, lead, lead_std, lead_times, moq, pack, costs)
+
+
+def _replay_policy(
+    setup: _ReplaySetup,
+    inputs: ReplayInputs,
+    options: ReplayOptions,
+    policy: ReplenishmentPolicy,
+) -> SimulationResult:
+    stock = inputs.starting_stock
+    if stock is None:  # each policy starts at its own first order-up-to level
+        stock = np.maximum(np.nan_to_num(_first_column(policy.order_up_to_level)), 0.0)
+    return simulate(
+        setup.history[:, setup.start :],
+        policy,
+        setup.lead_times,
+        stock,
+        costs=setup.costs,
+        backorders=options.backorders,
+        record_orders=options.record_orders,
+    )
+
+
+def _baseline_policy(
+    setup: _ReplaySetup, inputs: ReplayInputs, options: ReplayOptions
+) -> ReplenishmentPolicy:
+    averages = rolling_average_demand(
+        setup.history, setup.start, inputs.days, refit_every_days=options.refit_every_days
+    )
+    return days_of_cover_policy(
+        averages,
+        setup.lead,
+        buffer_days=options.baseline_buffer_days,
+        cover_days=options.baseline_cover_days,
+        minimum_order_quantity=setup.moq,
+        pack_size=setup.pack,
+    )
+
+
+def replay(
+    inputs: ReplayInputs,
+    settings: PolicySettings | None = None,
+    options: ReplayOptions | None = None,
+) -> ReplayOutcome:
+    """Replay the proposed policy (rolling forecasts, ``calculate_policy``) and the min/max
+    baseline (from average sales) on the same demand and the same lead times."""
+    settings = settings or PolicySettings()
+    options = options or ReplayOptions()
+    setup = _replay_setup(inputs, settings, options)
+    estimates = rolling_forecast_estimates(
+        setup.history,
+        setup.start,
+        inputs.days,
+        protection_days=protection_days_for(setup.lead, settings),
+        method=inputs.method,
+        refit_every_days=options.refit_every_days,
+        season_length=options.season_length,
+        error_window_days=options.error_window_days,
+    )
+    service_level: FloatArray = np.asarray(inputs.service_level, float)
+    if options.service_level_allocation == "aggregate":
+        service_level = allocated_service_levels(
+            estimates, service_level, inputs.unit_cost, setup.moq, setup.pack, settings, options
         )
-    return ReplayOutcome(results["proposed"], results["baseline"], estimates)
+    proposed = policy_from_forecasts(
+        estimates,
+        setup.lead,
+        service_level=service_level,
+        settings=settings,
+        unit_cost=inputs.unit_cost,
+        lead_time_std_days=setup.lead_std,
+        minimum_order_quantity=setup.moq,
+        pack_size=setup.pack,
+        lot_cover_days=options.lot_cover_days,
+    )
+    return ReplayOutcome(
+        _replay_policy(setup, inputs, options, proposed),
+        baseline_replay(inputs, settings, options, setup=setup),
+        estimates,
+    )
+
+
+def baseline_replay(
+    inputs: ReplayInputs,
+    settings: PolicySettings | None = None,
+    options: ReplayOptions | None = None,
+    *,
+    setup: _ReplaySetup | None = None,
+) -> SimulationResult:
+    """The min/max baseline alone, as :func:`replay` runs it (same lead-time draws): for
+    sweeping ``options.baseline_buffer_days`` without re-fitting any forecast."""
+    settings = settings or PolicySettings()
+    options = options or ReplayOptions()
+    setup = setup or _replay_setup(inputs, settings, options)
+    return _replay_policy(setup, inputs, options, _baseline_policy(setup, inputs, options))
 
 
 def allocated_service_levels(
@@ -1045,25 +1091,17 @@ def allocated_service_levels(
     options: ReplayOptions,
 ) -> FloatArray:
     """(items, K) cycle service levels per re-fit from what that re-fit knew: the forecast
-    mean and the lot it would order, hence the order cycle
-    (``service_level.allocate_cycle_service_levels``)."""
-    mean = estimates.mean_daily_demand
-    cost = np.broadcast_to(np.asarray(unit_cost, float), (mean.shape[0],))[:, None]
-    moq = np.asarray(minimum_order_quantity, float)[:, None]
-    pack = np.asarray(pack_size, float)[:, None]
-    if options.lot_cover_days is not None:
-        lot = round_order_quantity(mean * options.lot_cover_days, moq, pack)
-    else:
-        eoq = economic_order_quantity(
-            mean, settings.ordering_cost, cost, settings.holding_cost_rate
-        )
-        lot = policy_lot(eoq, mean, moq, pack, settings)
-    if settings.policy_kind == "order_up_to":
-        lot = mean * max(settings.review_period_days, 1.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cycle_days = lot / mean
-    levels = np.broadcast_to(np.asarray(target, float).reshape(mean.shape[0], -1), mean.shape)
-    return allocate_cycle_service_levels(levels, cost, cycle_days)
+    mean and the lot it would order, hence the order cycle (``calculate.allocated_service_levels``,
+    one allocation per distinct target, in practice per ABC class)."""
+    return allocate_policy_levels(
+        target,
+        estimates.mean_daily_demand,
+        unit_cost,
+        minimum_order_quantity,
+        pack_size,
+        settings,
+        lot_cover_days=options.lot_cover_days,
+    )
 
 
 def reconstruct_on_hand(

@@ -166,3 +166,18 @@ def test_a_target_above_the_ceiling_stays_reachable():
     assert cycles_weighted_miss(levels, [5.0, 5.0, 5.0])[0] == pytest.approx(1e-4, abs=1e-7)
     # The target is the ceiling itself: only every item at it meets the average.
     np.testing.assert_allclose(levels, 0.9999, atol=1e-9)
+
+
+def test_allocation_per_group_keeps_each_groups_own_target():
+    # Class A (98%) and class C (90%): pooled together, the cheap C items would take the
+    # misses A's target allows; per group, each class's expected misses match its own target.
+    cost = np.array([1.0, 50.0, 5.0, 1.0, 80.0, 10.0])
+    cycle = np.array([7.0, 30.0, 14.0, 10.0, 40.0, 20.0])
+    target = np.array([0.98, 0.98, 0.98, 0.9, 0.9, 0.9])
+    levels = allocate_cycle_service_levels(target, cost, cycle, group=target)
+    for label in (0.98, 0.9):
+        rows = target == label
+        n = 1.0 / cycle[rows]
+        assert np.sum(n * (1 - levels[rows])) == pytest.approx(np.sum(n * (1 - label)), rel=1e-4)
+    pooled = allocate_cycle_service_levels(target, cost, cycle)
+    assert not np.allclose(pooled, levels)

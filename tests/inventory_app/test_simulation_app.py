@@ -330,7 +330,10 @@ def test_page_shows_the_run_to_its_tenant_only(planner, tenant_a, tenant_b):
     html = response.content.decode()
     assert "simulation-data" in html and "Per ABC class" in html
     assert run.daily["dates"][0] in html
-    assert "at most 30 days of demand" in html and "service levels per item" in html
+    assert "at most 30 days of demand" in html
+    # The tenant default: each class's target on average over its cycles.
+    assert run.service_level_allocation == "aggregate"
+    assert "each class target met on average over its cycles" in html
     anonymous = Client(HTTP_HOST=HOST_A).get(f"/app/simulations/{run.pk}/")
     assert anonymous.status_code == 302  # to the login page
     assert page.get("/app/simulations/999999/").status_code == 404

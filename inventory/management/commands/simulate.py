@@ -32,7 +32,12 @@ class Command(TenantCommand):
             default=None,
             help="lot cap in days of demand (0: no cap; default: the tenant's setting)",
         )
-        parser.add_argument("--allocation", choices=SimulationRun.Allocation.values, default="item")
+        parser.add_argument(
+            "--allocation",
+            choices=SimulationRun.Allocation.values,
+            default=None,
+            help="default: the tenant's inventory settings",
+        )
         parser.add_argument("--no-progress", action="store_true")
 
     def handle_tenant(self, tenant, *args, **options):
