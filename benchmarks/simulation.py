@@ -53,7 +53,7 @@ def main() -> None:
         default=30.0,
         help="lot cap in days of demand (the tenant default; 'none': plain EOQ)",
     )
-    parser.add_argument("--allocation", choices=("item", "aggregate"), default="item")
+    parser.add_argument("--allocation", choices=("item", "aggregate"), default="aggregate")
     args = parser.parse_args()
 
     history = synthetic_demand(args.items, args.days + WARM_UP_DAYS, args.seed)
