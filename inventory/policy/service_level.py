@@ -124,12 +124,19 @@ def cost_optimal_service_level(
     return np.clip(ratio, 0.0, 1.0)
 
 
+# No item below this cycle service level under the aggregate allocation (ADR 17): a planner
+# does not accept a coin-flip chance of running out every cycle, and the model's low levels
+# are its least reliable (whole-unit reorder levels and the review undershoot protect them
+# more than it says: items allocated 0.5 reached 0.67 in the demo replay).
+ALLOCATION_FLOOR = 0.7
+
+
 def allocate_cycle_service_levels(
     target: ArrayLike,
     unit_cost: ArrayLike,
     cycle_days: ArrayLike,
     *,
-    floor: float = 0.5,
+    floor: float = ALLOCATION_FLOOR,
     ceiling: float = 0.999,
     iterations: int = 32,
     group: ArrayLike | None = None,
@@ -146,8 +153,8 @@ def allocate_cycle_service_levels(
     The penalty is found per column by bisection on its logarithm so that the expected
     stockout cycles ``Σ n_i (1 − α_i)`` (``n_i = 1 / T_i`` cycles a day) equal the targets'
     ``Σ n_i (1 − target_i)``; levels are kept in ``[floor, ceiling]`` (the ceiling raised to
-    the highest target, so a target above it stays reachable). Items without a usable cost or
-    cycle keep their target.
+    the highest target and the floor lowered to the lowest, so every target stays
+    reachable). Items without a usable cost or cycle keep their target.
 
     ``group`` (items,): separate allocations per group (say the ABC class), so that each
     group's target holds on average over its own cycles.
@@ -176,6 +183,7 @@ def allocate_cycle_service_levels(
         level, cost, cycle = (a[:, None] for a in (level, cost, cycle))
     if level.size:
         ceiling = max(ceiling, float(np.nanmax(level)))
+        floor = min(floor, float(np.nanmin(level)))
     with np.errstate(divide="ignore", invalid="ignore"):
         cycles_per_day = 1.0 / cycle
         log_weight = np.log(cost * cycle)  # log(h·T) up to the holding rate, absorbed in b

@@ -100,11 +100,18 @@ def cycles_weighted_miss(levels, cycle_days):
 def test_allocation_meets_the_target_on_average_and_favours_cheap_frequent_items():
     cost = np.array([1.0, 1.0, 10.0, 100.0])
     cycle = np.array([5.0, 20.0, 20.0, 60.0])
-    levels = allocate_cycle_service_levels(np.full(4, 0.9), cost, cycle)
+    levels = allocate_cycle_service_levels(np.full(4, 0.9), cost, cycle, floor=0.5)
     assert cycles_weighted_miss(levels, cycle)[0] == pytest.approx(0.1, abs=1e-6)
     # Stockout chance per cycle ∝ unit cost × cycle length: decreasing levels down the list.
     assert levels[0] > levels[1] > levels[2] > levels[3]
     assert ((levels >= 0.5) & (levels <= 0.999)).all()
+    # The default floor (ALLOCATION_FLOOR): nobody below 70%, the average still on target.
+    floored = allocate_cycle_service_levels(np.full(4, 0.9), cost, cycle)
+    assert floored.min() == pytest.approx(0.7) and levels.min() < 0.7
+    assert cycles_weighted_miss(floored, cycle)[0] == pytest.approx(0.1, abs=1e-6)
+    # A target below the floor stays reachable: the floor gives way to it.
+    low = allocate_cycle_service_levels(np.full(4, 0.6), cost, cycle)
+    assert cycles_weighted_miss(low, cycle)[0] == pytest.approx(0.4, abs=1e-6)
     # Identical items keep the target itself.
     same = allocate_cycle_service_levels(np.full(3, 0.95), np.full(3, 4.0), np.full(3, 10.0))
     np.testing.assert_allclose(same, 0.95, atol=1e-6)
@@ -130,7 +137,8 @@ def test_allocation_hits_the_average_whenever_the_bounds_allow(cost, target, see
     cost = np.asarray(cost)
     cycle = rng.uniform(1.0, 90.0, cost.size)
     levels = allocate_cycle_service_levels(np.full(cost.size, target), cost, cycle)
-    assert ((levels >= 0.5 - 1e-12) & (levels <= 0.999 + 1e-12)).all()
+    floor = min(0.7, target)  # ALLOCATION_FLOOR, lowered to a target below it
+    assert ((levels >= floor - 1e-12) & (levels <= 0.999 + 1e-12)).all()
     miss = cycles_weighted_miss(levels, cycle)[0]
     # Bisection on the penalty: the average miss is on target (to a hair, from above).
     assert miss == pytest.approx(1.0 - target, abs=1e-6)

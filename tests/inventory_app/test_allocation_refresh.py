@@ -66,7 +66,7 @@ def test_the_class_target_holds_on_average_over_the_cycles_and_cheap_items_get_m
         np.sum(cycles_per_day * 0.1), rel=1e-3
     )
     assert levels[0] > 0.9 > levels[2]  # the cheap fast item above, the dear one below
-    assert np.all((levels >= 0.5) & (levels <= 0.999))
+    assert np.all((levels >= 0.7) & (levels <= 0.999))
 
     inventory_settings_update(service_level_allocation="item")
     inventory_refresh()
