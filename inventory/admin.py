@@ -109,7 +109,14 @@ class ProductExclusionAdmin(admin.ModelAdmin):
 class InventorySettingsAdmin(admin.ModelAdmin):
     """The tenant's single settings row (the API validates the same fields)."""
 
-    list_display = ("__str__", "service_level_kind", "abc_measure", "lookback_days", "updated_at")
+    list_display = (
+        "__str__",
+        "service_level_kind",
+        "service_level_allocation",
+        "abc_measure",
+        "lookback_days",
+        "updated_at",
+    )
 
     def has_add_permission(self, request) -> bool:
         return not InventorySettings.objects.exists()
