@@ -138,14 +138,13 @@ def equal_fill_rate_comparison(run, targets: list[float]) -> dict[str, object]:
 
 def baseline_at_fill_rate(frontier: list[dict[str, float]], fill_rate: float) -> dict | None:
     """The baseline's inventory (and buffer) for ``fill_rate``, interpolated along its own
-    frontier (buffer days swept); None when no swept buffer reaches it."""
+    frontier (buffer days swept); None outside the sweep (above its highest fill rate, or at
+    or below its lowest, where only an upper bound is known)."""
     fill = np.maximum.accumulate([p["fill_rate"] for p in frontier])
     inventory = np.maximum.accumulate([p["average_inventory_value"] for p in frontier])
     buffer = [p["buffer_days"] for p in frontier]
-    if fill_rate > fill[-1]:
-        return None
-    if fill_rate <= fill[0]:
-        return {"buffer_days": buffer[0], "average_inventory_value": float(inventory[0])}
+    if fill_rate > fill[-1] or fill_rate <= fill[0]:
+        return None  # beyond the sweep (at or below its first point only a bound is known)
     # np.interp wants increasing x: drop the flat steps of the accumulated fill rate.
     keep = np.concatenate([[True], np.diff(fill) > 0])
     return {
@@ -271,7 +270,8 @@ def main() -> None:
             pack_size=data["pack_size"],
         )
         summary = baseline_replay(inputs, settings, swept).summary()
-        return {"buffer_days": buffer_days, **rounded(summary)}
+        # The fill rate unrounded: the policy's is compared with it.
+        return {"buffer_days": buffer_days, **rounded(summary), "fill_rate": summary["fill_rate"]}
 
     started = time.perf_counter()
     baseline_frontier = [run_baseline(b) for b in sorted(args.baseline_buffers or [])]

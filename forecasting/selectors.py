@@ -114,9 +114,15 @@ def _periods(start: date, end: date, interval: str) -> list[date]:
     return periods
 
 
+# Part of the cache key of cached forecast rows: raised when their fields change, so rows
+# cached before a deploy (without ``lower_90`` / ``upper_90``, say) are not served after it.
+ROWS_FORMAT = 2
+
+
 def _with_interval(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Each row with ``lower_90`` and ``upper_90``: the 90% prediction interval from its
-    quantiles (``[p05, p95]``, or ``[0, p90]`` where p05 is zero; ``prediction_interval``)."""
+    quantiles (``[p05, p95]``, or ``[0, p90]`` where p05 is below half a unit;
+    ``prediction_interval``)."""
     if rows:
         table = np.array([[row[field] for field in QUANTILE_FIELDS] for row in rows], float)
         lower, upper = prediction_interval(table[:, :, None], QUANTILE_LEVELS, 0.9)
@@ -195,6 +201,7 @@ def forecast_series(
     return cached(
         "forecasts",
         "series",
+        ROWS_FORMAT,
         run.pk,
         product.pk,
         place.pk if place else None,
@@ -237,8 +244,8 @@ def forecast_aggregate(
     """Forecasts summed bottom-up from product × location to ``level`` (product, category or
     tenant) per period, optionally only for one SKU or one category (by name, with its
     sub-categories; same-named categories under different parents count as one). Each row is
-    ``{key, period, forecast, p05 … p95}``; ``key`` is the SKU, the category name (``None``
-    for uncategorised products) or ``"total"``."""
+    ``{key, period, forecast, p05 … p95, lower_90, upper_90}``; ``key`` is the SKU, the
+    category name (``None`` for uncategorised products) or ``"total"``."""
     if level not in LEVELS:
         raise ForecastInputError("Unknown level.", details={"level": [f"one of {LEVELS}"]})
     if reconciliation not in RECONCILIATIONS:
@@ -300,6 +307,7 @@ def forecast_aggregate(
     return cached(
         "forecasts",
         "aggregate",
+        ROWS_FORMAT,
         run.pk,
         level,
         product.pk if product else None,

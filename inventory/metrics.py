@@ -404,9 +404,10 @@ def inventory_refresh(
         settings.service_level_allocation == InventorySettings.Allocation.AGGREGATE
         and settings.service_level_kind == InventorySettings.ServiceLevelKind.CYCLE
     ):
-        # Each class's target on average over its cycles; cheap, often-ordered items get more.
+        # Each class's target on average over its cycles (pairs out of ABC form their own
+        # group); cheap, often-ordered items get more.
         service_level = allocated_service_levels(
-            service_level, policy_mean, unit_cost, moq, pack, policy_settings
+            service_level, policy_mean, unit_cost, moq, pack, policy_settings, group=abc
         )
     result = calculate_policy(
         PolicyInputs(

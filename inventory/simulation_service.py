@@ -384,6 +384,7 @@ def _replay(run: SimulationRun, loaded: dict[str, Any]):
             if stockout_cost is None
             else np.full(len(lead), stockout_cost),
             method=run.forecast_method,
+            service_level_group=abc,
         ),
         policy_settings,
         ReplayOptions(

@@ -137,11 +137,11 @@ class QuantilesSerializer(serializers.Serializer):
     p90 = serializers.FloatField()
     p95 = serializers.FloatField()
     lower_90 = serializers.FloatField(
-        help_text="90% prediction interval, lower bound: p05 (0 where p05 is 0)"
+        help_text="90% prediction interval, lower bound: p05 (0 where p05 is below half a unit)"
     )
     upper_90 = serializers.FloatField(
-        help_text="90% prediction interval, upper bound: p95, or p90 where p05 is 0 (nothing "
-        "lies below zero, so all 10% of the miss is in the upper tail)"
+        help_text="90% prediction interval, upper bound: p95, or p90 where p05 is below half a "
+        "unit (nothing lies below zero, so all 10% of the miss is in the upper tail)"
     )
 
 

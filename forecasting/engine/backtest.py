@@ -200,7 +200,7 @@ def _score(
                 "mase": mae * inverse_mase,
                 "rmsse": rmse * inverse_rmsse,
                 "pinball": by_level.mean(axis=1),
-                "coverage": metrics.coverage(actual, *prediction_interval(quantiles, spec.levels)),
+                "coverage": metrics.coverage(actual, *_interval(quantiles, spec.levels)),
             }
             for score, value in found.items():
                 sums[score][:, column] += value
@@ -413,3 +413,11 @@ def run_test_bed(
         yearly=profile,
         calibration=calibration,
     )
+
+
+def _interval(quantiles: np.ndarray, levels: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+    """The 90% prediction interval; the outermost two levels when the spec lacks p05/p95."""
+    try:
+        return prediction_interval(quantiles, levels)
+    except KeyError:
+        return quantiles[:, 0], quantiles[:, -1]

@@ -79,6 +79,8 @@ class Forecast:
 
 
 INTERVAL_COVERAGE = 0.9
+# A lower quantile below half a unit rounds to zero: the interval starts at zero.
+FLOOR_UNITS = 0.5
 
 
 def prediction_interval(
@@ -87,20 +89,24 @@ def prediction_interval(
     """Bounds ``(series, horizon)`` of the prediction interval holding ``coverage`` (say 0.9) of
     each period's demand, from ``(series, levels, horizon)`` quantiles.
 
-    Where the lower quantile ``q_{α/2}`` (α = 1 − coverage) is above zero the interval is the
-    equal-tailed ``[q_{α/2}, q_{1−α/2}]``. Where it is zero — slow and intermittent items, whose
-    demand is zero more often than α/2 — nothing lies below it, so ``[0, q_{1−α/2}]`` would hold
+    Where the lower quantile ``q_{α/2}`` (α = 1 − coverage) is at least half a unit the
+    interval is the equal-tailed ``[q_{α/2}, q_{1−α/2}]``. Below half a unit — slow and
+    intermittent items, whose whole-unit ``q_{α/2}`` is zero because they sell nothing in more
+    than α/2 of their periods — nothing lies below it, so ``[0, q_{1−α/2}]`` would hold
     1 − α/2 (95%, not 90%); the interval is then ``[0, q_{1−α}]``, the shortest one that holds
-    ``coverage``: all of α in the upper tail. Without those three levels among ``levels`` it
-    falls back to the outermost two.
+    ``coverage``: all of α in the upper tail (equal-tailed when ``q_{1−α}`` is not a level).
+    Raises ``KeyError`` without the two equal-tail levels.
     """
     alpha = 1.0 - coverage
     position = {round(level, 9): index for index, level in enumerate(levels)}
     low, high, shifted = (position.get(round(q, 9)) for q in (alpha / 2, 1 - alpha / 2, coverage))
-    if low is None or high is None or shifted is None:
-        return quantiles[:, 0], quantiles[:, -1]
-    lower = quantiles[:, low]
-    return lower, np.where(lower <= 1e-9, quantiles[:, shifted], quantiles[:, high])
+    if low is None or high is None:
+        raise KeyError(f"levels {tuple(levels)} lack {alpha / 2:g} or {1 - alpha / 2:g}")
+    lower, upper = quantiles[:, low], quantiles[:, high]
+    if shifted is None:
+        return lower, upper
+    at_floor = lower < FLOOR_UNITS
+    return np.where(at_floor, 0.0, lower), np.where(at_floor, quantiles[:, shifted], upper)
 
 
 def as_history(history: np.ndarray) -> np.ndarray:
@@ -243,8 +249,10 @@ def _count_table(mean: np.ndarray, variance: np.ndarray, levels: np.ndarray) -> 
 
 
 def count_ppf(q: np.ndarray, mean: np.ndarray, variance: np.ndarray) -> np.ndarray:
-    """Smallest whole number k with P(X ≤ k) ≥ q, for X negative binomial with this ``mean``
-    and ``variance`` (size = m²/(v − m), p = m/v), or Poisson when ``variance ≤ mean``.
+    """Level-``q`` quantile of X smoothed by half a unit (X + U − ½, U uniform on [0, 1), cut at
+    zero), X negative binomial with this ``mean`` and ``variance`` (size = m²/(v − m),
+    p = m/v), or Poisson when ``variance ≤ mean``: ``k − ½ + (q − P(X < k)) / P(X = k)`` with k
+    the smallest whole number with P(X ≤ k) ≥ q, so it always rounds to k (ADR 16).
 
     Walks the probabilities up from zero with the pmf recurrences
     P(k+1) = P(k)·(k + size)/(k + 1)·(1 − p) and P(k+1) = P(k)·m/(k + 1), element by element

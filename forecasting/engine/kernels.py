@@ -224,10 +224,11 @@ def count_ppf(q, mean, variance, limit):
     """Quantile of the count X smoothed by half a unit either side (X + U − ½, U uniform on
     [0, 1)) per element, X negative binomial with this mean and variance (Poisson when not
     over-dispersed), cut at zero: with k the smallest whole number with P(X ≤ k) ≥ q, the
-    answer is ``k − ½ + (q − P(X < k)) / P(X = k)``. It rounds to k exactly when q lies in the
-    upper half of the jump at k, so integer actuals fall at or below it with probability q on
-    average rather than at least q. Walks the pmf up from zero; ``limit`` stops a rounding
-    shortfall far in the tail (see :func:`forecast.count_ppf`)."""
+    answer is ``k − ½ + (q − P(X < k)) / P(X = k)``, in [k − ½, k + ½]: it always rounds to k,
+    and it is at least k (so at or above an actual of k) only when q lies in the upper half of
+    the jump at k; integer actuals fall at or below it with probability q on average rather
+    than at least q. Walks the pmf up from zero; ``limit`` stops a rounding shortfall far in
+    the tail (see :func:`forecast.count_ppf`)."""
     result = np.zeros(q.shape[0])
     for e in range(q.shape[0]):
         m, v, target = mean[e], variance[e], q[e]

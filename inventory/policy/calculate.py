@@ -160,13 +160,15 @@ def allocated_service_levels(
     settings: PolicySettings,
     *,
     lot_cover_days: float | None = None,
+    group: ArrayLike | None = None,
 ) -> FloatArray:
-    """Per-item cycle service levels that keep each distinct target (each ABC class's) on
-    average over that class's replenishment cycles, from the lot each item would order (EOQ
-    capped and rounded as :func:`policy_lot`, or ``lot_cover_days`` of demand; the review
-    period for an order-up-to policy) and so its order cycle
-    (``service_level.allocate_cycle_service_levels``). Arrays are (items,) or (items, K) with
-    ``target`` (items,) or of the same shape; items without demand or cost keep their target.
+    """Per-item cycle service levels that keep each group's target (``group`` (items,): say
+    the ABC class; None: items with the same target form a group) on average over that
+    group's replenishment cycles, from the lot each item would order (EOQ capped and rounded
+    as :func:`policy_lot`, or ``lot_cover_days`` of demand; the review period for an
+    order-up-to policy) and so its order cycle (``service_level.allocate_cycle_service_levels``).
+    Arrays are (items,) or (items, K) with ``target`` (items,) or of the same shape; items
+    without demand or cost keep their target.
     """
     mean = np.asarray(mean_daily_demand, dtype=float)
     column = (slice(None),) + (None,) * (mean.ndim - 1)
@@ -185,7 +187,8 @@ def allocated_service_levels(
         cycle_days = lot / mean
     levels = np.asarray(target, dtype=float)
     levels = np.broadcast_to(levels if levels.ndim == mean.ndim else levels[column], mean.shape)
-    group = levels if levels.ndim == 1 else levels[:, 0]
+    if group is None:
+        group = levels if levels.ndim == 1 else levels[:, 0]
     return allocate_cycle_service_levels(levels, cost, cycle_days, group=group)
 
 

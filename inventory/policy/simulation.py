@@ -907,6 +907,9 @@ class ReplayInputs:
     stockout_cost_per_unit: FloatArray | None = None
     starting_stock: FloatArray | None = None  # None: each policy starts at its own S
     method: str | np.ndarray = "ses"
+    # (items,) labels (say the ABC class) for the "aggregate" allocation: each group's target
+    # holds on average over its own cycles; None: items with the same target form a group.
+    service_level_group: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -921,8 +924,10 @@ class ReplayOptions:
     seed: int = 0
     record_orders: bool = False
     lot_cover_days: float | None = None  # None: EOQ lots (cost-optimal)
-    # "item": every item gets its target; "aggregate": per re-fit, levels that meet the
-    # targets on average over all cycles and put the stock where it serves most units.
+    # "item": every item gets its target; "aggregate": per re-fit, levels that meet each
+    # group's target (``ReplayInputs.service_level_group``) on average over its cycles and
+    # put the stock where it serves most units. The tenant default is "aggregate"
+    # (``InventorySettings``); the pure core keeps "item" for callers that pass none.
     service_level_allocation: str = "item"
 
     def __post_init__(self) -> None:
@@ -1046,7 +1051,14 @@ def replay(
     service_level: FloatArray = np.asarray(inputs.service_level, float)
     if options.service_level_allocation == "aggregate":
         service_level = allocated_service_levels(
-            estimates, service_level, inputs.unit_cost, setup.moq, setup.pack, settings, options
+            estimates,
+            service_level,
+            inputs.unit_cost,
+            setup.moq,
+            setup.pack,
+            settings,
+            options,
+            group=inputs.service_level_group,
         )
     proposed = policy_from_forecasts(
         estimates,
@@ -1089,10 +1101,12 @@ def allocated_service_levels(
     pack_size: ArrayLike,
     settings: PolicySettings,
     options: ReplayOptions,
+    *,
+    group: ArrayLike | None = None,
 ) -> FloatArray:
     """(items, K) cycle service levels per re-fit from what that re-fit knew: the forecast
     mean and the lot it would order, hence the order cycle (``calculate.allocated_service_levels``,
-    one allocation per distinct target, in practice per ABC class)."""
+    one allocation per ``group``, or per distinct target without one)."""
     return allocate_policy_levels(
         target,
         estimates.mean_daily_demand,
@@ -1101,6 +1115,7 @@ def allocated_service_levels(
         pack_size,
         settings,
         lot_cover_days=options.lot_cover_days,
+        group=group,
     )
 
 

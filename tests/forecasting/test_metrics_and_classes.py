@@ -219,10 +219,20 @@ def test_the_90_percent_interval_puts_the_whole_miss_above_when_nothing_lies_bel
     lower, upper = prediction_interval(quantiles, levels, 0.9)
     np.testing.assert_allclose(lower[:, 0], [40.0, 0.0])
     np.testing.assert_allclose(upper[:, 0], [60.0, 1.4])
-    # Without the three levels: the outermost pair, as before.
-    lower, upper = prediction_interval(quantiles[:, 1:4], levels[1:4], 0.9)
-    np.testing.assert_allclose(upper[:, 0], [58.0, 1.4])
+    # Half a unit or more is not the floor; below it is (it rounds to zero).
+    quantiles[1, 0, 0] = 0.4
+    lower, upper = prediction_interval(quantiles, levels, 0.9)
+    assert (lower[1, 0], upper[1, 0]) == (0.0, 1.4)
+    quantiles[1, 0, 0] = 0.6
+    lower, upper = prediction_interval(quantiles, levels, 0.9)
+    assert (lower[1, 0], upper[1, 0]) == (0.6, 2.1)
+    # An 80% interval is [p10, p90] (its shifted level, p80, is not forecast); a 90% one
+    # needs p05 and p95.
+    lower, upper = prediction_interval(quantiles, levels, 0.8)
     np.testing.assert_allclose(lower[:, 0], [42.0, 0.0])
+    np.testing.assert_allclose(upper[:, 0], [58.0, 1.4])
+    with pytest.raises(KeyError):
+        prediction_interval(quantiles[:, 1:4], levels[1:4], 0.9)
 
 
 def test_the_interval_covers_about_its_level_on_zero_heavy_counts():
@@ -243,3 +253,11 @@ def test_the_interval_covers_about_its_level_on_zero_heavy_counts():
     inside = metrics.coverage(actual, *forecast.interval(0.9)).mean()
     assert outer > 0.94
     assert inside == pytest.approx(0.9, abs=0.03)
+    # Means of 2.3–3: zero 5–10% of the time, so p05 lies between 0 and half a unit (its
+    # whole-unit quantile is 0): the interval starts at zero there and holds about 90% (with
+    # [p05, p95] it would leave out every zero: 88%).
+    means = rng.uniform(2.3, 3.0, 30_000)
+    actual = rng.poisson(means)[:, None]
+    quantiles = demand_quantiles(means[:, None], means[:, None], levels, np.ones(means.size, bool))
+    inside = metrics.coverage(actual, *prediction_interval(quantiles, levels)).mean()
+    assert inside == pytest.approx(0.9, abs=0.015)

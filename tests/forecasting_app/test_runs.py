@@ -7,6 +7,7 @@ from io import StringIO
 
 import numpy as np
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
@@ -14,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
 from accounts.models import User
+from core.cache import entry_key
 from core.models import Job
 from forecasting import selectors, services
 from forecasting.engine.methods import FAST_METHODS
@@ -217,9 +219,10 @@ def test_forecasts_endpoint_history_forecast_and_intervals(planner):
     assert sum(f["forecast"] for f in daily["forecast"]) == pytest.approx(
         sum(v.forecast for v in stored)
     )
-    for f in daily["forecast"]:  # the 90% interval: [p05, p95], or [0, p90] where p05 is 0
-        assert f["lower_90"] == f["p05"]
-        assert f["upper_90"] == (f["p90"] if f["p05"] == 0 else f["p95"])
+    for f in daily["forecast"]:  # the 90% interval: [p05, p95], or [0, p90] below half a unit
+        floor = f["p05"] < 0.5
+        assert f["lower_90"] == (0.0 if floor else f["p05"])
+        assert f["upper_90"] == (f["p90"] if floor else f["p95"])
     weekly = client.get("/api/v1/forecasts/?sku=FC-A&location=FC-L1&interval=week").json()
     assert sum(f["p90"] for f in weekly["forecast"]) == pytest.approx(
         sum(f["p90"] for f in daily["forecast"])
@@ -237,6 +240,21 @@ def test_forecasts_endpoint_history_forecast_and_intervals(planner):
     assert_error(client.get("/api/v1/forecasts/"), 400)
     assert_error(client.get("/api/v1/forecasts/?sku=NOPE"), 404)
     assert_error(client.get("/api/v1/forecasts/?sku=FC-A&run=999999"), 404)
+
+
+@pytest.mark.django_db
+def test_rows_cached_in_an_older_format_are_not_served(planner):
+    seed()
+    run = _run(horizon=7)
+    product = selectors._product_by_sku("FC-A")
+    # What an earlier release cached under the key without the rows format (no lower_90).
+    stale = {"run": run.pk, "sku": "FC-A", "location": None, "interval": "day", "methods": []}
+    stale |= {"history": [], "forecast": [{"period": END, "forecast": 1.0, "p05": 0.0}]}
+    cache.set(entry_key("forecasts", "series", run.pk, product.pk, None, "day"), stale, 600)
+    response = client_for(HOST_A, planner).get("/api/v1/forecasts/?sku=FC-A")
+    assert response.status_code == 200, response.content
+    assert len(response.json()["forecast"]) == 7
+    assert {"lower_90", "upper_90"} <= set(response.json()["forecast"][0])
 
 
 @pytest.mark.django_db
