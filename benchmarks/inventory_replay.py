@@ -27,6 +27,7 @@ import argparse
 import json
 import sys
 import time
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -233,43 +234,27 @@ def main() -> None:
         backorders=args.backorders,
     )
 
-    def run(target: float) -> tuple[dict[str, float], dict[str, float]]:
-        outcome = replay(
-            ReplayInputs(
-                history=data["history"],
-                days=args.days,
-                lead_time_days=data["lead_time_days"],
-                lead_time_std_days=data["lead_time_days"] * args.lead_time_cv,
-                unit_cost=data["unit_cost"],
-                service_level=np.full(items, target),
-                minimum_order_quantity=data["moq"],
-                pack_size=data["pack_size"],
-                method=args.method,
-            ),
-            settings,
-            options,
-        )
-        return outcome.proposed.summary(), outcome.baseline.summary()
-
-    def run_baseline(buffer_days: float) -> dict[str, float]:
-        swept = ReplayOptions(
-            service_level_allocation=args.allocation,
-            refit_every_days=args.refit,
-            lead_time_mode=args.lead_time_mode,
-            backorders=args.backorders,
-            baseline_buffer_days=buffer_days,
-        )
-        inputs = ReplayInputs(
+    def inputs_at(target: float) -> ReplayInputs:
+        return ReplayInputs(
             history=data["history"],
             days=args.days,
             lead_time_days=data["lead_time_days"],
             lead_time_std_days=data["lead_time_days"] * args.lead_time_cv,
             unit_cost=data["unit_cost"],
-            service_level=np.full(items, 0.95),  # not read by the baseline
+            service_level=np.full(items, target),
             minimum_order_quantity=data["moq"],
             pack_size=data["pack_size"],
+            method=args.method,
         )
-        summary = baseline_replay(inputs, settings, swept).summary()
+
+    def run(target: float) -> tuple[dict[str, float], dict[str, float]]:
+        outcome = replay(inputs_at(target), settings, options)
+        return outcome.proposed.summary(), outcome.baseline.summary()
+
+    def run_baseline(buffer_days: float) -> dict[str, float]:
+        swept = replace(options, baseline_buffer_days=buffer_days)
+        # The target is not read by the baseline.
+        summary = baseline_replay(inputs_at(0.95), settings, swept).summary()
         # The fill rate unrounded: the policy's is compared with it.
         return {"buffer_days": buffer_days, **rounded(summary), "fill_rate": summary["fill_rate"]}
 

@@ -39,7 +39,6 @@ from inventory.policy import (
     latest_order_date,
     xyz_classify,
 )
-from inventory.policy.calculate import allocated_service_levels
 from inventory.policy.classification import xyz_from_cv
 from inventory.policy.network import pair_keys, roll_up
 from inventory.selectors import excluded_product_ids
@@ -392,23 +391,13 @@ def inventory_refresh(
         ordering_cost=float(settings.ordering_cost),
         dead_stock_days=float(lookback),  # unsold over the whole look-back
         max_cover_days=float(settings.max_cover_days) if settings.max_cover_days else None,
+        service_level_allocation=settings.service_level_allocation,
     )
     stockout_cost = (
         None if settings.stockout_cost is None else np.full(size, float(settings.stockout_cost))
     )
     lead_time = _per_pair(products, "lead_time", product_index)
     lead_time_std = _per_pair(products, "lead_time_std", product_index)
-    moq = _per_pair(products, "moq", product_index)
-    pack = _per_pair(products, "pack", product_index)
-    if (
-        settings.service_level_allocation == InventorySettings.Allocation.AGGREGATE
-        and settings.service_level_kind == InventorySettings.ServiceLevelKind.CYCLE
-    ):
-        # Each class's target on average over its cycles (pairs out of ABC form their own
-        # group); cheap, often-ordered items get more.
-        service_level = allocated_service_levels(
-            service_level, policy_mean, unit_cost, moq, pack, policy_settings, group=abc
-        )
     result = calculate_policy(
         PolicyInputs(
             mean_daily_demand=policy_mean,
@@ -420,10 +409,13 @@ def inventory_refresh(
             unit_cost=unit_cost,
             on_order_within_lead_time=on_order,
             reserved=reserved,
-            minimum_order_quantity=moq,
-            pack_size=pack,
+            minimum_order_quantity=_per_pair(products, "moq", product_index),
+            pack_size=_per_pair(products, "pack", product_index),
             stockout_cost_per_unit=stockout_cost,
             days_since_last_sale=days_since_last_sale,
+            # Each class's target on average over its cycles (pairs out of ABC form their
+            # own group) under the aggregate allocation.
+            service_level_group=abc,
         ),
         policy_settings,
     )

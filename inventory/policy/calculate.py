@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields
 from enum import IntEnum
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import NDArray
 
 from inventory.policy.levels import (
     days_of_cover,
@@ -42,6 +42,7 @@ FloatArray = NDArray[np.float64]
 
 
 POLICY_KINDS = ("reorder_point", "order_up_to")
+SERVICE_LEVEL_ALLOCATIONS = ("item", "aggregate")
 
 
 class SafetyStockMethod(IntEnum):
@@ -69,6 +70,13 @@ class PolicySettings:
     # Lot size cap: the EOQ never buys more than this many days of mean demand (the MOQ and
     # pack size still round it up). None = the EOQ as it is.
     max_cover_days: float | None = None
+    # Lots of exactly this many days of mean demand instead of the EOQ (the "order N days of
+    # supply" rule; MOQ and pack still round it up). None = the EOQ, capped as above.
+    lot_cover_days: float | None = None
+    # "item": every item its target; "aggregate" (cycle service levels only): each group's
+    # target (``PolicyInputs.service_level_group``, else items sharing a target) met on
+    # average over its cycles, by ``service_level.allocate_cycle_service_levels`` (ADR 17).
+    service_level_allocation: str = "item"
 
     def __post_init__(self) -> None:
         if self.service_level_kind not in SERVICE_LEVEL_KINDS:
@@ -81,6 +89,10 @@ class PolicySettings:
             raise ValueError("an order-up-to policy needs a review period")
         if self.max_cover_days is not None and not self.max_cover_days > 0:
             raise ValueError("max_cover_days must be > 0 (or None for no cap)")
+        if self.lot_cover_days is not None and not self.lot_cover_days > 0:
+            raise ValueError("lot_cover_days must be > 0 (or None for the EOQ)")
+        if self.service_level_allocation not in SERVICE_LEVEL_ALLOCATIONS:
+            raise ValueError(f"service_level_allocation must be one of {SERVICE_LEVEL_ALLOCATIONS}")
 
 
 @dataclass
@@ -104,6 +116,8 @@ class PolicyInputs:
     quantile_levels: FloatArray | None = None  # (k,) shared by all items
     # (items, k): forecast demand over the lead time (plus review period for "order_up_to")
     lead_time_demand_quantiles: FloatArray | None = None
+    # (items,) labels (say the ABC class) of the "aggregate" service-level allocation
+    service_level_group: NDArray | None = None
 
 
 @dataclass
@@ -146,50 +160,13 @@ def policy_lot(
     settings: PolicySettings,
 ) -> FloatArray:
     """The lot a reorder-point policy orders: the EOQ capped at ``max_cover_days`` of demand
-    (where set), rounded up to MOQ and pack size."""
-    wanted = capped_lot(eoq, mean_daily_demand, settings.max_cover_days)
-    return round_order_quantity(wanted, minimum_order_quantity, pack_size)
-
-
-def allocated_service_levels(
-    target: ArrayLike,
-    mean_daily_demand: ArrayLike,
-    unit_cost: ArrayLike,
-    minimum_order_quantity: ArrayLike,
-    pack_size: ArrayLike,
-    settings: PolicySettings,
-    *,
-    lot_cover_days: float | None = None,
-    group: ArrayLike | None = None,
-) -> FloatArray:
-    """Per-item cycle service levels that keep each group's target (``group`` (items,): say
-    the ABC class; None: items with the same target form a group) on average over that
-    group's replenishment cycles, from the lot each item would order (EOQ capped and rounded
-    as :func:`policy_lot`, or ``lot_cover_days`` of demand; the review period for an
-    order-up-to policy) and so its order cycle (``service_level.allocate_cycle_service_levels``).
-    Arrays are (items,) or (items, K) with ``target`` (items,) or of the same shape; items
-    without demand or cost keep their target.
-    """
-    mean = np.asarray(mean_daily_demand, dtype=float)
-    column = (slice(None),) + (None,) * (mean.ndim - 1)
-    cost = np.broadcast_to(np.asarray(unit_cost, float), mean.shape[:1])[column]
-    moq = np.broadcast_to(np.asarray(minimum_order_quantity, float), mean.shape[:1])[column]
-    pack = np.broadcast_to(np.asarray(pack_size, float), mean.shape[:1])[column]
-    if settings.policy_kind == "order_up_to":
-        lot = mean * max(settings.review_period_days, 1.0)
-    elif lot_cover_days is not None:
-        lot = round_order_quantity(mean * lot_cover_days, moq, pack)
+    (where set), or ``lot_cover_days`` of demand instead of the EOQ, rounded up to MOQ and
+    pack size."""
+    if settings.lot_cover_days is not None:
+        wanted = np.asarray(mean_daily_demand, float) * settings.lot_cover_days
     else:
-        rate = settings.holding_cost_rate
-        eoq = economic_order_quantity(mean, settings.ordering_cost, cost, rate)
-        lot = policy_lot(eoq, mean, moq, pack, settings)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cycle_days = lot / mean
-    levels = np.asarray(target, dtype=float)
-    levels = np.broadcast_to(levels if levels.ndim == mean.ndim else levels[column], mean.shape)
-    if group is None:
-        group = levels if levels.ndim == 1 else levels[:, 0]
-    return allocate_cycle_service_levels(levels, cost, cycle_days, group=group)
+        wanted = capped_lot(eoq, mean_daily_demand, settings.max_cover_days)
+    return round_order_quantity(wanted, minimum_order_quantity, pack_size)
 
 
 def _column(value: FloatArray | None, default: float, size: int) -> FloatArray:
@@ -229,6 +206,10 @@ def calculate_policy(inputs: PolicyInputs, settings: PolicySettings) -> PolicyRe
     cycle_days = np.full(size, float(review)) if up_to_policy else _safe_divide(lot, demand)
 
     level = _column(inputs.service_level, 0.95, size).copy()
+    if settings.service_level_allocation == "aggregate" and settings.service_level_kind == "cycle":
+        group = level if inputs.service_level_group is None else inputs.service_level_group
+        cycle = np.maximum(cycle_days, 1.0) if up_to_policy else cycle_days  # daily batches
+        level = allocate_cycle_service_levels(level, unit_cost, cycle, group=group)
     fill_rate_kind = np.full(size, settings.service_level_kind == "fill_rate")
     if inputs.stockout_cost_per_unit is not None:
         optimal = cost_optimal_service_level(

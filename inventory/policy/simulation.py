@@ -21,7 +21,7 @@ Units: demand and stock in product units, lead times in whole days, costs in mon
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 import numpy as np
@@ -30,11 +30,11 @@ from numpy.typing import ArrayLike, NDArray
 from forecasting.engine.forecast import ForecastSpec
 from forecasting.engine.methods import method_named
 from inventory.policy.calculate import (
+    SERVICE_LEVEL_ALLOCATIONS,
     PolicyInputs,
     PolicySettings,
     calculate_policy,
 )
-from inventory.policy.calculate import allocated_service_levels as allocate_policy_levels
 from inventory.policy.levels import DAYS_PER_YEAR, round_order_quantity
 
 FloatArray = NDArray[np.float64]
@@ -443,6 +443,7 @@ def policy_from_estimates(
     lead_time_std_days: ArrayLike = 0.0,
     minimum_order_quantity: ArrayLike = 0.0,
     pack_size: ArrayLike = 1.0,
+    service_level_group: ArrayLike | None = None,
 ) -> ReplenishmentPolicy:
     """The proposed policy, re-computed by ``calculate_policy`` on every re-fit day: the same
     code the metrics refresh runs, so the replay tests what planners get.
@@ -450,10 +451,14 @@ def policy_from_estimates(
     The replay checks the position once a day or every ``settings.review_period_days``;
     ``policy_kind`` "reorder_point" gives (R, s, S), "order_up_to" gives (R, S).
     Per-item arguments are (items,) and held across re-fits; ``service_level`` may also be
-    (items, K), one level per re-fit (an aggregate allocation).
+    (items, K), one level per re-fit. With ``settings.service_level_allocation="aggregate"``
+    each re-fit allocates on its own, per ``service_level_group`` (items,) or per target.
     """
     settings = settings or PolicySettings()
     items, columns = estimates.mean_daily_demand.shape
+    labels = np.asarray(service_level) if service_level_group is None else service_level_group
+    _, codes = np.unique(np.broadcast_to(np.asarray(labels), (items,)), return_inverse=True)
+    group = codes.reshape(items)[:, None] * columns + np.arange(columns)[None, :]
 
     def per_column(value: ArrayLike) -> FloatArray:
         array = np.asarray(value, float)
@@ -472,6 +477,7 @@ def policy_from_estimates(
             unit_cost=per_column(unit_cost).ravel(),
             minimum_order_quantity=per_column(minimum_order_quantity).ravel(),
             pack_size=per_column(pack_size).ravel(),
+            service_level_group=group.ravel(),
         ),
         settings,
     )
@@ -582,7 +588,6 @@ def _first_column(values: ArrayLike | None) -> FloatArray | None:
 # --- Rolling re-fit with the forecasting engine, lead-time sampling, per-class results ---------
 
 LEAD_TIME_MODES = ("fixed", "sampled")
-SERVICE_LEVEL_ALLOCATIONS = ("item", "aggregate")
 # "recommended": per item and re-fit, the candidate with the smallest past miss over P.
 RECOMMENDED = "recommended"
 RECOMMENDED_CANDIDATES = ("ses", "holt_winters_additive", "seasonal_naive", "tsb")
@@ -841,18 +846,12 @@ def protection_days_for(lead_time_days: ArrayLike, settings: PolicySettings) -> 
 def policy_from_forecasts(
     estimates: ForecastEstimates,
     lead_time_days: ArrayLike,
-    *,
-    lot_cover_days: float | None = None,
     **policy_arguments: object,
 ) -> ReplenishmentPolicy:
     """The proposed policy from rolling forecasts: ``calculate_policy`` on every re-fit day
     (safety stock from the used forecast's error over P), then moved day by day with the
     forecast over each day's own next P days (a weekly pattern shifts the levels within the
-    week; the safety stock stays as fitted). Arguments as ``policy_from_estimates``.
-
-    ``lot_cover_days``: order lots of that many days of forecast demand (rounded to MOQ and
-    pack) instead of the EOQ — the "order N days of supply" rule, e.g. to compare with a
-    min/max baseline on the same order frequency. Reorder-point policies only."""
+    week; the safety stock stays as fitted). Arguments as ``policy_from_estimates``."""
     fitted = policy_from_estimates(
         estimates.as_demand_estimates(),
         lead_time_days,
@@ -865,13 +864,6 @@ def policy_from_forecasts(
     reorder = np.asarray(fitted.reorder_point, float)[:, column] + shift
     assert fitted.order_up_to_level is not None
     up_to = np.asarray(fitted.order_up_to_level, float)[:, column] + shift
-    settings = policy_arguments.get("settings") or PolicySettings()
-    assert isinstance(settings, PolicySettings)
-    if lot_cover_days is not None and settings.policy_kind == "reorder_point":
-        daily = estimates.mean_daily_demand[:, column]
-        moq = np.asarray(fitted.minimum_order_quantity, float)[:, None]
-        pack = np.asarray(fitted.pack_size, float)[:, None]
-        up_to = reorder + round_order_quantity(daily * lot_cover_days, moq, pack)
     return ReplenishmentPolicy(
         reorder_point=np.maximum(reorder, 0.0),
         order_up_to_level=np.maximum(up_to, 0.0),
@@ -1048,28 +1040,20 @@ def replay(
         season_length=options.season_length,
         error_window_days=options.error_window_days,
     )
-    service_level: FloatArray = np.asarray(inputs.service_level, float)
-    if options.service_level_allocation == "aggregate":
-        service_level = allocated_service_levels(
-            estimates,
-            service_level,
-            inputs.unit_cost,
-            setup.moq,
-            setup.pack,
-            settings,
-            options,
-            group=inputs.service_level_group,
-        )
     proposed = policy_from_forecasts(
         estimates,
         setup.lead,
-        service_level=service_level,
-        settings=settings,
+        service_level=inputs.service_level,
+        settings=replace(
+            settings,
+            lot_cover_days=options.lot_cover_days,
+            service_level_allocation=options.service_level_allocation,
+        ),
         unit_cost=inputs.unit_cost,
         lead_time_std_days=setup.lead_std,
         minimum_order_quantity=setup.moq,
         pack_size=setup.pack,
-        lot_cover_days=options.lot_cover_days,
+        service_level_group=inputs.service_level_group,
     )
     return ReplayOutcome(
         _replay_policy(setup, inputs, options, proposed),
@@ -1091,32 +1075,6 @@ def baseline_replay(
     options = options or ReplayOptions()
     setup = setup or _replay_setup(inputs, settings, options)
     return _replay_policy(setup, inputs, options, _baseline_policy(setup, inputs, options))
-
-
-def allocated_service_levels(
-    estimates: ForecastEstimates,
-    target: ArrayLike,
-    unit_cost: ArrayLike,
-    minimum_order_quantity: ArrayLike,
-    pack_size: ArrayLike,
-    settings: PolicySettings,
-    options: ReplayOptions,
-    *,
-    group: ArrayLike | None = None,
-) -> FloatArray:
-    """(items, K) cycle service levels per re-fit from what that re-fit knew: the forecast
-    mean and the lot it would order, hence the order cycle (``calculate.allocated_service_levels``,
-    one allocation per ``group``, or per distinct target without one)."""
-    return allocate_policy_levels(
-        target,
-        estimates.mean_daily_demand,
-        unit_cost,
-        minimum_order_quantity,
-        pack_size,
-        settings,
-        lot_cover_days=options.lot_cover_days,
-        group=group,
-    )
 
 
 def reconstruct_on_hand(

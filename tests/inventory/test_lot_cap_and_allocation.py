@@ -189,3 +189,11 @@ def test_allocation_per_group_keeps_each_groups_own_target():
         assert np.sum(n * (1 - levels[rows])) == pytest.approx(np.sum(n * (1 - label)), rel=1e-4)
     pooled = allocate_cycle_service_levels(target, cost, cycle)
     assert not np.allclose(pooled, levels)
+
+
+@pytest.mark.parametrize(
+    "bad", [{"lot_cover_days": 0.0}, {"lot_cover_days": -3.0}, {"service_level_allocation": "x"}]
+)
+def test_bad_lot_rule_or_allocation_is_refused(bad):
+    with pytest.raises(ValueError):
+        PolicySettings(**bad)
