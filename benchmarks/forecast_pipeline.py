@@ -48,8 +48,8 @@ def load_tenant(history: np.ndarray, end: date, locations: int) -> dict[str, flo
     staging table, then one INSERT … SELECT into the sales history."""
     from django.db import connection
 
+    from catalog.models import DemandHistory, Location, Product
     from forecasting import bulk
-    from inventory.models import DemandHistory, Location, Product
 
     series, length = history.shape
     products = -(-series // locations)

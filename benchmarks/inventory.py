@@ -45,7 +45,7 @@ def generate(products: int, locations: int, history: int, density: float) -> int
     from django.db import connection
     from django.utils import timezone
 
-    from inventory.models import DemandHistory, Location, Product, StockLevel
+    from catalog.models import DemandHistory, Location, Product, StockLevel
 
     dc = Location.objects.create(code="DC", name="DC", kind="warehouse")
     Location.objects.bulk_create(

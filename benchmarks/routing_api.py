@@ -67,8 +67,8 @@ def main() -> None:
 
         from django_tenants.utils import schema_context
 
+        from catalog.models import Location
         from etl.importing import run_import
-        from inventory.models import Location
         from routing import services
         from routing.models import Route, RouteStop, Vehicle
         from tenants.services import tenant_provision

@@ -14,6 +14,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("accounts.api.urls")),
     path("api/v1/", include("core.api.urls")),
+    path("api/v1/", include("catalog.api.urls")),
     path("api/v1/", include("inventory.api.urls")),
     path("api/v1/", include("etl.api.urls")),
     path("api/v1/", include("routing.api.urls")),

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from catalog.models import DemandHistory, Product, StockLevel
 from core.exceptions import NotFound, ValidationFailed
 from core.exports import csv_stream, json_stream, xlsx_bytes
-from inventory.models import DemandHistory, Product, StockLevel
 
 CHUNK_ROWS = 5000
 FORMATS = {

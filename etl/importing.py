@@ -8,7 +8,7 @@
    ranges, choices, lengths, duplicate keys inside the file, unknown SKUs or locations — and
    every violation becomes a row of the report: (row, column, value, why).
 4. Only a file with no violation is written, by the owning app's bulk writer
-   (``inventory.bulk``), inside the same transaction. A rejected file writes nothing.
+   (``catalog.bulk``), inside the same transaction. A rejected file writes nothing.
 
 Row numbers are spreadsheet rows: the header is row 1, the first data row is row 2.
 """
@@ -541,7 +541,7 @@ def run_import(
 ) -> ImportReport:
     """Validate and (unless ``dry_run``) write one file of ``kind``. Never raises for bad
     data: the report says what is wrong. All or nothing: one transaction."""
-    from inventory import bulk
+    from catalog import bulk
 
     started = time.perf_counter()
     spec = SPECS[kind]

@@ -31,8 +31,8 @@ from django.db import connection
 from django.utils import timezone
 from psycopg import sql
 
+from catalog.models import DemandHistory, Location, Product
 from core.cache import cached
-from inventory.models import DemandHistory, Location, Product
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100

@@ -56,7 +56,7 @@ def system_status(*, user: Any) -> dict[str, Any]:
     from psycopg import sql
 
     from accounts.models import User
-    from inventory.models import DemandHistory, Location, Product, StockLevel
+    from catalog.models import DemandHistory, Location, Product, StockLevel
 
     def table(model) -> sql.Identifier:
         return sql.Identifier(model._meta.db_table)

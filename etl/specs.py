@@ -49,7 +49,7 @@ class ImportSpec:
     key: tuple[str, ...]
     references: tuple[Reference, ...] = field(default=())
     row_checks: tuple[RowCheck, ...] = field(default=())
-    # Dotted path of the bulk writer when it lives outside ``inventory.bulk``.
+    # Dotted path of the bulk writer when it lives outside ``catalog.bulk``.
     writer: str | None = None
 
     def column(self, name: str) -> Column:

@@ -128,8 +128,8 @@ class ForecastValue(models.Model):
     (units per day). ``selected`` marks the method the run chose (or a planner pinned)."""
 
     run = _run_fk()
-    product = _series_fk("inventory.Product")
-    location = _series_fk("inventory.Location")
+    product = _series_fk("catalog.Product")
+    location = _series_fk("catalog.Location")
     date = models.DateField()
     method = models.CharField(max_length=40)
     selected = models.BooleanField(default=True)
@@ -156,8 +156,8 @@ class BacktestScore(models.Model):
     stored as NULL."""
 
     run = _run_fk()
-    product = _series_fk("inventory.Product")
-    location = _series_fk("inventory.Location")
+    product = _series_fk("catalog.Product")
+    location = _series_fk("catalog.Location")
     method = models.CharField(max_length=40)
     rank = models.PositiveSmallIntegerField()
     mae = models.FloatField(null=True)
@@ -186,8 +186,8 @@ class SeriesClassification(models.Model):
         OVERRIDE = "override"
 
     run = _run_fk()
-    product = _series_fk("inventory.Product")
-    location = _series_fk("inventory.Location")
+    product = _series_fk("catalog.Product")
+    location = _series_fk("catalog.Location")
     pattern = models.CharField(max_length=16)
     xyz = models.CharField(max_length=1)
     abc = models.CharField(max_length=1, blank=True)
@@ -221,8 +221,8 @@ class ModelRegistryEntry(models.Model):
     pinned), its parameters and backtest metrics, when and on what data it was trained, and
     the last drift check."""
 
-    product = models.ForeignKey("inventory.Product", on_delete=models.CASCADE, related_name="+")
-    location = models.ForeignKey("inventory.Location", on_delete=models.CASCADE, related_name="+")
+    product = models.ForeignKey("catalog.Product", on_delete=models.CASCADE, related_name="+")
+    location = models.ForeignKey("catalog.Location", on_delete=models.CASCADE, related_name="+")
     method = models.CharField(max_length=40)
     challenger = models.CharField(max_length=40, blank=True)
     reason = models.CharField(max_length=16, choices=SeriesClassification.Reason.choices)
@@ -260,10 +260,10 @@ class MethodOverride(models.Model):
     with ``method``, whatever the backtest prefers. Kept across runs until deleted."""
 
     product = models.ForeignKey(
-        "inventory.Product", on_delete=models.CASCADE, related_name="forecast_overrides"
+        "catalog.Product", on_delete=models.CASCADE, related_name="forecast_overrides"
     )
     location = models.ForeignKey(
-        "inventory.Location",
+        "catalog.Location",
         null=True,
         blank=True,
         on_delete=models.CASCADE,

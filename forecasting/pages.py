@@ -10,9 +10,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
 
+from catalog.models import Location, Product
 from core.exceptions import NotFound
 from forecasting import selectors
-from inventory.models import Location, Product
 
 
 def _chart_data(series: dict[str, Any]) -> dict[str, Any]:

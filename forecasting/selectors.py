@@ -15,6 +15,7 @@ from django.db.models import Avg, Count, F, FloatField, Q, QuerySet, Sum
 from django.db.models.functions import Cast, Trunc
 from psycopg import sql
 
+from catalog.models import Category, DemandHistory, Location, Product
 from core.cache import cached
 from core.exceptions import NotFound
 from core.selectors import get_or_not_found
@@ -34,7 +35,6 @@ from forecasting.models import (
     Scenario,
     SeriesClassification,
 )
-from inventory.models import Category, DemandHistory, Location, Product
 from inventory.policy.network import pair_keys
 
 INTERVALS = ("day", "week", "month")

@@ -24,6 +24,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from psycopg import sql
 
+from catalog.models import DemandHistory, Location, Product
+from catalog.selectors import excluded_product_ids
 from core.cache import bump_namespace
 from core.selectors import active_run
 from forecasting import bulk
@@ -44,9 +46,7 @@ from forecasting.models import (
     Scenario,
     SeriesClassification,
 )
-from inventory.models import DemandHistory, Location, Product
 from inventory.policy.network import pair_keys
-from inventory.selectors import excluded_product_ids
 
 ProgressFn = Callable[[int, str], None]
 MAX_FOLDS = 10

@@ -16,15 +16,10 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Max, Q, Sum
 from django.utils import timezone
 
+from catalog.models import DemandHistory, Product, StockLevel, StockMovement
 from core.cache import cached
 from inventory.metrics import AGGREGATE_SESSION, inventory_settings_get
-from inventory.models import (
-    DemandHistory,
-    InventoryMetrics,
-    Product,
-    StockLevel,
-    StockMovement,
-)
+from inventory.models import InventoryMetrics
 
 PERIODS = ("daily", "weekly", "monthly")
 # How many periods each trend shows.

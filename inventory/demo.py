@@ -468,8 +468,8 @@ def demo_data_seed(
     from django.db import transaction
     from django.utils import timezone
 
+    from catalog.models import Location
     from etl.importing import run_import
-    from inventory.models import Location
 
     if days < 1:
         raise ValueError("days must be at least 1")
@@ -511,7 +511,7 @@ def _sales_flags_set(sales: Sales) -> int:
     from django.db import connection
     from psycopg import sql
 
-    from inventory.models import DemandHistory, Location, Product
+    from catalog.models import DemandHistory, Location, Product
 
     p, s, t = np.nonzero(sales.on_promotion | sales.stockout)
     if len(p) == 0:

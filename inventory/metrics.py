@@ -19,17 +19,11 @@ import numpy as np
 from django.db import connection, transaction
 from django.utils import timezone
 
+from catalog.models import DemandHistory, Location, Product, StockLevel
+from catalog.selectors import excluded_product_ids
 from core.cache import bump_namespace
 from core.pgcopy import copy_from_query, copy_to_table
-from inventory.models import (
-    DemandHistory,
-    InventoryMetrics,
-    InventorySettings,
-    Location,
-    Product,
-    ProductInventorySummary,
-    StockLevel,
-)
+from inventory.models import InventoryMetrics, InventorySettings, ProductInventorySummary
 from inventory.policy import (
     STATUS_NAMES,
     PolicyInputs,
@@ -41,7 +35,6 @@ from inventory.policy import (
 )
 from inventory.policy.classification import xyz_from_cv
 from inventory.policy.network import pair_keys, roll_up
-from inventory.selectors import excluded_product_ids
 
 XYZ_BUCKET_DAYS = 7  # XYZ from the coefficient of variation of weekly demand
 

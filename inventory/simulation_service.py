@@ -20,21 +20,14 @@ from django.db import connection, transaction
 from django.db.models import Max, Min, QuerySet
 from django.utils import timezone
 
+from catalog.models import DemandHistory, Product, StockLevel, StockMovement
 from core.exceptions import ValidationFailed
 from core.jobs import ProgressFn
 from core.selectors import active_run, get_or_not_found
 from core.services import job_create
 from forecasting.engine.methods import FAST_METHODS
 from inventory.metrics import inventory_settings_get
-from inventory.models import (
-    DemandHistory,
-    InventorySettings,
-    Product,
-    SimulationItemResult,
-    SimulationRun,
-    StockLevel,
-    StockMovement,
-)
+from inventory.models import InventorySettings, SimulationItemResult, SimulationRun
 from inventory.policy import PolicySettings, abc_classify
 from inventory.policy.network import pair_keys
 from inventory.policy.simulation import (

@@ -19,7 +19,7 @@ CSV columns:
 
 from __future__ import annotations
 
-from inventory.bulk import CREATED, WriteCounts, natural_upsert
+from catalog.bulk import CREATED, WriteCounts, natural_upsert
 from routing.models import DeliveryOrder, Vehicle
 
 _SKILLS = (

@@ -37,10 +37,10 @@ class Vehicle(models.Model):
         validators=[MinValueValidator(Decimal("0"))],
     )
     start_depot = models.ForeignKey(
-        "inventory.Location", on_delete=models.PROTECT, related_name="vehicles_starting"
+        "catalog.Location", on_delete=models.PROTECT, related_name="vehicles_starting"
     )
     end_depot = models.ForeignKey(
-        "inventory.Location",
+        "catalog.Location",
         null=True,
         blank=True,
         on_delete=models.PROTECT,

@@ -53,6 +53,7 @@ TENANT_APPS = [
     "accounts",
     "rest_framework_simplejwt.token_blacklist",
     "core",
+    "catalog",
     "inventory",
     "forecasting",
     "etl",

@@ -3,6 +3,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from catalog.models import Location, Product
 from core.api.serializers import JobSerializer
 from forecasting.engine.methods import METHODS
 from forecasting.models import (
@@ -14,7 +15,6 @@ from forecasting.models import (
 )
 from forecasting.selectors import INTERVALS, LEVELS, RECONCILIATIONS
 from forecasting.services import MAX_FOLDS
-from inventory.models import Location, Product
 
 METHOD_CHOICES = sorted(METHODS)
 

@@ -4,8 +4,8 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from inventory.api.serializers import ProductLocationSerializer
-from inventory.models import InventoryMetrics, InventorySettings, ProductExclusion
+from catalog.api.serializers import ProductLocationSerializer
+from inventory.models import InventoryMetrics, InventorySettings
 
 
 class InventorySettingsSerializer(serializers.ModelSerializer):
@@ -102,38 +102,6 @@ class InventoryMetricsSerializer(ProductLocationSerializer):
             "xyz_class",
             "computed_at",
         )
-
-
-class ProductExclusionSerializer(serializers.ModelSerializer):
-    sku = serializers.CharField(source="product.sku", read_only=True)
-    scopes = serializers.ListField(
-        child=serializers.ChoiceField(choices=ProductExclusion.Scope.choices),
-        allow_empty=False,
-        max_length=len(ProductExclusion.Scope.choices),
-        help_text="Features the product is left out of: abc, forecast, etl, recommendations.",
-    )
-    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
-
-    class Meta:
-        model = ProductExclusion
-        fields = (
-            "id",
-            "product",
-            "sku",
-            "reason",
-            "scopes",
-            "created_by",
-            "created_at",
-            "updated_at",
-        )
-        read_only_fields = ("id", "created_at", "updated_at")
-        # A second exclusion of a product is a conflict (409) raised by the service.
-        extra_kwargs = {"product": {"validators": []}}
-
-    def validate_product(self, product):
-        if self.instance is not None and product != self.instance.product:
-            raise serializers.ValidationError("An exclusion cannot move to another product.")
-        return product
 
 
 class DashboardQuerySerializer(serializers.Serializer):

@@ -6,19 +6,18 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework.viewsets import ModelViewSet, ReadOnlyModelViewSet
+from rest_framework.viewsets import ReadOnlyModelViewSet
 
 from accounts.permissions import IsTenantAdmin, IsTenantMember
 from core import services as core_services
 from core.api.serializers import JobSerializer
 from core.api.views import accepted
-from inventory import dashboard, metrics, selectors, services
+from inventory import dashboard, metrics
 from inventory.api.metrics_serializers import (
     DashboardQuerySerializer,
     DashboardSerializer,
     InventoryMetricsSerializer,
     InventorySettingsSerializer,
-    ProductExclusionSerializer,
 )
 from inventory.filters import InventoryMetricsFilter
 
@@ -74,45 +73,6 @@ class InventoryMetricsViewSet(ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return metrics.inventory_metrics_list(user=self.request.user)
-
-
-class ProductExclusionViewSet(ModelViewSet):
-    """Products left out of features (scopes ``abc``, ``forecast``, ``etl``,
-    ``recommendations``): viewers read, planners and admins write. One exclusion per product;
-    a second one for the same product is 409."""
-
-    serializer_class = ProductExclusionSerializer
-    permission_classes = [IsTenantMember]
-    filterset_fields = ("product",)
-    ordering_fields = ("created_at", "product")
-
-    def get_queryset(self):
-        return selectors.product_exclusion_list(user=self.request.user)
-
-    def get_object(self):
-        return selectors.access_product_exclusion(
-            user=self.request.user, exclusion_id=self.kwargs["pk"]
-        )
-
-    def perform_create(self, serializer):
-        values = serializer.validated_data
-        serializer.instance = services.product_exclusion_create(
-            product=values["product"],
-            reason=values["reason"],
-            scopes=values["scopes"],
-            user=self.request.user,
-        )
-
-    def perform_update(self, serializer):
-        values = serializer.validated_data
-        serializer.instance = services.product_exclusion_update(
-            exclusion=serializer.instance,
-            reason=values.get("reason"),
-            scopes=values.get("scopes"),
-        )
-
-    def perform_destroy(self, instance):
-        services.product_exclusion_delete(exclusion=instance)
 
 
 class InventoryDashboardView(APIView):

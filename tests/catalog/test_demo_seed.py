@@ -12,15 +12,8 @@ from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from catalog.models import Category, DemandHistory, Location, Product, StockLevel, StockMovement
 from inventory.demo import CATALOGUE, FAST, LUMPY, RAW, catalogue_build, sales_generate
-from inventory.models import (
-    Category,
-    DemandHistory,
-    Location,
-    Product,
-    StockLevel,
-    StockMovement,
-)
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 from django_tenants.utils import schema_context
 
-from inventory.models import DemandHistory, Location, Product, StockLevel, StockMovement
-from inventory.services import StockChange, stock_change
+from catalog.models import DemandHistory, Location, Product, StockLevel, StockMovement
+from catalog.services import StockChange, stock_change
 from tests.conftest import HOST_A, HOST_B, assert_error, client_for, make_user
 
 pytestmark = pytest.mark.django_db

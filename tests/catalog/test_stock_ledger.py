@@ -10,9 +10,9 @@ from django.db import connection, connections
 from django.db.models import Sum
 from django_tenants.utils import schema_context
 
-from inventory.exceptions import InsufficientStock, InvalidMovement
-from inventory.models import Location, Product, StockLevel, StockMovement
-from inventory.services import StockChange, stock_change, stock_count_set, stock_transfer
+from catalog.exceptions import InsufficientStock, InvalidMovement
+from catalog.models import Location, Product, StockLevel, StockMovement
+from catalog.services import StockChange, stock_change, stock_count_set, stock_transfer
 
 
 def _catalogue(suffix: str = "") -> tuple[Product, Location, Location]:

@@ -12,9 +12,9 @@ from django.core.management import CommandError, call_command
 from django_tenants.utils import schema_context
 from openpyxl import load_workbook
 
+from catalog.models import Category, DemandHistory, Location, Product, StockLevel
 from etl.exports import export_content
 from etl.importing import run_import
-from inventory.models import Category, DemandHistory, Location, Product, StockLevel
 from tests.conftest import HOST_A, HOST_B, assert_error, client_for
 
 pytestmark = pytest.mark.django_db

@@ -11,16 +11,9 @@ import pytest
 from django.core.management import call_command
 from openpyxl import Workbook
 
+from catalog.models import Category, DemandHistory, Location, Product, StockLevel, StockMovement
 from core.models import AuditLog
 from etl.importing import run_import
-from inventory.models import (
-    Category,
-    DemandHistory,
-    Location,
-    Product,
-    StockLevel,
-    StockMovement,
-)
 
 pytestmark = pytest.mark.django_db
 
@@ -232,7 +225,7 @@ def test_import_data_command(tmp_path, tenant_a, capsys):
     err = capsys.readouterr().err
     assert "nothing was written" in err
     assert "2,quantity,-3,must not be negative" in err
-    assert not AuditLog.objects.filter(object_type="inventory.demandhistory").exists()
+    assert not AuditLog.objects.filter(object_type="catalog.demandhistory").exists()
 
 
 @pytest.mark.django_db(transaction=False)

@@ -9,8 +9,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import schema_context
 
 from accounts.models import User
+from catalog.models import DemandHistory, Location, Product
 from etl.models import ImportBatch
-from inventory.models import DemandHistory, Location, Product
 from tests.conftest import HOST_A, HOST_B, assert_error, client_for, delete_users, make_user
 
 

@@ -9,8 +9,8 @@ import threading
 from django.db import connection, connections
 from django_tenants.utils import schema_context
 
+from catalog.models import DemandHistory, Location, Product
 from etl.importing import run_import
-from inventory.models import DemandHistory, Location, Product
 
 SKUS = 40  # 26,880 rows: large enough that the two writes overlap
 

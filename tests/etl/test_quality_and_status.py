@@ -9,11 +9,11 @@ import pytest
 from django_tenants.utils import schema_context
 
 from accounts.models import User
+from catalog.models import DemandHistory, Location, Product
 from core.cache import bump_namespace
 from etl import services
 from etl.quality import data_quality_compute, data_quality_report
 from etl.selectors import system_status
-from inventory.models import DemandHistory, Location, Product
 from tests.conftest import HOST_A, HOST_B, assert_error, client_for, make_user
 
 pytestmark = pytest.mark.django_db

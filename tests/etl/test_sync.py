@@ -13,10 +13,10 @@ from django.conf import settings
 from django.db import connection
 from django.test import override_settings
 
+from catalog.models import DemandHistory, Location, Product
 from etl import services
 from etl.connectors import SourceUnavailable
 from etl.models import DataSource, SyncRun
-from inventory.models import DemandHistory, Location, Product
 from tests.conftest import HOST_A, HOST_B, assert_error, client_for
 
 pytestmark = pytest.mark.django_db

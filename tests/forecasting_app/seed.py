@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import numpy as np
 
-from inventory.models import Category, DemandHistory, Location, Product
+from catalog.models import Category, DemandHistory, Location, Product
 
 END = dt.date(2026, 4, 30)
 DAYS = 120

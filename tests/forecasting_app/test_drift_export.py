@@ -16,10 +16,10 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from catalog.models import DemandHistory
 from core.models import Job
 from forecasting import services
 from forecasting.models import ForecastRun, ForecastValue, ModelRegistryEntry
-from inventory.models import DemandHistory
 from tests.conftest import HOST_A, HOST_B, client_for, make_user
 from tests.forecasting_app.seed import END, seed
 

@@ -9,9 +9,9 @@ from math import sqrt
 import pytest
 from scipy import stats
 
+from catalog.models import Product
 from forecasting import services
 from forecasting.models import BacktestScore, SeriesClassification
-from inventory.models import Product
 from tests.conftest import HOST_B, assert_error, client_for, make_user
 from tests.forecasting_app.seed import seed
 

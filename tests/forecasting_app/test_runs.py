@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
 from accounts.models import User
+from catalog.models import DemandHistory
 from core.cache import entry_key
 from core.models import Job
 from forecasting import selectors, services
@@ -28,7 +29,6 @@ from forecasting.models import (
     ModelRegistryEntry,
     SeriesClassification,
 )
-from inventory.models import DemandHistory
 from tests.conftest import (
     HOST_A,
     HOST_B,

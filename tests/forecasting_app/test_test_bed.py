@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from django_tenants.utils import schema_context
 
+from catalog.models import Product
 from forecasting import services
 from forecasting.engine.methods import FAST_METHODS
 from forecasting.models import MethodOverride, ModelRegistryEntry, SeriesClassification
-from inventory.models import Product
 from tests.conftest import HOST_A, HOST_B, assert_error, client_for, make_user
 from tests.forecasting_app.seed import seed
 

@@ -13,8 +13,9 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from accounts.models import User
+from catalog.models import DemandHistory, Location, Product
 from inventory.metrics import inventory_refresh, inventory_settings_get, inventory_settings_update
-from inventory.models import DemandHistory, InventoryMetrics, Location, Product
+from inventory.models import InventoryMetrics
 from tests.conftest import HOST_A, HOST_B, assert_error, client_for, make_user
 
 pytestmark = pytest.mark.django_db

@@ -13,11 +13,12 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from accounts.models import User
+from catalog.models import DemandHistory, Location, Product
+from catalog.services import StockChange, stock_change
 from core.cache import bump_namespace
 from inventory.dashboard import inventory_dashboard_compute
 from inventory.metrics import inventory_refresh
-from inventory.models import DemandHistory, InventoryMetrics, Location, Product
-from inventory.services import StockChange, stock_change
+from inventory.models import InventoryMetrics
 from tests.conftest import HOST_A, HOST_B, assert_error, client_for, make_user
 
 pytestmark = pytest.mark.django_db

@@ -8,11 +8,11 @@ from decimal import Decimal
 
 import pytest
 
+from catalog.models import DemandHistory, Location, Product
+from catalog.services import product_exclusion_create
 from etl.importing import run_import
 from forecasting import services
 from forecasting.models import ForecastValue, SeriesClassification
-from inventory.models import DemandHistory, Location, Product
-from inventory.services import product_exclusion_create
 from tests.forecasting_app.seed import seed
 
 pytestmark = pytest.mark.django_db

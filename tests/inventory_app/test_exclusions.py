@@ -12,10 +12,11 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from accounts.models import User
+from catalog.models import DemandHistory, Location, Product, ProductExclusion
+from catalog.selectors import excluded_product_ids
+from catalog.services import product_exclusion_create
 from inventory.metrics import inventory_refresh
-from inventory.models import DemandHistory, InventoryMetrics, Location, Product, ProductExclusion
-from inventory.selectors import excluded_product_ids
-from inventory.services import product_exclusion_create
+from inventory.models import InventoryMetrics
 from tests.conftest import HOST_A, HOST_B, assert_error, client_for, make_user
 
 pytestmark = pytest.mark.django_db
@@ -177,7 +178,7 @@ def test_admin_creates_an_exclusion_with_its_author(tenant_admin):
     client = Client(HTTP_HOST=HOST_A)
     client.force_login(tenant_admin)
     response = client.post(
-        "/admin/inventory/productexclusion/add/",
+        "/admin/catalog/productexclusion/add/",
         {"product": product.pk, "reason": "admin", "scopes": "abc,recommendations"},
     )
     assert response.status_code == 302, response.content[:2000]

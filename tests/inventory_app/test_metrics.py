@@ -13,10 +13,11 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from accounts.models import User
+from catalog.models import DemandHistory, Location, Product
+from catalog.services import StockChange, stock_change
 from core.models import Job
 from inventory.metrics import inventory_refresh
-from inventory.models import DemandHistory, InventoryMetrics, Location, Product
-from inventory.services import StockChange, stock_change
+from inventory.models import InventoryMetrics
 from inventory.tasks import inventory_refresh_job
 from tests.conftest import HOST_A, HOST_B, assert_error, client_for, make_user
 
@@ -300,7 +301,7 @@ def test_settings_admin_validates_the_shares(tenant_admin):
 
 
 def test_exclusions_list_query_count_is_fixed(api_planner, django_assert_max_num_queries):
-    from inventory.services import product_exclusion_create
+    from catalog.services import product_exclusion_create
 
     for i in range(2):
         product_exclusion_create(

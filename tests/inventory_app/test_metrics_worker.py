@@ -9,8 +9,9 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from accounts.models import User
+from catalog.models import DemandHistory, Location, Product
 from core.models import AuditLog
-from inventory.models import DemandHistory, InventoryMetrics, Location, Product
+from inventory.models import InventoryMetrics
 from tests.conftest import HOST_A, client_for, delete_users, make_user, wait_for_job
 
 
@@ -41,7 +42,7 @@ def test_calculate_runs_on_the_worker(live_worker, live_db, tenant_a):
             InventoryMetrics.objects.all().delete()
             DemandHistory.objects.filter(product=product).delete()
             AuditLog.objects.filter(
-                object_type__in=("inventory.product", "inventory.location"),
+                object_type__in=("catalog.product", "catalog.location"),
                 object_id__in=(str(product.pk), str(location.pk)),
             ).delete()
             product.delete()

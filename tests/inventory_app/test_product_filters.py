@@ -11,15 +11,10 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from accounts.models import User
+from catalog.models import DemandHistory, Location, Product
+from catalog.services import StockChange, product_exclusion_create, stock_change
 from inventory.metrics import inventory_refresh
-from inventory.models import (
-    DemandHistory,
-    InventoryMetrics,
-    Location,
-    Product,
-    ProductInventorySummary,
-)
-from inventory.services import StockChange, product_exclusion_create, stock_change
+from inventory.models import InventoryMetrics, ProductInventorySummary
 from tests.conftest import HOST_B, assert_error, client_for, make_user
 
 pytestmark = pytest.mark.django_db

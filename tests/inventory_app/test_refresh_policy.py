@@ -13,16 +13,11 @@ from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from catalog.models import DemandHistory, Location, Product
+from catalog.services import StockChange, stock_change
 from inventory.metrics import inventory_refresh, inventory_settings_update
-from inventory.models import (
-    DemandHistory,
-    InventoryMetrics,
-    Location,
-    Product,
-    ProductInventorySummary,
-)
+from inventory.models import InventoryMetrics, ProductInventorySummary
 from inventory.policy.network import pair_keys, roll_up
-from inventory.services import StockChange, stock_change
 
 pytestmark = pytest.mark.django_db
 

@@ -19,16 +19,9 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from accounts.models import User
+from catalog.models import DemandHistory, Location, Product, StockLevel, StockMovement
 from inventory import simulation_service as service
-from inventory.models import (
-    DemandHistory,
-    Location,
-    Product,
-    SimulationItemResult,
-    SimulationRun,
-    StockLevel,
-    StockMovement,
-)
+from inventory.models import SimulationItemResult, SimulationRun
 from tests.conftest import (
     HOST_A,
     HOST_B,

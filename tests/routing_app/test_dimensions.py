@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from inventory.models import Location
+from catalog.models import Location
 from routing import services
 from routing.exceptions import RoutingInputError
 from routing.models import DeliveryOrder, Route, RoutePlan, RouteStop, Vehicle

@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 
+from catalog.models import Location
 from etl.importing import run_import
-from inventory.models import Location
 from routing.models import DeliveryOrder, Vehicle
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django_tenants.utils import schema_context
 
 from accounts.models import User
-from inventory.models import Location
+from catalog.models import Location
 from routing import services
 from routing.exceptions import RoutingInputError
 from routing.models import DeliveryOrder, Route, RoutePlan, RouteStop, Vehicle

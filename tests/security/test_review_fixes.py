@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import pytest
 
+from catalog.models import Category, Product
 from forecasting import services as forecasting_services
 from forecasting.models import ForecastRun
-from inventory.models import Category, Product, SimulationRun
+from inventory.models import SimulationRun
 from tests.conftest import assert_error
 from tests.forecasting_app.seed import seed
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from psycopg import sql
 
-from inventory.models import (
+from catalog.models import (
     Category,
     DemandHistory,
     Location,

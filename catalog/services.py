@@ -18,14 +18,8 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from core.cache import bump_namespace
-from inventory.exceptions import (
-    ExclusionExists,
-    InsufficientStock,
-    InvalidMovement,
-    LocationInUse,
-)
-from inventory.models import (
+from catalog.exceptions import ExclusionExists, InsufficientStock, InvalidMovement, LocationInUse
+from catalog.models import (
     DemandHistory,
     Location,
     Product,
@@ -33,6 +27,7 @@ from inventory.models import (
     StockLevel,
     StockMovement,
 )
+from core.cache import bump_namespace
 
 SIGN_BY_KIND = {
     StockMovement.Kind.RECEIPT: 1,

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class CatalogConfig(AppConfig):
+    name = "catalog"
+    verbose_name = "Catalogue"
+
+    def ready(self) -> None:
+        from catalog.models import Category, Location, Product
+        from core import audit
+
+        for model in (Category, Location, Product):
+            audit.track(model)
