@@ -432,6 +432,11 @@ def build_cart(
     A line is left out with reason ``no_supplier`` (supplier −1), else ``no_rate`` (price NaN),
     else ``zero_quantity`` (rounded quantity 0), else ``budget``. ``min_order_value`` is per
     supplier (money; its length sets the number of suppliers; default: no minimums).
+
+    ``fill_minimums`` runs :func:`top_up_minimums` against the same budget. Note: the selection
+    leaves less budget than any left-out line costs, and without a budget every line is kept, so
+    here the top-up only changes the cart once it may spend beyond the selection (not yet decided:
+    a minimum-aware selection that drops lines to fund a top-up is future work).
     """
     supplier = np.asarray(lines.supplier_index, dtype=np.int64)
     price = np.asarray(lines.unit_price, dtype=float)
