@@ -23,6 +23,7 @@ from catalog.models import DemandHistory, Location, Product, StockLevel
 from catalog.selectors import excluded_product_ids
 from core.cache import bump_namespace
 from core.pgcopy import copy_from_query, copy_to_table
+from inventory import supply
 from inventory.models import InventoryMetrics, InventorySettings, ProductInventorySummary
 from inventory.policy import (
     STATUS_NAMES,
@@ -277,6 +278,9 @@ def inventory_refresh(
     start = as_of - timedelta(days=lookback - 1)
 
     products = _load_products()
+    products["lead_time"], products["lead_time_std"] = supply.lead_times(
+        products["id"], products["lead_time"], products["lead_time_std"]
+    )
     levels = _load_levels()
     weeks = -(-lookback // XYZ_BUCKET_DAYS) if reclassify else 0
     sales_started = time.perf_counter()
@@ -391,6 +395,9 @@ def inventory_refresh(
     )
     lead_time = _per_pair(products, "lead_time", product_index)
     lead_time_std = _per_pair(products, "lead_time_std", product_index)
+    # Open supply counts only where due within the protection interval (lead time + review).
+    protection = lead_time + float(settings.review_period_days)
+    on_order = np.maximum(on_order - supply.supply_due_after(pairs, as_of, protection), 0.0)
     result = calculate_policy(
         PolicyInputs(
             mean_daily_demand=policy_mean,
