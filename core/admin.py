@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from core.models import AuditLog, Job, Upload
+from core.models import AuditLog, Event, Job, Upload
 
 
 @admin.register(Job)
@@ -20,6 +20,23 @@ class AuditLogAdmin(admin.ModelAdmin):
     list_filter = ("action", "object_type")
     search_fields = ("actor_label", "object_type", "object_id", "object_repr", "request_id")
     readonly_fields = [f.name for f in AuditLog._meta.fields]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    """The outbox, read-only: events are written by services, delivered by integrations."""
+
+    list_display = ("type", "created_at", "delivered_at")
+    list_filter = ("type",)
+    search_fields = ("type",)
+    readonly_fields = [f.name for f in Event._meta.fields]
     date_hierarchy = "created_at"
 
     def has_add_permission(self, request) -> bool:

@@ -116,3 +116,26 @@ class Upload(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class Event(models.Model):
+    """Something that happened in the tenant (a forecast run finished, an import was rejected),
+    written by ``core.events.emit_event`` in the same transaction as the change it reports: the
+    transactional outbox that the ``integrations`` app delivers from (webhooks, notifications).
+    ``delivered_at`` is set by that delivery worker."""
+
+    id = models.BigAutoField(primary_key=True)
+    type = models.CharField(max_length=64, db_index=True)
+    data = models.JSONField(default=dict, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        indexes = [models.Index(fields=("type", "created_at"), name="core_event_type_created")]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.pk}"

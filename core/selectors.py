@@ -1,4 +1,4 @@
-"""Reads for jobs, audit entries and uploads."""
+"""Reads for jobs, audit entries, events and uploads."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 
 from core.exceptions import NotFound
-from core.models import AuditLog, Job, Upload
+from core.models import AuditLog, Event, Job, Upload
 
 
 def get_or_not_found(queryset: QuerySet, message: str, **lookup: Any) -> Model:
@@ -31,6 +31,11 @@ def access_job(*, user: Any, job_id: Any) -> Job:
 
 def audit_log_list(*, user: Any) -> QuerySet[AuditLog]:
     return AuditLog.objects.select_related("actor").all()
+
+
+def event_list(*, user: Any) -> QuerySet[Event]:
+    """The tenant's events, newest first (the serializer shows ``actor_id``: no join)."""
+    return Event.objects.order_by("-created_at", "-id")
 
 
 def upload_list(*, user: Any) -> QuerySet[Upload]:

@@ -40,3 +40,12 @@ def reap_stale_jobs() -> int:
 @shared_task(name="core.tasks.prune_audit_log", acks_late=True)
 def prune_audit_log() -> int:
     return services.audit_prune()
+
+
+@shared_task(name="core.tasks.prune_events", acks_late=True)
+def prune_events() -> int:
+    from django.conf import settings
+
+    from core.events import events_prune
+
+    return events_prune(older_than_days=settings.EVENT_RETENTION_DAYS)

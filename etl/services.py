@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from core import services as core_services
 from core.cache import bump_namespace
+from core.events import emit_event
 from core.exceptions import NotFound, ValidationFailed
 from core.jobs import ProgressFn
 from etl.connectors import (
@@ -74,7 +75,28 @@ def import_batch_record(*, batch: ImportBatch, report: ImportReport) -> ImportBa
     batch.save()
     if report.status == ImportBatch.Status.IMPORTED:
         bump_namespace("inventory")  # cached summaries and the data-quality report
+    if report.status in _IMPORT_EVENTS:
+        emit_event(_IMPORT_EVENTS[report.status], _batch_event(batch), actor=batch.created_by_id)
     return batch
+
+
+# A dry run (validated) changes nothing and announces nothing.
+_IMPORT_EVENTS = {
+    ImportBatch.Status.IMPORTED: "import.completed",
+    ImportBatch.Status.REJECTED: "import.rejected",
+}
+
+
+def _batch_event(batch: ImportBatch) -> dict[str, Any]:
+    return {
+        "batch_id": batch.pk,
+        "kind": batch.kind,
+        "source_name": batch.source_name,
+        "rows": batch.rows,
+        "inserted": batch.inserted,
+        "updated": batch.updated,
+        "error_count": batch.error_count,
+    }
 
 
 def import_batch_run(*, batch_id: str, progress: ProgressFn | None = None) -> ImportBatch:
@@ -229,6 +251,9 @@ def _finish(run: SyncRun, *, status: str, error: str = "") -> None:
     run.error = error[:5000]
     run.finished_at = timezone.now()
     run.save()
+    if status == SyncRun.Status.FAILED:
+        data = {"sync_run_id": run.pk, "source_id": run.source_id, "error": run.error[:500]}
+        emit_event("etl.sync_failed", data)
 
 
 def sync_trigger(*, user: Any = None, source_id: int | None = None) -> list:

@@ -27,6 +27,7 @@ from psycopg import sql
 from catalog.models import DemandHistory, Location, Product
 from catalog.selectors import excluded_product_ids
 from core.cache import bump_namespace
+from core.events import emit_event
 from core.selectors import active_run
 from forecasting import bulk
 from forecasting.engine.backtest import SCORES, run_test_bed
@@ -654,9 +655,20 @@ def _chunk_done(run_id: int, index: int) -> tuple[int, int]:
 
 
 def forecast_run_fail(*, run_id: int, error: str) -> None:
-    ForecastRun.objects.filter(pk=run_id).exclude(status=ForecastRun.Status.SUCCEEDED).update(
-        status=ForecastRun.Status.FAILED, error=error[:5000], finished_at=timezone.now()
-    )
+    with transaction.atomic():
+        # The row lock makes the event once per run, not once per failing chunk.
+        was_open = (
+            ForecastRun.objects.select_for_update()
+            .filter(pk=run_id, status__in=(ForecastRun.Status.QUEUED, ForecastRun.Status.RUNNING))
+            .values("created_by_id")
+            .first()
+        )
+        ForecastRun.objects.filter(pk=run_id).exclude(status=ForecastRun.Status.SUCCEEDED).update(
+            status=ForecastRun.Status.FAILED, error=error[:5000], finished_at=timezone.now()
+        )
+        if was_open is not None:
+            data = {"run_id": run_id, "error": error[:500]}
+            emit_event("forecast_run.failed", data, actor=was_open["created_by_id"])
 
 
 def forecast_run_finish(*, run_id: int, phases: dict[str, float] | None = None) -> ForecastRun:
@@ -679,9 +691,20 @@ def forecast_run_finish(*, run_id: int, phases: dict[str, float] | None = None) 
             (run.finished_at - run.started_at).total_seconds() if run.started_at else None
         )
         run.save(update_fields=["summary", "status", "finished_at", "duration_seconds"])
+        emit_event("forecast_run.completed", _run_event(run), actor=run.created_by_id)
         bump_namespace("forecasts")
         _queue_inventory_refresh()
     return run
+
+
+def _run_event(run: ForecastRun) -> dict[str, Any]:
+    return {
+        "run_id": run.pk,
+        "trigger": run.trigger,
+        "horizon": run.horizon,
+        "series": run.series_count,
+        "data_end": run.data_end,
+    }
 
 
 def _queue_inventory_refresh() -> None:

@@ -22,6 +22,7 @@ from django.utils import timezone
 from catalog.models import DemandHistory, Location, Product, StockLevel
 from catalog.selectors import excluded_product_ids
 from core.cache import bump_namespace
+from core.events import emit_event
 from core.pgcopy import copy_from_query, copy_to_table
 from inventory import supply
 from inventory.models import InventoryMetrics, InventorySettings, ProductInventorySummary
@@ -474,6 +475,7 @@ def inventory_refresh(
         deleted = write_rows(InventoryMetrics, columns, computed_at, ("product_id", "location_id"))
         write_rows(ProductInventorySummary, summary, computed_at, ("product_id",))
         InventorySettings.objects.filter(pk=settings.pk).update(metrics_refreshed_at=computed_at)
+        emit_event("inventory.refreshed", {"rows": size, "deleted": deleted, "as_of": as_of})
     bump_namespace("inventory")
     report(100, "Done")
     finished = time.perf_counter()

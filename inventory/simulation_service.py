@@ -21,6 +21,7 @@ from django.db.models import Max, Min, QuerySet
 from django.utils import timezone
 
 from catalog.models import DemandHistory, Product, StockLevel, StockMovement
+from core.events import emit_event
 from core.exceptions import ValidationFailed
 from core.jobs import ProgressFn
 from core.selectors import active_run, get_or_not_found
@@ -189,6 +190,7 @@ def simulation_run_execute(*, run_id: int, progress: ProgressFn | None = None) -
             daily=daily,
             finished_at=timezone.now(),
         )
+        emit_event("simulation.completed", {"simulation_id": run.pk}, actor=run.created_by_id)
     run.refresh_from_db()
     return run
 

@@ -17,6 +17,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Coalesce
 
 from core.cache import cached
+from core.events import emit_event
 from core.services import job_create
 from routing import selectors
 from routing.exceptions import RoutingInputError
@@ -456,4 +457,16 @@ def _store(
             "solver_seconds": round(outcome["seconds"], 3),
         }
         plan.save(update_fields=["status", "input_hash", "objective", "statistics"])
+        emit_event("route_plan.completed", _plan_event(plan), actor=plan.created_by_id)
     return plan
+
+
+def _plan_event(plan: RoutePlan) -> dict[str, Any]:
+    statistics = plan.statistics
+    return {
+        "route_plan_id": plan.pk,
+        "date": plan.date,
+        "served": statistics["served"],
+        "orders": statistics["orders"],
+        "unserved": len(statistics["unserved"]),
+    }

@@ -251,6 +251,10 @@ TENANT_BEAT_SCHEDULE = {
         "task": "core.tasks.prune_audit_log",
         "schedule": crontab(minute=30, hour=3, day_of_week=0),
     },
+    "events-prune-daily": {
+        "task": "core.tasks.prune_events",
+        "schedule": crontab(minute=45, hour=3),
+    },
     # After the nightly ETL: ABC/XYZ re-evaluated on the day's sales, then metrics refreshed.
     "inventory-abc-daily": {
         "task": "inventory.tasks.reclassify_daily",
@@ -279,6 +283,8 @@ CELERY_BEAT_SCHEDULE = {
 FAN_OUT_JITTER_SECONDS = env_int("FAN_OUT_JITTER_SECONDS", 300, minimum=0)
 JOB_STALE_HOURS = env_int("JOB_STALE_HOURS", 24, minimum=1)
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365, minimum=1)
+# The event outbox keeps delivered and undelivered events this long (core.events.events_prune).
+EVENT_RETENTION_DAYS = env_int("EVENT_RETENTION_DAYS", 90, minimum=1)
 
 # --- Data sources ------------------------------------------------------------------------------
 DATA_SOURCE_KEY = env_str("DATA_SOURCE_KEY", "")

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from core.models import AuditLog, Job, Upload
+from core.models import AuditLog, Event, Job, Upload
 
 
 class JobSerializer(serializers.ModelSerializer):
@@ -52,6 +52,17 @@ class AuditLogSerializer(serializers.ModelSerializer):
             "changes",
             "request_id",
         )
+        read_only_fields = fields
+
+
+class EventSerializer(serializers.ModelSerializer):
+    actor = serializers.IntegerField(
+        source="actor_id", read_only=True, allow_null=True, help_text="Id of the acting user."
+    )
+
+    class Meta:
+        model = Event
+        fields = ("id", "type", "data", "actor", "created_at")
         read_only_fields = fields
 
 

@@ -6,6 +6,7 @@ from core.api import views
 router = SimpleRouter()
 router.register("jobs", views.JobViewSet, basename="job")
 router.register("audit-log", views.AuditLogViewSet, basename="audit-log")
+router.register("events", views.EventViewSet, basename="event")
 router.register("uploads", views.UploadViewSet, basename="upload")
 
 urlpatterns = [

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import django_filters
+from django.db.models import Q
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.parsers import MultiPartParser
@@ -13,11 +14,12 @@ from core import selectors, services
 from core.api.serializers import (
     AuditLogSerializer,
     DemoJobInputSerializer,
+    EventSerializer,
     JobSerializer,
     UploadInputSerializer,
     UploadSerializer,
 )
-from core.models import AuditLog, Job
+from core.models import AuditLog, Event, Job
 
 
 def accepted_body(body: dict) -> Response:
@@ -74,6 +76,47 @@ class AuditLogViewSet(ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return selectors.audit_log_list(user=self.request.user)
+
+
+class EventFilter(django_filters.FilterSet):
+    type = django_filters.CharFilter(
+        method="filter_type",
+        help_text="Event types, comma-separated; an entry ending in '.' matches every type "
+        "that starts with it (purchase_order.).",
+    )
+    type__startswith = django_filters.CharFilter(field_name="type", lookup_expr="startswith")
+    created_after = django_filters.IsoDateTimeFilter(
+        field_name="created_at", lookup_expr="gte", help_text="Created at or after (ISO 8601)."
+    )
+    created_before = django_filters.IsoDateTimeFilter(
+        field_name="created_at", lookup_expr="lt", help_text="Created before (ISO 8601)."
+    )
+
+    class Meta:
+        model = Event
+        fields = ("type", "type__startswith", "created_after", "created_before")
+
+    def filter_type(self, queryset, name, value):
+        wanted = Q()
+        for entry in filter(None, (part.strip() for part in value.split(","))):
+            wanted |= Q(type__startswith=entry) if entry.endswith(".") else Q(type=entry)
+        return queryset.filter(wanted) if wanted else queryset
+
+
+class EventViewSet(ReadOnlyModelViewSet):
+    """What happened in the tenant (the event outbox), newest first. The same events are
+    delivered to webhooks by the integrations app."""
+
+    serializer_class = EventSerializer
+    # Same audience as the audit log: events name actors and the tenant's activity.
+    permission_classes = [IsTenantAdmin]
+    filterset_class = EventFilter
+    ordering_fields = ("created_at",)
+    ordering = ("-created_at", "-id")
+    queryset = Event.objects.none()
+
+    def get_queryset(self):
+        return selectors.event_list(user=self.request.user)
 
 
 class UploadViewSet(ReadOnlyModelViewSet):
