@@ -6,7 +6,7 @@
 
 FILE is a sales CSV of the platform contract (``date,sku,location,quantity``), the store-item
 file as it is (``date,store,item,sales``), or ``demo`` for the demo tenant's generator
-(``inventory.demo``, pure NumPy, its own lead times, costs, MOQs and pack sizes). The last
+(``demo.catalogue``, pure NumPy, its own lead times, costs, MOQs and pack sizes). The last
 ``--days`` days are replayed with ``inventory.policy.simulation.replay``: the forecasting
 engine's ``--method`` re-fitted every ``--refit`` days on earlier days only, safety stock from
 that forecast's own error over the protection period, lost sales, EOQ lots capped at
@@ -59,7 +59,7 @@ def load_daily_demand(path: Path) -> np.ndarray:
 
 def demo_data(days: int) -> dict[str, np.ndarray]:
     """The demo tenant's daily sales per product × store with its catalogue's parameters."""
-    from inventory import demo
+    from demo import catalogue as demo
 
     catalogue = demo.catalogue_build()
     sales = demo.sales_generate(catalogue, end=date(2026, 11, 30), days=days)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from catalog.models import Category, DemandHistory, Location, Product, StockLevel, StockMovement
-from inventory.demo import CATALOGUE, FAST, LUMPY, RAW, catalogue_build, sales_generate
+from demo.catalogue import CATALOGUE, FAST, LUMPY, RAW, catalogue_build, sales_generate
 
 pytestmark = pytest.mark.django_db
 

@@ -286,7 +286,7 @@ def test_binary_copy_round_trip_keeps_nan_nat_and_labels():
 def test_in_the_demo_the_dc_is_not_dead_stock(tenant_a):
     from django.core.management import call_command
 
-    from inventory.demo import DC_CODE
+    from demo.catalogue import DC_CODE
 
     call_command("seed_demo", "--schema", tenant_a.schema_name, "--days", "60")
     inventory_refresh()

@@ -6,7 +6,7 @@ from django.core.management.base import CommandError
 
 from accounts.services import demo_users_ensure
 from core.management.base import TenantCommand
-from inventory.demo import DemoDataRejected, demo_data_seed
+from demo.catalogue import DemoDataRejected, demo_data_seed
 
 DEFAULT_DEMO_PASSWORD = "demo-planner-2026"  # noqa: S105 (demo data, documented)
 
