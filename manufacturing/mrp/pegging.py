@@ -22,17 +22,21 @@ PEG_PARENT_ORDER = 1
 _SUPPLY_ON_HAND, _SUPPLY_OPEN, _SUPPLY_PLANNED, _FILLER = 0, 1, 2, 3
 
 
-def _interval_ends(
-    item: np.ndarray, day: np.ndarray, tie: np.ndarray, qty: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Sort records by (item, day, tie) and return the sort order and cumulative ends."""
-    order = np.lexsort((tie, day, item))
-    return order, np.cumsum(qty[order])
+def _fifo_order(item: np.ndarray, day: np.ndarray, kind: np.ndarray, horizon: int) -> np.ndarray:
+    """Order of records by (item, day, kind), ties kept in input order.
+
+    One int64 key and an unstable sort are several times faster than ``lexsort`` on millions
+    of records; the position in the key makes every key unique, so the result is stable.
+    """
+    # day runs from -1 (on-hand) to horizon (filler): horizon + 2 values; kind < 4.
+    key = (item * (horizon + 2) + (day + 1)) * 4 + kind
+    return np.argsort(key * item.size + np.arange(item.size))
 
 
 def peg_orders(
     *,
     n_items: int,
+    horizon: int,
     on_hand: np.ndarray,
     supply_item: np.ndarray,
     supply_day: np.ndarray,
@@ -51,7 +55,8 @@ def peg_orders(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """FIFO-peg planned orders to the demands they serve.
 
-    Inputs (units and day indices): per item ``on_hand`` (negative counts as 0); open supply
+    Inputs (units and day indices): ``n_items``, ``horizon`` (H); per item ``on_hand``
+    (negative counts as 0); open supply
     ``supply_*``; planned orders ``order_*`` (order index = position); independent demand
     ``demand_*``; dependent demand ``dependent_*`` (one record per parent order × BOM line,
     ``dependent_parent_order`` = index of the parent planned order).
@@ -86,31 +91,37 @@ def peg_orders(
     s_total = np.bincount(s_item, weights=s_qty, minlength=n_items)
     d_total = np.bincount(d_item, weights=d_qty, minlength=n_items)
     span = np.maximum(s_total, d_total)
-    last_day = np.iinfo(np.int64).max
     s_item = np.concatenate((s_item, items))
-    s_day = np.concatenate((s_day, np.full(n_items, last_day)))
+    s_day = np.concatenate((s_day, np.full(n_items, horizon)))
     s_kind = np.concatenate((s_kind, np.full(n_items, _FILLER)))
     s_ref = np.concatenate((s_ref, np.full(n_items, -1)))
     s_qty = np.concatenate((s_qty, span - s_total))
     d_item = np.concatenate((d_item, items))
-    d_day = np.concatenate((d_day, np.full(n_items, last_day)))
+    d_day = np.concatenate((d_day, np.full(n_items, horizon)))
     d_kind = np.concatenate((d_kind, np.full(n_items, _FILLER)))
     d_ref = np.concatenate((d_ref, np.full(n_items, -1)))
     d_qty = np.concatenate((d_qty, span - d_total))
 
-    s_order, s_end = _interval_ends(s_item, s_day, s_kind, s_qty)
-    d_order, d_end = _interval_ends(d_item, d_day, d_kind * 2**40 + d_ref, d_qty)
+    s_order = _fifo_order(s_item, s_day, s_kind, horizon)
+    d_order = _fifo_order(d_item, d_day, d_kind, horizon)
+    s_end = np.cumsum(s_qty[s_order])
+    s_start = s_end - s_qty[s_order]
+    d_end = np.cumsum(d_qty[d_order])
+    d_start = d_end - d_qty[d_order]
 
-    # Elementary segments between all interval ends; each lies in one supply and one demand.
-    bounds = np.union1d(np.concatenate(([0.0], s_end)), d_end)
-    length = np.diff(bounds)
-    middle = bounds[:-1] + length / 2
-    s_pos = np.minimum(np.searchsorted(s_end, middle, side="right"), s_end.size - 1)
-    d_pos = np.minimum(np.searchsorted(d_end, middle, side="right"), d_end.size - 1)
+    # Demand j (sorted) overlaps the supplies from the one holding its start to the one holding
+    # its end; list every such pair and measure the overlap. Float cumsums of the two sides
+    # differ in the last bits, so overlaps that thin are dropped.
+    last_supply = s_end.size - 1
+    first = np.minimum(np.searchsorted(s_end, d_start, side="right"), last_supply)
+    last = np.minimum(np.searchsorted(s_end, d_end, side="left"), last_supply)
+    count = np.maximum(last - first + 1, 0)
+    d_pos = np.repeat(np.arange(d_end.size), count)
+    s_pos = first[d_pos] + np.arange(d_pos.size) - np.repeat(np.cumsum(count) - count, count)
+    length = np.minimum(d_end[d_pos], s_end[s_pos]) - np.maximum(d_start[d_pos], s_start[s_pos])
     s_rec = s_order[s_pos]
     d_rec = d_order[d_pos]
-    # Float cumsums of the two sides differ in the last bits: ignore slivers that size.
-    tolerance = max(1e-9, 1e-12 * float(bounds[-1]))
+    tolerance = max(1e-9, 1e-12 * float(s_end[-1]))
     keep = (
         (length > tolerance)
         & (s_kind[s_rec] == _SUPPLY_PLANNED)

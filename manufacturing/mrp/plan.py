@@ -160,9 +160,7 @@ def _edges_by_parent(n_items: int, parent: np.ndarray) -> tuple[np.ndarray, np.n
     return order, starts
 
 
-def _clip_to_horizon(
-    day: np.ndarray, horizon: int, *arrays: np.ndarray
-) -> tuple[np.ndarray, ...]:
+def _clip_to_horizon(day: np.ndarray, horizon: int, *arrays: np.ndarray) -> tuple[np.ndarray, ...]:
     """Records due before day 0 move to day 0; records on day H or later are dropped."""
     day = np.maximum(np.asarray(day, dtype=np.int64), 0)
     inside = day < horizon
@@ -237,9 +235,7 @@ def plan_mrp(inputs: MrpInputs) -> MrpResult:
         release = np.maximum(due[order_of_line] - lead_time[item[order_of_line]], 0)
         need = quantity[order_of_line] * usage[edge]
         np.add.at(gross, (bom_component[edge], release), need)
-        dependent_parts.append(
-            (bom_component[edge], release, need, orders_so_far + order_of_line)
-        )
+        dependent_parts.append((bom_component[edge], release, need, orders_so_far + order_of_line))
         orders_so_far += item.size
 
     def _concat(parts: list, column: int, dtype: type) -> np.ndarray:
@@ -253,6 +249,7 @@ def plan_mrp(inputs: MrpInputs) -> MrpResult:
 
     pegs = peg_orders(
         n_items=n_items,
+        horizon=horizon,
         on_hand=on_hand,
         supply_item=supply_item,
         supply_day=supply_day,
