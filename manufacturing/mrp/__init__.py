@@ -10,6 +10,7 @@ offset, BOM explosion; the conventions are in its docstring), ``pegging`` (FIFO 
 """
 
 from manufacturing.mrp.bom import CycleError, find_cycle, low_level_codes
+from manufacturing.mrp.capacity import overloaded_days, work_centre_load
 from manufacturing.mrp.pegging import PEG_INDEPENDENT, PEG_PARENT_ORDER, PegPath, peg_chain
 from manufacturing.mrp.plan import (
     KIND_BUY,
@@ -36,6 +37,8 @@ __all__ = [
     "lot_size",
     "low_level_codes",
     "net_requirements",
+    "overloaded_days",
     "peg_chain",
     "plan_mrp",
+    "work_centre_load",
 ]

@@ -66,75 +66,73 @@ def peg_orders(
     reported; an order's excess over its demands (MOQ, pack, safety stock) stays unpegged.
     """
     items = np.arange(n_items)
-    s_item = np.concatenate((items, supply_item, order_item))
-    s_day = np.concatenate((np.full(n_items, -1), supply_day, order_due_day))
-    s_kind = np.concatenate(
-        (
-            np.full(n_items, _SUPPLY_ON_HAND),
-            np.full(supply_item.size, _SUPPLY_OPEN),
-            np.full(order_item.size, _SUPPLY_PLANNED),
-        )
-    )
-    s_ref = np.concatenate((np.full(n_items + supply_item.size, -1), np.arange(order_item.size)))
     s_qty = np.concatenate((np.maximum(on_hand, 0.0), supply_qty, order_quantity))
-
-    d_item = np.concatenate((demand_item, dependent_item))
-    d_day = np.concatenate((demand_day, dependent_day))
-    d_kind = np.concatenate(
-        (np.full(demand_item.size, PEG_INDEPENDENT), np.full(dependent_item.size, PEG_PARENT_ORDER))
-    )
-    d_ref = np.concatenate((demand_id, dependent_parent_order))
     d_qty = np.concatenate((demand_qty, dependent_qty))
-
+    s_item = np.concatenate((items, supply_item, order_item, items))
+    d_item = np.concatenate((demand_item, dependent_item, items))
     # Pad each item's shorter side with a filler so both sides span the same length per item:
     # then one cumulative line holds every item and item boundaries coincide on both sides.
-    s_total = np.bincount(s_item, weights=s_qty, minlength=n_items)
-    d_total = np.bincount(d_item, weights=d_qty, minlength=n_items)
+    s_total = np.bincount(s_item[: s_qty.size], weights=s_qty, minlength=n_items)
+    d_total = np.bincount(d_item[: d_qty.size], weights=d_qty, minlength=n_items)
     span = np.maximum(s_total, d_total)
-    s_item = np.concatenate((s_item, items))
-    s_day = np.concatenate((s_day, np.full(n_items, horizon)))
-    s_kind = np.concatenate((s_kind, np.full(n_items, _FILLER)))
-    s_ref = np.concatenate((s_ref, np.full(n_items, -1)))
     s_qty = np.concatenate((s_qty, span - s_total))
-    d_item = np.concatenate((d_item, items))
-    d_day = np.concatenate((d_day, np.full(n_items, horizon)))
-    d_kind = np.concatenate((d_kind, np.full(n_items, _FILLER)))
-    d_ref = np.concatenate((d_ref, np.full(n_items, -1)))
     d_qty = np.concatenate((d_qty, span - d_total))
-
-    s_order = _fifo_order(s_item, s_day, s_kind, horizon)
-    d_order = _fifo_order(d_item, d_day, d_kind, horizon)
+    s_kind = np.repeat(
+        np.array([_SUPPLY_ON_HAND, _SUPPLY_OPEN, _SUPPLY_PLANNED, _FILLER], dtype=np.int8),
+        [n_items, supply_item.size, order_item.size, n_items],
+    )
+    d_kind = np.repeat(
+        np.array([PEG_INDEPENDENT, PEG_PARENT_ORDER, _FILLER], dtype=np.int8),
+        [demand_item.size, dependent_item.size, n_items],
+    )
+    no_day = np.full(n_items, -1)
+    s_order = _fifo_order(
+        s_item,
+        np.concatenate((no_day, supply_day, order_due_day, no_day + horizon + 1)),
+        s_kind,
+        horizon,
+    )
+    d_order = _fifo_order(
+        d_item, np.concatenate((demand_day, dependent_day, no_day + horizon + 1)), d_kind, horizon
+    )
     s_end = np.cumsum(s_qty[s_order])
-    s_start = s_end - s_qty[s_order]
     d_end = np.cumsum(d_qty[d_order])
     d_start = d_end - d_qty[d_order]
 
     # Demand j (sorted) overlaps the supplies from the one holding its start to the one holding
-    # its end; list every such pair and measure the overlap. Float cumsums of the two sides
-    # differ in the last bits, so overlaps that thin are dropped.
+    # its end; list every such pair and measure the overlap.
     last_supply = s_end.size - 1
     first = np.minimum(np.searchsorted(s_end, d_start, side="right"), last_supply)
-    last = np.minimum(np.searchsorted(s_end, d_end, side="left"), last_supply)
-    count = np.maximum(last - first + 1, 0)
+    count = np.minimum(np.searchsorted(s_end, d_end, side="left"), last_supply) - first + 1
+    count = np.maximum(count, 0)
     d_pos = np.repeat(np.arange(d_end.size), count)
-    s_pos = first[d_pos] + np.arange(d_pos.size) - np.repeat(np.cumsum(count) - count, count)
-    length = np.minimum(d_end[d_pos], s_end[s_pos]) - np.maximum(d_start[d_pos], s_start[s_pos])
-    s_rec = s_order[s_pos]
-    d_rec = d_order[d_pos]
+    s_pos = np.arange(d_pos.size) + np.repeat(first - (np.cumsum(count) - count), count)
+    length = np.minimum(d_end[d_pos], s_end[s_pos]) - np.maximum(
+        d_start[d_pos], s_end[s_pos] - s_qty[s_order[s_pos]]
+    )
+    # Float cumsums of the two sides differ in the last bits: drop overlaps that thin.
     tolerance = max(1e-9, 1e-12 * float(s_end[-1]))
+    keep = length > tolerance
+    s_rec = s_order[s_pos[keep]]
+    d_rec = d_order[d_pos[keep]]
+    length = length[keep]
     keep = (
-        (length > tolerance)
-        & (s_kind[s_rec] == _SUPPLY_PLANNED)
+        (s_kind[s_rec] == _SUPPLY_PLANNED)
         & (d_kind[d_rec] != _FILLER)
         & (s_item[s_rec] == d_item[d_rec])
     )
-    peg_order = s_ref[s_rec[keep]]
-    by_order = np.argsort(peg_order, kind="stable")
+    s_rec, d_rec, length = s_rec[keep], d_rec[keep], length[keep]
+    n_plain = n_items + supply_item.size
+    peg_order = s_rec - n_plain  # planned orders sit after on-hand and open supply
+    dependent = d_rec >= demand_item.size
+    peg_ref = np.concatenate((demand_id, dependent_parent_order))[d_rec]
+    # Sorted by order, ties in FIFO order; the unique key lets the fast unstable sort do it.
+    by_order = np.argsort(peg_order * max(d_rec.size, 1) + np.arange(d_rec.size))
     return (
         peg_order[by_order],
-        d_kind[d_rec[keep]][by_order].astype(np.int8),
-        d_ref[d_rec[keep]][by_order],
-        length[keep][by_order],
+        dependent[by_order].astype(np.int8),
+        peg_ref[by_order],
+        length[by_order],
     )
 
 

@@ -29,6 +29,7 @@ from manufacturing.mrp import (
     peg_chain,
     plan_mrp,
 )
+from manufacturing.mrp.capacity import overloaded_days, work_centre_load
 
 INT = np.int64
 
@@ -434,3 +435,32 @@ def test_orders_cover_net_requirements_and_hold_safety_stock(seed, n_items, hori
         total = result.peg_quantity[independent_pegs & (result.peg_demand_ref == demand_id)].sum()
         assert total <= demand_qty + 1e-9
     assert (result.peg_quantity > 0).all()
+
+
+# --- work-centre load ------------------------------------------------------------------------
+
+
+def test_work_centre_load_spreads_hours_over_working_days():
+    # Item 0 has two operations (WC0: 30 min setup + 9 min/unit; WC1: 6 min/unit), item 1 one
+    # (WC0: 60 min setup + 15 min/unit). Day 2 is not a working day.
+    # Order 0: 10 × item 0, release 1, due 4 → working days 1 and 3:
+    #   WC0 (30 + 90) / 60 = 2 h → 1 h a day; WC1 60 / 60 = 1 h → 0.5 h a day.
+    # Order 1: 4 × item 1, release = due = 2, no working day → all (60 + 60) / 60 = 2 h on day 2.
+    # Order 2: 6 × item 0, release -3 (late), due 1 → day 0 only: WC0 84 / 60 = 1.4 h,
+    #   WC1 36 / 60 = 0.6 h.
+    load = work_centre_load(
+        order_item=np.array([0, 1, 0]),
+        order_quantity=np.array([10.0, 4.0, 6.0]),
+        order_release_day=np.array([1, 2, -3]),
+        order_due_day=np.array([4, 2, 1]),
+        op_item=np.array([0, 0, 1]),
+        op_work_centre=np.array([0, 1, 0]),
+        op_setup_minutes=np.array([30.0, 0.0, 60.0]),
+        op_run_minutes=np.array([9.0, 6.0, 15.0]),
+        n_work_centres=2,
+        horizon_days=6,
+        working_day=np.array([True, True, False, True, True, True]),
+    )
+    np.testing.assert_allclose(load, [[1.4, 1, 2, 1, 0, 0], [0.6, 0.5, 0, 0.5, 0, 0]])
+    centre, day = overloaded_days(load, np.array([1.2, 0.55]))
+    assert list(zip(centre.tolist(), day.tolist(), strict=True)) == [(0, 0), (0, 2), (1, 0)]
