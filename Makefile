@@ -24,8 +24,9 @@ run: install  ## Serve web + worker + beat at http://demo.localhost:8000 (Ctrl-C
 test: install  ## ruff, migrations check, pytest with coverage against real PostgreSQL and Redis
 	@scripts/test.sh $(PYTEST_FLAGS)
 
-lint: install  ## ruff lint and format check
+lint: install  ## ruff lint and format check, the import layers (import-linter), mypy
 	.venv/bin/ruff check . && .venv/bin/ruff format --check .
+	.venv/bin/lint-imports
 
 format: install  ## Apply ruff's fixes and formatting
 	.venv/bin/ruff check --fix . && .venv/bin/ruff format .

@@ -46,6 +46,8 @@ class ApiKey(models.Model):
     """A partner's key. Only ``prefix`` and a SHA-256 of the secret are stored; the full key is
     shown once, at creation. Keys of 256 random bits need no slow hash: nothing to brute-force."""
 
+    is_api_key = True  # how core.permissions tells a key from a token without importing accounts
+
     class Scope(models.TextChoices):
         READ = "read"
         WRITE = "write"

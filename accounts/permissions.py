@@ -1,76 +1,10 @@
-"""Role-based permissions. Reads need any role; writes need planner; admin endpoints need admin.
-An API key is capped both by its owner's role and by its scopes (``read``, ``write``)."""
+"""The role permissions every app's views use; defined in ``core.permissions`` (ADR 19)."""
 
-from __future__ import annotations
+from core.permissions import (
+    IsAuthenticatedAnywhere,
+    IsPlatformStaff,
+    IsTenantAdmin,
+    IsTenantMember,
+)
 
-from django.db import connection
-from rest_framework.permissions import SAFE_METHODS, BasePermission
-
-from accounts.models import ApiKey, User
-
-
-def _key_allows(request) -> bool:
-    key = request.auth
-    if not isinstance(key, ApiKey):
-        return True
-    needed = ApiKey.Scope.READ if request.method in SAFE_METHODS else ApiKey.Scope.WRITE
-    return needed in key.scopes
-
-
-def _on_tenant() -> bool:
-    return connection.schema_name != "public"
-
-
-class IsTenantMember(BasePermission):
-    """Any role may read; planner or admin may write."""
-
-    message = "Your role does not allow this action."
-
-    def has_permission(self, request, view) -> bool:
-        user = request.user
-        if not (user and user.is_authenticated and _on_tenant()):
-            return False
-        if not _key_allows(request):
-            return False
-        if request.method in SAFE_METHODS:
-            return user.has_role(User.Role.VIEWER)
-        return user.has_role(User.Role.PLANNER)
-
-
-class IsTenantAdmin(BasePermission):
-    """Tenant administrators only (users, keys, settings, ETL triggers)."""
-
-    message = "Only tenant administrators may do this."
-
-    def has_permission(self, request, view) -> bool:
-        user = request.user
-        return bool(
-            user
-            and user.is_authenticated
-            and _on_tenant()
-            and _key_allows(request)
-            and user.has_role(User.Role.ADMIN)
-        )
-
-
-class IsAuthenticatedAnywhere(BasePermission):
-    """Any authenticated caller, on a tenant or on the platform host (``/me``, logout)."""
-
-    def has_permission(self, request, view) -> bool:
-        return bool(request.user and request.user.is_authenticated and _key_allows(request))
-
-
-class IsPlatformStaff(BasePermission):
-    """Platform staff: superusers of the public schema, on the platform host only."""
-
-    message = "Only platform staff may do this."
-
-    def has_permission(self, request, view) -> bool:
-        user = request.user
-        return bool(
-            user
-            and user.is_authenticated
-            and user.is_superuser
-            and connection.schema_name == "public"
-            and not isinstance(request.auth, ApiKey)
-        )
+__all__ = ["IsAuthenticatedAnywhere", "IsPlatformStaff", "IsTenantAdmin", "IsTenantMember"]

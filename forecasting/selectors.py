@@ -15,6 +15,7 @@ from django.db.models import Avg, Count, F, FloatField, Q, QuerySet, Sum
 from django.db.models.functions import Cast, Trunc
 from psycopg import sql
 
+from catalog.keys import pair_keys
 from catalog.models import Category, DemandHistory, Location, Product
 from core.cache import cached
 from core.exceptions import NotFound
@@ -35,7 +36,7 @@ from forecasting.models import (
     Scenario,
     SeriesClassification,
 )
-from inventory.policy.network import pair_keys
+from forecasting.planning import planning_defaults
 
 INTERVALS = ("day", "week", "month")
 LEVELS = ("product", "category", "tenant")
@@ -525,12 +526,10 @@ def test_bed_roi(
     backtest RMSE and L the product's lead time in days, at ``service_level`` (default the
     tenant's class-B target), valued at unit cost (engine ``roi``; ADR 12). Totals, and the
     ``top`` series by value saved. Series without a backtest of both methods are left out."""
-    from inventory.metrics import inventory_settings_get
-
     run = resolve_run(user=user, run_id=run_id)
-    inventory = inventory_settings_get()
-    level = float(inventory.service_level_b) if service_level is None else service_level
-    rate = float(inventory.holding_cost_rate) if holding_rate is None else holding_rate
+    defaults = planning_defaults()
+    level = defaults.service_level if service_level is None else service_level
+    rate = defaults.holding_cost_rate if holding_rate is None else holding_rate
 
     def compute() -> dict[str, Any]:
         # Inside the cached work: a bad ``current`` raises and is never cached.

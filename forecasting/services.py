@@ -24,6 +24,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from psycopg import sql
 
+from catalog.classification import abc_classify
+from catalog.keys import pair_keys
 from catalog.models import DemandHistory, Location, Product
 from catalog.selectors import excluded_product_ids
 from core.cache import bump_namespace
@@ -47,7 +49,7 @@ from forecasting.models import (
     Scenario,
     SeriesClassification,
 )
-from inventory.policy.network import pair_keys
+from forecasting.planning import forecast_run_succeeded, planning_defaults
 
 ProgressFn = Callable[[int, str], None]
 MAX_FOLDS = 10
@@ -693,7 +695,7 @@ def forecast_run_finish(*, run_id: int, phases: dict[str, float] | None = None) 
         run.save(update_fields=["summary", "status", "finished_at", "duration_seconds"])
         emit_event("forecast_run.completed", _run_event(run), actor=run.created_by_id)
         bump_namespace("forecasts")
-        _queue_inventory_refresh()
+        forecast_run_succeeded.send(sender=ForecastRun, run_id=run.pk)
     return run
 
 
@@ -707,42 +709,33 @@ def _run_event(run: ForecastRun) -> dict[str, Any]:
     }
 
 
-def _queue_inventory_refresh() -> None:
-    from core.services import job_create
-    from inventory import tasks  # noqa: F401 (registers the inventory_refresh job kind)
-
-    job_create(kind="inventory_refresh", params={"trigger": "forecast"})
-
-
 def _classify_abc(cursor, run: ForecastRun) -> None:
     """ABC by share of the run's value (revenue where recorded, else quantity × unit price):
-    A covers the first ``abc_share_a`` percent, B the next ``abc_share_b``."""
-    from inventory.metrics import inventory_settings_get
-
-    inventory = inventory_settings_get()
-    share_a = inventory.abc_share_a / 100.0
-    share_ab = (inventory.abc_share_a + inventory.abc_share_b) / 100.0
+    A covers the first share of the tenant's ABC shares, B the next (``catalog.classification``,
+    the one ABC of the platform); ties keep the series' id order."""
     classes = SeriesClassification._meta.db_table
     products = Product._meta.db_table
     cursor.execute(
         f"""
-        WITH valued AS (
-            SELECT c.id, CASE WHEN c.revenue_total > 0 THEN c.revenue_total
-                              ELSE c.quantity_total * COALESCE(p.unit_price, 0)::float8 END AS v
-            FROM {classes} c LEFT JOIN {products} p ON p.id = c.product_id
-            WHERE c.run_id = %s
-        ), ranked AS (
-            SELECT id, v, SUM(v) OVER (ORDER BY v DESC, id) - v AS before, SUM(v) OVER () AS total
-            FROM valued
-        )
-        UPDATE {classes} c SET abc = CASE
-            WHEN r.total <= 0 THEN 'C'
-            WHEN r.before < r.total * %s THEN 'A'
-            WHEN r.before < r.total * %s THEN 'B'
-            ELSE 'C' END
-        FROM ranked r WHERE c.id = r.id
+        SELECT c.id, CASE WHEN c.revenue_total > 0 THEN c.revenue_total
+                          ELSE c.quantity_total * COALESCE(p.unit_price, 0)::float8 END
+        FROM {classes} c LEFT JOIN {products} p ON p.id = c.product_id
+        WHERE c.run_id = %s ORDER BY c.id
         """,  # noqa: S608
-        [run.pk, share_a, share_ab],
+        [run.pk],
+    )
+    rows = cursor.fetchall()
+    if not rows:
+        return
+    ids = [row[0] for row in rows]
+    value = np.array([row[1] or 0.0 for row in rows], dtype=np.float64)
+    abc = abc_classify(np.maximum(value, 0.0), planning_defaults().abc_shares)
+    cursor.execute(
+        f"""
+        UPDATE {classes} c SET abc = t.abc
+        FROM unnest(%s::bigint[], %s::text[]) AS t(id, abc) WHERE c.id = t.id
+        """,  # noqa: S608
+        [ids, abc.tolist()],
     )
 
 

@@ -6,4 +6,6 @@ class InventoryConfig(AppConfig):
     verbose_name = "Inventory"
 
     def ready(self) -> None:
-        from inventory import tasks  # noqa: F401 (registers the job kinds)
+        from inventory import receivers, tasks  # noqa: F401 (tasks registers the job kinds)
+
+        receivers.connect()

@@ -19,6 +19,7 @@ import numpy as np
 from django.db import connection, transaction
 from django.utils import timezone
 
+from catalog.classification import xyz_from_cv
 from catalog.models import DemandHistory, Location, Product, StockLevel
 from catalog.selectors import excluded_product_ids
 from core.cache import bump_namespace
@@ -35,7 +36,6 @@ from inventory.policy import (
     latest_order_date,
     xyz_classify,
 )
-from inventory.policy.classification import xyz_from_cv
 from inventory.policy.network import pair_keys, roll_up
 
 XYZ_BUCKET_DAYS = 7  # XYZ from the coefficient of variation of weekly demand

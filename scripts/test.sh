@@ -13,6 +13,8 @@ fi
 echo "== ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+echo "== import layers (import-linter)"
+.venv/bin/lint-imports --no-cache
 echo "== makemigrations --check"
 .venv/bin/python manage.py makemigrations --check --dry-run
 echo "== OpenAPI schema (warnings fail)"

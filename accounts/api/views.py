@@ -25,8 +25,8 @@ from accounts.api.serializers import (
     UserSerializer,
 )
 from accounts.exceptions import RateLimited
-from accounts.permissions import IsAuthenticatedAnywhere, IsTenantAdmin
 from accounts.tokens import check_tenant_claim
+from core.permissions import IsAuthenticatedAnywhere, IsTenantAdmin
 from core.throttling import client_ip, consume
 
 

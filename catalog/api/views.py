@@ -6,7 +6,6 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.viewsets import GenericViewSet, ModelViewSet, ReadOnlyModelViewSet
 
-from accounts.permissions import IsTenantMember
 from catalog import selectors, services
 from catalog.api.serializers import (
     CategorySerializer,
@@ -21,6 +20,7 @@ from catalog.api.serializers import (
 )
 from catalog.filters import DemandHistoryFilter, StockLevelFilter, StockMovementFilter
 from catalog.services import StockChange
+from core.permissions import IsTenantMember
 
 
 class CategoryViewSet(ModelViewSet):

@@ -9,7 +9,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.viewsets import ReadOnlyModelViewSet
 
-from accounts.permissions import IsTenantAdmin, IsTenantMember
 from core import selectors, services
 from core.api.serializers import (
     AuditLogSerializer,
@@ -20,6 +19,7 @@ from core.api.serializers import (
     UploadSerializer,
 )
 from core.models import AuditLog, Event, Job
+from core.permissions import IsTenantAdmin, IsTenantMember
 
 
 def accepted_body(body: dict) -> Response:

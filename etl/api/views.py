@@ -14,10 +14,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.viewsets import ModelViewSet, ReadOnlyModelViewSet
 
-from accounts.permissions import IsTenantAdmin, IsTenantMember
 from core.api.serializers import JobSerializer
 from core.api.views import accepted_body
 from core.exports import csv_stream
+from core.permissions import IsTenantAdmin, IsTenantMember
 from etl import exports, quality, selectors, services
 from etl.api.serializers import (
     DataQualityQuerySerializer,

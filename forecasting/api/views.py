@@ -12,8 +12,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet, ModelViewSet, ReadOnlyModelViewSet
 
-from accounts.permissions import IsTenantAdmin, IsTenantMember
 from core.api.views import accepted_body
+from core.permissions import IsTenantAdmin, IsTenantMember
 from forecasting import selectors, services
 from forecasting.api import serializers as s
 

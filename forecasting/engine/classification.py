@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from catalog.classification import xyz_from_cv
+
 from .forecast import ADI_CUTOFF, as_history
 
 CV2_CUTOFF = 0.49
@@ -81,7 +83,7 @@ def classify(
     mean = np.where(active, values, 0.0).sum(axis=1) / count
     var = np.where(active, (values - mean[:, None]) ** 2, 0.0).sum(axis=1) / count
     cv = np.where(mean > 0, np.sqrt(var) / np.where(mean > 0, mean, 1.0), np.inf)
-    xyz = np.select([cv <= xyz_cutoffs[0], cv <= xyz_cutoffs[1]], ["X", "Y"], default="Z")
+    xyz = xyz_from_cv(cv, xyz_cutoffs)
 
     return Classification(
         pattern=pattern,

@@ -8,10 +8,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.viewsets import ReadOnlyModelViewSet
 
-from accounts.permissions import IsTenantAdmin, IsTenantMember
 from core import services as core_services
 from core.api.serializers import JobSerializer
 from core.api.views import accepted
+from core.permissions import IsTenantAdmin, IsTenantMember
 from inventory import dashboard, metrics
 from inventory.api.metrics_serializers import (
     DashboardQuerySerializer,

@@ -12,11 +12,11 @@ from rest_framework.decorators import action
 from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet
 
-from accounts.permissions import IsTenantMember
 from core.api.serializers import JobSerializer
 from core.api.views import accepted_body
 from core.exceptions import ValidationFailed
 from core.exports import csv_stream
+from core.permissions import IsTenantMember
 from inventory import simulation_service as service
 from inventory.api.simulation_serializers import (
     SimulationInputSerializer,

@@ -4,11 +4,11 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.viewsets import ModelViewSet
 
-from accounts.permissions import IsTenantMember
 from catalog import selectors as catalog_selectors
 from catalog.filters import (
     NullsLastOrderingFilter,
 )
+from core.permissions import IsTenantMember
 from inventory import selectors
 from inventory.api.serializers import ProductSerializer
 from inventory.filters import ProductFilter

@@ -10,6 +10,7 @@ point, order-up-to level, EOQ and lot rounding, inventory position, days of cove
 (ABC, XYZ), ``calculate`` (all of it in one call) and ``simulation`` (the 12-month replay).
 """
 
+from catalog.classification import abc_classify, coefficient_of_variation, xyz_classify
 from inventory.policy.calculate import (
     PolicyInputs,
     PolicyResult,
@@ -17,7 +18,6 @@ from inventory.policy.calculate import (
     SafetyStockMethod,
     calculate_policy,
 )
-from inventory.policy.classification import abc_classify, coefficient_of_variation, xyz_classify
 from inventory.policy.levels import (
     days_of_cover,
     economic_order_quantity,

@@ -16,12 +16,10 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from catalog.keys import pair_keys
+
 IntArray = NDArray[np.int64]
-
-
-def pair_keys(product: IntArray, location: IntArray) -> IntArray:
-    """One sortable int64 key per product × location (ids below 2³¹)."""
-    return (np.asarray(product, np.int64) << 32) | np.asarray(location, np.int64)
+__all__ = ["ancestor_table", "pair_keys", "roll_up"]
 
 
 def ancestor_table(location_ids: IntArray, parent_ids: IntArray) -> IntArray:

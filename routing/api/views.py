@@ -6,8 +6,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.viewsets import GenericViewSet, ModelViewSet
 
-from accounts.permissions import IsTenantMember
 from core.api.views import accepted_body
+from core.permissions import IsTenantMember
 from routing import selectors, services
 from routing.api.serializers import (
     DeliveryOrderSerializer,

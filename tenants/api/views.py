@@ -6,7 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.viewsets import ReadOnlyModelViewSet
 
-from accounts.permissions import IsPlatformStaff
+from core.permissions import IsPlatformStaff
 from tenants import selectors, services
 from tenants.api.serializers import (
     TenantCreatedSerializer,

@@ -9,6 +9,10 @@ last item.
 XYZ uses the coefficient of variation ``σ / μ`` of demand per period (e.g. weekly buckets):
 X ≤ 0.5 < Y ≤ 1.0 < Z by default (cut-offs configurable). Items that never sold are Z: their
 demand is not predictable at all.
+
+The one home of both (ADR 19): the inventory metrics refresh (ABC per location, XYZ of weekly
+demand) and the forecast runs (XYZ of each series, ABC of the run's value) call these
+functions. Pure NumPy, so the compute cores of both apps may import it.
 """
 
 from __future__ import annotations

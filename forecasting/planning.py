@@ -1,0 +1,38 @@
+"""What forecasting needs from the tenant's planning settings, and how it tells planning that a
+run finished, without importing ``inventory`` (which sits above it; ADR 19).
+
+- ``PlanningDefaults``: the ABC class shares (a run classifies its series by value share) and
+  the service level and holding-cost rate the ROI estimate prices safety stock at. Inventory
+  owns those settings and registers a provider when its app starts; without one (a project
+  without inventory) the defaults below apply.
+- ``forecast_run_succeeded``: a signal sent inside the transaction that marks a run succeeded;
+  inventory queues its metrics refresh on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.dispatch import Signal
+
+
+@dataclass(frozen=True)
+class PlanningDefaults:
+    abc_shares: tuple[float, float, float] = (0.80, 0.15, 0.05)  # fractions, summing to 1
+    service_level: float = 0.95  # the class-B target
+    holding_cost_rate: float = 0.25  # per year, of unit cost
+
+
+_provider: Callable[[], PlanningDefaults] | None = None
+
+forecast_run_succeeded = Signal()  # kwargs: run_id
+
+
+def register_planning_defaults(provider: Callable[[], PlanningDefaults]) -> None:
+    global _provider
+    _provider = provider
+
+
+def planning_defaults() -> PlanningDefaults:
+    return _provider() if _provider is not None else PlanningDefaults()

@@ -1,0 +1,40 @@
+"""How inventory hears from forecasting, which sits below it and never imports it (ADR 19): the
+planning defaults forecasting reads, and the refresh queued when a forecast run succeeds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.services import job_create
+from forecasting.planning import (
+    PlanningDefaults,
+    forecast_run_succeeded,
+    register_planning_defaults,
+)
+from inventory.metrics import inventory_settings_get
+
+
+def planning_defaults() -> PlanningDefaults:
+    settings = inventory_settings_get()
+    return PlanningDefaults(
+        abc_shares=(
+            settings.abc_share_a / 100,
+            settings.abc_share_b / 100,
+            settings.abc_share_c / 100,
+        ),
+        service_level=float(settings.service_level_b),
+        holding_cost_rate=float(settings.holding_cost_rate),
+    )
+
+
+def queue_refresh_after_forecast(sender: Any, run_id: int, **kwargs: Any) -> None:
+    """A succeeded forecast run changes the policy's demand: refresh the metrics (the job is
+    enqueued when the run's transaction commits)."""
+    job_create(kind="inventory_refresh", params={"trigger": "forecast"})
+
+
+def connect() -> None:
+    register_planning_defaults(planning_defaults)
+    forecast_run_succeeded.connect(
+        queue_refresh_after_forecast, dispatch_uid="inventory.refresh_after_forecast"
+    )
