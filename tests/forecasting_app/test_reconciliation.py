@@ -139,7 +139,7 @@ def test_bad_reconciliation_requests_are_400_and_tenants_stay_apart(planner, ten
     client = client_for(HOST_A, planner)
     assert_error(client.get(f"{URL}?level=tenant&reconciliation=mint"), 400)
     assert_error(client.get(f"{URL}?level=tenant&reconciliation=OLS"), 400)
-    monkeypatch.setattr(selectors, "MAX_RECONCILED_SERIES", 5)
+    monkeypatch.setattr(selectors.hierarchy, "MAX_RECONCILED_SERIES", 5)
     error = assert_error(client.get(f"{URL}?level=tenant&reconciliation=ols"), 400)
     assert "bottom_up" in error["message"] and "reconciliation" in error["details"]
     assert client.get(f"{URL}?level=tenant").status_code == 200  # bottom-up has no cap

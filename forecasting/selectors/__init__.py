@@ -1,0 +1,78 @@
+"""Reads of the forecasting domain, split by concern (``runs``, ``series`` and aggregates,
+``hierarchy`` reconciliation, the ``testbed``, the ``registry`` and pins, ``scenarios``, and
+the forecast the inventory ``policy`` reads). Callers import from here
+(``from forecasting import selectors``). Heavy reads are cached per tenant for an hour in the
+``forecasts`` namespace; a finished run, a changed pin or a new scenario bumps it."""
+
+from forecasting.selectors.hierarchy import (
+    MAX_RECONCILED_SERIES,
+    RECONCILIATIONS,
+    reconciled_bottom,
+)
+from forecasting.selectors.policy import PolicyForecast, latest_forecast_for_policy
+from forecasting.selectors.registry import (
+    access_method_override,
+    method_override_list,
+    model_registry_list,
+)
+from forecasting.selectors.runs import (
+    _location_by_code,
+    _product_by_sku,
+    access_forecast_run,
+    forecast_run_list,
+    latest_successful_run,
+    resolve_run,
+)
+from forecasting.selectors.scenarios import (
+    access_scenario,
+    scenario_comparison,
+    scenario_list,
+    scenario_multipliers,
+)
+from forecasting.selectors.series import (
+    HISTORY_DAYS_SHOWN,
+    INTERVALS,
+    LEVELS,
+    ROWS_FORMAT,
+    forecast_aggregate,
+    forecast_export_rows,
+    forecast_series,
+)
+from forecasting.selectors.testbed import (
+    test_bed_leaderboard,
+    test_bed_roi,
+    test_bed_summary,
+    test_bed_worst_series,
+)
+
+__all__ = [
+    "HISTORY_DAYS_SHOWN",
+    "INTERVALS",
+    "LEVELS",
+    "MAX_RECONCILED_SERIES",
+    "RECONCILIATIONS",
+    "ROWS_FORMAT",
+    "PolicyForecast",
+    "_location_by_code",
+    "_product_by_sku",
+    "access_forecast_run",
+    "access_method_override",
+    "access_scenario",
+    "forecast_aggregate",
+    "forecast_export_rows",
+    "forecast_run_list",
+    "forecast_series",
+    "latest_forecast_for_policy",
+    "latest_successful_run",
+    "method_override_list",
+    "model_registry_list",
+    "reconciled_bottom",
+    "resolve_run",
+    "scenario_comparison",
+    "scenario_list",
+    "scenario_multipliers",
+    "test_bed_leaderboard",
+    "test_bed_roi",
+    "test_bed_summary",
+    "test_bed_worst_series",
+]

@@ -1,0 +1,27 @@
+"""The model registry and planners' method pins."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from core.selectors import get_or_not_found
+from forecasting.models import (
+    MethodOverride,
+    ModelRegistryEntry,
+)
+
+
+def model_registry_list(*, user: Any = None) -> QuerySet[ModelRegistryEntry]:
+    return ModelRegistryEntry.objects.select_related("product", "location")
+
+
+def method_override_list(*, user: Any = None) -> QuerySet[MethodOverride]:
+    return MethodOverride.objects.select_related("product", "location", "created_by")
+
+
+def access_method_override(*, user: Any, override_id: Any) -> MethodOverride:
+    return get_or_not_found(
+        method_override_list(user=user), "No such method override.", pk=override_id
+    )
