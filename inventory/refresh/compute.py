@@ -1,0 +1,356 @@
+"""Step 2 of the metrics refresh: from the loaded inputs to the rows to write, on whole arrays
+(one element per product × location). Pairs → demand (sales moments or the forecast, rolled up
+the supply network) → ABC/XYZ and service levels → the policy (``inventory.policy``) →
+the metrics columns and the per-product summary."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import numpy as np
+
+from catalog.classification import abc_classify, xyz_classify, xyz_from_cv
+from catalog.keys import pair_keys
+from inventory import supply
+from inventory.models import InventoryMetrics, InventorySettings
+from inventory.policy import (
+    STATUS_NAMES,
+    PolicyInputs,
+    PolicyResult,
+    PolicySettings,
+    calculate_policy,
+    latest_order_date,
+)
+from inventory.policy.network import roll_up
+from inventory.refresh.load import XYZ_BUCKET_DAYS, RefreshInputs
+from inventory.refresh.write import product_summary
+
+Columns = dict[str, tuple[str, Any]]
+
+
+@dataclass(frozen=True)
+class Pairs:
+    """The product × location pairs with stock or sales, and their own (not rolled-up) data."""
+
+    keys: np.ndarray  # sorted pair keys
+    product: np.ndarray
+    location: np.ndarray
+    product_index: np.ndarray  # row of each pair's product in ``inputs.products``
+    on_hand: np.ndarray
+    reserved: np.ndarray
+    on_order: np.ndarray
+    weekly: np.ndarray  # (pairs, weeks)
+    own_mean: np.ndarray
+    own_variance: np.ndarray
+    revenue: np.ndarray
+    last_day: np.ndarray  # last day with a sale in the look-back, −1 for none
+
+    @property
+    def size(self) -> int:
+        return int(self.keys.size)
+
+    def of_product(self, products: dict[str, np.ndarray], name: str) -> np.ndarray:
+        """The product column ``name`` for each pair."""
+        return products[name][self.product_index]
+
+
+@dataclass(frozen=True)
+class Demand:
+    """Demand per pair after the network roll-up: the look-back's moments (``mean_daily`` is
+    NaN where there is no basis for a policy) and the policy's demand (forecast or sales)."""
+
+    mean_daily: np.ndarray
+    std_daily: np.ndarray
+    weekly: np.ndarray
+    revenue: np.ndarray
+    policy_mean: np.ndarray
+    policy_std: np.ndarray
+    days_since_last_sale: np.ndarray
+    forecast_pairs: int
+
+
+@dataclass(frozen=True)
+class RefreshRows:
+    metrics: Columns
+    summary: Columns
+    status: np.ndarray
+    forecast_pairs: int
+
+    @property
+    def size(self) -> int:
+        return int(self.status.size)
+
+
+def refresh_compute(inputs: RefreshInputs) -> RefreshRows:
+    """The metrics rows and the per-product summary for ``inputs``."""
+    pairs = _pairs(inputs)
+    demand = _demand(inputs, pairs)
+    abc, xyz, service_level = _classes(inputs, pairs, demand)
+    lead_time = pairs.of_product(inputs.products, "lead_time")
+    lead_time_std = pairs.of_product(inputs.products, "lead_time_std")
+    result = _policy(inputs, pairs, demand, abc, service_level, lead_time, lead_time_std)
+
+    status = STATUS_NAMES[result.status].astype(object)
+    order_dates = latest_order_date(np.datetime64(inputs.as_of, "D"), result.days_until_order)
+    recommended = np.nan_to_num(result.recommended_order_quantity)
+    no_orders = np.isin(pairs.product, inputs.excluded_orders)
+    status[no_orders] = InventoryMetrics.Status.EXCLUDED.value
+    recommended[no_orders] = 0.0
+    order_dates[no_orders] = np.datetime64("NaT")
+    value = pairs.on_hand * np.nan_to_num(pairs.of_product(inputs.products, "cost"))
+    metrics: Columns = {
+        "product_id": ("int8", pairs.product),
+        "location_id": ("int8", pairs.location),
+        "mean_daily_demand": ("float8", demand.policy_mean),
+        "demand_std": ("float8", demand.policy_std),
+        "lead_time_days": ("float8", lead_time),
+        "lead_time_std_days": ("float8", lead_time_std),
+        "on_hand": ("float8", pairs.on_hand),
+        "inventory_value": ("float8", value),
+        "service_level": ("float8", result.service_level),
+        "safety_stock": ("float8", result.safety_stock),
+        "reorder_point": ("float8", result.reorder_point),
+        "order_up_to": ("float8", result.order_up_to_level),
+        "eoq": ("float8", result.order_quantity),
+        "days_of_cover": ("float8", result.days_of_cover),
+        "inventory_position": ("float8", result.inventory_position),
+        "stockout_risk": ("float8", result.stockout_risk),
+        "status": ("text", status),
+        "recommended_order_qty": ("float8", recommended),
+        "latest_order_date": ("date", order_dates),
+        "abc_class": ("text", abc),
+        "xyz_class": ("text", xyz),
+    }
+    summary = product_summary(
+        pairs.product,
+        every_product=inputs.every_product,
+        on_hand=pairs.on_hand,
+        position=result.inventory_position,
+        value=value,
+        demand=demand.mean_daily,
+        risk=result.stockout_risk,
+        status=status,
+        recommended=recommended,
+        abc=abc,
+        xyz=xyz,
+    )
+    return RefreshRows(metrics, summary, status, demand.forecast_pairs)
+
+
+def _pairs(inputs: RefreshInputs) -> Pairs:
+    """Every active product × location with stock or sales in the look-back, sorted by key,
+    with its stock and its own sales moments."""
+    products, levels = inputs.products, inputs.levels
+    sales = inputs.sales[np.isin(inputs.sales["product"], products["id"])]  # inactive drop out
+    level_keys = pair_keys(levels["product"], levels["location"])
+    sale_keys = pair_keys(sales["product"], sales["location"])
+    keys = np.union1d(level_keys, sale_keys)
+    size = keys.size
+
+    on_hand, reserved, on_order = np.zeros(size), np.zeros(size), np.zeros(size)
+    at = np.searchsorted(keys, level_keys)
+    on_hand[at] = levels["on_hand"]
+    reserved[at] = levels["reserved"]
+    on_order[at] = levels["on_order"]
+
+    row = np.searchsorted(keys, sale_keys)  # one sales row per pair at most
+    weekly = np.zeros((size, inputs.weeks))
+    for k in range(inputs.weeks):
+        weekly[row, k] = sales[f"w{k}"]
+    quantity, quantity_sq, revenue, unpriced = (np.zeros(size) for _ in range(4))
+    quantity[row] = sales["quantity"]
+    quantity_sq[row] = sales["quantity_sq"]
+    revenue[row] = sales["revenue"]
+    unpriced[row] = sales["quantity_unpriced"]
+    last_day = np.full(size, -1, dtype=np.int64)
+    last_day[row] = sales["last_day"]
+
+    product = keys >> 32
+    product_index = np.searchsorted(products["id"], product)
+    own_mean = quantity / inputs.lookback
+    return Pairs(
+        keys=keys,
+        product=product,
+        location=keys & 0xFFFFFFFF,
+        product_index=product_index,
+        on_hand=on_hand,
+        reserved=reserved,
+        on_order=on_order,
+        weekly=weekly,
+        own_mean=own_mean,
+        own_variance=np.maximum(quantity_sq / inputs.lookback - own_mean**2, 0.0),
+        revenue=revenue + unpriced * products["price"][product_index],
+        last_day=last_day,
+    )
+
+
+def _forecast_demand(inputs: RefreshInputs, pairs: Pairs) -> tuple[np.ndarray, np.ndarray, int]:
+    """Daily demand mean and error variance for the policy, per pair.
+
+    Where the latest successful forecast run covers ``as_of`` (its data ends at most one
+    horizon before), a pair takes the forecast's mean over the horizon and the square of its
+    error spread (the selected method's backtest RMSE): safety stock protects against the
+    forecast's error, not the raw demand spread (issue 5; ADR 13). Other pairs keep their
+    sales moments. Returns the two arrays and how many pairs came from the forecast."""
+    mean, variance = pairs.own_mean, pairs.own_variance
+    forecast = inputs.forecast
+    if (
+        forecast.run_id is None
+        or forecast.data_end is None
+        or inputs.as_of > forecast.data_end + timedelta(days=forecast.horizon)
+        or pairs.size == 0
+    ):
+        return mean, variance, 0
+    keys = pair_keys(forecast.product_id, forecast.location_id)
+    at = np.minimum(np.searchsorted(pairs.keys, keys), pairs.size - 1)
+    use = (
+        (pairs.keys[at] == keys)
+        & np.isfinite(forecast.mean_daily)
+        & np.isfinite(forecast.sigma_daily)
+    )
+    mean, variance = mean.copy(), variance.copy()
+    mean[at[use]] = forecast.mean_daily[use]
+    variance[at[use]] = forecast.sigma_daily[use] ** 2
+    return mean, variance, int(use.sum())
+
+
+def _demand(inputs: RefreshInputs, pairs: Pairs) -> Demand:
+    """The look-back's moments and the policy's demand, rolled up the supply network (a DC's
+    demand is its own plus that of every location it replenishes; means and variances add)."""
+    policy_mean, policy_variance, forecast_pairs = _forecast_demand(inputs, pairs)
+    (mean_daily, variance, weekly, revenue, policy_mean, policy_variance), (last_day,) = roll_up(
+        pairs.keys,
+        inputs.location_ids,
+        inputs.parent_ids,
+        [
+            pairs.own_mean,
+            pairs.own_variance,
+            pairs.weekly,
+            pairs.revenue,
+            policy_mean,
+            policy_variance,
+        ],
+        [pairs.last_day],
+    )
+    sold = last_day >= 0
+    # Nothing sold (here or downstream) and nothing on hand: no basis for a policy.
+    mean_daily = np.where(~sold & (pairs.on_hand <= 0), np.nan, mean_daily)
+    policy_mean = np.where(np.isnan(mean_daily), np.nan, policy_mean)
+    return Demand(
+        mean_daily=mean_daily,
+        std_daily=np.sqrt(variance),  # the demand's own spread: XYZ between daily runs
+        weekly=weekly,
+        revenue=revenue,
+        policy_mean=policy_mean,
+        policy_std=np.sqrt(policy_variance),
+        days_since_last_sale=np.where(sold, (inputs.lookback - 1) - last_day, np.nan),
+        forecast_pairs=forecast_pairs,
+    )
+
+
+def _keep_stored(
+    keys: np.ndarray, fresh: np.ndarray, stored_keys: np.ndarray, stored: np.ndarray | None
+) -> np.ndarray:
+    if stored is None or stored_keys.size == 0:
+        return fresh
+    at = np.minimum(np.searchsorted(stored_keys, keys), stored_keys.size - 1)
+    found = (stored_keys[at] == keys) & (stored[at] != "")
+    return np.where(found, stored[at], fresh)
+
+
+def _classes(
+    inputs: RefreshInputs, pairs: Pairs, demand: Demand
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """ABC by revenue or quantity over the look-back, ranked within each location; XYZ by the
+    coefficient of variation of weekly demand; the class's service-level target per pair.
+    Between daily runs (``reclassify=False``) the stored classes are kept; products excluded
+    from ``abc`` get no class."""
+    settings = inputs.settings
+    quantity = demand.mean_daily * inputs.lookback
+    measure = (
+        demand.revenue if settings.abc_measure == InventorySettings.AbcMeasure.REVENUE else quantity
+    )
+    no_abc = np.isin(pairs.product, inputs.excluded_abc)
+    measure = np.where(no_abc, 0.0, measure)  # out of the ranking: shares are of the others
+    shares = (settings.abc_share_a / 100, settings.abc_share_b / 100, settings.abc_share_c / 100)
+    abc = abc_classify(measure, shares, group=pairs.location)
+    cutoffs = (float(settings.xyz_x_limit), float(settings.xyz_y_limit))
+    if inputs.reclassify:
+        xyz = xyz_classify(demand.weekly, cutoffs)
+    else:
+        # New pairs between daily runs: weekly CV ≈ daily CV / √7 for independent days.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cv = np.where(
+                demand.mean_daily > 0,
+                demand.std_daily / demand.mean_daily / np.sqrt(XYZ_BUCKET_DAYS),
+                np.inf,
+            )
+        xyz = xyz_from_cv(cv, cutoffs)
+        abc = _keep_stored(pairs.keys, abc, inputs.stored_keys, inputs.stored_abc)
+        xyz = _keep_stored(pairs.keys, xyz, inputs.stored_keys, inputs.stored_xyz)
+    abc = np.where(no_abc, "", abc)
+    class_level = {
+        "A": float(settings.service_level_a),
+        "B": float(settings.service_level_b),
+        "C": float(settings.service_level_c),
+    }
+    service_level = np.select(
+        [abc == label for label in class_level], list(class_level.values()), class_level["B"]
+    )
+    return abc, xyz, service_level
+
+
+def _policy(
+    inputs: RefreshInputs,
+    pairs: Pairs,
+    demand: Demand,
+    abc: np.ndarray,
+    service_level: np.ndarray,
+    lead_time: np.ndarray,
+    lead_time_std: np.ndarray,
+) -> PolicyResult:
+    """``inventory.policy`` on every pair with the tenant's settings. Open supply counts in
+    the position only where due within the protection interval (lead time + review period)."""
+    settings = inputs.settings
+    products = inputs.products
+    policy_settings = PolicySettings(
+        service_level_kind=settings.service_level_kind,
+        review_period_days=float(settings.review_period_days),
+        holding_cost_rate=float(settings.holding_cost_rate),
+        ordering_cost=float(settings.ordering_cost),
+        dead_stock_days=float(inputs.lookback),  # unsold over the whole look-back
+        max_cover_days=float(settings.max_cover_days) if settings.max_cover_days else None,
+        service_level_allocation=settings.service_level_allocation,
+    )
+    stockout_cost = (
+        None
+        if settings.stockout_cost is None
+        else np.full(pairs.size, float(settings.stockout_cost))
+    )
+    protection = lead_time + float(settings.review_period_days)
+    on_order = np.maximum(
+        pairs.on_order - supply.supply_due_after(pairs.keys, inputs.as_of, protection), 0.0
+    )
+    return calculate_policy(
+        PolicyInputs(
+            mean_daily_demand=demand.policy_mean,
+            demand_std_daily=demand.policy_std,
+            lead_time_days=lead_time,
+            lead_time_std_days=lead_time_std,
+            on_hand=pairs.on_hand,
+            service_level=service_level,
+            unit_cost=pairs.of_product(products, "cost"),
+            on_order_within_lead_time=on_order,
+            reserved=pairs.reserved,
+            minimum_order_quantity=pairs.of_product(products, "moq"),
+            pack_size=pairs.of_product(products, "pack"),
+            stockout_cost_per_unit=stockout_cost,
+            days_since_last_sale=demand.days_since_last_sale,
+            # Each class's target on average over its cycles (pairs out of ABC form their
+            # own group) under the aggregate allocation.
+            service_level_group=abc,
+        ),
+        policy_settings,
+    )
