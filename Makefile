@@ -27,6 +27,7 @@ test: install  ## ruff, migrations check, pytest with coverage against real Post
 lint: install  ## ruff lint and format check, the import layers (import-linter), mypy
 	.venv/bin/ruff check . && .venv/bin/ruff format --check .
 	.venv/bin/lint-imports
+	.venv/bin/mypy
 
 format: install  ## Apply ruff's fixes and formatting
 	.venv/bin/ruff check --fix . && .venv/bin/ruff format .

@@ -22,6 +22,7 @@ currency.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -171,7 +172,9 @@ def shortage_cost_avoided(
     return units * unit_margin(selling_price, unit_cost, floor_fraction=floor_fraction)
 
 
-def _value_for_money_order(values: NDArray[np.float64], costs: NDArray[np.float64]) -> NDArray:
+def _value_for_money_order(
+    values: NDArray[np.float64], costs: NDArray[np.float64]
+) -> NDArray[np.intp]:
     """Indices by value per unit of money (descending), ties by value (descending), then index."""
     with np.errstate(over="ignore"):  # a tiny cost gives an infinite ratio: first in line
         ratio = values / costs
@@ -210,7 +213,7 @@ def _greedy_fill(ranked_costs: NDArray[np.float64], budget: float) -> NDArray[np
 def _select_one_budget(
     values: NDArray[np.float64], costs: NDArray[np.float64], budget: float
 ) -> NDArray[np.bool_]:
-    kept = costs == 0
+    kept: NDArray[np.bool_] = costs == 0
     priced = np.flatnonzero(~kept)
     if priced.size == 0 or budget <= 0:
         return kept
@@ -328,14 +331,15 @@ def top_up_minimums(
         raise ValueError("supplier_index beyond min_order_value")
     clipped = np.clip(supplier, 0, max(suppliers - 1, 0))
 
-    def kept_totals(mask: NDArray[np.bool_]) -> tuple[NDArray, NDArray]:
+    def kept_totals(mask: NDArray[np.bool_]) -> tuple[NDArray[np.float64], NDArray[np.intp]]:
         on = mask & (supplier >= 0)
         total = np.bincount(supplier[on], weights=cost[on], minlength=suppliers)
         count = np.bincount(supplier[on], minlength=suppliers)
-        return total, count
+        return cast("NDArray[np.float64]", total), count  # weighted bincount sums floats
 
-    def still_short(total: NDArray, count: NDArray) -> NDArray[np.bool_]:
-        return (minimum > 0) & (count > 0) & (total < minimum * (1 - PACK_TOLERANCE))
+    def still_short(total: NDArray[np.float64], count: NDArray[np.intp]) -> NDArray[np.bool_]:
+        short = (minimum > 0) & (count > 0) & (total < minimum * (1 - PACK_TOLERANCE))
+        return cast("NDArray[np.bool_]", short)
 
     total, count = kept_totals(kept)
     short = still_short(total, count)
@@ -496,7 +500,7 @@ def build_cart(
         kept_value=float(value[kept].sum()),
         left_out_value=float(value[eligible & ~kept].sum()),
         kept_count=int(kept.sum()),
-        supplier_value=supplier_value,
+        supplier_value=cast("NDArray[np.float64]", supplier_value),  # weighted: floats
         supplier_count=supplier_count,
         below_minimum=below_minimum,
     )

@@ -15,6 +15,8 @@ echo "== ruff"
 .venv/bin/ruff format --check .
 echo "== import layers (import-linter)"
 .venv/bin/lint-imports --no-cache
+echo "== mypy"
+.venv/bin/mypy
 echo "== makemigrations --check"
 .venv/bin/python manage.py makemigrations --check --dry-run
 echo "== OpenAPI schema (warnings fail)"

@@ -16,7 +16,10 @@ import pandas as pd
 
 from .forecast import Forecast, ForecastSpec, as_history, check_origins, make_forecast
 
-CANDIDATES = (
+# ETSModel keyword arguments of each candidate model.
+Candidate = dict[str, str | bool | None]
+
+CANDIDATES: tuple[Candidate, ...] = (
     {"trend": None, "damped_trend": False, "seasonal": None},
     {"trend": "add", "damped_trend": True, "seasonal": None},
     {"trend": None, "damped_trend": False, "seasonal": "add"},
@@ -62,12 +65,12 @@ def auto_ets(
     return forecasts
 
 
-def _admissible(season_length: int, periods: int) -> list[dict]:
+def _admissible(season_length: int, periods: int) -> list[Candidate]:
     seasonal_ok = season_length > 1 and periods >= 2 * season_length + 2
     return [c for c in CANDIDATES if c["seasonal"] is None or seasonal_ok]
 
 
-def _label(candidate: dict) -> str:
+def _label(candidate: Candidate) -> str:
     trend = "Ad" if candidate["trend"] else "N"
     season = "A" if candidate["seasonal"] else "N"
     return f"ETS(A,{trend},{season})"

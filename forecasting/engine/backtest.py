@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 
@@ -26,7 +27,7 @@ from .classification import (
     classify,
 )
 from .forecast import Forecast, ForecastSpec, as_history, prediction_interval, prefix_statistics
-from .methods import FAST_METHODS, GLOBAL_METHODS, method_named
+from .methods import FAST_METHODS, GLOBAL_METHODS, global_method_named, method_named
 from .yearly import YearlyProfile, months_of, wants_yearly, yearly_profile
 
 SCORES = ("mae", "rmse", "wape", "bias", "mase", "rmsse", "pinball", "coverage")
@@ -85,7 +86,9 @@ class ForecastSelection:
     calibration: calibration_.Calibration | None = None
 
 
-def rolling_origins(periods: int, horizon: int, folds: int, step: int | None = None) -> tuple:
+def rolling_origins(
+    periods: int, horizon: int, folds: int, step: int | None = None
+) -> tuple[int, ...]:
     """Origins of ``folds`` backtest folds, oldest first; the last fold ends at ``periods``."""
     step = step or horizon
     origins = tuple(periods - horizon - k * step for k in reversed(range(folds)))
@@ -101,7 +104,7 @@ def backtest(
     folds: int = 3,
     step: int | None = None,
     yearly: bool | None = None,
-    start_date=None,
+    start_date: date | None = None,
     promo: np.ndarray | None = None,
 ) -> Backtest:
     """Rolling-origin backtest of every method on every series (with the yearly profile of
@@ -119,7 +122,7 @@ def fit_yearly(
     spec: ForecastSpec,
     cutoff: int,
     yearly: bool | None,
-    start_date=None,
+    start_date: date | None = None,
 ) -> YearlyProfile | None:
     """The yearly profile from ``values[:, :cutoff]`` when the rule of
     :func:`yearly.wants_yearly` asks for one and some series carry a yearly swing; with the
@@ -139,7 +142,7 @@ def _run_methods(
     origins: Sequence[int],
     cutoff: int,
     yearly: bool | None,
-    start_date=None,
+    start_date: date | None = None,
     promo: np.ndarray | None = None,
 ) -> tuple[dict[str, list[Forecast]], YearlyProfile | None, dict[str, float]]:
     """Every method from every origin, on the yearly-adjusted history when there is a
@@ -152,7 +155,7 @@ def _run_methods(
         for name in names:
             started = time.process_time()
             if name in GLOBAL_METHODS:
-                method = method_named(name)
+                method = global_method_named(name)
                 run = method(values, spec, tuple(origins), promo=promo, start_date=start_date)
             else:
                 run = method_named(name)(fitted, spec, tuple(origins))
@@ -343,7 +346,7 @@ def run_test_bed(
     *,
     yearly: bool | None = None,
     calibrate: bool = True,
-    start_date=None,
+    start_date: date | None = None,
     shrinkage: float = 0.5,
     new_items: str = "class_best",
     promo: np.ndarray | None = None,

@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 from scipy import stats
@@ -196,7 +197,7 @@ def is_count_like(history: np.ndarray) -> np.ndarray:
         demand_periods = np.count_nonzero(history > 0, axis=1)
         mean = history.mean(axis=1)
     adi = periods / np.maximum(demand_periods, 1)
-    return integer & ((adi >= ADI_CUTOFF) | (mean < SMALL_COUNT_MEAN))
+    return cast("np.ndarray", integer & ((adi >= ADI_CUTOFF) | (mean < SMALL_COUNT_MEAN)))
 
 
 def demand_quantiles(
@@ -222,7 +223,7 @@ def demand_quantiles(
         result[rows] = _count_quantiles(mean[rows], variance[rows], probabilities)
     # Already ordered: z rises with the level and the spread is ≥ 0 (normal), and the count
     # quantile of one (mean, variance) rises with the level; the cut at zero keeps the order.
-    return np.maximum(result, 0.0)
+    return cast("np.ndarray", np.maximum(result, 0.0))
 
 
 def _count_quantiles(mean: np.ndarray, variance: np.ndarray, levels: np.ndarray) -> np.ndarray:

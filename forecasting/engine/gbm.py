@@ -29,7 +29,9 @@ Test Bed's ``methods``.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Any, cast
 
 import numpy as np
 
@@ -47,7 +49,7 @@ def gbm(
     origins: Sequence[int] | None = None,
     *,
     promo: np.ndarray | None = None,
-    start_date=None,
+    start_date: date | None = None,
     max_iter: int = 100,
     seed: int = 0,
     threads: int = 1,
@@ -66,7 +68,20 @@ def gbm(
                     HistGradientBoostingRegressor)  # fmt: skip
 
 
-def _gbm(history, spec, origins, promo, start_date, max_iter, seed, model) -> list[Forecast]:
+# The regressor class (scikit-learn's HistGradientBoostingRegressor; scikit-learn is untyped).
+_Model = Callable[..., Any]
+
+
+def _gbm(
+    history: np.ndarray,
+    spec: ForecastSpec,
+    origins: Sequence[int] | None,
+    promo: np.ndarray | None,
+    start_date: date | None,
+    max_iter: int,
+    seed: int,
+    model: _Model,
+) -> list[Forecast]:
     values = as_history(history)
     n, periods = values.shape
     wanted = check_origins(periods, origins)
@@ -91,7 +106,18 @@ def _gbm(history, spec, origins, promo, start_date, max_iter, seed, model) -> li
     return forecasts
 
 
-def _fit_predict(seen, origin, train_origins, spec, flags, calendar, rng, max_iter, seed, model):
+def _fit_predict(
+    seen: np.ndarray,
+    origin: int,
+    train_origins: np.ndarray,
+    spec: ForecastSpec,
+    flags: np.ndarray,
+    calendar: _Calendar,
+    rng: np.random.Generator,
+    max_iter: int,
+    seed: int,
+    model: _Model,
+) -> tuple[np.ndarray, np.ndarray]:
     n = seen.shape[0]
     horizon = spec.horizon
     # Scales never fall below a tenth of the portfolio's mean demand: a series that has just
@@ -150,7 +176,7 @@ def _fit_predict(seen, origin, train_origins, spec, flags, calendar, rng, max_it
 class _Calendar:
     """Day of week and month (or place in the year) of every period index."""
 
-    def __init__(self, start_date, m: int, periods: int) -> None:
+    def __init__(self, start_date: date | None, m: int, periods: int) -> None:
         index = np.arange(periods)
         if start_date is not None and m == 7:
             days = np.datetime64(start_date, "D") + index
@@ -187,7 +213,16 @@ FEATURES = (
 _CATEGORICAL = np.isin(np.array(FEATURES), ["day_of_week", "season_position"])
 
 
-def _rows(seen, origins, horizon, spec, flags, calendar, floor, future=False):
+def _rows(
+    seen: np.ndarray,
+    origins: np.ndarray,
+    horizon: int,
+    spec: ForecastSpec,
+    flags: np.ndarray,
+    calendar: _Calendar,
+    floor: float,
+    future: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
     """Feature matrix ``(series × origins × horizon, features)`` and scaled targets (empty
     when ``future``) for forecasts from each of ``origins``."""
     n, periods = seen.shape
@@ -201,13 +236,16 @@ def _rows(seen, origins, horizon, spec, flags, calendar, floor, future=False):
     zeros = np.concatenate([np.zeros((n, 1)), np.cumsum(seen == 0, axis=1)], axis=1)
     scale = _scale(seen, origins, m, floor)[:, :, None]  # (n, O, 1)
 
-    def at(index):  # value of period ``index`` (nan when before the start or at/after o)
+    def at(index: np.ndarray) -> np.ndarray:
+        # The value of period ``index`` (nan when before the start or at/after o).
         valid = (index >= 0) & (index < o) & (index < periods)
         return np.where(valid, padded[rows, np.where(valid, index + 1, 0)], np.nan)
 
-    def mean_before(width):  # mean of the ``width`` periods before o
+    def mean_before(width: int) -> np.ndarray:  # mean of the ``width`` periods before o
         start = np.maximum(o - width, 0)
-        return (totals[rows, o] - totals[rows, start]) / np.maximum(o - start, 1)
+        return cast(
+            "np.ndarray", (totals[rows, o] - totals[rows, start]) / np.maximum(o - start, 1)
+        )
 
     full = (n, len(origins), horizon)
     year = 364 if m == 7 else 12 if m == 12 else 0
@@ -251,7 +289,7 @@ def _rows(seen, origins, horizon, spec, flags, calendar, floor, future=False):
 def _nanmean(stack: np.ndarray) -> np.ndarray:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-missing windows stay nan
-        return np.nanmean(stack, axis=0)
+        return cast("np.ndarray", np.nanmean(stack, axis=0))
 
 
 def _scale(seen: np.ndarray, origins: np.ndarray, m: int, floor: float) -> np.ndarray:
@@ -261,7 +299,7 @@ def _scale(seen: np.ndarray, origins: np.ndarray, m: int, floor: float) -> np.nd
     o = np.asarray(origins, dtype=np.int64)
     start = np.maximum(o - 13 * m, 0)
     mean = (totals[:, o] - totals[:, start]) / np.maximum(o - start, 1)[None, :]
-    return np.maximum(mean, floor)
+    return cast("np.ndarray", np.maximum(mean, floor))
 
 
 def _promo(promo: np.ndarray | None, n: int, periods: int) -> np.ndarray:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 from scipy import sparse
@@ -39,11 +40,11 @@ class Hierarchy:
 
     @property
     def bottom(self) -> int:
-        return self.summing.shape[1]
+        return int(self.summing.shape[1])
 
     @property
     def nodes(self) -> int:
-        return self.summing.shape[0]
+        return int(self.summing.shape[0])
 
     def aggregate(self, bottom: np.ndarray) -> np.ndarray:
         """Every node's sum of ``bottom`` ``(bottom, …)`` rows: ``(nodes, …)``."""
@@ -112,7 +113,7 @@ def reconcile(
         bottom = np.linalg.solve(summing.T @ weighted, weighted.T @ base)
     else:
         raise ValueError(f"reconciliation method is one of {METHODS}, not {method!r}")
-    return summing @ bottom
+    return cast("np.ndarray", summing @ bottom)
 
 
 def shrinkage_intensity(residuals: np.ndarray) -> float:
@@ -151,7 +152,7 @@ def shrunk_covariance(residuals: np.ndarray) -> np.ndarray:
     np.fill_diagonal(correlation, 1.0)
     strength = shrinkage_intensity(residuals)
     shrunk = strength * np.eye(len(variance)) + (1.0 - strength) * correlation
-    return shrunk * np.outer(scale, scale)
+    return cast("np.ndarray", shrunk * np.outer(scale, scale))
 
 
 def _standardise(residuals: np.ndarray) -> np.ndarray:

@@ -10,7 +10,8 @@ forecast rate as mean and the one-step mean squared error as variance
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import cast
 
 import numpy as np
 
@@ -84,12 +85,18 @@ def tsb(
     for k, origin in enumerate(wanted):
         forecast = _flat_forecast("tsb", rates[k], sse[k], origin, values, spec, pairs[:, 0])
         best = np.argmin(sse[k], axis=1)
-        forecast.params["beta"] = pairs[best, 1]
+        # _flat_forecast's params are a dict of its own: add the chosen β to them.
+        cast("dict[str, np.ndarray]", forecast.params)["beta"] = pairs[best, 1]
         forecasts.append(forecast)
     return forecasts
 
 
-def _states(kernel, values: np.ndarray, wanted: tuple[int, ...], *grid: np.ndarray):
+def _states(
+    kernel: Callable[..., tuple[kernels.F64, kernels.F64]],
+    values: np.ndarray,
+    wanted: tuple[int, ...],
+    *grid: np.ndarray,
+) -> tuple[kernels.F64, kernels.F64]:
     """Run a compiled recursion once for every origin; ``(rates, sse)`` per origin in the
     order of ``wanted``, each ``(series, grid)``."""
     ordered = np.array(sorted(set(wanted)), dtype=np.int64)
@@ -218,7 +225,7 @@ def _aggregate_rates(
 def _interval_buckets(seen: np.ndarray, limit: int) -> np.ndarray:
     demand_periods = np.count_nonzero(seen > 0, axis=1)
     interval = seen.shape[1] / np.maximum(demand_periods, 1)
-    return np.clip(np.rint(interval), 1, limit).astype(int)
+    return cast("np.ndarray", np.clip(np.rint(interval), 1, limit).astype(int))
 
 
 def _aggregate_rate(seen: np.ndarray, bucket: int) -> tuple[np.ndarray, np.ndarray]:

@@ -15,6 +15,10 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit
+from numpy.typing import NDArray
+
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
 
 SEASON_NONE_CODE = 0
 SEASON_ADDITIVE_CODE = 1
@@ -23,24 +27,24 @@ SEASON_MULTIPLICATIVE_CODE = 2
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def smooth_states(
-    values,
-    alpha,
-    beta,
-    gamma,
-    phi,
-    season_code,
-    m,
-    burn_in,
-    has_trend,
-    level0,
-    trend0,
-    profile,
-    origins,
-    min_level,
-    min_factor,
-    max_factor,
-    discount,
-):
+    values: F64,
+    alpha: F64,
+    beta: F64,
+    gamma: F64,
+    phi: F64,
+    season_code: int,
+    m: int,
+    burn_in: int,
+    has_trend: bool,
+    level0: F64,
+    trend0: F64,
+    profile: F64,
+    origins: I64,
+    min_level: float,
+    min_factor: float,
+    max_factor: float,
+    discount: float,
+) -> tuple[I64, F64, F64, F64, F64, F64]:
     """ETS error-correction recursions for every series × grid point.
 
     ``values`` ``(series, periods)``; grid arrays ``(grid,)``; ``level0``/``trend0``
@@ -126,8 +130,20 @@ def smooth_states(
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def _select(
-    sse, level, trend, factors, position, m, o, i, best, best_sse, best_level, best_trend, season
-):
+    sse: F64,
+    level: F64,
+    trend: F64,
+    factors: F64,
+    position: int,
+    m: int,
+    o: int,
+    i: int,
+    best: I64,
+    best_sse: F64,
+    best_level: F64,
+    best_trend: F64,
+    season: F64,
+) -> int:
     """Record series ``i``'s best grid point at origin number ``o`` (lowest finite SSE, first
     on ties, 0 when none is finite); ``position`` is the origin's place in the season."""
     chosen = 0
@@ -147,7 +163,7 @@ def _select(
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def croston_states(values, alpha, correction, origins):
+def croston_states(values: F64, alpha: F64, correction: F64, origins: I64) -> tuple[F64, F64]:
     """Croston / SBA: per origin, series and α the forecast rate ``correction·z/p`` and the
     one-step SSE of that rate over the periods before the origin, ``(origins, series, grid)``."""
     n, grid, k = values.shape[0], alpha.shape[0], origins.shape[0]
@@ -182,7 +198,7 @@ def croston_states(values, alpha, correction, origins):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def tsb_states(values, alpha, beta, origins):
+def tsb_states(values: F64, alpha: F64, beta: F64, origins: I64) -> tuple[F64, F64]:
     """TSB: per origin, series and (α, β) pair the rate π·z and its one-step SSE,
     ``(origins, series, grid)``."""
     n, grid, k = values.shape[0], alpha.shape[0], origins.shape[0]
@@ -220,7 +236,7 @@ def tsb_states(values, alpha, beta, origins):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def count_ppf(q, mean, variance, limit):
+def count_ppf(q: F64, mean: F64, variance: F64, limit: int) -> F64:
     """Quantile of the count X smoothed by half a unit either side (X + U − ½, U uniform on
     [0, 1)) per element, X negative binomial with this mean and variance (Poisson when not
     over-dispersed), cut at zero: with k the smallest whole number with P(X ≤ k) ≥ q, the
@@ -258,7 +274,7 @@ def count_ppf(q, mean, variance, limit):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def autocorrelations(values, m):
+def autocorrelations(values: F64, m: int) -> F64:
     """``(series, m)`` sample autocorrelations at lags 1 … m (0 for a constant series)."""
     n, periods = values.shape
     result = np.zeros((n, m))
@@ -283,7 +299,9 @@ def autocorrelations(values, m):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def theta_states(values, origins, m, alpha, discount, z):
+def theta_states(
+    values: F64, origins: I64, m: int, alpha: F64, discount: float, z: float
+) -> tuple[F64, F64, F64, F64, F64]:
     """The Theta method's fit per series and origin (see :mod:`theta`): seasonal test at lag
     m, classical multiplicative indices when seasonal and positive, SES over the grid ``alpha``
     on the adjusted series and its least-squares slope.
@@ -380,7 +398,7 @@ def theta_states(values, origins, m, alpha, discount, z):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _decompose(series, o, m, factors, sums, counts):
+def _decompose(series: F64, o: int, m: int, factors: F64, sums: F64, counts: F64) -> None:
     """Classical multiplicative seasonal indices of ``series[:o]`` into ``factors``: mean
     ratio to the centred moving average (2×m for even m) per position, floored at 1e-3 and
     normalised to mean 1."""
@@ -416,7 +434,7 @@ def _decompose(series, o, m, factors, sums, counts):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def ses_states(values, alpha, origins, discount):
+def ses_states(values: F64, alpha: F64, origins: I64, discount: float) -> tuple[I64, F64, F64, F64]:
     """Simple exponential smoothing only (the hot path of ADIDA, iMAPA and SES itself): per
     origin and series the chosen α's index, SSE, level and recent-weighted mean squared error,
     with :func:`smooth_states`'s rules (initial level = first period, errors scored from the

@@ -7,6 +7,8 @@ A method is ``fn(history, spec, origins) -> list[Forecast]`` (one forecast per o
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Protocol
 
 import numpy as np
 
@@ -14,6 +16,22 @@ from . import baselines, gbm, intermittent, smoothing, theta
 from .forecast import Forecast, ForecastSpec
 
 Method = Callable[[np.ndarray, ForecastSpec, Sequence[int] | None], list[Forecast]]
+
+
+class GlobalMethod(Protocol):
+    """A global method (:data:`GLOBAL_METHODS`): a :data:`Method` that also takes the
+    promotions and the date of the first period as keyword arguments."""
+
+    def __call__(
+        self,
+        history: np.ndarray,
+        spec: ForecastSpec,
+        origins: Sequence[int] | None = None,
+        *,
+        promo: np.ndarray | None = None,
+        start_date: date | None = None,
+    ) -> list[Forecast]: ...
+
 
 METHODS: dict[str, Method] = {
     "naive": baselines.naive,
@@ -53,6 +71,7 @@ FAST_METHODS: tuple[str, ...] = (
 # Global models learn across all series: opt-in (slower), they take the promotions and the
 # calendar as keyword arguments and see the raw history (they model the year themselves).
 GLOBAL_METHODS: tuple[str, ...] = ("gbm",)
+_GLOBAL: dict[str, GlobalMethod] = {"gbm": gbm.gbm}
 
 
 def method_named(name: str) -> Method:
@@ -60,6 +79,13 @@ def method_named(name: str) -> Method:
         return METHODS[name]
     except KeyError:
         raise ValueError(f"unknown forecasting method {name!r}; known: {sorted(METHODS)}") from None
+
+
+def global_method_named(name: str) -> GlobalMethod:
+    """The global method ``name`` with its keyword arguments (``promo``, ``start_date``)."""
+    if name not in _GLOBAL:
+        raise ValueError(f"unknown global forecasting method {name!r}; known: {GLOBAL_METHODS}")
+    return _GLOBAL[name]
 
 
 def forecast(history: np.ndarray, method: str, spec: ForecastSpec) -> Forecast:

@@ -5,19 +5,22 @@ that sold nothing). Aggregate with the ``total_*`` helpers or ``np.nanmean``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
+from numpy.typing import NDArray
 
 
 def mae(actual: np.ndarray, forecast: np.ndarray) -> np.ndarray:
     """Mean absolute error, units."""
-    return np.mean(np.abs(forecast - actual), axis=1)
+    result: NDArray[np.float64] = np.mean(np.abs(forecast - actual), axis=1)
+    return result
 
 
 def rmse(actual: np.ndarray, forecast: np.ndarray) -> np.ndarray:
     """Root mean squared error, units."""
-    return np.sqrt(np.mean((forecast - actual) ** 2, axis=1))
+    result: NDArray[np.float64] = np.sqrt(np.mean((forecast - actual) ** 2, axis=1))
+    return result
 
 
 def wape(actual: np.ndarray, forecast: np.ndarray) -> np.ndarray:
@@ -28,7 +31,8 @@ def wape(actual: np.ndarray, forecast: np.ndarray) -> np.ndarray:
 
 def bias(actual: np.ndarray, forecast: np.ndarray) -> np.ndarray:
     """Mean error f − y, units per period: positive means over-forecasting (excess stock)."""
-    return np.mean(forecast - actual, axis=1)
+    result: NDArray[np.float64] = np.mean(forecast - actual, axis=1)
+    return result
 
 
 def mase(
@@ -53,12 +57,14 @@ def pinball(actual: np.ndarray, quantiles: np.ndarray, levels: Sequence[float]) 
     mean over the horizon of max(q·(y − ŷ_q), (q − 1)·(y − ŷ_q))."""
     q = np.asarray(levels, dtype=np.float64)[None, :, None]
     gap = actual[:, None, :] - quantiles
-    return np.mean(np.maximum(q * gap, (q - 1.0) * gap), axis=2)
+    result: NDArray[np.float64] = np.mean(np.maximum(q * gap, (q - 1.0) * gap), axis=2)
+    return result
 
 
 def coverage(actual: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
     """Share of periods whose actual lies inside [lower, upper] (0–1)."""
-    return np.mean((actual >= lower) & (actual <= upper), axis=1)
+    result: NDArray[np.float64] = np.mean((actual >= lower) & (actual <= upper), axis=1)
+    return result
 
 
 def total_wape(actual: np.ndarray, forecast: np.ndarray) -> float:
@@ -73,10 +79,13 @@ def total_bias(actual: np.ndarray, forecast: np.ndarray) -> float:
     return float(np.sum(forecast - actual) / volume) if volume else float("nan")
 
 
-def _in_sample(transform, history: np.ndarray, lag: int) -> np.ndarray:
+def _in_sample(
+    transform: Callable[[np.ndarray], np.ndarray], history: np.ndarray, lag: int
+) -> np.ndarray:
     if history.shape[1] <= lag:
         return np.full(history.shape[0], np.nan)
-    return np.mean(transform(history[:, lag:] - history[:, :-lag]), axis=1)
+    result: NDArray[np.float64] = np.mean(transform(history[:, lag:] - history[:, :-lag]), axis=1)
+    return result
 
 
 def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:

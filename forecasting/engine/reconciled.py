@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -48,7 +49,9 @@ class ReconciledForecast:
     @property
     def bottom_change(self) -> np.ndarray:
         """Reconciled minus stored bottom forecasts ``(bottom, horizon)``."""
-        return self.reconciled[-self.tree.bottom :] - self.base[-self.tree.bottom :]
+        return cast(
+            "np.ndarray", self.reconciled[-self.tree.bottom :] - self.base[-self.tree.bottom :]
+        )
 
 
 def _backtest_paths(

@@ -265,7 +265,19 @@ def _run(
     return states
 
 
-def _general(values, grid, code, m, seasonal, burn_in, has_trend, level0, trend0, profile, ordered):
+def _general(
+    values: np.ndarray,
+    grid: SmoothingGrid,
+    code: int,
+    m: int,
+    seasonal: bool,
+    burn_in: int,
+    has_trend: bool,
+    level0: np.ndarray,
+    trend0: np.ndarray,
+    profile: np.ndarray,
+    ordered: kernels.I64,
+) -> tuple[kernels.I64, kernels.F64, kernels.F64, kernels.F64, kernels.F64, kernels.F64]:
     return kernels.smooth_states(
         np.ascontiguousarray(values, dtype=np.float64),
         grid.alpha,

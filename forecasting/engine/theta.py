@@ -13,6 +13,7 @@ and put the season back. Spread: the SES variance σ²·(1 + (h − 1)·α²), r
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 import numpy as np
 
@@ -66,7 +67,7 @@ def is_seasonal(values: np.ndarray, m: int) -> np.ndarray:
     bound = _SEASONALITY_Z * np.sqrt(
         (1.0 + 2.0 * np.sum(acf[:, :-1] ** 2, axis=1)) / values.shape[1]
     )
-    return (np.abs(acf[:, -1]) > bound) & (energy > 0)
+    return cast("np.ndarray", (np.abs(acf[:, -1]) > bound) & (energy > 0))
 
 
 def seasonal_indices(values: np.ndarray, m: int) -> np.ndarray:
@@ -91,4 +92,4 @@ def seasonal_indices(values: np.ndarray, m: int) -> np.ndarray:
         counts[:, j] = valid[:, position == j].sum(axis=1)
     index = np.where(counts > 0, sums / np.maximum(counts, 1), 1.0)
     index = np.maximum(index, 1e-3)
-    return index / index.mean(axis=1, keepdims=True)
+    return cast("np.ndarray", index / index.mean(axis=1, keepdims=True))

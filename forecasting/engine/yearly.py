@@ -30,6 +30,8 @@ count distributions that a scaled history would break, and their seasonal swings
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+from typing import cast
 
 import numpy as np
 
@@ -62,7 +64,7 @@ class YearlyProfile:
 
     def adjust(self, values: np.ndarray) -> np.ndarray:
         """The history with the yearly swing divided out."""
-        return values / self.index[:, : values.shape[1]]
+        return cast("np.ndarray", values / self.index[:, : values.shape[1]])
 
     def reseason(self, forecast: Forecast, origin: int) -> Forecast:
         """Put the yearly swing back into a forecast made from ``origin``."""
@@ -82,7 +84,7 @@ class YearlyProfile:
         )
 
 
-def months_of(start, periods: int) -> np.ndarray:
+def months_of(start: date, periods: int) -> np.ndarray:
     """Calendar month (1–12) of each of ``periods`` days from ``start`` (a date)."""
     days = np.datetime64(start, "D") + np.arange(periods)
     return (days.astype("datetime64[M]").astype(np.int64) % 12 + 1).astype(np.int64)
@@ -138,7 +140,7 @@ def yearly_profile(
             harmonics = int(np.clip(weeks // WEEKS_PER_HARMONIC, MIN_HARMONICS, MAX_HARMONICS))
         start = cutoff - 7 * weeks
         ratios = values[:, start:cutoff].reshape(n, weeks, 7).mean(axis=2) / safe_mean
-        times = start + 7.0 * np.arange(weeks) + 3.0
+        times = np.asarray(start + 7.0 * np.arange(weeks) + 3.0, dtype=np.float64)
         design = _design(times, harmonics, year, centre=times.mean())
         waves = _design(np.arange(periods, dtype=np.float64), harmonics, year, times.mean())[:, 2:]
     observations, columns = design.shape

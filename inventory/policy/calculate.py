@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from enum import IntEnum
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -117,7 +118,7 @@ class PolicyInputs:
     # (items, k): forecast demand over the lead time (plus review period for "order_up_to")
     lead_time_demand_quantiles: FloatArray | None = None
     # (items,) labels (say the ABC class) of the "aggregate" service-level allocation
-    service_level_group: NDArray | None = None
+    service_level_group: NDArray[Any] | None = None
 
 
 @dataclass

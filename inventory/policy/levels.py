@@ -6,6 +6,8 @@ currency. Every function works element-wise on arrays (one element per product �
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -16,8 +18,10 @@ def reorder_point(
     mean_daily_demand: ArrayLike, lead_time_days: ArrayLike, safety_stock: ArrayLike
 ) -> NDArray[np.float64]:
     """Continuous review: order when inventory position ≤ ``d · L + safety_stock`` (units)."""
-    return np.asarray(mean_daily_demand, float) * np.asarray(lead_time_days, float) + np.asarray(
-        safety_stock, float
+    return cast(
+        "NDArray[np.float64]",
+        np.asarray(mean_daily_demand, float) * np.asarray(lead_time_days, float)
+        + np.asarray(safety_stock, float),
     )
 
 
@@ -29,7 +33,10 @@ def order_up_to_level(
 ) -> NDArray[np.float64]:
     """Periodic review (R, S): at each review order up to ``S = d · (L + R) + safety_stock``."""
     protection_days = np.asarray(lead_time_days, float) + np.asarray(review_period_days, float)
-    return np.asarray(mean_daily_demand, float) * protection_days + np.asarray(safety_stock, float)
+    return cast(
+        "NDArray[np.float64]",
+        np.asarray(mean_daily_demand, float) * protection_days + np.asarray(safety_stock, float),
+    )
 
 
 def economic_order_quantity(
@@ -75,10 +82,11 @@ def inventory_position(
 ) -> NDArray[np.float64]:
     """Stock available to cover demand until a new order can arrive (units):
     ``on_hand + on_order due within the lead time − reserved`` (backorders count as reserved)."""
-    return (
+    return cast(
+        "NDArray[np.float64]",
         np.asarray(on_hand, float)
         + np.asarray(on_order_within_lead_time, float)
-        - np.asarray(reserved, float)
+        - np.asarray(reserved, float),
     )
 
 
@@ -98,8 +106,12 @@ def on_order_within_lead_time(
     index = np.asarray(item_index, dtype=np.intp)
     lead_time = np.asarray(lead_time_days, float)
     due = np.asarray(due_in_days, float) <= lead_time[index]
-    return np.bincount(
-        index, weights=np.where(due, np.asarray(quantity, float), 0.0), minlength=lead_time.size
+    # With weights, bincount sums floats (numpy's stub says intp).
+    return cast(
+        "NDArray[np.float64]",
+        np.bincount(
+            index, weights=np.where(due, np.asarray(quantity, float), 0.0), minlength=lead_time.size
+        ),
     )
 
 

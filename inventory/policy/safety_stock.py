@@ -23,6 +23,8 @@ negative buffer, even where a very long order cycle alone would meet a fill-rate
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
@@ -342,4 +344,7 @@ def safety_stock_from_quantiles(
         weight = np.clip((target - levels[left]) / (levels[right] - levels[left]), 0.0, 1.0)
         rows = np.arange(quantiles.shape[0])
         value = quantiles[rows, left] + weight * (quantiles[rows, right] - quantiles[rows, left])
-    return np.maximum(value - np.asarray(lead_time_demand_mean, dtype=float), 0.0)
+    return cast(
+        "NDArray[np.float64]",
+        np.maximum(value - np.asarray(lead_time_demand_mean, dtype=float), 0.0),
+    )

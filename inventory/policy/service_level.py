@@ -18,6 +18,8 @@ All functions take scalars or arrays (one element per product × location) and b
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
@@ -34,7 +36,7 @@ def z_for_cycle_service_level(service_level: ArrayLike) -> NDArray[np.float64]:
     ``service_level`` is a probability in [0, 1]; 0 and 1 map to ∓``Z_LIMIT``.
     """
     level = np.asarray(service_level, dtype=float)
-    return np.clip(special.ndtri(level), -Z_LIMIT, Z_LIMIT)
+    return cast("NDArray[np.float64]", np.clip(special.ndtri(level), -Z_LIMIT, Z_LIMIT))
 
 
 def normal_loss(z: ArrayLike) -> NDArray[np.float64]:
@@ -43,7 +45,7 @@ def normal_loss(z: ArrayLike) -> NDArray[np.float64]:
     Unitless; multiply by σ of lead-time demand to get expected units short per cycle.
     """
     z = np.asarray(z, dtype=float)
-    return np.exp(-0.5 * z * z) / _SQRT_2PI - z * special.ndtr(-z)
+    return cast("NDArray[np.float64]", np.exp(-0.5 * z * z) / _SQRT_2PI - z * special.ndtr(-z))
 
 
 def z_for_fill_rate(

@@ -22,7 +22,7 @@ Units: demand and stock in product units, lead times in whole days, costs in mon
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
-from typing import Any
+from typing import Any, cast, overload
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -342,7 +342,7 @@ def simulate(
         ending_backorders=backlog,
         average_on_hand=average_on_hand,
         holding_cost=on_hand_sum * holding_per_unit_day,
-        ordering_cost=orders * float(costs.ordering_cost),
+        ordering_cost=np.asarray(orders * float(costs.ordering_cost), dtype=np.float64),
         stockout_cost=short_total * stockout_price,
         unit_cost=unit_cost,
         daily_inventory_value=daily_value,
@@ -545,6 +545,8 @@ def compare_policies(
         if stock is None:
             stock = _first_column(policy.order_up_to_level)
             if stock is None:
+                # No order-up-to level: then the policy has an order quantity (__post_init__).
+                assert policy.order_quantity is not None
                 stock = _first_column(policy.reorder_point) + _first_column(policy.order_quantity)
             stock = np.maximum(np.nan_to_num(stock), 0.0)
         result = simulate(demand, policy, lead_time_days, stock, costs=costs, backorders=backorders)
@@ -578,6 +580,10 @@ def _prefix_sum(values: FloatArray) -> FloatArray:
     return out
 
 
+@overload
+def _first_column(values: ArrayLike) -> FloatArray: ...
+@overload
+def _first_column(values: None) -> None: ...
 def _first_column(values: ArrayLike | None) -> FloatArray | None:
     if values is None:
         return None
@@ -840,7 +846,7 @@ def protection_days_for(lead_time_days: ArrayLike, settings: PolicySettings) -> 
     lead = np.rint(np.asarray(lead_time_days, dtype=float)).astype(np.int64)
     if settings.policy_kind == "order_up_to":
         lead = lead + max(round(settings.review_period_days), 1)
-    return np.maximum(lead, 1)
+    return cast("NDArray[np.int64]", np.maximum(lead, 1))
 
 
 def policy_from_forecasts(
@@ -992,6 +998,8 @@ def _replay_policy(
 ) -> SimulationResult:
     stock = inputs.starting_stock
     if stock is None:  # each policy starts at its own first order-up-to level
+        # replay's policies (forecast-fitted and days-of-cover) are all order-up-to ones.
+        assert policy.order_up_to_level is not None
         stock = np.maximum(np.nan_to_num(_first_column(policy.order_up_to_level)), 0.0)
     return simulate(
         setup.history[:, setup.start :],
@@ -1097,7 +1105,7 @@ def reconstruct_on_hand(
     after = np.zeros(current.size) if net_after is None else np.asarray(net_after, float)
     # Net change of the days after d: a reversed running sum, shifted by one day.
     later = np.cumsum(net[:, ::-1], axis=1)[:, ::-1] - net
-    return current[:, None] - after[:, None] - later
+    return cast("NDArray[np.float64]", current[:, None] - after[:, None] - later)
 
 
 def actual_summary(

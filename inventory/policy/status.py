@@ -129,5 +129,6 @@ def latest_order_date(as_of: np.datetime64 | str, days: ArrayLike) -> NDArray[np
     days = np.asarray(days, float)
     finite = np.isfinite(days)
     offsets = np.where(finite, days, 0.0).astype(np.int64).astype("timedelta64[D]")
-    dates = np.datetime64(as_of, "D") + offsets
+    # numpy accepts a datetime64 and a unit; its stub only types str/date with a unit.
+    dates = np.datetime64(as_of, "D") + offsets  # type: ignore[call-overload]
     return np.where(finite, dates, np.datetime64("NaT", "D"))

@@ -70,7 +70,7 @@ def work_centre_load(
     return load
 
 
-def overloaded_days(load: np.ndarray, capacity_hours: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def overloaded_days(load: np.ndarray, capacity_hours: np.ndarray) -> tuple[np.ndarray, ...]:
     """Work centre × day cells where load exceeds capacity.
 
     Inputs: ``load`` (hours, ``(n_work_centres, H)``) and ``capacity_hours`` (same shape, or

@@ -238,7 +238,7 @@ def plan_mrp(inputs: MrpInputs) -> MrpResult:
         dependent_parts.append((bom_component[edge], release, need, orders_so_far + order_of_line))
         orders_so_far += item.size
 
-    def _concat(parts: list, column: int, dtype: type) -> np.ndarray:
+    def _concat(parts: Sequence[tuple[np.ndarray, ...]], column: int, dtype: type) -> np.ndarray:
         return np.concatenate([p[column] for p in parts]) if parts else np.zeros(0, dtype)
 
     order_item = _concat(order_parts, 0, np.int64)

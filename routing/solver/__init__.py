@@ -8,7 +8,7 @@ the plan with the independent checker before returning it.
 from __future__ import annotations
 
 import time
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from routing.solver.checker import CheckReport, check_solution
 from routing.solver.problem import (
@@ -30,6 +30,9 @@ from routing.solver.solution import (
     UnservedReason,
     route_schedule,
 )
+
+if TYPE_CHECKING:
+    import pyvrp
 
 Engine = Literal["auto", "pyvrp", "ortools"]
 ENGINES: tuple[str, ...] = ("auto", "pyvrp", "ortools")
@@ -53,7 +56,7 @@ def solve(
     seed: int = 0,
     scale: Scale | None = None,
     serve_all: bool = False,
-    params: object | None = None,
+    params: pyvrp.SolveParams | None = None,
 ) -> Solution:
     """Plan routes for ``problem`` within about ``time_limit`` seconds of wall time.
 
@@ -135,7 +138,7 @@ def _run_engine(
     time_limit: float,
     seed: int,
     serve_all: bool = False,
-    params: object | None = None,
+    params: pyvrp.SolveParams | None = None,
 ) -> EngineResult:
     if engine == "pyvrp":
         from routing.solver.pyvrp_engine import solve_pyvrp

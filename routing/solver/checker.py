@@ -89,8 +89,9 @@ def check_solution(problem: Problem, solution: Solution) -> CheckReport:
                     f"{name}: break lasts {route.break_duration} s, not {pause.duration} s."
                 )
 
-        break_at = None
-        if pause is not None and break_leg is not None:
+        break_at: tuple[int, float, float] | None = None
+        # A break leg survives the checks above only with a start (``break_start`` set).
+        if pause is not None and break_leg is not None and route.break_start is not None:
             break_at = (break_leg, route.break_start, pause.duration)
 
         here = depot_locations[vehicle.start_depot]
@@ -121,7 +122,7 @@ def check_solution(problem: Problem, solution: Solution) -> CheckReport:
                 )
             if stop.service_start < arrival - TOLERANCE:
                 violations.append(f"Order {job.id}: service starts before arrival.")
-            elif break_at and leg_number == break_leg and route.break_start < clock - TOLERANCE:
+            elif break_at and leg_number == break_leg and break_at[1] < clock - TOLERANCE:
                 violations.append(f"{name}: break starts before the previous service ends.")
             elif stop.service_start < ready - TOLERANCE:
                 violations.append(f"Order {job.id}: service starts during the driver's break.")
@@ -156,7 +157,7 @@ def check_solution(problem: Problem, solution: Solution) -> CheckReport:
         end_location = depot_locations[vehicle.return_depot]
         distance += float(problem.distance_km[here, end_location])
         _, end_time = _leg_times(problem, here, end_location, len(route.stops), clock, break_at)
-        if break_at and break_leg == len(route.stops) and route.break_start < clock - TOLERANCE:
+        if break_at and break_leg == len(route.stops) and break_at[1] < clock - TOLERANCE:
             violations.append(f"{name}: break starts before the last service ends.")
         if pause is not None and break_leg is None and route.break_after is None:
             # No break on the route: only fine when it fits before the start or after the end.

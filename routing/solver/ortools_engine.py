@@ -15,6 +15,7 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+import numpy.typing as npt
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from routing.solver.problem import Problem
@@ -103,8 +104,11 @@ def solve_ortools(problem: Problem, model: IntegerModel, *, time_limit: float) -
         cumul.SetRange(windows[0][0], windows[-1][1])
         for (_, gap_start), (gap_end, _) in itertools.pairwise(windows):
             cumul.RemoveInterval(gap_start + 1, gap_end - 1)
-        if model.soft_late and model.soft_late[k] is not None:
-            late = max(model.soft_late[k], windows[-1][0])
+        soft_late = model.soft_late[k] if model.soft_late else None
+        if soft_late is not None:
+            # integer_model sets lateness_cost whenever it sets soft_late.
+            assert model.lateness_cost is not None
+            late = max(soft_late, windows[-1][0])
             time_dimension.SetCumulVarSoftUpperBound(index, late, int(model.lateness_cost[k]))
         routing.AddDisjunction([index], int(model.prize[k]))
         if model.allowed_vehicles[k] != every_vehicle:
@@ -145,8 +149,9 @@ def solve_ortools(problem: Problem, model: IntegerModel, *, time_limit: float) -
         if not job_indices:
             continue
         break_after = None
-        if v in break_start:
-            begin, duration = break_start[v], model.breaks[v][2]
+        window = model.breaks[v] if v in break_start else None
+        if window is not None:  # only vehicles with a break window have a break interval
+            begin, duration = break_start[v], window[2]
             end_ticks = assignment.Value(time_dimension.CumulVar(index))
             if earliest < begin + duration and begin < end_ticks:  # on the route
                 break_after = sum(1 for done in service_ends if done <= begin)
@@ -164,7 +169,13 @@ def solve_ortools(problem: Problem, model: IntegerModel, *, time_limit: float) -
     )
 
 
-def _add_breaks(routing, manager, time_dimension, model: IntegerModel, service) -> dict:
+def _add_breaks(
+    routing: pywrapcp.RoutingModel,
+    manager: pywrapcp.RoutingIndexManager,
+    time_dimension: pywrapcp.RoutingDimension,
+    model: IntegerModel,
+    service: npt.NDArray[np.int64],
+) -> dict[int, pywrapcp.IntervalVar]:
     """One fixed-duration break interval per vehicle that has a break; the service times are
     the node visit transits, so a break never overlaps a service."""
     if not any(model.breaks):
@@ -184,7 +195,7 @@ def _add_breaks(routing, manager, time_dimension, model: IntegerModel, service) 
     return intervals
 
 
-def _break_starts(assignment) -> dict[int, int]:
+def _break_starts(assignment: pywrapcp.Assignment) -> dict[int, int]:
     """Vehicle index → the start of its break in the solution (ticks)."""
     container = assignment.IntervalVarContainer()
     starts = {}

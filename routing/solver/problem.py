@@ -356,7 +356,7 @@ def _validate_job(problem: Problem, job: Job, dimensions: int) -> None:
         raise fail("service time must be finite and non-negative.", "service_time")
     if job.priority < 0:
         raise fail("priority must be non-negative.", "priority")
-    if job.soft and (
+    if job.lateness_cost_per_hour is not None and (  # job.soft
         not math.isfinite(job.lateness_cost_per_hour) or job.lateness_cost_per_hour < 0
     ):
         raise fail("lateness cost must be finite and non-negative.", "lateness_cost_per_hour")

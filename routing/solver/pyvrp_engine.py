@@ -20,6 +20,10 @@ from pyvrp.stop import MaxRuntime
 from routing.solver.problem import Problem
 from routing.solver.scaling import EngineResult, EngineRoute, IntegerModel
 
+# start, end, capacity, early, late, max duration, max distance, distance cost, duration cost,
+# fixed cost, profile: the attributes that make vehicles one PyVRP vehicle type.
+_VehicleTypeKey = tuple[int, int, tuple[int, ...], int, int, int, int, int, int, int, int]
+
 
 def solve_pyvrp(
     problem: Problem,
@@ -133,7 +137,7 @@ def _problem_data(
         distance_matrices.append(distance)
         duration_matrices.append(profile_duration)
 
-    type_of: dict[tuple, int] = {}
+    type_of: dict[_VehicleTypeKey, int] = {}
     type_vehicles: list[list[int]] = []
     vehicle_types: list[pyvrp.VehicleType] = []
     for v, vehicle in enumerate(problem.vehicles):
@@ -190,8 +194,9 @@ def _problem_data(
         clients=clients,
         depots=[pyvrp.Depot(location=i) for i in range(depot_count)],
         vehicle_types=vehicle_types,
-        distance_matrices=distance_matrices,
-        duration_matrices=duration_matrices,
+        # pyvrp's stub spells the matrices np.ndarray[int], which no numpy array matches.
+        distance_matrices=distance_matrices,  # type: ignore[arg-type]
+        duration_matrices=duration_matrices,  # type: ignore[arg-type]
         groups=groups,
     )
     return data, client_job, type_vehicles

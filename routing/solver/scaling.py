@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from routing.solver.problem import Job, Problem, vehicle_can_carry
 
@@ -35,11 +36,11 @@ class Scale:
     cost_per_currency: int = 100
 
 
-def ceil_ticks(values: np.ndarray | float, per_unit: int) -> np.ndarray:
+def ceil_ticks(values: npt.ArrayLike, per_unit: int) -> npt.NDArray[np.int64]:
     return np.ceil(np.asarray(values, dtype=float) * per_unit - _EPSILON).astype(np.int64)
 
 
-def floor_ticks(values: np.ndarray | float, per_unit: int) -> np.ndarray:
+def floor_ticks(values: npt.ArrayLike, per_unit: int) -> npt.NDArray[np.int64]:
     return np.floor(np.asarray(values, dtype=float) * per_unit + _EPSILON).astype(np.int64)
 
 
@@ -165,7 +166,7 @@ def integer_model(problem: Problem, jobs: list[int], scale: Scale) -> IntegerMod
     lateness_cost = np.array(
         [
             max(1, round(job.lateness_cost_per_hour * per_hour))
-            if job.soft and job.lateness_cost_per_hour > 0
+            if job.lateness_cost_per_hour is not None and job.lateness_cost_per_hour > 0
             else 0
             for job in chosen
         ],

@@ -151,8 +151,8 @@ def route_schedule(
     if vehicle.driver_break is not None:
         legs += list(range(len(job_indices) + 1))
     jobs = {problem.jobs[j].id: problem.jobs[j] for j in job_indices}
-    best = None
-    first = None
+    best: Route | None = None
+    first: Route | None = None
     for start in dict.fromkeys([start_time, *other_starts]):
         for leg in dict.fromkeys(legs):
             route = _layout(problem, vehicle_index, job_indices, start, leg)
@@ -161,7 +161,9 @@ def route_schedule(
                 best is None or (route.cost, route.duration) < (best.cost, best.duration)
             ):
                 best = route
-    return best or first
+    chosen = best or first
+    assert chosen is not None  # at least one start and one leg: some layout was made
+    return chosen
 
 
 def _layout(
@@ -204,7 +206,7 @@ def _layout(
             if end >= ready:
                 service_start = max(ready, window.start)
                 break
-        if job.soft:
+        if job.lateness_cost_per_hour is not None:  # job.soft
             lateness = max(0.0, service_start - windows[-1].end)
             lateness_cost += lateness / 3600.0 * job.lateness_cost_per_hour
         load = tuple(left - taken for left, taken in zip(load, job.demand, strict=True))
