@@ -209,148 +209,233 @@ def simulate(
     """
     costs = costs or SimulationCosts()
     demand_by_day = np.ascontiguousarray(np.nan_to_num(np.asarray(demand, dtype=float).T))
-    days, items = demand_by_day.shape
     if (demand_by_day < 0).any():
         raise ValueError("demand must not be negative")
-    reorder_by_column, target_by_column, column_of_day = policy.schedule(items, days)
-    order_up_to = policy.order_quantity is None
-
-    lead_time = np.asarray(lead_time_days)
-    if lead_time.ndim == 2:
-        lead_time_by_day = np.ascontiguousarray(lead_time.T.astype(np.intp))
-    else:
-        lead_time_by_day = np.broadcast_to(lead_time.astype(np.intp), (days, items))
-    if (lead_time_by_day < 0).any():
-        raise ValueError("lead times must be ≥ 0 days")
-    moq = np.broadcast_to(np.asarray(policy.minimum_order_quantity, float), (items,))
-    pack = np.broadcast_to(np.asarray(policy.pack_size, float), (items,))
-    unit_cost = np.broadcast_to(np.asarray(costs.unit_cost, float), (items,)).copy()
-    stockout_price = np.broadcast_to(np.asarray(costs.stockout_cost_per_unit, float), (items,))
-
-    # Orders in transit: a ring buffer of (slots, items), slot (t + L) % slots arriving on t + L.
-    slots = int(lead_time_by_day.max(initial=0)) + 1
-    if on_order is not None:
-        open_orders = np.asarray(on_order, dtype=float).reshape(items, -1)
-        slots = max(slots, open_orders.shape[1])
-    pipeline = np.zeros((slots, items))
-    if on_order is not None:
-        pipeline[: open_orders.shape[1]] = open_orders.T
-
-    on_hand = np.asarray(starting_stock, dtype=float).copy()
-    start = on_hand.copy()
-    if (on_hand < 0).any():
-        raise ValueError("starting stock must not be negative (pass backorders as demand)")
-    in_transit = pipeline.sum(axis=0)
-    backlog = np.zeros(items)
-    filled = np.zeros(items)
-    shipped = np.zeros(items)
-    short_total = np.zeros(items)
-    received = np.zeros(items)
-    ordered = np.zeros(items)
-    on_hand_sum = np.zeros(items)
-    stockout_days = np.zeros(items, np.int64)
-    orders = np.zeros(items, np.int64)
-    cycles = np.zeros(items, np.int64)
-    stockout_cycles = np.zeros(items, np.int64)
-    cycle_had_stockout = np.zeros(items, bool)
-    daily_value = np.zeros(days)
-    daily_short = np.zeros(days)
-    daily_stockouts = np.zeros(days, np.int64)
-    order_log = np.zeros((days, items)) if record_orders else None
-
-    for day in range(days):
-        if day % policy.review_period_days == 0:
-            column = column_of_day[day]
-            reorder_level = reorder_by_column[column]
-            target = target_by_column[column]
-            position = on_hand + in_transit - backlog
-            if order_up_to:
-                wanted = target - position
-            else:
-                # Fewest whole order quantities that lift the position above s.
-                batches = np.floor((reorder_level - position) / np.where(target > 0, target, 1.0))
-                wanted = np.where(target > 0, (batches + 1.0) * target, 0.0)
-            wanted = np.where(position <= reorder_level, np.maximum(wanted, 0.0), 0.0)
-            quantity = round_order_quantity(wanted, moq, pack)
-            placing = np.flatnonzero(quantity > 0)
-            if placing.size:
-                arrival_slot = (day + lead_time_by_day[day, placing]) % slots
-                pipeline[arrival_slot, placing] += quantity[placing]
-                in_transit[placing] += quantity[placing]
-                ordered[placing] += quantity[placing]
-                orders[placing] += 1
-                if order_log is not None:
-                    order_log[day, placing] = quantity[placing]
-
-        slot = day % slots
-        arriving = pipeline[slot].copy()
-        pipeline[slot] = 0.0
-        on_hand += arriving
-        in_transit -= arriving
-        received += arriving
-        # A receipt ends the replenishment cycle that was waiting for it.
-        arrived = arriving > 0
-        cycles += arrived
-        stockout_cycles += arrived & cycle_had_stockout
-        cycle_had_stockout &= ~arrived
-
-        if backorders:
-            late = np.minimum(backlog, on_hand)
-            on_hand -= late
-            backlog -= late
-            shipped += late
-
-        wanted_today = demand_by_day[day]
-        served = np.minimum(wanted_today, on_hand)
-        on_hand -= served
-        short = wanted_today - served
-        filled += served
-        shipped += served
-        short_total += short
-        if backorders:
-            backlog += short
-        stocked_out = short > 0
-        stockout_days += stocked_out
-        cycle_had_stockout |= stocked_out
-
-        on_hand_sum += on_hand
-        daily_value[day] = on_hand @ unit_cost
-        daily_short[day] = short.sum()
-        daily_stockouts[day] = np.count_nonzero(stocked_out)
-
-    # The cycle still open at the end is unfinished: it counts only when it already had a
-    # stockout (a failure is certain), else its outcome is unknown. Counting it as a success
-    # biased the level up by up to 1/(cycles + 1), several points for long lots.
-    cycles += cycle_had_stockout
-    stockout_cycles += cycle_had_stockout
-    average_on_hand = on_hand_sum / max(days, 1)
-    holding_per_unit_day = unit_cost * costs.holding_cost_rate / DAYS_PER_YEAR
-    return SimulationResult(
-        demand_units=demand_by_day.sum(axis=0),
-        filled_units=filled,
-        shipped_units=shipped,
-        short_units=short_total,
-        stockout_days=stockout_days,
-        cycles=cycles,
-        stockout_cycles=stockout_cycles,
-        orders_placed=orders,
-        ordered_units=ordered,
-        received_units=received,
-        starting_stock=start,
-        ending_stock=on_hand,
-        ending_on_order=in_transit,
-        ending_backorders=backlog,
-        average_on_hand=average_on_hand,
-        holding_cost=on_hand_sum * holding_per_unit_day,
-        ordering_cost=np.asarray(orders * float(costs.ordering_cost), dtype=np.float64),
-        stockout_cost=short_total * stockout_price,
-        unit_cost=unit_cost,
-        daily_inventory_value=daily_value,
-        daily_short_units=daily_short,
-        days=days,
-        daily_stockouts=daily_stockouts,
-        orders_by_day=None if order_log is None else np.ascontiguousarray(order_log.T),
+    state = _ReplayState.begin(
+        demand_by_day, policy, lead_time_days, starting_stock, costs, on_order, record_orders
     )
+    for day in range(state.days):
+        if day % policy.review_period_days == 0:
+            state.review(day)
+        state.receive(day)
+        state.serve(day, backorders=backorders)
+    return state.result(costs)
+
+
+@dataclass
+class _ReplayState:
+    """What ``simulate`` carries from day to day: the policy's schedule, the stock on hand, in
+    transit (a ring buffer of (slots, items): slot (t + L) % slots arrives on day t + L) and
+    backordered, and the running totals of the result. Arrays over items."""
+
+    demand_by_day: FloatArray  # (days, items)
+    reorder_by_column: FloatArray
+    target_by_column: FloatArray
+    column_of_day: NDArray[np.intp]
+    order_up_to: bool
+    lead_time_by_day: NDArray[np.intp]  # (days, items)
+    moq: FloatArray
+    pack: FloatArray
+    unit_cost: FloatArray
+    pipeline: FloatArray
+    on_hand: FloatArray
+    start: FloatArray
+    in_transit: FloatArray
+    backlog: FloatArray
+    filled: FloatArray
+    shipped: FloatArray
+    short_total: FloatArray
+    received: FloatArray
+    ordered: FloatArray
+    on_hand_sum: FloatArray
+    stockout_days: NDArray[np.int64]
+    orders: NDArray[np.int64]
+    cycles: NDArray[np.int64]
+    stockout_cycles: NDArray[np.int64]
+    cycle_had_stockout: NDArray[np.bool_]
+    daily_value: FloatArray
+    daily_short: FloatArray
+    daily_stockouts: NDArray[np.int64]
+    order_log: FloatArray | None
+
+    @property
+    def days(self) -> int:
+        return int(self.demand_by_day.shape[0])
+
+    @property
+    def slots(self) -> int:
+        return int(self.pipeline.shape[0])
+
+    @classmethod
+    def begin(
+        cls,
+        demand_by_day: FloatArray,
+        policy: ReplenishmentPolicy,
+        lead_time_days: ArrayLike,
+        starting_stock: ArrayLike,
+        costs: SimulationCosts,
+        on_order: ArrayLike | None,
+        record_orders: bool,
+    ) -> _ReplayState:
+        days, items = demand_by_day.shape
+        reorder_by_column, target_by_column, column_of_day = policy.schedule(items, days)
+        lead_time = np.asarray(lead_time_days)
+        if lead_time.ndim == 2:
+            lead_time_by_day = np.ascontiguousarray(lead_time.T.astype(np.intp))
+        else:
+            lead_time_by_day = np.broadcast_to(lead_time.astype(np.intp), (days, items))
+        if (lead_time_by_day < 0).any():
+            raise ValueError("lead times must be ≥ 0 days")
+        slots = int(lead_time_by_day.max(initial=0)) + 1
+        open_orders = None
+        if on_order is not None:
+            open_orders = np.asarray(on_order, dtype=float).reshape(items, -1)
+            slots = max(slots, open_orders.shape[1])
+        pipeline = np.zeros((slots, items))
+        if open_orders is not None:
+            pipeline[: open_orders.shape[1]] = open_orders.T
+        on_hand = np.asarray(starting_stock, dtype=float).copy()
+        if (on_hand < 0).any():
+            raise ValueError("starting stock must not be negative (pass backorders as demand)")
+
+        def zeros() -> FloatArray:
+            return np.zeros(items)
+
+        def counts() -> NDArray[np.int64]:
+            return np.zeros(items, np.int64)
+
+        return cls(
+            demand_by_day=demand_by_day,
+            reorder_by_column=reorder_by_column,
+            target_by_column=target_by_column,
+            column_of_day=column_of_day,
+            order_up_to=policy.order_quantity is None,
+            lead_time_by_day=lead_time_by_day,
+            moq=np.broadcast_to(np.asarray(policy.minimum_order_quantity, float), (items,)),
+            pack=np.broadcast_to(np.asarray(policy.pack_size, float), (items,)),
+            unit_cost=np.broadcast_to(np.asarray(costs.unit_cost, float), (items,)).copy(),
+            pipeline=pipeline,
+            on_hand=on_hand,
+            start=on_hand.copy(),
+            in_transit=pipeline.sum(axis=0),
+            backlog=zeros(),
+            filled=zeros(),
+            shipped=zeros(),
+            short_total=zeros(),
+            received=zeros(),
+            ordered=zeros(),
+            on_hand_sum=zeros(),
+            stockout_days=counts(),
+            orders=counts(),
+            cycles=counts(),
+            stockout_cycles=counts(),
+            cycle_had_stockout=np.zeros(items, bool),
+            daily_value=np.zeros(days),
+            daily_short=np.zeros(days),
+            daily_stockouts=np.zeros(days, np.int64),
+            order_log=np.zeros((days, items)) if record_orders else None,
+        )
+
+    def review(self, day: int) -> None:
+        """Step 1: order where the position is at or below the reorder point: up to ``S``, or
+        the fewest whole ``Q`` that lift it above ``s``; rounded up to MOQ and pack size."""
+        column = self.column_of_day[day]
+        reorder_level = self.reorder_by_column[column]
+        target = self.target_by_column[column]
+        position = self.on_hand + self.in_transit - self.backlog
+        if self.order_up_to:
+            wanted = target - position
+        else:
+            batches = np.floor((reorder_level - position) / np.where(target > 0, target, 1.0))
+            wanted = np.where(target > 0, (batches + 1.0) * target, 0.0)
+        wanted = np.where(position <= reorder_level, np.maximum(wanted, 0.0), 0.0)
+        quantity = round_order_quantity(wanted, self.moq, self.pack)
+        placing = np.flatnonzero(quantity > 0)
+        if placing.size == 0:
+            return
+        arrival_slot = (day + self.lead_time_by_day[day, placing]) % self.slots
+        self.pipeline[arrival_slot, placing] += quantity[placing]
+        self.in_transit[placing] += quantity[placing]
+        self.ordered[placing] += quantity[placing]
+        self.orders[placing] += 1
+        if self.order_log is not None:
+            self.order_log[day, placing] = quantity[placing]
+
+    def receive(self, day: int) -> None:
+        """Step 2: receive what is due today; a receipt ends the cycle that waited for it."""
+        slot = day % self.slots
+        arriving = self.pipeline[slot].copy()
+        self.pipeline[slot] = 0.0
+        self.on_hand += arriving
+        self.in_transit -= arriving
+        self.received += arriving
+        arrived = arriving > 0
+        self.cycles += arrived
+        self.stockout_cycles += arrived & self.cycle_had_stockout
+        self.cycle_had_stockout &= ~arrived
+
+    def serve(self, day: int, *, backorders: bool) -> None:
+        """Step 3: serve backorders first (backorder mode), then today's demand; the rest is
+        lost or backordered. Records the day's stock value, shortage and stockouts."""
+        if backorders:
+            late = np.minimum(self.backlog, self.on_hand)
+            self.on_hand -= late
+            self.backlog -= late
+            self.shipped += late
+        wanted_today = self.demand_by_day[day]
+        served = np.minimum(wanted_today, self.on_hand)
+        self.on_hand -= served
+        short = wanted_today - served
+        self.filled += served
+        self.shipped += served
+        self.short_total += short
+        if backorders:
+            self.backlog += short
+        stocked_out = short > 0
+        self.stockout_days += stocked_out
+        self.cycle_had_stockout |= stocked_out
+        self.on_hand_sum += self.on_hand
+        self.daily_value[day] = self.on_hand @ self.unit_cost
+        self.daily_short[day] = short.sum()
+        self.daily_stockouts[day] = np.count_nonzero(stocked_out)
+
+    def result(self, costs: SimulationCosts) -> SimulationResult:
+        # The cycle still open at the end is unfinished: it counts only when it already had a
+        # stockout (a failure is certain), else its outcome is unknown. Counting it as a
+        # success biased the level up by up to 1/(cycles + 1), several points for long lots.
+        cycles = self.cycles + self.cycle_had_stockout
+        stockout_cycles = self.stockout_cycles + self.cycle_had_stockout
+        items = self.on_hand.size
+        stockout_price = np.broadcast_to(np.asarray(costs.stockout_cost_per_unit, float), (items,))
+        holding_per_unit_day = self.unit_cost * costs.holding_cost_rate / DAYS_PER_YEAR
+        return SimulationResult(
+            demand_units=self.demand_by_day.sum(axis=0),
+            filled_units=self.filled,
+            shipped_units=self.shipped,
+            short_units=self.short_total,
+            stockout_days=self.stockout_days,
+            cycles=cycles,
+            stockout_cycles=stockout_cycles,
+            orders_placed=self.orders,
+            ordered_units=self.ordered,
+            received_units=self.received,
+            starting_stock=self.start,
+            ending_stock=self.on_hand,
+            ending_on_order=self.in_transit,
+            ending_backorders=self.backlog,
+            average_on_hand=self.on_hand_sum / max(self.days, 1),
+            holding_cost=self.on_hand_sum * holding_per_unit_day,
+            ordering_cost=np.asarray(self.orders * float(costs.ordering_cost), dtype=np.float64),
+            stockout_cost=self.short_total * stockout_price,
+            unit_cost=self.unit_cost,
+            daily_inventory_value=self.daily_value,
+            daily_short_units=self.daily_short,
+            days=self.days,
+            daily_stockouts=self.daily_stockouts,
+            orders_by_day=(
+                None if self.order_log is None else np.ascontiguousarray(self.order_log.T)
+            ),
+        )
 
 
 @dataclass
