@@ -25,6 +25,16 @@ JOB_TASKS: dict[str, Any] = {}
 TRANSIENT_ERRORS = (OperationalError, InterfaceError, RedisConnectionError, ConnectionError)
 
 ProgressFn = Callable[[int, str], None]
+# What a job's ``run`` returns when other tasks finish the job (a fan-out whose last task
+# marks it succeeded): the job stays running.
+JOB_CONTINUES: dict[str, Any] = {"__job_continues__": True}
+FailureHook = Callable[[Any, str], None]
+
+
+def services_module():
+    from core import services
+
+    return services
 
 
 def task_for_kind(kind: str):
@@ -34,10 +44,24 @@ def task_for_kind(kind: str):
         raise ValidationFailed(f"Unknown job kind {kind!r}.", details={"kind": kind}) from None
 
 
-def job_task(kind: str, *, max_retries: int = 5, retry_on: tuple[type[BaseException], ...] = ()):
+def job_task(
+    kind: str,
+    *,
+    max_retries: int = 5,
+    retry_on: tuple[type[BaseException], ...] = (),
+    on_failure: FailureHook | None = None,
+):
     """Register ``run(job, progress)`` as the Celery task for jobs of ``kind``. Database and
-    broker errors, and the kind's own ``retry_on`` errors, are retried with backoff."""
+    broker errors, and the kind's own ``retry_on`` errors, are retried with backoff.
+    ``on_failure(job, error)`` runs before the job is marked failed (e.g. to fail the domain
+    row the job drives); ``run`` returning ``JOB_CONTINUES`` leaves the job running for the
+    tasks it fanned out to finish."""
     transient = TRANSIENT_ERRORS + retry_on
+
+    def fail(job: Any, error: str) -> None:
+        if on_failure is not None:
+            on_failure(job, error)
+        services_module().job_fail(job_id=str(job.id), error=error)
 
     def decorate(run: Callable[[Any, ProgressFn], dict[str, Any] | None]):
         @shared_task(
@@ -67,7 +91,7 @@ def job_task(kind: str, *, max_retries: int = 5, retry_on: tuple[type[BaseExcept
             except transient as exc:
                 close_progress_connection()
                 if self.request.retries >= self.max_retries:
-                    services.job_fail(job_id=job_id, error=f"{type(exc).__name__}: {exc}")
+                    fail(job, f"{type(exc).__name__}: {exc}")
                     raise
                 services.job_requeue(job_id=job_id, error=f"{type(exc).__name__}: {exc}")
                 # Exponential backoff: 2, 4, 8 … seconds, capped at 10 minutes.
@@ -75,14 +99,16 @@ def job_task(kind: str, *, max_retries: int = 5, retry_on: tuple[type[BaseExcept
                     exc=exc, countdown=min(2 ** (self.request.retries + 1), 600)
                 ) from exc
             except DomainError as exc:
-                services.job_fail(job_id=job_id, error=exc.message)
+                fail(job, exc.message)
                 return
             except Exception as exc:
                 log.exception("job_failed", job_id=job_id, kind=kind)
-                services.job_fail(job_id=job_id, error=f"{type(exc).__name__}: {exc}")
+                fail(job, f"{type(exc).__name__}: {exc}")
                 return
             finally:
                 close_progress_connection()
+            if result is JOB_CONTINUES:
+                return
             services.job_succeed(job_id=job_id, result=result or {})
 
         JOB_TASKS[kind] = task

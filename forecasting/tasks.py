@@ -12,8 +12,7 @@ from celery import group, shared_task
 from django.db import InterfaceError, OperationalError
 
 from core import services as core_services
-from core.exceptions import DomainError
-from core.jobs import JOB_TASKS
+from core.jobs import JOB_CONTINUES, ProgressFn, job_task
 from core.logging import get_logger
 from core.progress import close_progress_connection
 from forecasting import services
@@ -31,46 +30,24 @@ def _run_of_job(job) -> int:
     return int(job.params["run_id"])
 
 
-@shared_task(name="jobs.forecast_run", bind=True, acks_late=True, max_retries=5)
-def forecast_run_job(self, job_id: str) -> None:
-    job = core_services.job_start(job_id=job_id)
-    if job is None:
-        return
+def _run_failed(job, error: str) -> None:
+    services.forecast_run_fail(run_id=_run_of_job(job), error=error)
+
+
+@job_task("forecast_run", on_failure=_run_failed)
+def forecast_run_job(job, progress: ProgressFn) -> dict:
+    """A run of one chunk executes here; a bigger one fans its chunks out as a group and the
+    last chunk to finish finishes the run and the job."""
     run_id = _run_of_job(job)
-    try:
-        chunks = services.forecast_run_plan_chunks(run_id=run_id)
-        if len(chunks) <= 1:
-            run = services.forecast_run_execute(
-                run_id=run_id,
-                progress=lambda p, m="": core_services.job_progress(
-                    job_id=job_id, progress=p, message=m
-                ),
-            )
-            core_services.job_succeed(job_id=job_id, result=_result(run))
-            return
-        core_services.job_progress(
-            job_id=job_id, progress=5, message=f"{len(chunks)} chunks queued"
-        )
-        group(
-            forecast_chunk_task.s(job_id, run_id, index, products)
-            for index, products in enumerate(chunks)
-        ).apply_async()
-    except TRANSIENT as exc:
-        if self.request.retries >= self.max_retries:
-            _fail(job_id, run_id, f"{type(exc).__name__}: {exc}")
-            raise
-        core_services.job_requeue(job_id=job_id, error=f"{type(exc).__name__}: {exc}")
-        raise self.retry(exc=exc, countdown=_backoff(self.request.retries)) from exc
-    except DomainError as exc:
-        _fail(job_id, run_id, exc.message)
-    except Exception as exc:
-        log.exception("forecast_run_failed", job_id=job_id, run_id=run_id)
-        _fail(job_id, run_id, f"{type(exc).__name__}: {exc}")
-    finally:
-        close_progress_connection()
-
-
-JOB_TASKS["forecast_run"] = forecast_run_job
+    chunks = services.forecast_run_plan_chunks(run_id=run_id)
+    if len(chunks) <= 1:
+        return _result(services.forecast_run_execute(run_id=run_id, progress=progress))
+    progress(5, f"{len(chunks)} chunks queued")
+    group(
+        forecast_chunk_task.s(str(job.id), run_id, index, products)
+        for index, products in enumerate(chunks)
+    ).apply_async()
+    return JOB_CONTINUES
 
 
 @shared_task(name="forecasting.run_chunk", bind=True, acks_late=True, max_retries=5)
