@@ -1,11 +1,36 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import UserChangeForm as BaseUserChangeForm
+from django.core.exceptions import ValidationError
 
 from accounts.models import ApiKey, User
+from accounts.services import _refuse_losing_last_admin
+from core.exceptions import Conflict
+
+
+class UserChangeForm(BaseUserChangeForm):
+    """The last active administrator keeps the role and stays active (the services' rule)."""
+
+    class Meta(BaseUserChangeForm.Meta):
+        model = User
+        fields = "__all__"
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is None:
+            return cleaned
+        before = User.objects.get(pk=self.instance.pk)
+        stays_admin = cleaned.get("is_active", True) and cleaned.get("role") == User.Role.ADMIN
+        try:
+            _refuse_losing_last_admin(user=before, stays_admin=stays_admin)
+        except Conflict as exc:
+            raise ValidationError(exc.message) from exc
+        return cleaned
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    form = UserChangeForm
     list_display = ("email", "role", "is_active", "is_staff", "last_login", "date_joined")
     list_filter = ("role", "is_active", "is_staff")
     search_fields = ("email", "first_name", "last_name")

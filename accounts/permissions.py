@@ -4,7 +4,14 @@ from core.permissions import (
     IsAuthenticatedAnywhere,
     IsPlatformStaff,
     IsTenantAdmin,
+    IsTenantAdminInPerson,
     IsTenantMember,
 )
 
-__all__ = ["IsAuthenticatedAnywhere", "IsPlatformStaff", "IsTenantAdmin", "IsTenantMember"]
+__all__ = [
+    "IsAuthenticatedAnywhere",
+    "IsPlatformStaff",
+    "IsTenantAdmin",
+    "IsTenantAdminInPerson",
+    "IsTenantMember",
+]

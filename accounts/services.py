@@ -56,8 +56,41 @@ def user_create(
 
 
 def user_set_role(*, user: User, role: str) -> User:
+    """Change ``user``'s role. The tenant's last active administrator cannot lose the role
+    (nobody could manage the tenant's users, keys and settings any more): 409."""
     if role not in User.Role.values:
         raise ValidationFailed("Unknown role.", details={"role": [f"one of {User.Role.values}"]})
+    with transaction.atomic():
+        _refuse_losing_last_admin(user=user, stays_admin=role == User.Role.ADMIN)
+        return _set_role(user=user, role=role)
+
+
+def user_set_active(*, user: User, is_active: bool) -> User:
+    """Activate or deactivate ``user``; the last active administrator cannot be deactivated."""
+    with transaction.atomic():
+        _refuse_losing_last_admin(user=user, stays_admin=is_active)
+        user.is_active = is_active
+        user.save(update_fields=["is_active"])
+    return user
+
+
+def _refuse_losing_last_admin(*, user: User, stays_admin: bool) -> None:
+    if stays_admin or not (user.is_active and user.role == User.Role.ADMIN):
+        return
+    # Lock the tenant's active admins so two concurrent demotions cannot both pass.
+    admins = list(
+        User.objects.select_for_update()
+        .filter(role=User.Role.ADMIN, is_active=True)
+        .values_list("pk", flat=True)
+    )
+    if set(admins) <= {user.pk}:
+        raise Conflict(
+            "This is the tenant's last administrator; make another user an administrator first.",
+            details={"user": user.pk},
+        )
+
+
+def _set_role(*, user: User, role: str) -> User:
     user.role = role
     user.is_staff = role == User.Role.ADMIN or user.is_superuser
     user.save(update_fields=["role", "is_staff"])

@@ -15,7 +15,29 @@ from typing import Any, TypeVar
 
 from django.core.cache import cache
 
+from core.logging import get_logger
+
 T = TypeVar("T")
+log = get_logger("cache")
+
+# A cache that does not answer (Redis down, timed out) must cost speed, never a 500: reads
+# compute the answer, writes are skipped, and each failure is logged and counted.
+try:
+    from prometheus_client import Counter
+
+    CACHE_FAILURES = Counter(
+        "dp_cache_failures_total", "Cache operations that failed and were degraded", ["operation"]
+    )
+except ValueError:  # registered already (module reloaded in a test)
+    from prometheus_client import REGISTRY
+
+    CACHE_FAILURES = REGISTRY._names_to_collectors["dp_cache_failures_total"]  # type: ignore[assignment]
+
+
+def _failed(operation: str, exc: Exception) -> None:
+    CACHE_FAILURES.labels(operation=operation).inc()
+    log.warning("cache_unavailable", operation=operation, error=f"{type(exc).__name__}: {exc}")
+
 
 # Time to live per namespace, in seconds.
 TTL_SECONDS = {
@@ -43,10 +65,14 @@ def bump_namespace(namespace: str) -> int:
     """Invalidate every entry of ``namespace`` for the active tenant."""
     key = _version_key(namespace)
     try:
-        return int(cache.incr(key))
-    except ValueError:  # no version yet: the first bump starts at 2
-        cache.add(key, 2, _VERSION_TTL)
-        return 2
+        try:
+            return int(cache.incr(key))
+        except ValueError:  # no version yet: the first bump starts at 2
+            cache.add(key, 2, _VERSION_TTL)
+            return 2
+    except Exception as exc:  # the cache is down: entries expire by their TTL
+        _failed("bump", exc)
+        return 0
 
 
 def entry_key(namespace: str, *parts: Any) -> str:
@@ -56,12 +82,20 @@ def entry_key(namespace: str, *parts: Any) -> str:
 
 
 def cached(namespace: str, *parts: Any, compute: Callable[[], T], ttl: int | None = None) -> T:
-    """Return the cached value for ``(namespace, *parts)`` or compute, store and return it."""
-    key = entry_key(namespace, *parts)
+    """Return the cached value for ``(namespace, *parts)`` or compute, store and return it.
+    When the cache does not answer, the value is computed (and not stored)."""
     sentinel = object()
-    value = cache.get(key, sentinel)
+    try:
+        key = entry_key(namespace, *parts)
+        value = cache.get(key, sentinel)
+    except Exception as exc:
+        _failed("get", exc)
+        return compute()
     if value is not sentinel:
         return value  # type: ignore[return-value]
     value = compute()
-    cache.set(key, value, ttl if ttl is not None else TTL_SECONDS.get(namespace, 300))
+    try:
+        cache.set(key, value, ttl if ttl is not None else TTL_SECONDS.get(namespace, 300))
+    except Exception as exc:
+        _failed("set", exc)
     return value

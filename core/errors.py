@@ -13,6 +13,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
@@ -66,6 +67,8 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         )
         exc = drf_exceptions.ValidationError(details)
+    if isinstance(exc, ProtectedError | RestrictedError):
+        return Response(_still_used(exc), status=409)
     if isinstance(exc, RequestDataTooBig):
         return Response(envelope("payload_too_large", "The request body is too large."), status=413)
     if isinstance(exc, Http404):
@@ -86,6 +89,22 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         message = "Too many requests. Try again later."
     response.data = envelope(code, message, details)
     return response
+
+
+def _still_used(exc: ProtectedError | RestrictedError) -> dict[str, Any]:
+    """A delete refused by a ``PROTECT``/``RESTRICT`` foreign key: 409 with what still uses the
+    object, counted per kind (``{"used_by": {"inventory.stocklevel": 3, …}}``)."""
+    used_by: dict[str, int] = {}
+    objects = exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects
+    for related in objects:
+        label = related._meta.label_lower
+        used_by[label] = used_by.get(label, 0) + 1
+    names = ", ".join(f"{count} {label.split('.')[-1]}" for label, count in sorted(used_by.items()))
+    return envelope(
+        "conflict",
+        f"Still used by {names}; remove or reassign those first.",
+        {"used_by": used_by},
+    )
 
 
 def json_error(status: int, code: str, message: str) -> JsonResponse:

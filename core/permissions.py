@@ -63,6 +63,16 @@ class IsTenantAdmin(BasePermission):
         )
 
 
+class IsTenantAdminInPerson(IsTenantAdmin):
+    """Tenant administrators signed in themselves, never through an API key: users and keys
+    are managed by people, so a leaked partner key cannot create admins or more keys."""
+
+    message = "Users and API keys are managed by an administrator in person, not with an API key."
+
+    def has_permission(self, request, view) -> bool:
+        return super().has_permission(request, view) and not _is_api_key(request.auth)
+
+
 class IsAuthenticatedAnywhere(BasePermission):
     """Any authenticated caller, on a tenant or on the platform host (``/me``, logout)."""
 

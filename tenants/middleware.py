@@ -8,7 +8,9 @@ import time
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.db import connection
+from django.http.request import split_domain_port
 from django_tenants.middleware.main import TenantMainMiddleware
+from django_tenants.utils import remove_www
 
 from core.errors import json_error
 
@@ -23,6 +25,13 @@ def forget_tenant_lookups() -> None:
 
 
 class TenantMiddleware(TenantMainMiddleware):
+    @staticmethod
+    def hostname_from_request(request):
+        """The host without port, lower-cased and without a trailing dot (``TB.LOCALHOST.``
+        is ``tb.localhost``), as DNS treats them."""
+        domain, _port = split_domain_port(request.get_host())
+        return remove_www(domain)
+
     def get_tenant(self, domain_model, hostname):
         ttl = settings.TENANT_LOOKUP_CACHE_SECONDS
         now = time.monotonic()

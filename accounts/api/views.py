@@ -26,7 +26,7 @@ from accounts.api.serializers import (
 )
 from accounts.exceptions import RateLimited
 from accounts.tokens import check_tenant_claim
-from core.permissions import IsAuthenticatedAnywhere, IsTenantAdmin
+from core.permissions import IsAuthenticatedAnywhere, IsTenantAdminInPerson
 from core.throttling import client_ip, consume
 
 
@@ -89,10 +89,10 @@ class MeView(APIView):
 
 
 class UserViewSet(ReadOnlyModelViewSet):
-    """Users of the tenant (administrators only)."""
+    """Users of the tenant (administrators in person only: an API key cannot manage users)."""
 
     serializer_class = UserSerializer
-    permission_classes = [IsTenantAdmin]
+    permission_classes = [IsTenantAdminInPerson]
     filterset_fields = ("role", "is_active")
     ordering_fields = ("email", "date_joined")
 
@@ -119,10 +119,11 @@ class UserViewSet(ReadOnlyModelViewSet):
 
 
 class ApiKeyViewSet(ReadOnlyModelViewSet):
-    """API keys of the tenant. The secret is returned once, by ``POST``."""
+    """API keys of the tenant (administrators in person only). The secret is returned once,
+    by ``POST``."""
 
     serializer_class = ApiKeySerializer
-    permission_classes = [IsTenantAdmin]
+    permission_classes = [IsTenantAdminInPerson]
     ordering_fields = ("created_at", "last_used_at")
 
     def get_queryset(self):

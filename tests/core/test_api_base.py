@@ -8,6 +8,7 @@ import logging
 
 import pytest
 from django.test import override_settings
+from rest_framework.test import APIClient
 
 from core.logging import structlog_formatter
 from core.models import AuditLog, Job
@@ -138,3 +139,13 @@ def test_writes_are_audited_with_actor_and_request_id(tenant_admin):
     assert "key_hash" not in entry.changes
     listed = client.get("/api/v1/audit-log/", {"object_type": "accounts.apikey"}).json()
     assert listed["count"] == 1
+
+
+@pytest.mark.django_db
+def test_a_host_is_matched_whatever_its_case_and_with_a_trailing_dot(planner):
+    from tests.conftest import tokens_for
+
+    access, _ = tokens_for(planner, "alpha.localhost")
+    for host in ("ALPHA.LOCALHOST", "Alpha.Localhost.", "alpha.localhost.:8000"):
+        client = APIClient(HTTP_HOST=host, HTTP_AUTHORIZATION=f"Bearer {access}")
+        assert client.get("/api/v1/me").status_code == 200, host

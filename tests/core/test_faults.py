@@ -1,0 +1,100 @@
+"""Faults that must degrade, not break: a cache (Redis) that stops answering, and deletes that
+a protecting foreign key refuses."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from decimal import Decimal
+
+import pytest
+from django.test import override_settings
+
+from catalog.models import Location, Product
+from catalog.services import StockChange, stock_change
+from core.cache import CACHE_FAILURES, cached
+from tests.conftest import HOST_A, assert_error, client_for
+
+pytestmark = pytest.mark.django_db
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    """A Redis of the test's own (never the shared one), stopped by the test when it likes."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed")
+    port = _free_port()
+    process = subprocess.Popen(
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    from django.conf import settings
+
+    caches = {"default": {**settings.CACHES["default"], "LOCATION": f"redis://127.0.0.1:{port}/0"}}
+    caches["default"]["OPTIONS"] = {"SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5}
+    with override_settings(CACHES=caches):
+        yield process
+    process.kill()
+    process.wait()
+
+
+def _failures(operation: str) -> float:
+    return CACHE_FAILURES.labels(operation=operation)._value.get()
+
+
+def test_cached_reads_compute_when_redis_stops(private_redis, planner):
+    calls = []
+    assert cached("inventory", "k", compute=lambda: calls.append(1) or 41) == 41
+    assert cached("inventory", "k", compute=lambda: calls.append(1) or 42) == 41  # cached
+    private_redis.kill()
+    private_redis.wait()
+    before = _failures("get")
+    assert cached("inventory", "k", compute=lambda: calls.append(1) or 43) == 43
+    assert _failures("get") == before + 1
+    # Endpoints that read through the cache answer 200, not 500.
+    response = client_for(HOST_A, planner).get("/api/v1/inventory/dashboard/")
+    assert response.status_code == 200, response.content
+    # A write that bumps a namespace does not fail either.
+    product = Product.objects.create(sku="F-1", name="f")
+    patched = client_for(HOST_A, planner).patch(
+        f"/api/v1/products/{product.pk}/", {"name": "g"}, format="json"
+    )
+    assert patched.status_code == 200, patched.content
+
+
+def test_deleting_a_product_still_used_answers_409_with_what_uses_it(planner):
+    product = Product.objects.create(sku="USED", name="used")
+    location = Location.objects.create(code="U-L", name="l")
+    stock_change(changes=[StockChange(product.pk, location.pk, Decimal("3"), "receipt", "r")])
+    response = client_for(HOST_A, planner).delete(f"/api/v1/products/{product.pk}/")
+    error = assert_error(response, 409, "conflict")
+    assert error["details"]["used_by"] == {"catalog.stocklevel": 1, "catalog.stockmovement": 1}
+    assert Product.objects.filter(pk=product.pk).exists()
