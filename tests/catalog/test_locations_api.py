@@ -9,8 +9,8 @@ import pytest
 from django_tenants.utils import schema_context
 
 from catalog.models import DemandHistory, Location, Product, StockLevel, StockMovement
-from catalog.services import StockChange, stock_change
 from tests.conftest import HOST_A, HOST_B, assert_error, client_for, make_user
+from tests.factories import LocationFactory, ProductFactory, stock
 
 pytestmark = pytest.mark.django_db
 
@@ -42,13 +42,11 @@ def test_location_crud_and_coordinate_validation(api_planner):
 
 
 def _used_location() -> tuple[Location, Location, Product]:
-    product = Product.objects.create(sku="SKU-1", name="Thing")
-    other = Product.objects.create(sku="SKU-2", name="Other")
-    source = Location.objects.create(code="OLD", name="Old store", kind="store")
-    target = Location.objects.create(code="NEW", name="New store", kind="store")
+    product, other = ProductFactory.create_batch(2)
+    source, target = LocationFactory.create_batch(2, kind=Location.Kind.STORE)
     for item in (product, other):
-        stock_change(changes=[StockChange(item.pk, source.pk, Decimal("5"), "receipt")])
-    stock_change(changes=[StockChange(product.pk, target.pk, Decimal("2"), "receipt")])
+        stock(item, source, 5)
+    stock(product, target, 2)
     DemandHistory.objects.bulk_create(
         [
             DemandHistory(product=product, location=source, date=date(2026, 1, d), quantity=d)
@@ -104,7 +102,7 @@ def test_reassign_moves_everything_then_delete_succeeds(api_planner):
 
 
 def test_locations_of_a_are_invisible_and_untouchable_on_b(api_planner, tenant_a, tenant_b):
-    location = Location.objects.create(code="SECRET", name="A only")
+    location = LocationFactory()
     with schema_context(tenant_b.schema_name):
         intruder = make_user("admin")
     client_b = client_for(HOST_B, intruder)

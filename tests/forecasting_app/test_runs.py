@@ -207,6 +207,16 @@ def test_api_validation_roles_and_list_query_count(planner, viewer):
 
 
 @pytest.mark.django_db
+def test_a_second_forecast_request_gets_the_active_run(api_planner):
+    seed()
+    first = api_planner.post("/api/v1/forecast-runs/", {"horizon": 7}, format="json")
+    again = api_planner.post("/api/v1/forecast-runs/", {"horizon": 14}, format="json")
+    assert first.status_code == again.status_code == 202
+    assert again.json()["id"] == first.json()["id"]
+    assert ForecastRun.objects.count() == 1
+
+
+@pytest.mark.django_db
 def test_forecasts_endpoint_history_forecast_and_intervals(planner):
     products, locations = seed()
     run = _run(horizon=14)

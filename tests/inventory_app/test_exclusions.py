@@ -18,6 +18,7 @@ from catalog.services import product_exclusion_create
 from inventory.metrics import inventory_refresh
 from inventory.models import InventoryMetrics
 from tests.conftest import HOST_A, HOST_B, assert_error, client_for, make_user
+from tests.factories import LocationFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/inventory/exclusions/"
@@ -44,7 +45,7 @@ def _sellers(count: int, location: Location, days: int = 60) -> list[Product]:
 
 
 def test_selector_returns_the_products_of_one_scope_in_one_query():
-    location = Location.objects.create(code="L", name="l")
+    location = LocationFactory()
     a, b, c = _sellers(3, location, days=1)
     product_exclusion_create(product=a, reason="discontinued", scopes=["abc", "forecast"])
     product_exclusion_create(product=b, reason="consignment", scopes=["recommendations"])
@@ -61,7 +62,7 @@ def test_selector_returns_the_products_of_one_scope_in_one_query():
 
 
 def test_abc_skips_excluded_products_and_shares_are_of_the_rest():
-    location = Location.objects.create(code="L", name="l")
+    location = LocationFactory()
     products = _sellers(10, location)  # demand 1…10 a day: the top product is P09
     inventory_refresh()
     before = dict(InventoryMetrics.objects.values_list("product__sku", "abc_class"))
@@ -79,7 +80,7 @@ def test_abc_skips_excluded_products_and_shares_are_of_the_rest():
 
 
 def test_recommendations_skip_excluded_products():
-    location = Location.objects.create(code="L", name="l")
+    location = LocationFactory()
     kept, excluded = _sellers(2, location)
     product_exclusion_create(product=excluded, reason="made to order", scopes=["recommendations"])
     inventory_refresh()
@@ -91,7 +92,7 @@ def test_recommendations_skip_excluded_products():
 
 
 def test_other_scopes_do_not_touch_the_inventory_policy():
-    location = Location.objects.create(code="L", name="l")
+    location = LocationFactory()
     [product] = _sellers(1, location)
     product_exclusion_create(product=product, reason="no forecast", scopes=["forecast", "etl"])
     inventory_refresh()
@@ -100,7 +101,7 @@ def test_other_scopes_do_not_touch_the_inventory_policy():
 
 
 def test_api_crud_planner_writes_viewer_reads(planner, viewer):
-    location = Location.objects.create(code="L", name="l")
+    location = LocationFactory()
     [product] = _sellers(1, location, days=1)
     writer = client_for(HOST_A, planner)
     reader = client_for(HOST_A, viewer)
@@ -136,7 +137,7 @@ def test_api_crud_planner_writes_viewer_reads(planner, viewer):
     ],
 )
 def test_bad_input_is_400_and_writes_nothing(api_planner, body, field):
-    product = Product.objects.create(sku="X", name="x")
+    product = ProductFactory()
     if "product" in body and body["product"] is None:
         body = {**body, "product": product.pk}
     error = assert_error(api_planner.post(URL, body, format="json"), 400)
@@ -145,15 +146,14 @@ def test_bad_input_is_400_and_writes_nothing(api_planner, body, field):
 
 
 def test_an_exclusion_cannot_move_to_another_product(api_planner):
-    one = Product.objects.create(sku="ONE", name="one")
-    two = Product.objects.create(sku="TWO", name="two")
+    one, two = ProductFactory.create_batch(2)
     exclusion = product_exclusion_create(product=one, reason="x", scopes=["abc"])
     response = api_planner.patch(f"{URL}{exclusion.pk}/", {"product": two.pk}, format="json")
     assert "product" in assert_error(response, 400)["details"]
 
 
 def test_tenant_b_cannot_see_or_change_exclusions_of_a(tenant_a, tenant_b):
-    product = Product.objects.create(sku="SECRET", name="secret")
+    product = ProductFactory()
     exclusion = product_exclusion_create(product=product, reason="x", scopes=["abc"])
     with schema_context(tenant_b.schema_name):
         intruder = make_user(User.Role.ADMIN)
@@ -171,7 +171,7 @@ def test_tenant_b_cannot_see_or_change_exclusions_of_a(tenant_a, tenant_b):
 def test_admin_creates_an_exclusion_with_its_author(tenant_admin):
     from django.test import Client
 
-    product = Product.objects.create(sku="ADM", name="adm")
+    product = ProductFactory()
     tenant_admin.is_staff = True
     tenant_admin.is_superuser = True
     tenant_admin.save()

@@ -236,3 +236,15 @@ def test_a_product_created_after_the_refresh_is_listed_but_not_ranked(api_planne
     assert "BRANDNEW" in _skus(api_planner, "ordering=-sku")
     inventory_refresh()
     assert "BRANDNEW" in _skus(api_planner, "ordering=-stockout_risk")
+
+
+def test_writing_a_product_ignores_the_inventory_filters_of_the_list(api_planner):
+    product = Product.objects.create(sku="RV-1", name="old")
+    response = api_planner.patch(
+        f"/api/v1/products/{product.pk}/?on_hand_min=1&status=critical&excluded=true",
+        {"name": "new"},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    product.refresh_from_db()
+    assert product.name == "new"

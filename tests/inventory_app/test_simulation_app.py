@@ -220,6 +220,15 @@ def test_post_answers_202_with_the_job(api_planner):
 
 
 @pytest.mark.django_db
+def test_a_second_simulation_request_gets_the_active_one(api_planner):
+    first = api_planner.post("/api/v1/inventory/simulations/", {"window_days": 90}, format="json")
+    again = api_planner.post("/api/v1/inventory/simulations/", {"window_days": 30}, format="json")
+    assert first.status_code == again.status_code == 202
+    assert again.json()["simulation"]["id"] == first.json()["simulation"]["id"]
+    assert SimulationRun.objects.count() == 1
+
+
+@pytest.mark.django_db
 def test_viewer_reads_but_cannot_start(viewer):
     client = client_for(HOST_A, viewer)
     assert_error(client.post("/api/v1/inventory/simulations/", {}, format="json"), 403)

@@ -13,6 +13,7 @@ from routing import services
 from routing.exceptions import RoutingInputError
 from routing.models import DeliveryOrder, Route, RoutePlan, RouteStop, Vehicle
 from tests.conftest import assert_error
+from tests.factories import DepotFactory, VehicleFactory
 
 DAY = dt.date(2026, 3, 3)
 DROPS = [
@@ -26,21 +27,13 @@ DROPS = [
 
 
 def _depot() -> Location:
-    return Location.objects.create(
-        code="DM-DEPOT", name="Depot", latitude=Decimal("48.8566"), longitude=Decimal("2.3522")
-    )
+    return DepotFactory(code="DM-DEPOT", name="Depot")
 
 
 def _van(depot: Location, code: str, **fields) -> Vehicle:
-    values = {
-        "capacity": Decimal("100"),
-        "volume_capacity": Decimal("2"),
-        "shift_start": dt.time(8),
-        "shift_end": dt.time(18),
-        "fixed_cost": Decimal("10"),
-        **fields,
-    }
-    return Vehicle.objects.create(code=code, start_depot=depot, **values)
+    """100 units and 2 m³, 08:00–18:00, a fixed cost of 10 (VehicleFactory's defaults)."""
+    fields.setdefault("volume_capacity", Decimal("2"))
+    return VehicleFactory(code=code, start_depot=depot, **fields)
 
 
 def _order(i: int, **fields) -> DeliveryOrder:

@@ -25,6 +25,7 @@ from tests.conftest import (
     make_user,
     wait_for_job,
 )
+from tests.factories import DepotFactory, VehicleFactory
 
 DAY = dt.date(2026, 3, 2)
 # Six drops a few kilometres around a depot in central Paris.
@@ -39,19 +40,9 @@ DROPS = [
 
 
 def _fleet_and_orders(*, demand: str = "3", capacity: str = "10") -> list[DeliveryOrder]:
-    depot = Location.objects.create(
-        code="RT-DEPOT", name="Depot", latitude=Decimal("48.8566"), longitude=Decimal("2.3522")
-    )
-    for code in ("VAN-1", "VAN-2"):
-        Vehicle.objects.create(
-            code=code,
-            capacity=Decimal(capacity),
-            start_depot=depot,
-            shift_start=dt.time(8),
-            shift_end=dt.time(18),
-            cost_per_km=Decimal("1.00"),
-            fixed_cost=Decimal("10.00"),
-        )
+    depot = DepotFactory(code="RT-DEPOT", name="Depot")
+    for code in ("VAN-1", "VAN-2"):  # 08:00–18:00, 1.00 a km, 10.00 fixed (the defaults)
+        VehicleFactory(code=code, capacity=Decimal(capacity), start_depot=depot)
     return [
         DeliveryOrder.objects.create(
             reference=f"RT-{i}",
