@@ -133,6 +133,23 @@ def stock_change(
         )
 
 
+def stock_on_order_change(*, changes: dict[tuple[int, int], Decimal]) -> None:
+    """Add signed quantities to ``StockLevel.on_order`` per (product id, location id).
+
+    Purchasing calls it when an order is approved (+), received (−) or cancelled / closed (−
+    what is still open). Levels are locked in the same (product, location) order as every other
+    stock change; on-order never goes below zero (a release beyond it stops at zero)."""
+    deltas = {key: amount for key, amount in changes.items() if amount}
+    if not deltas:
+        return
+    with transaction.atomic():
+        levels = stock_levels_lock(deltas)
+        for key, amount in deltas.items():
+            level = levels[key]
+            level.on_order = max(level.on_order + amount, Decimal("0"))
+        StockLevel.objects.bulk_update([levels[key] for key in deltas], ["on_order", "updated_at"])
+
+
 def stock_transfer(
     *,
     product_id: int,
