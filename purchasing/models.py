@@ -101,9 +101,7 @@ class SupplierProduct(models.Model):
     class Meta:
         ordering = ("supplier_id", "product_id")
         constraints = [
-            models.UniqueConstraint(
-                fields=("supplier", "product"), name="supplier_product_unique"
-            ),
+            models.UniqueConstraint(fields=("supplier", "product"), name="supplier_product_unique"),
             models.UniqueConstraint(
                 fields=("product",),
                 condition=models.Q(is_preferred=True),

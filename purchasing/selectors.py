@@ -209,7 +209,11 @@ def open_supply_rows() -> list[tuple[int, int, date, float]]:
         PurchaseOrderLine.objects.filter(order__status__in=OPEN_STATUSES)
         .filter(quantity__gt=F("received_quantity"))
         .values_list(
-            "product_id", "location_id", "confirmed_date", "expected_date", "quantity",
+            "product_id",
+            "location_id",
+            "confirmed_date",
+            "expected_date",
+            "quantity",
             "received_quantity",
         )
     )
@@ -248,9 +252,7 @@ def purchase_order_list(*, user: Any) -> QuerySet[PurchaseOrder]:
 
 
 def access_purchase_order(*, user: Any, order_id: Any) -> PurchaseOrder:
-    return get_or_not_found(
-        purchase_order_list(user=user), "No such purchase order.", pk=order_id
-    )
+    return get_or_not_found(purchase_order_list(user=user), "No such purchase order.", pk=order_id)
 
 
 def purchase_order_value(order: PurchaseOrder) -> Decimal:

@@ -237,7 +237,12 @@ def _transition_recorded(order: PurchaseOrder, action: str, user: Any, **data: A
     if action in EVENT_BY_ACTION:
         emit_event(
             EVENT_BY_ACTION[action],
-            {"purchase_order": order.pk, "reference": order.reference, "status": order.status, **data},
+            {
+                "purchase_order": order.pk,
+                "reference": order.reference,
+                "status": order.status,
+                **data,
+            },
             actor=_user(user),
         )
 
@@ -274,7 +279,9 @@ def purchase_order_approve(*, order: PurchaseOrder, user: Any) -> PurchaseOrder:
         order.approved_at = now
         order.approved_by = _user(user)
         order.ordered_on = timezone.localdate(now)
-        order.save(update_fields=["status", "approved_at", "approved_by", "ordered_on", "updated_at"])
+        order.save(
+            update_fields=["status", "approved_at", "approved_by", "ordered_on", "updated_at"]
+        )
         stock_on_order_change(changes=_open_quantities(order))
         _transition_recorded(order, "approve", user)
     return order
@@ -289,8 +296,17 @@ def purchase_order_csv(order: PurchaseOrder) -> bytes:
 
 
 ORDER_EXPORT_HEADER = (
-    "reference", "supplier", "sku", "supplier_sku", "location", "quantity", "received_quantity",
-    "unit_price", "currency", "expected_date", "status",
+    "reference",
+    "supplier",
+    "sku",
+    "supplier_sku",
+    "location",
+    "quantity",
+    "received_quantity",
+    "unit_price",
+    "currency",
+    "expected_date",
+    "status",
 )
 
 
@@ -345,7 +361,9 @@ def purchase_order_send(*, order: PurchaseOrder, user: Any) -> PurchaseOrder:
     return order
 
 
-def _release(order: PurchaseOrder, action: str, status: str, reason: str, user: Any) -> PurchaseOrder:
+def _release(
+    order: PurchaseOrder, action: str, status: str, reason: str, user: Any
+) -> PurchaseOrder:
     with transaction.atomic():
         order = _locked(order)
         _check(order, action)
@@ -360,9 +378,7 @@ def _release(order: PurchaseOrder, action: str, status: str, reason: str, user: 
         order.closed_at = timezone.now()
         order.save(update_fields=["status", "status_reason", "closed_at", "updated_at"])
         if holds_on_order:
-            stock_on_order_change(
-                changes={k: -v for k, v in _open_quantities(order).items()}
-            )
+            stock_on_order_change(changes={k: -v for k, v in _open_quantities(order).items()})
         _transition_recorded(order, action, user, reason=order.status_reason)
     return order
 
@@ -506,7 +522,9 @@ def purchase_order_confirm(
         if unknown or not confirmations:
             raise InvalidOrder(
                 "Invalid confirmation lines.",
-                details={"lines": {key: "not a line of this order" for key in unknown} or ["empty"]},
+                details={
+                    "lines": {key: "not a line of this order" for key in unknown} or ["empty"]
+                },
             )
         for item in confirmations:
             line = lines[item.line_id]

@@ -9,244 +9,636 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('catalog', '0001_initial'),
+        ("catalog", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ExchangeRate',
+            name="ExchangeRate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('currency', models.CharField(max_length=3, unique=True)),
-                ('rate', models.DecimalField(decimal_places=8, max_digits=18, validators=[django.core.validators.MinValueValidator(Decimal('1E-8'))])),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("currency", models.CharField(max_length=3, unique=True)),
+                (
+                    "rate",
+                    models.DecimalField(
+                        decimal_places=8,
+                        max_digits=18,
+                        validators=[django.core.validators.MinValueValidator(Decimal("1E-8"))],
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': ('currency',),
+                "ordering": ("currency",),
             },
         ),
         migrations.CreateModel(
-            name='Supplier',
+            name="Supplier",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=64, unique=True)),
-                ('name', models.CharField(max_length=255)),
-                ('kind', models.CharField(choices=[('buy', 'Buy'), ('subcontract', 'Subcontract')], default='buy', max_length=16)),
-                ('currency', models.CharField(default='EUR', max_length=3)),
-                ('contact_name', models.CharField(blank=True, max_length=255)),
-                ('email', models.EmailField(blank=True, max_length=254)),
-                ('phone', models.CharField(blank=True, max_length=64)),
-                ('lead_time_days', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MaxValueValidator(365)])),
-                ('min_order_value', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=14, validators=[core.validators.validate_non_negative])),
-                ('order_cycle_days', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('is_active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=64, unique=True)),
+                ("name", models.CharField(max_length=255)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("buy", "Buy"), ("subcontract", "Subcontract")],
+                        default="buy",
+                        max_length=16,
+                    ),
+                ),
+                ("currency", models.CharField(default="EUR", max_length=3)),
+                ("contact_name", models.CharField(blank=True, max_length=255)),
+                ("email", models.EmailField(blank=True, max_length=254)),
+                ("phone", models.CharField(blank=True, max_length=64)),
+                (
+                    "lead_time_days",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[django.core.validators.MaxValueValidator(365)],
+                    ),
+                ),
+                (
+                    "min_order_value",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0"),
+                        max_digits=14,
+                        validators=[core.validators.validate_non_negative],
+                    ),
+                ),
+                ("order_cycle_days", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("is_active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': ('code',),
+                "ordering": ("code",),
             },
         ),
         migrations.CreateModel(
-            name='PlannedPurchase',
+            name="PlannedPurchase",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('quantity', models.DecimalField(decimal_places=3, max_digits=14)),
-                ('needed_by', models.DateField()),
-                ('release_date', models.DateField()),
-                ('mrp_run_id', models.IntegerField(db_index=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('location', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='catalog.location')),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='catalog.product')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("quantity", models.DecimalField(decimal_places=3, max_digits=14)),
+                ("needed_by", models.DateField()),
+                ("release_date", models.DateField()),
+                ("mrp_run_id", models.IntegerField(db_index=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "location",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="catalog.location",
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="catalog.product",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('release_date', 'product_id', 'location_id'),
+                "ordering": ("release_date", "product_id", "location_id"),
             },
         ),
         migrations.CreateModel(
-            name='PurchaseOrder',
+            name="PurchaseOrder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(max_length=64, unique=True)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('approved', 'Approved'), ('sent', 'Sent'), ('partially_received', 'Partially Received'), ('received', 'Received'), ('cancelled', 'Cancelled'), ('closed', 'Closed')], db_index=True, default='draft', max_length=20)),
-                ('currency', models.CharField(default='EUR', max_length=3)),
-                ('source', models.CharField(choices=[('app', 'App'), ('import', 'Import')], default='app', max_length=8)),
-                ('ordered_on', models.DateField(blank=True, null=True)),
-                ('approved_at', models.DateTimeField(blank=True, null=True)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('status_reason', models.CharField(blank=True, help_text='Why the order was cancelled or short-closed', max_length=255)),
-                ('note', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('approved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('location', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.location')),
-                ('supplier', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='orders', to='purchasing.supplier')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reference", models.CharField(max_length=64, unique=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("approved", "Approved"),
+                            ("sent", "Sent"),
+                            ("partially_received", "Partially Received"),
+                            ("received", "Received"),
+                            ("cancelled", "Cancelled"),
+                            ("closed", "Closed"),
+                        ],
+                        db_index=True,
+                        default="draft",
+                        max_length=20,
+                    ),
+                ),
+                ("currency", models.CharField(default="EUR", max_length=3)),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("app", "App"), ("import", "Import")], default="app", max_length=8
+                    ),
+                ),
+                ("ordered_on", models.DateField(blank=True, null=True)),
+                ("approved_at", models.DateTimeField(blank=True, null=True)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "status_reason",
+                    models.CharField(
+                        blank=True,
+                        help_text="Why the order was cancelled or short-closed",
+                        max_length=255,
+                    ),
+                ),
+                ("note", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "approved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "location",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="catalog.location",
+                    ),
+                ),
+                (
+                    "supplier",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="orders",
+                        to="purchasing.supplier",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('-created_at', '-id'),
+                "ordering": ("-created_at", "-id"),
             },
         ),
         migrations.CreateModel(
-            name='PurchaseOrderLine',
+            name="PurchaseOrderLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('quantity', models.DecimalField(decimal_places=3, max_digits=14, validators=[django.core.validators.MinValueValidator(Decimal('0.001'))])),
-                ('received_quantity', models.DecimalField(decimal_places=3, default=Decimal('0'), max_digits=14)),
-                ('unit_price', models.DecimalField(decimal_places=4, default=Decimal('0'), max_digits=16)),
-                ('expected_date', models.DateField(blank=True, null=True)),
-                ('confirmed_date', models.DateField(blank=True, null=True)),
-                ('confirmed_quantity', models.DecimalField(blank=True, decimal_places=3, max_digits=14, null=True)),
-                ('location', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.location')),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='purchasing.purchaseorder')),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.product')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "quantity",
+                    models.DecimalField(
+                        decimal_places=3,
+                        max_digits=14,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0.001"))],
+                    ),
+                ),
+                (
+                    "received_quantity",
+                    models.DecimalField(decimal_places=3, default=Decimal("0"), max_digits=14),
+                ),
+                (
+                    "unit_price",
+                    models.DecimalField(decimal_places=4, default=Decimal("0"), max_digits=16),
+                ),
+                ("expected_date", models.DateField(blank=True, null=True)),
+                ("confirmed_date", models.DateField(blank=True, null=True)),
+                (
+                    "confirmed_quantity",
+                    models.DecimalField(blank=True, decimal_places=3, max_digits=14, null=True),
+                ),
+                (
+                    "location",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="catalog.location",
+                    ),
+                ),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lines",
+                        to="purchasing.purchaseorder",
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="catalog.product",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('order_id', 'id'),
+                "ordering": ("order_id", "id"),
             },
         ),
         migrations.CreateModel(
-            name='PurchasingSettings',
+            name="PurchasingSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('currency', models.CharField(default='EUR', help_text="The tenant's currency", max_length=3)),
-                ('approval_threshold', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True)),
-                ('over_receipt_tolerance_pct', models.DecimalField(decimal_places=2, default=Decimal('0'), help_text='How much more than ordered may be received, in % of the line quantity', max_digits=5, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('100'))])),
-                ('cart_budget', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "currency",
+                    models.CharField(
+                        default="EUR", help_text="The tenant's currency", max_length=3
+                    ),
+                ),
+                (
+                    "approval_threshold",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True),
+                ),
+                (
+                    "over_receipt_tolerance_pct",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0"),
+                        help_text="How much more than ordered may be received, in % of the line quantity",
+                        max_digits=5,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0")),
+                            django.core.validators.MaxValueValidator(Decimal("100")),
+                        ],
+                    ),
+                ),
+                (
+                    "cart_budget",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'verbose_name_plural': 'purchasing settings',
-                'constraints': [models.CheckConstraint(condition=models.Q(('id', 1)), name='purchasing_settings_singleton')],
+                "verbose_name_plural": "purchasing settings",
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("id", 1)), name="purchasing_settings_singleton"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Receipt',
+            name="Receipt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('quantity', models.DecimalField(decimal_places=3, max_digits=14)),
-                ('received_on', models.DateField()),
-                ('lead_time_days', models.IntegerField()),
-                ('on_time', models.BooleanField()),
-                ('source', models.CharField(choices=[('app', 'App'), ('import', 'Import')], default='app', max_length=8)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('line', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='receipts', to='purchasing.purchaseorderline')),
-                ('product', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='catalog.product')),
-                ('supplier', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='purchasing.supplier')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("quantity", models.DecimalField(decimal_places=3, max_digits=14)),
+                ("received_on", models.DateField()),
+                ("lead_time_days", models.IntegerField()),
+                ("on_time", models.BooleanField()),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("app", "App"), ("import", "Import")], default="app", max_length=8
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "line",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="receipts",
+                        to="purchasing.purchaseorderline",
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="catalog.product",
+                    ),
+                ),
+                (
+                    "supplier",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="purchasing.supplier",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('received_on', 'id'),
+                "ordering": ("received_on", "id"),
             },
         ),
         migrations.CreateModel(
-            name='OrderSuggestion',
+            name="OrderSuggestion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('quantity', models.DecimalField(decimal_places=3, max_digits=14)),
-                ('unit_price', models.DecimalField(blank=True, decimal_places=4, max_digits=16, null=True)),
-                ('value', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True)),
-                ('needed_by', models.DateField(blank=True, null=True)),
-                ('expected_arrival', models.DateField(blank=True, null=True)),
-                ('lead_time_days', models.FloatField(default=0)),
-                ('shortage_value', models.FloatField(default=0, help_text='Shortage cost the line avoids')),
-                ('source', models.CharField(choices=[('policy', 'Policy'), ('mrp', 'Mrp')], default='policy', max_length=8)),
-                ('reason', models.CharField(blank=True, max_length=32, null=True)),
-                ('status', models.CharField(choices=[('open', 'Open'), ('converted', 'Converted')], default='open', max_length=16)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('location', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='catalog.location')),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='catalog.product')),
-                ('source_location', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='catalog.location')),
-                ('supplier', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='purchasing.supplier')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("quantity", models.DecimalField(decimal_places=3, max_digits=14)),
+                (
+                    "unit_price",
+                    models.DecimalField(blank=True, decimal_places=4, max_digits=16, null=True),
+                ),
+                (
+                    "value",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True),
+                ),
+                ("needed_by", models.DateField(blank=True, null=True)),
+                ("expected_arrival", models.DateField(blank=True, null=True)),
+                ("lead_time_days", models.FloatField(default=0)),
+                (
+                    "shortage_value",
+                    models.FloatField(default=0, help_text="Shortage cost the line avoids"),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("policy", "Policy"), ("mrp", "Mrp")],
+                        default="policy",
+                        max_length=8,
+                    ),
+                ),
+                ("reason", models.CharField(blank=True, max_length=32, null=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "Open"), ("converted", "Converted")],
+                        default="open",
+                        max_length=16,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "location",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="catalog.location",
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="catalog.product",
+                    ),
+                ),
+                (
+                    "source_location",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="catalog.location",
+                    ),
+                ),
+                (
+                    "supplier",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="purchasing.supplier",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('supplier_id', 'location_id', 'product_id', 'id'),
+                "ordering": ("supplier_id", "location_id", "product_id", "id"),
             },
         ),
         migrations.CreateModel(
-            name='LeadTimeStats',
+            name="LeadTimeStats",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('mean_days', models.FloatField()),
-                ('std_days', models.FloatField(help_text='Sample standard deviation (n − 1); 0 for one receipt')),
-                ('on_time_rate', models.FloatField(help_text='Share of receipts on or before the expected date')),
-                ('receipts_count', models.IntegerField()),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='catalog.product')),
-                ('supplier', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='purchasing.supplier')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("mean_days", models.FloatField()),
+                (
+                    "std_days",
+                    models.FloatField(
+                        help_text="Sample standard deviation (n − 1); 0 for one receipt"
+                    ),
+                ),
+                (
+                    "on_time_rate",
+                    models.FloatField(help_text="Share of receipts on or before the expected date"),
+                ),
+                ("receipts_count", models.IntegerField()),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="catalog.product",
+                    ),
+                ),
+                (
+                    "supplier",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="purchasing.supplier",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'lead time stats',
-                'ordering': ('supplier_id', 'product_id'),
+                "verbose_name_plural": "lead time stats",
+                "ordering": ("supplier_id", "product_id"),
             },
         ),
         migrations.CreateModel(
-            name='SupplierProduct',
+            name="SupplierProduct",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('supplier_sku', models.CharField(blank=True, max_length=64)),
-                ('unit_price', models.DecimalField(decimal_places=4, default=Decimal('0'), max_digits=16, validators=[core.validators.validate_non_negative])),
-                ('pack_size', models.DecimalField(decimal_places=3, default=Decimal('1'), max_digits=14, validators=[django.core.validators.MinValueValidator(Decimal('0.001'))])),
-                ('moq', models.DecimalField(decimal_places=3, default=Decimal('0'), max_digits=14, validators=[core.validators.validate_non_negative])),
-                ('lead_time_days', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MaxValueValidator(365)])),
-                ('is_preferred', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='supplier_terms', to='catalog.product')),
-                ('supplier', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='products', to='purchasing.supplier')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("supplier_sku", models.CharField(blank=True, max_length=64)),
+                (
+                    "unit_price",
+                    models.DecimalField(
+                        decimal_places=4,
+                        default=Decimal("0"),
+                        max_digits=16,
+                        validators=[core.validators.validate_non_negative],
+                    ),
+                ),
+                (
+                    "pack_size",
+                    models.DecimalField(
+                        decimal_places=3,
+                        default=Decimal("1"),
+                        max_digits=14,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0.001"))],
+                    ),
+                ),
+                (
+                    "moq",
+                    models.DecimalField(
+                        decimal_places=3,
+                        default=Decimal("0"),
+                        max_digits=14,
+                        validators=[core.validators.validate_non_negative],
+                    ),
+                ),
+                (
+                    "lead_time_days",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[django.core.validators.MaxValueValidator(365)],
+                    ),
+                ),
+                ("is_preferred", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="supplier_terms",
+                        to="catalog.product",
+                    ),
+                ),
+                (
+                    "supplier",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="products",
+                        to="purchasing.supplier",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('supplier_id', 'product_id'),
+                "ordering": ("supplier_id", "product_id"),
             },
         ),
         migrations.AddIndex(
-            model_name='purchaseorderline',
-            index=models.Index(fields=['product', 'location'], name='po_line_product_location'),
+            model_name="purchaseorderline",
+            index=models.Index(fields=["product", "location"], name="po_line_product_location"),
         ),
         migrations.AddConstraint(
-            model_name='purchaseorderline',
-            constraint=models.UniqueConstraint(fields=('order', 'product', 'location'), name='purchase_order_line_unique'),
+            model_name="purchaseorderline",
+            constraint=models.UniqueConstraint(
+                fields=("order", "product", "location"), name="purchase_order_line_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='purchaseorderline',
-            constraint=models.CheckConstraint(condition=models.Q(('received_quantity__gte', 0)), name='po_line_received_non_negative'),
+            model_name="purchaseorderline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("received_quantity__gte", 0)),
+                name="po_line_received_non_negative",
+            ),
         ),
         migrations.AddIndex(
-            model_name='receipt',
-            index=models.Index(fields=['supplier', 'product'], name='receipt_supplier_product'),
+            model_name="receipt",
+            index=models.Index(fields=["supplier", "product"], name="receipt_supplier_product"),
         ),
         migrations.AddConstraint(
-            model_name='receipt',
-            constraint=models.UniqueConstraint(condition=models.Q(('source', 'import')), fields=('line', 'received_on'), name='receipt_import_unique'),
+            model_name="receipt",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("source", "import")),
+                fields=("line", "received_on"),
+                name="receipt_import_unique",
+            ),
         ),
         migrations.AddIndex(
-            model_name='purchaseorder',
-            index=models.Index(fields=['supplier', 'status'], name='purchase_order_supplier'),
+            model_name="purchaseorder",
+            index=models.Index(fields=["supplier", "status"], name="purchase_order_supplier"),
         ),
         migrations.AddIndex(
-            model_name='ordersuggestion',
-            index=models.Index(fields=['status', 'reason'], name='order_suggestion_status'),
+            model_name="ordersuggestion",
+            index=models.Index(fields=["status", "reason"], name="order_suggestion_status"),
         ),
         migrations.AddConstraint(
-            model_name='leadtimestats',
-            constraint=models.UniqueConstraint(fields=('supplier', 'product'), name='lead_time_stats_unique'),
+            model_name="leadtimestats",
+            constraint=models.UniqueConstraint(
+                fields=("supplier", "product"), name="lead_time_stats_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='supplierproduct',
-            index=models.Index(fields=['product'], name='supplier_product_product'),
+            model_name="supplierproduct",
+            index=models.Index(fields=["product"], name="supplier_product_product"),
         ),
         migrations.AddConstraint(
-            model_name='supplierproduct',
-            constraint=models.UniqueConstraint(fields=('supplier', 'product'), name='supplier_product_unique'),
+            model_name="supplierproduct",
+            constraint=models.UniqueConstraint(
+                fields=("supplier", "product"), name="supplier_product_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='supplierproduct',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_preferred', True)), fields=('product',), name='supplier_product_one_preferred'),
+            model_name="supplierproduct",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("is_preferred", True)),
+                fields=("product",),
+                name="supplier_product_one_preferred",
+            ),
         ),
     ]
