@@ -263,6 +263,28 @@ def purchase_order_value(order: PurchaseOrder) -> Decimal:
     return total or Decimal("0")
 
 
+def purchase_order_export_rows():
+    """Every purchase order line with its order's header, by reference (server-side cursor)."""
+    return (
+        PurchaseOrderLine.objects.order_by("order__reference", "id")
+        .values_list(
+            "order__reference",
+            "order__supplier__code",
+            "order__location__code",
+            "order__status",
+            "order__ordered_on",
+            "order__currency",
+            "product__sku",
+            "location__code",
+            "quantity",
+            "received_quantity",
+            "unit_price",
+            "expected_date",
+        )
+        .iterator(chunk_size=5000)
+    )
+
+
 def receipt_list(*, order: PurchaseOrder) -> QuerySet[Receipt]:
     return Receipt.objects.filter(line__order=order).select_related("line__product")
 

@@ -4,7 +4,8 @@ from rest_framework.routers import SimpleRouter
 from purchasing.api import views
 
 # Every path answers with and without its trailing slash (workflow actions included).
-router = SimpleRouter(trailing_slash="/?")
+router = SimpleRouter()
+router.trailing_slash = "/?"  # the constructor only knows "/" or ""
 router.register("suppliers", views.SupplierViewSet, basename="supplier")
 router.register("supplier-products", views.SupplierProductViewSet, basename="supplier-product")
 router.register("exchange-rates", views.ExchangeRateViewSet, basename="exchange-rate")

@@ -5,6 +5,7 @@ from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet, ModelViewSet
@@ -14,6 +15,13 @@ from core.exports import xlsx_bytes
 from purchasing import cart_service, selectors, services
 from purchasing.api import serializers as s
 from purchasing.filters import OrderSuggestionFilter, PurchaseOrderFilter, SupplierProductFilter
+
+
+class _NoFormatOverride(DefaultContentNegotiation):
+    """``?format=`` is the file format of an export here, not DRF's renderer override."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
 
 
 class SupplierViewSet(ModelViewSet):
@@ -252,7 +260,12 @@ class PurchaseOrderViewSet(
         ],
         responses={(200, "text/csv"): bytes},
     )
-    @action(detail=True, methods=["get"], url_path="export")
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="export",
+        content_negotiation_class=_NoFormatOverride,
+    )
     def export(self, request, pk=None):
         query = s.ExportQuerySerializer(data={"format": request.query_params.get("format", "csv")})
         query.is_valid(raise_exception=True)

@@ -16,13 +16,19 @@ def dc(db):
 
 @pytest.fixture
 def supplier(db):
-    return Supplier.objects.create(code="ACME", name="Acme", lead_time_days=10, email="po@acme.test")
+    return Supplier.objects.create(
+        code="ACME", name="Acme", lead_time_days=10, email="po@acme.test"
+    )
 
 
 @pytest.fixture
 def product(db):
     return Product.objects.create(
-        sku="BEANS", name="Beans", unit_cost=Decimal("4"), unit_price=Decimal("10"), lead_time_days=7
+        sku="BEANS",
+        name="Beans",
+        unit_cost=Decimal("4"),
+        unit_price=Decimal("10"),
+        lead_time_days=7,
     )
 
 

@@ -73,7 +73,9 @@ def test_illegal_transitions_are_refused_with_the_allowed_ones(supplier, dc, pro
         services.purchase_order_send(order=order, user=None)
     assert error.value.details["allowed"] == ["approve", "cancel"]
     services.purchase_order_approve(order=order, user=None)
-    services.purchase_order_receive(order=order, receipts=[ReceiptInput(order.lines.get().pk, Decimal("1"))])
+    services.purchase_order_receive(
+        order=order, receipts=[ReceiptInput(order.lines.get().pk, Decimal("1"))]
+    )
     with pytest.raises(IllegalTransition):
         services.purchase_order_cancel(order=order, user=None)
 
@@ -92,7 +94,9 @@ def test_over_receipt_refused_unless_within_tolerance(supplier, dc, product, ter
     services.purchase_order_approve(order=order, user=None)
     line = order.lines.get()
     with pytest.raises(OverReceipt):
-        services.purchase_order_receive(order=order, receipts=[ReceiptInput(line.pk, Decimal("11"))])
+        services.purchase_order_receive(
+            order=order, receipts=[ReceiptInput(line.pk, Decimal("11"))]
+        )
     assert _level(product, dc).on_hand == 0
     services.purchasing_settings_update(over_receipt_tolerance_pct=Decimal("10"))
     services.purchase_order_receive(order=order, receipts=[ReceiptInput(line.pk, Decimal("11"))])
@@ -110,7 +114,9 @@ def test_approval_above_threshold_needs_an_admin(supplier, dc, product, term):
     assert order.status == "approved"
 
 
-def test_send_mails_the_supplier_with_the_csv(supplier, dc, product, term, django_capture_on_commit_callbacks):
+def test_send_mails_the_supplier_with_the_csv(
+    supplier, dc, product, term, django_capture_on_commit_callbacks
+):
     order = _order(supplier, dc, product)
     services.purchase_order_approve(order=order, user=None)
     with django_capture_on_commit_callbacks(execute=True):
@@ -129,11 +135,15 @@ def test_learned_lead_time_matches_a_hand_computed_case(supplier, dc, product, t
     for days in (5, 7, 9):
         order = _order(supplier, dc, product)
         services.purchase_order_approve(order=order, user=None)
-        PurchaseOrder.objects.filter(pk=order.pk).update(ordered_on=date.today() - timedelta(days=days))
+        PurchaseOrder.objects.filter(pk=order.pk).update(
+            ordered_on=date.today() - timedelta(days=days)
+        )
         line = order.lines.get()
         line.expected_date = date.today() - timedelta(days=days) + timedelta(days=7)
         line.save()
-        services.purchase_order_receive(order=order, receipts=[ReceiptInput(line.pk, Decimal("10"))])
+        services.purchase_order_receive(
+            order=order, receipts=[ReceiptInput(line.pk, Decimal("10"))]
+        )
         if days == 5:
             terms = purchase_terms([product.pk])[product.pk]
             assert (terms.lead_time_days, terms.lead_time_std_days) == (10.0, 0.0)
@@ -145,7 +155,10 @@ def test_learned_lead_time_matches_a_hand_computed_case(supplier, dc, product, t
     assert stats.receipts_count == 3
     terms = purchase_terms([product.pk])[product.pk]
     assert terms.lead_time_source == "learned"
-    assert (terms.lead_time_days, terms.lead_time_std_days) == (pytest.approx(7.0), pytest.approx(2.0))
+    assert (terms.lead_time_days, terms.lead_time_std_days) == (
+        pytest.approx(7.0),
+        pytest.approx(2.0),
+    )
     assert terms.supplier_code == "ACME"
 
 
@@ -156,7 +169,9 @@ def test_fewer_than_three_receipts_use_the_typed_lead_time(supplier, dc, product
     term.save()
     terms = purchase_terms([product.pk])[product.pk]
     assert (terms.lead_time_days, terms.lead_time_std_days, terms.lead_time_source) == (
-        12.0, 0.0, "supplier_product",
+        12.0,
+        0.0,
+        "supplier_product",
     )
     term.delete()
     terms = purchase_terms([product.pk])[product.pk]
@@ -179,7 +194,9 @@ def test_confirmation_moves_the_expected_date(supplier, dc, product, term):
 def test_planned_purchases_replace(dc, product):
     from purchasing.models import PlannedPurchase
 
-    line = services.PlannedPurchaseLine(product.pk, dc.pk, Decimal("5"), date(2030, 1, 9), date(2030, 1, 2))
+    line = services.PlannedPurchaseLine(
+        product.pk, dc.pk, Decimal("5"), date(2030, 1, 9), date(2030, 1, 2)
+    )
     assert services.planned_purchases_replace(run_id=1, lines=[line, line]) == 2
     assert services.planned_purchases_replace(run_id=2, lines=[line]) == 1
     assert list(PlannedPurchase.objects.values_list("mrp_run_id", flat=True)) == [2]
@@ -189,6 +206,11 @@ def test_movements_sum_to_on_hand(supplier, dc, product, term):
     order = _order(supplier, dc, product)
     services.purchase_order_approve(order=order, user=None)
     line = order.lines.get()
-    services.purchase_order_receive(order=order, receipts=[ReceiptInput(line.pk, Decimal("3")), ReceiptInput(line.pk, Decimal("2"))])
-    total = StockMovement.objects.filter(product=product, location=dc).aggregate(t=Sum("quantity"))["t"]
+    services.purchase_order_receive(
+        order=order,
+        receipts=[ReceiptInput(line.pk, Decimal("3")), ReceiptInput(line.pk, Decimal("2"))],
+    )
+    total = StockMovement.objects.filter(product=product, location=dc).aggregate(t=Sum("quantity"))[
+        "t"
+    ]
     assert _level(product, dc).on_hand == total == Decimal("5")
