@@ -214,9 +214,7 @@ class Receipt(models.Model):
     """One delivery against a purchase order line. ``supplier`` and ``product`` repeat the
     line's so that lead-time learning groups one table (1 M rows in seconds)."""
 
-    class Source(models.TextChoices):
-        APP = "app"
-        IMPORT = "import"
+    Source = PurchaseOrder.Source
 
     line = models.ForeignKey(PurchaseOrderLine, on_delete=models.CASCADE, related_name="receipts")
     supplier = models.ForeignKey(

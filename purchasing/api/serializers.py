@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from rest_framework import serializers
 
 from catalog.models import Location, Product
@@ -185,7 +187,7 @@ class OrderLineInputSerializer(serializers.Serializer):
     location = serializers.PrimaryKeyRelatedField(
         queryset=Location.objects.all(), required=False, allow_null=True
     )
-    quantity = serializers.DecimalField(max_digits=14, decimal_places=3, min_value=0.001)
+    quantity = serializers.DecimalField(max_digits=14, decimal_places=3, min_value=Decimal("0.001"))
     unit_price = serializers.DecimalField(
         max_digits=16, decimal_places=4, min_value=0, required=False, allow_null=True
     )
@@ -284,7 +286,7 @@ class OrderSuggestionSerializer(serializers.ModelSerializer):
 
 class OrderSuggestionUpdateSerializer(serializers.Serializer):
     quantity = serializers.DecimalField(
-        max_digits=14, decimal_places=3, min_value=0.001, required=False
+        max_digits=14, decimal_places=3, min_value=Decimal("0.001"), required=False
     )
     supplier = serializers.SlugRelatedField(
         slug_field="code", queryset=Supplier.objects.all(), required=False
