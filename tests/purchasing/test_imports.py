@@ -120,3 +120,26 @@ def test_purchase_orders_export(catalogue):
     text = b"".join(export_content(kind="purchase-orders", file_format="csv")).decode()
     assert text.splitlines()[0].startswith("reference,supplier,location,status")
     assert "H3,S1,DC1,received" in text
+
+
+def test_demo_seed_learns_lead_times_and_is_idempotent(db):
+    import io
+    from datetime import date
+
+    from demo.catalogue import demo_data_seed
+    from etl.importing import run_import as run
+    from purchasing.demo import purchasing_demo_seed
+
+    demo_data_seed(days=30, include_sales=False)
+
+    def importer(kind, data):
+        return run(kind=kind, stream=io.BytesIO(data), size=len(data))
+
+    result = purchasing_demo_seed(today=date.today(), run_import=importer)
+    assert result["open_orders"] == 3
+    assert result["reports"]["purchase-history"].inserted > 100
+    assert LeadTimeStats.objects.filter(receipts_count__gte=3).exists()
+    assert SupplierProduct.objects.filter(is_preferred=True).count() >= 30
+    again = purchasing_demo_seed(today=date.today(), run_import=importer)
+    assert again["open_orders"] == 0
+    assert again["reports"]["purchase-history"].inserted == 0
