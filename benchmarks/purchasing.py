@@ -130,7 +130,7 @@ def generate_receipts(receipts: int) -> int:
             INSERT INTO purchasing_receipt (line_id, supplier_id, product_id, quantity,
                 received_on, lead_time_days, on_time, source, created_at)
             SELECT b.id, b.supplier_id, b.product_id, 1, current_date - mod(i, 365)::int,
-                   3 + mod(i * 7919, 15), mod(i * 7919, 15) < 10, 'import', now()
+                   3 + mod(i::int8 * 7919, 15), mod(i::int8 * 7919, 15) < 10, 'import', now()
             FROM generate_series(0, %(r)s - 1) i
             JOIN bench_lines b ON b.n = 1 + mod(i, %(lines)s)
             """,
