@@ -281,13 +281,30 @@ class OrderSuggestion(models.Model):
         OPEN = "open"
         CONVERTED = "converted"
 
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
-    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="+")
+    # No database foreign keys: the cart rewrites 100,000 lines at a time and per-row
+    # constraint checks would double that (ARCHITECTURE.md §7); the build only writes ids it
+    # has just read, and the ORM still cascades deletes.
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    location = models.ForeignKey(
+        Location, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     supplier = models.ForeignKey(
-        Supplier, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Supplier,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
     )
     source_location = models.ForeignKey(
-        Location, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Location,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
     )
     quantity = models.DecimalField(**QUANTITY)
     unit_price = models.DecimalField(**PRICE, null=True, blank=True)  # tenant currency
