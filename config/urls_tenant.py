@@ -19,9 +19,11 @@ urlpatterns = [
     path("api/v1/", include("etl.api.urls")),
     path("api/v1/", include("routing.api.urls")),
     path("api/v1/", include("forecasting.api.urls")),
+    path("api/v1/", include("purchasing.api.urls")),
     path("app/", include("inventory.pages")),
     path("app/", include("forecasting.urls_pages")),
     path("app/", include("routing.urls")),
+    path("app/", include("purchasing.urls_pages")),
     *api_docs_patterns,
 ]
 

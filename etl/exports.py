@@ -93,6 +93,13 @@ def forecast_rows(*, all_methods: bool = False, **_: Any) -> Iterator[tuple[Any,
     return forecast_export_rows(all_methods=all_methods)
 
 
+def purchase_order_rows(**_: Any) -> Iterator[tuple[Any, ...]]:
+    """One row per purchase order line, the order's header repeated."""
+    from purchasing.selectors import purchase_order_export_rows
+
+    return purchase_order_export_rows()
+
+
 @dataclass(frozen=True)
 class ExportSpec:
     kind: str
@@ -124,6 +131,24 @@ EXPORTS: dict[str, ExportSpec] = {
         "forecasts",
         ("sku", "location", "date", "method", "forecast", "p10", "p50", "p90"),
         forecast_rows,
+    ),
+    "purchase-orders": ExportSpec(
+        "purchase-orders",
+        (
+            "reference",
+            "supplier",
+            "location",
+            "status",
+            "ordered_on",
+            "currency",
+            "sku",
+            "line_location",
+            "quantity",
+            "received_quantity",
+            "unit_price",
+            "expected_date",
+        ),
+        purchase_order_rows,
     ),
 }
 

@@ -42,6 +42,8 @@ ProgressFn = Callable[[int, str], None]
 _NUMBER_RE = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"
 _INTEGER_RE = r"^[+-]?[0-9]{1,9}$"
 _DATE_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_BOOLEAN_TRUE = "('true', '1', 'yes')"
+_BOOLEAN_FALSE = "('false', '0', 'no')"
 
 
 class FileRejected(Exception):
@@ -294,6 +296,13 @@ def _why_expression(column: Column, value: sql.Composable) -> sql.Composable:
         number = None
     if number is not None:
         cases.extend(_range_cases(column, number))
+    if column.type == "boolean":
+        cases.append(
+            sql.SQL(
+                "WHEN lower({v}) NOT IN {yes} AND lower({v}) NOT IN {no} "
+                "THEN 'not a boolean (true/false, 1/0, yes/no)'"
+            ).format(v=value, yes=sql.SQL(_BOOLEAN_TRUE), no=sql.SQL(_BOOLEAN_FALSE))
+        )
     if column.type == "date":
         year = sql.SQL("substr({v}, 1, 4)::int").format(v=value)
         month = sql.SQL("substr({v}, 6, 2)::int").format(v=value)
@@ -314,10 +323,22 @@ def _why_expression(column: Column, value: sql.Composable) -> sql.Composable:
 
 
 def _typed_expression(column: Column, stage_column: str | None) -> sql.Composable:
-    casts = {"date": "::date", "decimal": "::numeric", "integer": "::integer"}
+    casts = {
+        "date": "::date",
+        "decimal": "::numeric",
+        "integer": "::integer",
+        "boolean": "::boolean",
+    }
     if stage_column is None:  # absent from the file: a typed NULL
         return sql.SQL("NULL{}").format(sql.SQL(casts.get(column.type, "::text")))
     value = _trimmed(stage_column)
+    if column.type == "boolean":
+        # Only the contract's spellings; anything else fails the cast ('x!' is never a
+        # boolean), so the row-by-row checks name the cell.
+        return sql.SQL(
+            "(CASE WHEN lower({v}) IN {yes} THEN true WHEN lower({v}) IN {no} THEN false "
+            "ELSE ({v} || '!')::boolean END)"
+        ).format(v=value, yes=sql.SQL(_BOOLEAN_TRUE), no=sql.SQL(_BOOLEAN_FALSE))
     if column.type == "choice":
         return sql.SQL("lower({})").format(value)
     return sql.SQL("{}{}").format(value, sql.SQL(casts.get(column.type, "")))

@@ -9,7 +9,7 @@ from decimal import Decimal
 @dataclass(frozen=True)
 class Column:
     name: str
-    type: str = "text"  # text, date, decimal, integer, choice
+    type: str = "text"  # text, date, decimal, integer, choice, boolean
     required: bool = False
     minimum: Decimal | None = None
     maximum: Decimal | None = None
@@ -230,4 +230,100 @@ SPECS["delivery-orders"] = ImportSpec(
         ),
     ),
     writer="routing.imports.delivery_orders_write",
+)
+
+
+# --- Purchasing: suppliers, their terms and purchase history (``purchasing.imports``) -----------
+
+SUPPLIER_REF = Reference("supplier", "purchasing_supplier", "code", "supplier")
+CURRENCY = Column(
+    "currency", pattern=r"^[A-Za-z]{3}$", pattern_why="not a currency code (ISO 4217)"
+)
+
+SPECS["suppliers"] = ImportSpec(
+    kind="suppliers",
+    columns=(
+        Column("code", required=True, max_length=64),
+        Column("name", required=True, max_length=255),
+        Column("kind", "choice", choices=("buy", "subcontract")),
+        CURRENCY,
+        Column(
+            "email",
+            max_length=254,
+            pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+            pattern_why="not an e-mail address",
+        ),
+        Column("phone", max_length=64),
+        Column("lead_time_days", "integer", minimum=ZERO, maximum=Decimal(365)),
+        Column("min_order_value", "decimal", minimum=ZERO, maximum=Decimal("1e12")),
+        Column("order_cycle_days", "integer", minimum=ZERO, maximum=Decimal(365)),
+    ),
+    key=("code",),
+    writer="purchasing.imports.suppliers_write",
+)
+
+SPECS["supplier-products"] = ImportSpec(
+    kind="supplier-products",
+    columns=(
+        Column("supplier", required=True, max_length=64),
+        Column("sku", required=True, max_length=64),
+        Column("price", "decimal", required=True, minimum=ZERO, maximum=Decimal("1e11")),
+        Column("supplier_sku", max_length=64),
+        Column("pack_size", "decimal", positive=True, maximum=Decimal("1e11")),
+        Column("moq", "decimal", minimum=ZERO, maximum=Decimal("1e11")),
+        Column("lead_time_days", "integer", minimum=ZERO, maximum=Decimal(365)),
+        Column("preferred", "boolean"),
+    ),
+    key=("supplier", "sku"),
+    references=(SUPPLIER_REF, PRODUCT_REF),
+    row_checks=(
+        RowCheck(
+            "preferred",
+            "s.preferred AND EXISTS (SELECT 1 FROM etl_typed o WHERE o.sku = s.sku "
+            "AND o.preferred AND o.row_no < s.row_no)",
+            "another row already makes a supplier preferred for this SKU",
+        ),
+    ),
+    writer="purchasing.imports.supplier_products_write",
+)
+
+SPECS["purchase-history"] = ImportSpec(
+    kind="purchase-history",
+    columns=(
+        Column("reference", required=True, max_length=64),
+        Column("supplier", required=True, max_length=64),
+        Column("sku", required=True, max_length=64),
+        Column("location", required=True, max_length=64),
+        Column("ordered_on", "date", required=True),
+        Column("received_on", "date", required=True),
+        Column("quantity", "decimal", required=True, positive=True, maximum=Decimal("1e11")),
+        Column("unit_price", "decimal", minimum=ZERO, maximum=Decimal("1e11")),
+        Column("expected_on", "date"),
+    ),
+    key=("reference", "sku", "location", "received_on"),
+    references=(SUPPLIER_REF, PRODUCT_REF, LOCATION_REF),
+    row_checks=(
+        RowCheck("received_on", "s.received_on < s.ordered_on", "before ordered_on"),
+        RowCheck("expected_on", "s.expected_on < s.ordered_on", "before ordered_on"),
+        RowCheck(
+            "supplier",
+            "EXISTS (SELECT 1 FROM etl_typed o WHERE o.reference = s.reference "
+            "AND o.supplier <> s.supplier)",
+            "the same reference names another supplier in this file",
+        ),
+        RowCheck(
+            "ordered_on",
+            "EXISTS (SELECT 1 FROM etl_typed o WHERE o.reference = s.reference "
+            "AND o.ordered_on <> s.ordered_on)",
+            "the same reference has another ordered_on in this file",
+        ),
+        RowCheck(
+            "reference",
+            "EXISTS (SELECT 1 FROM purchasing_purchaseorder po JOIN purchasing_supplier su "
+            "ON su.id = po.supplier_id WHERE po.reference = s.reference "
+            "AND (su.code <> s.supplier OR po.source <> 'import'))",
+            "an order with this reference exists (another supplier, or made in the app)",
+        ),
+    ),
+    writer="purchasing.imports.purchase_history_write",
 )

@@ -196,6 +196,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RunStatusEnum": "inventory.models.SimulationRun.Status",
         "ProductExclusionScopeEnum": "catalog.models.ProductExclusion.Scope",
+        "PurchaseOrderSourceEnum": "purchasing.models.PurchaseOrder.Source",
+        "OrderSuggestionSourceEnum": "purchasing.models.OrderSuggestion.Source",
         "ApiKeyScopeEnum": "accounts.models.ApiKey.Scope",
         "ForecastMethodEnum": "forecasting.api.serializers.METHOD_CHOICES",
     },

@@ -138,7 +138,9 @@ def test_seeding_twice_changes_nothing(tenant_a, capsys):
     _seed(tenant_a)
     assert _snapshot() == first
     out = capsys.readouterr().out
-    assert out.count(" 0 inserted, 0 updated") == 4, out
+    # catalogue: locations, products, sales, stock; purchasing: suppliers, terms, history
+    assert out.count(" 0 inserted, 0 updated") == 7, out
+    assert "open purchase orders created: 0" in out
     assert "flags (promotion / stockout) changed: 0" in out
     flagged = DemandHistory.objects.filter(stockout=True)
     assert flagged.exists()

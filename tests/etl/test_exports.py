@@ -174,7 +174,7 @@ def test_api_xlsx_and_json(catalog, viewer):
 
 def test_api_errors_use_the_envelope(viewer, anon_a):
     client = client_for(HOST_A, viewer)
-    assert_error(client.get("/api/v1/exports/purchase-orders/?format=csv"), 404, "not_found")
+    assert_error(client.get("/api/v1/exports/invoices/?format=csv"), 404, "not_found")
     assert_error(client.get("/api/v1/exports/sales/?format=pdf"), 400, "validation_error")
     assert_error(client.get("/api/v1/exports/sales/?date_from=yesterday"), 400)
     error = assert_error(

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+import io
 import os
 
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 from accounts.services import demo_users_ensure
 from core.management.base import TenantCommand
 from demo.catalogue import DemoDataRejected, demo_data_seed
+from etl.importing import run_import
+from purchasing.demo import purchasing_demo_seed
 
 DEFAULT_DEMO_PASSWORD = "demo-planner-2026"  # noqa: S105 (demo data, documented)
 
@@ -47,5 +51,18 @@ class Command(TenantCommand):
             self.stdout.write(
                 f"  sales flags (promotion / stockout) changed: {result.flagged_rows}"
             )
+        # Purchasing: suppliers, terms, a year of purchase history, a few open orders.
+        purchasing = purchasing_demo_seed(
+            today=timezone.localdate(),
+            run_import=lambda kind, data: run_import(
+                kind=kind, stream=io.BytesIO(data), size=len(data)
+            ),
+        )
+        for kind, report in purchasing["reports"].items():
+            self.stdout.write(
+                f"  {kind:<17} {report.rows:>6} rows: {report.inserted} inserted, "
+                f"{report.updated} updated"
+            )
+        self.stdout.write(f"  open purchase orders created: {purchasing['open_orders']}")
         self.stdout.write(f"  demo data loaded in {result.seconds:.2f} s")
         self.stdout.write(self.style.SUCCESS(f"Demo data ready in {tenant.schema_name}."))
