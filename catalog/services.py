@@ -133,6 +133,53 @@ def stock_change(
         )
 
 
+@dataclass(frozen=True)
+class ReservationChange:
+    """Reserve (``quantity`` > 0) or release (< 0) stock of a product at a location."""
+
+    product_id: int
+    location_id: int
+    quantity: Decimal
+
+
+def stock_reserve(
+    *, changes: list[ReservationChange], allow_over: bool = False
+) -> dict[tuple[int, int], StockLevel]:
+    """Change ``StockLevel.reserved`` atomically, locking levels in the same fixed order as
+    ``stock_change``. A reservation may not take ``reserved`` above ``on_hand`` (reserve more
+    than is available) unless ``allow_over``: InsufficientStock (409) names the first short
+    line. Releases never take ``reserved`` below zero. Returns the updated levels."""
+    with transaction.atomic():
+        levels = stock_levels_lock((c.product_id, c.location_id) for c in changes)
+        delta: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
+        for change in changes:
+            delta[(change.product_id, change.location_id)] += Decimal(change.quantity)
+        short = []
+        for key in sorted(delta):
+            level, amount = levels[key], delta[key]
+            reserved = max(level.reserved + amount, Decimal("0"))
+            if amount > 0 and reserved > level.on_hand and not allow_over:
+                short.append(
+                    {
+                        "product_id": key[0],
+                        "location_id": key[1],
+                        "available": str(level.on_hand - level.reserved),
+                        "requested": str(amount),
+                    }
+                )
+            level.reserved = reserved
+        if short:
+            raise InsufficientStock(
+                "Not enough available stock to reserve (on hand less reserved).",
+                details={"short": short},
+            )
+        if delta:
+            StockLevel.objects.bulk_update(
+                [levels[key] for key in delta], ["reserved", "updated_at"]
+            )
+        return {key: levels[key] for key in delta}
+
+
 def stock_transfer(
     *,
     product_id: int,

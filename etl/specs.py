@@ -64,6 +64,9 @@ ZERO = Decimal("0")
 PRODUCT_REF = Reference("sku", "inventory_product", "sku", "SKU")
 LOCATION_REF = Reference("location", "inventory_location", "code", "location")
 
+# Variant attributes in one cell: ``size=L;colour=red`` (names without = or ;).
+ATTRIBUTES_PATTERN = r"^\s*[^=;]+=[^;]*(;\s*[^=;]+=[^;]*)*;?\s*$"
+
 SPECS: dict[str, ImportSpec] = {
     "products": ImportSpec(
         kind="products",
@@ -79,8 +82,24 @@ SPECS: dict[str, ImportSpec] = {
             Column("lead_time_days", "integer", minimum=ZERO, maximum=Decimal(365)),
             Column("moq", "decimal", minimum=ZERO, maximum=Decimal("1e11")),
             Column("pack_size", "decimal", positive=True, maximum=Decimal("1e11")),
+            Column("parent_sku", max_length=64),
+            Column(
+                "attributes",
+                pattern=ATTRIBUTES_PATTERN,
+                pattern_why="not a list of name=value separated by ; (size=L;colour=red)",
+            ),
         ),
         key=("sku",),
+        row_checks=(
+            RowCheck("parent_sku", "s.parent_sku = s.sku", "a product cannot be its own parent"),
+            RowCheck(
+                "parent_sku",
+                "s.parent_sku IS NOT NULL AND NOT EXISTS (SELECT 1 FROM inventory_product p "
+                "WHERE p.sku = s.parent_sku) AND NOT EXISTS (SELECT 1 FROM etl_typed f "
+                "WHERE f.sku = s.parent_sku)",
+                "unknown parent SKU (not in the catalogue nor in this file)",
+            ),
+        ),
     ),
     "locations": ImportSpec(
         kind="locations",
