@@ -1,0 +1,119 @@
+"""MRP through the service, from the database to stored planned orders, on hand-computed
+plants (the conventions of manufacturing.mrp.plan)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from inventory.models import InventoryMetrics
+from manufacturing.models import MrpException, Peg, PlannedOrder, WorkingOrder
+from manufacturing.planning import mrp_run_create, mrp_run_execute
+from tests.manufacturing.helpers import TODAY, mps, two_level_plant
+
+pytestmark = pytest.mark.django_db
+
+
+def _run(source="mps", horizon=30):
+    run = mrp_run_create(source=source, horizon_days=horizon)
+    return mrp_run_execute(run_id=run.pk, today=TODAY)
+
+
+def _orders(run):
+    return [
+        (
+            o.product.sku,
+            o.get_kind_display(),
+            round(o.quantity, 6),
+            (o.release_date - TODAY).days,
+            (o.due_date - TODAY).days,
+        )
+        for o in PlannedOrder.objects.filter(run=run)
+        .select_related("product")
+        .order_by("product__sku", "due_date")
+    ]
+
+
+def test_two_levels_with_on_hand_moq_pack_and_scrap():
+    plant = two_level_plant()
+    mps(plant["fg"], plant["plant"], 10, "10")
+    mps(plant["fg"], plant["plant"], 12, "5")
+    run = _run()
+    assert run.status == "succeeded"
+    assert _orders(run) == [
+        # FG: 4 on hand; 10 on day 10 → 6, 5 on day 12 → 5; lead 2.
+        ("FG", "make", 6.0, 8, 10),
+        ("FG", "make", 5.0, 10, 12),
+        # RAW: 3 per SUB: 18 on day 7 → MOQ 50 (2 packs of 25); 32 left cover 30 on day 9.
+        ("RAW", "buy", 50.0, 2, 7),
+        # RAW2: 1 per FG + 10 % scrap: 6.6 on day 8, 5.5 on day 10; lead 3.
+        ("RAW2", "buy", 6.6, 5, 8),
+        ("RAW2", "buy", 5.5, 7, 10),
+        # SUB: 2 per FG on the FG release days (12 on day 8, 10 on day 10), 6 on hand; lead 1.
+        ("SUB", "make", 6.0, 7, 8),
+        ("SUB", "make", 10.0, 9, 10),
+    ]
+    raw2 = PlannedOrder.objects.filter(run=run, product=plant["raw2"])
+    assert all(o.exceptions == ["no_supplier"] for o in raw2)
+    assert MrpException.objects.filter(run=run, kind="no_supplier").count() == 2
+    assert run.summary["planned_orders"] == 7
+
+
+def test_pegs_point_up_to_the_parent_order_and_the_mps_row():
+    plant = two_level_plant()
+    row = mps(plant["fg"], plant["plant"], 10, "10")
+    run = _run()
+    fg_order = PlannedOrder.objects.get(run=run, product=plant["fg"])
+    [fg_peg] = Peg.objects.filter(planned_order=fg_order)
+    assert (fg_peg.demand_kind, fg_peg.demand_ref, fg_peg.quantity) == (1, row.pk, 6.0)
+    sub_order = PlannedOrder.objects.get(run=run, product=plant["sub"])
+    [sub_peg] = Peg.objects.filter(planned_order=sub_order)
+    assert (sub_peg.demand_kind, sub_peg.demand_ref, sub_peg.quantity) == (2, fg_order.pk, 6.0)
+
+
+def test_open_working_order_and_safety_stock_and_late():
+    plant = two_level_plant()
+    mps(plant["fg"], plant["plant"], 10, "10")
+    mps(plant["fg"], plant["plant"], 1, "4")  # on hand covers it
+    WorkingOrder.objects.create(
+        reference="WO-OPEN",
+        product=plant["sub"],
+        location=plant["plant"],
+        quantity=6,
+        due_date=TODAY + timedelta(days=8),
+        status="released",
+    )
+    InventoryMetrics.objects.create(
+        product=plant["fg"],
+        location=plant["plant"],
+        safety_stock=3.0,
+        lead_time_days=2,
+        inventory_position=4,
+        status="ok",
+        computed_at=timezone.now(),
+    )
+    run = _run()
+    orders = _orders(run)
+    # FG: 4 − 4 on day 1 = 0 < 3 → 3 due day 1 (released day −1: late); day 10: 3 − 10 → 10.
+    assert orders[0] == ("FG", "make", 3.0, -1, 1)
+    assert orders[1] == ("FG", "make", 10.0, 8, 10)
+    assert PlannedOrder.objects.get(
+        run=run, product=plant["fg"], due_date=TODAY + timedelta(days=1)
+    ).exceptions == ["late"]
+    # SUB: 6 on hand + 6 open on day 8; needs 6 on day 0 (late FG release, clipped) and 20 on day 8.
+    subs = [o for o in orders if o[0] == "SUB"]
+    assert subs == [("SUB", "make", 14.0, 7, 8)]
+
+
+def test_rerun_replaces_unfirmed_and_counts_firmed_orders():
+    plant = two_level_plant()
+    mps(plant["fg"], plant["plant"], 10, "10")
+    first = _run()
+    PlannedOrder.objects.filter(run=first, product=plant["raw2"]).update(firmed=True)
+    second = _run()
+    assert not PlannedOrder.objects.filter(run=first, firmed=False).exists()
+    assert PlannedOrder.objects.filter(run=first, firmed=True).count() == 1
+    # The firmed RAW2 buy order is open supply: no new RAW2 order.
+    assert not PlannedOrder.objects.filter(run=second, product=plant["raw2"]).exists()
