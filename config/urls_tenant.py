@@ -19,6 +19,7 @@ urlpatterns = [
     path("api/v1/", include("etl.api.urls")),
     path("api/v1/", include("routing.api.urls")),
     path("api/v1/", include("forecasting.api.urls")),
+    path("api/v1/", include("manufacturing.api.urls")),
     path("app/", include("inventory.pages")),
     path("app/", include("forecasting.urls_pages")),
     path("app/", include("routing.urls")),

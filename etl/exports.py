@@ -93,6 +93,13 @@ def forecast_rows(*, all_methods: bool = False, **_: Any) -> Iterator[tuple[Any,
     return forecast_export_rows(all_methods=all_methods)
 
 
+def planned_order_rows(**_: Any) -> Iterator[tuple[Any, ...]]:
+    """The latest successful MRP run's planned orders with what each is pegged to."""
+    from manufacturing.selectors import planned_order_export_rows
+
+    return planned_order_export_rows()
+
+
 @dataclass(frozen=True)
 class ExportSpec:
     kind: str
@@ -124,6 +131,11 @@ EXPORTS: dict[str, ExportSpec] = {
         "forecasts",
         ("sku", "location", "date", "method", "forecast", "p10", "p50", "p90"),
         forecast_rows,
+    ),
+    "planned-orders": ExportSpec(
+        "planned-orders",
+        ("sku", "location", "kind", "quantity", "release_date", "due_date", "pegged_to"),
+        planned_order_rows,
     ),
 }
 

@@ -109,7 +109,8 @@ def mrp_exception_list(*, run: MrpRun) -> QuerySet[MrpException]:
 # --- Cost roll-up -------------------------------------------------------------------------------
 
 
-def _active_boms() -> dict[int, BillOfMaterials]:
+def active_boms() -> dict[int, BillOfMaterials]:
+    """Active BOMs by product id, lines, components and operations loaded (4 queries)."""
     boms = bom_list().filter(is_active=True)
     return {bom.product_id: bom for bom in boms}
 
@@ -121,7 +122,7 @@ def bom_cost_rollup(
     (1 + scrap %) × the component's unit cost, or the component's own roll-up when it has an
     active BOM) plus operations ((setup minutes / lot + run minutes) × cost per hour / 60, the
     lot being the product's MOQ, at least 1). Money in the tenant's currency."""
-    active = _active_boms() if active is None else active
+    active = active_boms() if active is None else active
     memo: dict[int, Decimal] = {}
 
     def unit_cost(product: Product, depth: int = 0) -> Decimal:
@@ -168,7 +169,7 @@ def bom_cost_rollup(
 def bom_tree(*, product: Product, quantity: Decimal = Decimal("1")) -> list[dict[str, Any]]:
     """The indented BOM tree of ``product``: rows of (depth, sku, name, quantity for
     ``quantity`` units of the top, unit cost), depth first."""
-    active = _active_boms()
+    active = active_boms()
     rows: list[dict[str, Any]] = []
 
     def walk(item: Product, qty: Decimal, depth: int, seen: frozenset[int]) -> None:
@@ -372,3 +373,63 @@ def peg_label(peg: Peg, skus: dict[int, str], codes: dict[int, str]) -> str:
     if peg.demand_kind == Peg.DemandKind.MPS:
         return f"mps:{peg.demand_ref}"
     return f"order:{peg.demand_ref}"
+
+
+def open_working_order_supply():
+    """Open working orders (planned, released, in progress) as ``inventory.supply.OpenSupply``:
+    the finished quantity each will add at its location on its due date."""
+    from inventory.supply import OpenSupply
+
+    rows = list(
+        WorkingOrder.objects.filter(
+            status__in=[
+                WorkingOrder.Status.PLANNED,
+                WorkingOrder.Status.RELEASED,
+                WorkingOrder.Status.IN_PROGRESS,
+            ]
+        ).values_list("product_id", "location_id", "due_date", "quantity")
+    )
+    return OpenSupply(
+        product_id=np.array([r[0] for r in rows], dtype=np.int64),
+        location_id=np.array([r[1] for r in rows], dtype=np.int64),
+        due_date=np.array([r[2] for r in rows], dtype="datetime64[D]"),
+        quantity=np.array([float(r[3]) for r in rows], dtype=np.float64),
+    )
+
+
+def planned_order_export_rows():
+    """Rows of ``export_data planned-orders`` for the latest successful MRP run:
+    ``sku, location, kind, quantity, release_date, due_date, pegged_to`` ordered by SKU,
+    location, due date. ``pegged_to`` joins the order's pegs with ``;`` (see ``peg_label``)."""
+    from django.db import connection
+
+    run = latest_mrp_run()
+    if run is None:
+        return iter(())
+    po, peg = PlannedOrder._meta.db_table, Peg._meta.db_table
+    product, location = Product._meta.db_table, Location._meta.db_table
+
+    def rows():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                SELECT p.sku, l.code, CASE o.kind WHEN 1 THEN 'make' ELSE 'buy' END,
+                       trim_scale(round(o.quantity::numeric, 3)), o.release_date, o.due_date,
+                       coalesce((SELECT string_agg(CASE g.demand_kind
+                           WHEN 0 THEN 'forecast:' || dp.sku || '@' || dl.code || ':'
+                                       || to_char(g.demand_date, 'YYYY-MM-DD')
+                           WHEN 1 THEN 'mps:' || g.demand_ref
+                           ELSE 'order:' || g.demand_ref END, ';' ORDER BY g.id)
+                         FROM {peg} g LEFT JOIN {product} dp ON dp.id = g.product_id
+                         LEFT JOIN {location} dl ON dl.id = g.location_id
+                        WHERE g.planned_order_id = o.id), '')
+                  FROM {po} o JOIN {product} p ON p.id = o.product_id
+                  JOIN {location} l ON l.id = o.location_id
+                 WHERE o.run_id = %s ORDER BY p.sku, l.code, o.due_date, o.id
+                """,  # noqa: S608
+                [run.pk],
+            )
+            while batch := cursor.fetchmany(5000):
+                yield from batch
+
+    return rows()

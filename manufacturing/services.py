@@ -423,3 +423,30 @@ __all__ = [
     "working_order_release",
     "working_order_start",
 ]
+
+
+def planned_order_firm(*, order_id: int, user: Any = None):
+    """Firm a planned order: a make order becomes a planned working order (counted as open
+    supply by later runs); a buy order is marked firmed (it is in purchasing's cart since its
+    run handed the run's buy orders over) and counts as open supply until it is received.
+    Firming twice is 409."""
+    from manufacturing.models import PlannedOrder
+
+    with transaction.atomic():
+        order = PlannedOrder.objects.select_for_update().select_related("product").get(pk=order_id)
+        if order.firmed:
+            raise IllegalTransition("The planned order is already firmed.", details={"allowed": []})
+        if order.kind == PlannedOrder.Kind.MAKE:
+            working_order = working_order_create(
+                product=order.product,
+                location_id=order.location_id,
+                quantity=Decimal(str(order.quantity)),
+                due_date=order.due_date,
+                start_date=max(order.release_date, timezone.localdate()),
+                mrp_run_id=order.run_id,
+                firmed=True,
+            )
+            order.working_order = working_order
+        order.firmed = True
+        order.save(update_fields=["firmed", "working_order"])
+    return order
