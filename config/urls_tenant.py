@@ -23,6 +23,7 @@ urlpatterns = [
     path("app/", include("inventory.pages")),
     path("app/", include("forecasting.urls_pages")),
     path("app/", include("routing.urls")),
+    path("app/", include("manufacturing.urls_pages")),
     *api_docs_patterns,
 ]
 
