@@ -3,10 +3,12 @@ from __future__ import annotations
 import os
 
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 from accounts.services import demo_users_ensure
 from core.management.base import TenantCommand
 from demo.catalogue import DemoDataRejected, demo_data_seed
+from manufacturing.demo import manufacturing_demo_seed
 
 DEFAULT_DEMO_PASSWORD = "demo-planner-2026"  # noqa: S105 (demo data, documented)
 
@@ -47,5 +49,10 @@ class Command(TenantCommand):
             self.stdout.write(
                 f"  sales flags (promotion / stockout) changed: {result.flagged_rows}"
             )
+        made = manufacturing_demo_seed(today=timezone.localdate())
+        self.stdout.write(
+            f"  manufacturing: {made['boms']} BOMs, {made['work_centres']} work centres, "
+            f"{made['mps_rows']} MPS rows"
+        )
         self.stdout.write(f"  demo data loaded in {result.seconds:.2f} s")
         self.stdout.write(self.style.SUCCESS(f"Demo data ready in {tenant.schema_name}."))
