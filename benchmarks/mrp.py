@@ -149,6 +149,7 @@ def main() -> None:
                 "core_seconds": run.summary["core_seconds"],
                 "planned_orders": run.summary["planned_orders"],
                 "pegs": run.summary["pegs"],
+                "step_seconds": run.summary["step_seconds"],
                 "exceptions": run.summary["exceptions"],
                 "setup_seconds": round(setup_seconds, 3),
                 "total_seconds": round(time.perf_counter() - began, 3),

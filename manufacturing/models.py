@@ -244,8 +244,14 @@ class PlannedOrder(models.Model):
     LATE, NO_SUPPLIER, NO_BOM = 1, 2, 4
     FLAG_NAMES = ((LATE, "late"), (NO_SUPPLIER, "no_supplier"), (NO_BOM, "no_bom"))
 
+    # No database constraint: hundreds of thousands of rows are COPied per run, and a per-row
+    # check would cost more than the write (ARCHITECTURE §7); the run is created first.
     run = models.ForeignKey(
-        MrpRun, on_delete=models.CASCADE, db_index=False, related_name="planned_orders"
+        MrpRun,
+        on_delete=models.CASCADE,
+        db_index=False,
+        db_constraint=False,
+        related_name="planned_orders",
     )
     product = models.ForeignKey(
         "catalog.Product", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"

@@ -355,6 +355,7 @@ def mrp_run_execute(
             "The BOM has a cycle: " + " → ".join(cycle), details={"cycle": cycle}
         ) from None
     core_seconds = time.perf_counter() - core_started
+    steps = {"load": round(core_started - started, 3), "core": round(core_seconds, 3)}
     progress(60, "writing")
 
     with transaction.atomic():
@@ -369,7 +370,9 @@ def mrp_run_execute(
             demand=demand,
             horizon=horizon,
         )
+        steps["write"] = round(time.perf_counter() - started - sum(steps.values()), 3)
         counts["core_seconds"] = round(core_seconds, 3)
+        counts["step_seconds"] = steps
         counts["items"] = int(n)
         counts["seconds"] = round(time.perf_counter() - started, 3)
         handed = _hand_over(run, result, item_product, item_location, today)
@@ -438,6 +441,9 @@ def _write(
     flags[buy & product_finished[result.order_item]] |= PlannedOrder.NO_BOM
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.mrp'))")
+        # A run can always be repeated: its commit need not wait for the WAL flush (no risk of
+        # corruption, only of losing the last run if the server crashes in that instant).
+        cursor.execute("SET LOCAL synchronous_commit = off")
         # Re-run: unfirmed planned orders of earlier runs are replaced by this run's.
         cursor.execute(
             f"DELETE FROM {peg_table} WHERE run_id <> %s AND planned_order_id IN "  # noqa: S608
