@@ -10,241 +10,606 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('catalog', '0002_variants_and_units'),
+        ("catalog", "0002_variants_and_units"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='WorkCentre',
+            name="WorkCentre",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=64, unique=True)),
-                ('name', models.CharField(max_length=255)),
-                ('hours_per_day', models.DecimalField(decimal_places=2, default=Decimal('8'), max_digits=6, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('24'))])),
-                ('cost_per_hour', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=14, validators=[django.core.validators.MinValueValidator(Decimal('0'))])),
-                ('working_days', django.contrib.postgres.fields.ArrayField(base_field=models.PositiveSmallIntegerField(), default=manufacturing.models.default_working_days, size=None)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=64, unique=True)),
+                ("name", models.CharField(max_length=255)),
+                (
+                    "hours_per_day",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("8"),
+                        max_digits=6,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0")),
+                            django.core.validators.MaxValueValidator(Decimal("24")),
+                        ],
+                    ),
+                ),
+                (
+                    "cost_per_hour",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0"),
+                        max_digits=14,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                    ),
+                ),
+                (
+                    "working_days",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.PositiveSmallIntegerField(),
+                        default=manufacturing.models.default_working_days,
+                        size=None,
+                    ),
+                ),
             ],
             options={
-                'ordering': ('code',),
+                "ordering": ("code",),
             },
         ),
         migrations.CreateModel(
-            name='BillOfMaterials',
+            name="BillOfMaterials",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('is_active', models.BooleanField(default=True)),
-                ('valid_from', models.DateField(blank=True, null=True)),
-                ('valid_to', models.DateField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='boms', to='catalog.product')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("is_active", models.BooleanField(default=True)),
+                ("valid_from", models.DateField(blank=True, null=True)),
+                ("valid_to", models.DateField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="boms",
+                        to="catalog.product",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'bill of materials',
-                'verbose_name_plural': 'bills of materials',
-                'ordering': ('product_id', '-version'),
+                "verbose_name": "bill of materials",
+                "verbose_name_plural": "bills of materials",
+                "ordering": ("product_id", "-version"),
             },
         ),
         migrations.CreateModel(
-            name='BomLine',
+            name="BomLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('quantity', models.DecimalField(decimal_places=6, max_digits=18, validators=[django.core.validators.MinValueValidator(Decimal('0.000001'))])),
-                ('scrap_pct', models.DecimalField(decimal_places=3, default=Decimal('0'), max_digits=6, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('100'))])),
-                ('uom', models.CharField(blank=True, max_length=16)),
-                ('factor', models.DecimalField(decimal_places=6, default=Decimal('1'), max_digits=18)),
-                ('bom', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='manufacturing.billofmaterials')),
-                ('component', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.product')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "quantity",
+                    models.DecimalField(
+                        decimal_places=6,
+                        max_digits=18,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0.000001"))],
+                    ),
+                ),
+                (
+                    "scrap_pct",
+                    models.DecimalField(
+                        decimal_places=3,
+                        default=Decimal("0"),
+                        max_digits=6,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0")),
+                            django.core.validators.MaxValueValidator(Decimal("100")),
+                        ],
+                    ),
+                ),
+                ("uom", models.CharField(blank=True, max_length=16)),
+                (
+                    "factor",
+                    models.DecimalField(decimal_places=6, default=Decimal("1"), max_digits=18),
+                ),
+                (
+                    "bom",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lines",
+                        to="manufacturing.billofmaterials",
+                    ),
+                ),
+                (
+                    "component",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="catalog.product",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('bom_id', 'id'),
+                "ordering": ("bom_id", "id"),
             },
         ),
         migrations.CreateModel(
-            name='MasterProductionSchedule',
+            name="MasterProductionSchedule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField()),
-                ('quantity', models.DecimalField(decimal_places=3, max_digits=14, validators=[django.core.validators.MinValueValidator(Decimal('0'))])),
-                ('location', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='catalog.location')),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='catalog.product')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField()),
+                (
+                    "quantity",
+                    models.DecimalField(
+                        decimal_places=3,
+                        max_digits=14,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                    ),
+                ),
+                (
+                    "location",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="catalog.location",
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="catalog.product",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'MPS row',
-                'ordering': ('date', 'product_id', 'location_id'),
+                "verbose_name": "MPS row",
+                "ordering": ("date", "product_id", "location_id"),
             },
         ),
         migrations.CreateModel(
-            name='MrpRun',
+            name="MrpRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('succeeded', 'Succeeded'), ('failed', 'Failed')], default='queued', max_length=16)),
-                ('source', models.CharField(choices=[('forecast', 'Forecast'), ('mps', 'Mps')], default='forecast', max_length=16)),
-                ('horizon_days', models.PositiveSmallIntegerField(default=90, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(730)])),
-                ('plan_date', models.DateField(blank=True, null=True)),
-                ('job_id', models.CharField(blank=True, max_length=64)),
-                ('summary', models.JSONField(blank=True, default=dict)),
-                ('error', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("succeeded", "Succeeded"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("forecast", "Forecast"), ("mps", "Mps")],
+                        default="forecast",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "horizon_days",
+                    models.PositiveSmallIntegerField(
+                        default=90,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(730),
+                        ],
+                    ),
+                ),
+                ("plan_date", models.DateField(blank=True, null=True)),
+                ("job_id", models.CharField(blank=True, max_length=64)),
+                ("summary", models.JSONField(blank=True, default=dict)),
+                ("error", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ('-created_at', '-id'),
+                "ordering": ("-created_at", "-id"),
             },
         ),
         migrations.CreateModel(
-            name='MrpException',
+            name="MrpException",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('late', 'Late'), ('overloaded', 'Overloaded'), ('no_supplier', 'No Supplier'), ('no_bom', 'No Bom'), ('component_short', 'Component Short')], max_length=24)),
-                ('location_id', models.BigIntegerField(blank=True, null=True)),
-                ('planned_order_id', models.BigIntegerField(blank=True, null=True)),
-                ('working_order_id', models.BigIntegerField(blank=True, null=True)),
-                ('work_centre_id', models.BigIntegerField(blank=True, null=True)),
-                ('date', models.DateField(blank=True, null=True)),
-                ('message', models.CharField(max_length=500)),
-                ('product', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='catalog.product')),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='exceptions', to='manufacturing.mrprun')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("late", "Late"),
+                            ("overloaded", "Overloaded"),
+                            ("no_supplier", "No Supplier"),
+                            ("no_bom", "No Bom"),
+                            ("component_short", "Component Short"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                ("location_id", models.BigIntegerField(blank=True, null=True)),
+                ("planned_order_id", models.BigIntegerField(blank=True, null=True)),
+                ("working_order_id", models.BigIntegerField(blank=True, null=True)),
+                ("work_centre_id", models.BigIntegerField(blank=True, null=True)),
+                ("date", models.DateField(blank=True, null=True)),
+                ("message", models.CharField(max_length=500)),
+                (
+                    "product",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="catalog.product",
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="exceptions",
+                        to="manufacturing.mrprun",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('run_id', 'kind', 'date', 'id'),
+                "ordering": ("run_id", "kind", "date", "id"),
             },
         ),
         migrations.CreateModel(
-            name='PlannedOrder',
+            name="PlannedOrder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.SmallIntegerField(choices=[(0, 'buy'), (1, 'make')])),
-                ('quantity', models.FloatField()),
-                ('release_date', models.DateField()),
-                ('due_date', models.DateField()),
-                ('low_level_code', models.SmallIntegerField(default=0)),
-                ('exception_flags', models.SmallIntegerField(default=0)),
-                ('firmed', models.BooleanField(default=False)),
-                ('location', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='catalog.location')),
-                ('product', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='catalog.product')),
-                ('run', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='planned_orders', to='manufacturing.mrprun')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.SmallIntegerField(choices=[(0, "buy"), (1, "make")])),
+                ("quantity", models.FloatField()),
+                ("release_date", models.DateField()),
+                ("due_date", models.DateField()),
+                ("low_level_code", models.SmallIntegerField(default=0)),
+                ("exception_flags", models.SmallIntegerField(default=0)),
+                ("firmed", models.BooleanField(default=False)),
+                (
+                    "location",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="catalog.location",
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="catalog.product",
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="planned_orders",
+                        to="manufacturing.mrprun",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('run_id', 'low_level_code', 'product_id', 'due_date', 'id'),
+                "ordering": ("run_id", "low_level_code", "product_id", "due_date", "id"),
             },
         ),
         migrations.CreateModel(
-            name='Peg',
+            name="Peg",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('run_id', models.BigIntegerField()),
-                ('demand_kind', models.SmallIntegerField(choices=[(0, 'forecast'), (1, 'mps'), (2, 'order')])),
-                ('demand_ref', models.BigIntegerField(default=0)),
-                ('product_id', models.BigIntegerField()),
-                ('location_id', models.BigIntegerField()),
-                ('demand_date', models.DateField()),
-                ('quantity', models.FloatField()),
-                ('planned_order', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='pegs', to='manufacturing.plannedorder')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("run_id", models.BigIntegerField()),
+                (
+                    "demand_kind",
+                    models.SmallIntegerField(choices=[(0, "forecast"), (1, "mps"), (2, "order")]),
+                ),
+                ("demand_ref", models.BigIntegerField(default=0)),
+                ("product_id", models.BigIntegerField()),
+                ("location_id", models.BigIntegerField()),
+                ("demand_date", models.DateField()),
+                ("quantity", models.FloatField()),
+                (
+                    "planned_order",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="pegs",
+                        to="manufacturing.plannedorder",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('planned_order_id', 'id'),
+                "ordering": ("planned_order_id", "id"),
             },
         ),
         migrations.CreateModel(
-            name='Operation',
+            name="Operation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sequence', models.PositiveIntegerField()),
-                ('setup_minutes', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=10, validators=[django.core.validators.MinValueValidator(Decimal('0'))])),
-                ('run_minutes', models.DecimalField(decimal_places=3, default=Decimal('0'), max_digits=10, validators=[django.core.validators.MinValueValidator(Decimal('0'))])),
-                ('bom', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='operations', to='manufacturing.billofmaterials')),
-                ('work_centre', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='operations', to='manufacturing.workcentre')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("sequence", models.PositiveIntegerField()),
+                (
+                    "setup_minutes",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0"),
+                        max_digits=10,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                    ),
+                ),
+                (
+                    "run_minutes",
+                    models.DecimalField(
+                        decimal_places=3,
+                        default=Decimal("0"),
+                        max_digits=10,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                    ),
+                ),
+                (
+                    "bom",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="operations",
+                        to="manufacturing.billofmaterials",
+                    ),
+                ),
+                (
+                    "work_centre",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="operations",
+                        to="manufacturing.workcentre",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('bom_id', 'sequence'),
+                "ordering": ("bom_id", "sequence"),
             },
         ),
         migrations.CreateModel(
-            name='WorkingOrder',
+            name="WorkingOrder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(max_length=64, unique=True)),
-                ('quantity', models.DecimalField(decimal_places=3, max_digits=14, validators=[django.core.validators.MinValueValidator(Decimal('0.001'))])),
-                ('status', models.CharField(choices=[('planned', 'Planned'), ('released', 'Released'), ('in_progress', 'In Progress'), ('done', 'Done'), ('cancelled', 'Cancelled')], default='planned', max_length=16)),
-                ('due_date', models.DateField()),
-                ('start_date', models.DateField(blank=True, null=True)),
-                ('subcontract_supplier_code', models.CharField(blank=True, max_length=64)),
-                ('actual_quantity', models.DecimalField(blank=True, decimal_places=3, max_digits=14, null=True)),
-                ('scrap_quantity', models.DecimalField(decimal_places=3, default=Decimal('0'), max_digits=14)),
-                ('firmed', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('location', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.location')),
-                ('mrp_run', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='working_orders', to='manufacturing.mrprun')),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.product')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reference", models.CharField(max_length=64, unique=True)),
+                (
+                    "quantity",
+                    models.DecimalField(
+                        decimal_places=3,
+                        max_digits=14,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0.001"))],
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("planned", "Planned"),
+                            ("released", "Released"),
+                            ("in_progress", "In Progress"),
+                            ("done", "Done"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="planned",
+                        max_length=16,
+                    ),
+                ),
+                ("due_date", models.DateField()),
+                ("start_date", models.DateField(blank=True, null=True)),
+                ("subcontract_supplier_code", models.CharField(blank=True, max_length=64)),
+                (
+                    "actual_quantity",
+                    models.DecimalField(blank=True, decimal_places=3, max_digits=14, null=True),
+                ),
+                (
+                    "scrap_quantity",
+                    models.DecimalField(decimal_places=3, default=Decimal("0"), max_digits=14),
+                ),
+                ("firmed", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "location",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="catalog.location",
+                    ),
+                ),
+                (
+                    "mrp_run",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="working_orders",
+                        to="manufacturing.mrprun",
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="catalog.product",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('due_date', 'id'),
+                "ordering": ("due_date", "id"),
             },
         ),
         migrations.AddField(
-            model_name='plannedorder',
-            name='working_order',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='manufacturing.workingorder'),
+            model_name="plannedorder",
+            name="working_order",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="manufacturing.workingorder",
+            ),
         ),
         migrations.CreateModel(
-            name='WorkingOrderComponent',
+            name="WorkingOrderComponent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('required_quantity', models.DecimalField(decimal_places=3, max_digits=14)),
-                ('reserved_quantity', models.DecimalField(decimal_places=3, default=Decimal('0'), max_digits=14)),
-                ('consumed_quantity', models.DecimalField(decimal_places=3, default=Decimal('0'), max_digits=14)),
-                ('component', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.product')),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='components', to='manufacturing.workingorder')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("required_quantity", models.DecimalField(decimal_places=3, max_digits=14)),
+                (
+                    "reserved_quantity",
+                    models.DecimalField(decimal_places=3, default=Decimal("0"), max_digits=14),
+                ),
+                (
+                    "consumed_quantity",
+                    models.DecimalField(decimal_places=3, default=Decimal("0"), max_digits=14),
+                ),
+                (
+                    "component",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="catalog.product",
+                    ),
+                ),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="components",
+                        to="manufacturing.workingorder",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('order_id', 'id'),
+                "ordering": ("order_id", "id"),
             },
         ),
         migrations.AddConstraint(
-            model_name='billofmaterials',
-            constraint=models.UniqueConstraint(fields=('product', 'version'), name='bom_unique_version'),
+            model_name="billofmaterials",
+            constraint=models.UniqueConstraint(
+                fields=("product", "version"), name="bom_unique_version"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='billofmaterials',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_active', True)), fields=('product',), name='bom_one_active_per_product'),
+            model_name="billofmaterials",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("is_active", True)),
+                fields=("product",),
+                name="bom_one_active_per_product",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='bomline',
-            constraint=models.UniqueConstraint(fields=('bom', 'component'), name='bom_line_unique_component'),
+            model_name="bomline",
+            constraint=models.UniqueConstraint(
+                fields=("bom", "component"), name="bom_line_unique_component"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='masterproductionschedule',
-            constraint=models.UniqueConstraint(fields=('product', 'location', 'date'), name='mps_unique_product_location_date'),
+            model_name="masterproductionschedule",
+            constraint=models.UniqueConstraint(
+                fields=("product", "location", "date"), name="mps_unique_product_location_date"
+            ),
         ),
         migrations.AddIndex(
-            model_name='mrpexception',
-            index=models.Index(fields=['run', 'kind'], name='mrp_exception_run_kind'),
+            model_name="mrpexception",
+            index=models.Index(fields=["run", "kind"], name="mrp_exception_run_kind"),
         ),
         migrations.AddConstraint(
-            model_name='operation',
-            constraint=models.UniqueConstraint(fields=('bom', 'sequence'), name='operation_unique_sequence'),
+            model_name="operation",
+            constraint=models.UniqueConstraint(
+                fields=("bom", "sequence"), name="operation_unique_sequence"
+            ),
         ),
         migrations.AddIndex(
-            model_name='workingorder',
-            index=models.Index(fields=['status', 'due_date'], name='working_order_status_due'),
+            model_name="workingorder",
+            index=models.Index(fields=["status", "due_date"], name="working_order_status_due"),
         ),
         migrations.AddIndex(
-            model_name='plannedorder',
-            index=models.Index(fields=['run', 'product'], name='planned_order_run_product'),
+            model_name="plannedorder",
+            index=models.Index(fields=["run", "product"], name="planned_order_run_product"),
         ),
         migrations.AddConstraint(
-            model_name='workingordercomponent',
-            constraint=models.UniqueConstraint(fields=('order', 'component'), name='wo_component_unique'),
+            model_name="workingordercomponent",
+            constraint=models.UniqueConstraint(
+                fields=("order", "component"), name="wo_component_unique"
+            ),
         ),
     ]
