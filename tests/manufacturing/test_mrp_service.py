@@ -117,3 +117,41 @@ def test_rerun_replaces_unfirmed_and_counts_firmed_orders():
     assert PlannedOrder.objects.filter(run=first, firmed=True).count() == 1
     # The firmed RAW2 buy order is open supply: no new RAW2 order.
     assert not PlannedOrder.objects.filter(run=second, product=plant["raw2"]).exists()
+
+
+def test_forecast_source_uses_the_latest_successful_runs_selected_values():
+    from forecasting.models import ForecastRun, ForecastValue
+
+    plant = two_level_plant()
+    old = ForecastRun.objects.create(status="succeeded", horizon=28, finished_at=timezone.now())
+    latest = ForecastRun.objects.create(status="succeeded", horizon=28, finished_at=timezone.now())
+    ForecastRun.objects.create(status="failed", horizon=28, finished_at=timezone.now())
+
+    def value(run, day, forecast, selected=True):
+        q = dict(p05=0, p10=0, p50=forecast, p90=forecast, p95=forecast)
+        return ForecastValue(
+            run=run,
+            product=plant["fg"],
+            location=plant["plant"],
+            date=TODAY + timedelta(days=day),
+            method="m",
+            selected=selected,
+            forecast=forecast,
+            **q,
+        )
+
+    ForecastValue.objects.bulk_create(
+        [
+            value(old, 5, 100.0),
+            value(latest, -1, 50.0),  # before today: ignored
+            value(latest, 5, 3.0),
+            value(latest, 6, 4.0),
+            value(latest, 6, 40.0, selected=False),
+        ]
+    )
+    run = _run(source="forecast")
+    fg = [o for o in _orders(run) if o[0] == "FG"]
+    # 4 on hand: day 5 leaves 1, day 6 needs 3 more.
+    assert fg == [("FG", "make", 3.0, 4, 6)]
+    [peg] = Peg.objects.filter(planned_order__run=run, planned_order__product=plant["fg"])
+    assert (peg.demand_kind, peg.demand_date, peg.quantity) == (0, TODAY + timedelta(days=6), 3.0)
