@@ -1,4 +1,6 @@
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
 
 from core.exceptions import DomainError
 from manufacturing import services
@@ -15,10 +17,30 @@ from manufacturing.models import (
     WorkingOrderComponent,
 )
 from manufacturing.selectors import bom_cost_rollup
+from manufacturing.services import bom_cycle_path
+
+
+class BomLineFormSet(BaseInlineFormSet):
+    """Refuses lines that would make the active BOMs cyclic, naming the cycle."""
+
+    def clean(self):
+        super().clean()
+        bom = self.instance
+        if not bom.is_active or bom.product_id is None:
+            return
+        components = [
+            form.cleaned_data["component"].pk
+            for form in self.forms
+            if form.cleaned_data.get("component") and not form.cleaned_data.get("DELETE")
+        ]
+        cycle = bom_cycle_path(product_id=bom.product_id, component_ids=components)
+        if cycle:
+            raise ValidationError("The BOM would make a cycle: " + " → ".join(cycle))
 
 
 class BomLineInline(admin.TabularInline):
     model = BomLine
+    formset = BomLineFormSet
     extra = 0
     raw_id_fields = ("component",)
 
