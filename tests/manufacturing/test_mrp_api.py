@@ -125,3 +125,26 @@ def test_run_mrp_command_prints_the_summary(tenant_a):
     )
     summary = json.loads(out.getvalue().strip().splitlines()[-1])
     assert summary["planned_orders"] == 4 and summary["source"] == "mps"
+
+
+def test_run_lists_have_flat_query_counts(planner):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    plant = two_level_plant()
+    for day in (10, 20, 25):
+        mps(plant["fg"], plant["plant"], day, "30")
+    run = mrp_run_execute(run_id=mrp_run_create(source="mps", horizon_days=30).pk, today=TODAY)
+    assert run.summary["planned_orders"] > 6
+    client = client_for(HOST_A, planner)
+    counts = {}
+    for suffix in ("planned-orders/", "exceptions/"):
+        for size in (1, 100):
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(f"/api/v1/mrp-runs/{run.pk}/{suffix}?page_size={size}")
+            assert response.status_code == 200 and response.json()["results"]
+            counts.setdefault(suffix, set()).add(len(queries.captured_queries))
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/api/v1/mrp-runs/")
+    assert all(len(c) == 1 and max(c) <= 10 for c in counts.values()), counts
+    assert len(queries.captured_queries) <= 10
