@@ -63,11 +63,16 @@ class BomViewSet(ModelViewSet):
             product=values.get("product") or instance.product,
             version=values.get("version", instance.version if instance else 1),
             is_active=values.get("is_active", instance.is_active if instance else True),
-            valid_from=values.get("valid_from"),
-            valid_to=values.get("valid_to"),
+            valid_from=values.get("valid_from", instance.valid_from if instance else None),
+            valid_to=values.get("valid_to", instance.valid_to if instance else None),
             lines=[
                 BomLineInput(line["component"].pk, line["quantity"], line["scrap_pct"], line["uom"])
-                for line in values.get("lines", [])
+                for line in values["lines"]
+            ]
+            if "lines" in values or instance is None
+            else [  # a PATCH without lines keeps them
+                BomLineInput(line.component_id, line.quantity, line.scrap_pct, line.uom)
+                for line in instance.lines.all()
             ],
             operations=None
             if operations is None

@@ -122,3 +122,14 @@ def test_tenant_b_cannot_see_tenant_a_manufacturing(tenant_b):
     for url in ("/api/v1/boms/", "/api/v1/working-orders/", "/api/v1/mrp-runs/"):
         assert client.get(url).json()["count"] == 0
     assert_error(client.post(f"/api/v1/working-orders/{order.pk}/release/"), 404)
+
+
+def test_patch_without_lines_keeps_them_and_deactivates(planner):
+    fg, a = product("P-FG"), product("P-A")
+    bom = bom_save(product=fg, lines=[line(a, "2")])
+    client = client_for(HOST_A, planner)
+    response = client.patch(f"/api/v1/boms/{bom.pk}/", {"is_active": False}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["is_active"] is False
+    assert [x["component_sku"] for x in response.json()["lines"]] == ["P-A"]
+    assert client.delete(f"/api/v1/boms/{bom.pk}/").status_code == 204

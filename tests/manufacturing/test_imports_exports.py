@@ -127,6 +127,12 @@ def test_planned_orders_export_columns_and_pegged_to(tenant_a, tmp_path):
     by_sku = {r[0]: r for r in rows[1:]}
     assert by_sku["FG"][1:] == ["PLANT", "make", "6", "2026-12-15", "2026-12-17", f"mps:{row.pk}"]
     assert by_sku["SUB"][6].startswith("order:")
+    from openpyxl import load_workbook
+
+    xlsx = b"".join(export_content(kind="planned-orders", file_format="xlsx"))
+    sheet = load_workbook(io.BytesIO(xlsx)).worksheets[0]
+    header, *data = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert header == rows[0] and len(data) == len(rows) - 1
     out = tmp_path / "po.json"
     call_command(
         "export_data",
