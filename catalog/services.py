@@ -135,11 +135,13 @@ def stock_change(
 
 @dataclass(frozen=True)
 class ReservationChange:
-    """Reserve (``quantity`` > 0) or release (< 0) stock of a product at a location."""
+    """Reserve (``quantity`` > 0) or release (< 0) stock of a product at a location, and/or
+    change what is on order there (``on_order``: + an open supply order, − when it closes)."""
 
     product_id: int
     location_id: int
     quantity: Decimal
+    on_order: Decimal = Decimal("0")
 
 
 def stock_reserve(
@@ -152,8 +154,10 @@ def stock_reserve(
     with transaction.atomic():
         levels = stock_levels_lock((c.product_id, c.location_id) for c in changes)
         delta: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
+        ordered: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
         for change in changes:
             delta[(change.product_id, change.location_id)] += Decimal(change.quantity)
+            ordered[(change.product_id, change.location_id)] += Decimal(change.on_order)
         short = []
         for key in sorted(delta):
             level, amount = levels[key], delta[key]
@@ -168,6 +172,7 @@ def stock_reserve(
                     }
                 )
             level.reserved = reserved
+            level.on_order = max(level.on_order + ordered[key], Decimal("0"))
         if short:
             raise InsufficientStock(
                 "Not enough available stock to reserve (on hand less reserved).",
@@ -175,7 +180,7 @@ def stock_reserve(
             )
         if delta:
             StockLevel.objects.bulk_update(
-                [levels[key] for key in delta], ["reserved", "updated_at"]
+                [levels[key] for key in delta], ["reserved", "on_order", "updated_at"]
             )
         return {key: levels[key] for key in delta}
 

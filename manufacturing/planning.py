@@ -222,7 +222,7 @@ def _per_pair(cursor, sql_text: str, items: np.ndarray, columns) -> dict[str, np
 
 def _open_supply(cursor, items: np.ndarray, today: date) -> tuple[np.ndarray, ...]:
     """(item index, day, quantity) of open working orders, firmed buy orders of earlier runs
-    and open purchase orders (``on_order``, due today)."""
+    and open purchase orders (``on_order`` less released working orders' output, due today)."""
     wo, po = WorkingOrder._meta.db_table, PlannedOrder._meta.db_table
     statuses = ", ".join(f"'{s}'" for s in OPEN_STATUSES)
     rows = copy_from_query(
@@ -234,8 +234,13 @@ def _open_supply(cursor, items: np.ndarray, today: date) -> tuple[np.ndarray, ..
         SELECT product_id, location_id, due_date, quantity FROM {po}
          WHERE firmed AND kind = 0 AND due_date >= %(today)s
         UNION ALL
-        SELECT product_id, location_id, %(today)s::date, on_order::float8
-          FROM {StockLevel._meta.db_table} WHERE on_order > 0
+        SELECT s.product_id, s.location_id, %(today)s::date,
+               (s.on_order - coalesce(w.quantity, 0))::float8
+          FROM {StockLevel._meta.db_table} s LEFT JOIN (
+               SELECT product_id, location_id, sum(quantity) AS quantity FROM {wo}
+                WHERE status IN ('released', 'in_progress') GROUP BY 1, 2) w
+            ON w.product_id = s.product_id AND w.location_id = s.location_id
+         WHERE s.on_order - coalesce(w.quantity, 0) > 0
         """,  # noqa: S608
         {"today": today},
         [("p", "int8"), ("l", "int8"), ("d", "date"), ("q", "float8")],

@@ -376,17 +376,14 @@ def peg_label(peg: Peg, skus: dict[int, str], codes: dict[int, str]) -> str:
 
 
 def open_working_order_supply():
-    """Open working orders (planned, released, in progress) as ``inventory.supply.OpenSupply``:
-    the finished quantity each will add at its location on its due date."""
+    """Released and in-progress working orders as ``inventory.supply.OpenSupply``: the
+    finished quantity each will add at its location on its due date (release puts it in
+    ``StockLevel.on_order``, completion or cancellation takes it out)."""
     from inventory.supply import OpenSupply
 
     rows = list(
         WorkingOrder.objects.filter(
-            status__in=[
-                WorkingOrder.Status.PLANNED,
-                WorkingOrder.Status.RELEASED,
-                WorkingOrder.Status.IN_PROGRESS,
-            ]
+            status__in=[WorkingOrder.Status.RELEASED, WorkingOrder.Status.IN_PROGRESS]
         ).values_list("product_id", "location_id", "due_date", "quantity")
     )
     return OpenSupply(

@@ -41,6 +41,7 @@ from manufacturing.mrp.bom import find_cycle
 from manufacturing.selectors import effective_bom_for, is_bom_valid_on
 
 QTY = Decimal("0.001")
+ZERO = Decimal("0")
 ONE = Decimal("1")
 
 
@@ -276,12 +277,15 @@ def working_order_release(*, order_id: int, override: bool = False) -> WorkingOr
         order = _locked(order_id)
         _check_transition(order, WorkingOrder.Status.RELEASED)
         components = list(order.components.all())
+        # Components reserved; the output is on order at the location until done/cancelled
+        # (the inventory refresh reads it in the position, ``open_working_order_supply``).
         stock_reserve(
             changes=[
                 ReservationChange(c.component_id, order.location_id, c.required_quantity)
                 for c in components
                 if c.required_quantity > 0
-            ],
+            ]
+            + [ReservationChange(order.product_id, order.location_id, ZERO, order.quantity)],
             allow_over=override,
         )
         for c in components:
@@ -303,11 +307,16 @@ def working_order_start(*, order_id: int) -> WorkingOrder:
 
 
 def _release_reservations(order: WorkingOrder, components: list[WorkingOrderComponent]) -> None:
+    """Release the components' reservations and, for a released order, its output on order."""
     changes = [
         ReservationChange(c.component_id, order.location_id, -c.reserved_quantity)
         for c in components
         if c.reserved_quantity > 0
     ]
+    if order.status in (WorkingOrder.Status.RELEASED, WorkingOrder.Status.IN_PROGRESS):
+        changes.append(
+            ReservationChange(order.product_id, order.location_id, ZERO, -order.quantity)
+        )
     if changes:
         stock_reserve(changes=changes)
     for c in components:

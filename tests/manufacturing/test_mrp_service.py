@@ -11,7 +11,7 @@ from django.utils import timezone
 from inventory.models import InventoryMetrics
 from manufacturing.models import MrpException, Peg, PlannedOrder, WorkingOrder
 from manufacturing.planning import mrp_run_create, mrp_run_execute
-from tests.manufacturing.helpers import TODAY, mps, two_level_plant
+from tests.manufacturing.helpers import TODAY, mps, receive, two_level_plant
 
 pytestmark = pytest.mark.django_db
 
@@ -155,3 +155,26 @@ def test_forecast_source_uses_the_latest_successful_runs_selected_values():
     assert fg == [("FG", "make", 3.0, 4, 6)]
     [peg] = Peg.objects.filter(planned_order__run=run, planned_order__product=plant["fg"])
     assert (peg.demand_kind, peg.demand_date, peg.quantity) == (0, TODAY + timedelta(days=6), 3.0)
+
+
+def test_released_working_order_is_supply_once_and_lent_to_the_inventory_refresh():
+    from inventory.supply import _open_supply_providers
+    from manufacturing.services import working_order_create, working_order_release
+
+    plant = two_level_plant()
+    mps(plant["fg"], plant["plant"], 10, "16")
+    receive(plant["sub"], plant["plant"], "100")
+    receive(plant["raw2"], plant["plant"], "100")
+    order = working_order_create(
+        product=plant["fg"],
+        location_id=plant["plant"].pk,
+        quantity=6,
+        due_date=TODAY + timedelta(days=9),
+    )
+    working_order_release(order_id=order.pk)
+    run = _run()
+    # 4 on hand + 6 from the working order (on order too, but counted once): 6 short on day 10.
+    [fg] = PlannedOrder.objects.filter(run=run, product=plant["fg"])
+    assert (fg.quantity, fg.due_date) == (6.0, TODAY + timedelta(days=10))
+    supply = _open_supply_providers["manufacturing"]()
+    assert supply.product_id.tolist() == [plant["fg"].pk] and supply.quantity.tolist() == [6.0]

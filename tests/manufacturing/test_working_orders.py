@@ -60,6 +60,7 @@ def test_release_reserves_complete_consumes_and_produces_in_one_go(planner):
     working_order_release(order_id=order.pk)
     assert _level(a, plant).reserved == Decimal("20")
     assert _level(b, plant).reserved == Decimal("5.5")
+    assert _level(fg, plant).on_order == Decimal("10")  # the output is on order until done
     working_order_start(order_id=order.pk)
     working_order_complete(
         order_id=order.pk,
@@ -72,7 +73,7 @@ def test_release_reserves_complete_consumes_and_produces_in_one_go(planner):
     assert (order.status, order.actual_quantity, order.scrap_quantity) == ("done", 9, 1)
     assert (_level(a, plant).on_hand, _level(a, plant).reserved) == (Decimal("79"), 0)
     assert (_level(b, plant).on_hand, _level(b, plant).reserved) == (Decimal("4.5"), 0)
-    assert _level(fg, plant).on_hand == Decimal("9")
+    assert (_level(fg, plant).on_hand, _level(fg, plant).on_order) == (Decimal("9"), 0)
     kinds = set(
         StockMovement.objects.filter(reference__contains=order.reference).values_list(
             "kind", flat=True
@@ -103,6 +104,7 @@ def test_cancel_releases_reservations_and_illegal_moves_are_refused():
     working_order_release(order_id=order.pk)
     working_order_cancel(order_id=order.pk)
     assert _level(a, plant).reserved == 0 and _level(b, plant).reserved == 0
+    assert _level(fg, plant).on_order == 0
     assert WorkingOrder.objects.get(pk=order.pk).status == "cancelled"
     with pytest.raises(IllegalTransition):
         working_order_release(order_id=order.pk)
