@@ -117,3 +117,14 @@ def purchasing_takes_buy_orders() -> bool:
     return hasattr(services, "planned_purchases_replace") and hasattr(
         services, "PlannedPurchaseLine"
     )
+
+
+def is_subcontractor(supplier_code: str) -> bool | None:
+    """Whether purchasing knows ``supplier_code`` as a supplier of kind ``subcontract``; None
+    when purchasing cannot tell (absent or older): the code is then taken as it is."""
+    try:
+        from purchasing.models import Supplier  # type: ignore[attr-defined]
+
+        return Supplier.objects.filter(code=supplier_code, kind="subcontract").exists()
+    except (ImportError, AttributeError):
+        return None

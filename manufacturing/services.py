@@ -27,6 +27,7 @@ from catalog.services import (
 )
 from core.events import emit_event
 from core.exceptions import ValidationFailed
+from manufacturing import purchasing_link
 from manufacturing.exceptions import BomCycle, IllegalTransition
 from manufacturing.models import (
     BillOfMaterials,
@@ -227,6 +228,14 @@ def working_order_create(
             details={"product": ["no active BOM"]},
         )
     quantity = _q(quantity)
+    if (
+        subcontract_supplier_code
+        and purchasing_link.is_subcontractor(subcontract_supplier_code) is False
+    ):
+        raise ValidationFailed(
+            f"{subcontract_supplier_code} is not a supplier of kind subcontract.",
+            details={"subcontract_supplier_code": ["not a subcontract supplier"]},
+        )
     with transaction.atomic():
         order = WorkingOrder.objects.create(
             reference=reference or f"WO-{uuid.uuid4().hex[:10].upper()}",

@@ -71,3 +71,39 @@ def test_purchasings_terms_and_hand_over_are_used_when_present(monkeypatch):
     assert handed["run_id"] == run.pk
     assert {line.product_id for line in handed["lines"]} == {plant["raw"].pk, plant["raw2"].pk}
     assert run.summary["buy_orders_handed_to_purchasing"] == 2
+
+
+def test_subcontract_supplier_is_checked_when_purchasing_knows_suppliers(monkeypatch):
+    from datetime import date
+
+    from core.exceptions import ValidationFailed
+    from manufacturing.services import working_order_create
+
+    plant = two_level_plant()
+    # Without purchasing the code is stored as given.
+    order = working_order_create(
+        product=plant["sub"],
+        location_id=plant["plant"].pk,
+        quantity=1,
+        due_date=date(2027, 1, 4),
+        subcontract_supplier_code="SUBCO",
+    )
+    assert order.subcontract_supplier_code == "SUBCO"
+
+    class Suppliers:
+        @staticmethod
+        def filter(code, kind):
+            return types.SimpleNamespace(exists=lambda: code == "SUBCO" and kind == "subcontract")
+
+    models = types.ModuleType("purchasing.models")
+    models.Supplier = types.SimpleNamespace(objects=Suppliers)
+    monkeypatch.setitem(sys.modules, "purchasing.models", models)
+    assert purchasing_link.is_subcontractor("SUBCO") is True
+    with pytest.raises(ValidationFailed):
+        working_order_create(
+            product=plant["sub"],
+            location_id=plant["plant"].pk,
+            quantity=1,
+            due_date=date(2027, 1, 4),
+            subcontract_supplier_code="BUYER",
+        )
