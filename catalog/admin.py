@@ -6,6 +6,7 @@ from catalog.models import (
     Location,
     Product,
     ProductExclusion,
+    ProductUnit,
     StockLevel,
     StockMovement,
 )
@@ -18,8 +19,15 @@ class CategoryAdmin(admin.ModelAdmin):
     list_filter = ("parent",)
 
 
+class ProductUnitInline(admin.TabularInline):
+    model = ProductUnit
+    extra = 0
+
+
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
+    inlines = (ProductUnitInline,)
+    raw_id_fields = ("parent",)
     list_display = (
         "sku",
         "name",

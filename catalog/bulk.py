@@ -65,6 +65,12 @@ PRODUCT_COLUMNS = _from_file(
         "pack_size": ("pack_size", "1"),
     }
 )
+# ``size=L;colour=red`` → {"size": "L", "colour": "red"} (names and values trimmed).
+ATTRIBUTES_JSON = (
+    "CASE WHEN t.attributes IS NULL THEN '{}'::jsonb ELSE (SELECT coalesce(jsonb_object_agg("
+    "btrim(split_part(pair, '=', 1)), btrim(substr(pair, strpos(pair, '=') + 1))), '{}'::jsonb) "
+    "FROM unnest(string_to_array(t.attributes, ';')) AS pair WHERE btrim(pair) <> '') END"
+)
 LOCATION_COLUMNS = _from_file(
     {
         "name": ("name", "''"),
@@ -154,6 +160,8 @@ def products_write(cursor, *, relation: str, present: set[str], **_) -> WriteCou
         joins = (
             f"LEFT JOIN {Category._meta.db_table} c ON c.parent_id IS NULL AND c.name = t.category"
         )
+    if "attributes" in present:
+        columns["attributes"] = ("attributes", ATTRIBUTES_JSON, "'{}'::jsonb")
     inserted, updated = natural_upsert(
         cursor,
         relation=relation,
@@ -163,6 +171,18 @@ def products_write(cursor, *, relation: str, present: set[str], **_) -> WriteCou
         present=present,
         joins=joins,
     )
+    if "parent_sku" in present:
+        # After the upsert, so a parent may be a new row of the same file. An empty cell
+        # leaves the parent as it is.
+        cursor.execute(
+            sql.SQL(
+                "UPDATE {p} AS target SET parent_id = parent.id FROM {r} t "
+                "JOIN {p} parent ON parent.sku = t.parent_sku "
+                "WHERE target.sku = t.sku AND target.parent_id IS DISTINCT FROM parent.id"
+            ).format(p=T_PRODUCT, r=sql.Identifier(relation))
+        )
+        if not inserted:
+            updated = max(updated, cursor.rowcount)
     return WriteCounts(inserted, updated, created)
 
 

@@ -84,6 +84,12 @@ class Product(models.Model):
     pack_size = models.DecimalField(
         **QUANTITY, default=Decimal("1"), validators=[MinValueValidator(Decimal("0.001"))]
     )
+    # Variants: a product may have a parent (the model) and attribute values
+    # ({"size": "L", "colour": "red"}); a variant without its own BOM uses its parent's.
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="variants"
+    )
+    attributes = models.JSONField(default=dict, db_default={}, blank=True)
     is_active = models.BooleanField(default=True)
     launch_date = models.DateField(null=True, blank=True)
     end_date = models.DateField(null=True, blank=True)
@@ -97,6 +103,30 @@ class Product(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sku} {self.name}"
+
+
+class ProductUnit(models.Model):
+    """Another unit of measure of a product: ``factor`` stock units make one (1 box = 12 units).
+    A BOM line or a supplier product may count in it; quantities are converted to the stock
+    unit (``uom``) on the way in."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="units")
+    name = models.CharField(max_length=16)
+    factor = models.DecimalField(
+        max_digits=14, decimal_places=6, validators=[MinValueValidator(Decimal("0.000001"))]
+    )
+
+    class Meta:
+        ordering = ("product_id", "name")
+        constraints = [
+            models.UniqueConstraint(fields=("product", "name"), name="product_unit_unique"),
+            models.CheckConstraint(
+                condition=models.Q(factor__gt=0), name="product_unit_factor_gt0"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} = {self.factor} × {self.product_id}"
 
 
 class Location(models.Model):

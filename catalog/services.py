@@ -155,6 +155,58 @@ def stock_on_order_change(*, changes: dict[tuple[int, int], Decimal]) -> None:
         )
 
 
+@dataclass(frozen=True)
+class ReservationChange:
+    """Reserve (``quantity`` > 0) or release (< 0) stock of a product at a location, and/or
+    change what is on order there (``on_order``: + an open supply order, − when it closes)."""
+
+    product_id: int
+    location_id: int
+    quantity: Decimal
+    on_order: Decimal = Decimal("0")
+
+
+def stock_reserve(
+    *, changes: list[ReservationChange], allow_over: bool = False
+) -> dict[tuple[int, int], StockLevel]:
+    """Change ``StockLevel.reserved`` atomically, locking levels in the same fixed order as
+    ``stock_change``. A reservation may not take ``reserved`` above ``on_hand`` (reserve more
+    than is available) unless ``allow_over``: InsufficientStock (409) names the first short
+    line. Releases never take ``reserved`` below zero. Returns the updated levels."""
+    with transaction.atomic():
+        levels = stock_levels_lock((c.product_id, c.location_id) for c in changes)
+        delta: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
+        ordered: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
+        for change in changes:
+            delta[(change.product_id, change.location_id)] += Decimal(change.quantity)
+            ordered[(change.product_id, change.location_id)] += Decimal(change.on_order)
+        short = []
+        for key in sorted(delta):
+            level, amount = levels[key], delta[key]
+            reserved = max(level.reserved + amount, Decimal("0"))
+            if amount > 0 and reserved > level.on_hand and not allow_over:
+                short.append(
+                    {
+                        "product_id": key[0],
+                        "location_id": key[1],
+                        "available": str(level.on_hand - level.reserved),
+                        "requested": str(amount),
+                    }
+                )
+            level.reserved = reserved
+            level.on_order = max(level.on_order + ordered[key], Decimal("0"))
+        if short:
+            raise InsufficientStock(
+                "Not enough available stock to reserve (on hand less reserved).",
+                details={"short": short},
+            )
+        if delta:
+            StockLevel.objects.bulk_update(
+                [levels[key] for key in delta], ["reserved", "on_order", "updated_at"]
+            )
+        return {key: levels[key] for key in delta}
+
+
 def stock_transfer(
     *,
     product_id: int,

@@ -20,10 +20,12 @@ urlpatterns = [
     path("api/v1/", include("routing.api.urls")),
     path("api/v1/", include("forecasting.api.urls")),
     path("api/v1/", include("purchasing.api.urls")),
+    path("api/v1/", include("manufacturing.api.urls")),
     path("app/", include("inventory.pages")),
     path("app/", include("forecasting.urls_pages")),
     path("app/", include("routing.urls")),
     path("app/", include("purchasing.urls_pages")),
+    path("app/", include("manufacturing.urls_pages")),
     *api_docs_patterns,
 ]
 

@@ -50,3 +50,12 @@ class UnsupportedMediaType(DomainError):
     status_code = 415
     code = "unsupported_media_type"
     default_message = "The upload's content type is not supported."
+
+
+class ImportRowsRejected(ValidationFailed):
+    """Raised by an import writer that finds rows it cannot write (e.g. a BOM cycle): the
+    import rolls back and reports ``errors`` (dicts of row, column, value, why) per row."""
+
+    def __init__(self, errors: list[dict[str, Any]], message: str | None = None):
+        self.errors = errors
+        super().__init__(message or "Rows rejected by the writer.", details={"errors": errors})

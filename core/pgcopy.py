@@ -24,7 +24,8 @@ SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
 HEADER = SIGNATURE + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
 TRAILER = b"\xff\xff"
 PG_EPOCH = np.datetime64("2000-01-01", "D")
-DATE_INFINITY = np.int32(2**31 - 1)  # PostgreSQL's 'infinity'::date
+DATE_INFINITY = np.int32(2**31 - 1)
+COPY_SLICE_ROWS = 65536  # PostgreSQL's 'infinity'::date
 
 # PostgreSQL type -> big-endian wire dtype
 WIRE = {"int2": ">i2", "int4": ">i4", "int8": ">i8", "float8": ">f8", "date": ">i4", "bool": "u1"}
@@ -59,7 +60,12 @@ def copy_to_table(cursor: Any, table: str, columns: dict[str, tuple[str, np.ndar
         rows[f"v{i}"] = _wire_values(kind, columns[name][1])
     names = ", ".join(name for name, _ in kinds)
     with _raw(cursor).copy(f"COPY {table} ({names}) FROM STDIN (FORMAT binary)") as copy:
-        copy.write(HEADER + rows.tobytes() + TRAILER)
+        # In slices: one ``tobytes`` of millions of rows (plus the header) would copy the whole
+        # block twice more in memory.
+        copy.write(HEADER)
+        for start in range(0, size, COPY_SLICE_ROWS):
+            copy.write(rows[start : start + COPY_SLICE_ROWS].tobytes())
+        copy.write(TRAILER)
     return size
 
 

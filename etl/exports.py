@@ -100,6 +100,13 @@ def purchase_order_rows(**_: Any) -> Iterator[tuple[Any, ...]]:
     return purchase_order_export_rows()
 
 
+def planned_order_rows(**_: Any) -> Iterator[tuple[Any, ...]]:
+    """The latest successful MRP run's planned orders with what each is pegged to."""
+    from manufacturing.selectors import planned_order_export_rows
+
+    return planned_order_export_rows()
+
+
 @dataclass(frozen=True)
 class ExportSpec:
     kind: str
@@ -149,6 +156,11 @@ EXPORTS: dict[str, ExportSpec] = {
             "expected_date",
         ),
         purchase_order_rows,
+    ),
+    "planned-orders": ExportSpec(
+        "planned-orders",
+        ("sku", "location", "kind", "quantity", "release_date", "due_date", "pegged_to"),
+        planned_order_rows,
     ),
 }
 

@@ -29,6 +29,7 @@ from django.db import DataError, connection, transaction
 from django.utils.module_loading import import_string
 from psycopg import sql
 
+from core.exceptions import ImportRowsRejected
 from core.uploads import sniff_kind
 from etl.specs import SPECS, Column, ImportSpec
 
@@ -641,9 +642,14 @@ def _run(spec, stream, size, dry_run, create_missing, progress, report, bulk) ->
         progress(80, "writing")
         present = {column.name for column in spec.columns if column.name in mapping}
         writer = import_string(spec.writer) if spec.writer else bulk.WRITERS[spec.kind]
-        counts = writer(
-            cursor, relation="etl_typed", present=present, create_missing=create_missing
-        )
+        try:
+            counts = writer(
+                cursor, relation="etl_typed", present=present, create_missing=create_missing
+            )
+        except ImportRowsRejected as exc:
+            for error in exc.errors:
+                report.reject(error["row"], error["column"], error["value"], error["why"])
+            raise FileRejected from None
         cursor.execute(f"DROP TABLE {STAGE}, etl_errors, etl_typed")
     report.inserted, report.updated = counts.inserted, counts.updated
     report.unchanged = report.rows - counts.inserted - counts.updated - counts.skipped

@@ -64,6 +64,9 @@ ZERO = Decimal("0")
 PRODUCT_REF = Reference("sku", "inventory_product", "sku", "SKU")
 LOCATION_REF = Reference("location", "inventory_location", "code", "location")
 
+# Variant attributes in one cell: ``size=L;colour=red`` (names without = or ;).
+ATTRIBUTES_PATTERN = r"^\s*[^=;]+=[^;]*(;\s*[^=;]+=[^;]*)*;?\s*$"
+
 SPECS: dict[str, ImportSpec] = {
     "products": ImportSpec(
         kind="products",
@@ -79,8 +82,24 @@ SPECS: dict[str, ImportSpec] = {
             Column("lead_time_days", "integer", minimum=ZERO, maximum=Decimal(365)),
             Column("moq", "decimal", minimum=ZERO, maximum=Decimal("1e11")),
             Column("pack_size", "decimal", positive=True, maximum=Decimal("1e11")),
+            Column("parent_sku", max_length=64),
+            Column(
+                "attributes",
+                pattern=ATTRIBUTES_PATTERN,
+                pattern_why="not a list of name=value separated by ; (size=L;colour=red)",
+            ),
         ),
         key=("sku",),
+        row_checks=(
+            RowCheck("parent_sku", "s.parent_sku = s.sku", "a product cannot be its own parent"),
+            RowCheck(
+                "parent_sku",
+                "s.parent_sku IS NOT NULL AND NOT EXISTS (SELECT 1 FROM inventory_product p "
+                "WHERE p.sku = s.parent_sku) AND NOT EXISTS (SELECT 1 FROM etl_typed f "
+                "WHERE f.sku = s.parent_sku)",
+                "unknown parent SKU (not in the catalogue nor in this file)",
+            ),
+        ),
     ),
     "locations": ImportSpec(
         kind="locations",
@@ -326,4 +345,94 @@ SPECS["purchase-history"] = ImportSpec(
         ),
     ),
     writer="purchasing.imports.purchase_history_write",
+)
+
+# --- Manufacturing: BOMs, MPS, work centres, operations (written by ``manufacturing.imports``) --
+
+SPECS["boms"] = ImportSpec(
+    kind="boms",
+    columns=(
+        Column("parent_sku", required=True, max_length=64),
+        Column("component_sku", required=True, max_length=64),
+        Column("quantity", "decimal", required=True, positive=True, maximum=Decimal("1e9")),
+        Column("scrap_pct", "decimal", minimum=ZERO, maximum=Decimal(100)),
+        Column("uom", max_length=16),
+        Column("version", "integer", minimum=Decimal(1), maximum=Decimal(100000)),
+    ),
+    key=("parent_sku", "component_sku", "version"),
+    references=(
+        Reference("parent_sku", "inventory_product", "sku", "SKU"),
+        Reference("component_sku", "inventory_product", "sku", "SKU"),
+    ),
+    row_checks=(
+        RowCheck(
+            "component_sku", "s.component_sku = s.parent_sku", "a product cannot contain itself"
+        ),
+        RowCheck(
+            "component_sku",
+            "EXISTS (SELECT 1 FROM etl_typed f WHERE f.parent_sku = s.parent_sku "
+            "AND f.component_sku = s.component_sku AND coalesce(f.version, 1) = "
+            "coalesce(s.version, 1) AND f.row_no < s.row_no)",
+            "duplicate line: the same component twice in one BOM version",
+        ),
+        RowCheck(
+            "uom",
+            "s.uom IS NOT NULL AND NOT EXISTS (SELECT 1 FROM inventory_product p "
+            "WHERE p.sku = s.component_sku AND p.uom = s.uom) AND NOT EXISTS (SELECT 1 "
+            "FROM catalog_productunit u JOIN inventory_product p ON p.id = u.product_id "
+            "WHERE p.sku = s.component_sku AND u.name = s.uom)",
+            "not a unit of the component (define it on the product first)",
+        ),
+    ),
+    writer="manufacturing.imports.boms_write",
+)
+
+SPECS["mps"] = ImportSpec(
+    kind="mps",
+    columns=(
+        Column("date", "date", required=True),
+        Column("sku", required=True, max_length=64),
+        Column("location", required=True, max_length=64),
+        Column("quantity", "decimal", required=True, minimum=ZERO, maximum=Decimal("1e11")),
+    ),
+    key=("sku", "location", "date"),
+    references=(PRODUCT_REF, LOCATION_REF),
+    writer="manufacturing.imports.mps_write",
+)
+
+SPECS["work-centres"] = ImportSpec(
+    kind="work-centres",
+    columns=(
+        Column("code", required=True, max_length=64),
+        Column("name", required=True, max_length=255),
+        Column("hours_per_day", "decimal", required=True, minimum=ZERO, maximum=Decimal(24)),
+        Column("cost_per_hour", "decimal", minimum=ZERO, maximum=Decimal("1e9")),
+    ),
+    key=("code",),
+    writer="manufacturing.imports.work_centres_write",
+)
+
+SPECS["operations"] = ImportSpec(
+    kind="operations",
+    columns=(
+        Column("sku", required=True, max_length=64),
+        Column("sequence", "integer", required=True, minimum=Decimal(1), maximum=Decimal(100000)),
+        Column("work_centre", required=True, max_length=64),
+        Column("run_minutes", "decimal", required=True, minimum=ZERO, maximum=Decimal("1e7")),
+        Column("setup_minutes", "decimal", minimum=ZERO, maximum=Decimal("1e7")),
+    ),
+    key=("sku", "sequence"),
+    references=(
+        PRODUCT_REF,
+        Reference("work_centre", "manufacturing_workcentre", "code", "work centre"),
+    ),
+    row_checks=(
+        RowCheck(
+            "sku",
+            "NOT EXISTS (SELECT 1 FROM manufacturing_billofmaterials b JOIN inventory_product p "
+            "ON p.id = b.product_id WHERE p.sku = s.sku AND b.is_active)",
+            "no active BOM for this SKU (import its BOM first)",
+        ),
+    ),
+    writer="manufacturing.imports.operations_write",
 )

@@ -198,6 +198,7 @@ SPECTACULAR_SETTINGS = {
         "ProductExclusionScopeEnum": "catalog.models.ProductExclusion.Scope",
         "PurchaseOrderSourceEnum": "purchasing.models.PurchaseOrder.Source",
         "OrderSuggestionSourceEnum": "purchasing.models.OrderSuggestion.Source",
+        "MrpRunSourceEnum": "manufacturing.models.MrpRun.Source",
         "ApiKeyScopeEnum": "accounts.models.ApiKey.Scope",
         "ForecastMethodEnum": "forecasting.api.serializers.METHOD_CHOICES",
     },

@@ -46,7 +46,8 @@ def _snapshot() -> dict:
 def test_seed_fills_catalogue_network_sales_and_stock(tenant_a):
     _seed(tenant_a)
 
-    assert Product.objects.count() == len(CATALOGUE) == 60
+    # 60 catalogue products and the 3 roasted blends of the demo plant (manufacturing.demo).
+    assert Product.objects.count() == len(CATALOGUE) + 3 == 63
     assert Product.objects.filter(product_type="raw").count() == 6
     assert Category.objects.count() == 7  # six sales categories and raw materials
     assert not Product.objects.filter(unit_cost__gt=F("unit_price")).exists()
@@ -153,11 +154,11 @@ def test_seeding_writes_nothing_to_the_other_tenant(tenant_a, tenant_b):
     _seed(tenant_a)
     with schema_context(tenant_b.schema_name):
         assert _snapshot() == before
-    assert Product.objects.count() == 60
+    assert Product.objects.count() == 63
 
 
 def test_skip_sales_loads_catalogue_and_stock_only(tenant_a):
     _seed(tenant_a, "--skip-sales")
-    assert Product.objects.count() == 60
+    assert Product.objects.count() == 63
     assert StockLevel.objects.exists()
     assert not DemandHistory.objects.exists()

@@ -10,6 +10,7 @@ from accounts.services import demo_users_ensure
 from core.management.base import TenantCommand
 from demo.catalogue import DemoDataRejected, demo_data_seed
 from etl.importing import run_import
+from manufacturing.demo import manufacturing_demo_seed
 from purchasing.demo import purchasing_demo_seed
 
 DEFAULT_DEMO_PASSWORD = "demo-planner-2026"  # noqa: S105 (demo data, documented)
@@ -64,5 +65,10 @@ class Command(TenantCommand):
                 f"{report.updated} updated"
             )
         self.stdout.write(f"  open purchase orders created: {purchasing['open_orders']}")
+        made = manufacturing_demo_seed(today=timezone.localdate())
+        self.stdout.write(
+            f"  manufacturing: {made['boms']} BOMs, {made['work_centres']} work centres, "
+            f"{made['mps_rows']} MPS rows"
+        )
         self.stdout.write(f"  demo data loaded in {result.seconds:.2f} s")
         self.stdout.write(self.style.SUCCESS(f"Demo data ready in {tenant.schema_name}."))
