@@ -123,3 +123,16 @@ def test_tenant_commands_need_a_schema():
         call_command("seed_demo", "--schema", "no_such_schema")
     with pytest.raises(CommandError):
         call_command("seed_demo", "--schema", "public")
+
+
+@pytest.mark.django_db
+def test_tenant_commands_take_the_schema_name_or_the_slug(tenant_a, capsys):
+    from catalog.models import Product
+
+    Product.objects.create(sku="BY-SLUG", name="by slug")
+    assert tenant_a.schema_name != tenant_a.slug
+    for name in (tenant_a.schema_name, tenant_a.slug):
+        call_command("export_data", "products", "--schema", name, "--format", "csv")
+        assert "BY-SLUG" in capsys.readouterr().out
+    with pytest.raises(CommandError, match="schema or slug"):
+        call_command("export_data", "products", "--schema", "nobody", "--format", "csv")
