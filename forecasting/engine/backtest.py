@@ -16,7 +16,7 @@ from datetime import date
 import numpy as np
 
 from . import calibration as calibration_
-from . import metrics
+from . import cleaning, metrics
 from .classification import (
     ERRATIC,
     INTERMITTENT,
@@ -26,7 +26,14 @@ from .classification import (
     Classification,
     classify,
 )
-from .forecast import Forecast, ForecastSpec, as_history, prediction_interval, prefix_statistics
+from .forecast import (
+    Forecast,
+    ForecastSpec,
+    as_history,
+    is_count_like,
+    prediction_interval,
+    prefix_statistics,
+)
 from .methods import FAST_METHODS, GLOBAL_METHODS, global_method_named, method_named
 from .yearly import YearlyProfile, months_of, wants_yearly, yearly_profile
 
@@ -87,6 +94,7 @@ class ForecastSelection:
     seconds: Mapping[str, float]
     yearly: YearlyProfile | None = None
     calibration: calibration_.Calibration | None = None
+    stockout: np.ndarray | None = None
 
 
 def rolling_origins(
@@ -447,6 +455,9 @@ def run_test_bed(
     promo: np.ndarray | None = None,
     point_score: str | None = "rmsse",
     combo_sizes: Sequence[int] = COMBO_SIZES,
+    stockout: np.ndarray | None = None,
+    infer_stockouts: bool = True,
+    winsorise: bool = True,
 ) -> ForecastSelection:
     """Classify, backtest every method, recommend one per series, and forecast ``spec.horizon``
     periods past the end of ``history`` with every method, the selection and the ensemble.
@@ -479,15 +490,29 @@ def run_test_bed(
     by the point score, k among these sizes chosen per series on the same folds — competes
     like any method (its fold forecasts are the members' fold forecasts averaged, so it costs
     no extra run); ``()`` leaves it out.
+
+    Censored demand and spikes (:mod:`cleaning`): days of ``stockout`` ``(series, periods)``
+    (the import's flags) and, with ``infer_stockouts``, zero runs implausible for the series
+    are treated as missing — filled from the same weekdays around them — in classification,
+    fitting, backtest scores and calibration (``ForecastSelection.stockout`` holds the mask).
+    ``winsorise`` caps spikes of the fitting history of series that are not count-like
+    (backtests score the uncapped history).
     """
-    values = as_history(history)
+    raw = as_history(history)
+    censored = np.zeros(raw.shape, dtype=bool) if stockout is None else np.asarray(stockout, bool)
+    if infer_stockouts:
+        censored = censored | cleaning.infer_stockouts(raw)
+    values = cleaning.impute(raw, censored, spec.season_length) if censored.any() else raw
     periods = values.shape[1]
     origins = rolling_origins(periods, spec.horizon, folds)
     needed = new_item_periods or folds * spec.horizon + 2 * spec.season_length
     classification = classify(values, new_item_periods=needed)
     names = list(dict.fromkeys([*methods, *FALLBACK_BY_PATTERN.values()]))
+    fitted = values
+    if winsorise:
+        fitted = cleaning.winsorise(values, ~is_count_like(values))
     runs, profile, seconds = _run_methods(
-        values, spec, names, (*origins, periods), origins[0], yearly, start_date, promo
+        fitted, spec, names, (*origins, periods), origins[0], yearly, start_date, promo
     )
     folds_by_method = {name: runs[name][:-1] for name in methods}
     result = _score(values, spec, origins, folds_by_method)
@@ -547,6 +572,7 @@ def run_test_bed(
         seconds=seconds,
         yearly=profile,
         calibration=calibration,
+        stockout=censored,
     )
 
 
