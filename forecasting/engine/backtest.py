@@ -358,6 +358,24 @@ def combine(
     return combined
 
 
+def _duplicates(
+    runs: Mapping[str, Sequence[Forecast]], names: Sequence[str], folds: int
+) -> np.ndarray:
+    """``(series, names)``: the method's fold forecasts repeat those of an earlier method for
+    that series (Holt-Winters multiplicative falls back to the additive season on series with
+    zeros); a combination counts each forecast once."""
+    n = runs[names[0]][0].point.shape[0]
+    repeated = np.zeros((n, len(names)), dtype=bool)
+    for j in range(1, len(names)):
+        for i in range(j):
+            same = np.ones(n, dtype=bool)
+            for index in range(folds):
+                a, b = runs[names[i]][index].point, runs[names[j]][index].point
+                same &= np.all(a == b, axis=1)
+            repeated[:, j] |= same
+    return repeated
+
+
 def _combo_runs(
     values: np.ndarray,
     spec: ForecastSpec,
@@ -382,6 +400,7 @@ def _combo_runs(
     if shrinkage > 0.0:
         relative, pooled = _relative_scores(ranking, pattern)
         ranking = (1.0 - shrinkage) * relative + shrinkage * pooled
+    ranking = np.where(_duplicates(runs, names, len(origins)), np.inf, ranking)
     candidates = [combine(runs, ranking, names, k) for k in sizes]
     if len(candidates) == 1:
         return candidates[0]
