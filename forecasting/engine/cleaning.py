@@ -22,6 +22,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from . import kernels
+
 STOCKOUT_PROBABILITY = 1e-4
 LOCAL_WINDOW = 28
 # A launch ramps up: zeros in the first weeks after the first sale are not judged.
@@ -107,8 +109,8 @@ def winsorise(values: np.ndarray, rows: np.ndarray, sigmas: float = SPIKE_SIGMAS
         return capped
     chosen = np.flatnonzero(rows)
     block = values[chosen]
-    windows = np.lib.stride_tricks.sliding_window_view(block, SPIKE_WINDOW, axis=1)[:, :-1]
-    median = np.median(windows, axis=2)  # (series, periods − window): for days window…end
+    # (series, periods − window): the median of the window before each day window…end.
+    median = kernels.trailing_medians(np.ascontiguousarray(block, dtype=np.float64), SPIKE_WINDOW)
     later = block[:, SPIKE_WINDOW:]
     residual = later - median
     mad = np.median(np.abs(residual - np.median(residual, axis=1, keepdims=True)), axis=1)
