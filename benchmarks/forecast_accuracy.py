@@ -6,6 +6,12 @@ hold-out of the last ``--horizon`` periods.
     python benchmarks/forecast_accuracy.py --horizon 6 \
         --sales ../shared/data/demand/carparts/carparts.csv [--score rmsse] [--gbm]
 
+Mixed generator (``benchmarks/demand_mix.py``): ``--generate N --seed S`` (or the files it
+writes: ``--sales sales.csv --holdout holdout.csv --classes classes.csv``) scores the hold-out
+file instead of the last periods of ``--sales``, and reports mean RMSSE, 80 % / 90 % interval
+coverage per demand class for the selected forecast (and AutoETS with ``--statsforecast``)
+under ``by_class``; without ``--classes`` the classes are the engine's demand patterns.
+
 ``--sales`` is a sales CSV of the import contract (``date,sku,location,quantity[,revenue]``),
 the store-item-demand ``train.csv`` (``date,store,item,sales``) or the wide ``carparts.csv``
 (``Part,Jan-98,…``), recognised by its header. Missing days of a long file count as zero sales;
@@ -109,7 +115,11 @@ def evaluate(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sales", required=True, type=Path)
+    parser.add_argument("--sales", type=Path)
+    parser.add_argument("--holdout", type=Path, help="held-out sales (same columns as --sales)")
+    parser.add_argument("--classes", type=Path, help="sku,location,class per series")
+    parser.add_argument("--generate", type=int, default=0, help="N series of demand_mix.py")
+    parser.add_argument("--seed", type=int, default=1, help="seed of --generate")
     parser.add_argument("--horizon", required=True, type=int)
     parser.add_argument("--series", type=int, help="only the first N series")
     parser.add_argument("--folds", type=int, default=3)
@@ -121,6 +131,11 @@ def main() -> None:
         default=0,
         help="statsforecast AutoETS on the first K series (-1: all; needs `uv sync --group bench`)",
     )
+    parser.add_argument(
+        "--statsforecast-cache",
+        type=Path,
+        help="folder keeping AutoETS forecasts by a hash of the training data (reruns skip it)",
+    )
     parser.add_argument("--gbm", action="store_true", help="add the global gradient-boosting model")
     parser.add_argument(
         "--no-calendar", action="store_true", help="yearly profile from the period index only"
@@ -128,11 +143,30 @@ def main() -> None:
     args = parser.parse_args()
 
     started = time.perf_counter()
+    scratch = None
+    if args.generate:
+        import tempfile
+
+        from demand_mix import generate, write
+
+        scratch = tempfile.TemporaryDirectory()
+        paths = write(generate(args.generate, args.seed), Path(scratch.name), args.horizon)
+        args.sales, args.holdout, args.classes = paths["sales"], paths["holdout"], paths["classes"]
+    if args.sales is None:
+        parser.error("--sales or --generate is required")
     history, names, season, kind, start = load_sales(args.sales)
+    if args.holdout is not None:
+        held, held_names, _season, _kind, _start = load_sales(args.holdout)
+        position = {name: i for i, name in enumerate(held_names)}
+        held = held[[position[name] for name in names]]
+        history = np.concatenate([history, held[:, : args.horizon]], axis=1)
+        kind = "demand-mix" if args.generate else f"{kind}+holdout"
+    labels = _labels(args.classes, names) if args.classes is not None else None
     if args.no_calendar:
         start = None
     if args.series:
         history, names = history[: args.series], names[: args.series]
+        labels = labels[: args.series] if labels is not None else None
     load_seconds = time.perf_counter() - started
     train, actual = history[:, : -args.horizon], history[:, -args.horizon :]
     spec = ForecastSpec(horizon=args.horizon, season_length=season)
@@ -154,7 +188,10 @@ def main() -> None:
         }
 
     methods = {
-        name: {**evaluate(fc, actual, train, season), "seconds": round(bed.seconds[name], 3)}
+        name: {
+            **evaluate(fc, actual, train, season),
+            "seconds": round(bed.seconds.get(name, 0.0), 3),
+        }
         for name, fc in bed.forecasts.items()
     }
     result = {
@@ -180,6 +217,12 @@ def main() -> None:
         "test_bed_cpu_seconds": round(test_bed_cpu, 2),
         "test_bed_wall_seconds": round(test_bed_wall, 2),
         "cpu_ms_per_series": round(1000 * test_bed_cpu / len(history), 3),
+    }
+    if labels is None:
+        labels = np.asarray(bed.classification.pattern, dtype=object)
+    result["by_class"] = {
+        "selected": _by_class(bed.selected, actual, train, labels),
+        "seasonal_naive": _by_class(bed.forecasts["seasonal_naive"], actual, train, labels),
     }
     if args.auto_series:
         count = min(args.auto_series, len(history))
@@ -210,13 +253,26 @@ def main() -> None:
         count = len(history) if args.statsforecast < 0 else min(args.statsforecast, len(history))
         subset = slice(0, count)
         cpu0, wall0 = time.process_time(), time.perf_counter()
-        reference = statsforecast_auto_ets(train[subset], spec)
+        reference, reference_wall = _cached_auto_ets(train[subset], spec, args.statsforecast_cache)
+        own = _rows(bed.selected, subset)
+        result["by_class"]["statsforecast_subset"] = {
+            "auto_ets": _by_class(reference, actual[subset], train[subset], labels[subset]),
+            "selected": _by_class(own, actual[subset], train[subset], labels[subset]),
+            "selected_beats_auto_ets": int(
+                np.sum(
+                    metrics.rmsse(actual[subset], own.point, train[subset])
+                    < metrics.rmsse(actual[subset], reference.point, train[subset])
+                )
+            ),
+            "auto_ets_wall_seconds": round(reference_wall, 2),
+            "test_bed_wall_seconds": round(test_bed_wall, 2),
+        }
         result["statsforecast_subset"] = {
             "series": count,
             "auto_ets": {
                 **evaluate(reference, actual[subset], train[subset], season),
                 "cpu_seconds": round(time.process_time() - cpu0, 2),
-                "wall_seconds": round(time.perf_counter() - wall0, 2),
+                "wall_seconds": round(reference_wall, 2),
             },
             "selected": evaluate(
                 _rows(bed.selected, subset), actual[subset], train[subset], season
@@ -226,7 +282,37 @@ def main() -> None:
             ),
         }
     result["seconds"] = round(time.perf_counter() - started, 2)
+    if scratch is not None:
+        scratch.cleanup()
     print(json.dumps(result, indent=1))
+
+
+def _cached_auto_ets(
+    train: np.ndarray, spec: ForecastSpec, folder: Path | None
+) -> tuple[Forecast, float]:
+    """:func:`statsforecast_auto_ets` and its wall seconds, kept in ``folder`` when given."""
+    import hashlib
+
+    key = hashlib.sha256(train.tobytes() + repr((train.shape, spec)).encode()).hexdigest()[:20]
+    path = folder / f"auto_ets_{key}.npz" if folder is not None else None
+    if path is not None and path.exists():
+        saved = np.load(path)
+        levels = tuple(float(x) for x in saved["levels"])
+        forecast = Forecast("statsforecast_auto_ets", saved["point"], saved["quantiles"], levels)
+        return forecast, float(saved["wall"])
+    wall0 = time.perf_counter()
+    forecast = statsforecast_auto_ets(train, spec)
+    wall = time.perf_counter() - wall0
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(
+            path,
+            point=forecast.point,
+            quantiles=forecast.quantiles,
+            levels=np.asarray(forecast.levels),
+            wall=wall,
+        )
+    return forecast, wall
 
 
 def statsforecast_auto_ets(train: np.ndarray, spec: ForecastSpec) -> Forecast:
@@ -261,6 +347,51 @@ def statsforecast_auto_ets(train: np.ndarray, spec: ForecastSpec) -> Forecast:
     levels = tuple(level for level in spec.levels if level in by_level)
     quantiles = np.maximum(np.stack([by_level[level] for level in levels], axis=1), 0.0)
     return Forecast("statsforecast_auto_ets", point, quantiles, levels)
+
+
+def _labels(path: Path, names: list[str]) -> np.ndarray:
+    """The class of each series in ``names`` (``sku@location``) from ``sku,location,class``."""
+    frame = pd.read_csv(path, dtype=str)
+    known = {
+        f"{sku}@{loc}": c
+        for sku, loc, c in zip(frame.sku, frame.location, frame["class"], strict=True)
+    }
+    return np.array([known.get(name, "unknown") for name in names], dtype=object)
+
+
+def _rmsse_since_first_sale(actual: np.ndarray, point: np.ndarray, train: np.ndarray) -> np.ndarray:
+    selling = train > 0
+    first = np.where(selling.any(axis=1), np.argmax(selling, axis=1), train.shape[1])
+    steps = np.diff(train, axis=1) ** 2
+    counted = np.arange(1, train.shape[1])[None, :] > first[:, None]
+    scale = np.sqrt((steps * counted).sum(axis=1) / np.maximum(counted.sum(axis=1), 1))
+    rmse = metrics.rmse(actual, point)
+    return np.where(scale > 0, rmse / np.where(scale > 0, scale, 1.0), np.nan)
+
+
+def _by_class(
+    forecast: Forecast, actual: np.ndarray, train: np.ndarray, labels: np.ndarray
+) -> dict[str, dict[str, float]]:
+    """Mean RMSSE and 80 % / 90 % interval coverage per class, and over all series. The
+    RMSSE scale counts from each series' first sale (M5): a new item's zeros before its launch
+    would shrink the scale and let its few series dominate the mean."""
+    rmsse = _rmsse_since_first_sale(actual, forecast.point, train)
+    inside_80 = (
+        metrics.coverage(actual, forecast.quantile(0.1), forecast.quantile(0.9))
+        if {0.1, 0.9} <= set(forecast.levels)
+        else np.full(len(actual), np.nan)
+    )
+    inside_90 = metrics.coverage(actual, *forecast.interval(0.9))
+    report = {}
+    for name in ["all", *sorted(set(labels.tolist()))]:
+        rows = np.ones(len(labels), dtype=bool) if name == "all" else labels == name
+        report[name] = {
+            "series": int(rows.sum()),
+            "rmsse": round(float(np.nanmean(rmsse[rows])), 4),
+            "coverage_80": round(float(np.nanmean(inside_80[rows])), 4),
+            "coverage_90": round(float(np.nanmean(inside_90[rows])), 4),
+        }
+    return report
 
 
 def _roi(bed, season: int) -> dict[str, float]:

@@ -16,7 +16,7 @@ from datetime import date
 import numpy as np
 
 from . import calibration as calibration_
-from . import metrics
+from . import cleaning, metrics
 from .classification import (
     ERRATIC,
     INTERMITTENT,
@@ -26,7 +26,14 @@ from .classification import (
     Classification,
     classify,
 )
-from .forecast import Forecast, ForecastSpec, as_history, prediction_interval, prefix_statistics
+from .forecast import (
+    Forecast,
+    ForecastSpec,
+    as_history,
+    is_count_like,
+    prediction_interval,
+    prefix_statistics,
+)
 from .methods import FAST_METHODS, GLOBAL_METHODS, global_method_named, method_named
 from .yearly import YearlyProfile, months_of, wants_yearly, yearly_profile
 
@@ -65,10 +72,13 @@ class Backtest:
 
 @dataclass(frozen=True)
 class Recommendation:
-    """Per series: the recommended method's name and why (``backtest`` or ``fallback``)."""
+    """Per series: the recommended method's name and why (``backtest`` or ``fallback``);
+    ``band_method`` the method whose quantiles the selection carries when the bands are ranked
+    by another score than the point (:func:`run_test_bed`), else ``None`` (the same method)."""
 
     method: np.ndarray
     reason: np.ndarray
+    band_method: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +94,7 @@ class ForecastSelection:
     seconds: Mapping[str, float]
     yearly: YearlyProfile | None = None
     calibration: calibration_.Calibration | None = None
+    stockout: np.ndarray | None = None
 
 
 def rolling_origins(
@@ -218,6 +229,21 @@ def _score(
     )
 
 
+def _merge_backtests(first: Backtest, second: Backtest) -> Backtest:
+    """The methods of ``first`` then of ``second`` (same series, origins and levels)."""
+    return Backtest(
+        methods=(*first.methods, *second.methods),
+        origins=first.origins,
+        horizon=first.horizon,
+        levels=first.levels,
+        scores={
+            score: np.concatenate([first.scores[score], second.scores[score]], axis=1)
+            for score in first.scores
+        },
+        pinball_by_level=np.concatenate([first.pinball_by_level, second.pinball_by_level], axis=1),
+    )
+
+
 def _ranking_matrix(result: Backtest, score: str) -> np.ndarray:
     if score not in RANKING_SCORES:
         raise ValueError(f"rank by one of {RANKING_SCORES}, not {score!r}")
@@ -286,16 +312,112 @@ def _relative_scores(ranking: np.ndarray, pattern: np.ndarray) -> tuple[np.ndarr
     return relative, pooled
 
 
-def select(forecasts: Mapping[str, Forecast], method: np.ndarray) -> Forecast:
-    """One forecast holding, for each series, the rows of its chosen ``method``."""
+def select(
+    forecasts: Mapping[str, Forecast], method: np.ndarray, band_method: np.ndarray | None = None
+) -> Forecast:
+    """One forecast holding, for each series, the point of its chosen ``method`` and the
+    quantiles of its ``band_method`` (the same method when ``None``)."""
     sample = next(iter(forecasts.values()))
     point = np.empty_like(sample.point)
     quantiles = np.empty_like(sample.quantiles)
+    bands = method if band_method is None else band_method
     for name in np.unique(method):
         rows = np.flatnonzero(method == name)
         point[rows] = forecasts[name].point[rows]
+    for name in np.unique(bands):
+        rows = np.flatnonzero(bands == name)
         quantiles[rows] = forecasts[name].quantiles[rows]
-    return Forecast("selected", point, quantiles, sample.levels, {"method": method})
+    params = {"method": method} if band_method is None else {"method": method, "band": bands}
+    return Forecast("selected", point, quantiles, sample.levels, params)
+
+
+COMBO = "combo"
+COMBO_SIZES = (2, 3)
+
+
+def combine(
+    runs: Mapping[str, Sequence[Forecast]], ranking: np.ndarray, names: Sequence[str], size: int
+) -> list[Forecast]:
+    """Per series, the mean of the forecasts of its ``size`` best ``names`` by ``ranking``
+    ``(series, names)`` (lower is better), for every origin of ``runs`` (each method's list of
+    forecasts, one per origin); quantiles are averaged level by level (quantile averaging keeps
+    them ordered). ``params["members"]`` names the members per series."""
+    size = max(1, min(size, len(names)))
+    filled = np.where(np.isfinite(ranking), ranking, np.inf)
+    top = np.argsort(filled, axis=1, kind="stable")[:, :size]  # (series, size)
+    members = np.array(["+".join(names[i] for i in row) for row in top], dtype=object)
+    rows = np.arange(top.shape[0])
+    combined = []
+    for index in range(len(runs[names[0]])):
+        points = np.stack([runs[name][index].point for name in names])
+        quantiles = np.stack([runs[name][index].quantiles for name in names])
+        point = points[top.T, rows[None, :]].mean(axis=0)
+        quantile = quantiles[top.T, rows[None, :]].mean(axis=0)
+        levels = runs[names[0]][index].levels
+        combined.append(Forecast(COMBO, point, quantile, levels, {"members": members}))
+    return combined
+
+
+def _duplicates(
+    runs: Mapping[str, Sequence[Forecast]], names: Sequence[str], folds: int
+) -> np.ndarray:
+    """``(series, names)``: the method's fold forecasts repeat those of an earlier method for
+    that series (Holt-Winters multiplicative falls back to the additive season on series with
+    zeros); a combination counts each forecast once."""
+    n = runs[names[0]][0].point.shape[0]
+    repeated = np.zeros((n, len(names)), dtype=bool)
+    for j in range(1, len(names)):
+        for i in range(j):
+            same = np.ones(n, dtype=bool)
+            for index in range(folds):
+                a, b = runs[names[i]][index].point, runs[names[j]][index].point
+                same &= np.all(a == b, axis=1)
+            repeated[:, j] |= same
+    return repeated
+
+
+def _combo_runs(
+    values: np.ndarray,
+    spec: ForecastSpec,
+    origins: Sequence[int],
+    runs: Mapping[str, Sequence[Forecast]],
+    result: Backtest,
+    score: str,
+    sizes: Sequence[int],
+    pattern: np.ndarray,
+    shrinkage: float,
+) -> list[Forecast]:
+    """The combination candidate over the fold and final origins of ``runs``: for each size
+    k of ``sizes`` the mean of each series' k best methods by backtest ``score`` (shrunk
+    toward the pattern's like :func:`recommend`, so members are not picked by the noise of a
+    few folds); per series the k whose combination scores best on the folds.
+
+    The members are ranked on the same folds the combination is then scored on (measured:
+    ranking them on the other folds only scored worse on held-out data of both seeds of the
+    mixed generator, ADR 23)."""
+    names = list(result.methods)
+    ranking = _ranking_matrix(result, score)
+    if shrinkage > 0.0:
+        relative, pooled = _relative_scores(ranking, pattern)
+        ranking = (1.0 - shrinkage) * relative + shrinkage * pooled
+    ranking = np.where(_duplicates(runs, names, len(origins)), np.inf, ranking)
+    candidates = [combine(runs, ranking, names, k) for k in sizes]
+    if len(candidates) == 1:
+        return candidates[0]
+    folds = len(origins)
+    scored = _score(
+        values, spec, origins, {str(k): c[:folds] for k, c in zip(sizes, candidates, strict=True)}
+    )
+    best = np.argmin(np.nan_to_num(_ranking_matrix(scored, score), nan=np.inf), axis=1)
+    rows = np.arange(len(best))
+    picked = []
+    for index in range(len(candidates[0])):
+        first = candidates[0][index]
+        point = np.stack([c[index].point for c in candidates])[best, rows]
+        quantiles = np.stack([c[index].quantiles for c in candidates])[best, rows]
+        members = np.stack([c[index].params["members"] for c in candidates])[best, rows]
+        picked.append(Forecast(COMBO, point, quantiles, first.levels, {"members": members}))
+    return picked
 
 
 def ensemble(
@@ -350,6 +472,11 @@ def run_test_bed(
     shrinkage: float = 0.5,
     new_items: str = "class_best",
     promo: np.ndarray | None = None,
+    point_score: str | None = "rmsse",
+    combo_sizes: Sequence[int] = COMBO_SIZES,
+    stockout: np.ndarray | None = None,
+    infer_stockouts: bool = True,
+    winsorise: bool = True,
 ) -> ForecastSelection:
     """Classify, backtest every method, recommend one per series, and forecast ``spec.horizon``
     periods past the end of ``history`` with every method, the selection and the ensemble.
@@ -373,28 +500,76 @@ def run_test_bed(
     pattern's scores; new series get their pattern's best method by backtest).
     ``promo`` ``(series, periods + horizon)``: promotion flags for the global methods
     (``"gbm"``, opt-in through ``methods``).
+
+    ``point_score`` (default RMSSE) ranks methods for the point forecast separately from the
+    bands (ADR 23): the recommendation is the point method, ``recommendation.band_method`` the
+    method ranked best by ``score``, and ``selected`` carries the point of the one and the
+    (calibrated) quantiles of the other. ``None`` ranks both by ``score`` (one method).
+    ``combo_sizes``: the candidate :data:`COMBO` — per series the mean of its k best methods
+    by the point score, k among these sizes chosen per series on the same folds — competes
+    like any method (its fold forecasts are the members' fold forecasts averaged, so it costs
+    no extra run); ``()`` leaves it out.
+
+    Censored demand and spikes (:mod:`cleaning`): days of ``stockout`` ``(series, periods)``
+    (the import's flags) and, with ``infer_stockouts``, zero runs implausible for the series
+    are treated as missing — filled from the same weekdays around them — in classification,
+    fitting, backtest scores and calibration (``ForecastSelection.stockout`` holds the mask).
+    ``winsorise`` caps spikes of the fitting history of series that are not count-like
+    (backtests score the uncapped history).
     """
-    values = as_history(history)
+    raw = as_history(history)
+    censored = np.zeros(raw.shape, dtype=bool) if stockout is None else np.asarray(stockout, bool)
+    if infer_stockouts:
+        censored = censored | cleaning.infer_stockouts(raw)
+    values = cleaning.impute(raw, censored, spec.season_length) if censored.any() else raw
     periods = values.shape[1]
     origins = rolling_origins(periods, spec.horizon, folds)
     needed = new_item_periods or folds * spec.horizon + 2 * spec.season_length
     classification = classify(values, new_item_periods=needed)
     names = list(dict.fromkeys([*methods, *FALLBACK_BY_PATTERN.values()]))
+    fitted = values
+    if winsorise:
+        fitted = cleaning.winsorise(values, ~is_count_like(values))
     runs, profile, seconds = _run_methods(
-        values, spec, names, (*origins, periods), origins[0], yearly, start_date, promo
+        fitted, spec, names, (*origins, periods), origins[0], yearly, start_date, promo
     )
     folds_by_method = {name: runs[name][:-1] for name in methods}
     result = _score(values, spec, origins, folds_by_method)
+    point_rank = point_score or score
+    singles = result
+    if combo_sizes and len(methods) > 1:
+        started = time.process_time()
+        scored_runs = {name: runs[name] for name in methods}
+        runs[COMBO] = _combo_runs(
+            values,
+            spec,
+            origins,
+            scored_runs,
+            result,
+            point_rank,
+            combo_sizes,
+            classification.pattern,
+            shrinkage,
+        )
+        result = _merge_backtests(result, _score(values, spec, origins, {COMBO: runs[COMBO][:-1]}))
+        seconds[COMBO] = time.process_time() - started
     recommendation = recommend(
-        result, classification, score, shrinkage=shrinkage, new_items=new_items
+        result, classification, point_rank, shrinkage=shrinkage, new_items=new_items
     )
+    if point_rank != score:
+        # The bands come from single methods: a combination's members are ranked by the point
+        # score, and averaged quantiles under-cover (measured, ADR 23).
+        bands = recommend(singles, classification, score, shrinkage=shrinkage, new_items=new_items)
+        recommendation = Recommendation(
+            recommendation.method, recommendation.reason, band_method=bands.method
+        )
     final = {name: run[-1] for name, run in runs.items()}
     calibration = None
     if calibrate:
         calibration = calibration_.fit(
             values,
             origins,
-            {name: runs[name][:-1] for name in names},
+            {name: run[:-1] for name, run in runs.items()},
             classification.pattern,
             spec.levels,
         )
@@ -405,16 +580,18 @@ def run_test_bed(
     # The fold forecasts are scored and calibrated on: free them before the ensemble stacks
     # every method's final forecast (peak memory of a large batch).
     del runs, folds_by_method
+    singles_final = {name: forecast for name, forecast in final.items() if name != COMBO}
     return ForecastSelection(
         classification=classification,
         backtest=result,
         recommendation=recommendation,
         forecasts=final,
-        selected=select(final, recommendation.method),
-        ensemble=ensemble(final, result, score, ensemble_size, ensemble_weighting),
+        selected=select(final, recommendation.method, recommendation.band_method),
+        ensemble=ensemble(singles_final, singles, score, ensemble_size, ensemble_weighting),
         seconds=seconds,
         yearly=profile,
         calibration=calibration,
+        stockout=censored,
     )
 
 

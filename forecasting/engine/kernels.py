@@ -476,3 +476,27 @@ def ses_states(values: F64, alpha: F64, origins: I64, discount: float) -> tuple[
                     weight = discount * weight + 1.0
                     recent = discount * recent + error * error
     return best, best_sse, best_level, best_recent
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def trailing_medians(values: F64, window: int) -> F64:
+    """``(series, periods − window)``: column ``j`` is the median of ``values[:, j : j + window]``
+    (the ``window`` periods before period ``j + window``), by insertion into a sorted buffer."""
+    n, periods = values.shape
+    out = np.empty((n, max(periods - window, 0)))
+    buffer = np.empty(window)
+    half = window // 2
+    for row in range(n):
+        for j in range(periods - window):
+            for k in range(window):
+                x = values[row, j + k]
+                i = k
+                while i > 0 and buffer[i - 1] > x:
+                    buffer[i] = buffer[i - 1]
+                    i -= 1
+                buffer[i] = x
+            if window % 2:
+                out[row, j] = buffer[half]
+            else:
+                out[row, j] = 0.5 * (buffer[half - 1] + buffer[half])
+    return out

@@ -38,8 +38,11 @@ import numpy as np
 from .forecast import Forecast, is_count_like
 
 YEAR_DAYS = 365.25
-# Least history before the cutoff for a yearly profile: a year and a month.
-MIN_YEARLY_PERIODS = 400
+# Least history before the cutoff for a yearly profile: two years, so every month is seen
+# twice. With less (a year and a month was the rule) the month index soaks up trends and
+# level shifts: on the mixed generator's two-year series the profile cost 0.3–0.7 % RMSSE
+# overall and 1–2 % on trending items (ADR 23).
+MIN_YEARLY_PERIODS = 730
 # Harmonics: at least 4 (a smooth swing), one more per 12 weeks of history, at most 20 (sharp
 # month-to-month steps, as in store-item, need many; shrinkage keeps the noise down).
 MIN_HARMONICS, MAX_HARMONICS, WEEKS_PER_HARMONIC = 4, 20, 12

@@ -124,7 +124,12 @@ def _value_blocks(
     block: SeriesBlock,
     forecasts: dict[str, Any],
     chosen: np.ndarray,
+    bands: Any = None,
+    banded: np.ndarray | None = None,
 ) -> list[bytes]:
+    """COPY blocks of the forecast values. The selected rows of the ``banded`` series carry
+    the quantiles of ``bands`` (the Test Bed's selection: its point method's mean, the band
+    method's quantiles, ADR 23); other rows are their method's own."""
     horizon = run.horizon
     first_day = (run.data_end + timedelta(days=1) - date(2000, 1, 1)).days
     days = first_day + np.arange(horizon, dtype=np.int64)
@@ -150,9 +155,14 @@ def _value_blocks(
             ("bool", selected),
             ("float8", result.point[rows].ravel()),
         ]
+        quantiles = result.quantiles[rows]
+        if bands is not None and banded is not None:
+            swap = np.flatnonzero(banded[rows] & (chosen[rows] == name))
+            if swap.size:
+                quantiles = quantiles.copy()
+                quantiles[swap] = bands.quantiles[rows[swap]]
         columns += [
-            ("float8", result.quantiles[rows, level, :].ravel())
-            for level in range(len(QUANTILE_LEVELS))
+            ("float8", quantiles[:, level, :].ravel()) for level in range(len(QUANTILE_LEVELS))
         ]
         blocks.append(bulk.encode_block(columns, count))
     return blocks
@@ -170,7 +180,10 @@ VALUE_COLUMNS = (
 )
 
 
-SELECTION_SCORE = "pinball"  # run_test_bed's default ranking score
+# The Test Bed ranks methods for the bands by the mean pinball loss and for the point forecast
+# (the exported ``forecast``, the recommended method) by RMSSE (ADR 23).
+SELECTION_SCORE = "pinball"
+POINT_SCORE = "rmsse"
 
 
 SCORE_COLUMNS = ("run_id", "product_id", "location_id", "method", "rank", *SCORES)
@@ -196,6 +209,7 @@ def forecast_chunk_compute(*, run: ForecastRun, block: SeriesBlock) -> dict[str,
         methods=methods,
         folds=run.folds,
         score=SELECTION_SCORE,
+        point_score=POINT_SCORE,
         start_date=run.data_start,  # the history's first day: a month-of-year profile
     )
     pinned = _overrides_for(block.product, block.location)
@@ -212,11 +226,10 @@ def forecast_chunk_compute(*, run: ForecastRun, block: SeriesBlock) -> dict[str,
 
     backtest = selection.backtest
     tested = list(backtest.methods)
-    # Ranked by the score the engine selects by (mean pinball loss over the quantiles, the
-    # engine's default): the leaderboard and the choice speak of the same thing. The choice
-    # pools each series' scores with its pattern's (engine ``recommend``), so on a short,
-    # noisy series it can be a close second.
-    board = backtest.leaderboard(SELECTION_SCORE)  # names, best first
+    # Ranked by the score the engine selects the point method by (RMSSE): the leaderboard
+    # and the choice speak of the same thing. The choice pools each series' scores with its
+    # pattern's (engine ``recommend``), so on a short, noisy series it can be a close second.
+    board = backtest.leaderboard(POINT_SCORE)  # names, best first
     column_of = {name: i for i, name in enumerate(tested)}
     board_columns = np.vectorize(column_of.__getitem__, otypes=[np.int64])(board)
     rank = np.empty_like(board_columns)
@@ -231,14 +244,15 @@ def forecast_chunk_compute(*, run: ForecastRun, block: SeriesBlock) -> dict[str,
         picked = np.take_along_axis(values, np.maximum(chosen_column, 0)[:, None], axis=1)[:, 0]
         return np.where(chosen_column >= 0, picked, np.nan)
 
+    band_method = recommended.band_method
+    banded = ~has_pin if band_method is not None else None
     parameters = []
     for i, name in enumerate(chosen):  # a small dict per series for the registry
         params = forecasts[name].params
-        parameters.append(
-            json.dumps(
-                {key: _json_value(value[i]) for key, value in params.items() if len(value) > i}
-            )
-        )
+        found = {key: _json_value(value[i]) for key, value in params.items() if len(value) > i}
+        if banded is not None and band_method is not None and banded[i]:
+            found["band_method"] = str(band_method[i])
+        parameters.append(json.dumps(found))
 
     started = time.perf_counter()
     classes = selection.classification
@@ -250,7 +264,7 @@ def forecast_chunk_compute(*, run: ForecastRun, block: SeriesBlock) -> dict[str,
             cursor,
             ForecastValue._meta.db_table,
             VALUE_COLUMNS,
-            _value_blocks(run, block, forecasts, chosen),
+            _value_blocks(run, block, forecasts, chosen, selection.selected, banded),
         )
         score_blocks = [
             bulk.encode_block(

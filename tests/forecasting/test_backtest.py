@@ -133,7 +133,13 @@ def test_run_test_bed_end_to_end():
     # Fewer methods still leave the pattern fallbacks available.
     small = run_test_bed(history, SPEC, methods=("naive", "seasonal_naive"), folds=2)
     assert set(FALLBACK_BY_PATTERN.values()) <= set(small.forecasts)
-    assert small.backtest.methods == ("naive", "seasonal_naive")
+    # The combination of the best methods competes like any method (ADR 23); without it
+    # the backtest holds the asked methods only.
+    assert small.backtest.methods == ("naive", "seasonal_naive", "combo")
+    plain = run_test_bed(
+        history, SPEC, methods=("naive", "seasonal_naive"), folds=2, combo_sizes=()
+    )
+    assert plain.backtest.methods == ("naive", "seasonal_naive")
 
 
 demand = arrays(

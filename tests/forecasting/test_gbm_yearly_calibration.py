@@ -139,8 +139,9 @@ def test_month_of_year_index_from_a_calendar():
 
 
 def test_yearly_rule_and_count_like_series_are_left_alone():
-    assert not yearly.wants_yearly(7, 399, None)
-    assert yearly.wants_yearly(7, 400, None)
+    # Two years before the cutoff (ADR 23; was a year and a month).
+    assert not yearly.wants_yearly(7, 729, None)
+    assert yearly.wants_yearly(7, 730, None)
     assert not yearly.wants_yearly(12, 800, None)
     assert yearly.wants_yearly(12, 800, True)
     assert not yearly.wants_yearly(7, 800, False)
@@ -175,8 +176,8 @@ def test_test_bed_with_a_yearly_pattern_beats_the_one_without():
 @few
 @given(noise=st.floats(1.0, 300.0), shift=st.integers(0, 60), seed=st.integers(0, 20))
 def test_yearly_profile_and_fold_forecasts_never_see_past_the_first_origin(noise, shift, seed):
-    history = yearly_sales(series=6, days=560, seed=seed)
-    origins = (470 + shift, 490 + shift)
+    history = yearly_sales(series=6, days=840, seed=seed)  # two years before the origins
+    origins = (750 + shift, 770 + shift)
     changed = history.copy()
     changed[:, origins[0] :] = changed[:, origins[0] :] * 1.7 + noise
     profile = fit_yearly(history, SPEC, origins[0], None)

@@ -96,3 +96,13 @@ def test_ses_kernel_matches_the_general_kernel_and_its_source():
     )  # fmt: skip
     best, sse, level, _trend, _season, recent = general
     same(lean, (best, sse, level, recent))
+
+
+def test_trailing_medians_compiled_equal_interpreted_and_numpy():
+    values = np.random.default_rng(4).poisson(5.0, (3, 40)).astype(np.float64)
+    windows = np.lib.stride_tricks.sliding_window_view(values, 14, axis=1)[:, :-1]
+    expected = np.median(windows, axis=2)
+    np.testing.assert_array_equal(kernels.trailing_medians(values, 14), expected)
+    np.testing.assert_array_equal(kernels.trailing_medians.py_func(values, 14), expected)
+    odd = np.median(np.lib.stride_tricks.sliding_window_view(values, 5, axis=1)[:, :-1], axis=2)
+    np.testing.assert_array_equal(kernels.trailing_medians(values, 5), odd)

@@ -45,14 +45,16 @@ def test_product_page_shows_history_forecast_band_and_leaderboard(viewer):
     assert chart["history"][-15] is not None and chart["history"][-1] is None
     assert all(lo <= hi for lo, hi in zip(chart["p10"][-14:], chart["p90"][-14:], strict=True))
     board = _script(html, "leaderboard-data")
-    assert board["values"] == sorted(board["values"]) and len(board["labels"]) == 14
+    # 14 fast methods and the combination of the best ones (ADR 23).
+    assert board["values"] == sorted(board["values"]) and len(board["labels"]) == 15
     weekly = client.get(f"/app/products/{products[0].pk}/forecast/?interval=week&location=FC-L1")
     assert len(_script(weekly.content.decode(), "forecast-data")["x"]) < 40
 
     bed = client.get("/app/test-bed/")
     assert bed.status_code == 200
     methods = _script(bed.content.decode(), "methods-data")
-    assert len(methods["labels"]) == 14 and sum(methods["selected"]) == 6
+    # 14 fast methods and the combination (ADR 23).
+    assert len(methods["labels"]) == 15 and sum(methods["selected"]) == 6
     assert f'href="/app/products/{products[0].pk}/forecast/?location=' in bed.content.decode()
 
 

@@ -90,7 +90,7 @@ def test_viewers_read_overrides_but_cannot_write_them(viewer, planner):
 
 
 @pytest.mark.django_db
-def test_leaderboard_ranks_methods_by_pinball_and_summary_totals(planner):
+def test_leaderboard_ranks_methods_by_rmsse_and_summary_totals(planner):
     seed()
     run = _run(horizon=7)
     client = client_for(HOST_A, planner)
@@ -98,9 +98,10 @@ def test_leaderboard_ranks_methods_by_pinball_and_summary_totals(planner):
     assert board["run"] == run.pk and len(board["series"]) == 2
     for series in board["series"]:
         ranked = series["methods"]
-        assert [m["rank"] for m in ranked] == list(range(1, len(FAST_METHODS) + 1))
-        pinball = [m["pinball"] for m in ranked]
-        assert pinball == sorted(pinball)
+        # The fast methods and the combination, ranked by the point score (ADR 23).
+        assert [m["rank"] for m in ranked] == list(range(1, len(FAST_METHODS) + 2))
+        rmsse = [m["rmsse"] for m in ranked]
+        assert rmsse == sorted(rmsse)
         # The choice pools the series' scores with its pattern's: one of the best, by backtest.
         assert series["reason"] == "backtest"
         assert series["method"] in [m["method"] for m in ranked[:3]]
@@ -113,14 +114,14 @@ def test_leaderboard_ranks_methods_by_pinball_and_summary_totals(planner):
     assert summary["series"] == 6
     assert sum(p["series"] for p in summary["patterns"]) == 6
     assert sum(p["series"] for p in summary["abc"]) == 6
-    assert {m["method"] for m in summary["methods"]} == set(FAST_METHODS)
+    assert {m["method"] for m in summary["methods"]} == {*FAST_METHODS, "combo"}
     assert sum(m["wins"] for m in summary["methods"]) == 6
     assert sum(m["selected_series"] for m in summary["methods"]) == 6
     assert sum(c["selected_series"] for c in summary["matrix"]) == 6
 
     registry = client.get("/api/v1/model-registry/?sku=FC-A").json()
     assert registry["count"] == 2
-    assert {r["method"] for r in registry["results"]} <= set(FAST_METHODS)
+    assert {r["method"] for r in registry["results"]} <= {*FAST_METHODS, "combo"}
 
 
 @pytest.mark.django_db
