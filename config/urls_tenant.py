@@ -8,6 +8,7 @@ from core.admin_login import throttled_login
 
 admin.site.site_header = "Demand planning — back office"
 admin.site.site_title = "Back office"
+admin.site.site_url = "/app/"  # the admin's "View site": the planner's pages
 
 urlpatterns = [
     path("admin/login/", throttled_login(admin.site), name="admin-login"),
@@ -22,6 +23,7 @@ urlpatterns = [
     path("app/", include("inventory.pages")),
     path("app/", include("forecasting.urls_pages")),
     path("app/", include("routing.urls")),
+    path("", include("workspace.urls")),
     *api_docs_patterns,
 ]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
+from core.pages import member_page
 from django.http import Http404
 from django.shortcuts import render
 
@@ -50,7 +50,7 @@ def _leaderboard_chart(board: dict[str, Any]) -> dict[str, Any]:
     return {"labels": [_label(name) for _, name in ranked], "values": [v for v, _ in ranked]}
 
 
-@login_required
+@member_page
 def product_forecast(request, product_id: int):
     try:
         product = Product.objects.select_related("category").get(pk=product_id)
@@ -86,7 +86,7 @@ def product_forecast(request, product_id: int):
     return render(request, "forecasting/product_forecast.html", context)
 
 
-@login_required
+@member_page
 def test_bed(request):
     context: dict[str, Any] = {"has_run": False}
     try:

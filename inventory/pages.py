@@ -3,7 +3,7 @@ the dashboard and the simulation report."""
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
+from core.pages import member_page
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import path
@@ -13,7 +13,7 @@ from inventory import simulation_service as service
 from inventory.dashboard import PERIODS, inventory_dashboard
 
 
-@login_required
+@member_page
 def dashboard_page(request):
     """The inventory dashboard: the same cached body as ``GET /api/v1/inventory/dashboard/``,
     drawn with the offline chart helpers. An unknown ``period`` falls back to weekly."""
@@ -28,7 +28,7 @@ def dashboard_page(request):
     )
 
 
-@login_required
+@member_page
 def simulation_detail(request, run_id: int):
     """One run: daily inventory value (policy, baseline, actual), stockouts, costs, classes."""
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
+from core.pages import member_page
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import Http404
@@ -32,7 +32,7 @@ PALETTE = (
 )  # fmt: skip  (the chart helpers' palette: a route keeps its colour in table and drawing)
 
 
-@login_required
+@member_page
 def route_plan_page(request, plan_id: int):
     """The plan drawn as SVG (stops and paths coloured by vehicle, depots as large dark dots,
     unserved orders grey) with its routes and unserved orders as tables."""
