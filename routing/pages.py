@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from core.pages import member_page
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import Http404
@@ -13,6 +12,7 @@ from django.shortcuts import render
 
 from accounts.models import User
 from core.exceptions import NotFound
+from core.pages import member_page
 from routing import selectors
 from routing.models import RoutePlan
 
@@ -30,6 +30,13 @@ PALETTE = (
     "#0d9488",
     "#9333ea",
 )  # fmt: skip  (the chart helpers' palette: a route keeps its colour in table and drawing)
+
+
+@member_page
+def route_plan_list(request):
+    """The latest route plans, newest delivery date first (one query)."""
+    plans = list(RoutePlan.objects.order_by("-date", "-pk")[:50])
+    return render(request, "routing/route_plan_list.html", {"plans": plans})
 
 
 @member_page

@@ -42,7 +42,5 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     for label, name, prefixes in NAVIGATION:
         url = _url(name)
         if url is not None:
-            links.append(
-                {"label": label, "url": url, "active": request.path.startswith(prefixes)}
-            )
+            links.append({"label": label, "url": url, "active": request.path.startswith(prefixes)})
     return {"nav": links}

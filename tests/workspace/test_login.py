@@ -10,9 +10,7 @@ from tests.conftest import HOST_A, PASSWORD, make_user
 
 
 def _login(client: Client, email: str, password: str = PASSWORD, next_url: str = ""):
-    return client.post(
-        "/app/login/", {"username": email, "password": password, "next": next_url}
-    )
+    return client.post("/app/login/", {"username": email, "password": password, "next": next_url})
 
 
 @pytest.mark.django_db
@@ -48,6 +46,7 @@ def test_wrong_password_and_unknown_address_get_the_same_answer(viewer):
     wrong = _login(client, viewer.email, "not-the-password-1")
     unknown = _login(client, "nobody@example.com", "not-the-password-1")
     assert wrong.status_code == unknown.status_code == 200
+
     def error(response) -> str:
         html = response.content.decode()
         return html[html.index('role="alert"') : html.index("</p>", html.index('role="alert"'))]
@@ -93,7 +92,8 @@ def test_login_is_rate_limited_like_the_api(viewer):
     assert b"Too many login attempts" in limited.content
     # The API's token endpoint counts in the same group: it is limited too.
     api = Client(HTTP_HOST=HOST_A, REMOTE_ADDR="10.9.8.7").post(
-        "/api/v1/auth/token", {"username": viewer.email, "password": PASSWORD},
+        "/api/v1/auth/token",
+        {"username": viewer.email, "password": PASSWORD},
         content_type="application/json",
     )
     assert api.status_code == 429
