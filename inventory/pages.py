@@ -96,16 +96,18 @@ def _cart_url() -> str | None:
 @require_GET
 @member_page
 def what_to_order(request):
-    """The planner's daily list. Fixed query count per page: the page of rows (one query with
-    product, location and on-order), its count, the tab counts, and the filter choices. An
+    """The planner's daily list. Fixed query count per page: the tab counts (one GROUP BY, which
+    is also the pager's count), the page of rows (one query with product, location and
+    on-order) and the filter choices. An
     htmx request (filters, sort, pages) gets only the results fragment."""
     query = wto.what_to_order_query(request.GET)
     rows = wto.what_to_order_rows(user=request.user, query=query)
+    counts = wto.what_to_order_tab_counts(user=request.user, query=query)
     paginator = Paginator(rows, query.page_size)
+    paginator.count = counts[query.tab]  # the tab counts already hold it: no second COUNT(*)
     page = paginator.get_page(query.page)
     for row in page.object_list:
         row.risk_pct = None if row.stockout_risk is None else round(100 * row.stockout_risk, 1)
-    counts = wto.what_to_order_tab_counts(user=request.user, query=query)
     context = {
         "query": query,
         "page": page,
