@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import csv
 import io
+import tempfile
+from pathlib import Path
 
 import pytest
 from django_tenants.utils import schema_context
@@ -13,6 +15,7 @@ from django_tenants.utils import schema_context
 from tests.browser.conftest import log_in
 from tests.workspace.seed import seed_metrics
 
+SHOTS = Path(tempfile.gettempdir())  # screenshots to look at: workspace-*.png
 PAGES = ["/app/dashboard/", "/app/what-to-order/", "/app/test-bed/", "/app/simulations/",
          "/app/route-plans/"]  # fmt: skip
 
@@ -60,7 +63,7 @@ def test_every_role_opens_every_page(browser, live_app, people, rows, role):
         assert width <= 390, (path, width)
     if role == "planner":
         small.goto(live_app + "/app/what-to-order/?tab=all")
-        small.screenshot(path="/tmp/workspace-what-to-order-390.png", full_page=True)
+        small.screenshot(path=SHOTS / "workspace-what-to-order-390.png", full_page=True)
     phone.close()
     context.close()
 
@@ -87,7 +90,7 @@ def test_what_to_order_filters_sort_and_export(browser, live_app, people, rows):
     assert page.locator("td.col-sku a").all_inner_texts() == ["BR-027", "BR-024", "BR-021"]
     with page.expect_download() as download:
         page.click("#export-csv")
-    text = open(download.value.path(), encoding="utf-8").read()
+    text = Path(download.value.path()).read_text(encoding="utf-8")
     assert [r["sku"] for r in csv.DictReader(io.StringIO(text))] == ["BR-027", "BR-024", "BR-021"]
     # Column choice is remembered across visits.
     page.click("details.columns summary")
@@ -97,10 +100,10 @@ def test_what_to_order_filters_sort_and_export(browser, live_app, people, rows):
     page.click("details.columns summary")
     page.check('input[data-column="name"]')
     page.goto(live_app + "/app/what-to-order/?tab=all")
-    page.screenshot(path="/tmp/workspace-what-to-order.png", full_page=True)
+    page.screenshot(path=SHOTS / "workspace-what-to-order.png", full_page=True)
     page.goto(live_app + "/app/dashboard/")
     page.wait_for_load_state("networkidle")
-    page.screenshot(path="/tmp/workspace-dashboard.png", full_page=True)
+    page.screenshot(path=SHOTS / "workspace-dashboard.png", full_page=True)
     assert page.errors == [], page.errors
     context.close()
 
