@@ -199,7 +199,7 @@ SPECTACULAR_SETTINGS = {
     # API keys and product exclusions both have a field called scopes.
     "ENUM_NAME_OVERRIDES": {
         "RunStatusEnum": "inventory.models.SimulationRun.Status",
-        "ProductExclusionScopeEnum": "inventory.models.ProductExclusion.Scope",
+        "ProductExclusionScopeEnum": "catalog.models.ProductExclusion.Scope",
         "ApiKeyScopeEnum": "accounts.models.ApiKey.Scope",
         "ForecastMethodEnum": "forecasting.api.serializers.METHOD_CHOICES",
     },
