@@ -145,9 +145,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "workspace-login"
-LOGIN_REDIRECT_URL = "inventory-dashboard"
-LOGOUT_REDIRECT_URL = "workspace-login"
+# Paths, not URL names: the public host (platform admin) has none of the tenant's URL names.
+LOGIN_URL = "/app/login/"
+LOGIN_REDIRECT_URL = "/app/dashboard/"
+LOGOUT_REDIRECT_URL = "/app/login/"
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("JWT_ACCESS_MINUTES", 15, minimum=1)),

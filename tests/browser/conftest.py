@@ -26,9 +26,14 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
-@pytest.fixture(scope="session")
-def browser():
-    """One Chromium for the session; the tests skip when it cannot start."""
+@pytest.fixture(scope="module")
+def browser(people, rows, live_app):
+    """One Chromium per module; the tests skip when it cannot start.
+
+    Playwright's sync API runs an event loop in this thread, and Django's connections are
+    per context there: a query made while it runs would open a connection that nothing
+    closes (and the test database could not be dropped). So the fixtures that touch the
+    database (``people``, ``rows``) set up before it starts and tear down after it stops."""
     if not shutil.which(CHROMIUM):
         pytest.skip(f"no Chromium at {CHROMIUM} (scripts/browser.sh installs it)")
     try:
@@ -37,7 +42,7 @@ def browser():
         pytest.skip("playwright is not installed")
     # Playwright's sync API runs an event loop in this thread; the ORM calls of the fixtures
     # are still plain synchronous code.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     manager = sync_playwright().start()
     try:
         chromium = manager.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
@@ -47,9 +52,10 @@ def browser():
     yield chromium
     chromium.close()
     manager.stop()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def live_app(django_db_setup, django_db_blocker):
     """A live server (static files included) on a free port; yields the tenant alpha URL."""
     from django.contrib.staticfiles.handlers import StaticFilesHandler
@@ -64,16 +70,13 @@ def live_app(django_db_setup, django_db_blocker):
             raise thread.error
         yield f"http://{HOST_A}:{thread.port}"
         thread.terminate()
-        # The server's request threads may keep database sessions open; the test database
-        # can only be dropped without them.
-        from django.db import connection
+        # Requests still in flight (a progress bar polling) hold a database session until
+        # they end; the test database can only be dropped without them.
+        import threading
 
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid() "
-                "AND backend_type = 'client backend' AND application_name = ''"
-            )
+        for other in threading.enumerate():
+            if "process_request_thread" in other.name:
+                other.join(timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -84,6 +87,26 @@ def people(tenant_a, django_db_blocker):
     yield users
     with django_db_blocker.unblock():
         delete_users(tenant_a, *users.values())
+
+
+@pytest.fixture(scope="module")
+def rows(tenant_a, django_db_blocker):
+    """30 committed what-to-order rows (prefix BR), removed afterwards."""
+    from catalog.models import Category, Location, Product, ProductExclusion, StockLevel
+    from inventory.models import InventoryMetrics
+    from tests.workspace.seed import seed_metrics
+
+    with django_db_blocker.unblock(), schema_context(tenant_a.schema_name):
+        metrics = seed_metrics(30, prefix="BR")
+    yield metrics
+    with django_db_blocker.unblock(), schema_context(tenant_a.schema_name):
+        products = Product.objects.filter(sku__startswith="BR-")
+        InventoryMetrics.objects.filter(product__in=products).delete()
+        StockLevel.objects.filter(product__in=products).delete()
+        ProductExclusion.objects.filter(product__in=products).delete()
+        products.delete()
+        Location.objects.filter(code__startswith="BR-").delete()
+        Category.objects.filter(name__startswith="BR ").delete()
 
 
 def log_in(context, base: str, user: User):

@@ -10,33 +10,13 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from django_tenants.utils import schema_context
 
 from tests.browser.conftest import log_in
-from tests.workspace.seed import seed_metrics
 
+IDLE = "!document.querySelector('.htmx-request')"  # no htmx request in flight
 SHOTS = Path(tempfile.gettempdir())  # screenshots to look at: workspace-*.png
 PAGES = ["/app/dashboard/", "/app/what-to-order/", "/app/test-bed/", "/app/simulations/",
          "/app/route-plans/"]  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def rows(tenant_a, django_db_blocker):
-    """30 committed what-to-order rows (prefix BR), removed afterwards."""
-    from catalog.models import Category, Location, Product, ProductExclusion, StockLevel
-    from inventory.models import InventoryMetrics
-
-    with django_db_blocker.unblock(), schema_context(tenant_a.schema_name):
-        metrics = seed_metrics(30, prefix="BR")
-    yield metrics
-    with django_db_blocker.unblock(), schema_context(tenant_a.schema_name):
-        products = Product.objects.filter(sku__startswith="BR-")
-        InventoryMetrics.objects.filter(product__in=products).delete()
-        StockLevel.objects.filter(product__in=products).delete()
-        ProductExclusion.objects.filter(product__in=products).delete()
-        products.delete()
-        Location.objects.filter(code__startswith="BR-").delete()
-        Category.objects.filter(name__startswith="BR ").delete()
 
 
 @pytest.mark.parametrize("role", ["admin", "planner", "viewer"])
@@ -81,12 +61,15 @@ def test_what_to_order_filters_sort_and_export(browser, live_app, people, rows):
     assert "q=BR-02" in page.url and "tab=all" in page.url
     page.select_option("select[name=abc]", "A")
     page.wait_for_function("document.querySelectorAll('#what-to-order tbody tr').length === 3")
+    page.wait_for_function(IDLE)
     page.click('th a[data-sort="sku"]')
     page.wait_for_function("location.search.includes('sort=sku')")
+    page.wait_for_function(IDLE)
     skus = page.locator("td.col-sku a").all_inner_texts()
     assert skus == sorted(skus) and skus == ["BR-021", "BR-024", "BR-027"]
     page.click('th a[data-sort="sku"]')
     page.wait_for_function("location.search.includes('sort=-sku')")
+    page.wait_for_function(IDLE)
     assert page.locator("td.col-sku a").all_inner_texts() == ["BR-027", "BR-024", "BR-021"]
     with page.expect_download() as download:
         page.click("#export-csv")
@@ -108,7 +91,7 @@ def test_what_to_order_filters_sort_and_export(browser, live_app, people, rows):
     context.close()
 
 
-def test_a_run_started_from_a_button_reaches_100(browser, live_app, people, rows, live_worker):
+def test_a_run_started_from_a_button_reaches_100(live_worker, browser, live_app, people, rows):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = log_in(context, live_app, people["planner"])
     page.click("#start-refresh")
