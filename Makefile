@@ -12,10 +12,14 @@ PYTEST_FLAGS ?=
 help:  ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
-install: .venv/.synced  ## Create the locked virtual environment (uv)
+install: .venv/.synced static/vendor/.installed  ## The locked virtual environment (uv) and the pages' libraries (npm)
 
 .venv/.synced: pyproject.toml uv.lock
 	$(UV) sync --frozen --python 3.11
+	@touch $@
+
+static/vendor/.installed: package.json package-lock.json scripts/assets.sh
+	scripts/assets.sh
 	@touch $@
 
 run: install  ## Serve web + worker + beat at http://demo.localhost:8000 (Ctrl-C stops all)

@@ -8,6 +8,7 @@ from core.admin_login import throttled_login
 
 admin.site.site_header = "Demand planning — back office"
 admin.site.site_title = "Back office"
+admin.site.site_url = "/app/"  # the admin's "View site": the planner's pages
 
 urlpatterns = [
     path("admin/login/", throttled_login(admin.site), name="admin-login"),
@@ -26,6 +27,7 @@ urlpatterns = [
     path("app/", include("routing.urls")),
     path("app/", include("purchasing.urls_pages")),
     path("app/", include("manufacturing.urls_pages")),
+    path("", include("workspace.urls")),
     *api_docs_patterns,
 ]
 

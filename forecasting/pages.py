@@ -6,13 +6,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.utils.html import escape
+from django.views.decorators.http import require_POST
 
 from catalog.models import Location, Product
-from core.exceptions import NotFound
-from forecasting import selectors
+from core.exceptions import DomainError, NotFound
+from core.pages import can_act, member_page, planner_action
+from forecasting import selectors, services
 
 
 def _chart_data(series: dict[str, Any]) -> dict[str, Any]:
@@ -50,7 +52,7 @@ def _leaderboard_chart(board: dict[str, Any]) -> dict[str, Any]:
     return {"labels": [_label(name) for _, name in ranked], "values": [v for v, _ in ranked]}
 
 
-@login_required
+@member_page
 def product_forecast(request, product_id: int):
     try:
         product = Product.objects.select_related("category").get(pk=product_id)
@@ -86,9 +88,9 @@ def product_forecast(request, product_id: int):
     return render(request, "forecasting/product_forecast.html", context)
 
 
-@login_required
+@member_page
 def test_bed(request):
-    context: dict[str, Any] = {"has_run": False}
+    context: dict[str, Any] = {"has_run": False, "can_act": can_act(request.user)}
     try:
         summary = selectors.test_bed_summary(user=request.user)
     except NotFound:
@@ -116,3 +118,17 @@ def test_bed(request):
         },
     )
     return render(request, "forecasting/test_bed.html", context)
+
+
+@require_POST
+@planner_action
+def forecast_run_start(request):
+    """The Test Bed's "Run a forecast" button: a run with the tenant's settings (or the one
+    already queued or running, as the API does); answers the job's progress bar."""
+    try:
+        run = services.forecast_run_active() or services.forecast_run_start(user=request.user)
+    except DomainError as exc:
+        return HttpResponse(f'<p class="muted">{escape(exc.message)}</p>', status=400)
+    if run.job is None:  # a run started without a job (a command): nothing to poll
+        return HttpResponse(f'<p class="muted">Run {run.pk} is already {run.status}.</p>')
+    return render(request, "pages/_job_progress.html", {"job": run.job, "label": "Forecast run"})

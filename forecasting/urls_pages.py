@@ -9,4 +9,5 @@ urlpatterns = [
         name="product-forecast-page",
     ),
     path("test-bed/", pages.test_bed, name="test-bed-page"),
+    path("test-bed/run/", pages.forecast_run_start, name="forecast-run-start-page"),
 ]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import Http404
@@ -13,6 +12,7 @@ from django.shortcuts import render
 
 from accounts.models import User
 from core.exceptions import NotFound
+from core.pages import member_page
 from routing import selectors
 from routing.models import RoutePlan
 
@@ -32,7 +32,14 @@ PALETTE = (
 )  # fmt: skip  (the chart helpers' palette: a route keeps its colour in table and drawing)
 
 
-@login_required
+@member_page
+def route_plan_list(request):
+    """The latest route plans, newest delivery date first (one query)."""
+    plans = list(RoutePlan.objects.order_by("-date", "-pk")[:50])
+    return render(request, "routing/route_plan_list.html", {"plans": plans})
+
+
+@member_page
 def route_plan_page(request, plan_id: int):
     """The plan drawn as SVG (stops and paths coloured by vehicle, depots as large dark dots,
     unserved orders grey) with its routes and unserved orders as tables."""

@@ -5,5 +5,6 @@ from django.urls import path
 from routing import pages
 
 urlpatterns = [
+    path("route-plans/", pages.route_plan_list, name="route-plan-list"),
     path("route-plans/<int:plan_id>/", pages.route_plan_page, name="route-plan-page"),
 ]

@@ -7,6 +7,7 @@ export DJANGO_SETTINGS_MODULE="${DJANGO_SETTINGS_MODULE:-config.settings.dev}"
 PY=.venv/bin/python
 PORT="${PORT:-8000}"
 export TENANT_ADMIN_PASSWORD="${TENANT_ADMIN_PASSWORD:-demo-admin-2026}"
+export DEMO_PASSWORD="${DEMO_PASSWORD:-demo-planner-2026}"  # seed_demo's planner and viewer
 ADMIN_EMAIL="admin@demo.example.com"
 
 eval "$(scripts/services.sh env)"
@@ -20,7 +21,9 @@ cleanup() {
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   scripts/services.sh stop
 }
-trap cleanup INT TERM EXIT
+# Ctrl-C is how `make run` ends: clean up and exit 0, so make reports no "Error 130".
+trap 'cleanup; exit 0' INT TERM
+trap cleanup EXIT
 
 $PY manage.py migrate_schemas --shared -v 0
 $PY manage.py bootstrap_platform
@@ -40,11 +43,12 @@ sleep 2
 cat <<MSG
 
   Demand planning platform is running.
-    Tenant app  http://demo.localhost:$PORT/
+    Tenant app  http://demo.localhost:$PORT/   (log in with any of the users below)
     API docs    http://demo.localhost:$PORT/api/v1/docs/
-    Admin       http://demo.localhost:$PORT/admin/
-    Login       $ADMIN_EMAIL / $TENANT_ADMIN_PASSWORD
-    Demo users  planner@demo.example.com, viewer@demo.example.com / \${DEMO_PASSWORD:-demo-planner-2026}
+    Back office http://demo.localhost:$PORT/admin/
+    Admin       $ADMIN_EMAIL / $TENANT_ADMIN_PASSWORD
+    Planner     planner@demo.example.com / $DEMO_PASSWORD
+    Viewer      viewer@demo.example.com / $DEMO_PASSWORD
   Press Ctrl-C to stop.
 
 MSG

@@ -21,6 +21,8 @@ echo "== makemigrations --check"
 .venv/bin/python manage.py makemigrations --check --dry-run
 echo "== OpenAPI schema (warnings fail)"
 .venv/bin/python manage.py spectacular --fail-on-warn --file /dev/null
+echo "== headless Chromium for the browser tests"
+scripts/browser.sh
 echo "== pytest"
 .venv/bin/python -m pytest --cov --cov-report=term "$@"
 echo "== make test took $(( $(date +%s) - started ))s"

@@ -61,6 +61,7 @@ TENANT_APPS = [
     "manufacturing",
     "routing",
     "demo",
+    "workspace",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -123,6 +124,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "workspace.context_processors.navigation",
             ]
         },
     }
@@ -143,7 +145,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+# Paths, not URL names: the public host (platform admin) has none of the tenant's URL names.
+LOGIN_URL = "/app/login/"
+LOGIN_REDIRECT_URL = "/app/dashboard/"
+LOGOUT_REDIRECT_URL = "/app/login/"
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("JWT_ACCESS_MINUTES", 15, minimum=1)),
@@ -306,6 +311,9 @@ MEDIA_URL = "/media/"
 # --- Static, i18n ------------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# The pages' own scripts and, under vendor/, htmx and ECharts copied from node_modules by
+# `make install` (package.json + package-lock.json; ADR 22).
+STATICFILES_DIRS = [BASE_DIR / "static"]
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True

@@ -64,7 +64,7 @@ def test_pages_need_a_login_and_stay_in_their_tenant(tenant_b, viewer):
     run = services.forecast_run_start(horizon=7, methods=["naive"], enqueue=False)
     services.forecast_run_execute(run_id=run.pk)
     anonymous = Client(HTTP_HOST=HOST_A).get(f"/app/products/{products[0].pk}/forecast/")
-    assert anonymous.status_code == 302 and "/admin/login/" in anonymous["Location"]
+    assert anonymous.status_code == 302 and "/app/login/" in anonymous["Location"]
     with schema_context(tenant_b.schema_name):
         outsider = make_user("admin")
         other = _page_client(outsider, HOST_B)

@@ -141,7 +141,7 @@ def test_page_shows_the_tenants_own_dashboard(viewer, tenant_a, tenant_b):
     assert data["inventory_value"] == pytest.approx(350) and data["period"] == "monthly"
 
     anonymous = Client(HTTP_HOST=HOST_A).get("/app/dashboard/")
-    assert anonymous.status_code == 302 and "/admin/login/" in anonymous["Location"]
+    assert anonymous.status_code == 302 and "/app/login/" in anonymous["Location"]
 
     with schema_context(tenant_b.schema_name):
         intruder = make_user(User.Role.VIEWER)

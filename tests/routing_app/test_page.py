@@ -47,7 +47,7 @@ def test_page_draws_the_plan_and_other_tenants_get_404(tenant_a, tenant_b):
     try:
         client = Client(HTTP_HOST=HOST_A)
         login = _page(client, plan.pk)
-        assert login.status_code == 302 and "/admin/login/" in login["Location"]
+        assert login.status_code == 302 and "/app/login/" in login["Location"]
 
         with schema_context(tenant_a.schema_name):  # sessions live in the tenant's schema
             client.force_login(viewer)

@@ -1,0 +1,157 @@
+"""The "what to order" page: tabs, filters, sort, pages, export, bulk exclusion, roles."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.test import Client
+
+from catalog.models import ProductExclusion
+from tests.conftest import HOST_A
+from tests.workspace.seed import page_queries, seed_metrics
+
+URL = "/app/what-to-order/"
+
+
+def _client(user) -> Client:
+    client = Client(HTTP_HOST=HOST_A)
+    client.force_login(user)
+    return client
+
+
+def _skus(response) -> list[str]:
+    html = response.content.decode()
+    return [part.split("<")[0] for part in html.split("/forecast/?location=")[1:]]
+
+
+def _sku_cells(response) -> list[str]:
+    import re
+
+    return re.findall(r'location=[^"]*">(WT-\d{3})</a>', response.content.decode())
+
+
+@pytest.mark.django_db
+def test_tabs_filters_sort_and_pages(viewer):
+    seed_metrics(8)
+    client = _client(viewer)
+    page = client.get(URL)
+    assert page.status_code == 200
+    html = page.content.decode()
+    # Needs action = critical + reorder_now: rows 0, 1, 5; sorted by order-by date.
+    assert _sku_cells(page) == ["WT-000", "WT-001", "WT-005"]
+    assert 'data-tab="all"' in html and 'id="filters"' in html
+    assert "Exclude" not in html  # viewers read only
+    assert _sku_cells(client.get(URL + "?tab=critical")) == ["WT-000", "WT-005"]
+    assert _sku_cells(client.get(URL + "?tab=overstock")) == ["WT-003"]
+    assert _sku_cells(client.get(URL + "?tab=dead_stock")) == ["WT-004"]
+    everything = client.get(URL + "?tab=all&sort=-stockout_risk")
+    assert len(_sku_cells(everything)) == 8 and _sku_cells(everything)[0] == "WT-000"
+    ascending = _sku_cells(client.get(URL + "?tab=all&sort=recommended_order_qty"))
+    assert ascending == [f"WT-{i:03d}" for i in range(7, -1, -1)]
+    for key in ("sku", "name", "location", "on_hand", "on_order", "days_of_cover",
+                "reorder_point", "order_up_to", "latest_order_date", "status", "abc_class",
+                "xyz_class"):  # fmt: skip
+        assert len(_sku_cells(client.get(f"{URL}?tab=all&sort=-{key}"))) == 8, key
+    # An unknown sort key or tab falls back to the defaults instead of failing.
+    assert client.get(URL + "?tab=nope&sort=password").status_code == 200
+    assert _sku_cells(client.get(URL + "?tab=all&location=WT-S")) == ["WT-000", "WT-004"]
+    assert _sku_cells(client.get(URL + "?tab=all&abc=B&sort=sku")) == ["WT-001", "WT-004", "WT-007"]
+    assert _sku_cells(client.get(URL + "?tab=all&xyz=z&sort=sku")) == ["WT-002", "WT-005"]
+    assert _sku_cells(client.get(URL + "?tab=all&supplier=SUP-2&sort=sku")) == [
+        "WT-000", "WT-003", "WT-006",
+    ]  # fmt: skip
+    assert _sku_cells(client.get(URL + "?tab=all&q=hammer&sort=sku")) == [
+        "WT-001", "WT-003", "WT-005", "WT-007",
+    ]  # fmt: skip
+    assert _sku_cells(client.get(URL + "?tab=all&q=wt-006")) == ["WT-006"]
+    paged = client.get(URL + "?tab=all&sort=sku&size=25&page=1")
+    assert len(_sku_cells(paged)) == 8
+    # On order comes from the stock level: row 3 has 43 on order.
+    row = client.get(URL + "?tab=overstock").content.decode()
+    assert '<td class="col-on_order num">43</td>' in row
+
+
+@pytest.mark.django_db
+def test_htmx_requests_get_only_the_results(viewer):
+    seed_metrics(3)
+    response = _client(viewer).get(URL + "?tab=all", HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert 'id="what-to-order"' in html and "<html" not in html and 'id="filters"' not in html
+
+
+@pytest.mark.django_db
+def test_export_holds_exactly_the_filtered_rows(viewer):
+    seed_metrics(8)
+    client = _client(viewer)
+    response = client.get("/app/what-to-order/export.csv?tab=all&abc=A&sort=sku")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    assert "attachment;" in response["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert [r["sku"] for r in rows] == ["WT-000", "WT-003", "WT-006"]
+    assert rows[0]["on_order"] == "40.000" and rows[0]["stockout_risk"] == "0.9"
+    assert rows[0]["supplier"] == "SUP-2" and rows[0]["category"] == "WT paint"
+    xlsx = client.get("/app/what-to-order/export.xlsx?tab=critical")
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    values = list(sheet.values)
+    assert values[0][0] == "sku" and [v[0] for v in values[1:]] == ["WT-000", "WT-005"]
+
+
+@pytest.mark.django_db
+def test_planner_excludes_rows_and_viewer_is_refused(planner, viewer):
+    metrics = seed_metrics(4)
+    refused = _client(viewer).post(
+        "/app/what-to-order/exclude/", {"rows": [metrics[0].pk], "scopes": ["recommendations"]}
+    )
+    assert refused.status_code == 403
+    client = _client(planner)
+    assert "Exclude" in client.get(URL).content.decode()
+    response = client.post(
+        "/app/what-to-order/exclude/",
+        {
+            "rows": [metrics[0].pk, metrics[1].pk],
+            "scopes": ["recommendations", "abc", "bogus"],
+            "reason": "discontinued",
+            "query": "tab=all",
+        },
+    )
+    assert response.status_code == 302 and response["Location"] == URL + "?tab=all"
+    exclusions = ProductExclusion.objects.filter(product__sku__startswith="WT-").order_by("pk")
+    assert [(e.product.sku, e.scopes, e.reason) for e in exclusions] == [
+        ("WT-000", ["abc", "recommendations"], "discontinued"),
+        ("WT-001", ["abc", "recommendations"], "discontinued"),
+    ]
+    again = client.post(
+        "/app/what-to-order/exclude/", {"rows": [metrics[0].pk], "scopes": ["etl"]}, follow=True
+    )
+    assert "1 already had an exclusion" in again.content.decode()
+    nothing = client.post("/app/what-to-order/exclude/", {"rows": []}, follow=True)
+    assert "Choose rows" in nothing.content.decode()
+
+
+@pytest.mark.django_db
+def test_add_to_cart_only_when_purchasing_provides_it(planner):
+    from django.urls import NoReverseMatch, reverse
+
+    seed_metrics(2)
+    html = _client(planner).get(URL).content.decode()
+    try:
+        reverse("order-suggestion-add")
+    except NoReverseMatch:
+        assert 'id="add-to-cart"' not in html
+    else:  # pragma: no cover - once purchasing lands
+        assert 'id="add-to-cart"' in html
+
+
+@pytest.mark.django_db
+def test_query_count_does_not_grow_with_rows(viewer):
+    client = _client(viewer)
+    seed_metrics(2, prefix="QA")
+    two = page_queries(client, URL + "?tab=all")
+    seed_metrics(6, prefix="QB")
+    eight = page_queries(client, URL + "?tab=all&q=Q&sort=-on_order")
+    # domain, session, user, tab counts, the page, locations, categories
+    assert len(two) == len(eight) == 7, eight
