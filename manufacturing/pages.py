@@ -7,19 +7,19 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, timedelta
 
-from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 
 from catalog.models import Location, Product
+from core.pages import member_page
 from manufacturing import selectors
 from manufacturing.models import Peg
 
 MAX_ORDERS_SHOWN = 500
 
 
-@login_required
+@member_page
 def bom_tree_page(request, product_id: int):
     try:
         product = Product.objects.get(pk=product_id)
@@ -33,7 +33,7 @@ def bom_tree_page(request, product_id: int):
     )
 
 
-@login_required
+@member_page
 def mrp_page(request):
     run = selectors.latest_mrp_run()
     context: dict = {"run": run}
@@ -66,7 +66,7 @@ def mrp_page(request):
     return render(request, "manufacturing/mrp.html", context)
 
 
-@login_required
+@member_page
 def capacity_page(request):
     try:
         first = date.fromisoformat(request.GET.get("from", ""))

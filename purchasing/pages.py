@@ -7,7 +7,6 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import User
 from core.exceptions import DomainError
 from core.models import AuditLog
+from core.pages import member_page, planner_action
 from purchasing import cart_service, selectors, services
 from purchasing.models import PurchaseOrder
 
@@ -30,7 +30,7 @@ def _order_or_404(request, order_id: int) -> PurchaseOrder:
         raise Http404("No such purchase order.") from None
 
 
-@login_required
+@member_page
 def cart(request):
     lines = list(selectors.order_suggestion_list(user=request.user).filter(status="open"))
     budget = selectors.purchasing_settings_get().cart_budget
@@ -66,7 +66,7 @@ def cart(request):
     )
 
 
-@login_required
+@planner_action
 @require_POST
 def cart_action(request):
     if not _can_write(request):
@@ -97,7 +97,7 @@ def cart_action(request):
     return redirect("/app/cart/")
 
 
-@login_required
+@member_page
 def order_list(request):
     status = request.GET.get("status") or ""
     orders = selectors.purchase_order_list(user=request.user)
@@ -114,7 +114,7 @@ def order_list(request):
     )
 
 
-@login_required
+@member_page
 def order_detail(request, order_id: int):
     order = _order_or_404(request, order_id)
     timeline = AuditLog.objects.filter(
@@ -133,7 +133,7 @@ def order_detail(request, order_id: int):
     )
 
 
-@login_required
+@planner_action
 @require_POST
 def order_action(request, order_id: int):
     order = _order_or_404(request, order_id)
