@@ -58,15 +58,23 @@ def work_centre_load(
 
     load = np.zeros((n_work_centres, horizon))
     # Even spread over working days: a per-day rate added on [first, last] via a difference
-    # array, then kept only on working days. Windows without a working day take it all on
-    # their first day, so the hours are never lost.
+    # array, then kept only on working days. A window without a working day (a weekend
+    # between release and due) takes it all on the last working day before it, else the next
+    # one after it, else its first day: the hours are never lost nor put on a closed day.
     spread = days > 0
     rate = np.where(spread, hours / np.maximum(days, 1), 0.0)
     step = np.zeros((n_work_centres, horizon + 1))
     np.add.at(step, (centre, first), rate)
     np.add.at(step, (centre, last + 1), -rate)
     load += np.cumsum(step[:, :horizon], axis=1) * working
-    np.add.at(load, (centre[~spread], first[~spread]), hours[~spread])
+    day_index = np.arange(horizon)
+    previous_working = np.maximum.accumulate(np.where(working, day_index, -1))
+    next_working = np.minimum.accumulate(np.where(working, day_index, horizon)[::-1])[::-1]
+    alone = ~spread
+    before = previous_working[first[alone]]
+    after = next_working[last[alone]]
+    fallback = np.where(before >= 0, before, np.where(after < horizon, after, first[alone]))
+    np.add.at(load, (centre[alone], fallback), hours[alone])
     return load
 
 

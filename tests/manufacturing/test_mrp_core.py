@@ -445,7 +445,8 @@ def test_work_centre_load_spreads_hours_over_working_days():
     # (WC0: 60 min setup + 15 min/unit). Day 2 is not a working day.
     # Order 0: 10 × item 0, release 1, due 4 → working days 1 and 3:
     #   WC0 (30 + 90) / 60 = 2 h → 1 h a day; WC1 60 / 60 = 1 h → 0.5 h a day.
-    # Order 1: 4 × item 1, release = due = 2, no working day → all (60 + 60) / 60 = 2 h on day 2.
+    # Order 1: 4 × item 1, release = due = 2, a closed day → all (60 + 60) / 60 = 2 h on the
+    #   last working day before it, day 1 (never on the closed day).
     # Order 2: 6 × item 0, release -3 (late), due 1 → day 0 only: WC0 84 / 60 = 1.4 h,
     #   WC1 36 / 60 = 0.6 h.
     load = work_centre_load(
@@ -461,6 +462,6 @@ def test_work_centre_load_spreads_hours_over_working_days():
         horizon_days=6,
         working_day=np.array([True, True, False, True, True, True]),
     )
-    np.testing.assert_allclose(load, [[1.4, 1, 2, 1, 0, 0], [0.6, 0.5, 0, 0.5, 0, 0]])
+    np.testing.assert_allclose(load, [[1.4, 3, 0, 1, 0, 0], [0.6, 0.5, 0, 0.5, 0, 0]])
     centre, day = overloaded_days(load, np.array([1.2, 0.55]))
-    assert list(zip(centre.tolist(), day.tolist(), strict=True)) == [(0, 0), (0, 2), (1, 0)]
+    assert list(zip(centre.tolist(), day.tolist(), strict=True)) == [(0, 0), (0, 1), (1, 0)]
