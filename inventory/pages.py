@@ -84,13 +84,12 @@ def simulation_list(request):
 
 
 def _cart_url() -> str | None:
-    """The purchasing app's "add to cart" endpoint, once it exists (its own issue)."""
-    for name in ("order-suggestion-add", "cart-add"):
-        try:
-            return reverse(name)
-        except NoReverseMatch:
-            continue
-    return None
+    """The purchasing app's "add to cart" page action, by URL name: inventory sits below
+    purchasing and does not import it; without purchasing the button is not shown."""
+    try:
+        return reverse("cart-add")
+    except NoReverseMatch:
+        return None
 
 
 @require_GET

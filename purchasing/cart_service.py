@@ -50,9 +50,17 @@ class CartResult:
     budget: Decimal | None
 
 
-def _metrics(location_id: int | None) -> np.ndarray:
+def _metrics(location_id: int | None, pairs: list[tuple[int, int]] | None = None) -> np.ndarray:
     where = "status IN ('reorder_now', 'critical')"
     params: dict[str, Any] = {}
+    if pairs is not None:
+        # Lines a planner picked (e.g. on the what-to-order page), whatever their status.
+        where = (
+            "(m.product_id, m.location_id) IN "
+            "(SELECT * FROM unnest(%(products)s::bigint[], %(locations)s::bigint[]))"
+        )
+        params["products"] = [p for p, _ in pairs]
+        params["locations"] = [loc for _, loc in pairs]
     if location_id is not None:
         where += " AND location_id = %(location)s"
         params["location"] = location_id
@@ -125,17 +133,26 @@ def cart_build(
     supplier: str | None = None,
     fill_minimums: bool = False,
     today: date | None = None,
+    pairs: list[tuple[int, int]] | None = None,
 ) -> CartResult:
     """Rebuild the tenant's cart (every open line is replaced). ``location`` and ``supplier``
-    are codes that narrow the cart; ``budget`` is money in the tenant's currency."""
+    are codes that narrow the cart; ``budget`` is money in the tenant's currency.
+
+    ``pairs`` (product id, location id) adds or refreshes the policy lines of just those
+    pairs, whatever their status, and leaves the other open lines as they are (the
+    what-to-order page's "add to cart")."""
     today = today or timezone.localdate()
     location_id, supplier_row = _check_filters(location, supplier)
-    metrics = _metrics(location_id)
+    metrics = _metrics(location_id, pairs)
     excluded = excluded_product_ids(scope="recommendations")
 
     # MRP's buy orders replace the policy for their products (never both).
     latest_run = (
-        PlannedPurchase.objects.order_by("-mrp_run_id").values_list("mrp_run_id", flat=True).first()
+        None
+        if pairs is not None
+        else PlannedPurchase.objects.order_by("-mrp_run_id")
+        .values_list("mrp_run_id", flat=True)
+        .first()
     )
     planned = []
     if latest_run is not None:
@@ -298,10 +315,12 @@ def cart_build(
         shortage=shortage,
         source=source,
         reason=reason,
+        only_pairs=pairs,
     )
-    from purchasing.services import purchasing_settings_update
+    if pairs is None:
+        from purchasing.services import purchasing_settings_update
 
-    purchasing_settings_update(cart_budget=budget)
+        purchasing_settings_update(cart_budget=budget)
     return CartResult(
         lines=size,
         kept=int(np.count_nonzero(reason == None)),  # noqa: E711 (object array)
@@ -344,8 +363,9 @@ def _transfer_sources(
     return source
 
 
-def _write(**columns: np.ndarray) -> None:
-    """Replace the open cart lines with these (one COPY into a temporary table, one INSERT)."""
+def _write(*, only_pairs: list[tuple[int, int]] | None = None, **columns: np.ndarray) -> None:
+    """Replace the open cart lines with these (one COPY into a temporary table, one INSERT);
+    with ``only_pairs``, only the open lines of those product × location pairs."""
     reasons, reason_codes = np.unique(
         np.array(["" if r is None else r for r in columns["reason"]], dtype=str),
         return_inverse=True,
@@ -353,7 +373,14 @@ def _write(**columns: np.ndarray) -> None:
     sources, source_codes = np.unique(columns["source"].astype(str), return_inverse=True)
     table = OrderSuggestion._meta.db_table
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {table} WHERE status = 'open'")  # noqa: S608
+        if only_pairs is None:
+            cursor.execute(f"DELETE FROM {table} WHERE status = 'open'")  # noqa: S608
+        else:
+            cursor.execute(
+                f"DELETE FROM {table} WHERE status = 'open' AND (product_id, location_id) IN "  # noqa: S608
+                "(SELECT * FROM unnest(%s::bigint[], %s::bigint[]))",
+                [[p for p, _ in only_pairs], [loc for _, loc in only_pairs]],
+            )
         cursor.execute(
             "CREATE TEMPORARY TABLE cart_lines (product int8, location int8, supplier int8, "
             "source_location int8, quantity float8, unit_price float8, value float8, "

@@ -15,6 +15,7 @@ from accounts.models import User
 from core.exceptions import DomainError
 from core.models import AuditLog
 from core.pages import member_page, planner_action
+from inventory.models import InventoryMetrics
 from purchasing import cart_service, selectors, services
 from purchasing.models import PurchaseOrder
 
@@ -94,6 +95,25 @@ def cart_action(request):
             return redirect("/app/purchase-orders/?status=draft")
     except (DomainError, InvalidOperation, KeyError) as exc:
         messages.error(request, str(exc) or "Invalid input.")
+    return redirect("/app/cart/")
+
+
+@planner_action
+@require_POST
+def cart_add(request):
+    """The what-to-order page's "add to cart": the chosen metrics rows become (or refresh)
+    cart lines; the rest of the cart stays as it is."""
+    ids = [int(v) for v in request.POST.getlist("rows") if v.isdigit()][:1000]
+    pairs = list(
+        InventoryMetrics.objects.filter(pk__in=ids).values_list("product_id", "location_id")
+    )
+    if not pairs:
+        messages.warning(request, "Choose rows to add to the cart.")
+        return redirect("/app/what-to-order/?" + request.POST.get("query", ""))
+    result = cart_service.cart_build(pairs=pairs)
+    messages.success(
+        request, f"{result.lines} line(s) added to the cart, {result.kept} with a quantity to buy."
+    )
     return redirect("/app/cart/")
 
 

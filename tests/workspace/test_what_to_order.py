@@ -133,17 +133,13 @@ def test_planner_excludes_rows_and_viewer_is_refused(planner, viewer):
 
 
 @pytest.mark.django_db
-def test_add_to_cart_only_when_purchasing_provides_it(planner):
-    from django.urls import NoReverseMatch, reverse
+def test_add_to_cart_posts_the_chosen_rows_to_purchasing(planner, viewer):
+    from django.urls import reverse
 
     seed_metrics(2)
     html = _client(planner).get(URL).content.decode()
-    try:
-        reverse("order-suggestion-add")
-    except NoReverseMatch:
-        assert 'id="add-to-cart"' not in html
-    else:  # pragma: no cover - once purchasing lands
-        assert 'id="add-to-cart"' in html
+    assert 'id="add-to-cart"' in html and f'formaction="{reverse("cart-add")}"' in html
+    assert 'id="add-to-cart"' not in _client(viewer).get(URL).content.decode()
 
 
 @pytest.mark.django_db
