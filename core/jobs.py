@@ -58,10 +58,10 @@ def job_task(
     tasks it fanned out to finish."""
     transient = TRANSIENT_ERRORS + retry_on
 
-    def fail(job: Any, error: str) -> None:
+    def fail(job: Any, error: str, result: dict[str, Any] | None = None) -> None:
         if on_failure is not None:
             on_failure(job, error)
-        services_module().job_fail(job_id=str(job.id), error=error)
+        services_module().job_fail(job_id=str(job.id), error=error, result=result)
 
     def decorate(run: Callable[[Any, ProgressFn], dict[str, Any] | None]):
         @shared_task(
@@ -99,7 +99,7 @@ def job_task(
                     exc=exc, countdown=min(2 ** (self.request.retries + 1), 600)
                 ) from exc
             except DomainError as exc:
-                fail(job, exc.message)
+                fail(job, exc.message, getattr(exc, "result", None))
                 return
             except Exception as exc:
                 log.exception("job_failed", job_id=job_id, kind=kind)

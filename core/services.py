@@ -68,9 +68,11 @@ def job_succeed(*, job_id: str, result: dict[str, Any] | None = None) -> None:
     )
 
 
-def job_fail(*, job_id: str, error: str) -> None:
+def job_fail(*, job_id: str, error: str, result: dict[str, Any] | None = None) -> None:
+    """Mark a job failed with ``error``; ``result`` (when given) still links what it made."""
+    fields: dict[str, Any] = {"result": result} if result is not None else {}
     Job.objects.filter(pk=job_id).update(
-        status=Job.Status.FAILED, error=error[:10_000], finished_at=timezone.now()
+        status=Job.Status.FAILED, error=error[:10_000], finished_at=timezone.now(), **fields
     )
 
 
