@@ -214,6 +214,12 @@ RATELIMIT_USE_CACHE = "default"
 RATE_LIMIT_ANON = env_rate("RATE_LIMIT_ANON", "60/m")
 RATE_LIMIT_USER = env_rate("RATE_LIMIT_USER", "600/m")
 RATE_LIMIT_LOGIN = env_rate("RATE_LIMIT_LOGIN", "5/m")
+# Logins from one address across all usernames (password spraying), and the per-account
+# lockout: after N failures locked for S seconds, doubling per lockout up to MAX (ADR 25).
+RATE_LIMIT_LOGIN_IP = env_rate("RATE_LIMIT_LOGIN_IP", "20/10m")
+LOGIN_LOCKOUT_FAILURES = env_int("LOGIN_LOCKOUT_FAILURES", 5, minimum=1)
+LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 60, minimum=1)
+LOGIN_LOCKOUT_MAX_SECONDS = env_int("LOGIN_LOCKOUT_MAX_SECONDS", 3600, minimum=1)
 
 # --- Redis, cache and Celery -------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
