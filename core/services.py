@@ -11,26 +11,66 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.context import current_request_id
+from core.exceptions import ServiceUnavailable
+from core.logging import get_logger
 from core.models import AuditLog, Job, Upload
 from core.uploads import guard_upload
+
+log = get_logger("jobs")
 
 
 def job_create(*, kind: str, params: dict[str, Any] | None = None, user: Any = None) -> Job:
     """Create a queued job and enqueue its task once the transaction commits.
 
     The task for ``kind`` comes from ``core.jobs.JOB_TASKS``; it receives only the job id.
+    The broker is checked first (ADR 25): when it cannot be reached ``ServiceUnavailable``
+    (503) is raised before anything is written, so the caller's transaction leaves no orphan.
+    Should the broker fail between the check and the commit, the job is marked failed
+    ("broker unavailable") rather than left queued.
     """
     from core.jobs import task_for_kind
 
     task = task_for_kind(kind)
+    broker_check()
     job = Job.objects.create(
         kind=kind,
         params=params or {},
         created_by=user if getattr(user, "pk", None) else None,
         request_id=current_request_id() or "",
     )
-    transaction.on_commit(lambda: task.delay(str(job.id)))
+
+    def enqueue() -> None:
+        try:
+            task.delay(str(job.id))
+        except Exception as exc:  # kombu's and redis' connection errors vary
+            log.error("job_enqueue_failed", job_id=str(job.id), kind=kind, error=str(exc))
+            job_fail(job_id=str(job.id), error=BROKER_UNAVAILABLE)
+
+    transaction.on_commit(enqueue)
     return job
+
+
+BROKER_UNAVAILABLE = "broker unavailable"
+
+
+def broker_check() -> None:
+    """Raise ``ServiceUnavailable`` unless the task broker accepts a connection within
+    ``BROKER_CHECK_SECONDS``."""
+    from celery import current_app
+
+    try:
+        with current_app.connection_for_write() as conn:
+            conn.ensure_connection(
+                max_retries=1,
+                interval_start=0,
+                interval_step=0.2,
+                timeout=settings.BROKER_CHECK_SECONDS,
+            )
+    except Exception as exc:
+        log.warning("broker_unavailable", error=str(exc))
+        raise ServiceUnavailable(
+            "The task queue is unavailable: nothing was started. Try again shortly."
+        ) from None
 
 
 def job_start(*, job_id: str) -> Job | None:

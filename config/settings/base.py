@@ -245,6 +245,15 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "default")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Starting work checks the broker first (core.services.broker_check): 503 when it does not
+# answer within this many seconds, and publishing gives up as quickly (ADR 25).
+BROKER_CHECK_SECONDS = env_int("BROKER_CHECK_SECONDS", 2, minimum=1)
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Schedules live in code. Each entry runs one dispatcher that fans the task out to every active
 # tenant with jitter (tenants.tasks.fan_out); later domains add ETL, retraining and refreshes.
