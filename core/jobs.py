@@ -13,12 +13,13 @@ from collections.abc import Callable
 from typing import Any
 
 from celery import shared_task
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from core.exceptions import DomainError, ValidationFailed
 from core.logging import get_logger
-from core.progress import close_progress_connection
+from core.progress import Heartbeat, close_progress_connection
 
 log = get_logger("jobs")
 JOB_TASKS: dict[str, Any] = {}
@@ -87,7 +88,12 @@ def job_task(
                     services.job_progress(job_id=job_id, progress=percent, message=message)
 
             try:
-                result = run(job, progress)
+                with Heartbeat(
+                    job_table=job._meta.db_table,
+                    job_id=job_id,
+                    interval=settings.JOB_HEARTBEAT_SECONDS,
+                ):
+                    result = run(job, progress)
             except transient as exc:
                 close_progress_connection()
                 if self.request.retries >= self.max_retries:

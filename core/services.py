@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from core.context import current_request_id
@@ -83,7 +84,8 @@ def job_start(*, job_id: str) -> Job | None:
         job.status = Job.Status.RUNNING
         job.attempts += 1
         job.started_at = job.started_at or timezone.now()
-        job.save(update_fields=["status", "attempts", "started_at"])
+        job.heartbeat_at = timezone.now()
+        job.save(update_fields=["status", "attempts", "started_at", "heartbeat_at"])
         return job
 
 
@@ -131,6 +133,37 @@ def jobs_reap_stale(*, older_than: timedelta | None = None) -> int:
         error="Abandoned: no progress within the stale limit.",
         finished_at=timezone.now(),
     )
+
+
+def jobs_reap_lost(*, silent_for: timedelta | None = None) -> dict[str, int]:
+    """Running jobs whose heartbeat stopped ``JOB_HEARTBEAT_LOST_MINUTES`` ago (a worker
+    killed mid-task, its message unacknowledged until the broker's visibility timeout):
+    re-queued once, failed the next time. Returns the counts ``requeued`` and ``failed``."""
+    from core.jobs import task_for_kind
+
+    cutoff = timezone.now() - (silent_for or timedelta(minutes=settings.JOB_HEARTBEAT_LOST_MINUTES))
+    lost = Job.objects.filter(status=Job.Status.RUNNING).filter(
+        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
+    )
+    failed = lost.filter(requeues__gte=1).update(
+        status=Job.Status.FAILED,
+        error="Worker lost twice (no heartbeat): failed.",
+        finished_at=timezone.now(),
+    )
+    requeued = 0
+    for job_id, kind in lost.filter(requeues=0).values_list("id", "kind"):
+        claimed = Job.objects.filter(pk=job_id, status=Job.Status.RUNNING, requeues=0).update(
+            status=Job.Status.QUEUED,
+            requeues=1,
+            error="Worker lost (no heartbeat): re-queued once.",
+        )
+        if claimed:
+            requeued += 1
+            task = task_for_kind(kind)
+            transaction.on_commit(lambda task=task, job_id=job_id: task.delay(str(job_id)))
+    if requeued or failed:
+        log.warning("jobs_reaped", requeued=requeued, failed=failed)
+    return {"requeued": requeued, "failed": failed}
 
 
 def audit_prune(*, older_than_days: int | None = None) -> int:

@@ -258,6 +258,10 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Schedules live in code. Each entry runs one dispatcher that fans the task out to every active
 # tenant with jitter (tenants.tasks.fan_out); later domains add ETL, retraining and refreshes.
 TENANT_BEAT_SCHEDULE = {
+    "jobs-reap-lost": {
+        "task": "core.tasks.reap_lost_jobs",
+        "schedule": crontab(minute="*/5"),
+    },
     "jobs-reap-stale-daily": {
         "task": "core.tasks.reap_stale_jobs",
         "schedule": crontab(minute=15, hour=3),
@@ -301,6 +305,14 @@ CELERY_BEAT_SCHEDULE = {
 }
 FAN_OUT_JITTER_SECONDS = env_int("FAN_OUT_JITTER_SECONDS", 300, minimum=0)
 JOB_STALE_HOURS = env_int("JOB_STALE_HOURS", 24, minimum=1)
+# Heartbeats (ADR 25): a running job touches heartbeat_at at least this often; one silent for
+# JOB_HEARTBEAT_LOST_MINUTES is re-queued once by the reaper, then failed. The broker's
+# visibility timeout matches the longest task (JOB_MAX_SECONDS): an unacknowledged message
+# of a task that is still running is never handed to a second worker.
+JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 30, minimum=1)
+JOB_HEARTBEAT_LOST_MINUTES = env_int("JOB_HEARTBEAT_LOST_MINUTES", 10, minimum=1)
+JOB_MAX_SECONDS = env_int("JOB_MAX_SECONDS", 2 * 3600, minimum=60)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": JOB_MAX_SECONDS + 300}
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365, minimum=1)
 # The event outbox keeps delivered and undelivered events this long (core.events.events_prune).
 EVENT_RETENTION_DAYS = env_int("EVENT_RETENTION_DAYS", 90, minimum=1)
