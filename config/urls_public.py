@@ -2,8 +2,8 @@
 
 from django.urls import include, path
 
+from accounts.admin_login import throttled_login
 from config.urls_common import api_docs_patterns
-from core.admin_login import throttled_login
 from tenants.admin import platform_admin_site
 
 urlpatterns = [

@@ -3,8 +3,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts.admin_login import throttled_login
 from config.urls_common import api_docs_patterns
-from core.admin_login import throttled_login
 
 admin.site.site_header = "Demand planning — back office"
 admin.site.site_title = "Back office"

@@ -52,6 +52,24 @@ class UnsupportedMediaType(DomainError):
     default_message = "The upload's content type is not supported."
 
 
+class ServiceUnavailable(DomainError):
+    """A backing service (the task broker) cannot be reached: 503, nothing half-started."""
+
+    status_code = 503
+    code = "service_unavailable"
+    default_message = "A backing service is unavailable. Try again shortly."
+    retry_after = 30
+
+
+class JobFailed(DomainError):
+    """Raised by a job's ``run`` to end the job ``failed`` with a ``result`` that still
+    links what it produced (e.g. the rejected import batch and its report)."""
+
+    def __init__(self, message: str, *, result: dict[str, Any] | None = None):
+        self.result = result or {}
+        super().__init__(message)
+
+
 class ImportRowsRejected(ValidationFailed):
     """Raised by an import writer that finds rows it cannot write (e.g. a BOM cycle): the
     import rolls back and reports ``errors`` (dicts of row, column, value, why) per row."""

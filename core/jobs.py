@@ -13,12 +13,13 @@ from collections.abc import Callable
 from typing import Any
 
 from celery import shared_task
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from core.exceptions import DomainError, ValidationFailed
 from core.logging import get_logger
-from core.progress import close_progress_connection
+from core.progress import Heartbeat, close_progress_connection
 
 log = get_logger("jobs")
 JOB_TASKS: dict[str, Any] = {}
@@ -58,10 +59,10 @@ def job_task(
     tasks it fanned out to finish."""
     transient = TRANSIENT_ERRORS + retry_on
 
-    def fail(job: Any, error: str) -> None:
+    def fail(job: Any, error: str, result: dict[str, Any] | None = None) -> None:
         if on_failure is not None:
             on_failure(job, error)
-        services_module().job_fail(job_id=str(job.id), error=error)
+        services_module().job_fail(job_id=str(job.id), error=error, result=result)
 
     def decorate(run: Callable[[Any, ProgressFn], dict[str, Any] | None]):
         @shared_task(
@@ -87,7 +88,12 @@ def job_task(
                     services.job_progress(job_id=job_id, progress=percent, message=message)
 
             try:
-                result = run(job, progress)
+                with Heartbeat(
+                    job_table=job._meta.db_table,
+                    job_id=job_id,
+                    interval=settings.JOB_HEARTBEAT_SECONDS,
+                ):
+                    result = run(job, progress)
             except transient as exc:
                 close_progress_connection()
                 if self.request.retries >= self.max_retries:
@@ -99,7 +105,7 @@ def job_task(
                     exc=exc, countdown=min(2 ** (self.request.retries + 1), 600)
                 ) from exc
             except DomainError as exc:
-                fail(job, exc.message)
+                fail(job, exc.message, getattr(exc, "result", None))
                 return
             except Exception as exc:
                 log.exception("job_failed", job_id=job_id, kind=kind)

@@ -39,6 +39,10 @@ class Job(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Written while the job runs (progress and a periodic touch): the reaper re-queues a
+    # running job whose heartbeat stopped once (``requeues``), then fails it (ADR 25).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    requeues = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ("-created_at",)

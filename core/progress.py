@@ -29,14 +29,54 @@ def _progress_connection() -> psycopg.Connection:
 
 
 def write_progress(*, job_table: str, job_id: str, progress: int, message: str) -> None:
-    """Set progress (never backwards) on the job row of the active tenant schema."""
+    """Set progress (never backwards) and the heartbeat on the job row of the active tenant
+    schema."""
     statement = sql.SQL(
-        "UPDATE {schema}.{table} SET progress = %s, message = %s WHERE id = %s AND progress <= %s"
+        "UPDATE {schema}.{table} SET progress = %s, message = %s, heartbeat_at = now() "
+        "WHERE id = %s AND progress <= %s"
     ).format(schema=sql.Identifier(connection.schema_name), table=sql.Identifier(job_table))
     try:
         _progress_connection().execute(statement, [progress, message, job_id, progress])
     except psycopg.OperationalError:
         _local.conn = None  # reconnect next time; progress is best effort
+
+
+def write_heartbeat(*, schema: str, job_table: str, job_id: str) -> None:
+    """Touch a running job's heartbeat (from the job's heartbeat thread: ``schema`` is given,
+    that thread has no tenant)."""
+    statement = sql.SQL(
+        "UPDATE {schema}.{table} SET heartbeat_at = now() WHERE id = %s AND status = 'running'"
+    ).format(schema=sql.Identifier(schema), table=sql.Identifier(job_table))
+    try:
+        _progress_connection().execute(statement, [job_id])
+    except psycopg.OperationalError:
+        _local.conn = None
+
+
+class Heartbeat:
+    """A daemon thread touching a job's heartbeat every ``interval`` seconds while it runs
+    (work that reports no progress for a long step still shows it is alive)."""
+
+    def __init__(self, *, job_table: str, job_id: str, interval: float):
+        self.schema = connection.schema_name
+        self.job_table, self.job_id, self.interval = job_table, job_id, interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"heartbeat-{job_id}", daemon=True)
+
+    def _beat(self) -> None:
+        try:
+            while not self._stop.wait(self.interval):
+                write_heartbeat(schema=self.schema, job_table=self.job_table, job_id=self.job_id)
+        finally:
+            close_progress_connection()
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
 
 
 def close_progress_connection() -> None:

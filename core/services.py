@@ -8,29 +8,70 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from core.context import current_request_id
+from core.exceptions import ServiceUnavailable
+from core.logging import get_logger
 from core.models import AuditLog, Job, Upload
 from core.uploads import guard_upload
+
+log = get_logger("jobs")
 
 
 def job_create(*, kind: str, params: dict[str, Any] | None = None, user: Any = None) -> Job:
     """Create a queued job and enqueue its task once the transaction commits.
 
     The task for ``kind`` comes from ``core.jobs.JOB_TASKS``; it receives only the job id.
+    The broker is checked first (ADR 25): when it cannot be reached ``ServiceUnavailable``
+    (503) is raised before anything is written, so the caller's transaction leaves no orphan.
+    Should the broker fail between the check and the commit, the job is marked failed
+    ("broker unavailable") rather than left queued.
     """
     from core.jobs import task_for_kind
 
     task = task_for_kind(kind)
+    broker_check()
     job = Job.objects.create(
         kind=kind,
         params=params or {},
         created_by=user if getattr(user, "pk", None) else None,
         request_id=current_request_id() or "",
     )
-    transaction.on_commit(lambda: task.delay(str(job.id)))
+
+    def enqueue() -> None:
+        try:
+            task.delay(str(job.id))
+        except Exception as exc:  # kombu's and redis' connection errors vary
+            log.error("job_enqueue_failed", job_id=str(job.id), kind=kind, error=str(exc))
+            job_fail(job_id=str(job.id), error=BROKER_UNAVAILABLE)
+
+    transaction.on_commit(enqueue)
     return job
+
+
+BROKER_UNAVAILABLE = "broker unavailable"
+
+
+def broker_check() -> None:
+    """Raise ``ServiceUnavailable`` unless the task broker accepts a connection within
+    ``BROKER_CHECK_SECONDS``."""
+    from celery import current_app
+
+    try:
+        with current_app.connection_for_write() as conn:
+            conn.ensure_connection(
+                max_retries=1,
+                interval_start=0,
+                interval_step=0.2,
+                timeout=settings.BROKER_CHECK_SECONDS,
+            )
+    except Exception as exc:
+        log.warning("broker_unavailable", error=str(exc))
+        raise ServiceUnavailable(
+            "The task queue is unavailable: nothing was started. Try again shortly."
+        ) from None
 
 
 def job_start(*, job_id: str) -> Job | None:
@@ -43,7 +84,8 @@ def job_start(*, job_id: str) -> Job | None:
         job.status = Job.Status.RUNNING
         job.attempts += 1
         job.started_at = job.started_at or timezone.now()
-        job.save(update_fields=["status", "attempts", "started_at"])
+        job.heartbeat_at = timezone.now()
+        job.save(update_fields=["status", "attempts", "started_at", "heartbeat_at"])
         return job
 
 
@@ -68,9 +110,11 @@ def job_succeed(*, job_id: str, result: dict[str, Any] | None = None) -> None:
     )
 
 
-def job_fail(*, job_id: str, error: str) -> None:
+def job_fail(*, job_id: str, error: str, result: dict[str, Any] | None = None) -> None:
+    """Mark a job failed with ``error``; ``result`` (when given) still links what it made."""
+    fields: dict[str, Any] = {"result": result} if result is not None else {}
     Job.objects.filter(pk=job_id).update(
-        status=Job.Status.FAILED, error=error[:10_000], finished_at=timezone.now()
+        status=Job.Status.FAILED, error=error[:10_000], finished_at=timezone.now(), **fields
     )
 
 
@@ -89,6 +133,37 @@ def jobs_reap_stale(*, older_than: timedelta | None = None) -> int:
         error="Abandoned: no progress within the stale limit.",
         finished_at=timezone.now(),
     )
+
+
+def jobs_reap_lost(*, silent_for: timedelta | None = None) -> dict[str, int]:
+    """Running jobs whose heartbeat stopped ``JOB_HEARTBEAT_LOST_MINUTES`` ago (a worker
+    killed mid-task, its message unacknowledged until the broker's visibility timeout):
+    re-queued once, failed the next time. Returns the counts ``requeued`` and ``failed``."""
+    from core.jobs import task_for_kind
+
+    cutoff = timezone.now() - (silent_for or timedelta(minutes=settings.JOB_HEARTBEAT_LOST_MINUTES))
+    lost = Job.objects.filter(status=Job.Status.RUNNING).filter(
+        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
+    )
+    failed = lost.filter(requeues__gte=1).update(
+        status=Job.Status.FAILED,
+        error="Worker lost twice (no heartbeat): failed.",
+        finished_at=timezone.now(),
+    )
+    requeued = 0
+    for job_id, kind in lost.filter(requeues=0).values_list("id", "kind"):
+        claimed = Job.objects.filter(pk=job_id, status=Job.Status.RUNNING, requeues=0).update(
+            status=Job.Status.QUEUED,
+            requeues=1,
+            error="Worker lost (no heartbeat): re-queued once.",
+        )
+        if claimed:
+            requeued += 1
+            task = task_for_kind(kind)
+            transaction.on_commit(lambda task=task, job_id=job_id: task.delay(str(job_id)))
+    if requeued or failed:
+        log.warning("jobs_reaped", requeued=requeued, failed=failed)
+    return {"requeued": requeued, "failed": failed}
 
 
 def audit_prune(*, older_than_days: int | None = None) -> int:

@@ -37,6 +37,12 @@ def reap_stale_jobs() -> int:
     return services.jobs_reap_stale()
 
 
+@shared_task(name="core.tasks.reap_lost_jobs", acks_late=True)
+def reap_lost_jobs() -> dict:
+    """Every few minutes (beat, per tenant): jobs whose heartbeat stopped."""
+    return services.jobs_reap_lost()
+
+
 @shared_task(name="core.tasks.prune_audit_log", acks_late=True)
 def prune_audit_log() -> int:
     return services.audit_prune()

@@ -24,13 +24,15 @@ def client_ip(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
-def consume(request: HttpRequest, *, group: str, key: str, rate: str) -> dict[str, Any] | None:
-    """Count one call against ``key`` in ``group``. Returns django-ratelimit's usage (``count``,
-    ``limit``, ``should_limit``, ``time_left`` in seconds), or None when limiting is off or the
-    counter store is unreachable."""
+def consume(
+    request: HttpRequest, *, group: str, key: str, rate: str, increment: bool = True
+) -> dict[str, Any] | None:
+    """Count one call against ``key`` in ``group`` (or only look, ``increment=False``). Returns
+    django-ratelimit's usage (``count``, ``limit``, ``should_limit``, ``time_left`` in
+    seconds), or None when limiting is off or the counter store is unreachable."""
     try:
         usage = get_usage(
-            request, group=group, key=lambda _group, _request: key, rate=rate, increment=True
+            request, group=group, key=lambda _group, _request: key, rate=rate, increment=increment
         )
     except Exception as exc:  # the cache backend's connection errors vary by client version
         log.warning("ratelimit_unavailable", error=str(exc))
@@ -41,10 +43,14 @@ def consume(request: HttpRequest, *, group: str, key: str, rate: str) -> dict[st
     return usage
 
 
-def anonymous_usage(request: HttpRequest) -> dict[str, Any] | None:
-    """Count one anonymous call from the client's IP."""
+def anonymous_usage(request: HttpRequest, *, increment: bool = True) -> dict[str, Any] | None:
+    """Count one anonymous call from the client's IP (or only look)."""
     return consume(
-        request, group="anon", key=f"ip:{client_ip(request)}", rate=settings.RATE_LIMIT_ANON
+        request,
+        group="anon",
+        key=f"ip:{client_ip(request)}",
+        rate=settings.RATE_LIMIT_ANON,
+        increment=increment,
     )
 
 
@@ -52,8 +58,11 @@ class AnonymousRateLimitMiddleware:
     """Per-IP limit on API calls that carry no credentials.
 
     It runs before the view because DRF checks permissions before throttles: an anonymous
-    call to a protected endpoint would get its 401 without ever being counted. Calls whose
-    credentials fail (401) count against the same IP afterwards.
+    call to a protected endpoint would get its 401 without ever being counted. A call that
+    carries an ``Authorization`` header but does not authenticate with it (a 401, or a view
+    that ignores the header, such as the login) counts as anonymous afterwards, and an
+    address over its anonymous limit is refused before its credentials are tried again
+    (ADR 25): any header no longer skips the limit.
     """
 
     def __init__(self, get_response):
@@ -67,8 +76,12 @@ class AnonymousRateLimitMiddleware:
             if usage and usage["should_limit"]:
                 return too_many_requests(usage)
             return self.get_response(request)
+        usage = anonymous_usage(request, increment=False)
+        if usage and usage["count"] >= usage["limit"]:  # a look: this call is not counted
+            return too_many_requests(usage)
         response = self.get_response(request)
-        if response.status_code == 401:
+        user = getattr(request, "user", None)  # DRF sets the user it authenticated here
+        if response.status_code == 401 or not getattr(user, "is_authenticated", False):
             anonymous_usage(request)
         return response
 

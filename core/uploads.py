@@ -19,6 +19,7 @@ from core.exceptions import PayloadTooLarge, UnsupportedMediaType, ValidationFai
 SNIFF_BYTES = 64 * 1024
 _SAFE_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
 KINDS = {"csv", "xlsx", "json"}
+_ONE_COLUMN_HEADER = re.compile(r'^"?\w[\w .-]{0,63}"?\r?$')
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,10 @@ def sniff_kind(head: bytes, stream: IO[bytes] | None = None) -> str | None:
         return "json"
     first_line = stripped.splitlines()[0] if stripped else ""
     if first_line and ("," in first_line or ";" in first_line or "\t" in first_line):
+        return "csv"
+    if _ONE_COLUMN_HEADER.match(first_line) and "\n" in stripped:
+        # A one-column CSV (a header name, then rows): the importer then names the columns
+        # it misses, which says more than "content not recognised".
         return "csv"
     return None
 

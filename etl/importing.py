@@ -19,12 +19,14 @@ import csv
 import io
 import re
 import time
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import IO, Any
 
 import psycopg
+from django.conf import settings
 from django.db import DataError, connection, transaction
 from django.utils.module_loading import import_string
 from psycopg import sql
@@ -142,43 +144,155 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def _open_xlsx(stream: IO[bytes], size: int) -> SourceFile:
+class _FileError(Exception):
+    """A problem with the file as a whole, or one that stops reading it (row 1 unless the
+    reader knows the row)."""
+
+    def __init__(self, message: str, *, row: int | None = 1, column: str = ""):
+        super().__init__(message)
+        self.row = row
+        self.column = column
+
+
+@dataclass(frozen=True)
+class ImportLimits:
+    """Caps on what a file may make the importer read (ADR 25). Settings by default; the
+    command's ``--max-rows`` raises ``max_rows``."""
+
+    max_rows: int
+    max_cell_chars: int
+    max_uncompressed_bytes: int
+    max_compression_ratio: int
+
+    @classmethod
+    def from_settings(cls, *, max_rows: int | None = None) -> ImportLimits:
+        return cls(
+            max_rows=max_rows or settings.IMPORT_MAX_ROWS,
+            max_cell_chars=settings.IMPORT_MAX_CELL_CHARS,
+            max_uncompressed_bytes=settings.IMPORT_MAX_UNCOMPRESSED_BYTES,
+            max_compression_ratio=settings.IMPORT_MAX_COMPRESSION_RATIO,
+        )
+
+
+# A member this small cannot hurt whatever its ratio (a few repeated styles compress 1000×).
+_RATIO_CHECK_FROM_BYTES = 1 << 20
+
+
+def _check_archive(stream: IO[bytes], limits: ImportLimits) -> None:
+    """Refuse a workbook before parsing it when its members would expand past the caps.
+    ``zipfile`` never yields more than a member's declared ``file_size`` (a lying header
+    fails its CRC), so the declared sizes bound what the parser can be made to read."""
+    try:
+        with zipfile.ZipFile(stream) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise _FileError(f"The workbook cannot be read: {exc}") from None
+    finally:
+        stream.seek(0)
+    total = sum(member.file_size for member in members)
+    if total > limits.max_uncompressed_bytes:
+        raise _FileError(
+            f"The workbook expands to {total} bytes; the limit is "
+            f"{limits.max_uncompressed_bytes} bytes (IMPORT_MAX_UNCOMPRESSED_BYTES)."
+        )
+    for member in members:
+        ratio = member.file_size / max(member.compress_size, 1)
+        if member.file_size >= _RATIO_CHECK_FROM_BYTES and ratio > limits.max_compression_ratio:
+            raise _FileError(
+                f"The workbook member {member.filename} expands {ratio:.0f} times; the limit "
+                f"is {limits.max_compression_ratio} (IMPORT_MAX_COMPRESSION_RATIO): not a "
+                "plausible spreadsheet."
+            )
+
+
+def _rows_cap_error(max_rows: int, row: int = 1) -> _FileError:
+    return _FileError(
+        f"The file has more than {max_rows} data rows (IMPORT_MAX_ROWS; "
+        "`import_data --max-rows N` raises it).",
+        row=row,
+    )
+
+
+def _cell_cap_error(limits: ImportLimits, row: int, cells: list[str], header: list[str]):
+    index = next(i for i, cell in enumerate(cells) if len(cell) > limits.max_cell_chars)
+    column = header[index] if index < len(header) else ""
+    return _FileError(
+        f"A cell holds {len(cells[index])} characters; the limit is {limits.max_cell_chars} "
+        "(IMPORT_MAX_CELL_CHARS).",
+        row=row,
+        column=column,
+    )
+
+
+def _open_xlsx(stream: IO[bytes], size: int, limits: ImportLimits) -> SourceFile:
     from openpyxl import load_workbook
 
+    _check_archive(stream, limits)
     try:
         workbook = load_workbook(stream, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         raise _FileError(f"The workbook cannot be read: {exc}") from None
-    rows = workbook.worksheets[0].iter_rows(values_only=True)
-    header_row = next(rows, None) or ()
-    header = [_cell(value) for value in header_row]
+    try:
+        sheet = workbook.worksheets[0]
+        # The sheet's <dimension> (may be absent or lie: rows are counted while reading too).
+        declared_rows = getattr(sheet, "max_row", None)
+        if isinstance(declared_rows, int) and declared_rows - 1 > limits.max_rows:
+            raise _rows_cap_error(limits.max_rows)
+        # Read what is there, not what the dimension claims (openpyxl would stop at a lying
+        # dimension and drop the rest silently); the row cap bounds the reading instead.
+        sheet.reset_dimensions()
+        rows = sheet.iter_rows(values_only=True)
+        header_row = next(rows, None) or ()
+        header = [_cell(value) for value in header_row]
+    except _FileError:
+        workbook.close()
+        raise
+    except Exception as exc:  # a damaged header cell, XML or zip member
+        workbook.close()
+        raise _FileError(f"The workbook cannot be read: {type(exc).__name__}: {exc}") from None
     while header and header[-1] == "":
         header.pop()
+    if header and max(map(len, header)) > limits.max_cell_chars:
+        workbook.close()
+        raise _cell_cap_error(limits, 1, header, header)
     width = len(header)
 
     def chunks() -> Iterator[bytes]:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         count = 0
-        for row in rows:
-            cells = [_cell(value) for value in row[:width]]
-            if not any(cells):
-                continue  # spreadsheets end with formatted but empty rows
-            writer.writerow(cells + [""] * (width - len(cells)))
-            count += 1
-            if count % XLSX_BATCH_ROWS == 0:
+        row_no = 1  # spreadsheet row (read-only iteration yields gaps as empty rows)
+        try:
+            while True:
+                row_no += 1  # before reading: a damaged cell raises while its row is read
+                row = next(rows, None)
+                if row is None:
+                    break
+                cells = [_cell(value) for value in row[:width]]
+                if not any(cells):
+                    continue  # spreadsheets end with formatted but empty rows
+                count += 1
+                if count > limits.max_rows:
+                    raise _rows_cap_error(limits.max_rows, row_no)  # stop reading here
+                if max(map(len, cells)) > limits.max_cell_chars:
+                    raise _cell_cap_error(limits, row_no, cells, header)
+                writer.writerow(cells + [""] * (width - len(cells)))
+                if count % XLSX_BATCH_ROWS == 0:
+                    yield buffer.getvalue().encode()
+                    buffer.seek(0)
+                    buffer.truncate()
+            if buffer.tell():
                 yield buffer.getvalue().encode()
-                buffer.seek(0)
-                buffer.truncate()
-        if buffer.tell():
-            yield buffer.getvalue().encode()
-        workbook.close()
+        except _FileError:
+            raise
+        except Exception as exc:  # a damaged cell (ValueError), zip member, XML …
+            raise _FileError(
+                f"The workbook cannot be read here: {type(exc).__name__}: {exc}", row=row_no
+            ) from None
+        finally:
+            workbook.close()
 
     return SourceFile(header=header, chunks=chunks(), size=size)
-
-
-class _FileError(Exception):
-    """A problem with the file as a whole (reported as row 1)."""
 
 
 def _looks_like_csv_with_bad_bytes(head: bytes) -> bool:
@@ -191,12 +305,13 @@ def _looks_like_csv_with_bad_bytes(head: bytes) -> bool:
         return False
 
 
-def open_source(stream: IO[bytes], size: int) -> SourceFile:
+def open_source(stream: IO[bytes], size: int, limits: ImportLimits | None = None) -> SourceFile:
+    limits = limits or ImportLimits.from_settings()
     head = stream.read(64 * 1024)
     stream.seek(0)
     kind = sniff_kind(head, stream)
     if kind == "xlsx":
-        return _open_xlsx(stream, size)
+        return _open_xlsx(stream, size, limits)
     if kind == "csv" or _looks_like_csv_with_bad_bytes(head):
         # Invalid bytes further down are reported by COPY with their row.
         return _open_csv(stream, size)
@@ -560,9 +675,11 @@ def run_import(
     dry_run: bool = False,
     create_missing: bool = False,
     progress: ProgressFn | None = None,
+    max_rows: int | None = None,
 ) -> ImportReport:
     """Validate and (unless ``dry_run``) write one file of ``kind``. Never raises for bad
-    data: the report says what is wrong. All or nothing: one transaction."""
+    data, however hostile (ADR 25's caps; ``max_rows`` raises ``IMPORT_MAX_ROWS``): the
+    report says what is wrong. All or nothing: one transaction."""
     from catalog import bulk
 
     started = time.perf_counter()
@@ -571,13 +688,14 @@ def run_import(
     progress = progress or (lambda percent, message: None)
     try:
         with transaction.atomic():
-            _run(spec, stream, size, dry_run, create_missing, progress, report, bulk)
+            limits = ImportLimits.from_settings(max_rows=max_rows)
+            _run(spec, stream, size, dry_run, create_missing, progress, report, bulk, limits)
             if dry_run:
                 raise FileRejected  # validated: roll back the staging work
     except FileRejected:
         pass
     except _FileError as exc:
-        report.reject(1, "", "", str(exc))
+        report.reject(exc.row, exc.column, "", str(exc))
     report.seconds = time.perf_counter() - started
     if report.error_count:
         report.status = "rejected"
@@ -590,8 +708,8 @@ def run_import(
     return report
 
 
-def _run(spec, stream, size, dry_run, create_missing, progress, report, bulk) -> None:
-    source = open_source(stream, size)
+def _run(spec, stream, size, dry_run, create_missing, progress, report, bulk, limits) -> None:
+    source = open_source(stream, size, limits)
     mapping = _stage_columns(source.header)
     missing = [name for name in spec.required if name not in mapping]
     if missing:
@@ -628,6 +746,9 @@ def _run(spec, stream, size, dry_run, create_missing, progress, report, bulk) ->
         if report.rows == 0:
             report.reject(2, "", "", "the file has no data rows")
             raise FileRejected
+        if report.rows > limits.max_rows:  # CSV (a workbook stops at the cap while read)
+            raise _rows_cap_error(limits.max_rows)
+        _check_cell_lengths(cursor, len(columns), limits)
         progress(60, "validating")
         typed = _build_typed(cursor, spec, mapping)
         _collect_errors(cursor, spec, mapping, create_missing, typed)
@@ -659,6 +780,28 @@ def _run(spec, stream, size, dry_run, create_missing, progress, report, bulk) ->
         )
     report.created = counts.created
     progress(100, "done")
+
+
+def _check_cell_lengths(cursor, width: int, limits: ImportLimits) -> None:
+    """No cell longer than ``IMPORT_MAX_CELL_CHARS`` (CSV; a workbook is checked as read)."""
+    longest = sql.SQL("greatest({})").format(
+        sql.SQL(", ").join(
+            sql.SQL("coalesce(length({}), 0)").format(sql.Identifier(f"c{i}")) for i in range(width)
+        )
+    )
+    cursor.execute(
+        sql.SQL("SELECT row_no, {n} FROM {stage} WHERE {n} > %s ORDER BY row_no LIMIT 1").format(
+            n=longest, stage=sql.Identifier(STAGE)
+        ),
+        [limits.max_cell_chars],
+    )
+    found = cursor.fetchone()
+    if found:
+        raise _FileError(
+            f"A cell holds {found[1]} characters; the limit is {limits.max_cell_chars} "
+            "(IMPORT_MAX_CELL_CHARS).",
+            row=found[0] + 1,
+        )
 
 
 def _copy(cursor, source: SourceFile, columns, progress: ProgressFn, report: ImportReport) -> None:

@@ -116,6 +116,17 @@ def import_batch_run(*, batch_id: str, progress: ProgressFn | None = None) -> Im
     return import_batch_record(batch=batch, report=report)
 
 
+def import_batch_fail(*, batch_id: str, error: str) -> None:
+    """A batch whose job failed outside the import's own checks (worker error, retries
+    exhausted, lost worker): failed with the error as its report, never pending forever."""
+    ImportBatch.objects.filter(pk=batch_id, status=ImportBatch.Status.PENDING).update(
+        status=ImportBatch.Status.FAILED,
+        error_count=1,
+        errors=[{"row": None, "column": "", "value": "", "why": error[:500]}],
+        finished_at=timezone.now(),
+    )
+
+
 def import_file(
     *,
     kind: str,
@@ -125,8 +136,10 @@ def import_file(
     create_missing: bool = False,
     user: Any = None,
     progress: ProgressFn | None = None,
+    max_rows: int | None = None,
 ) -> ImportBatch:
-    """Import a local file now (the ``import_data`` command). The batch records the outcome."""
+    """Import a local file now (the ``import_data`` command). The batch records the outcome.
+    ``max_rows`` raises the ``IMPORT_MAX_ROWS`` cap (an operator's choice)."""
     _check_kind(kind)
     size = os.fstat(stream.fileno()).st_size if hasattr(stream, "fileno") else 0
     report = run_import(
@@ -136,6 +149,7 @@ def import_file(
         dry_run=dry_run,
         create_missing=create_missing,
         progress=progress,
+        max_rows=max_rows,
     )
     batch = ImportBatch(
         kind=kind,

@@ -1,20 +1,33 @@
 from celery import shared_task
 
+from core.exceptions import JobFailed
 from core.jobs import job_task
 from etl import services
 from etl.connectors import SourceUnavailable
+from etl.models import ImportBatch
 
 
-@job_task("import")
+def _import_job_failed(job, error: str) -> None:
+    """Whatever stopped the job, its batch does not stay pending."""
+    services.import_batch_fail(batch_id=job.params["batch_id"], error=error)
+
+
+@job_task("import", on_failure=_import_job_failed)
 def import_job(job, progress) -> dict:
     batch = services.import_batch_run(batch_id=job.params["batch_id"], progress=progress)
-    return {
+    result = {
         "batch_id": str(batch.id),
         "batch_url": f"/api/v1/imports/{batch.id}/",
         "status": batch.status,
         "rows": batch.rows,
         "error_count": batch.error_count,
     }
+    if batch.status == ImportBatch.Status.REJECTED:
+        raise JobFailed(
+            f"The file was rejected with {batch.error_count} error(s); the batch lists them.",
+            result=result,
+        )
+    return result
 
 
 @job_task("sync", retry_on=(SourceUnavailable,))

@@ -25,6 +25,7 @@ from accounts.api.serializers import (
     UserSerializer,
 )
 from accounts.exceptions import RateLimited
+from accounts.lockout import login_failure_record, login_guard, login_success_record
 from accounts.tokens import check_tenant_claim
 from core.permissions import IsAuthenticatedAnywhere, IsTenantAdminInPerson
 from core.throttling import client_ip, consume
@@ -35,10 +36,13 @@ def _login_guard(request, group: str, identity: str) -> None:
     key = f"{client_ip(request._request)}|{identity.strip().lower()[:200]}"
     usage = consume(request._request, group=group, key=key, rate=settings.RATE_LIMIT_LOGIN)
     if usage and usage["should_limit"]:
-        wait = max(int(usage["time_left"]), 1)
-        exc = RateLimited(details={"retry_after_seconds": wait})
-        exc.retry_after = wait
-        raise exc
+        raise _rate_limited(max(int(usage["time_left"]), 1))
+
+
+def _rate_limited(wait: int) -> RateLimited:
+    exc = RateLimited(details={"retry_after_seconds": wait})
+    exc.retry_after = wait  # type: ignore[attr-defined]
+    return exc
 
 
 class TokenView(TokenObtainPairView):
@@ -48,8 +52,17 @@ class TokenView(TokenObtainPairView):
 
     def post(self, request, *args, **kwargs):
         username = request.data.get("username") if hasattr(request.data, "get") else None
-        _login_guard(request, "login", str(username or ""))
-        return super().post(request, *args, **kwargs)
+        username = str(username or "")[:200]
+        wait = login_guard(request._request, group="login", username=username)
+        if wait:
+            raise _rate_limited(wait)
+        try:
+            response = super().post(request, *args, **kwargs)
+        except AuthenticationFailed:
+            login_failure_record(username=username)
+            raise
+        login_success_record(username=username)
+        return response
 
 
 class TokenRefreshTenantView(TokenRefreshView):

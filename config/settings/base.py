@@ -219,6 +219,12 @@ RATELIMIT_USE_CACHE = "default"
 RATE_LIMIT_ANON = env_rate("RATE_LIMIT_ANON", "60/m")
 RATE_LIMIT_USER = env_rate("RATE_LIMIT_USER", "600/m")
 RATE_LIMIT_LOGIN = env_rate("RATE_LIMIT_LOGIN", "5/m")
+# Logins from one address across all usernames (password spraying), and the per-account
+# lockout: after N failures locked for S seconds, doubling per lockout up to MAX (ADR 25).
+RATE_LIMIT_LOGIN_IP = env_rate("RATE_LIMIT_LOGIN_IP", "20/10m")
+LOGIN_LOCKOUT_FAILURES = env_int("LOGIN_LOCKOUT_FAILURES", 5, minimum=1)
+LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 60, minimum=1)
+LOGIN_LOCKOUT_MAX_SECONDS = env_int("LOGIN_LOCKOUT_MAX_SECONDS", 3600, minimum=1)
 
 # --- Redis, cache and Celery -------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -244,10 +250,23 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "default")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Starting work checks the broker first (core.services.broker_check): 503 when it does not
+# answer within this many seconds, and publishing gives up as quickly (ADR 25).
+BROKER_CHECK_SECONDS = env_int("BROKER_CHECK_SECONDS", 2, minimum=1)
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Schedules live in code. Each entry runs one dispatcher that fans the task out to every active
 # tenant with jitter (tenants.tasks.fan_out); later domains add ETL, retraining and refreshes.
 TENANT_BEAT_SCHEDULE = {
+    "jobs-reap-lost": {
+        "task": "core.tasks.reap_lost_jobs",
+        "schedule": crontab(minute="*/5"),
+    },
     "jobs-reap-stale-daily": {
         "task": "core.tasks.reap_stale_jobs",
         "schedule": crontab(minute=15, hour=3),
@@ -291,6 +310,14 @@ CELERY_BEAT_SCHEDULE = {
 }
 FAN_OUT_JITTER_SECONDS = env_int("FAN_OUT_JITTER_SECONDS", 300, minimum=0)
 JOB_STALE_HOURS = env_int("JOB_STALE_HOURS", 24, minimum=1)
+# Heartbeats (ADR 25): a running job touches heartbeat_at at least this often; one silent for
+# JOB_HEARTBEAT_LOST_MINUTES is re-queued once by the reaper, then failed. The broker's
+# visibility timeout matches the longest task (JOB_MAX_SECONDS): an unacknowledged message
+# of a task that is still running is never handed to a second worker.
+JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 30, minimum=1)
+JOB_HEARTBEAT_LOST_MINUTES = env_int("JOB_HEARTBEAT_LOST_MINUTES", 10, minimum=1)
+JOB_MAX_SECONDS = env_int("JOB_MAX_SECONDS", 2 * 3600, minimum=60)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": JOB_MAX_SECONDS + 300}
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365, minimum=1)
 # The event outbox keeps delivered and undelivered events this long (core.events.events_prune).
 EVENT_RETENTION_DAYS = env_int("EVENT_RETENTION_DAYS", 90, minimum=1)
@@ -305,6 +332,15 @@ SQL_SOURCE_TIMEOUT_SECONDS = env_int("SQL_SOURCE_TIMEOUT_SECONDS", 300, minimum=
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Imports (API and command, ADR 25): a workbook's zip members may hold at most this many bytes
+# uncompressed, each member at most this compression ratio (zip bombs); a file at most this
+# many data rows and a cell at most this many characters. `import_data --max-rows` raises rows.
+IMPORT_MAX_UNCOMPRESSED_BYTES = env_int(
+    "IMPORT_MAX_UNCOMPRESSED_BYTES", 256 * 1024 * 1024, minimum=1024 * 1024
+)
+IMPORT_MAX_COMPRESSION_RATIO = env_int("IMPORT_MAX_COMPRESSION_RATIO", 200, minimum=10)
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 1_000_000, minimum=1)
+IMPORT_MAX_CELL_CHARS = env_int("IMPORT_MAX_CELL_CHARS", 10_000, minimum=100)
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / ".data" / "media")))
 MEDIA_URL = "/media/"
 

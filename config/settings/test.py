@@ -19,4 +19,5 @@ MEDIA_ROOT = BASE_DIR / ".data" / "test-media"  # noqa: F405
 RATE_LIMIT_ANON = "100000/m"
 RATE_LIMIT_USER = "100000/m"
 RATE_LIMIT_LOGIN = "100000/m"
+RATE_LIMIT_LOGIN_IP = "100000/m"
 ALLOWED_HOSTS = [".localhost", "localhost", "testserver"]

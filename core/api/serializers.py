@@ -33,11 +33,6 @@ class JobSerializer(serializers.ModelSerializer):
         return f"/api/v1/jobs/{job.id}/"
 
 
-class DemoJobInputSerializer(serializers.Serializer):
-    steps = serializers.IntegerField(min_value=1, max_value=100, default=5)
-    pause_seconds = serializers.FloatField(min_value=0, max_value=5, default=0.2)
-
-
 class AuditLogSerializer(serializers.ModelSerializer):
     class Meta:
         model = AuditLog

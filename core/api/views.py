@@ -6,13 +6,11 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
-from rest_framework.views import APIView
 from rest_framework.viewsets import ReadOnlyModelViewSet
 
 from core import selectors, services
 from core.api.serializers import (
     AuditLogSerializer,
-    DemoJobInputSerializer,
     EventSerializer,
     JobSerializer,
     UploadInputSerializer,
@@ -52,19 +50,6 @@ class JobViewSet(ReadOnlyModelViewSet):
 
     def get_object(self):
         return selectors.access_job(user=self.request.user, job_id=self.kwargs["pk"])
-
-
-class DemoJobView(APIView):
-    """Start the demo job: it counts, reports progress and returns its schema."""
-
-    permission_classes = [IsTenantMember]
-
-    @extend_schema(request=DemoJobInputSerializer, responses={202: JobSerializer})
-    def post(self, request):
-        params = DemoJobInputSerializer(data=request.data)
-        params.is_valid(raise_exception=True)
-        job = services.job_create(kind="demo", params=params.validated_data, user=request.user)
-        return accepted(job)
 
 
 class AuditLogViewSet(ReadOnlyModelViewSet):

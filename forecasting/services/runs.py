@@ -331,10 +331,13 @@ def forecast_run_plan_chunks(*, run_id: int) -> list[list[int]]:
 def forecast_run_chunk(*, run_id: int, index: int, products: Sequence[int]) -> tuple[int, int]:
     """Load and compute one chunk of a distributed run; returns (chunks done, chunk count)."""
     run = ForecastRun.objects.get(pk=run_id)
-    if run.status != ForecastRun.Status.RUNNING:
+    if run.status != ForecastRun.Status.RUNNING or index in run.done_chunks:
+        # Finished or failed, or this chunk already stored (a retried or redelivered task):
+        # its rows and its mark were committed together, so nothing is written twice.
         return len(run.done_chunks), run.chunk_count
-    forecast_chunk_compute(run=run, block=history_load(run=run, products=products))
-    return _chunk_done(run.pk, index)
+    with transaction.atomic():
+        forecast_chunk_compute(run=run, block=history_load(run=run, products=products))
+        return _chunk_done(run.pk, index)
 
 
 def _chunk_done(run_id: int, index: int) -> tuple[int, int]:

@@ -17,26 +17,31 @@ pytestmark = pytest.mark.django_db
 
 def test_malformed_json_is_400(api_planner):
     response = api_planner.generic(
-        "POST", "/api/v1/jobs/demo/", b'{"steps": 3,', content_type="application/json"
+        "POST", "/api/v1/mrp-runs/", b'{"horizon": 3,', content_type="application/json"
     )
     assert_error(response, 400, "parse_error")
     assert not Job.objects.exists()
 
 
 def test_wrong_types_are_400_with_field_details(api_planner):
-    response = api_planner.post("/api/v1/jobs/demo/", {"steps": "many", "pause_seconds": []})
+    response = api_planner.post("/api/v1/mrp-runs/", {"horizon": "many", "source": []})
     error = assert_error(response, 400, "validation_error")
-    assert set(error["details"]) == {"steps", "pause_seconds"}
-    response = api_planner.post("/api/v1/jobs/demo/", {"steps": 10_000})
-    assert "steps" in assert_error(response, 400, "validation_error")["details"]
+    assert set(error["details"]) == {"horizon", "source"}
+    response = api_planner.post("/api/v1/mrp-runs/", {"horizon": 10_000})
+    assert "horizon" in assert_error(response, 400, "validation_error")["details"]
     assert not Job.objects.exists()
 
 
 def test_wrong_content_type_is_415(api_planner):
     response = api_planner.generic(
-        "POST", "/api/v1/jobs/demo/", b"steps=3", content_type="text/plain"
+        "POST", "/api/v1/mrp-runs/", b"horizon=3", content_type="text/plain"
     )
     assert_error(response, 415, "unsupported_media_type")
+
+
+def test_the_demo_job_has_no_endpoint(api_planner):
+    assert_error(api_planner.post("/api/v1/jobs/demo/", {"steps": 1}), 405)
+    assert not Job.objects.exists()
 
 
 def test_unknown_host_is_404_json():

@@ -47,7 +47,7 @@ def test_access_token_of_a_is_refused_on_b_even_for_same_user_id(tenant_a, tenan
     on_b = client_for(HOST_B).get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {access}")
     assert_error(on_b, 401, "authentication_failed")
     on_b_write = client_for(HOST_B).post(
-        "/api/v1/jobs/demo/", {"steps": 1}, HTTP_AUTHORIZATION=f"Bearer {access}"
+        "/api/v1/inventory/calculate", HTTP_AUTHORIZATION=f"Bearer {access}"
     )
     assert_error(on_b_write, 401)
 
@@ -82,7 +82,7 @@ def test_api_key_of_a_is_refused_on_b(tenant_a, tenant_b, tenant_admin):
 def test_viewer_cannot_write(viewer):
     client = client_for(HOST_A, viewer)
     assert client.get("/api/v1/jobs/").status_code == 200
-    assert_error(client.post("/api/v1/jobs/demo/", {"steps": 1}), 403, "permission_denied")
+    assert_error(client.post("/api/v1/inventory/calculate"), 403, "permission_denied")
     assert_error(client.get("/api/v1/users/"), 403)
     assert_error(client.post("/api/v1/api-keys/", {"name": "x", "scopes": ["read"]}), 403)
 
@@ -91,7 +91,7 @@ def test_read_scoped_key_cannot_write(tenant_admin):
     _, raw = api_key_create(user=tenant_admin, name="reader", scopes=["read"])
     client = client_for(HOST_A, HTTP_AUTHORIZATION=f"Api-Key {raw}")
     assert client.get("/api/v1/jobs/").status_code == 200
-    assert_error(client.post("/api/v1/jobs/demo/", {"steps": 1}), 403)
+    assert_error(client.post("/api/v1/inventory/calculate"), 403)
 
 
 @pytest.mark.parametrize(
@@ -99,7 +99,7 @@ def test_read_scoped_key_cannot_write(tenant_admin):
     [
         ("get", "/api/v1/me"),
         ("get", "/api/v1/jobs/"),
-        ("post", "/api/v1/jobs/demo/"),
+        ("post", "/api/v1/inventory/calculate"),
         ("get", "/api/v1/users/"),
         ("get", "/api/v1/api-keys/"),
         ("get", "/api/v1/audit-log/"),

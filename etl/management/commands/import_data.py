@@ -22,6 +22,13 @@ class Command(TenantCommand):
         parser.add_argument(
             "--create-missing", action="store_true", help="create unknown SKUs and locations"
         )
+        parser.add_argument(
+            "--max-rows",
+            type=int,
+            default=None,
+            metavar="N",
+            help="accept up to N data rows (default: the IMPORT_MAX_ROWS setting)",
+        )
         parser.add_argument("--no-progress", action="store_true")
 
     def handle_tenant(self, tenant, *args, **options):
@@ -37,6 +44,7 @@ class Command(TenantCommand):
                 dry_run=options["dry_run"],
                 create_missing=options["create_missing"],
                 progress=progress,
+                max_rows=options["max_rows"],
             )
         for warning in batch.warnings:
             self.stderr.write(f"warning: {warning}")
