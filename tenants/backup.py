@@ -496,3 +496,71 @@ def _restore(archive, manifest, schema, slug, name, domain, back_to, progress) -
     return ImportResult(
         tenant=tenant, tables=len(manifest["tables"]), rows=rows, files=files, migrated_forward=[]
     )
+
+
+# --- the backup directory: nightly exports, staff exports, retention --------------------------
+
+BACKUP_NAME_RE = re.compile(r"^[a-z0-9-]+-\d{8}T\d{6}Z\.zip$")
+
+
+def backup_dir(slug: str) -> Path:
+    return Path(settings.TENANT_BACKUP_DIR) / slug
+
+
+def backup_name(tenant: Tenant) -> str:
+    return f"{tenant.slug}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}.zip"
+
+
+def backup_write(tenant: Tenant, name: str | None = None) -> Path:
+    """Export ``tenant`` into ``TENANT_BACKUP_DIR/<slug>/``; the file appears only complete
+    (written under a temporary name, then renamed)."""
+    name = name or backup_name(tenant)
+    if not BACKUP_NAME_RE.match(name):
+        raise ValidationFailed("Not a backup file name.", details={"name": name})
+    folder = backup_dir(tenant.slug)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / name
+    partial = folder / f".{name}.partial"
+    try:
+        with schema_context(tenant.schema_name):
+            export_tenant(tenant, str(partial))
+        partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return target
+
+
+def backups_list(slug: str) -> list[dict[str, Any]]:
+    """The complete backups of a tenant, newest first."""
+    folder = backup_dir(slug)
+    if not folder.is_dir():
+        return []
+    files = sorted(
+        (p for p in folder.iterdir() if BACKUP_NAME_RE.match(p.name)),
+        key=lambda p: p.name,
+        reverse=True,
+    )
+    return [
+        {
+            "name": p.name,
+            "bytes": p.stat().st_size,
+            "created_at": datetime.fromtimestamp(p.stat().st_mtime, UTC),
+        }
+        for p in files
+    ]
+
+
+def backup_path(slug: str, name: str) -> Path | None:
+    if not BACKUP_NAME_RE.match(name):
+        return None
+    path = backup_dir(slug) / name
+    return path if path.is_file() else None
+
+
+def backups_prune(slug: str, keep: int) -> list[str]:
+    """Delete all but the ``keep`` newest backups of a tenant; returns the deleted names."""
+    removed = []
+    for entry in backups_list(slug)[max(keep, 1) :]:
+        (backup_dir(slug) / entry["name"]).unlink(missing_ok=True)
+        removed.append(entry["name"])
+    return removed

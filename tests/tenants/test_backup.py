@@ -201,3 +201,104 @@ def test_import_refuses_bad_input(tmp_path):
         backup.import_tenant(str(empty), schema="Bad-Name")
     with pytest.raises(Exception, match="schema name"):
         backup.import_tenant(str(empty), schema=settings.TENANT_BASE_SCHEMA)
+
+
+@pytest.fixture
+def staff():
+    from accounts.models import User
+
+    with schema_context("public"):
+        return User.objects.create_superuser(
+            "staff@platform.example", "staff@platform.example", PASSWORD
+        )
+
+
+@pytest.fixture
+def backup_dir(tmp_path, settings):
+    settings.TENANT_BACKUP_DIR = tmp_path / "backups"
+    return settings.TENANT_BACKUP_DIR
+
+
+def _run_now(monkeypatch):
+    """Celery's ``delay`` runs the task here and now."""
+    from tenants import tasks
+
+    class Done:
+        id = "task-1"
+
+    def run(*args):
+        tasks.backup_tenant.run(*args)
+        return Done()
+
+    monkeypatch.setattr(tasks.backup_tenant, "delay", run)
+
+
+def test_staff_api_exports_lists_downloads_and_imports(staff, backup_dir, monkeypatch, tenant_a):
+    from tests.conftest import PUBLIC_HOST, client_for
+
+    _run_now(monkeypatch)
+    client = client_for(PUBLIC_HOST, staff)
+    response = client.post("/api/v1/tenants/alpha/export/")
+    assert response.status_code == 202, response.content
+    body = response.json()
+    assert body["status"] == "queued" and body["job"] == "task-1"
+    assert body["name"].startswith("alpha-") and body["download_url"].endswith(
+        f"/api/v1/tenants/alpha/backups/{body['name']}/"
+    )
+    listed = client.get("/api/v1/tenants/alpha/backups/").json()
+    assert [entry["name"] for entry in listed] == [body["name"]]
+    download = client.get(f"/api/v1/tenants/alpha/backups/{body['name']}/")
+    assert download.status_code == 200
+    data = b"".join(download.streaming_content)
+    assert client.get("/api/v1/tenants/alpha/backups/alpha-nope.zip/").status_code == 404
+
+    imported = client.post(
+        "/api/v1/tenants/import/",
+        {"file": io.BytesIO(data), "schema": "alpha_copy", "domain": "alpha-copy.localhost"},
+        format="multipart",
+    )
+    assert imported.status_code == 201, imported.content
+    assert imported.json()["schema_name"] == "alpha_copy"
+    assert imported.json()["domains"] == ["alpha-copy.localhost"]
+    connection.set_schema_to_public()
+    assert backup.table_checksums("alpha_copy") == backup.table_checksums("t_alpha")
+    refused = client.post(
+        "/api/v1/tenants/import/",
+        {"file": io.BytesIO(b"junk"), "schema": "alpha_junk"},
+        format="multipart",
+    )
+    assert refused.status_code == 400
+    assert refused.json()["error"]["code"] == "backup_refused"
+    anonymous = client_for(PUBLIC_HOST).post("/api/v1/tenants/alpha/export/")
+    assert anonymous.status_code in (401, 403)
+
+
+def test_nightly_backup_exports_every_active_tenant_and_keeps_n(backup_dir, settings, tenant_a):
+    from tenants import tasks
+
+    settings.TENANT_BACKUP_KEEP = 2
+    for stamp in ("20240101T000000Z", "20240102T000000Z", "20240103T000000Z"):
+        old = backup_dir / "alpha" / f"alpha-{stamp}.zip"
+        old.parent.mkdir(parents=True, exist_ok=True)
+        old.write_bytes(b"old")
+    result = tasks.backup_all()
+    assert result["failed"] == 0 and result["exported"] >= 2
+    names = [entry["name"] for entry in backup.backups_list("alpha")]
+    assert len(names) == 2
+    assert names[1] == "alpha-20240103T000000Z.zip"
+    assert backup.backups_list("beta")
+
+
+def test_admin_action_queues_an_export(staff, backup_dir, monkeypatch, tenant_a):
+    from django.test import Client
+
+    _run_now(monkeypatch)
+    client = Client(HTTP_HOST="localhost")
+    connection.set_schema_to_public()
+    client.force_login(staff)
+    response = client.post(
+        "/admin/tenants/tenant/",
+        {"action": "export_backup", "_selected_action": [tenant_a.pk]},
+    )
+    assert response.status_code == 302
+    assert backup.backups_list("alpha")
