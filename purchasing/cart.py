@@ -130,8 +130,9 @@ def expected_units_short_avoided(
         mean * lead, sigma, quantity, position, risk
     )
 
-    # σ_L below 1e-9 of the quantities involved is treated as 0 (z would overflow).
-    scale = np.maximum.reduce([np.ones_like(mean), np.abs(mean), np.abs(position), quantity])
+    # σ_L below 1e-9 of the demand and position is treated as 0 (z would overflow). Not of the
+    # order quantity: the threshold would then depend on Q, and a larger order could save less.
+    scale = np.maximum.reduce([np.ones_like(mean), np.abs(mean), np.abs(position)])
     has_sigma = np.isfinite(sigma) & (sigma > SIGMA_NEGLIGIBLE * np.nan_to_num(scale, nan=1.0))
     safe_sigma = np.where(has_sigma, sigma, 1.0)
     z = (position - mean) / safe_sigma

@@ -36,6 +36,19 @@ class TenantAdmin(admin.ModelAdmin):
     search_fields = ("slug", "name", "schema_name", "domains__domain")
     readonly_fields = ("schema_name", "created_at", "is_template")
     inlines = [DomainInline]
+    actions = ["export_backup"]
+
+    @admin.action(description="Export a backup (into TENANT_BACKUP_DIR)")
+    def export_backup(self, request, queryset):
+        from tenants.backup import backup_name
+        from tenants.tasks import backup_tenant
+
+        names = []
+        for tenant in queryset:
+            name = backup_name(tenant)
+            backup_tenant.delay(tenant.slug, name)
+            names.append(name)
+        self.message_user(request, f"Backups queued: {', '.join(names)}.")
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(is_template=False).exclude(schema_name="public")

@@ -11,3 +11,10 @@ class DomainTaken(Conflict):
 
 class InvalidSlug(ValidationFailed):
     default_message = "Invalid tenant slug."
+
+
+class BackupRefused(ValidationFailed):
+    """A tenant archive that cannot be restored (checksum, newer migrations, wrong format)."""
+
+    code = "backup_refused"
+    default_message = "The archive cannot be restored."

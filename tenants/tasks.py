@@ -23,3 +23,36 @@ def fan_out(task_name: str, jitter_seconds: int | None = None) -> int:
                 task_name, countdown=random.uniform(0, jitter) if jitter else None
             )
     return len(schemas)
+
+
+@shared_task(name="tenants.tasks.backup_tenant", acks_late=True)
+def backup_tenant(slug: str, name: str | None = None) -> str:
+    """Export one tenant into TENANT_BACKUP_DIR (staff API and admin action)."""
+    from tenants.backup import backup_write
+    from tenants.selectors import access_tenant
+
+    with schema_context("public"):
+        tenant = access_tenant(slug=slug)
+    return str(backup_write(tenant, name))
+
+
+@shared_task(name="tenants.tasks.backup_all", acks_late=True)
+def backup_all() -> dict[str, int]:
+    """Nightly: export every active tenant, then keep its TENANT_BACKUP_KEEP newest backups.
+    One tenant's failure does not stop the others."""
+    from core.logging import get_logger
+    from tenants.backup import backup_write, backups_prune
+
+    log = get_logger("tenants.backup")
+    done = failed = 0
+    with schema_context("public"):
+        tenants = list(active_tenants())
+    for tenant in tenants:
+        try:
+            backup_write(tenant)
+            done += 1
+        except Exception as exc:  # reported; the next tenant still runs
+            failed += 1
+            log.error("tenant_backup_failed", tenant=tenant.slug, error=str(exc))
+        backups_prune(tenant.slug, settings.TENANT_BACKUP_KEEP)
+    return {"exported": done, "failed": failed}

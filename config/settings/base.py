@@ -308,6 +308,18 @@ CELERY_BEAT_SCHEDULE = {
     }
     for name, entry in TENANT_BEAT_SCHEDULE.items()
 }
+# Platform-wide entries, not fanned out. Nightly tenant backups (tenants.backup): one archive
+# per active tenant into TENANT_BACKUP_DIR/<slug>/, the TENANT_BACKUP_KEEP newest kept; one
+# task exports the tenants one after another, so backups never compete for the database.
+PLATFORM_BEAT_SCHEDULE = {
+    "tenants-backup-nightly": {
+        "task": "tenants.tasks.backup_all",
+        "schedule": crontab(minute=0, hour=1),
+    },
+}
+CELERY_BEAT_SCHEDULE.update(PLATFORM_BEAT_SCHEDULE)
+TENANT_BACKUP_DIR = Path(env_str("TENANT_BACKUP_DIR", str(BASE_DIR / ".data" / "backups")))
+TENANT_BACKUP_KEEP = env_int("TENANT_BACKUP_KEEP", 7, minimum=1)
 FAN_OUT_JITTER_SECONDS = env_int("FAN_OUT_JITTER_SECONDS", 300, minimum=0)
 JOB_STALE_HOURS = env_int("JOB_STALE_HOURS", 24, minimum=1)
 # Heartbeats (ADR 25): a running job touches heartbeat_at at least this often; one silent for

@@ -33,3 +33,35 @@ class TenantCreatedSerializer(TenantSerializer):
     class Meta(TenantSerializer.Meta):
         fields = (*TenantSerializer.Meta.fields, "admin_email", "admin_password")
         read_only_fields = fields
+
+
+class BackupSerializer(serializers.Serializer):
+    name = serializers.CharField(read_only=True)
+    bytes = serializers.IntegerField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+class ExportQueuedSerializer(serializers.Serializer):
+    job = serializers.CharField(read_only=True, help_text="The Celery task id of the export.")
+    status = serializers.CharField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    download_url = serializers.CharField(
+        read_only=True, help_text="404 until the export is complete."
+    )
+
+
+class TenantImportSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="An archive written by export_tenant.")
+    schema = serializers.RegexField(r"^[a-z_][a-z0-9_]{0,62}$", max_length=63)
+    domain = serializers.CharField(max_length=253, required=False)
+    slug = serializers.CharField(max_length=40, required=False)
+    name = serializers.CharField(max_length=200, required=False)
+
+
+class TenantImportedSerializer(TenantSerializer):
+    rows = serializers.IntegerField(read_only=True)
+    migrated_forward = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+    class Meta(TenantSerializer.Meta):
+        fields = (*TenantSerializer.Meta.fields, "rows", "migrated_forward")
+        read_only_fields = fields

@@ -1,16 +1,25 @@
 from __future__ import annotations
 
+from django.http import FileResponse
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.viewsets import ReadOnlyModelViewSet
 
+from core.exceptions import NotFound
 from core.permissions import IsPlatformStaff
-from tenants import selectors, services
+from tenants import backup, selectors, services, tasks
 from tenants.api.serializers import (
+    BackupSerializer,
+    ExportQueuedSerializer,
     TenantCreatedSerializer,
     TenantCreateSerializer,
+    TenantImportedSerializer,
+    TenantImportSerializer,
     TenantSerializer,
 )
 
@@ -54,3 +63,56 @@ class TenantViewSet(ReadOnlyModelViewSet):
     def activate(self, request, slug=None):
         services.tenant_set_active(slug=slug, active=True)
         return Response(TenantSerializer(selectors.access_tenant(slug=slug)).data)
+
+    @extend_schema(request=None, responses={202: ExportQueuedSerializer})
+    @action(detail=True, methods=["post"])
+    def export(self, request, slug=None):
+        """Queue a backup of the tenant into TENANT_BACKUP_DIR; download it when ready."""
+        tenant = selectors.access_tenant(slug=slug)
+        name = backup.backup_name(tenant)
+        job = tasks.backup_tenant.delay(tenant.slug, name)
+        url = reverse("tenant-backup-download", kwargs={"slug": tenant.slug, "name": name})
+        return Response(
+            {
+                "job": job.id,
+                "status": "queued",
+                "name": name,
+                "download_url": request.build_absolute_uri(url),
+            },
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+    @extend_schema(responses=BackupSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def backups(self, request, slug=None):
+        """The tenant's complete backups, newest first."""
+        tenant = selectors.access_tenant(slug=slug)
+        return Response(BackupSerializer(backup.backups_list(tenant.slug), many=True).data)
+
+    @extend_schema(responses={(200, "application/zip"): OpenApiTypes.BINARY})
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"backups/(?P<name>[A-Za-z0-9._-]+)",
+        url_name="backup-download",
+    )
+    def backup_download(self, request, slug=None, name=None):
+        tenant = selectors.access_tenant(slug=slug)
+        path = backup.backup_path(tenant.slug, name or "")
+        if path is None:
+            raise NotFound("No such backup (yet).", details={"name": name})
+        return FileResponse(path.open("rb"), as_attachment=True, filename=path.name)
+
+    @extend_schema(request=TenantImportSerializer, responses={201: TenantImportedSerializer})
+    @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser])
+    def import_archive(self, request):
+        """Restore an archive into a new tenant (schema taken literally). All or nothing."""
+        data = TenantImportSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        upload = values.pop("file")
+        result = backup.import_tenant(upload, **values)
+        tenant = selectors.access_tenant(slug=result.tenant.slug)
+        tenant.rows = result.rows
+        tenant.migrated_forward = result.migrated_forward
+        return Response(TenantImportedSerializer(tenant).data, status=status.HTTP_201_CREATED)
