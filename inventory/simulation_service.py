@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from django.db import connection, transaction
@@ -41,6 +41,9 @@ from inventory.policy.simulation import (
     replay,
     summaries_by_class,
 )
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 MAX_WINDOW_DAYS = 730
 MIN_WINDOW_DAYS = 7  # a shorter replay holds no full review cycle (the loader refuses it too)
@@ -70,7 +73,7 @@ def simulation_run_active() -> SimulationRun | None:
 
 def simulation_run_start(
     *,
-    user: Any = None,
+    user: User | None = None,
     window_days: int = 365,
     service_levels: dict[str, float] | None = None,
     demand_mode: str = SimulationRun.DemandMode.LOST_SALES,
@@ -163,7 +166,7 @@ def simulation_run_execute(*, run_id: int, progress: ProgressFn | None = None) -
     history is shorter: at least ``MIN_HISTORY_DAYS`` must come before it). Fails the run
     (and raises :class:`SimulationInputError`) when there is nothing to replay.
     """
-    report = progress or (lambda percent, message="": None)
+    report: ProgressFn = progress or (lambda percent, message: None)
     started = time.perf_counter()
     run = SimulationRun.objects.get(pk=run_id)
     SimulationRun.objects.filter(pk=run.pk).update(status=SimulationRun.Status.RUNNING, error="")
@@ -532,19 +535,22 @@ def _json_safe(value: Any) -> Any:
 # --- Reads -------------------------------------------------------------------------------------
 
 
-def simulation_run_list(*, user: Any) -> QuerySet[SimulationRun]:
+def simulation_run_list(*, user: User | None) -> QuerySet[SimulationRun]:
     """Runs of the tenant with their creator (one query for any page size)."""
     return SimulationRun.objects.select_related("created_by").defer("daily")
 
 
-def access_simulation_run(*, user: Any, run_id: Any) -> SimulationRun:
-    return get_or_not_found(
-        SimulationRun.objects.select_related("created_by"), "No such simulation.", pk=run_id
+def access_simulation_run(*, user: User | None, run_id: Any) -> SimulationRun:
+    return cast(
+        "SimulationRun",
+        get_or_not_found(
+            SimulationRun.objects.select_related("created_by"), "No such simulation.", pk=run_id
+        ),
     )
 
 
 def simulation_item_list(
-    *, user: Any, run: SimulationRun, abc_class: str | None = None
+    *, user: User | None, run: SimulationRun, abc_class: str | None = None
 ) -> QuerySet[SimulationItemResult]:
     """A run's per-item rows with product and location, optionally one ABC class."""
     rows = SimulationItemResult.objects.filter(run=run).select_related("product", "location")
@@ -580,7 +586,7 @@ EXPORT_COLUMNS = (
 )
 
 
-def simulation_export_rows(*, user: Any, run: SimulationRun):
+def simulation_export_rows(*, user: User | None, run: SimulationRun):
     """The per-item table as value tuples in ``EXPORT_COLUMNS`` order (a streamed query)."""
     return (
         simulation_item_list(user=user, run=run)

@@ -4,7 +4,7 @@ and the rows of the forecasts export."""
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from django.db.models import F, FloatField, QuerySet, Sum
@@ -31,6 +31,9 @@ from forecasting.selectors.runs import (
     latest_successful_run,
     resolve_run,
 )
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 INTERVALS = ("day", "week", "month")
 
@@ -100,7 +103,7 @@ def _forecast_by_period(values: QuerySet[ForecastValue], interval: str) -> list[
 
 def forecast_series(
     *,
-    user: Any,
+    user: User,
     sku: str,
     location: str | None = None,
     run_id: Any = None,
@@ -173,7 +176,7 @@ def _category_tree_ids(name: str) -> list[int]:
 
 def forecast_aggregate(
     *,
-    user: Any,
+    user: User,
     level: str,
     sku: str | None = None,
     category: str | None = None,

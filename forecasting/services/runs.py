@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from django.db import connection, transaction
@@ -46,6 +46,9 @@ from forecasting.services.chunks import (
     history_load,
 )
 from forecasting.services.registry import registry_upsert
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 MAX_FOLDS = 10
 
@@ -107,7 +110,7 @@ def forecast_run_start(
     history_days: int | None = None,
     store_all_methods: bool = False,
     trigger: str = ForecastRun.Trigger.MANUAL,
-    user: Any = None,
+    user: User | None = None,
     enqueue: bool = True,
 ) -> ForecastRun:
     """Check the request against the tenant's history and create a queued run; with
