@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from core.cache import bump_namespace
@@ -139,7 +140,7 @@ def inventory_refresh(
     )
 
 
-def inventory_metrics_list(*, user: User):
+def inventory_metrics_list(*, user: User) -> QuerySet[InventoryMetrics]:
     """Metrics rows with their product and location (one query for any page size)."""
     return InventoryMetrics.objects.select_related("product", "location").order_by(
         "product__sku", "location__code"

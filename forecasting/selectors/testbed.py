@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -237,7 +238,9 @@ def test_bed_summary(*, user: User, run_id: Any = None) -> dict[str, Any]:
     return cached("forecasts", "summary", run.pk, compute=compute)
 
 
-def test_bed_worst_series(*, user: User, run_id: Any = None, limit: int = 20) -> list[dict]:
+def test_bed_worst_series(
+    *, user: User, run_id: Any = None, limit: int = 20
+) -> list[Mapping[str, Any]]:
     """The run's series with the highest backtest RMSSE of the method used: where a planner
     should look first."""
     run = resolve_run(user=user, run_id=run_id)
