@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db.models import QuerySet
 
@@ -17,36 +17,43 @@ from catalog.models import (
 )
 from core.selectors import get_or_not_found
 
+if TYPE_CHECKING:
+    from accounts.models import User
 
-def product_list(*, user: Any) -> QuerySet[Product]:
+
+def product_list(*, user: User) -> QuerySet[Product]:
     return Product.objects.select_related("category")
 
 
-def access_product(*, user: Any, product_id: Any) -> Product:
-    return get_or_not_found(product_list(user=user), "No such product.", pk=product_id)
+def access_product(*, user: User, product_id: Any) -> Product:
+    return cast(
+        "Product", get_or_not_found(product_list(user=user), "No such product.", pk=product_id)
+    )
 
 
-def category_list(*, user: Any) -> QuerySet[Category]:
+def category_list(*, user: User) -> QuerySet[Category]:
     return Category.objects.select_related("parent")
 
 
-def location_list(*, user: Any) -> QuerySet[Location]:
+def location_list(*, user: User) -> QuerySet[Location]:
     return Location.objects.select_related("replenished_from")
 
 
-def access_location(*, user: Any, location_id: Any) -> Location:
-    return get_or_not_found(location_list(user=user), "No such location.", pk=location_id)
+def access_location(*, user: User, location_id: Any) -> Location:
+    return cast(
+        "Location", get_or_not_found(location_list(user=user), "No such location.", pk=location_id)
+    )
 
 
-def stock_level_list(*, user: Any) -> QuerySet[StockLevel]:
+def stock_level_list(*, user: User) -> QuerySet[StockLevel]:
     return StockLevel.objects.select_related("product", "location")
 
 
-def stock_movement_list(*, user: Any) -> QuerySet[StockMovement]:
+def stock_movement_list(*, user: User) -> QuerySet[StockMovement]:
     return StockMovement.objects.select_related("product", "location", "actor")
 
 
-def demand_history_list(*, user: Any) -> QuerySet[DemandHistory]:
+def demand_history_list(*, user: User) -> QuerySet[DemandHistory]:
     return DemandHistory.objects.select_related("product", "location")
 
 
@@ -63,11 +70,12 @@ def excluded_product_ids(*, scope: str) -> set[int]:
     )
 
 
-def product_exclusion_list(*, user: Any) -> QuerySet[ProductExclusion]:
+def product_exclusion_list(*, user: User) -> QuerySet[ProductExclusion]:
     return ProductExclusion.objects.select_related("product", "created_by")
 
 
-def access_product_exclusion(*, user: Any, exclusion_id: Any) -> ProductExclusion:
-    return get_or_not_found(
-        product_exclusion_list(user=user), "No such exclusion.", pk=exclusion_id
+def access_product_exclusion(*, user: User, exclusion_id: Any) -> ProductExclusion:
+    return cast(
+        "ProductExclusion",
+        get_or_not_found(product_exclusion_list(user=user), "No such exclusion.", pk=exclusion_id),
     )

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -29,7 +29,10 @@ from catalog.models import (
 )
 from core.cache import bump_namespace
 
-SIGN_BY_KIND = {
+if TYPE_CHECKING:
+    from accounts.models import User
+
+SIGN_BY_KIND: dict[str, int] = {
     StockMovement.Kind.RECEIPT: 1,
     StockMovement.Kind.TRANSFER_IN: 1,
     StockMovement.Kind.PRODUCTION_PRODUCE: 1,
@@ -330,7 +333,7 @@ def location_reassign(*, source: Location, target: Location) -> dict[str, int]:
 
 
 def product_exclusion_create(
-    *, product: Product, reason: str, scopes: list[str], user: Any = None
+    *, product: Product, reason: str, scopes: list[str], user: User | None = None
 ) -> ProductExclusion:
     """Exclude ``product`` from ``scopes``. One exclusion per product (409 when it has one:
     change that one instead). Takes effect at the next refresh of each feature."""

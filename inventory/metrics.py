@@ -10,10 +10,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from core.cache import bump_namespace
@@ -23,6 +24,9 @@ from inventory.models import InventoryMetrics, InventorySettings, ProductInvento
 from inventory.refresh.compute import refresh_compute
 from inventory.refresh.load import AGGREGATE_SESSION, refresh_inputs_load
 from inventory.refresh.write import refresh_lock, write_rows
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 __all__ = [
     "AGGREGATE_SESSION",
@@ -136,7 +140,7 @@ def inventory_refresh(
     )
 
 
-def inventory_metrics_list(*, user: Any):
+def inventory_metrics_list(*, user: User) -> QuerySet[InventoryMetrics]:
     """Metrics rows with their product and location (one query for any page size)."""
     return InventoryMetrics.objects.select_related("product", "location").order_by(
         "product__sku", "location__code"

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, QuerySet
 
@@ -11,6 +11,9 @@ from catalog.models import (
 )
 from catalog.selectors import product_list
 from core.exceptions import ValidationFailed
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 # Inventory columns the products list annotates, filters and orders on (API names).
 PRODUCT_INVENTORY_FIELDS = (
@@ -28,7 +31,7 @@ PRODUCT_INVENTORY_FIELDS = (
 
 
 def product_inventory_list(
-    *, user: Any, location_code: str | None = None, with_metrics_only: bool = False
+    *, user: User, location_code: str | None = None, with_metrics_only: bool = False
 ) -> QuerySet[Product]:
     """Products with their inventory metrics as annotations (``PRODUCT_INVENTORY_FIELDS`` plus
     ``excluded``), one query for any page size.

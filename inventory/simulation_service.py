@@ -11,9 +11,10 @@ the stock ledger and the tenant's ``InventorySettings``; runs ``inventory.policy
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from django.db import connection, transaction
@@ -42,6 +43,10 @@ from inventory.policy.simulation import (
     summaries_by_class,
 )
 
+if TYPE_CHECKING:
+    from accounts.models import User
+    from inventory.policy.simulation import ForecastEstimates, ReplayOutcome
+
 MAX_WINDOW_DAYS = 730
 MIN_WINDOW_DAYS = 7  # a shorter replay holds no full review cycle (the loader refuses it too)
 MAX_COVER_DAYS = 365
@@ -65,12 +70,12 @@ def _check(condition: bool, field: str, message: str) -> None:
 def simulation_run_active() -> SimulationRun | None:
     """The newest queued or running simulation younger than the stale-job limit (a lost
     worker must not block the tenant for ever)."""
-    return active_run(SimulationRun.objects.select_related("job"))
+    return cast("SimulationRun | None", active_run(SimulationRun.objects.select_related("job")))
 
 
 def simulation_run_start(
     *,
-    user: Any = None,
+    user: User | None = None,
     window_days: int = 365,
     service_levels: dict[str, float] | None = None,
     demand_mode: str = SimulationRun.DemandMode.LOST_SALES,
@@ -163,7 +168,7 @@ def simulation_run_execute(*, run_id: int, progress: ProgressFn | None = None) -
     history is shorter: at least ``MIN_HISTORY_DAYS`` must come before it). Fails the run
     (and raises :class:`SimulationInputError`) when there is nothing to replay.
     """
-    report = progress or (lambda percent, message="": None)
+    report: ProgressFn = progress or (lambda percent, message: None)
     started = time.perf_counter()
     run = SimulationRun.objects.get(pk=run_id)
     SimulationRun.objects.filter(pk=run.pk).update(status=SimulationRun.Status.RUNNING, error="")
@@ -337,7 +342,9 @@ def _actual_on_hand(
     return reconstruct_on_hand(current, net[:, :window], sales, net_after=net[:, window])
 
 
-def _replay(run: SimulationRun, loaded: dict[str, Any]):
+def _replay(
+    run: SimulationRun, loaded: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     settings: InventorySettings = loaded["settings"]
     history = loaded["history"]
     days = loaded["window_days"]
@@ -444,7 +451,7 @@ def _replay(run: SimulationRun, loaded: dict[str, Any]):
     return summary, daily, rows
 
 
-def _methods_used(estimates) -> dict[str, float]:
+def _methods_used(estimates: ForecastEstimates) -> dict[str, float]:
     """Share of item × re-fit decisions taken with each forecasting method."""
     index = estimates.method_index
     if index is None or not estimates.method_names:
@@ -456,7 +463,14 @@ def _methods_used(estimates) -> dict[str, float]:
     }
 
 
-def _item_rows(loaded, abc, service_level, outcome, on_hand_end, window) -> dict[str, Any]:
+def _item_rows(
+    loaded: dict[str, Any],
+    abc: np.ndarray,
+    service_level: np.ndarray,
+    outcome: ReplayOutcome,
+    on_hand_end: np.ndarray | None,
+    window: np.ndarray,
+) -> dict[str, Any]:
     pairs = loaded["pairs"]
     p, b = outcome.proposed, outcome.baseline
     unit_cost = loaded["unit_cost"]
@@ -513,7 +527,11 @@ def _insert_items(run_id: int, columns: dict[str, tuple[str, list[Any]]]) -> Non
 
 
 def _nullable(values: np.ndarray) -> list[float | None]:
-    return np.where(np.isfinite(values), values, None).tolist()
+    # numpy's stubs take no None as a scalar of np.where (it makes an object array)
+    nullable: list[float | None] = np.where(  # type: ignore[call-overload]
+        np.isfinite(values), values, None
+    ).tolist()
+    return nullable
 
 
 def _json_safe(value: Any) -> Any:
@@ -532,19 +550,22 @@ def _json_safe(value: Any) -> Any:
 # --- Reads -------------------------------------------------------------------------------------
 
 
-def simulation_run_list(*, user: Any) -> QuerySet[SimulationRun]:
+def simulation_run_list(*, user: User) -> QuerySet[SimulationRun]:
     """Runs of the tenant with their creator (one query for any page size)."""
     return SimulationRun.objects.select_related("created_by").defer("daily")
 
 
-def access_simulation_run(*, user: Any, run_id: Any) -> SimulationRun:
-    return get_or_not_found(
-        SimulationRun.objects.select_related("created_by"), "No such simulation.", pk=run_id
+def access_simulation_run(*, user: User, run_id: Any) -> SimulationRun:
+    return cast(
+        "SimulationRun",
+        get_or_not_found(
+            SimulationRun.objects.select_related("created_by"), "No such simulation.", pk=run_id
+        ),
     )
 
 
 def simulation_item_list(
-    *, user: Any, run: SimulationRun, abc_class: str | None = None
+    *, user: User, run: SimulationRun, abc_class: str | None = None
 ) -> QuerySet[SimulationItemResult]:
     """A run's per-item rows with product and location, optionally one ABC class."""
     rows = SimulationItemResult.objects.filter(run=run).select_related("product", "location")
@@ -580,7 +601,7 @@ EXPORT_COLUMNS = (
 )
 
 
-def simulation_export_rows(*, user: Any, run: SimulationRun):
+def simulation_export_rows(*, user: User, run: SimulationRun) -> Iterator[tuple[Any, ...]]:
     """The per-item table as value tuples in ``EXPORT_COLUMNS`` order (a streamed query)."""
     return (
         simulation_item_list(user=user, run=run)

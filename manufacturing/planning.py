@@ -25,7 +25,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from django.db import connection, transaction
@@ -57,6 +57,13 @@ from manufacturing.mrp.capacity import overloaded_days, work_centre_load
 from purchasing.models import PurchaseOrder, PurchaseOrderLine
 from purchasing.selectors import OPEN_STATUSES as PURCHASE_OPEN_STATUSES
 
+if TYPE_CHECKING:
+    from django.db.backends.utils import CursorWrapper
+    from numpy.typing import NDArray
+
+    from accounts.models import User
+    from manufacturing.mrp import MrpResult
+
 ProgressFn = Callable[[int, str], None]
 LOCATION_BITS = 24  # pair key = product_id << 24 | location_id
 OPEN_STATUSES = (
@@ -83,7 +90,7 @@ def _days(dates: np.ndarray, today: date) -> np.ndarray:
 
 
 def mrp_run_create(
-    *, source: str = MrpRun.Source.FORECAST, horizon_days: int = 90, user: Any = None
+    *, source: str = MrpRun.Source.FORECAST, horizon_days: int = 90, user: User | None = None
 ) -> MrpRun:
     if source not in MrpRun.Source.values:
         raise MrpInputError(f"Unknown source {source!r}.", details={"source": ["forecast, mps"]})
@@ -105,7 +112,9 @@ def mrp_run_fail(*, run_id: int, error: str) -> None:
 # --- Loading ------------------------------------------------------------------------------------
 
 
-def _load_demand(cursor, run: MrpRun, today: date, end: date) -> dict[str, np.ndarray]:
+def _load_demand(
+    cursor: CursorWrapper, run: MrpRun, today: date, end: date
+) -> dict[str, np.ndarray]:
     """Independent demand records: product, location, date, quantity, kind (0 forecast,
     1 mps) and reference (the MPS row id; 0 for forecasts)."""
     columns = [("p", "int8"), ("l", "int8"), ("d", "date"), ("q", "float8"), ("r", "int8")]
@@ -142,7 +151,9 @@ def _load_demand(cursor, run: MrpRun, today: date, end: date) -> dict[str, np.nd
     }
 
 
-def _load_bom_edges(cursor, today: date) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _load_bom_edges(
+    cursor: CursorWrapper, today: date
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Edges of the active BOMs valid today (parent product, component product, stock units
     per parent unit, scrap %); variants without a BOM of their own take their parent's."""
     bom, line = BillOfMaterials._meta.db_table, BomLine._meta.db_table
@@ -195,7 +206,7 @@ def _item_closure(demand_keys: np.ndarray, parent: np.ndarray, component: np.nda
     return items
 
 
-def _per_product(cursor, product_ids: np.ndarray) -> dict[str, np.ndarray]:
+def _per_product(cursor: CursorWrapper, product_ids: np.ndarray) -> dict[str, np.ndarray]:
     rows = copy_from_query(
         cursor,
         f"SELECT id, lead_time_days::int4, moq::float8, pack_size::float8, "  # noqa: S608
@@ -204,10 +215,12 @@ def _per_product(cursor, product_ids: np.ndarray) -> dict[str, np.ndarray]:
         {"ids": product_ids.tolist()},
         [("id", "int8"), ("lead", "int4"), ("moq", "float8"), ("pack", "float8"), ("fin", "bool")],
     )
-    return {name: rows[name] for name in rows.dtype.names}
+    return {name: rows[name] for name in rows.dtype.names or ()}
 
 
-def _per_pair(cursor, sql_text: str, items: np.ndarray, columns) -> dict[str, np.ndarray]:
+def _per_pair(
+    cursor: CursorWrapper, sql_text: str, items: np.ndarray, columns: list[tuple[str, str]]
+) -> dict[str, np.ndarray]:
     """Values per item from a query returning (product_id, location_id, values …)."""
     products = np.unique(items >> LOCATION_BITS)
     rows = copy_from_query(
@@ -222,7 +235,7 @@ def _per_pair(cursor, sql_text: str, items: np.ndarray, columns) -> dict[str, np
     return out
 
 
-def _open_supply(cursor, items: np.ndarray, today: date) -> tuple[np.ndarray, ...]:
+def _open_supply(cursor: CursorWrapper, items: np.ndarray, today: date) -> tuple[np.ndarray, ...]:
     """(item index, day, quantity) of open supply: open working orders on their due dates,
     firmed buy orders of earlier runs, open purchase order lines on their confirmed (else
     expected) dates, and what is on order beyond those (e.g. loaded with the stock), due today.
@@ -278,7 +291,7 @@ def mrp_run_execute(
     """Plan every item over the run's horizon and store planned orders, pegs and exceptions.
     See the module docstring for the inputs. Returns the run (succeeded); raises
     MrpInputError (no forecast run) and CycleError-based MrpInputError (a cyclic BOM)."""
-    progress = progress or (lambda percent, message="": None)
+    report: ProgressFn = progress or (lambda percent, message: None)
     started = time.perf_counter()
     run = MrpRun.objects.get(pk=run_id)
     today = today or timezone.localdate()
@@ -287,7 +300,7 @@ def mrp_run_execute(
     MrpRun.objects.filter(pk=run_id).update(
         status=MrpRun.Status.RUNNING, started_at=timezone.now(), plan_date=today
     )
-    progress(5, "loading")
+    report(5, "loading")
     with connection.cursor() as cursor:
         demand = _load_demand(cursor, run, today, end)
         parent, component, qty_per, scrap = _load_bom_edges(cursor, today)
@@ -364,7 +377,7 @@ def mrp_run_execute(
         supply_day=supply_day,
         supply_qty=supply_qty,
     )
-    progress(30, "planning")
+    report(30, "planning")
     core_started = time.perf_counter()
     try:
         result = plan_mrp(inputs)
@@ -380,7 +393,7 @@ def mrp_run_execute(
         ) from None
     core_seconds = time.perf_counter() - core_started
     steps = {"load": round(core_started - started, 3), "core": round(core_seconds, 3)}
-    progress(60, "writing")
+    report(60, "writing")
 
     with transaction.atomic():
         counts = _write(
@@ -405,12 +418,18 @@ def mrp_run_execute(
             status=MrpRun.Status.SUCCEEDED, finished_at=timezone.now(), summary=counts, error=""
         )
         emit_event("mrp_run.completed", {"mrp_run_id": run.pk, **counts}, actor=run.created_by_id)
-    progress(100, "done")
+    report(100, "done")
     run.refresh_from_db()
     return run
 
 
-def _hand_over(run, result, item_product, item_location, today) -> int:
+def _hand_over(
+    run: MrpRun,
+    result: MrpResult,
+    item_product: NDArray[np.int64],
+    item_location: NDArray[np.int64],
+    today: date,
+) -> int:
     """All buy orders of the run go to purchasing's cart."""
     buy = np.flatnonzero(result.order_kind == 0)
     lines = [
@@ -427,7 +446,7 @@ def _hand_over(run, result, item_product, item_location, today) -> int:
     return len(lines)
 
 
-def _reserve_ids(cursor, table: str, count: int) -> int:
+def _reserve_ids(cursor: CursorWrapper, table: str, count: int) -> int:
     """First of ``count`` consecutive ids taken from ``table``'s id sequence (runs of one
     tenant are serialised by an advisory lock, so nothing else takes ids meanwhile)."""
     if count == 0:
@@ -442,15 +461,15 @@ def _reserve_ids(cursor, table: str, count: int) -> int:
 
 def _write(
     *,
-    run,
-    today,
-    result,
-    item_product,
-    item_location,
-    product_finished,
-    no_supplier_products,
-    demand,
-    horizon,
+    run: MrpRun,
+    today: date,
+    result: MrpResult,
+    item_product: NDArray[np.int64],
+    item_location: NDArray[np.int64],
+    product_finished: NDArray[np.bool_],
+    no_supplier_products: NDArray[np.int64],
+    demand: dict[str, np.ndarray],
+    horizon: int,
 ) -> dict[str, Any]:
     po_table, peg_table = PlannedOrder._meta.db_table, Peg._meta.db_table
     base = np.datetime64(today, "D")
@@ -557,7 +576,15 @@ def _write(
     }
 
 
-def _write_exceptions(cursor, run, today, horizon, result, order_ids, item_product) -> dict:
+def _write_exceptions(
+    cursor: CursorWrapper,
+    run: MrpRun,
+    today: date,
+    horizon: int,
+    result: MrpResult,
+    order_ids: NDArray[np.int64],
+    item_product: NDArray[np.int64],
+) -> dict[str, int]:
     po, exc = PlannedOrder._meta.db_table, MrpException._meta.db_table
     product = Product._meta.db_table
     cols = "run_id, kind, product_id, location_id, planned_order_id, date, message"
@@ -602,7 +629,9 @@ def _write_exceptions(cursor, run, today, horizon, result, order_ids, item_produ
     return dict(cursor.fetchall())
 
 
-def _write_overloads(run, today, horizon, result, item_product) -> None:
+def _write_overloads(
+    run: MrpRun, today: date, horizon: int, result: MrpResult, item_product: NDArray[np.int64]
+) -> None:
     """Overloaded work-centre days from this run's make orders and the open working orders."""
     centres = list(WorkCentre.objects.order_by("id"))
     ops = list(

@@ -4,9 +4,10 @@ orders, MRP runs and their planned orders, pegging and the work-centre load."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from django.db.models import Prefetch, QuerySet
@@ -26,6 +27,10 @@ from manufacturing.models import (
     WorkingOrder,
 )
 from manufacturing.mrp.capacity import overloaded_days, work_centre_load
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from inventory.supply import OpenSupply
 
 MINUTES_PER_HOUR = Decimal("60")
 
@@ -53,37 +58,40 @@ def effective_bom_for(*, product: Product, on: date | None = None) -> BillOfMate
     return None
 
 
-def bom_list(*, user: Any = None) -> QuerySet[BillOfMaterials]:
+def bom_list(*, user: User | None = None) -> QuerySet[BillOfMaterials]:
     return BillOfMaterials.objects.select_related("product").prefetch_related(
         Prefetch("lines", queryset=BomLine.objects.select_related("component")),
         Prefetch("operations", queryset=Operation.objects.select_related("work_centre")),
     )
 
 
-def access_bom(*, user: Any, bom_id: Any) -> BillOfMaterials:
-    return get_or_not_found(bom_list(user=user), "No such BOM.", pk=bom_id)
+def access_bom(*, user: User, bom_id: Any) -> BillOfMaterials:
+    return cast("BillOfMaterials", get_or_not_found(bom_list(user=user), "No such BOM.", pk=bom_id))
 
 
-def work_centre_list(*, user: Any = None) -> QuerySet[WorkCentre]:
+def work_centre_list(*, user: User | None = None) -> QuerySet[WorkCentre]:
     return WorkCentre.objects.all()
 
 
-def working_order_list(*, user: Any = None) -> QuerySet[WorkingOrder]:
+def working_order_list(*, user: User | None = None) -> QuerySet[WorkingOrder]:
     return WorkingOrder.objects.select_related("product", "location").prefetch_related(
         "components__component"
     )
 
 
-def access_working_order(*, user: Any, order_id: Any) -> WorkingOrder:
-    return get_or_not_found(working_order_list(user=user), "No such working order.", pk=order_id)
+def access_working_order(*, user: User, order_id: Any) -> WorkingOrder:
+    return cast(
+        "WorkingOrder",
+        get_or_not_found(working_order_list(user=user), "No such working order.", pk=order_id),
+    )
 
 
-def mrp_run_list(*, user: Any = None) -> QuerySet[MrpRun]:
+def mrp_run_list(*, user: User | None = None) -> QuerySet[MrpRun]:
     return MrpRun.objects.all()
 
 
-def access_mrp_run(*, user: Any, run_id: Any) -> MrpRun:
-    return get_or_not_found(mrp_run_list(user=user), "No such MRP run.", pk=run_id)
+def access_mrp_run(*, user: User, run_id: Any) -> MrpRun:
+    return cast("MrpRun", get_or_not_found(mrp_run_list(user=user), "No such MRP run.", pk=run_id))
 
 
 def latest_mrp_run() -> MrpRun | None:
@@ -99,7 +107,10 @@ def planned_order_list(*, run: MrpRun) -> QuerySet[PlannedOrder]:
 
 
 def access_planned_order(*, run: MrpRun, order_id: Any) -> PlannedOrder:
-    return get_or_not_found(planned_order_list(run=run), "No such planned order.", pk=order_id)
+    return cast(
+        "PlannedOrder",
+        get_or_not_found(planned_order_list(run=run), "No such planned order.", pk=order_id),
+    )
 
 
 def mrp_exception_list(*, run: MrpRun) -> QuerySet[MrpException]:
@@ -375,7 +386,7 @@ def peg_label(peg: Peg, skus: dict[int, str], codes: dict[int, str]) -> str:
     return f"order:{peg.demand_ref}"
 
 
-def open_working_order_supply():
+def open_working_order_supply() -> OpenSupply:
     """Released and in-progress working orders as ``inventory.supply.OpenSupply``: the
     finished quantity each will add at its location on its due date (release puts it in
     ``StockLevel.on_order``, completion or cancellation takes it out)."""
@@ -394,7 +405,7 @@ def open_working_order_supply():
     )
 
 
-def planned_order_export_rows():
+def planned_order_export_rows() -> Iterator[tuple[Any, ...]]:
     """Rows of ``export_data planned-orders`` for the latest successful MRP run:
     ``sku, location, kind, quantity, release_date, due_date, pegged_to`` ordered by SKU,
     location, due date. ``pegged_to`` joins the order's pegs with ``;`` (see ``peg_label``)."""
@@ -406,7 +417,7 @@ def planned_order_export_rows():
     po, peg = PlannedOrder._meta.db_table, Peg._meta.db_table
     product, location = Product._meta.db_table, Location._meta.db_table
 
-    def rows():
+    def rows() -> Iterator[tuple[Any, ...]]:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""

@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from django.db import transaction
@@ -40,6 +40,10 @@ from manufacturing.models import (
 )
 from manufacturing.mrp.bom import find_cycle
 from manufacturing.selectors import effective_bom_for, is_bom_valid_on
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from manufacturing.models import PlannedOrder
 
 QTY = Decimal("0.001")
 ZERO = Decimal("0")
@@ -185,7 +189,9 @@ def work_centre_save(*, code: str, **fields: Any) -> WorkCentre:
     return centre
 
 
-def mps_set(*, product_id: int, location_id: int, on: date, quantity: Decimal):
+def mps_set(
+    *, product_id: int, location_id: int, on: date, quantity: Decimal
+) -> MasterProductionSchedule:
     row, _ = MasterProductionSchedule.objects.update_or_create(
         product_id=product_id, location_id=location_id, date=on, defaults={"quantity": quantity}
     )
@@ -442,7 +448,7 @@ __all__ = [
 ]
 
 
-def planned_order_firm(*, order_id: int, user: Any = None):
+def planned_order_firm(*, order_id: int, user: User | None = None) -> PlannedOrder:
     """Firm a planned order: a make order becomes a planned working order (counted as open
     supply by later runs); a buy order is marked firmed (it is in purchasing's cart since its
     run handed the run's buy orders over) and counts as open supply until it is received.

@@ -17,7 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from django.db import connection, transaction
@@ -33,6 +33,9 @@ from purchasing import selectors
 from purchasing.cart import CartLines, build_cart
 from purchasing.models import OrderSuggestion, PlannedPurchase, PurchaseOrder, Supplier
 from purchasing.services import OrderLineInput, purchase_order_create
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 ACT_ON = (InventoryMetrics.Status.REORDER_NOW, InventoryMetrics.Status.CRITICAL)
 EPOCH = np.datetime64("1970-01-01", "D")
@@ -456,7 +459,7 @@ def order_suggestion_update(
     return suggestion
 
 
-def cart_convert(*, user: Any = None, today: date | None = None) -> list[PurchaseOrder]:
+def cart_convert(*, user: User | None = None, today: date | None = None) -> list[PurchaseOrder]:
     """Turn the kept open cart lines into one draft purchase order per supplier × location
     (prices in the supplier's currency from its terms). Transfer lines move the stock from the
     DC to the store at once through the ledger (a transfer out and in). One transaction: a

@@ -44,7 +44,7 @@ def lead_times_learn(*, pairs: Iterable[tuple[int, int]] | None = None) -> int:
             if connection.in_atomic_block:
                 cursor.execute("SET LOCAL work_mem = '256MB'")
             cursor.execute(upsert.format(where=""))
-            return cursor.rowcount
+            return int(cursor.rowcount)
         keys = sorted(set(pairs))
         if not keys:
             return 0
@@ -55,4 +55,4 @@ def lead_times_learn(*, pairs: Iterable[tuple[int, int]] | None = None) -> int:
             ),
             [[k[0] for k in keys], [k[1] for k in keys]],
         )
-        return cursor.rowcount
+        return int(cursor.rowcount)

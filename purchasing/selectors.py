@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from django.db import connection
@@ -38,6 +38,9 @@ from purchasing.models import (
     SupplierProduct,
 )
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 LEARNED = "learned"
 SUPPLIER_PRODUCT = "supplier_product"
 SUPPLIER = "supplier"
@@ -64,15 +67,17 @@ def exchange_rates() -> dict[str, Decimal]:
 # --- Suppliers and terms --------------------------------------------------------------------
 
 
-def supplier_list(*, user: Any) -> QuerySet[Supplier]:
+def supplier_list(*, user: User) -> QuerySet[Supplier]:
     return Supplier.objects.all()
 
 
-def access_supplier(*, user: Any, supplier_id: Any) -> Supplier:
-    return get_or_not_found(supplier_list(user=user), "No such supplier.", pk=supplier_id)
+def access_supplier(*, user: User, supplier_id: Any) -> Supplier:
+    return cast(
+        "Supplier", get_or_not_found(supplier_list(user=user), "No such supplier.", pk=supplier_id)
+    )
 
 
-def exchange_rate_list(*, user: Any) -> QuerySet[ExchangeRate]:
+def exchange_rate_list(*, user: User) -> QuerySet[ExchangeRate]:
     return ExchangeRate.objects.all()
 
 
@@ -84,7 +89,7 @@ def _stats(field: str) -> Subquery:
     )
 
 
-def supplier_product_list(*, user: Any) -> QuerySet[SupplierProduct]:
+def supplier_product_list(*, user: User | None) -> QuerySet[SupplierProduct]:
     """Supplier products with their learned figures (``stats_*``, None without receipts)."""
     return SupplierProduct.objects.select_related("supplier", "product").annotate(
         stats_mean=_stats("mean_days"),
@@ -94,9 +99,12 @@ def supplier_product_list(*, user: Any) -> QuerySet[SupplierProduct]:
     )
 
 
-def access_supplier_product(*, user: Any, supplier_product_id: Any) -> SupplierProduct:
-    return get_or_not_found(
-        supplier_product_list(user=user), "No such supplier product.", pk=supplier_product_id
+def access_supplier_product(*, user: User, supplier_product_id: Any) -> SupplierProduct:
+    return cast(
+        "SupplierProduct",
+        get_or_not_found(
+            supplier_product_list(user=user), "No such supplier product.", pk=supplier_product_id
+        ),
     )
 
 
@@ -105,7 +113,8 @@ def lead_time_of(term: SupplierProduct) -> tuple[float, float, str]:
     from ≥ 3 receipts, the supplier product's override, the supplier's default, the product's."""
     count = getattr(term, "stats_count", None) or 0
     if count >= MIN_LEARNED_RECEIPTS:
-        return float(term.stats_mean), float(term.stats_std or 0), LEARNED
+        learned: Any = term  # the stats_* annotations of supplier_product_list
+        return float(learned.stats_mean), float(learned.stats_std or 0), LEARNED
     if term.lead_time_days is not None:
         return float(term.lead_time_days), 0.0, SUPPLIER_PRODUCT
     if term.supplier.lead_time_days is not None:
@@ -154,7 +163,9 @@ _TERMS_SQL = f"""
 """  # noqa: S608 (table names from the models, constants)
 
 
-def _terms_rows(product_ids: Iterable[int] | None, *, preferred_only: bool = False) -> list:
+def _terms_rows(
+    product_ids: Iterable[int] | None, *, preferred_only: bool = False
+) -> list[tuple[Any, ...]]:
     query = _TERMS_SQL
     params: list[Any] = []
     where = []
@@ -167,7 +178,8 @@ def _terms_rows(product_ids: Iterable[int] | None, *, preferred_only: bool = Fal
         query += " WHERE " + " AND ".join(where)
     with connection.cursor() as cursor:
         cursor.execute(query, params)
-        return cursor.fetchall()
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+        return rows
 
 
 def purchase_terms(product_ids: Iterable[int]) -> dict[int, PurchaseTerms]:
@@ -231,7 +243,7 @@ _LINE_VALUE = ExpressionWrapper(
 )
 
 
-def purchase_order_list(*, user: Any) -> QuerySet[PurchaseOrder]:
+def purchase_order_list(*, user: User) -> QuerySet[PurchaseOrder]:
     """Orders with derived totals (``total_value`` in the order's currency, ``line_count``)
     and their lines (one prefetch)."""
     return (
@@ -251,8 +263,11 @@ def purchase_order_list(*, user: Any) -> QuerySet[PurchaseOrder]:
     )
 
 
-def access_purchase_order(*, user: Any, order_id: Any) -> PurchaseOrder:
-    return get_or_not_found(purchase_order_list(user=user), "No such purchase order.", pk=order_id)
+def access_purchase_order(*, user: User, order_id: Any) -> PurchaseOrder:
+    return cast(
+        "PurchaseOrder",
+        get_or_not_found(purchase_order_list(user=user), "No such purchase order.", pk=order_id),
+    )
 
 
 def purchase_order_value(order: PurchaseOrder) -> Decimal:
@@ -263,7 +278,7 @@ def purchase_order_value(order: PurchaseOrder) -> Decimal:
     return total or Decimal("0")
 
 
-def purchase_order_export_rows():
+def purchase_order_export_rows() -> Iterator[tuple[Any, ...]]:
     """Every purchase order line with its order's header, by reference (server-side cursor)."""
     return (
         PurchaseOrderLine.objects.order_by("order__reference", "id")
@@ -292,15 +307,18 @@ def receipt_list(*, order: PurchaseOrder) -> QuerySet[Receipt]:
 # --- Cart ---------------------------------------------------------------------------------------
 
 
-def order_suggestion_list(*, user: Any) -> QuerySet[OrderSuggestion]:
+def order_suggestion_list(*, user: User) -> QuerySet[OrderSuggestion]:
     return OrderSuggestion.objects.select_related(
         "product", "location", "supplier", "source_location"
     )
 
 
-def access_order_suggestion(*, user: Any, suggestion_id: Any) -> OrderSuggestion:
-    return get_or_not_found(
-        order_suggestion_list(user=user), "No such order suggestion.", pk=suggestion_id
+def access_order_suggestion(*, user: User, suggestion_id: Any) -> OrderSuggestion:
+    return cast(
+        "OrderSuggestion",
+        get_or_not_found(
+            order_suggestion_list(user=user), "No such order suggestion.", pk=suggestion_id
+        ),
     )
 
 
@@ -315,7 +333,7 @@ def cart_totals(lines: Iterable[OrderSuggestion], budget: Decimal | None) -> dic
         if line.reason is None:
             kept += 1
             kept_value += value
-            if line.supplier_id is not None:
+            if line.supplier is not None:  # no query without a supplier_id
                 entry = suppliers.setdefault(
                     line.supplier.code,
                     {

@@ -9,6 +9,7 @@ import csv
 import io
 import secrets
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -79,7 +80,7 @@ def supplier_products_link_from_catalogue() -> int:
     yet (price = the product's unit cost). Returns the number of links created."""
     with connection.cursor() as cursor:
         cursor.execute(LINK_SQL)
-        return cursor.rowcount
+        return int(cursor.rowcount)
 
 
 LINK_SQL = """
@@ -135,7 +136,7 @@ def purchase_order_create(
     supplier: Supplier,
     location: Location,
     lines: list[OrderLineInput],
-    user: Any = None,
+    user: User | None = None,
     reference: str | None = None,
     note: str = "",
     today: date | None = None,
@@ -225,7 +226,7 @@ def _check(order: PurchaseOrder, action: str) -> None:
         )
 
 
-def _transition_recorded(order: PurchaseOrder, action: str, user: Any, **data: Any) -> None:
+def _transition_recorded(order: PurchaseOrder, action: str, user: User | None, **data: Any) -> None:
     audit_record(
         action="update",
         object_type="purchasing.purchaseorder",
@@ -255,7 +256,7 @@ def _open_quantities(order: PurchaseOrder) -> dict[tuple[int, int], Decimal]:
     return open_by_key
 
 
-def purchase_order_approve(*, order: PurchaseOrder, user: Any) -> PurchaseOrder:
+def purchase_order_approve(*, order: PurchaseOrder, user: User | None) -> PurchaseOrder:
     """draft → approved; adds the lines to on-order. Above the tenant's approval threshold
     (order value in the tenant currency) only an admin may approve."""
     with transaction.atomic():
@@ -310,7 +311,7 @@ ORDER_EXPORT_HEADER = (
 )
 
 
-def order_export_rows(order: PurchaseOrder):
+def order_export_rows(order: PurchaseOrder) -> Iterator[tuple[Any, ...]]:
     skus = dict(
         SupplierProduct.objects.filter(supplier_id=order.supplier_id).values_list(
             "product_id", "supplier_sku"
@@ -343,7 +344,7 @@ def _mail_order(order_id: int) -> None:
     message.send(fail_silently=True)
 
 
-def purchase_order_send(*, order: PurchaseOrder, user: Any) -> PurchaseOrder:
+def purchase_order_send(*, order: PurchaseOrder, user: User | None) -> PurchaseOrder:
     """approved → sent; e-mails the order (CSV attached) to the supplier after commit when the
     supplier has an address. The sent date becomes the order date."""
     with transaction.atomic():
@@ -362,7 +363,7 @@ def purchase_order_send(*, order: PurchaseOrder, user: Any) -> PurchaseOrder:
 
 
 def _release(
-    order: PurchaseOrder, action: str, status: str, reason: str, user: Any
+    order: PurchaseOrder, action: str, status: str, reason: str, user: User | None
 ) -> PurchaseOrder:
     with transaction.atomic():
         order = _locked(order)
@@ -383,12 +384,16 @@ def _release(
     return order
 
 
-def purchase_order_cancel(*, order: PurchaseOrder, user: Any, reason: str = "") -> PurchaseOrder:
+def purchase_order_cancel(
+    *, order: PurchaseOrder, user: User | None, reason: str = ""
+) -> PurchaseOrder:
     """draft/approved/sent (no receipt yet) → cancelled; releases what was on order."""
     return _release(order, "cancel", Status.CANCELLED, reason, user)
 
 
-def purchase_order_close(*, order: PurchaseOrder, user: Any, reason: str = "") -> PurchaseOrder:
+def purchase_order_close(
+    *, order: PurchaseOrder, user: User | None, reason: str = ""
+) -> PurchaseOrder:
     """Short-close an approved, sent or partially received order; releases what is open."""
     return _release(order, "close", Status.CLOSED, reason, user)
 
@@ -406,7 +411,7 @@ def _on_time(received_on: date, line: PurchaseOrderLine) -> bool:
 
 
 def purchase_order_receive(
-    *, order: PurchaseOrder, receipts: list[ReceiptInput], user: Any = None
+    *, order: PurchaseOrder, receipts: list[ReceiptInput], user: User | None = None
 ) -> PurchaseOrder:
     """Receive quantities against lines, in one transaction: one ``stock_change`` with every
     receipt movement, on-order lowered by what was open, received quantities, ``Receipt`` rows
@@ -514,7 +519,7 @@ class ConfirmationInput:
 
 
 def purchase_order_confirm(
-    *, order: PurchaseOrder, confirmations: list[ConfirmationInput], user: Any = None
+    *, order: PurchaseOrder, confirmations: list[ConfirmationInput], user: User | None = None
 ) -> PurchaseOrder:
     """Record the supplier's confirmation per line (date and quantity); the expected date
     follows the confirmed date."""

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db.models import Prefetch, QuerySet
 
 from core.selectors import get_or_not_found
 from routing.models import DeliveryOrder, Route, RoutePlan, RouteStop, Vehicle
 
+if TYPE_CHECKING:
+    from accounts.models import User
 
-def vehicle_list(*, user: Any = None) -> QuerySet[Vehicle]:
+
+def vehicle_list(*, user: User | None = None) -> QuerySet[Vehicle]:
     return Vehicle.objects.select_related("start_depot", "end_depot")
 
 
@@ -19,7 +22,7 @@ def vehicle_active_list() -> QuerySet[Vehicle]:
     return vehicle_list().filter(is_active=True).order_by("code")
 
 
-def delivery_order_list(*, user: Any = None) -> QuerySet[DeliveryOrder]:
+def delivery_order_list(*, user: User | None = None) -> QuerySet[DeliveryOrder]:
     return DeliveryOrder.objects.all()
 
 
@@ -34,7 +37,7 @@ def delivery_orders_by_reference(*, references: list[str]) -> dict[str, Delivery
     return {o.reference: o for o in DeliveryOrder.objects.filter(reference__in=references)}
 
 
-def route_plan_list(*, user: Any = None) -> QuerySet[RoutePlan]:
+def route_plan_list(*, user: User | None = None) -> QuerySet[RoutePlan]:
     """Plans with their routes, vehicles, depots, stops and orders in four queries."""
     stops = RouteStop.objects.select_related("order").order_by("sequence")
     routes = (
@@ -47,5 +50,7 @@ def route_plan_list(*, user: Any = None) -> QuerySet[RoutePlan]:
     )
 
 
-def access_route_plan(*, user: Any, plan_id: Any) -> RoutePlan:
-    return get_or_not_found(route_plan_list(user=user), "No such route plan.", pk=plan_id)
+def access_route_plan(*, user: User, plan_id: Any) -> RoutePlan:
+    return cast(
+        "RoutePlan", get_or_not_found(route_plan_list(user=user), "No such route plan.", pk=plan_id)
+    )

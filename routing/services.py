@@ -10,7 +10,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
@@ -35,6 +35,9 @@ from routing.solver import (
 from routing.solver import Vehicle as SolverVehicle
 from routing.solver.matrix import HaversineMatrix
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 ProgressFn = Callable[[int, str], None]
 DEFAULT_SETTINGS: dict[str, Any] = {
     "engine": "auto",
@@ -53,7 +56,7 @@ def route_plan_start(
     time_limit_seconds: float = 10.0,
     engine: str = "auto",
     lateness_cost_per_hour: float | None = None,
-    user: Any = None,
+    user: User | None = None,
     enqueue: bool = True,
 ) -> RoutePlan:
     """Create a queued plan for ``date``; with ``enqueue`` also a ``route_plan`` job whose task
@@ -133,7 +136,7 @@ def route_plan_solve(*, plan_id: int, progress: ProgressFn | None = None) -> Rou
     """Load the fleet and the date's orders (one query each), solve, store routes and stops in
     bulk. Unserved orders and their reasons go to ``plan.statistics["unserved"]``. Bad input
     marks the plan failed and raises :class:`RoutingInputError` naming the culprit."""
-    report = progress or (lambda percent, message="": None)
+    report: ProgressFn = progress or (lambda percent, message: None)
     plan = RoutePlan.objects.get(pk=plan_id)
     RoutePlan.objects.filter(pk=plan.pk).update(status=RoutePlan.Status.RUNNING)
     vehicles = list(selectors.vehicle_active_list())
@@ -288,7 +291,7 @@ def _build_problem(
                 latest=_seconds(v.break_end) - v.break_minutes * 60.0,
                 duration=v.break_minutes * 60.0,
             )
-            if v.break_minutes
+            if v.break_minutes and v.break_start is not None and v.break_end is not None
             else None,
         )
         for v in vehicles

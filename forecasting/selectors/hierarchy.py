@@ -59,6 +59,7 @@ def reconciled_bottom(*, run: ForecastRun, method: str) -> dict[str, Any]:
         )
         keys = pair_keys(product.astype(np.int64), location.astype(np.int64))
         series, index = np.unique(keys, return_inverse=True)
+        assert run.data_start is not None and run.data_end is not None  # set by forecast_run_start
         first = np.datetime64(run.data_end + timedelta(days=1), "D")
         step = (day.astype("datetime64[D]") - first).astype(np.int64)
         bottom = np.zeros((series.size, run.horizon))
@@ -132,7 +133,8 @@ def reconciled_bottom(*, run: ForecastRun, method: str) -> dict[str, Any]:
 def _period_starts(days: np.ndarray, interval: str) -> np.ndarray:
     """Period start of each ``datetime64[D]`` day, as Postgres ``date_trunc`` gives it."""
     if interval == "week":  # 1970-01-01 was a Thursday: Monday is (n + 3) % 7 == 0
-        return days - ((days.astype(np.int64) + 3) % 7).astype("timedelta64[D]")
+        mondays: np.ndarray = days - ((days.astype(np.int64) + 3) % 7).astype("timedelta64[D]")
+        return mondays
     if interval == "month":
         return days.astype("datetime64[M]").astype("datetime64[D]")
     return days

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db.models import QuerySet
 
@@ -12,16 +12,22 @@ from forecasting.models import (
     ModelRegistryEntry,
 )
 
+if TYPE_CHECKING:
+    from accounts.models import User
 
-def model_registry_list(*, user: Any = None) -> QuerySet[ModelRegistryEntry]:
+
+def model_registry_list(*, user: User | None = None) -> QuerySet[ModelRegistryEntry]:
     return ModelRegistryEntry.objects.select_related("product", "location")
 
 
-def method_override_list(*, user: Any = None) -> QuerySet[MethodOverride]:
+def method_override_list(*, user: User | None = None) -> QuerySet[MethodOverride]:
     return MethodOverride.objects.select_related("product", "location", "created_by")
 
 
-def access_method_override(*, user: Any, override_id: Any) -> MethodOverride:
-    return get_or_not_found(
-        method_override_list(user=user), "No such method override.", pk=override_id
+def access_method_override(*, user: User, override_id: Any) -> MethodOverride:
+    return cast(
+        "MethodOverride",
+        get_or_not_found(
+            method_override_list(user=user), "No such method override.", pk=override_id
+        ),
     )

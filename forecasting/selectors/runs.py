@@ -4,7 +4,7 @@ namespace; a finished run, a changed pin or a new scenario bumps the namespace."
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db.models import QuerySet
 
@@ -16,15 +16,21 @@ from forecasting.models import (
     ForecastRun,
 )
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 # --- runs ---------------------------------------------------------------------------------
 
 
-def forecast_run_list(*, user: Any = None) -> QuerySet[ForecastRun]:
+def forecast_run_list(*, user: User | None = None) -> QuerySet[ForecastRun]:
     return ForecastRun.objects.select_related("job__created_by", "created_by")
 
 
-def access_forecast_run(*, user: Any, run_id: Any) -> ForecastRun:
-    return get_or_not_found(forecast_run_list(user=user), "No such forecast run.", pk=run_id)
+def access_forecast_run(*, user: User, run_id: Any) -> ForecastRun:
+    return cast(
+        "ForecastRun",
+        get_or_not_found(forecast_run_list(user=user), "No such forecast run.", pk=run_id),
+    )
 
 
 def latest_successful_run() -> ForecastRun | None:
@@ -35,7 +41,7 @@ def latest_successful_run() -> ForecastRun | None:
     )
 
 
-def resolve_run(*, user: Any, run_id: Any = None) -> ForecastRun:
+def resolve_run(*, user: User, run_id: Any = None) -> ForecastRun:
     """The run asked for (it must have succeeded) or the latest successful one."""
     if run_id in (None, ""):
         run = latest_successful_run()
@@ -52,11 +58,16 @@ def resolve_run(*, user: Any, run_id: Any = None) -> ForecastRun:
 
 
 def _product_by_sku(sku: str) -> Product:
-    return get_or_not_found(Product.objects.select_related("category"), "No such SKU.", sku=sku)
+    return cast(
+        "Product",
+        get_or_not_found(Product.objects.select_related("category"), "No such SKU.", sku=sku),
+    )
 
 
 def _location_by_code(code: str) -> Location:
-    return get_or_not_found(Location.objects.all(), "No such location.", code=code)
+    return cast(
+        "Location", get_or_not_found(Location.objects.all(), "No such location.", code=code)
+    )
 
 
 # --- one series ---------------------------------------------------------------------------

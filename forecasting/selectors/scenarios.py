@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from django.db.models import QuerySet, Sum
@@ -15,13 +15,18 @@ from forecasting.models import (
     Scenario,
 )
 
+if TYPE_CHECKING:
+    from accounts.models import User
 
-def scenario_list(*, user: Any = None) -> QuerySet[Scenario]:
+
+def scenario_list(*, user: User | None = None) -> QuerySet[Scenario]:
     return Scenario.objects.select_related("base_run", "created_by")
 
 
-def access_scenario(*, user: Any, scenario_id: Any) -> Scenario:
-    return get_or_not_found(scenario_list(user=user), "No such scenario.", pk=scenario_id)
+def access_scenario(*, user: User, scenario_id: Any) -> Scenario:
+    return cast(
+        "Scenario", get_or_not_found(scenario_list(user=user), "No such scenario.", pk=scenario_id)
+    )
 
 
 def scenario_multipliers(

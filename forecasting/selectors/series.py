@@ -3,8 +3,9 @@ and the rows of the forecasts export."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from django.db.models import F, FloatField, QuerySet, Sum
@@ -31,6 +32,9 @@ from forecasting.selectors.runs import (
     latest_successful_run,
     resolve_run,
 )
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 INTERVALS = ("day", "week", "month")
 
@@ -77,7 +81,7 @@ def _with_interval(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _forecast_by_period(values: QuerySet[ForecastValue], interval: str) -> list[dict[str, Any]]:
     """Sums of mean and quantiles per period. Summed daily quantiles bound the quantile of the
     sum from above for p≥0.5 (they assume the days move together); documented in ADR 0011."""
-    rows = (
+    rows: QuerySet[ForecastValue, Mapping[str, Any]] = (
         values.annotate(period=Trunc("date", interval))
         .values("period")
         .annotate(
@@ -100,7 +104,7 @@ def _forecast_by_period(values: QuerySet[ForecastValue], interval: str) -> list[
 
 def forecast_series(
     *,
-    user: Any,
+    user: User,
     sku: str,
     location: str | None = None,
     run_id: Any = None,
@@ -114,6 +118,7 @@ def forecast_series(
     place = _location_by_code(location) if location else None
 
     def compute() -> dict[str, Any]:
+        assert run.data_start is not None and run.data_end is not None  # set by forecast_run_start
         start = max(run.data_start, run.data_end - timedelta(days=HISTORY_DAYS_SHOWN - 1))
         sales = DemandHistory.objects.filter(product=product, date__range=(start, run.data_end))
         values = ForecastValue.objects.filter(run_id=run.pk, product_id=product.pk, selected=True)
@@ -173,7 +178,7 @@ def _category_tree_ids(name: str) -> list[int]:
 
 def forecast_aggregate(
     *,
-    user: Any,
+    user: User,
     level: str,
     sku: str | None = None,
     category: str | None = None,
@@ -258,7 +263,7 @@ def forecast_aggregate(
     )
 
 
-def forecast_export_rows(*, all_methods: bool = False):
+def forecast_export_rows(*, all_methods: bool = False) -> Iterator[tuple[Any, ...]]:
     """Rows of the forecasts export (ARCHITECTURE §9): ``sku, location, date, method,
     forecast, p10, p50, p90`` of the latest successful run's selected method (every stored
     method with ``all_methods``), ordered by SKU, location, date and method. Streams."""

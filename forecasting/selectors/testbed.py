@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from django.db import connection
@@ -24,9 +25,12 @@ from forecasting.selectors.runs import (
     resolve_run,
 )
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 
 def test_bed_leaderboard(
-    *, user: Any, sku: str, location: str | None = None, run_id: Any = None
+    *, user: User, sku: str, location: str | None = None, run_id: Any = None
 ) -> dict[str, Any]:
     """Per location of a SKU: every backtested method ranked by RMSSE with its scores, and
     the method the run used (and why)."""
@@ -77,7 +81,7 @@ def test_bed_leaderboard(
 
 def test_bed_roi(
     *,
-    user: Any,
+    user: User,
     run_id: Any = None,
     current: str = DEFAULT_CURRENT_METHOD,
     service_level: float | None = None,
@@ -161,7 +165,7 @@ def test_bed_roi(
     return cached("forecasts", "roi", run.pk, current, level, rate, top, compute=compute)
 
 
-def test_bed_summary(*, user: Any, run_id: Any = None) -> dict[str, Any]:
+def test_bed_summary(*, user: User, run_id: Any = None) -> dict[str, Any]:
     """Totals of a run: series per pattern, XYZ and ABC class; per method the series that
     use it, its wins (rank 1), and its mean backtest scores; and per pattern × method the
     series selecting it and its mean RMSSE there."""
@@ -234,7 +238,9 @@ def test_bed_summary(*, user: Any, run_id: Any = None) -> dict[str, Any]:
     return cached("forecasts", "summary", run.pk, compute=compute)
 
 
-def test_bed_worst_series(*, user: Any, run_id: Any = None, limit: int = 20) -> list[dict]:
+def test_bed_worst_series(
+    *, user: User, run_id: Any = None, limit: int = 20
+) -> list[Mapping[str, Any]]:
     """The run's series with the highest backtest RMSSE of the method used: where a planner
     should look first."""
     run = resolve_run(user=user, run_id=run_id)

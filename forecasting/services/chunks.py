@@ -8,7 +8,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -31,6 +31,9 @@ from forecasting.models import (
     MethodOverride,
     SeriesClassification,
 )
+
+if TYPE_CHECKING:
+    from django.db.backends.utils import CursorWrapper
 
 SEASON_LENGTH = 7  # daily data, weekly pattern
 
@@ -60,6 +63,7 @@ def _sorted_codes(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def history_load(*, run: ForecastRun, products: Sequence[int] | None = None) -> SeriesBlock:
     """The run's window of sales history (all series, or those of ``products``) in one query.
     Products excluded from forecasting (``ProductExclusion`` scope ``forecast``) are left out."""
+    assert run.data_start is not None and run.data_end is not None  # set by forecast_run_start
     days = (run.data_end - run.data_start).days + 1
     where = sql.SQL("date BETWEEN {} AND {}").format(
         sql.Literal(run.data_start), sql.Literal(run.data_end)
@@ -131,6 +135,7 @@ def _value_blocks(
     the quantiles of ``bands`` (the Test Bed's selection: its point method's mean, the band
     method's quantiles, ADR 23); other rows are their method's own."""
     horizon = run.horizon
+    assert run.data_end is not None  # set by forecast_run_start
     first_day = (run.data_end + timedelta(days=1) - date(2000, 1, 1)).days
     days = first_day + np.arange(horizon, dtype=np.int64)
     blocks = []
@@ -345,7 +350,7 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-def _delete_rows(cursor, run: ForecastRun, products: list[int]) -> None:
+def _delete_rows(cursor: CursorWrapper, run: ForecastRun, products: list[int]) -> None:
     for model in (ForecastValue, BacktestScore, SeriesClassification):
         cursor.execute(
             f"DELETE FROM {model._meta.db_table} WHERE run_id = %s AND product_id = ANY(%s)",  # noqa: S608

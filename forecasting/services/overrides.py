@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 
@@ -13,6 +13,9 @@ from forecasting.models import (
     MethodOverride,
 )
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 
 def method_override_save(
     *,
@@ -20,7 +23,7 @@ def method_override_save(
     location: Any = None,
     method: str,
     note: str = "",
-    user: Any = None,
+    user: User | None = None,
     override: MethodOverride | None = None,
 ) -> MethodOverride:
     """Pin ``method`` for a SKU (at one location, or every location); the next run uses it."""

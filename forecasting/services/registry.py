@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from catalog.models import Location, Product
 from forecasting.models import (
     ForecastRun,
@@ -9,8 +11,11 @@ from forecasting.models import (
     SeriesClassification,
 )
 
+if TYPE_CHECKING:
+    from django.db.backends.utils import CursorWrapper
 
-def registry_upsert(cursor, run: ForecastRun) -> None:
+
+def registry_upsert(cursor: CursorWrapper, run: ForecastRun) -> None:
     registry = ModelRegistryEntry._meta.db_table
     classes = SeriesClassification._meta.db_table
     cursor.execute(

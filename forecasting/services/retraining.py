@@ -50,6 +50,7 @@ def forecast_drift_check(*, retrain: bool = True) -> DriftResult:
     run = latest_successful_run()
     if run is None:
         return DriftResult(None, 0, 0, 0, None)
+    assert run.data_end is not None  # set by forecast_run_start
     sales = DemandHistory._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT MAX(date) FROM {sales}")  # noqa: S608
@@ -104,10 +105,10 @@ def forecast_retrain_due(*, now: datetime | None = None) -> ForecastRun | None:
     settings = forecast_settings_get()
     latest = latest_successful_run()
     now = now or timezone.now()
-    if latest is not None and latest.finished_at > now - timedelta(
-        days=settings.retrain_interval_days
-    ):
-        return None
+    if latest is not None:
+        assert latest.finished_at is not None  # set when a run succeeds
+        if latest.finished_at > now - timedelta(days=settings.retrain_interval_days):
+            return None
     try:
         return forecast_run_start(trigger=ForecastRun.Trigger.SCHEDULE)
     except ForecastInputError:

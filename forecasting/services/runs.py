@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from django.db import connection, transaction
@@ -46,6 +46,11 @@ from forecasting.services.chunks import (
     history_load,
 )
 from forecasting.services.registry import registry_upsert
+
+if TYPE_CHECKING:
+    from django.db.backends.utils import CursorWrapper
+
+    from accounts.models import User
 
 MAX_FOLDS = 10
 
@@ -107,7 +112,7 @@ def forecast_run_start(
     history_days: int | None = None,
     store_all_methods: bool = False,
     trigger: str = ForecastRun.Trigger.MANUAL,
-    user: Any = None,
+    user: User | None = None,
     enqueue: bool = True,
 ) -> ForecastRun:
     """Check the request against the tenant's history and create a queued run; with
@@ -165,7 +170,7 @@ def forecast_run_start(
 def forecast_run_active() -> ForecastRun | None:
     """The newest queued or running run, ignoring runs older than the stale-job limit (a
     lost worker must not block retraining for ever)."""
-    return active_run(ForecastRun.objects.all())
+    return cast("ForecastRun | None", active_run(ForecastRun.objects.all()))
 
 
 def forecast_runs_prune(*, keep: int | None = None) -> int:
@@ -290,8 +295,9 @@ def forecast_run_execute_parallel(
     from django.db import connections
 
     report = progress or _noop
-    schema = connection.schema_name
-    tenant = connection.tenant
+    # django-tenants' DatabaseWrapper adds schema_name, tenant and set_tenant (no stubs).
+    schema = connection.schema_name  # type: ignore[attr-defined]
+    tenant = connection.tenant  # type: ignore[attr-defined]
     report(2, "Planning chunks")
     chunks = forecast_run_plan_chunks(run_id=run_id)
     connections.close_all()  # children must not share this process's connections
@@ -299,7 +305,7 @@ def forecast_run_execute_parallel(
     with multiprocessing.get_context("fork").Pool(max(1, workers)) as pool:
         for done, _ in enumerate(pool.imap_unordered(_chunk_in_process, tasks), start=1):
             report(5 + int(90 * done / max(1, len(tasks))), f"Chunk {done} of {len(tasks)}")
-    connection.set_tenant(tenant)
+    connection.set_tenant(tenant)  # type: ignore[attr-defined]
     run = ForecastRun.objects.get(pk=run_id)
     if len(run.done_chunks) != run.chunk_count:
         raise RuntimeError(f"{len(run.done_chunks)} of {run.chunk_count} chunks stored")
@@ -406,7 +412,7 @@ def _run_event(run: ForecastRun) -> dict[str, Any]:
     }
 
 
-def _classify_abc(cursor, run: ForecastRun) -> None:
+def _classify_abc(cursor: CursorWrapper, run: ForecastRun) -> None:
     """ABC by share of the run's value (revenue where recorded, else quantity × unit price):
     A covers the first share of the tenant's ABC shares, B the next (``catalog.classification``,
     the one ABC of the platform); ties keep the series' id order."""

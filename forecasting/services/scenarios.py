@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.cache import bump_namespace
 from forecasting.exceptions import ForecastInputError
@@ -11,6 +11,9 @@ from forecasting.models import (
     Scenario,
 )
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 
 def scenario_create(
     *,
@@ -18,7 +21,7 @@ def scenario_create(
     base_run: ForecastRun,
     adjustments: list[dict[str, Any]],
     description: str = "",
-    user: Any = None,
+    user: User | None = None,
 ) -> Scenario:
     """A named what-if on a successful run (adjustments checked by the API serializer)."""
     if base_run.status != ForecastRun.Status.SUCCEEDED:

@@ -53,7 +53,8 @@ class Pairs:
 
     def of_product(self, products: dict[str, np.ndarray], name: str) -> np.ndarray:
         """The product column ``name`` for each pair."""
-        return products[name][self.product_index]
+        column: np.ndarray = products[name][self.product_index]
+        return column
 
 
 @dataclass(frozen=True)

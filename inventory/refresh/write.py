@@ -4,10 +4,12 @@ rows into one summary row per product."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import numpy as np
 from django.db import connection
+from django.db.models import Model
 
 from core.pgcopy import copy_to_table
 from inventory.models import ProductInventorySummary
@@ -112,7 +114,10 @@ def refresh_lock() -> None:
 
 
 def write_rows(
-    model, columns: dict[str, tuple[str, np.ndarray]], computed_at, key: tuple[str, ...]
+    model: type[Model],
+    columns: dict[str, tuple[str, np.ndarray]],
+    computed_at: datetime,
+    key: tuple[str, ...],
 ) -> int:
     """Make ``model``'s table hold exactly these rows: binary COPY into a temporary table, one
     ``UPDATE … FROM`` of the rows whose values changed (an unchanged row keeps its
@@ -144,7 +149,7 @@ def write_rows(
             wire[name] = (kind, np.asarray(values))
             select.append(name)
     names = list(columns)
-    values = [name for name in names if name not in key]
+    updated = [name for name in names if name not in key]
     incoming = ", ".join(
         f"{expression} AS {name}" for expression, name in zip(select, names, strict=True)
     )
@@ -158,12 +163,12 @@ def write_rows(
         cursor.execute(
             f"""
             UPDATE {table} t
-            SET {", ".join(f"{name} = s.{name}" for name in values)},
+            SET {", ".join(f"{name} = s.{name}" for name in updated)},
                 computed_at = %(computed_at)s
             FROM (SELECT {incoming} FROM {temp}) s
             WHERE {same_key}
-              AND ({", ".join(f"t.{name}" for name in values)})
-                  IS DISTINCT FROM ({", ".join(f"s.{name}" for name in values)})
+              AND ({", ".join(f"t.{name}" for name in updated)})
+                  IS DISTINCT FROM ({", ".join(f"s.{name}" for name in updated)})
             """,  # noqa: S608 (identifiers from the model, values bound)
             params,
         )
@@ -179,6 +184,6 @@ def write_rows(
             f"DELETE FROM {table} t WHERE NOT EXISTS "  # noqa: S608
             f"(SELECT 1 FROM {temp} s WHERE {same_key})"
         )
-        deleted = cursor.rowcount
+        deleted = int(cursor.rowcount)
         cursor.execute(f"DROP TABLE {temp}")
     return deleted
