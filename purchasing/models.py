@@ -315,6 +315,9 @@ class OrderSuggestion(models.Model):
     shortage_value = models.FloatField(default=0, help_text="Shortage cost the line avoids")
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.POLICY)
     reason = models.CharField(max_length=32, null=True, blank=True)
+    # Added by ``fill_minimums`` to bring a supplier up to its minimum order value (a product
+    # that did not need ordering yet).
+    top_up = models.BooleanField(default=False)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -280,6 +280,7 @@ class OrderSuggestionSerializer(serializers.ModelSerializer):
             "expected_arrival",
             "reason",
             "source",
+            "top_up",
             "status",
         )
 
