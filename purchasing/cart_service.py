@@ -25,14 +25,20 @@ from django.utils import timezone
 
 from catalog.models import Location, Product, StockLevel
 from catalog.selectors import excluded_product_ids
-from catalog.services import stock_transfer
 from core.exceptions import ValidationFailed
 from core.pgcopy import copy_from_query, copy_to_table
 from inventory.models import InventoryMetrics
 from purchasing import selectors
 from purchasing.cart import CartLines, build_cart, round_order_quantity, top_up_candidates
-from purchasing.models import OrderSuggestion, PlannedPurchase, PurchaseOrder, Supplier
+from purchasing.models import (
+    OrderSuggestion,
+    PlannedPurchase,
+    PurchaseOrder,
+    Supplier,
+    TransferOrder,
+)
 from purchasing.services import OrderLineInput, purchase_order_create
+from purchasing.transfers import TransferLineInput, transfer_order_create
 
 ACT_ON = (InventoryMetrics.Status.REORDER_NOW, InventoryMetrics.Status.CRITICAL)
 EPOCH = np.datetime64("1970-01-01", "D")
@@ -582,11 +588,17 @@ def order_suggestion_update(
     return suggestion
 
 
-def cart_convert(*, user: Any = None, today: date | None = None) -> list[PurchaseOrder]:
+@dataclass(frozen=True)
+class Converted:
+    purchase_orders: list[PurchaseOrder]
+    transfer_orders: list[TransferOrder]
+
+
+def cart_convert(*, user: Any = None, today: date | None = None) -> Converted:
     """Turn the kept open cart lines into one draft purchase order per supplier × location
-    (prices in the supplier's currency from its terms). Transfer lines move the stock from the
-    DC to the store at once through the ledger (a transfer out and in). One transaction: a
-    failure converts nothing."""
+    (prices in the supplier's currency from its terms) and one draft transfer order per source
+    DC × store (stock moves through the ledger when it is shipped and received). One
+    transaction: a failure converts nothing."""
     today = today or timezone.localdate()
     with transaction.atomic():
         lines = list(
@@ -595,20 +607,16 @@ def cart_convert(*, user: Any = None, today: date | None = None) -> list[Purchas
             .order_by("supplier_id", "location_id", "product_id")
         )
         groups: dict[tuple[int, int], list[OrderSuggestion]] = defaultdict(list)
+        transfers: dict[tuple[int, int], list[OrderSuggestion]] = defaultdict(list)
         for line in lines:
             if line.source_location_id is not None:
-                stock_transfer(
-                    product_id=line.product_id,
-                    from_location_id=line.source_location_id,
-                    to_location_id=line.location_id,
-                    quantity=line.quantity,
-                    reference=f"cart-{line.pk}",
-                    actor=user,
-                )
+                transfers[(line.source_location_id, line.location_id)].append(line)
             elif line.supplier_id is not None:
                 groups[(line.supplier_id, line.location_id)].append(line)
         suppliers = Supplier.objects.in_bulk([key[0] for key in groups])
-        locations = Location.objects.in_bulk([key[1] for key in groups])
+        locations = Location.objects.in_bulk(
+            [key[1] for key in groups] + [loc for key in transfers for loc in key]
+        )
         orders = []
         for (supplier_id, location_id), members in groups.items():
             orders.append(
@@ -629,7 +637,17 @@ def cart_convert(*, user: Any = None, today: date | None = None) -> list[Purchas
                     today=today,
                 )
             )
+        transfer_orders = [
+            transfer_order_create(
+                from_location=locations[source_id],
+                to_location=locations[location_id],
+                lines=[TransferLineInput(m.product_id, m.quantity) for m in members],
+                user=user,
+                note="From the cart",
+            )
+            for (source_id, location_id), members in sorted(transfers.items())
+        ]
         OrderSuggestion.objects.filter(pk__in=[line.pk for line in lines]).update(
             status=OrderSuggestion.Status.CONVERTED
         )
-    return orders
+    return Converted(purchase_orders=orders, transfer_orders=transfer_orders)

@@ -15,6 +15,8 @@ from purchasing.models import (
     Receipt,
     Supplier,
     SupplierProduct,
+    TransferOrder,
+    TransferOrderLine,
 )
 
 
@@ -306,3 +308,43 @@ class CartBuildSerializer(serializers.Serializer):
 class CartSerializer(serializers.Serializer):
     lines = OrderSuggestionSerializer(many=True)
     totals = serializers.DictField()
+
+
+# --- Transfer orders ----------------------------------------------------------------------------
+
+
+class TransferOrderLineSerializer(serializers.ModelSerializer):
+    sku = serializers.CharField(source="product.sku", read_only=True)
+
+    class Meta:
+        model = TransferOrderLine
+        fields = ("id", "product", "sku", "quantity", "shipped_quantity", "received_quantity")
+
+
+class TransferOrderSerializer(serializers.ModelSerializer):
+    from_location_code = serializers.CharField(source="from_location.code", read_only=True)
+    to_location_code = serializers.CharField(source="to_location.code", read_only=True)
+    lines = TransferOrderLineSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = TransferOrder
+        fields = (
+            "id",
+            "reference",
+            "from_location",
+            "from_location_code",
+            "to_location",
+            "to_location_code",
+            "status",
+            "note",
+            "created_by",
+            "created_at",
+            "shipped_at",
+            "received_at",
+            "lines",
+        )
+
+
+class CartConvertSerializer(serializers.Serializer):
+    purchase_orders = PurchaseOrderSerializer(many=True)
+    transfer_orders = TransferOrderSerializer(many=True)

@@ -12,7 +12,7 @@ from rest_framework.viewsets import GenericViewSet, ModelViewSet
 
 from accounts.permissions import IsTenantAdmin, IsTenantMember
 from core.exports import xlsx_bytes
-from purchasing import cart_service, selectors, services
+from purchasing import cart_service, selectors, services, transfers
 from purchasing.api import serializers as s
 from purchasing.filters import OrderSuggestionFilter, PurchaseOrderFilter, SupplierProductFilter
 
@@ -346,14 +346,63 @@ class OrderSuggestionViewSet(
             }
         )
 
-    @extend_schema(request=None, responses={201: s.PurchaseOrderSerializer(many=True)})
+    @extend_schema(request=None, responses={201: s.CartConvertSerializer})
     @action(detail=False, methods=["post"])
     def convert(self, request):
-        orders = cart_service.cart_convert(user=request.user, today=timezone.localdate())
+        converted = cart_service.cart_convert(user=request.user, today=timezone.localdate())
         rows = selectors.purchase_order_list(user=request.user).filter(
-            pk__in=[order.pk for order in orders]
+            pk__in=[order.pk for order in converted.purchase_orders]
+        )
+        moves = selectors.transfer_order_list(user=request.user).filter(
+            pk__in=[order.pk for order in converted.transfer_orders]
         )
         return Response(
-            s.PurchaseOrderSerializer(rows.order_by("id"), many=True).data,
+            {
+                "purchase_orders": s.PurchaseOrderSerializer(rows.order_by("id"), many=True).data,
+                "transfer_orders": s.TransferOrderSerializer(moves.order_by("id"), many=True).data,
+            },
             status=status.HTTP_201_CREATED,
+        )
+
+
+class TransferOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet):
+    """Transfer orders from a DC to a store (created by the cart's convert): ``draft →
+    shipped → received``, or ``cancelled`` from draft. ``POST …/{id}/ship|receive|cancel/``;
+    an illegal one answers 409 with the allowed actions, shipping without the stock 409.
+    Viewers read, planners act."""
+
+    serializer_class = s.TransferOrderSerializer
+    permission_classes = [IsTenantMember]
+    filterset_fields = ("status", "from_location", "to_location")
+    ordering_fields = ("created_at", "reference")
+
+    def get_queryset(self):
+        return selectors.transfer_order_list(user=self.request.user).order_by("-created_at", "-id")
+
+    def get_object(self):
+        return selectors.access_transfer_order(user=self.request.user, order_id=self.kwargs["pk"])
+
+    def _render(self, order):
+        order = selectors.access_transfer_order(user=self.request.user, order_id=order.pk)
+        return Response(s.TransferOrderSerializer(order).data)
+
+    @extend_schema(request=None, responses={200: s.TransferOrderSerializer})
+    @action(detail=True, methods=["post"])
+    def ship(self, request, pk=None):
+        return self._render(
+            transfers.transfer_order_ship(order=self.get_object(), user=request.user)
+        )
+
+    @extend_schema(request=None, responses={200: s.TransferOrderSerializer})
+    @action(detail=True, methods=["post"])
+    def receive(self, request, pk=None):
+        return self._render(
+            transfers.transfer_order_receive(order=self.get_object(), user=request.user)
+        )
+
+    @extend_schema(request=None, responses={200: s.TransferOrderSerializer})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        return self._render(
+            transfers.transfer_order_cancel(order=self.get_object(), user=request.user)
         )
