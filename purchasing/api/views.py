@@ -11,7 +11,6 @@ from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet, ModelViewSet
 
 from accounts.permissions import IsTenantAdmin, IsTenantMember
-from core.exports import xlsx_bytes
 from purchasing import cart_service, selectors, services, transfers
 from purchasing.api import serializers as s
 from purchasing.filters import OrderSuggestionFilter, PurchaseOrderFilter, SupplierProductFilter
@@ -274,12 +273,7 @@ class PurchaseOrderViewSet(
         if file_format == "csv":
             content, kind = services.purchase_order_csv(order), "text/csv; charset=utf-8"
         else:
-            content = xlsx_bytes(
-                list(services.ORDER_EXPORT_HEADER),
-                services.order_export_rows(order),
-                title=order.reference[:31],
-            )
-            kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            content, kind = services.purchase_order_xlsx(order), services.XLSX_CONTENT_TYPE
         response = HttpResponse(content, content_type=kind)
         response["Content-Disposition"] = f'attachment; filename="{order.reference}.{file_format}"'
         return response
