@@ -12,6 +12,8 @@ from purchasing.models import (
     Receipt,
     Supplier,
     SupplierProduct,
+    TransferOrder,
+    TransferOrderLine,
 )
 
 
@@ -169,3 +171,22 @@ class OrderSuggestionAdmin(admin.ModelAdmin):
 @admin.register(PlannedPurchase)
 class PlannedPurchaseAdmin(admin.ModelAdmin):
     list_display = ("product", "location", "quantity", "needed_by", "release_date", "mrp_run_id")
+
+
+class TransferOrderLineInline(admin.TabularInline):
+    model = TransferOrderLine
+    extra = 0
+    raw_id_fields = ("product",)
+    readonly_fields = ("shipped_quantity", "received_quantity")
+
+
+@admin.register(TransferOrder)
+class TransferOrderAdmin(admin.ModelAdmin):
+    """Read the workflow here; ship / receive / cancel go through the API (the ledger)."""
+
+    list_display = ("reference", "from_location", "to_location", "status", "created_at")
+    list_filter = ("status",)
+    search_fields = ("reference",)
+    readonly_fields = ("status", "shipped_at", "received_at", "created_by")
+    raw_id_fields = ("from_location", "to_location")
+    inlines = [TransferOrderLineInline]

@@ -21,6 +21,7 @@ currency.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import cast
 
@@ -440,8 +441,8 @@ def build_cart(
 
     ``fill_minimums`` runs :func:`top_up_minimums` against the same budget. Note: the selection
     leaves less budget than any left-out line costs, and without a budget every line is kept, so
-    here the top-up only changes the cart once it may spend beyond the selection (not yet decided:
-    a minimum-aware selection that drops lines to fund a top-up is future work).
+    this rarely adds a line; the cart service tops suppliers up with products that are not in
+    the cart yet instead (:func:`top_up_candidates`).
     """
     supplier = np.asarray(lines.supplier_index, dtype=np.int64)
     price = np.asarray(lines.unit_price, dtype=float)
@@ -505,3 +506,42 @@ def build_cart(
         supplier_count=supplier_count,
         below_minimum=below_minimum,
     )
+
+
+def top_up_candidates(
+    supplier_total: ArrayLike,
+    min_order_value: ArrayLike,
+    candidate_supplier: ArrayLike,
+    candidate_cost: ArrayLike,
+    candidate_urgency: ArrayLike,
+    *,
+    budget_left: float | None = None,
+) -> NDArray[np.bool_]:
+    """Pick new lines (products not in the cart yet) for suppliers below their minimum.
+
+    Per supplier: ``supplier_total`` (money kept in the cart) and ``min_order_value`` (money;
+    ≤ 0 or NaN = no minimum). Per candidate: ``candidate_supplier`` (index into the per-supplier
+    arrays), ``candidate_cost`` (money; NaN = cannot be priced) and ``candidate_urgency`` (days
+    of cover: lower first, NaN last). For each supplier below its minimum the candidates are
+    taken most urgent first until its total reaches the minimum or they run out. With
+    ``budget_left`` (money the cart may still spend), a candidate that does not fit in what is
+    left is skipped, so the cart never goes over the budget. Returns the taken mask.
+    """
+    total = np.array(supplier_total, dtype=float)
+    minimum = np.nan_to_num(np.asarray(min_order_value, dtype=float), nan=0.0)
+    owner = np.asarray(candidate_supplier, dtype=np.int64)
+    cost = np.asarray(candidate_cost, dtype=float)
+    urgency = np.asarray(candidate_urgency, dtype=float)
+    taken = np.zeros(owner.size, dtype=bool)
+    left = math.inf if budget_left is None else float(budget_left)
+    sort_urgency = np.where(np.isfinite(urgency), urgency, np.inf)
+    for i in np.lexsort((np.arange(owner.size), sort_urgency, owner)).tolist():
+        s = int(owner[i])
+        if s < 0 or minimum[s] <= 0 or total[s] >= minimum[s] * (1 - PACK_TOLERANCE):
+            continue
+        if not np.isfinite(cost[i]) or cost[i] <= 0 or cost[i] > left:
+            continue
+        taken[i] = True
+        total[s] += cost[i]
+        left -= float(cost[i])
+    return taken

@@ -25,14 +25,20 @@ from django.utils import timezone
 
 from catalog.models import Location, Product, StockLevel
 from catalog.selectors import excluded_product_ids
-from catalog.services import stock_transfer
 from core.exceptions import ValidationFailed
 from core.pgcopy import copy_from_query, copy_to_table
 from inventory.models import InventoryMetrics
 from purchasing import selectors
-from purchasing.cart import CartLines, build_cart
-from purchasing.models import OrderSuggestion, PlannedPurchase, PurchaseOrder, Supplier
+from purchasing.cart import CartLines, build_cart, round_order_quantity, top_up_candidates
+from purchasing.models import (
+    OrderSuggestion,
+    PlannedPurchase,
+    PurchaseOrder,
+    Supplier,
+    TransferOrder,
+)
 from purchasing.services import OrderLineInput, purchase_order_create
+from purchasing.transfers import TransferLineInput, transfer_order_create
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -281,6 +287,7 @@ def cart_build(
         min_order_value=np.nan_to_num(minimum, nan=0.0),
     )
 
+    kept_value = float(cart.kept_value)
     final_qty = quantity.copy()
     final_qty[buy_idx] = cart.quantity
     value = np.zeros(size)
@@ -303,6 +310,39 @@ def cart_build(
         arrival,
     )
     needed = np.where(np.isnat(planned_needed), needed, planned_needed)
+    top_up = np.zeros(size, dtype=bool)
+
+    if fill_minimums and pairs is None and suppliers.size:
+        in_cart = set(zip(product.tolist(), location_ids.tolist(), strict=True))
+        extra = _minimum_top_ups(
+            suppliers=suppliers,
+            supplier_total=cart.supplier_value,
+            minimum=np.nan_to_num(minimum, nan=0.0),
+            kept_supplier=supplier_id[buy_idx][cart.kept],
+            kept_location=location_ids[buy_idx][cart.kept],
+            in_cart=in_cart,
+            drop=drop,
+            budget_left=None if budget is None else float(budget) - float(cart.kept_value),
+            today=today64,
+        )
+        if extra is not None:
+            n_extra = extra["product"].size
+            product = np.concatenate([product, extra["product"]])
+            location_ids = np.concatenate([location_ids, extra["location"]])
+            supplier_out = np.concatenate([supplier_out, extra["supplier"]])
+            source_location = np.concatenate([source_location, np.full(n_extra, -1)])
+            final_qty = np.concatenate([final_qty, extra["quantity"]])
+            unit_price = np.concatenate([unit_price, extra["price"]])
+            value = np.concatenate([value, extra["value"]])
+            needed = np.concatenate([needed, extra["needed_by"]])
+            arrival = np.concatenate([arrival, extra["arrival"]])
+            lead_days = np.concatenate([lead_days, extra["lead_time"]])
+            shortage = np.concatenate([shortage, np.zeros(n_extra)])
+            source = np.concatenate([source, np.array(["policy"] * n_extra, dtype=object)])
+            reason = np.concatenate([reason, np.full(n_extra, None, dtype=object)])
+            top_up = np.concatenate([top_up, np.ones(n_extra, dtype=bool)])
+            size += n_extra
+            kept_value += float(extra["value"].sum())
 
     _write(
         product=product,
@@ -318,6 +358,7 @@ def cart_build(
         shortage=shortage,
         source=source,
         reason=reason,
+        top_up=top_up,
         only_pairs=pairs,
     )
     if pairs is None:
@@ -327,10 +368,100 @@ def cart_build(
     return CartResult(
         lines=size,
         kept=int(np.count_nonzero(reason == None)),  # noqa: E711 (object array)
-        kept_value=float(cart.kept_value),
+        kept_value=kept_value,
         left_out_value=float(cart.left_out_value),
         budget=budget,
     )
+
+
+def _minimum_top_ups(
+    *,
+    suppliers: np.ndarray,
+    supplier_total: np.ndarray,
+    minimum: np.ndarray,
+    kept_supplier: np.ndarray,
+    kept_location: np.ndarray,
+    in_cart: set[tuple[int, int]],
+    drop: set[int],
+    budget_left: float | None,
+    today: np.datetime64,
+) -> dict[str, np.ndarray] | None:
+    """New lines for suppliers whose kept total is below their minimum order value: their
+    preferred-supplier products at the locations already in the cart for them whose metrics
+    status is ``ok``, most urgent first (lowest days of cover), each for the metrics' EOQ (else
+    order-up-to − position, at least one pack) rounded to MOQ and packs, until the minimum is
+    reached; with a budget, only lines that still fit (:func:`purchasing.cart.top_up_candidates`).
+    """
+    short = (minimum > 0) & (supplier_total < minimum)
+    if not short.any():
+        return None
+    short_ids = suppliers[short].tolist()
+    locations: dict[int, set[int]] = defaultdict(set)
+    for s, loc in zip(kept_supplier.tolist(), kept_location.tolist(), strict=True):
+        locations[int(s)].add(int(loc))
+    rows = [
+        row
+        for row in InventoryMetrics.objects.filter(
+            status=InventoryMetrics.Status.OK,
+            product__supplier_terms__is_preferred=True,
+            product__supplier_terms__supplier_id__in=short_ids,
+        ).values_list(
+            "product_id",
+            "location_id",
+            "eoq",
+            "order_up_to",
+            "inventory_position",
+            "days_of_cover",
+            "product__supplier_terms__supplier_id",
+        )
+        if row[1] in locations.get(row[6], ())
+        and (row[0], row[1]) not in in_cart
+        and row[0] not in drop
+    ]
+    if not rows:
+        return None
+    product = np.array([r[0] for r in rows], dtype=np.int64)
+    terms = _terms_arrays(np.unique(product))
+    at = np.searchsorted(terms["id"], product)
+    pack = terms["pack"][at]
+    one_pack = np.where(pack > 0, pack, 1.0)
+    eoq = np.array([r[2] or 0.0 for r in rows], dtype=np.float64)
+    gap = np.array([(r[3] - r[4]) if r[3] is not None else 0.0 for r in rows], dtype=np.float64)
+    wanted = np.where(eoq > 0, eoq, np.maximum(gap, one_pack))
+    quantity = round_order_quantity(np.maximum(wanted, one_pack), terms["moq"][at], pack)
+    price = terms["price"][at]
+    value = np.round(quantity * price, 2)
+    supplier_id = np.array([r[6] for r in rows], dtype=np.int64)
+    cover = np.array([math.nan if r[5] is None else r[5] for r in rows], dtype=np.float64)
+    taken = top_up_candidates(
+        supplier_total,
+        minimum,
+        np.searchsorted(suppliers, supplier_id),
+        value,
+        cover,
+        budget_left=budget_left,
+    )
+    if not taken.any():
+        return None
+    lead = terms["lead_time"][at][taken]
+    cover = cover[taken]
+    arrival = today + np.ceil(np.nan_to_num(lead, nan=0.0)).astype("timedelta64[D]")
+    needed = np.where(
+        np.isfinite(cover),
+        today + np.clip(np.floor(np.nan_to_num(cover)), 0, MAX_COVER_DAYS).astype("timedelta64[D]"),
+        arrival,
+    )
+    return {
+        "product": product[taken],
+        "location": np.array([r[1] for r in rows], dtype=np.int64)[taken],
+        "supplier": supplier_id[taken],
+        "quantity": quantity[taken],
+        "price": price[taken],
+        "value": value[taken],
+        "needed_by": needed,
+        "arrival": arrival,
+        "lead_time": lead,
+    }
 
 
 def _transfer_sources(
@@ -388,7 +519,7 @@ def _write(*, only_pairs: list[tuple[int, int]] | None = None, **columns: np.nda
             "CREATE TEMPORARY TABLE cart_lines (product int8, location int8, supplier int8, "
             "source_location int8, quantity float8, unit_price float8, value float8, "
             "needed_by date, expected_arrival date, lead_time float8, shortage float8, "
-            "source int4, reason int4) ON COMMIT DROP"
+            "source int4, reason int4, top_up bool) ON COMMIT DROP"
         )
         copy_to_table(
             cursor,
@@ -407,20 +538,21 @@ def _write(*, only_pairs: list[tuple[int, int]] | None = None, **columns: np.nda
                 "shortage": ("float8", np.nan_to_num(columns["shortage"].astype(float))),
                 "source": ("int4", (source_codes + 1).astype(np.int32)),
                 "reason": ("int4", (reason_codes + 1).astype(np.int32)),
+                "top_up": ("bool", columns["top_up"].astype(np.uint8)),
             },
         )
         cursor.execute(
             f"""
             INSERT INTO {table} (product_id, location_id, supplier_id, source_location_id,
                 quantity, unit_price, value, needed_by, expected_arrival, lead_time_days,
-                shortage_value, source, reason, status, created_at)
+                shortage_value, source, reason, top_up, status, created_at)
             SELECT product, location, NULLIF(supplier, 0), NULLIF(source_location, -1),
                    round(quantity::numeric, 3),
                    CASE WHEN unit_price = 'NaN' THEN NULL ELSE round(unit_price::numeric, 4) END,
                    CASE WHEN value = 'NaN' THEN NULL ELSE round(value::numeric, 2) END,
                    NULLIF(needed_by, 'infinity'), NULLIF(expected_arrival, 'infinity'),
                    lead_time, shortage, (%(sources)s::text[])[source],
-                   NULLIF((%(reasons)s::text[])[reason], ''), 'open', now()
+                   NULLIF((%(reasons)s::text[])[reason], ''), top_up, 'open', now()
             FROM cart_lines ORDER BY supplier, location, product
             """,  # noqa: S608 (table name from the model)
             {"sources": sources.tolist(), "reasons": reasons.tolist()},
@@ -459,11 +591,17 @@ def order_suggestion_update(
     return suggestion
 
 
-def cart_convert(*, user: User | None = None, today: date | None = None) -> list[PurchaseOrder]:
+@dataclass(frozen=True)
+class Converted:
+    purchase_orders: list[PurchaseOrder]
+    transfer_orders: list[TransferOrder]
+
+
+def cart_convert(*, user: User | None = None, today: date | None = None) -> Converted:
     """Turn the kept open cart lines into one draft purchase order per supplier × location
-    (prices in the supplier's currency from its terms). Transfer lines move the stock from the
-    DC to the store at once through the ledger (a transfer out and in). One transaction: a
-    failure converts nothing."""
+    (prices in the supplier's currency from its terms) and one draft transfer order per source
+    DC × store (stock moves through the ledger when it is shipped and received). One
+    transaction: a failure converts nothing."""
     today = today or timezone.localdate()
     with transaction.atomic():
         lines = list(
@@ -472,20 +610,16 @@ def cart_convert(*, user: User | None = None, today: date | None = None) -> list
             .order_by("supplier_id", "location_id", "product_id")
         )
         groups: dict[tuple[int, int], list[OrderSuggestion]] = defaultdict(list)
+        transfers: dict[tuple[int, int], list[OrderSuggestion]] = defaultdict(list)
         for line in lines:
             if line.source_location_id is not None:
-                stock_transfer(
-                    product_id=line.product_id,
-                    from_location_id=line.source_location_id,
-                    to_location_id=line.location_id,
-                    quantity=line.quantity,
-                    reference=f"cart-{line.pk}",
-                    actor=user,
-                )
+                transfers[(line.source_location_id, line.location_id)].append(line)
             elif line.supplier_id is not None:
                 groups[(line.supplier_id, line.location_id)].append(line)
         suppliers = Supplier.objects.in_bulk([key[0] for key in groups])
-        locations = Location.objects.in_bulk([key[1] for key in groups])
+        locations = Location.objects.in_bulk(
+            [key[1] for key in groups] + [loc for key in transfers for loc in key]
+        )
         orders = []
         for (supplier_id, location_id), members in groups.items():
             orders.append(
@@ -506,7 +640,17 @@ def cart_convert(*, user: User | None = None, today: date | None = None) -> list
                     today=today,
                 )
             )
+        transfer_orders = [
+            transfer_order_create(
+                from_location=locations[source_id],
+                to_location=locations[location_id],
+                lines=[TransferLineInput(m.product_id, m.quantity) for m in members],
+                user=user,
+                note="From the cart",
+            )
+            for (source_id, location_id), members in sorted(transfers.items())
+        ]
         OrderSuggestion.objects.filter(pk__in=[line.pk for line in lines]).update(
             status=OrderSuggestion.Status.CONVERTED
         )
-    return orders
+    return Converted(purchase_orders=orders, transfer_orders=transfer_orders)

@@ -18,3 +18,8 @@ class OverReceipt(ValidationFailed):
 
 class InvalidOrder(ValidationFailed):
     default_message = "Invalid purchase order."
+
+
+class IllegalTransfer(Conflict):
+    code = "illegal_transition"
+    default_message = "The transfer order cannot make this transition from its current status."

@@ -315,6 +315,9 @@ class OrderSuggestion(models.Model):
     shortage_value = models.FloatField(default=0, help_text="Shortage cost the line avoids")
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.POLICY)
     reason = models.CharField(max_length=32, null=True, blank=True)
+    # Added by ``fill_minimums`` to bring a supplier up to its minimum order value (a product
+    # that did not need ordering yet).
+    top_up = models.BooleanField(default=False)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -344,3 +347,53 @@ class PlannedPurchase(models.Model):
 
     def __str__(self) -> str:
         return f"run {self.mrp_run_id}: {self.product_id}@{self.location_id} × {self.quantity}"
+
+
+class TransferOrder(models.Model):
+    """Stock moving from a DC to a store it replenishes: ``draft → shipped → received``, or
+    ``cancelled`` (from draft). Shipping writes ``transfer_out`` at the source and puts the
+    quantity on order at the destination; receiving writes ``transfer_in`` and takes it off."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft"
+        SHIPPED = "shipped"
+        RECEIVED = "received"
+        CANCELLED = "cancelled"
+
+    reference = models.CharField(max_length=64, unique=True)
+    from_location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
+    to_location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class TransferOrderLine(models.Model):
+    order = models.ForeignKey(TransferOrder, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    quantity = models.DecimalField(**QUANTITY, validators=[MinValueValidator(Decimal("0.001"))])
+    shipped_quantity = models.DecimalField(**QUANTITY, default=Decimal("0"))
+    received_quantity = models.DecimalField(**QUANTITY, default=Decimal("0"))
+
+    class Meta:
+        ordering = ("order_id", "id")
+        constraints = [
+            models.UniqueConstraint(fields=("order", "product"), name="transfer_order_line_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}/{self.product_id} × {self.quantity}"

@@ -90,8 +90,12 @@ def cart_action(request):
                 user=request.user, suggestion_id=request.POST["line"]
             ).delete()
         elif action == "convert":
-            orders = cart_service.cart_convert(user=request.user)
-            messages.success(request, f"{len(orders)} purchase order(s) created.")
+            converted = cart_service.cart_convert(user=request.user)
+            messages.success(
+                request,
+                f"{len(converted.purchase_orders)} purchase order(s) and "
+                f"{len(converted.transfer_orders)} transfer order(s) created.",
+            )
             return redirect("/app/purchase-orders/?status=draft")
     except (DomainError, InvalidOperation, KeyError) as exc:
         messages.error(request, str(exc) or "Invalid input.")

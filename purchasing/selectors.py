@@ -36,6 +36,8 @@ from purchasing.models import (
     Receipt,
     Supplier,
     SupplierProduct,
+    TransferOrder,
+    TransferOrderLine,
 )
 
 if TYPE_CHECKING:
@@ -404,3 +406,17 @@ def scorecard(*, supplier: Supplier, days: int, today: date | None = None) -> di
         "fill_rate": (received / ordered) if ordered else None,
         "price_variance": price_variance,
     }
+
+
+def transfer_order_list(*, user: User) -> QuerySet[TransferOrder]:
+    """Transfer orders with their locations and lines (one prefetch)."""
+    return TransferOrder.objects.select_related("from_location", "to_location").prefetch_related(
+        Prefetch("lines", queryset=TransferOrderLine.objects.select_related("product"))
+    )
+
+
+def access_transfer_order(*, user: User, order_id: Any) -> TransferOrder:
+    return cast(
+        TransferOrder,
+        get_or_not_found(transfer_order_list(user=user), "No such transfer order.", pk=order_id),
+    )

@@ -24,6 +24,7 @@ from catalog.models import Location, Product
 from catalog.services import StockChange, stock_change, stock_on_order_change
 from core.audit import audit_record
 from core.events import emit_event
+from core.exports import xlsx_bytes
 from purchasing import selectors
 from purchasing.exceptions import ApprovalNeedsAdmin, IllegalTransition, InvalidOrder, OverReceipt
 from purchasing.learning import lead_times_learn
@@ -296,6 +297,16 @@ def purchase_order_csv(order: PurchaseOrder) -> bytes:
     return buffer.getvalue().encode()
 
 
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def purchase_order_xlsx(order: PurchaseOrder) -> bytes:
+    """The order's export (same columns and rows as the CSV) as an XLSX workbook."""
+    return xlsx_bytes(
+        list(ORDER_EXPORT_HEADER), order_export_rows(order), title=order.reference[:31]
+    )
+
+
 ORDER_EXPORT_HEADER = (
     "reference",
     "supplier",
@@ -341,12 +352,13 @@ def _mail_order(order_id: int) -> None:
         to=[order.supplier.email],
     )
     message.attach(f"{order.reference}.csv", purchase_order_csv(order), "text/csv")
+    message.attach(f"{order.reference}.xlsx", purchase_order_xlsx(order), XLSX_CONTENT_TYPE)
     message.send(fail_silently=True)
 
 
 def purchase_order_send(*, order: PurchaseOrder, user: User | None) -> PurchaseOrder:
-    """approved → sent; e-mails the order (CSV attached) to the supplier after commit when the
-    supplier has an address. The sent date becomes the order date."""
+    """approved → sent; e-mails the order (CSV and XLSX attached) to the supplier after commit
+    when the supplier has an address. The sent date becomes the order date."""
     with transaction.atomic():
         order = _locked(order)
         _check(order, "send")

@@ -15,6 +15,8 @@ from purchasing.models import (
     Receipt,
     Supplier,
     SupplierProduct,
+    TransferOrder,
+    TransferOrderLine,
 )
 
 
@@ -280,6 +282,7 @@ class OrderSuggestionSerializer(serializers.ModelSerializer):
             "expected_arrival",
             "reason",
             "source",
+            "top_up",
             "status",
         )
 
@@ -305,3 +308,38 @@ class CartBuildSerializer(serializers.Serializer):
 class CartSerializer(serializers.Serializer):
     lines = OrderSuggestionSerializer(many=True)
     totals = serializers.DictField()
+
+
+# --- Transfer orders ----------------------------------------------------------------------------
+
+
+class TransferOrderLineSerializer(serializers.ModelSerializer):
+    sku = serializers.CharField(source="product.sku", read_only=True)
+
+    class Meta:
+        model = TransferOrderLine
+        fields = ("id", "product", "sku", "quantity", "shipped_quantity", "received_quantity")
+
+
+class TransferOrderSerializer(serializers.ModelSerializer):
+    from_location_code = serializers.CharField(source="from_location.code", read_only=True)
+    to_location_code = serializers.CharField(source="to_location.code", read_only=True)
+    lines = TransferOrderLineSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = TransferOrder
+        fields = (
+            "id",
+            "reference",
+            "from_location",
+            "from_location_code",
+            "to_location",
+            "to_location_code",
+            "status",
+            "note",
+            "created_by",
+            "created_at",
+            "shipped_at",
+            "received_at",
+            "lines",
+        )

@@ -10,6 +10,7 @@ router.register("suppliers", views.SupplierViewSet, basename="supplier")
 router.register("supplier-products", views.SupplierProductViewSet, basename="supplier-product")
 router.register("exchange-rates", views.ExchangeRateViewSet, basename="exchange-rate")
 router.register("purchase-orders", views.PurchaseOrderViewSet, basename="purchase-order")
+router.register("transfer-orders", views.TransferOrderViewSet, basename="transfer-order")
 router.register("order-suggestions", views.OrderSuggestionViewSet, basename="order-suggestion")
 urlpatterns = [
     re_path(

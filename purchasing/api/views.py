@@ -11,8 +11,7 @@ from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet, ModelViewSet
 
 from accounts.permissions import IsTenantAdmin, IsTenantMember
-from core.exports import xlsx_bytes
-from purchasing import cart_service, selectors, services
+from purchasing import cart_service, selectors, services, transfers
 from purchasing.api import serializers as s
 from purchasing.filters import OrderSuggestionFilter, PurchaseOrderFilter, SupplierProductFilter
 
@@ -274,12 +273,7 @@ class PurchaseOrderViewSet(
         if file_format == "csv":
             content, kind = services.purchase_order_csv(order), "text/csv; charset=utf-8"
         else:
-            content = xlsx_bytes(
-                list(services.ORDER_EXPORT_HEADER),
-                services.order_export_rows(order),
-                title=order.reference[:31],
-            )
-            kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            content, kind = services.purchase_order_xlsx(order), services.XLSX_CONTENT_TYPE
         response = HttpResponse(content, content_type=kind)
         response["Content-Disposition"] = f'attachment; filename="{order.reference}.{file_format}"'
         return response
@@ -346,14 +340,73 @@ class OrderSuggestionViewSet(
             }
         )
 
-    @extend_schema(request=None, responses={201: s.PurchaseOrderSerializer(many=True)})
+    @extend_schema(
+        request=None,
+        responses={201: s.PurchaseOrderSerializer(many=True)},
+        description=(
+            "Turn the kept lines into one draft purchase order per supplier and location "
+            "(the body) and one draft transfer order per DC and store (ids in the "
+            "`X-Transfer-Orders` header; see /api/v1/transfer-orders/)."
+        ),
+    )
     @action(detail=False, methods=["post"])
     def convert(self, request):
-        orders = cart_service.cart_convert(user=request.user, today=timezone.localdate())
+        converted = cart_service.cart_convert(user=request.user, today=timezone.localdate())
         rows = selectors.purchase_order_list(user=request.user).filter(
-            pk__in=[order.pk for order in orders]
+            pk__in=[order.pk for order in converted.purchase_orders]
         )
+        moves = selectors.transfer_order_list(user=request.user).filter(
+            pk__in=[order.pk for order in converted.transfer_orders]
+        )
+        # The body is the purchase orders (the issue's contract); the transfer orders made
+        # from transfer lines are named in a header and listed at /api/v1/transfer-orders/.
         return Response(
             s.PurchaseOrderSerializer(rows.order_by("id"), many=True).data,
             status=status.HTTP_201_CREATED,
+            headers={
+                "X-Transfer-Orders": ",".join(str(pk) for pk in moves.values_list("pk", flat=True))
+            },
+        )
+
+
+class TransferOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet):
+    """Transfer orders from a DC to a store (created by the cart's convert): ``draft →
+    shipped → received``, or ``cancelled`` from draft. ``POST …/{id}/ship|receive|cancel/``;
+    an illegal one answers 409 with the allowed actions, shipping without the stock 409.
+    Viewers read, planners act."""
+
+    serializer_class = s.TransferOrderSerializer
+    permission_classes = [IsTenantMember]
+    filterset_fields = ("status", "from_location", "to_location")
+    ordering_fields = ("created_at", "reference")
+
+    def get_queryset(self):
+        return selectors.transfer_order_list(user=self.request.user).order_by("-created_at", "-id")
+
+    def get_object(self):
+        return selectors.access_transfer_order(user=self.request.user, order_id=self.kwargs["pk"])
+
+    def _render(self, order):
+        order = selectors.access_transfer_order(user=self.request.user, order_id=order.pk)
+        return Response(s.TransferOrderSerializer(order).data)
+
+    @extend_schema(request=None, responses={200: s.TransferOrderSerializer})
+    @action(detail=True, methods=["post"])
+    def ship(self, request, pk=None):
+        return self._render(
+            transfers.transfer_order_ship(order=self.get_object(), user=request.user)
+        )
+
+    @extend_schema(request=None, responses={200: s.TransferOrderSerializer})
+    @action(detail=True, methods=["post"])
+    def receive(self, request, pk=None):
+        return self._render(
+            transfers.transfer_order_receive(order=self.get_object(), user=request.user)
+        )
+
+    @extend_schema(request=None, responses={200: s.TransferOrderSerializer})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        return self._render(
+            transfers.transfer_order_cancel(order=self.get_object(), user=request.user)
         )

@@ -222,6 +222,7 @@ def test_cart_list_edit_delete_convert(
     converted = api_planner.post("/api/v1/order-suggestions/convert/")
     assert converted.status_code == 201, converted.content
     orders = converted.json()
+    assert converted["X-Transfer-Orders"] == ""
     assert len(orders) == 1 and orders[0]["status"] == "draft"
     assert orders[0]["lines"][0]["quantity"] == "24.000"
     assert not OrderSuggestion.objects.filter(status="open", reason__isnull=True).exists()
@@ -236,9 +237,14 @@ def test_cart_transfer_lines_from_a_dc_with_stock(api_planner, supplier, dc, pro
     body = api_planner.post("/api/v1/order-suggestions/build/", {}, format="json").json()
     [line] = body["lines"]
     assert line["source_location"] == "DC1" and line["supplier"] is None
-    api_planner.post("/api/v1/order-suggestions/convert/")
-    assert StockLevel.objects.get(product=product, location=store).on_hand == Decimal("8")
-    assert StockLevel.objects.get(product=product, location=dc).on_hand == Decimal("42")
+    converted = api_planner.post("/api/v1/order-suggestions/convert/")
+    assert converted.json() == []
+    [transfer_id] = converted["X-Transfer-Orders"].split(",")
+    transfer = api_planner.get(f"/api/v1/transfer-orders/{transfer_id}/").json()
+    assert transfer["status"] == "draft" and transfer["from_location_code"] == "DC1"
+    assert transfer["to_location_code"] == "S1" and transfer["lines"][0]["quantity"] == "8.000"
+    # Nothing moves until the transfer order is shipped.
+    assert StockLevel.objects.get(product=product, location=dc).on_hand == Decimal("50")
 
 
 def test_cart_takes_mrp_quantities_instead_of_the_policy(api_planner, cart_data, dc, product):

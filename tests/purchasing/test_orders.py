@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import io
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -114,9 +115,10 @@ def test_approval_above_threshold_needs_an_admin(supplier, dc, product, term):
     assert order.status == "approved"
 
 
-def test_send_mails_the_supplier_with_the_csv(
-    supplier, dc, product, term, django_capture_on_commit_callbacks
+def test_send_mails_the_supplier_with_the_csv_and_the_xlsx(
+    supplier, dc, product, term, django_capture_on_commit_callbacks, settings
 ):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     order = _order(supplier, dc, product)
     services.purchase_order_approve(order=order, user=None)
     with django_capture_on_commit_callbacks(execute=True):
@@ -124,8 +126,19 @@ def test_send_mails_the_supplier_with_the_csv(
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["po@acme.test"]
-    name, content, _ = message.attachments[0]
-    assert name == f"{order.reference}.csv" and "BEANS" in str(content)
+    assert [a[0] for a in message.attachments] == [
+        f"{order.reference}.csv",
+        f"{order.reference}.xlsx",
+    ]
+    (_, csv_content, csv_type), (_, xlsx_content, xlsx_type) = message.attachments
+    assert csv_type == "text/csv" and "BEANS" in str(csv_content)
+    assert xlsx_type == services.XLSX_CONTENT_TYPE
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(xlsx_content), read_only=True).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("reference", "supplier", "sku")
+    assert rows[1][:3] == (order.reference, "ACME", "BEANS")
 
 
 def test_learned_lead_time_matches_a_hand_computed_case(supplier, dc, product, term):
