@@ -20,7 +20,7 @@ import io
 import re
 import time
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import IO, Any
@@ -32,6 +32,7 @@ from django.utils.module_loading import import_string
 from psycopg import sql
 
 from core.exceptions import ImportRowsRejected
+from core.jobs import ProgressFn
 from core.uploads import sniff_kind
 from etl.specs import SPECS, Column, ImportSpec
 
@@ -40,7 +41,6 @@ COPY_CHUNK_BYTES = 1 << 20
 XLSX_BATCH_ROWS = 5000
 STAGE = "etl_stage"
 
-ProgressFn = Callable[[int, str], None]
 
 _NUMBER_RE = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"
 _INTEGER_RE = r"^[+-]?[0-9]{1,9}$"

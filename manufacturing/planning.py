@@ -23,7 +23,6 @@ A run replaces the unfirmed planned orders of earlier runs; firmed ones became w
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +32,7 @@ from django.utils import timezone
 
 from catalog.models import Location, Product, StockLevel
 from core.events import emit_event
+from core.jobs import ProgressFn
 from core.pgcopy import copy_from_query, copy_to_table
 from forecasting.models import ForecastValue
 from forecasting.selectors import latest_successful_run
@@ -64,7 +64,6 @@ if TYPE_CHECKING:
     from accounts.models import User
     from manufacturing.mrp import MrpResult
 
-ProgressFn = Callable[[int, str], None]
 LOCATION_BITS = 24  # pair key = product_id << 24 | location_id
 OPEN_STATUSES = (
     WorkingOrder.Status.PLANNED,

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -18,6 +17,7 @@ from django.db.models.functions import Coalesce
 
 from core.cache import cached
 from core.events import emit_event
+from core.jobs import ProgressFn
 from core.services import job_create
 from routing import selectors
 from routing.exceptions import RoutingInputError
@@ -38,7 +38,6 @@ from routing.solver.matrix import HaversineMatrix
 if TYPE_CHECKING:
     from accounts.models import User
 
-ProgressFn = Callable[[int, str], None]
 DEFAULT_SETTINGS: dict[str, Any] = {
     "engine": "auto",
     "speed_kmh": 40.0,
