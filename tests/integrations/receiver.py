@@ -36,7 +36,7 @@ def start_receiver() -> tuple[Receiver, ThreadingHTTPServer]:
     lock = threading.Lock()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             with lock:
                 receiver.requests.append(Received(dict(self.headers.items()), body))

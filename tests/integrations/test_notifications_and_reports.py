@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -18,7 +17,7 @@ from tests.conftest import HOST_A, assert_error, client_for, make_user
 from tests.factories import LocationFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
-MONDAY = datetime(2026, 12, 7, 6, 0, tzinfo=dt_timezone.utc)
+MONDAY = datetime(2026, 12, 7, 6, 0, tzinfo=UTC)
 
 
 def test_admins_are_mailed_about_notified_events_unless_they_opt_out(
