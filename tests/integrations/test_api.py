@@ -136,3 +136,16 @@ def test_private_addresses_are_refused_by_the_api(api_admin, settings):
         "webhook_url_refused",
     )
     assert "private" in error["message"]
+
+
+def test_endpoint_writes_are_audited_without_the_secret(api_admin, receiver, tenant_admin):
+    from core.models import AuditLog
+
+    endpoint_id = api_admin.post(
+        "/api/v1/webhooks/", {"url": receiver.url, "events": ["*"]}, format="json"
+    ).json()["id"]
+    entry = AuditLog.objects.get(
+        object_type="integrations.webhookendpoint", object_id=str(endpoint_id), action="create"
+    )
+    assert entry.actor_id == tenant_admin.pk
+    assert entry.changes["url"] == receiver.url and "secret" not in entry.changes
