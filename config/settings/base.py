@@ -269,9 +269,6 @@ TENANT_BEAT_SCHEDULE = {
         "task": "inventory.tasks.refresh_hourly",
         "schedule": crontab(minute=20),
     },
-    # Daily check; each tenant retrains when its ForecastSettings.retrain_interval_days
-    # (7 by default: weekly) has passed since its latest successful run. Before the 04:00
-    # ABC/XYZ run; a successful forecast run queues its own inventory refresh.
     # Webhooks: fan new events out to endpoints and send the deliveries that are due. Every 5 s,
     # no jitter: a retry is a row with its time, not a task waiting in the broker (ADR 24).
     "webhooks-dispatch": {
@@ -279,10 +276,14 @@ TENANT_BEAT_SCHEDULE = {
         "schedule": timedelta(seconds=5),
         "jitter_seconds": 0,
     },
-    "reports-weekly": {
+    # Each weekly report goes out on its subscription's weekday (integrations.reports_send_due).
+    "reports-daily": {
         "task": "integrations.tasks.send_due_reports",
         "schedule": crontab(minute=0, hour=6),
     },
+    # Daily check; each tenant retrains when its ForecastSettings.retrain_interval_days
+    # (7 by default: weekly) has passed since its latest successful run. Before the 04:00
+    # ABC/XYZ run; a successful forecast run queues its own inventory refresh.
     "forecast-retrain": {
         "task": "forecasting.tasks.retrain_due",
         "schedule": crontab(minute=30, hour=3),
@@ -292,7 +293,8 @@ CELERY_BEAT_SCHEDULE = {
     name: {
         "task": "tenants.tasks.fan_out",
         "schedule": entry["schedule"],
-        "kwargs": {"task_name": entry["task"], "jitter_seconds": entry.get("jitter_seconds")},
+        "kwargs": {"task_name": entry["task"]}
+        | ({"jitter_seconds": entry["jitter_seconds"]} if "jitter_seconds" in entry else {}),
     }
     for name, entry in TENANT_BEAT_SCHEDULE.items()
 }

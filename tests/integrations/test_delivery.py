@@ -248,3 +248,12 @@ def test_a_tenant_never_receives_another_tenants_events(receiver, tenant_b):
     )  # back in alpha: nothing of beta's arrived
     assert services.events_fan_out() == 0
     assert _deliveries(endpoint_a) == []
+
+
+def test_beat_runs_the_dispatcher_every_5_seconds_without_jitter(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["webhooks-dispatch"]
+    assert entry["schedule"] == timedelta(seconds=5)
+    assert entry["kwargs"] == {
+        "task_name": "integrations.tasks.dispatch_webhooks",
+        "jitter_seconds": 0,
+    }
