@@ -1,7 +1,9 @@
+from django import forms
 from django.contrib import admin, messages
 
 from core.exceptions import DomainError
 from integrations import services
+from integrations.exceptions import WebhookUrlRefused
 from integrations.models import (
     NotificationPreference,
     ReportSubscription,
@@ -11,14 +13,46 @@ from integrations.models import (
 )
 
 
+class WebhookEndpointForm(forms.ModelForm):
+    url = forms.URLField(max_length=2000, assume_scheme="https")
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ("url", "description", "events", "is_active", "disabled_reason")
+
+    def clean_url(self) -> str:
+        url = self.cleaned_data["url"]
+        try:
+            services.check_webhook_url(url)
+        except WebhookUrlRefused as exc:
+            raise forms.ValidationError(exc.message) from None
+        return url
+
+    def clean_events(self) -> list[str]:
+        try:
+            return services.webhook_events_clean(self.cleaned_data["events"])
+        except services.ValidationFailed as exc:
+            raise forms.ValidationError(f"{exc.message} {exc.details}") from None
+
+
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(admin.ModelAdmin):
+    form = WebhookEndpointForm
     list_display = ("url", "events", "is_active", "disabled_reason", "failing_since", "created_at")
     list_filter = ("is_active",)
     search_fields = ("url", "description")
     # The secret is shown once by the API at creation, never here.
     exclude = ("secret",)
     readonly_fields = ("failing_since", "created_by", "created_at", "updated_at")
+
+    def save_model(self, request, obj, form, change) -> None:
+        created = not obj.secret
+        if created:
+            obj.secret = services.webhook_secret_new()
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+        if created:  # shown once, as the API does
+            self.message_user(request, f"Signing secret (shown only now): {obj.secret}")
 
 
 class WebhookAttemptInline(admin.TabularInline):

@@ -67,6 +67,10 @@ def webhook_events_clean(events: list[str]) -> list[str]:
     return ["*"] if "*" in events else sorted(set(events))
 
 
+def webhook_secret_new() -> str:
+    return f"whsec_{secrets.token_urlsafe(32)}"
+
+
 def webhook_endpoint_create(
     *, url: str, events: list[str], description: str = "", created_by: Any = None
 ) -> WebhookEndpoint:
@@ -77,7 +81,7 @@ def webhook_endpoint_create(
         url=url,
         events=webhook_events_clean(events),
         description=description,
-        secret=f"whsec_{secrets.token_urlsafe(32)}",
+        secret=webhook_secret_new(),
         created_by=created_by if getattr(created_by, "pk", None) else None,
     )
 

@@ -149,3 +149,50 @@ def test_endpoint_writes_are_audited_without_the_secret(api_admin, receiver, ten
     )
     assert entry.actor_id == tenant_admin.pk
     assert entry.changes["url"] == receiver.url and "secret" not in entry.changes
+
+
+def test_the_back_office_lists_and_replays_dead_deliveries(receiver, settings):
+    from django.test import Client
+
+    settings.WEBHOOK_MAX_ATTEMPTS = 1
+    receiver.statuses = [500]
+    endpoint = services.webhook_endpoint_create(url=receiver.url, events=["*"])
+    emit_event("inventory.refreshed", {})
+    emit_event("inventory.refreshed", {})
+    services.events_fan_out()
+    dead, succeeded = WebhookDelivery.objects.filter(endpoint=endpoint).order_by("id")
+    services.webhook_delivery_attempt(delivery_id=dead.pk)
+    services.webhook_delivery_attempt(delivery_id=succeeded.pk)
+    staff = make_user(User.Role.ADMIN, is_staff=True, is_superuser=True)
+    client = Client(HTTP_HOST=HOST_A)
+    client.force_login(staff)
+    assert client.get("/admin/integrations/webhookdelivery/?status=dead").status_code == 200
+    page = client.get(f"/admin/integrations/webhookdelivery/{dead.pk}/change/")
+    assert page.status_code == 200 and "HTTP 500" in page.content.decode()
+    endpoint_page = client.get(f"/admin/integrations/webhookendpoint/{endpoint.pk}/change/")
+    assert endpoint.secret not in endpoint_page.content.decode()
+    response = client.post(
+        "/admin/integrations/webhookdelivery/",
+        {"action": "redeliver", "_selected_action": [dead.pk, succeeded.pk]},
+        follow=True,
+    )
+    assert "1 deliveries queued again" in response.content.decode()
+    dead.refresh_from_db()
+    assert dead.status == WebhookDelivery.Status.PENDING
+
+
+def test_the_back_office_creates_endpoints_through_the_same_rules(settings):
+    from django.test import Client
+
+    staff = make_user(User.Role.ADMIN, is_staff=True, is_superuser=True)
+    client = Client(HTTP_HOST=HOST_A)
+    client.force_login(staff)
+    url = "/admin/integrations/webhookendpoint/add/"
+    form = {"url": "https://93.184.216.34/hooks", "events": '["*"]', "is_active": "on"}
+    settings.WEBHOOK_ALLOW_PRIVATE = False
+    refused = client.post(url, form | {"url": "http://10.0.0.1/"})
+    assert refused.status_code == 200 and "private" in refused.content.decode()
+    assert client.post(url, form | {"events": '["nope"]'}).status_code == 200
+    created = client.post(url, form, follow=True)
+    endpoint = services.WebhookEndpoint.objects.get(url=form["url"])
+    assert endpoint.secret in created.content.decode() and endpoint.created_by == staff
