@@ -22,6 +22,7 @@ urlpatterns = [
     path("api/v1/", include("forecasting.api.urls")),
     path("api/v1/", include("purchasing.api.urls")),
     path("api/v1/", include("manufacturing.api.urls")),
+    path("api/v1/", include("integrations.api.urls")),
     path("app/", include("inventory.pages")),
     path("app/", include("forecasting.urls_pages")),
     path("app/", include("routing.urls")),

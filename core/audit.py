@@ -14,7 +14,7 @@ from core.context import current_actor, current_actor_schema, current_request_id
 
 _TRACKED: set[type] = set()
 # Fields never copied into the trail.
-_SECRET_FIELDS = {"password", "key_hash"}
+_SECRET_FIELDS = {"password", "key_hash", "secret"}
 
 
 def track(model: type) -> type:

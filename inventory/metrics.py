@@ -77,6 +77,34 @@ def inventory_settings_update(**values: Any) -> InventorySettings:
     return settings
 
 
+URGENT = (InventoryMetrics.Status.CRITICAL, InventoryMetrics.Status.REORDER_NOW)
+STOCK_LOW_ITEMS_MAX = 100  # the event names at most this many items; ``count`` has them all
+
+
+def _urgent_pairs() -> dict[tuple[int, int], str]:
+    return {
+        (product_id, location_id): status
+        for product_id, location_id, status in InventoryMetrics.objects.filter(
+            status__in=URGENT
+        ).values_list("product_id", "location_id", "status")
+    }
+
+
+def _emit_stock_low(before: dict[tuple[int, int], str]) -> None:
+    """One ``inventory.stock_low`` event for the items that crossed into ``reorder_now`` or
+    ``critical`` in this refresh (or from reorder now into critical)."""
+    crossed = [
+        {"product_id": product_id, "location_id": location_id, "status": status}
+        for (product_id, location_id), status in sorted(_urgent_pairs().items())
+        if before.get((product_id, location_id)) not in (status, InventoryMetrics.Status.CRITICAL)
+    ]
+    if crossed:
+        emit_event(
+            "inventory.stock_low",
+            {"count": len(crossed), "items": crossed[:STOCK_LOW_ITEMS_MAX]},
+        )
+
+
 def inventory_refresh(
     *,
     as_of: date | None = None,
@@ -115,12 +143,14 @@ def inventory_refresh(
     computed_at = timezone.now()
     with transaction.atomic():
         refresh_lock()
+        urgent_before = _urgent_pairs()
         deleted = write_rows(
             InventoryMetrics, rows.metrics, computed_at, ("product_id", "location_id")
         )
         write_rows(ProductInventorySummary, rows.summary, computed_at, ("product_id",))
         InventorySettings.objects.filter(pk=settings.pk).update(metrics_refreshed_at=computed_at)
         emit_event("inventory.refreshed", {"rows": rows.size, "deleted": deleted, "as_of": as_of})
+        _emit_stock_low(urgent_before)
     bump_namespace("inventory")
     report(100, "Done")
     finished = time.perf_counter()

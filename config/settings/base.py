@@ -60,6 +60,7 @@ TENANT_APPS = [
     "purchasing",
     "manufacturing",
     "routing",
+    "integrations",
     "demo",
     "workspace",
 ]
@@ -292,6 +293,18 @@ TENANT_BEAT_SCHEDULE = {
         "task": "inventory.tasks.refresh_hourly",
         "schedule": crontab(minute=20),
     },
+    # Webhooks: fan new events out to endpoints and send the deliveries that are due. Every 5 s,
+    # no jitter: a retry is a row with its time, not a task waiting in the broker (ADR 24).
+    "webhooks-dispatch": {
+        "task": "integrations.tasks.dispatch_webhooks",
+        "schedule": timedelta(seconds=5),
+        "jitter_seconds": 0,
+    },
+    # Each weekly report goes out on its subscription's weekday (integrations.reports_send_due).
+    "reports-daily": {
+        "task": "integrations.tasks.send_due_reports",
+        "schedule": crontab(minute=0, hour=6),
+    },
     # Daily check; each tenant retrains when its ForecastSettings.retrain_interval_days
     # (7 by default: weekly) has passed since its latest successful run. Before the 04:00
     # ABC/XYZ run; a successful forecast run queues its own inventory refresh.
@@ -304,7 +317,8 @@ CELERY_BEAT_SCHEDULE = {
     name: {
         "task": "tenants.tasks.fan_out",
         "schedule": entry["schedule"],
-        "kwargs": {"task_name": entry["task"]},
+        "kwargs": {"task_name": entry["task"]}
+        | ({"jitter_seconds": entry["jitter_seconds"]} if "jitter_seconds" in entry else {}),
     }
     for name, entry in TENANT_BEAT_SCHEDULE.items()
 }
@@ -333,6 +347,27 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": JOB_MAX_SECONDS + 300}
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365, minimum=1)
 # The event outbox keeps delivered and undelivered events this long (core.events.events_prune).
 EVENT_RETENTION_DAYS = env_int("EVENT_RETENTION_DAYS", 90, minimum=1)
+
+# --- Webhooks (integrations; ADR 24) ---------------------------------------------------------
+# Private, loopback, link-local and metadata addresses and ports other than 80/443 are refused
+# unless this is on (dev and test turn it on; production leaves it off).
+WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", False)
+# Seconds before each retry, after the previous attempt (±WEBHOOK_RETRY_JITTER): 8 retries,
+# about 45 h in all. A delivery that fails its last attempt is dead (the dead-letter list).
+WEBHOOK_RETRY_SCHEDULE = [10, 60, 300, 1800, 7200, 21600, 43200, 86400]
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", len(WEBHOOK_RETRY_SCHEDULE) + 1, minimum=1)
+WEBHOOK_RETRY_JITTER = 0.2
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5, minimum=1)
+# An endpoint whose attempts have all failed for this long is disabled and its admins told.
+WEBHOOK_DISABLE_AFTER_HOURS = env_int("WEBHOOK_DISABLE_AFTER_HOURS", 24, minimum=1)
+# How many events and due deliveries one dispatcher run takes per tenant.
+WEBHOOK_DISPATCH_BATCH = env_int("WEBHOOK_DISPATCH_BATCH", 500, minimum=1)
+# Mail (notifications, scheduled reports): console by default; set EMAIL_BACKEND to
+# django.core.mail.backends.smtp.EmailBackend with EMAIL_HOST and EMAIL_PORT to send.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "noreply@localhost")
 
 # --- Data sources ------------------------------------------------------------------------------
 DATA_SOURCE_KEY = env_str("DATA_SOURCE_KEY", "")

@@ -21,3 +21,5 @@ RATE_LIMIT_USER = "100000/m"
 RATE_LIMIT_LOGIN = "100000/m"
 RATE_LIMIT_LOGIN_IP = "100000/m"
 ALLOWED_HOSTS = [".localhost", "localhost", "testserver"]
+WEBHOOK_ALLOW_PRIVATE = True  # the tests' receiver listens on loopback
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -367,3 +367,31 @@ def test_a_failed_sync_emits_sync_failed(tmp_path):
     event = Event.objects.get(type="etl.sync_failed")
     assert event.data["source_id"] == source.pk and "missing.csv" in event.data["error"]
     assert event.actor_id is None
+
+
+@pytest.mark.django_db
+def test_an_inventory_refresh_emits_stock_low_for_items_that_cross_only():
+    from inventory.metrics import inventory_refresh
+    from inventory.models import InventoryMetrics
+    from tests.forecasting_app.seed import END, seed
+
+    seed()
+    inventory_refresh(as_of=END)
+    urgent = InventoryMetrics.objects.filter(status__in=("critical", "reorder_now"))
+    assert urgent.exists()
+    (event,) = Event.objects.filter(type="inventory.stock_low")
+    assert event.data["count"] == urgent.count() == len(event.data["items"])
+
+    inventory_refresh(as_of=END)  # nothing crossed: no new event
+    assert Event.objects.filter(type="inventory.stock_low").count() == 1
+
+    item = urgent.order_by("product_id", "location_id").first()
+    InventoryMetrics.objects.filter(pk=item.pk).update(status="ok")
+    inventory_refresh(as_of=END)
+    latest = Event.objects.filter(type="inventory.stock_low").order_by("-id").first()
+    assert latest.data == {
+        "count": 1,
+        "items": [
+            {"product_id": item.product_id, "location_id": item.location_id, "status": item.status}
+        ],
+    }

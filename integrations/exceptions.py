@@ -1,0 +1,11 @@
+from core.exceptions import Conflict, ValidationFailed
+
+
+class WebhookUrlRefused(ValidationFailed):
+    code = "webhook_url_refused"
+    default_message = "The webhook URL is not allowed."
+
+
+class NotReplayable(Conflict):
+    code = "not_replayable"
+    default_message = "Only failed or dead deliveries can be sent again."

@@ -1,0 +1,130 @@
+"""Webhook endpoints and their deliveries, notification preferences and report subscriptions.
+See docs/adr/0024-webhooks.md."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class WebhookEndpoint(models.Model):
+    """A URL that receives the tenant's events, signed with ``secret`` (HMAC-SHA256). ``events``
+    lists the event types it wants, or ``["*"]`` for all."""
+
+    url = models.URLField(max_length=2000)
+    description = models.CharField(max_length=255, blank=True)
+    events = models.JSONField(default=list)
+    secret = models.CharField(max_length=100, editable=False)
+    is_active = models.BooleanField(default=True)
+    disabled_reason = models.CharField(max_length=255, blank=True)
+    # Start of the current run of failed attempts (cleared by a success); an endpoint failing
+    # for WEBHOOK_DISABLE_AFTER_HOURS in a row is disabled.
+    failing_since = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("id",)
+
+    def __str__(self) -> str:
+        return self.url
+
+    def wants(self, event_type: str) -> bool:
+        return "*" in self.events or event_type in self.events
+
+
+class WebhookDelivery(models.Model):
+    """One event for one endpoint. ``pending``: not tried yet; ``failed``: the last attempt
+    failed and another is due at ``next_attempt_at``; ``succeeded``; ``dead``: out of attempts
+    (the dead-letter list)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        FAILED = "failed"
+        SUCCEEDED = "succeeded"
+        DEAD = "dead"
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event = models.ForeignKey("core.Event", on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    response_ms = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("-id",)
+        constraints = [
+            models.UniqueConstraint(fields=("endpoint", "event"), name="webhook_delivery_once")
+        ]
+        indexes = [
+            models.Index(fields=("status", "next_attempt_at"), name="webhook_delivery_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} → {self.endpoint_id} ({self.status})"
+
+
+class WebhookAttempt(models.Model):
+    """Every HTTP attempt of a delivery: status code, duration, error, a body excerpt."""
+
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="tries")
+    number = models.PositiveIntegerField()
+    status_code = models.PositiveIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    response_ms = models.PositiveIntegerField(null=True, blank=True)
+    response_excerpt = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("delivery", "number")
+
+    def __str__(self) -> str:
+        return f"{self.delivery_id} #{self.number}"
+
+
+class NotificationPreference(models.Model):
+    """A user's choice about e-mail notifications; without a row a user gets them."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
+    )
+    email_enabled = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {'on' if self.email_enabled else 'off'}"
+
+
+class ReportSubscription(models.Model):
+    """A user's weekly report by e-mail (a CSV attachment)."""
+
+    class Report(models.TextChoices):
+        WHAT_TO_ORDER = "what_to_order", "What to order"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="report_subscriptions"
+    )
+    report = models.CharField(max_length=32, choices=Report.choices, default=Report.WHAT_TO_ORDER)
+    # 0 = Monday … 6 = Sunday, in the platform's time zone.
+    weekday = models.PositiveSmallIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("id",)
+        constraints = [
+            models.UniqueConstraint(fields=("user", "report"), name="report_subscription_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report} → {self.user_id}"

@@ -1,0 +1,56 @@
+"""Reads of the integrations app. Webhooks belong to tenant administrators; report
+subscriptions to the user who made them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from core.selectors import get_or_not_found
+from integrations.models import (
+    NotificationPreference,
+    ReportSubscription,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+
+
+def webhook_endpoint_list(*, user: Any) -> QuerySet[WebhookEndpoint]:
+    return WebhookEndpoint.objects.select_related("created_by").order_by("id")
+
+
+def access_webhook_endpoint(*, user: Any, endpoint_id: Any) -> WebhookEndpoint:
+    return get_or_not_found(
+        webhook_endpoint_list(user=user), "No such webhook endpoint.", pk=endpoint_id
+    )
+
+
+def webhook_delivery_list(*, endpoint: WebhookEndpoint) -> QuerySet[WebhookDelivery]:
+    return (
+        WebhookDelivery.objects.filter(endpoint=endpoint)
+        .select_related("event")
+        .prefetch_related("tries")
+        .order_by("-id")
+    )
+
+
+def access_webhook_delivery(*, endpoint: WebhookEndpoint, delivery_id: Any) -> WebhookDelivery:
+    return get_or_not_found(
+        webhook_delivery_list(endpoint=endpoint), "No such delivery.", pk=delivery_id
+    )
+
+
+def notification_preference_get(*, user: Any) -> NotificationPreference:
+    preference = NotificationPreference.objects.filter(user=user).first()
+    return preference or NotificationPreference(user=user)
+
+
+def report_subscription_list(*, user: Any) -> QuerySet[ReportSubscription]:
+    return ReportSubscription.objects.filter(user=user).order_by("id")
+
+
+def access_report_subscription(*, user: Any, subscription_id: Any) -> ReportSubscription:
+    return get_or_not_found(
+        report_subscription_list(user=user), "No such report subscription.", pk=subscription_id
+    )

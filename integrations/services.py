@@ -1,0 +1,516 @@
+"""Writes of the integrations app: webhook endpoints, the fan-out of outbox events to
+deliveries, each delivery attempt (signed POST, retry schedule, dead letters), replays,
+e-mail notifications and the weekly what-to-order report. See docs/adr/0024-webhooks.md."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import io
+import json
+import random
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+from django.conf import settings
+from django.core.mail import EmailMessage, send_mass_mail
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from core.events import EVENT_TYPES, emit_event
+from core.exceptions import Conflict, ValidationFailed
+from core.logging import get_logger
+from core.models import Event
+from integrations.exceptions import NotReplayable, WebhookUrlRefused
+from integrations.models import (
+    NotificationPreference,
+    ReportSubscription,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from integrations.ssrf import check_webhook_url
+from inventory.models import InventoryMetrics
+
+log = get_logger("webhooks")
+Status = WebhookDelivery.Status
+OPEN = (Status.PENDING, Status.FAILED)
+EXCERPT_BYTES = 1024
+# A claimed delivery is not handed out again for this long (the time a queued task has to
+# start); a lost task's delivery is due again afterwards.
+CLAIM_SECONDS = 60
+# Events mailed to the tenant's administrators (who have not opted out).
+NOTIFY_TYPES = {
+    "inventory.stock_low": "Stock is low",
+    "import.rejected": "An import was rejected",
+    "etl.sync_failed": "A data sync failed",
+}
+
+
+# --- Endpoints --------------------------------------------------------------------------------
+
+
+def webhook_events_clean(events: list[str]) -> list[str]:
+    """The event types an endpoint subscribes to: known types, or ``["*"]`` for all."""
+    if not isinstance(events, list) or not events:
+        raise ValidationFailed('List at least one event type, or "*".', details={"events": events})
+    unknown = sorted({e for e in events if e != "*" and e not in EVENT_TYPES})
+    if unknown:
+        raise ValidationFailed("Unknown event types.", details={"events": unknown})
+    return ["*"] if "*" in events else sorted(set(events))
+
+
+def webhook_secret_new() -> str:
+    return f"whsec_{secrets.token_urlsafe(32)}"
+
+
+def webhook_endpoint_create(
+    *, url: str, events: list[str], description: str = "", created_by: Any = None
+) -> WebhookEndpoint:
+    """A new endpoint with a fresh secret (the caller shows it once). The URL is refused if it
+    is not http(s) or resolves to a private address (``WEBHOOK_ALLOW_PRIVATE`` aside)."""
+    check_webhook_url(url)
+    return WebhookEndpoint.objects.create(
+        url=url,
+        events=webhook_events_clean(events),
+        description=description,
+        secret=webhook_secret_new(),
+        created_by=created_by if getattr(created_by, "pk", None) else None,
+    )
+
+
+def webhook_endpoint_update(*, endpoint: WebhookEndpoint, **fields: Any) -> WebhookEndpoint:
+    """Change ``url``, ``events``, ``description`` or ``is_active``; enabling again clears
+    the failure streak and the reason it was disabled."""
+    if "url" in fields:
+        check_webhook_url(fields["url"])
+    if "events" in fields:
+        fields["events"] = webhook_events_clean(fields["events"])
+    for name, value in fields.items():
+        setattr(endpoint, name, value)
+    if fields.get("is_active"):
+        endpoint.disabled_reason = ""
+        endpoint.failing_since = None
+    endpoint.save()
+    return endpoint
+
+
+def webhook_endpoint_delete(*, endpoint: WebhookEndpoint) -> None:
+    endpoint.delete()
+
+
+def webhook_test_send(*, endpoint: WebhookEndpoint, actor: Any = None) -> Event:
+    """Emit a ``webhook.test`` event for this endpoint only; it is delivered and retried like
+    any other event."""
+    return emit_event(
+        "webhook.test",
+        {"endpoint_id": endpoint.pk, "message": "A test event from the platform."},
+        actor=actor,
+    )
+
+
+def _endpoint_disable(*, endpoint: WebhookEndpoint, reason: str) -> None:
+    """Disable (the row is locked by the caller), dead-letter its open deliveries and tell
+    the tenant's administrators after commit."""
+    endpoint.is_active = False
+    endpoint.disabled_reason = reason[:255]
+    endpoint.save(update_fields=["is_active", "disabled_reason", "updated_at"])
+    WebhookDelivery.objects.filter(endpoint=endpoint, status__in=OPEN).update(
+        status=Status.DEAD, next_attempt_at=None, last_error=f"Endpoint disabled: {reason}"
+    )
+    subject = "A webhook endpoint was disabled"
+    body = f"The webhook endpoint {endpoint.url} was disabled: {reason}."
+    transaction.on_commit(lambda: admins_mail(subject=subject, body=body))
+    log.warning("webhook_endpoint_disabled", endpoint_id=endpoint.pk, reason=reason)
+
+
+# --- Fan-out and dispatch ---------------------------------------------------------------------
+
+
+def events_fan_out(*, limit: int | None = None) -> int:
+    """Turn undelivered outbox events (oldest first) into deliveries for the active endpoints
+    that want them, mark the events delivered, and queue their e-mail notifications after
+    commit. Concurrent runs skip each other's rows. Returns the deliveries created."""
+    limit = limit or settings.WEBHOOK_DISPATCH_BATCH
+    with transaction.atomic():
+        events = list(
+            Event.objects.filter(delivered_at__isnull=True)
+            .order_by("id")
+            .select_for_update(skip_locked=True)[:limit]
+        )
+        if not events:
+            return 0
+        endpoints = list(WebhookEndpoint.objects.filter(is_active=True))
+        now = timezone.now()
+        rows = []
+        for event in events:
+            for endpoint in endpoints:
+                if event.type == "webhook.test":
+                    wanted = event.data.get("endpoint_id") == endpoint.pk
+                else:
+                    wanted = endpoint.wants(event.type)
+                if wanted:
+                    rows.append(
+                        WebhookDelivery(endpoint=endpoint, event=event, next_attempt_at=now)
+                    )
+        WebhookDelivery.objects.bulk_create(rows, ignore_conflicts=True)
+        Event.objects.filter(pk__in=[event.pk for event in events]).update(delivered_at=now)
+        to_notify = [event.pk for event in events if event.type in NOTIFY_TYPES]
+        if to_notify:
+            transaction.on_commit(lambda: _queue_notifications(to_notify))
+    return len(rows)
+
+
+def _queue_notifications(event_ids: list[int]) -> None:
+    from integrations.tasks import notify_event
+
+    for event_id in event_ids:
+        notify_event.delay(event_id)
+
+
+def deliveries_claim_due(
+    *, now: datetime | None = None, limit: int | None = None
+) -> list[tuple[int, int]]:
+    """The deliveries due now as ``(id, attempts)``, each pushed ``CLAIM_SECONDS`` ahead so
+    the next dispatcher run does not hand it out again while its task waits in the queue."""
+    now = now or timezone.now()
+    limit = limit or settings.WEBHOOK_DISPATCH_BATCH
+    with transaction.atomic():
+        due = list(
+            WebhookDelivery.objects.filter(status__in=OPEN, next_attempt_at__lte=now)
+            .order_by("next_attempt_at", "id")
+            .select_for_update(skip_locked=True)
+            .values_list("id", "attempts")[:limit]
+        )
+        WebhookDelivery.objects.filter(pk__in=[pk for pk, _ in due]).update(
+            next_attempt_at=now + timedelta(seconds=CLAIM_SECONDS)
+        )
+    return due
+
+
+# --- One attempt ------------------------------------------------------------------------------
+
+
+def webhook_sign(*, secret: str, timestamp: int, body: bytes) -> str:
+    """``sha256=<hex HMAC-SHA256>`` of ``b"<timestamp>." + body`` keyed with the UTF-8 bytes
+    of ``secret``: the ``X-Webhook-Signature`` header."""
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"sha256={digest.hexdigest()}"
+
+
+def webhook_body(event: Event) -> bytes:
+    """The JSON body of an event's delivery: ``{id, type, created_at, tenant, data}``."""
+    tenant = getattr(connection, "tenant", None)
+    payload = {
+        "id": event.pk,
+        "type": event.type,
+        "created_at": event.created_at,
+        "tenant": getattr(tenant, "slug", None) or connection.schema_name,
+        "data": event.data,
+    }
+    return json.dumps(payload, cls=DjangoJSONEncoder, separators=(",", ":")).encode()
+
+
+@dataclass
+class AttemptOutcome:
+    status_code: int | None
+    error: str
+    response_ms: int
+    excerpt: str
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+def _post(*, endpoint: WebhookEndpoint, event: Event, now: datetime) -> AttemptOutcome:
+    body = webhook_body(event)
+    timestamp = int(now.timestamp())
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "demandplan-webhooks/1",
+        "X-Webhook-Id": str(event.pk),
+        "X-Webhook-Timestamp": str(timestamp),
+        "X-Webhook-Signature": webhook_sign(secret=endpoint.secret, timestamp=timestamp, body=body),
+    }
+    started = time.monotonic()
+    code: int | None = None
+    error = excerpt = ""
+    try:
+        check_webhook_url(endpoint.url)  # again: the DNS answer may have changed
+        with (
+            httpx.Client(
+                timeout=settings.WEBHOOK_TIMEOUT_SECONDS, follow_redirects=False, trust_env=False
+            ) as client,
+            client.stream("POST", endpoint.url, content=body, headers=headers) as response,
+        ):
+            code = response.status_code
+            received = b""
+            for chunk in response.iter_bytes():
+                received += chunk
+                if len(received) >= EXCERPT_BYTES:
+                    break
+            excerpt = received[:EXCERPT_BYTES].decode("utf-8", "replace")
+        if not 200 <= code < 300:
+            error = f"HTTP {code}"
+    except WebhookUrlRefused as exc:
+        error = f"Refused: {exc.message}"
+    except httpx.HTTPError as exc:
+        error = f"{type(exc).__name__}: {exc}"[:1000]
+    return AttemptOutcome(code, error, round((time.monotonic() - started) * 1000), excerpt)
+
+
+def retry_delay(*, attempts: int) -> timedelta:
+    """The wait after failed attempt number ``attempts`` (1-based): the schedule's entry, ±
+    ``WEBHOOK_RETRY_JITTER`` so a recovering receiver is not hit by every retry at once."""
+    schedule = settings.WEBHOOK_RETRY_SCHEDULE
+    seconds = schedule[min(attempts, len(schedule)) - 1]
+    jitter = settings.WEBHOOK_RETRY_JITTER
+    return timedelta(seconds=seconds * random.uniform(1 - jitter, 1 + jitter))
+
+
+def webhook_delivery_attempt(
+    *, delivery_id: int, expected_attempts: int | None = None, now: datetime | None = None
+) -> WebhookDelivery | None:
+    """Send one attempt of a delivery and record it. Nothing is sent for a delivery that has
+    succeeded, is dead, or has moved on since it was claimed (``expected_attempts``): a task
+    run twice or retried after a crash does not send again after a success. The row lock is
+    held only to claim and to record, never during the HTTP call. Returns the delivery."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        delivery = (
+            WebhookDelivery.objects.select_for_update()
+            .select_related("endpoint", "event")
+            .filter(pk=delivery_id)
+            .first()
+        )
+        if delivery is None or delivery.status not in OPEN:
+            return delivery
+        if expected_attempts is not None and delivery.attempts != expected_attempts:
+            return delivery
+        if not delivery.endpoint.is_active:
+            delivery.status = Status.DEAD
+            delivery.last_error = "Endpoint disabled."
+            delivery.next_attempt_at = None
+            delivery.save(update_fields=["status", "last_error", "next_attempt_at", "updated_at"])
+            return delivery
+        delivery.attempts += 1
+        # While the request is in flight nobody else picks the row up.
+        delivery.next_attempt_at = now + timedelta(
+            seconds=CLAIM_SECONDS + settings.WEBHOOK_TIMEOUT_SECONDS
+        )
+        delivery.save(update_fields=["attempts", "next_attempt_at", "updated_at"])
+    outcome = _post(endpoint=delivery.endpoint, event=delivery.event, now=now)
+    return _attempt_record(delivery_id=delivery.pk, outcome=outcome, now=now)
+
+
+def _attempt_record(*, delivery_id: int, outcome: AttemptOutcome, now: datetime) -> WebhookDelivery:
+    with transaction.atomic():
+        delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery_id)
+        endpoint = WebhookEndpoint.objects.select_for_update().get(pk=delivery.endpoint_id)
+        WebhookAttempt.objects.create(
+            delivery=delivery,
+            number=WebhookAttempt.objects.filter(delivery=delivery).count() + 1,
+            status_code=outcome.status_code,
+            error=outcome.error,
+            response_ms=outcome.response_ms,
+            response_excerpt=outcome.excerpt,
+        )
+        delivery.last_status_code = outcome.status_code
+        delivery.last_error = outcome.error
+        delivery.response_ms = outcome.response_ms
+        if outcome.succeeded:
+            delivery.status = Status.SUCCEEDED
+            delivery.next_attempt_at = None
+            if endpoint.failing_since is not None:
+                endpoint.failing_since = None
+                endpoint.save(update_fields=["failing_since", "updated_at"])
+        else:
+            if delivery.attempts >= settings.WEBHOOK_MAX_ATTEMPTS or outcome.status_code == 410:
+                delivery.status = Status.DEAD
+                delivery.next_attempt_at = None
+            else:
+                delivery.status = Status.FAILED
+                delivery.next_attempt_at = now + retry_delay(attempts=delivery.attempts)
+            if endpoint.failing_since is None:
+                endpoint.failing_since = now
+                endpoint.save(update_fields=["failing_since", "updated_at"])
+        delivery.save()
+        if endpoint.is_active and not outcome.succeeded:
+            if outcome.status_code == 410:
+                _endpoint_disable(endpoint=endpoint, reason="the receiver answered 410 Gone")
+            elif endpoint.failing_since is not None and now - endpoint.failing_since >= timedelta(
+                hours=settings.WEBHOOK_DISABLE_AFTER_HOURS
+            ):
+                _endpoint_disable(
+                    endpoint=endpoint,
+                    reason=f"every attempt failed for {settings.WEBHOOK_DISABLE_AFTER_HOURS} h",
+                )
+    log.info(
+        "webhook_attempt",
+        delivery_id=delivery.pk,
+        attempt=delivery.attempts,
+        status=delivery.status,
+        status_code=outcome.status_code,
+        ms=outcome.response_ms,
+    )
+    return delivery
+
+
+# --- Replays ----------------------------------------------------------------------------------
+
+
+def webhook_delivery_replay(*, delivery: WebhookDelivery) -> WebhookDelivery:
+    """Send a dead (or failed) delivery again now, with a fresh retry schedule."""
+    with transaction.atomic():
+        delivery = (
+            WebhookDelivery.objects.select_for_update()
+            .select_related("endpoint")
+            .get(pk=delivery.pk)
+        )
+        if delivery.status not in (Status.DEAD, Status.FAILED):
+            raise NotReplayable(details={"status": delivery.status})
+        if not delivery.endpoint.is_active:
+            raise NotReplayable("The endpoint is disabled; enable it first.")
+        delivery.status = Status.PENDING
+        delivery.attempts = 0
+        delivery.next_attempt_at = timezone.now()
+        delivery.save(update_fields=["status", "attempts", "next_attempt_at", "updated_at"])
+    return delivery
+
+
+def webhook_deliveries_replay(*, endpoint: WebhookEndpoint) -> int:
+    """Send every dead delivery of ``endpoint`` again; returns how many."""
+    if not endpoint.is_active:
+        raise NotReplayable("The endpoint is disabled; enable it first.")
+    return WebhookDelivery.objects.filter(endpoint=endpoint, status=Status.DEAD).update(
+        status=Status.PENDING, attempts=0, next_attempt_at=timezone.now(), updated_at=timezone.now()
+    )
+
+
+# --- Notifications ----------------------------------------------------------------------------
+
+
+def notification_preference_set(*, user: Any, email_enabled: bool) -> NotificationPreference:
+    preference, _ = NotificationPreference.objects.update_or_create(
+        user=user, defaults={"email_enabled": email_enabled}
+    )
+    return preference
+
+
+def notification_recipients() -> list[str]:
+    """E-mail addresses of the tenant's active administrators who have not opted out."""
+    return list(
+        User.objects.filter(role=User.Role.ADMIN, is_active=True)
+        .exclude(notification_preference__email_enabled=False)
+        .exclude(email="")
+        .order_by("email")
+        .values_list("email", flat=True)
+    )
+
+
+def admins_mail(*, subject: str, body: str) -> int:
+    """One mail per administrator (no one sees the others' addresses); returns how many."""
+    tenant = getattr(connection, "tenant", None)
+    prefix = f"[{getattr(tenant, 'name', connection.schema_name)}] "
+    messages = [(prefix + subject, body, None, [address]) for address in notification_recipients()]
+    return send_mass_mail(messages, fail_silently=False) if messages else 0
+
+
+def event_notify(*, event_id: int) -> int:
+    """Mail the administrators about an event of a notified type; returns the mails sent."""
+    event = Event.objects.filter(pk=event_id).first()
+    if event is None or event.type not in NOTIFY_TYPES:
+        return 0
+    lines = [f"{NOTIFY_TYPES[event.type]} ({event.type}, {event.created_at:%Y-%m-%d %H:%M} UTC)."]
+    lines += [f"{key}: {value}" for key, value in sorted(event.data.items())]
+    lines.append("\nTurn these e-mails off at /api/v1/notifications/preferences/.")
+    return admins_mail(subject=NOTIFY_TYPES[event.type], body="\n".join(lines))
+
+
+# --- Scheduled reports ------------------------------------------------------------------------
+
+WHAT_TO_ORDER_COLUMNS = [
+    "sku",
+    "product",
+    "location",
+    "status",
+    "on_hand",
+    "reorder_point",
+    "recommended_order_qty",
+    "latest_order_date",
+]
+
+
+def what_to_order_csv() -> str:
+    """The items to order now (status ``critical`` or ``reorder_now``), most urgent first."""
+    rows = (
+        InventoryMetrics.objects.filter(
+            status__in=(InventoryMetrics.Status.CRITICAL, InventoryMetrics.Status.REORDER_NOW)
+        )
+        .select_related("product", "location")
+        .order_by("latest_order_date", "product__sku")
+    )
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(WHAT_TO_ORDER_COLUMNS)
+    for row in rows:
+        writer.writerow(
+            [
+                row.product.sku,
+                row.product.name,
+                row.location.code if row.location_id else "",
+                row.status,
+                round(row.on_hand, 3),
+                "" if row.reorder_point is None else round(row.reorder_point, 3),
+                round(row.recommended_order_qty, 3),
+                row.latest_order_date or "",
+            ]
+        )
+    return out.getvalue()
+
+
+def report_subscription_save(*, subscription: ReportSubscription) -> ReportSubscription:
+    if not 0 <= subscription.weekday <= 6:
+        raise ValidationFailed("weekday is 0 (Monday) to 6 (Sunday).")
+    taken = ReportSubscription.objects.filter(
+        user_id=subscription.user_id, report=subscription.report
+    ).exclude(pk=subscription.pk)
+    if taken.exists():
+        raise Conflict("You already subscribe to this report.")
+    subscription.save()
+    return subscription
+
+
+def reports_send_due(*, now: datetime | None = None) -> int:
+    """Mail the weekly reports due today (the subscription's weekday, not sent in the last
+    6 days); returns how many were sent."""
+    now = now or timezone.now()
+    today = timezone.localtime(now).weekday()
+    due = (
+        ReportSubscription.objects.filter(is_active=True, weekday=today, user__is_active=True)
+        .exclude(last_sent_at__gt=now - timedelta(days=6))
+        .select_related("user")
+    )
+    sent = 0
+    content = None
+    for subscription in due:
+        content = content if content is not None else what_to_order_csv()
+        message = EmailMessage(
+            subject="What to order this week",
+            body="The items to order now are attached (CSV).",
+            to=[subscription.user.email],
+        )
+        message.attach(f"what-to-order-{now:%Y-%m-%d}.csv", content, "text/csv")
+        message.send()
+        subscription.last_sent_at = now
+        subscription.save(update_fields=["last_sent_at"])
+        sent += 1
+    return sent
