@@ -429,20 +429,18 @@ def _hand_over(
     item_location: NDArray[np.int64],
     today: date,
 ) -> int:
-    """All buy orders of the run go to purchasing's cart."""
+    """All buy orders of the run go to purchasing's cart (one COPY)."""
     buy = np.flatnonzero(result.order_kind == 0)
-    lines = [
-        purchasing_link.BuyLine(
-            product_id=int(item_product[result.order_item[i]]),
-            location_id=int(item_location[result.order_item[i]]),
-            quantity=float(result.order_quantity[i]),
-            needed_by=today + timedelta(days=int(result.order_due_day[i])),
-            release_date=today + timedelta(days=int(result.order_release_day[i])),
-        )
-        for i in buy
-    ]
-    purchasing_link.hand_over_buy_orders(run_id=run.pk, lines=lines)
-    return len(lines)
+    item = result.order_item[buy]
+    day0 = np.datetime64(today, "D")
+    return purchasing_link.hand_over_buy_arrays(
+        run_id=run.pk,
+        product_id=item_product[item],
+        location_id=item_location[item],
+        quantity=result.order_quantity[buy],
+        needed_by=day0 + result.order_due_day[buy].astype("timedelta64[D]"),
+        release_date=day0 + result.order_release_day[buy].astype("timedelta64[D]"),
+    )
 
 
 def _reserve_ids(cursor: CursorWrapper, table: str, count: int) -> int:

@@ -4,7 +4,7 @@ buy orders out, and whether a supplier subcontracts (ADR 19, ADR 21).
 - ``buy_terms``: purchasing's terms of the preferred supplier (lead time learned from receipts
   → supplier-product override → supplier default → product), rounded up to whole days for the
   daily buckets; without a preferred supplier the catalogue's terms and no supplier.
-- ``hand_over_buy_orders``: every buy order of a run becomes a ``PlannedPurchase`` the cart
+- ``hand_over_buy_arrays``: every buy order of a run becomes a ``PlannedPurchase`` the cart
   builds its MRP lines from (``source: mrp``).
 """
 
@@ -13,13 +13,15 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
+
+import numpy as np
 
 from catalog.models import Product
 from purchasing.models import Supplier
 from purchasing.selectors import purchase_terms
-from purchasing.services import PlannedPurchaseLine, planned_purchases_replace
+from purchasing.services import (
+    planned_purchases_replace_arrays,
+)
 
 
 @dataclass(frozen=True)
@@ -31,15 +33,6 @@ class BuyTerms:
     moq: float
     pack_size: float
     supplier_code: str | None
-
-
-@dataclass(frozen=True)
-class BuyLine:
-    product_id: int
-    location_id: int
-    quantity: float
-    needed_by: date
-    release_date: date
 
 
 def buy_terms(product_ids: Iterable[int]) -> dict[int, BuyTerms]:
@@ -58,21 +51,24 @@ def buy_terms(product_ids: Iterable[int]) -> dict[int, BuyTerms]:
     }
 
 
-def hand_over_buy_orders(*, run_id: int, lines: list[BuyLine]) -> int:
-    """Give MRP's buy orders of ``run_id`` to purchasing's cart, replacing earlier runs' ones.
-    Returns how many were handed over."""
-    return planned_purchases_replace(
+def hand_over_buy_arrays(
+    *,
+    run_id: int,
+    product_id: np.ndarray,
+    location_id: np.ndarray,
+    quantity: np.ndarray,
+    needed_by: np.ndarray,
+    release_date: np.ndarray,
+) -> int:
+    """Give MRP's buy orders of ``run_id`` to purchasing's cart, replacing earlier runs' ones
+    (one COPY); dates are ``datetime64[D]``. Returns how many were handed over."""
+    return planned_purchases_replace_arrays(
         run_id=run_id,
-        lines=[
-            PlannedPurchaseLine(
-                product_id=line.product_id,
-                location_id=line.location_id,
-                quantity=Decimal(str(round(line.quantity, 3))),
-                needed_by=line.needed_by,
-                release_date=line.release_date,
-            )
-            for line in lines
-        ],
+        product_id=product_id,
+        location_id=location_id,
+        quantity=quantity,
+        needed_by=needed_by,
+        release_date=release_date,
     )
 
 

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 from django.core.mail import EmailMessage
 from django.db import connection, transaction
 from django.utils import timezone
@@ -25,6 +26,7 @@ from catalog.services import StockChange, stock_change, stock_on_order_change
 from core.audit import audit_record
 from core.events import emit_event
 from core.exports import xlsx_bytes
+from core.pgcopy import copy_to_table
 from purchasing import selectors
 from purchasing.exceptions import ApprovalNeedsAdmin, IllegalTransition, InvalidOrder, OverReceipt
 from purchasing.learning import lead_times_learn
@@ -572,6 +574,51 @@ class PlannedPurchaseLine:
     quantity: Decimal
     needed_by: date
     release_date: date
+
+
+def planned_purchases_replace_arrays(
+    *,
+    run_id: int,
+    product_id: np.ndarray,
+    location_id: np.ndarray,
+    quantity: np.ndarray,
+    needed_by: np.ndarray,
+    release_date: np.ndarray,
+) -> int:
+    """``planned_purchases_replace`` for whole arrays (MRP hands over hundreds of thousands of
+    buy orders): one binary COPY into a temporary table and one ``INSERT … SELECT``. Dates
+    are ``datetime64[D]``, quantities units (rounded to 3 decimals)."""
+    table = PlannedPurchase._meta.db_table
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table}")  # noqa: S608 (table name from the model)
+        cursor.execute(
+            "CREATE TEMPORARY TABLE planned_buys (product int8, location int8, quantity float8, "
+            "needed_by date, release_date date) ON COMMIT DROP"
+        )
+        copy_to_table(
+            cursor,
+            "planned_buys",
+            {
+                "product": ("int8", np.asarray(product_id, dtype=np.int64)),
+                "location": ("int8", np.asarray(location_id, dtype=np.int64)),
+                "quantity": ("float8", np.asarray(quantity, dtype=np.float64)),
+                "needed_by": ("date", np.asarray(needed_by, dtype="datetime64[D]")),
+                "release_date": ("date", np.asarray(release_date, dtype="datetime64[D]")),
+            },
+        )
+        cursor.execute(
+            f"""
+            INSERT INTO {table} (product_id, location_id, quantity, needed_by, release_date,
+                                 mrp_run_id, created_at)
+            SELECT product, location, round(quantity::numeric, 3), needed_by, release_date,
+                   %s, now()
+            FROM planned_buys
+            """,  # noqa: S608 (table name from the model, values bound)
+            [run_id],
+        )
+        count = int(cursor.rowcount)
+        cursor.execute("DROP TABLE planned_buys")
+    return count
 
 
 def planned_purchases_replace(*, run_id: int, lines: list[PlannedPurchaseLine]) -> int:
