@@ -214,3 +214,17 @@ def test_open_purchase_order_lines_are_supply_on_their_dates():
     # 6.6 needed on day 8; the open line brings 4 on day 6 (counted once, not also as
     # on-order today): 2.6 left to plan.
     assert raw2 == [("RAW2", "buy", 2.6, 5, 8)]
+
+
+def test_a_finished_product_without_a_bom_is_bought_and_flagged_no_bom():
+    from manufacturing.models import MrpException
+    from tests.manufacturing.helpers import product
+
+    plant = two_level_plant()
+    loose = product("LOOSE", product_type="finished", lead_time_days=2, supplier_code="S1")
+    mps(loose, plant["plant"], 6, "3")
+    run = _run()
+    [order] = PlannedOrder.objects.filter(run=run, product=loose)
+    assert (order.get_kind_display(), order.quantity, order.exceptions) == ("buy", 3.0, ["no_bom"])
+    [flag] = MrpException.objects.filter(run=run, product=loose)
+    assert flag.kind == "no_bom" and "without an active BOM" in flag.message
