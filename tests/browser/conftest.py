@@ -14,7 +14,7 @@ import pytest
 from django_tenants.utils import schema_context
 
 from accounts.models import User
-from tests.conftest import HOST_A, delete_users, make_user
+from tests.conftest import HOST_A, delete_users, make_user, skip_unless_required
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -28,18 +28,22 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(scope="module")
 def browser(people, rows, live_app):
-    """One Chromium per module; the tests skip when it cannot start.
+    """One Chromium per module; the tests skip when it cannot start (and fail under
+    ``make test``, which installs it and sets ``REQUIRE_BROWSER=1``).
 
     Playwright's sync API runs an event loop in this thread, and Django's connections are
     per context there: a query made while it runs would open a connection that nothing
     closes (and the test database could not be dropped). So the fixtures that touch the
     database (``people``, ``rows``) set up before it starts and tear down after it stops."""
     if not shutil.which(CHROMIUM):
-        pytest.skip(f"no Chromium at {CHROMIUM} (scripts/browser.sh installs it)")
+        skip_unless_required(
+            f"no Chromium at {CHROMIUM} (scripts/browser.sh installs it)",
+            required_by="REQUIRE_BROWSER",
+        )
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:  # pragma: no cover
-        pytest.skip("playwright is not installed")
+        skip_unless_required("playwright is not installed", required_by="REQUIRE_BROWSER")
     # Playwright's sync API runs an event loop in this thread; the ORM calls of the fixtures
     # are still plain synchronous code.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -48,7 +52,7 @@ def browser(people, rows, live_app):
         chromium = manager.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
     except Exception as exc:  # pragma: no cover - depends on the machine
         manager.stop()
-        pytest.skip(f"Chromium did not start: {exc}")
+        skip_unless_required(f"Chromium did not start: {exc}", required_by="REQUIRE_BROWSER")
     yield chromium
     chromium.close()
     manager.stop()

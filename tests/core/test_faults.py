@@ -15,7 +15,7 @@ from django.test import override_settings
 from catalog.models import Location, Product
 from catalog.services import StockChange, stock_change
 from core.cache import CACHE_FAILURES, cached
-from tests.conftest import HOST_A, assert_error, client_for
+from tests.conftest import HOST_A, assert_error, client_for, skip_unless_required
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,7 @@ def private_redis(tmp_path):
     """A Redis of the test's own (never the shared one), stopped by the test when it likes."""
     binary = shutil.which("redis-server")
     if binary is None:
-        pytest.skip("redis-server is not installed")
+        skip_unless_required("redis-server is not installed", required_by="REQUIRE_REDIS_SERVER")
     port = _free_port()
     process = subprocess.Popen(
         [
