@@ -624,20 +624,11 @@ def planned_purchases_replace_arrays(
 def planned_purchases_replace(*, run_id: int, lines: list[PlannedPurchaseLine]) -> int:
     """Replace every planned purchase with MRP run ``run_id``'s buy orders (bulk). The cart
     takes the buy quantities of these products from here (source ``mrp``). Returns the count."""
-    with transaction.atomic():
-        PlannedPurchase.objects.all().delete()
-        created = PlannedPurchase.objects.bulk_create(
-            [
-                PlannedPurchase(
-                    product_id=line.product_id,
-                    location_id=line.location_id,
-                    quantity=line.quantity,
-                    needed_by=line.needed_by,
-                    release_date=line.release_date,
-                    mrp_run_id=run_id,
-                )
-                for line in lines
-            ],
-            batch_size=5000,
-        )
-    return len(created)
+    return planned_purchases_replace_arrays(
+        run_id=run_id,
+        product_id=np.array([line.product_id for line in lines], dtype=np.int64),
+        location_id=np.array([line.location_id for line in lines], dtype=np.int64),
+        quantity=np.array([float(line.quantity) for line in lines], dtype=np.float64),
+        needed_by=np.array([line.needed_by for line in lines], dtype="datetime64[D]"),
+        release_date=np.array([line.release_date for line in lines], dtype="datetime64[D]"),
+    )
