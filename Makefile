@@ -15,7 +15,7 @@ help:  ## List the commands
 install: .venv/.synced static/vendor/.installed  ## The locked virtual environment (uv) and the pages' libraries (npm)
 
 .venv/.synced: pyproject.toml uv.lock
-	$(UV) sync --frozen --python 3.11
+	$(UV) sync --frozen --python 3.11 --compile-bytecode
 	@touch $@
 
 static/vendor/.installed: package.json package-lock.json scripts/assets.sh

@@ -12,7 +12,6 @@ import warnings
 from collections.abc import Sequence
 
 import numpy as np
-import pandas as pd
 
 from .forecast import Forecast, ForecastSpec, as_history, check_origins, make_forecast
 
@@ -32,6 +31,7 @@ def auto_ets(
 ) -> list[Forecast]:
     """AICc-selected additive-error ETS per series; variance from the model's own forecast
     variance."""
+    import pandas as pd
     from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
     values = as_history(history)

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import cast
 
 import numpy as np
-from scipy import stats
 
 from . import kernels
 
@@ -213,6 +212,8 @@ def demand_quantiles(
     mean and variance (over-dispersed Poisson), or Poisson when the variance does not exceed the
     mean. Monotone in the level and never negative.
     """
+    from scipy import stats
+
     mean = np.maximum(np.asarray(mean, dtype=np.float64), 0.0)
     variance = np.maximum(np.asarray(variance, dtype=np.float64), 0.0)
     probabilities = np.asarray(levels, dtype=np.float64)

@@ -22,10 +22,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
-from scipy import sparse
+
+if TYPE_CHECKING:
+    from scipy import sparse
 
 METHODS = ("bottom_up", "ols", "mint_shrink")
 
@@ -57,6 +59,8 @@ def hierarchy(levels: Sequence[tuple[str, np.ndarray]]) -> Hierarchy:
     """The hierarchy over bottom series whose group at each aggregate level is given by
     ``levels``: ``[("category", ids), ("product", ids), …]``, each ``ids`` one label per bottom
     series (top level first). The total and the bottom level are added."""
+    from scipy import sparse
+
     rows = [sparse.csr_matrix(np.ones((1, _length(levels))))]
     labels: list[tuple[str, object]] = [("total", "total")]
     count = _length(levels)

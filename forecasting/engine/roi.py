@@ -26,7 +26,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 DEFAULT_CURRENT_METHOD = "seasonal_naive"
 
@@ -53,6 +52,8 @@ def safety_stock(
     error_sd: np.ndarray, lead_time: np.ndarray | float, service_level: float
 ) -> np.ndarray:
     """SS = z·σ_e·√L per series (units)."""
+    from scipy import stats
+
     _check_level(service_level)
     sigma = np.asarray(error_sd, dtype=np.float64)
     lead = np.asarray(lead_time, dtype=np.float64)
@@ -71,6 +72,8 @@ def estimate(
 ) -> RoiEstimate:
     """Safety-stock and inventory-value reduction of the recommended method over the
     current one, per series and in total (see the module docstring for the formula)."""
+    from scipy import stats
+
     recommended = np.asarray(recommended_rmse, dtype=np.float64)
     current = np.asarray(current_rmse, dtype=np.float64)
     if recommended.shape != current.shape:

@@ -6,7 +6,6 @@ from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from django.db import connection
 from psycopg import sql
 
@@ -150,6 +149,8 @@ def _reconciled_change(
     interval: str,
 ) -> dict[tuple[Any, date], float]:
     """Reconciled minus bottom-up forecast per ``(key, period)`` of the aggregate rows."""
+    import pandas as pd
+
     data = reconciled_bottom(run=run, method=method)
     keep = np.ones(data["product"].size, dtype=bool)
     if product is not None:

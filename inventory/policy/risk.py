@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import special
 
 from inventory.policy.safety_stock import _discrete_survival, lead_time_demand
 
@@ -35,6 +34,8 @@ def stockout_risk(
     ``discrete`` (bool, per item or one for all) selects the Poisson / negative-binomial model;
     otherwise the normal approximation is used. NaN inputs give NaN.
     """
+    from scipy import special
+
     position = np.asarray(inventory_position, dtype=float)
     mean, std = lead_time_demand(
         mean_daily_demand, demand_std_daily, lead_time_days, lead_time_std_days, review_period_days

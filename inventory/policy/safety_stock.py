@@ -27,7 +27,6 @@ from typing import cast
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import special
 
 from inventory.policy.service_level import (
     z_for_cycle_service_level,
@@ -136,6 +135,8 @@ def _discrete_survival(
 ) -> NDArray[np.float64]:
     """``P(X > units)`` for integer ``units``, X Poisson(mean) where variance ≤ mean, else
     negative binomial with that mean and variance."""
+    from scipy import special
+
     units, mean, variance = np.broadcast_arrays(units, mean, variance)
     poisson = variance <= mean
     # P(X > s) = P(X ≥ k) with k = s + 1; only k ≥ 1 needs computing (s < 0 is certain).

@@ -22,7 +22,6 @@ from typing import cast
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import special
 
 # Beyond |z| = 8 the normal tail is below 1e-15: further precision means nothing to a planner
 # and the loss function underflows, so z is kept inside this band.
@@ -35,6 +34,8 @@ def z_for_cycle_service_level(service_level: ArrayLike) -> NDArray[np.float64]:
 
     ``service_level`` is a probability in [0, 1]; 0 and 1 map to ∓``Z_LIMIT``.
     """
+    from scipy import special
+
     level = np.asarray(service_level, dtype=float)
     return cast("NDArray[np.float64]", np.clip(special.ndtri(level), -Z_LIMIT, Z_LIMIT))
 
@@ -44,6 +45,8 @@ def normal_loss(z: ArrayLike) -> NDArray[np.float64]:
 
     Unitless; multiply by σ of lead-time demand to get expected units short per cycle.
     """
+    from scipy import special
+
     z = np.asarray(z, dtype=float)
     return cast("NDArray[np.float64]", np.exp(-0.5 * z * z) / _SQRT_2PI - z * special.ndtr(-z))
 
@@ -62,6 +65,8 @@ def z_for_fill_rate(
 
     Where σ is 0 demand is certain, no safety factor is needed and 0 is returned.
     """
+    from scipy import special
+
     fill_rate, order_quantity, sigma = np.broadcast_arrays(
         np.asarray(fill_rate, dtype=float),
         np.asarray(order_quantity, dtype=float),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from forecasting.engine import kernels, theta
+from forecasting.engine import compiled, kernels, theta
 from forecasting.engine.smoothing import SES_ALPHAS, SmoothingGrid
 
 RNG = np.random.default_rng(11)
@@ -77,7 +77,7 @@ def test_theta_states_compiled_equals_interpreted_and_the_numpy_decomposition():
 def test_decomposition_of_an_even_season_matches_numpy():
     series = RNG.uniform(5, 50, 60)
     factors, sums, counts = np.empty(12), np.zeros(12), np.zeros(12)
-    kernels._decompose.py_func(series, 60, 12, factors, sums, counts)
+    compiled._decompose.py_func(series, 60, 12, factors, sums, counts)
     np.testing.assert_allclose(factors, theta.seasonal_indices(series[None, :], 12)[0])
 
 
