@@ -12,3 +12,9 @@ class AccountsConfig(AppConfig):
 
         audit.track(User)
         audit.track(ApiKey)
+        from django.db.models.signals import post_delete, post_save
+
+        from accounts.authentication import user_changed
+
+        post_save.connect(user_changed, sender=User, dispatch_uid="accounts.user_cache_save")
+        post_delete.connect(user_changed, sender=User, dispatch_uid="accounts.user_cache_delete")

@@ -11,6 +11,7 @@ from catalog.models import (
     StockLevel,
     StockMovement,
 )
+from core.serializers import FastRepresentationMixin
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -40,7 +41,7 @@ class ReassignSerializer(serializers.Serializer):
     target = serializers.PrimaryKeyRelatedField(queryset=Location.objects.all())
 
 
-class ProductLocationSerializer(serializers.ModelSerializer):
+class ProductLocationSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     """Base for rows keyed by product × location: adds the readable ``sku`` and
     ``location_code`` next to the ids (querysets select_related both)."""
 

@@ -77,6 +77,8 @@ PUBLIC_DOMAIN = env_str("PUBLIC_DOMAIN", "localhost")
 # Tenants get <slug>.<TENANT_DOMAIN_SUFFIX> unless a domain is given.
 TENANT_DOMAIN_SUFFIX = env_str("TENANT_DOMAIN_SUFFIX", "localhost")
 TENANT_LOOKUP_CACHE_SECONDS = env_int("TENANT_LOOKUP_CACHE_SECONDS", 30, minimum=0)
+# The user behind a JWT, cached per tenant and user (0: read the database on every request).
+JWT_USER_CACHE_SECONDS = env_int("JWT_USER_CACHE_SECONDS", 300, minimum=0)
 
 DATABASES = {
     "default": {
@@ -180,7 +182,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.errors.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
+        "core.renderers.FastJSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",

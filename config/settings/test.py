@@ -7,6 +7,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed on
 LOG_LEVEL = "WARNING"
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 TENANT_LOOKUP_CACHE_SECONDS = 0
+JWT_USER_CACHE_SECONDS = 0  # query-count baselines count the user's row; tests that cache set it
 # Per run too, so rate-limit counters (keyed by user ids that every fresh test database
 # hands out again) never carry over from another run; the run removes its keys at the end.
 CACHES["default"]["KEY_PREFIX"] = f"dp-test-{uuid.uuid4().hex[:8]}"  # noqa: F405

@@ -2,6 +2,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from catalog.models import Product, ProductExclusion
+from core.serializers import FastRepresentationMixin
 from inventory.selectors import PRODUCT_INVENTORY_FIELDS
 
 
@@ -20,7 +21,7 @@ class ProductInventorySerializer(serializers.Serializer):
     computed_at = serializers.DateTimeField(allow_null=True)
 
 
-class ProductSerializer(serializers.ModelSerializer):
+class ProductSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     category_name = serializers.CharField(source="category.name", read_only=True, default=None)
     inventory = serializers.SerializerMethodField(
         help_text="Inventory metrics (null where none were computed for the product)."
