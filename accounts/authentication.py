@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 from typing import Any
@@ -26,8 +27,8 @@ LAST_USED_RESOLUTION_SECONDS = 60
 
 
 # The user behind a JWT, cached per tenant and user id for JWT_USER_CACHE_SECONDS (ADR 27):
-# every authenticated request read the user's row, a third of a cached read's time. Keys go through django-tenants'
-# make_key, so they carry the schema name: user 1 of tenant A is never user 1 of tenant B.
+# every authenticated request read the user's row, a third of a cached read's time. Keys go
+# through django-tenants' make_key, so they carry the schema name: user 1 of tenant A is never user 1 of tenant B.
 # After a user is saved or deleted their key holds this marker for a while: readers go to the
 # database and may not fill the key (cache.add fails while the marker is there), so a request
 # that read the old row just before the change cannot put it back (versioned invalidation
@@ -81,10 +82,8 @@ class TenantJWTAuthentication(JWTAuthentication):
         if cached is None or isinstance(cached, str):  # absent, or the marker
             user = super().get_user(validated_token)
             if cached is None:
-                try:
+                with contextlib.suppress(Exception):  # best effort
                     cache.add(key, user, seconds)
-                except Exception:  # noqa: S110 (best effort)
-                    pass
             return user
         if jwt_settings.CHECK_USER_IS_ACTIVE and not cached.is_active:
             raise exceptions.AuthenticationFailed("User is inactive", code="user_inactive")

@@ -62,7 +62,7 @@ UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
 LATENCY_LINE = re.compile(r"^\s*(50|99)%\s+([\d.]+)(us|ms|s|m)\s*$", re.MULTILINE)
 REQS_LINE = re.compile(r"^Requests/sec:\s+([\d.]+)", re.MULTILINE)
 NON_2XX_LINE = re.compile(r"Non-2xx or 3xx responses:\s+(\d+)")
-ERRORS_LINE = re.compile(r"Socket errors:.*")
+TIMEOUTS = re.compile(r"Socket errors:.*timeout (\d+)")
 
 
 def parse_wrk(output: str) -> dict[str, float]:
@@ -79,6 +79,7 @@ def parse_wrk(output: str) -> dict[str, float]:
         "p50_ms": round(latencies["50"], 2),
         "p99_ms": round(latencies["99"], 2),
         "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
+        "timeouts": int(timeouts.group(1)) if (timeouts := TIMEOUTS.search(output)) else 0,
     }
 
 
@@ -152,6 +153,7 @@ def drive_python(port: int, path: str, headers: dict[str, str], args: argparse.N
         "p50_ms": pick(0.50),
         "p99_ms": pick(0.99),
         "non_2xx": failures[0],
+        "timeouts": 0,
     }
 
 

@@ -8,7 +8,8 @@ view, the serializer, the renderer; no HTTP server) under cProfile, and splits t
 request into the parts that matter: tenant lookup (middleware), authentication (JWT → user),
 throttle, database (time inside the driver's ``execute``: queries and COUNT), serialisation
 (``serializer.data``), rendering (JSON) and the rest (URL routing, other middleware, DRF). Also
-counts queries per request (driver ``execute`` calls, search_path changes included). Profiling inflates Python's share; compare the parts, not the total
+counts queries per request (driver ``execute`` calls,
+search_path changes included). Profiling inflates Python's share; compare the parts, not the total
 with wrk's figures. Prints one JSON object on its last line.
 """
 
