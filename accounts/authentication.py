@@ -28,7 +28,8 @@ LAST_USED_RESOLUTION_SECONDS = 60
 
 # The user behind a JWT, cached per tenant and user id for JWT_USER_CACHE_SECONDS (ADR 27):
 # every authenticated request read the user's row, a third of a cached read's time. Keys go
-# through django-tenants' make_key, so they carry the schema name: user 1 of tenant A is never user 1 of tenant B.
+# through django-tenants' make_key, so they carry the schema name: user 1 of tenant A is never
+# user 1 of tenant B.
 # After a user is saved or deleted their key holds this marker for a while: readers go to the
 # database and may not fill the key (cache.add fails while the marker is there), so a request
 # that read the old row just before the change cannot put it back (versioned invalidation
