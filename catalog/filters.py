@@ -3,9 +3,10 @@ from django.db.models import F
 from rest_framework.filters import OrderingFilter
 
 from catalog.models import DemandHistory, StockLevel, StockMovement
+from core.filters import FilterSet
 
 
-class StockLevelFilter(django_filters.FilterSet):
+class StockLevelFilter(FilterSet):
     sku = django_filters.CharFilter(field_name="product__sku")
     location_code = django_filters.CharFilter(field_name="location__code")
     on_hand_min = django_filters.NumberFilter(field_name="on_hand", lookup_expr="gte")
@@ -16,7 +17,7 @@ class StockLevelFilter(django_filters.FilterSet):
         fields = ("product", "location")
 
 
-class StockMovementFilter(django_filters.FilterSet):
+class StockMovementFilter(FilterSet):
     sku = django_filters.CharFilter(field_name="product__sku")
     since = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
     until = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
@@ -26,7 +27,7 @@ class StockMovementFilter(django_filters.FilterSet):
         fields = ("product", "location", "kind")
 
 
-class DemandHistoryFilter(django_filters.FilterSet):
+class DemandHistoryFilter(FilterSet):
     sku = django_filters.CharFilter(field_name="product__sku")
     location_code = django_filters.CharFilter(field_name="location__code")
     date_from = django_filters.DateFilter(field_name="date", lookup_expr="gte")

@@ -14,11 +14,13 @@ both on real rows.
 
 from __future__ import annotations
 
+import decimal
 from collections.abc import Callable
 from typing import Any
 
-from rest_framework import relations, serializers
+from rest_framework import ISO_8601, relations, serializers
 from rest_framework.fields import SkipField
+from rest_framework.settings import api_settings
 
 _MISSING = object()
 # Field types whose to_representation is the identity (or a cheap cast) for a database value.
@@ -29,6 +31,46 @@ _CASTS: dict[type[serializers.Field], Callable[[Any], Any]] = {
     serializers.IntegerField: int,
     serializers.FloatField: float,
 }
+
+
+def _decimal_writer(field: serializers.DecimalField) -> Callable[[Any], Any]:
+    """DRF's DecimalField output (quantized, ``{:f}``) without building a decimal context per
+    value: the context is made once per page."""
+    coerce = getattr(field, "coerce_to_string", api_settings.COERCE_DECIMAL_TO_STRING)
+    if not coerce or field.localize or field.decimal_places is None:
+        return field.to_representation
+    exponent = decimal.Decimal(".1") ** field.decimal_places
+    context = decimal.getcontext().copy()
+    if field.max_digits is not None:
+        context.prec = field.max_digits
+    rounding = field.rounding
+
+    def write(value: Any) -> Any:
+        if not isinstance(value, decimal.Decimal):
+            return field.to_representation(value)
+        return f"{value.quantize(exponent, rounding=rounding, context=context):f}"
+
+    return write
+
+
+def _datetime_writer(field: serializers.DateTimeField) -> Callable[[Any], Any]:
+    """DRF's ISO 8601 DateTimeField output, the time zone looked up once per page instead of
+    per value (it is the request's current time zone, which a page does not change)."""
+    output_format = getattr(field, "format", api_settings.DATETIME_FORMAT)
+    zone = field.timezone if hasattr(field, "timezone") else field.default_timezone()
+    if output_format is None or output_format.lower() != ISO_8601 or zone is None:
+        return field.to_representation
+
+    def write(value: Any) -> Any:
+        if isinstance(value, str) or value.tzinfo is None or value.utcoffset() is None:
+            return field.to_representation(value)
+        try:
+            text = value.astimezone(zone).isoformat()
+        except OverflowError:
+            return field.to_representation(value)  # DRF's own error
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    return write
 
 
 def _attribute_reader(attrs: list[str]) -> Callable[[Any], Any]:
@@ -89,10 +131,12 @@ def _plan(serializer: serializers.Serializer) -> Plan:
         if not attrs or field.source == "*" or not simple:
             plan.append((name, field, None, field.to_representation))
             continue
-        cast = _CASTS.get(kind)
-        if kind is serializers.BooleanField:
-            cast = None  # DRF maps "true"/1/… to booleans: keep its mapping for non-bools
-        plan.append((name, field, _attribute_reader(attrs), cast or field.to_representation))
+        write = _CASTS.get(kind) or field.to_representation
+        if kind is serializers.DecimalField:
+            write = _decimal_writer(field)  # type: ignore[arg-type]
+        elif kind is serializers.DateTimeField:
+            write = _datetime_writer(field)  # type: ignore[arg-type]
+        plan.append((name, field, _attribute_reader(attrs), write))
     return plan
 
 

@@ -1,13 +1,14 @@
 import django_filters
 
 from catalog.models import Product
+from core.filters import FilterSet
 from inventory.models import InventoryMetrics
 
 PROBABILITY = {"min_value": 0, "max_value": 1}
 NON_NEGATIVE = {"min_value": 0}
 
 
-class ProductFilter(django_filters.FilterSet):
+class ProductFilter(FilterSet):
     """Products, filtered server-side on their inventory metrics (the queryset comes annotated
     from ``selectors.product_inventory_list``)."""
 
@@ -68,7 +69,7 @@ class ProductFilter(django_filters.FilterSet):
         return queryset  # applied by the selector, before the other filters
 
 
-class InventoryMetricsFilter(django_filters.FilterSet):
+class InventoryMetricsFilter(FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=InventoryMetrics.Status.choices)
     abc_class = django_filters.ChoiceFilter(choices=[(c, c) for c in "ABC"])
     xyz_class = django_filters.ChoiceFilter(choices=[(c, c) for c in "XYZ"])

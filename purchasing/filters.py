@@ -1,9 +1,10 @@
 import django_filters
 
+from core.filters import FilterSet
 from purchasing.models import OrderSuggestion, PurchaseOrder, SupplierProduct
 
 
-class SupplierProductFilter(django_filters.FilterSet):
+class SupplierProductFilter(FilterSet):
     supplier = django_filters.CharFilter(field_name="supplier__code")
     sku = django_filters.CharFilter(field_name="product__sku")
 
@@ -12,7 +13,7 @@ class SupplierProductFilter(django_filters.FilterSet):
         fields = ("product", "is_preferred")
 
 
-class PurchaseOrderFilter(django_filters.FilterSet):
+class PurchaseOrderFilter(FilterSet):
     supplier_code = django_filters.CharFilter(field_name="supplier__code")
     location_code = django_filters.CharFilter(field_name="location__code")
 
@@ -21,7 +22,7 @@ class PurchaseOrderFilter(django_filters.FilterSet):
         fields = ("status", "supplier", "location", "source")
 
 
-class OrderSuggestionFilter(django_filters.FilterSet):
+class OrderSuggestionFilter(FilterSet):
     supplier = django_filters.CharFilter(field_name="supplier__code")
     location = django_filters.CharFilter(field_name="location__code")
     reason = django_filters.CharFilter(method="filter_reason")

@@ -69,3 +69,14 @@ def test_missing_related_object_falls_back_to_drf(tenant_admin):
     assert [dict(r) for r in Fast(products, many=True).data] == [
         dict(r) for r in Plain(products, many=True).data
     ]
+
+
+def test_same_output_in_another_current_time_zone(tenant_admin):
+    from django.utils import timezone
+
+    _stock_levels(2)
+    rows = list(StockLevel.objects.select_related("product", "location").order_by("id"))
+    with timezone.override("Asia/Kolkata"):  # +05:30: no "Z", a different wall time
+        fast, plain = _both_ways(StockLevelSerializer, rows)
+    assert fast == plain
+    assert all("+05:30" in row["updated_at"] for row in fast if row.get("updated_at"))
