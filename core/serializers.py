@@ -147,8 +147,9 @@ def _drf_value(field: serializers.Field, instance: Any) -> Any:
     return None if check is None else field.to_representation(attribute)
 
 
+# Put before ``serializers.ModelSerializer`` on read-heavy list serializers. (No docstring:
+# drf-spectacular would show it as the description of every serializer that uses the mixin.)
 class FastRepresentationMixin:
-    """Put before ``serializers.ModelSerializer`` on read-heavy list serializers."""
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
         plan: Plan | None = self.__dict__.get("_fast_plan")
