@@ -150,7 +150,6 @@ def _drf_value(field: serializers.Field, instance: Any) -> Any:
 # Put before ``serializers.ModelSerializer`` on read-heavy list serializers. (No docstring:
 # drf-spectacular would show it as the description of every serializer that uses the mixin.)
 class FastRepresentationMixin:
-
     def to_representation(self, instance: Any) -> dict[str, Any]:
         plan: Plan | None = self.__dict__.get("_fast_plan")
         if plan is None:
