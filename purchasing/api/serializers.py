@@ -5,6 +5,7 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from catalog.models import Location, Product
+from core.serializers import FastRepresentationMixin
 from purchasing import selectors
 from purchasing.models import (
     ExchangeRate,
@@ -47,7 +48,7 @@ class SupplierSerializer(serializers.ModelSerializer):
         return value.upper()
 
 
-class SupplierProductSerializer(serializers.ModelSerializer):
+class SupplierProductSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     supplier = serializers.SlugRelatedField(slug_field="code", queryset=Supplier.objects.all())
     sku = serializers.SlugRelatedField(
         source="product", slug_field="sku", queryset=Product.objects.all()
@@ -131,7 +132,7 @@ class ScorecardQuerySerializer(serializers.Serializer):
 # --- Purchase orders ----------------------------------------------------------------------------
 
 
-class PurchaseOrderLineSerializer(serializers.ModelSerializer):
+class PurchaseOrderLineSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     sku = serializers.CharField(source="product.sku", read_only=True)
     location_code = serializers.CharField(source="location.code", read_only=True)
 
@@ -152,7 +153,7 @@ class PurchaseOrderLineSerializer(serializers.ModelSerializer):
         )
 
 
-class PurchaseOrderSerializer(serializers.ModelSerializer):
+class PurchaseOrderSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     supplier_code = serializers.CharField(source="supplier.code", read_only=True)
     location_code = serializers.CharField(source="location.code", read_only=True)
     total_value = serializers.DecimalField(max_digits=20, decimal_places=2, read_only=True)
