@@ -31,7 +31,7 @@ def auto_ets(
 ) -> list[Forecast]:
     """AICc-selected additive-error ETS per series; variance from the model's own forecast
     variance."""
-    import pandas as pd
+    import pandas as pd  # here, not at module level: it costs every process ~1 s at start
     from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
     values = as_history(history)

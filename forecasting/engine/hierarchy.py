@@ -59,7 +59,7 @@ def hierarchy(levels: Sequence[tuple[str, np.ndarray]]) -> Hierarchy:
     """The hierarchy over bottom series whose group at each aggregate level is given by
     ``levels``: ``[("category", ids), ("product", ids), …]``, each ``ids`` one label per bottom
     series (top level first). The total and the bottom level are added."""
-    from scipy import sparse
+    from scipy import sparse  # on use: at module level it slowed every start (ADR 27)
 
     rows = [sparse.csr_matrix(np.ones((1, _length(levels))))]
     labels: list[tuple[str, object]] = [("total", "total")]

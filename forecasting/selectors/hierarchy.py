@@ -149,7 +149,7 @@ def _reconciled_change(
     interval: str,
 ) -> dict[tuple[Any, date], float]:
     """Reconciled minus bottom-up forecast per ``(key, period)`` of the aggregate rows."""
-    import pandas as pd
+    import pandas as pd  # here, not at module level: it costs every process ~1 s at start
 
     data = reconciled_bottom(run=run, method=method)
     keep = np.ones(data["product"].size, dtype=bool)

@@ -34,7 +34,7 @@ def stockout_risk(
     ``discrete`` (bool, per item or one for all) selects the Poisson / negative-binomial model;
     otherwise the normal approximation is used. NaN inputs give NaN.
     """
-    from scipy import special
+    from scipy import special  # on use: at module level it slowed every start (ADR 27)
 
     position = np.asarray(inventory_position, dtype=float)
     mean, std = lead_time_demand(

@@ -135,7 +135,7 @@ def _discrete_survival(
 ) -> NDArray[np.float64]:
     """``P(X > units)`` for integer ``units``, X Poisson(mean) where variance ≤ mean, else
     negative binomial with that mean and variance."""
-    from scipy import special
+    from scipy import special  # on use: at module level it slowed every start (ADR 27)
 
     units, mean, variance = np.broadcast_arrays(units, mean, variance)
     poisson = variance <= mean

@@ -34,7 +34,7 @@ def z_for_cycle_service_level(service_level: ArrayLike) -> NDArray[np.float64]:
 
     ``service_level`` is a probability in [0, 1]; 0 and 1 map to ∓``Z_LIMIT``.
     """
-    from scipy import special
+    from scipy import special  # on use: at module level it slowed every start (ADR 27)
 
     level = np.asarray(service_level, dtype=float)
     return cast("NDArray[np.float64]", np.clip(special.ndtri(level), -Z_LIMIT, Z_LIMIT))
@@ -45,7 +45,7 @@ def normal_loss(z: ArrayLike) -> NDArray[np.float64]:
 
     Unitless; multiply by σ of lead-time demand to get expected units short per cycle.
     """
-    from scipy import special
+    from scipy import special  # on use: at module level it slowed every start (ADR 27)
 
     z = np.asarray(z, dtype=float)
     return cast("NDArray[np.float64]", np.exp(-0.5 * z * z) / _SQRT_2PI - z * special.ndtr(-z))
@@ -65,7 +65,7 @@ def z_for_fill_rate(
 
     Where σ is 0 demand is certain, no safety factor is needed and 0 is returned.
     """
-    from scipy import special
+    from scipy import special  # on use: at module level it slowed every start (ADR 27)
 
     fill_rate, order_quantity, sigma = np.broadcast_arrays(
         np.asarray(fill_rate, dtype=float),
