@@ -26,6 +26,10 @@ class Category(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
 
+    # The import batch that last wrote this row (ADR 28: imports are revertible). No foreign
+    # key: catalog sits below etl, and the bulk writers set it in the same statement.
+    import_batch = models.UUIDField(null=True, blank=True, editable=False)
+
     class Meta:
         db_table = "inventory_category"
         verbose_name_plural = "categories"
@@ -96,6 +100,10 @@ class Product(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # The import batch that last wrote this row (ADR 28: imports are revertible). No foreign
+    # key: catalog sits below etl, and the bulk writers set it in the same statement.
+    import_batch = models.UUIDField(null=True, blank=True, editable=False)
+
     class Meta:
         db_table = "inventory_product"
         ordering = ("sku",)
@@ -151,6 +159,10 @@ class Location(models.Model):
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # The import batch that last wrote this row (ADR 28: imports are revertible). No foreign
+    # key: catalog sits below etl, and the bulk writers set it in the same statement.
+    import_batch = models.UUIDField(null=True, blank=True, editable=False)
+
     class Meta:
         db_table = "inventory_location"
         ordering = ("code",)
@@ -181,6 +193,10 @@ class StockLevel(models.Model):
     reserved = models.DecimalField(**QUANTITY, default=Decimal("0"))
     on_order = models.DecimalField(**QUANTITY, default=Decimal("0"))
     updated_at = models.DateTimeField(auto_now=True)
+
+    # The import batch that last wrote this row (ADR 28: imports are revertible). No foreign
+    # key: catalog sits below etl, and the bulk writers set it in the same statement.
+    import_batch = models.UUIDField(null=True, blank=True, editable=False)
 
     class Meta:
         db_table = "inventory_stocklevel"
@@ -220,6 +236,10 @@ class StockMovement(models.Model):
     occurred_at = models.DateTimeField(db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # The import batch that last wrote this row (ADR 28: imports are revertible). No foreign
+    # key: catalog sits below etl, and the bulk writers set it in the same statement.
+    import_batch = models.UUIDField(null=True, blank=True, editable=False)
+
     class Meta:
         db_table = "inventory_stockmovement"
         ordering = ("-occurred_at", "-id")
@@ -250,6 +270,10 @@ class DemandHistory(models.Model):
     revenue = models.DecimalField(**MONEY, null=True, blank=True)
     stockout = models.BooleanField(null=True, blank=True, help_text="True when known out of stock")
     on_promotion = models.BooleanField(default=False)
+
+    # The import batch that last wrote this row (ADR 28: imports are revertible). No foreign
+    # key: catalog sits below etl, and the bulk writers set it in the same statement.
+    import_batch = models.UUIDField(null=True, blank=True, editable=False)
 
     class Meta:
         db_table = "inventory_demandhistory"
