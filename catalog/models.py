@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import BrinIndex
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
@@ -287,7 +288,10 @@ class DemandHistory(models.Model):
                 condition=models.Q(quantity__gte=0), name="demand_history_quantity_non_negative"
             ),
         ]
-        indexes = [models.Index(fields=("date",), name="demand_history_date")]
+        # A block-range index on the date (ADR 28): history arrives in date order over time,
+        # so date ranges still skip most of the table, and it costs the bulk insert next to
+        # nothing where the B-tree on the date cost a third of it.
+        indexes = [BrinIndex(fields=("date",), name="demand_history_date_brin")]
 
     def __str__(self) -> str:
         return f"{self.product_id}@{self.location_id} {self.date}: {self.quantity}"
