@@ -15,6 +15,7 @@ class ImportBatch(models.Model):
         VALIDATED = "validated"  # dry run without errors
         REJECTED = "rejected"
         FAILED = "failed"
+        REVERTED = "reverted"  # its writes were undone (ADR 28)
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     kind = models.CharField(max_length=32)
@@ -44,6 +45,12 @@ class ImportBatch(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # True when the writer tagged its rows and logged what it overwrote (ADR 28).
+    revertible = models.BooleanField(default=False)
+    reverted_at = models.DateTimeField(null=True, blank=True)
+    reverted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ("-created_at",)
@@ -51,6 +58,24 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.source_name} ({self.status})"
+
+
+class ImportChange(models.Model):
+    """One row an import overwrote: the values it had before (only the columns the import
+    changed) and the batch that had written them. Rows an import inserted are not listed:
+    they carry the batch's id in their ``import_batch`` column (ADR 28)."""
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="changes")
+    table_name = models.CharField(max_length=63)
+    row_id = models.BigIntegerField()
+    old_batch = models.UUIDField(null=True, blank=True)
+    old = models.JSONField()
+
+    class Meta:
+        indexes = [models.Index(fields=("old_batch",), name="import_change_old_batch")]
+
+    def __str__(self) -> str:
+        return f"{self.table_name} #{self.row_id} ({self.batch_id})"
 
 
 class DataSource(models.Model):

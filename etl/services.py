@@ -68,6 +68,7 @@ def import_batch_record(*, batch: ImportBatch, report: ImportReport) -> ImportBa
         "errors",
         "warnings",
         "seconds",
+        "revertible",
     ):
         setattr(batch, name, getattr(report, name))
     batch.status = report.status
@@ -112,6 +113,7 @@ def import_batch_run(*, batch_id: str, progress: ProgressFn | None = None) -> Im
             dry_run=batch.dry_run,
             create_missing=batch.create_missing,
             progress=progress,
+            batch_id=str(batch.id),
         )
     return import_batch_record(batch=batch, report=report)
 
@@ -142,23 +144,59 @@ def import_file(
     ``max_rows`` raises the ``IMPORT_MAX_ROWS`` cap (an operator's choice)."""
     _check_kind(kind)
     size = os.fstat(stream.fileno()).st_size if hasattr(stream, "fileno") else 0
-    report = run_import(
-        kind=kind,
-        stream=stream,
-        size=size,
-        dry_run=dry_run,
-        create_missing=create_missing,
-        progress=progress,
-        max_rows=max_rows,
-    )
-    batch = ImportBatch(
+    # Recorded first (pending), so the rows the import writes can name it (ADR 28).
+    batch = ImportBatch.objects.create(
         kind=kind,
         source_name=os.path.basename(name)[:255],
         dry_run=dry_run,
         create_missing=create_missing,
         created_by=user if getattr(user, "pk", None) else None,
     )
+    try:
+        report = run_import(
+            kind=kind,
+            stream=stream,
+            size=size,
+            dry_run=dry_run,
+            create_missing=create_missing,
+            progress=progress,
+            max_rows=max_rows,
+            batch_id=str(batch.id),
+        )
+    except BaseException as exc:
+        import_batch_fail(batch_id=str(batch.id), error=f"{type(exc).__name__}: {exc}")
+        raise
     return import_batch_record(batch=batch, report=report)
+
+
+def import_batch_revert(*, batch_id: Any, user: Any = None) -> ImportBatch:
+    """Undo an imported batch in one transaction (ADR 28): overwritten rows get their old
+    values back, inserted rows (sales, products, locations, stock levels and movements it
+    created) are deleted; the batch becomes ``reverted``. Raises ``NotFound``, or a
+    ``Conflict`` (409, nothing written) when the batch is not revertible, already reverted,
+    or later work touched the same rows (the message names the later batch)."""
+    from core.audit import audit_record
+    from etl.revert import batch_revert
+
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().filter(pk=batch_id).first()
+        if batch is None:
+            raise NotFound("No such import.")
+        counts = batch_revert(batch)
+        batch.status = ImportBatch.Status.REVERTED
+        batch.reverted_at = timezone.now()
+        batch.reverted_by = user if getattr(user, "pk", None) else None
+        batch.save(update_fields=["status", "reverted_at", "reverted_by"])
+        audit_record(
+            action="action",
+            object_type="etl.importbatch",
+            object_id=batch.pk,
+            object_repr=str(batch)[:255],
+            changes={"action": "revert", "tables": counts},
+            actor=user if getattr(user, "pk", None) else None,
+        )
+    bump_namespace("inventory")  # cached summaries and the data-quality report
+    return batch
 
 
 # --- Data sources and scheduled sync ------------------------------------------------------------
@@ -216,20 +254,19 @@ def sync_run_execute(*, source_id: int) -> SyncRun:
             _finish(run, status=SyncRun.Status.SUCCEEDED)
             DataSource.objects.filter(pk=source.pk).update(last_sync_at=timezone.now())
             return run
+        pending = ImportBatch.objects.create(
+            kind=source.dataset,
+            source_name=f"sync:{source.name}",
+            create_missing=source.create_missing,
+        )
         report = run_import(
             kind=source.dataset,
             stream=extract.stream,
             size=extract.size,
             create_missing=source.create_missing,
+            batch_id=str(pending.id),
         )
-    batch = import_batch_record(
-        batch=ImportBatch(
-            kind=source.dataset,
-            source_name=f"sync:{source.name}",
-            create_missing=source.create_missing,
-        ),
-        report=report,
-    )
+    batch = import_batch_record(batch=pending, report=report)
     run.batch = batch
     run.rows_read = report.rows
     run.inserted, run.updated, run.rejected = report.inserted, report.updated, report.error_count

@@ -39,6 +39,8 @@ class ImportBatchSerializer(serializers.ModelSerializer):
             "errors_csv_url",
             "created_at",
             "finished_at",
+            "revertible",
+            "reverted_at",
         )
         read_only_fields = fields
 

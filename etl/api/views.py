@@ -63,6 +63,27 @@ class ImportBatchViewSet(ReadOnlyModelViewSet):
         return accepted_body(body)
 
     @extend_schema(
+        request=None,
+        responses={
+            200: ImportBatchSerializer,
+            404: OpenApiResponse(description="no such import in this tenant"),
+            409: OpenApiResponse(
+                description="not revertible (kind, status), already reverted, or a later "
+                "import changed the same rows (``details.later_batch`` names it); nothing "
+                "was written"
+            ),
+        },
+    )
+    @action(detail=True, methods=["post"], url_path="revert", parser_classes=[JSONParser])
+    def revert(self, request, pk=None):
+        """Undo this import in one transaction: rows it overwrote get their old values back,
+        rows it inserted are deleted (ADR 28). Sales, products, locations and stock imports
+        are revertible; the batch answers with status ``reverted``."""
+        batch = self.get_object()
+        batch = services.import_batch_revert(batch_id=batch.pk, user=request.user)
+        return Response(ImportBatchSerializer(batch).data)
+
+    @extend_schema(
         responses={(200, "text/csv"): OpenApiResponse(description="row,column,value,why")}
     )
     @action(detail=True, methods=["get"], url_path="errors")
