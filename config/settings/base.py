@@ -126,6 +126,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "workspace.context_processors.navigation",
+                "workspace.context_processors.currency",
             ]
         },
     }
