@@ -44,6 +44,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         url = _url(name)
         if url is not None:
             links.append({"label": label, "url": url, "active": request.path.startswith(prefixes)})
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and user.has_role("admin"):
+        url = reverse("workspace-users")  # admins also manage the tenant's users
+        links.append({"label": "Users", "url": url, "active": request.path.startswith(url)})
     return {"nav": links}
 
 
