@@ -93,22 +93,22 @@ def user_invite(
         tenant_name = getattr(getattr(connection, "tenant", None), "name", "") or "the platform"
         inviter = (invited_by.get_full_name() or invited_by.email) if invited_by else "An admin"
         days = max(int(settings.INVITATION_TIMEOUT_SECONDS) // 86400, 1)
-        transaction.on_commit(
-            lambda: send_mail(
-                f"You are invited to {tenant_name} (demand planning)",
-                render_to_string(
-                    "accounts/invitation_email.txt",
-                    {
-                        "tenant": tenant_name,
-                        "inviter": inviter,
-                        "role": user.get_role_display(),
-                        "link": link,
-                        "days": days,
-                    },
-                ),
-                None,
-                [email],
-            )
+        # Sent inside the transaction: when the mail cannot be handed over, no user is left
+        # invited without an invitation.
+        send_mail(
+            f"You are invited to {tenant_name} (demand planning)",
+            render_to_string(
+                "accounts/invitation_email.txt",
+                {
+                    "tenant": tenant_name,
+                    "inviter": inviter,
+                    "role": user.get_role_display(),
+                    "link": link,
+                    "days": days,
+                },
+            ),
+            None,
+            [email],
         )
     return user
 
