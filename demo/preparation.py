@@ -128,9 +128,13 @@ def demo_prepare(*, progress: ProgressFn, today: date | None = None) -> dict[str
         else:
             try:
                 result[name] = work[name](report)
+            except DomainError as exc:  # e.g. no sales history: the step's own answer
+                log.warning("demo_step_failed", step=name, error=exc.message)
+                result[name] = {"error": f"{type(exc).__name__}: {exc.message}"[:500]}
+                failed.append(name)
             except Exception as exc:  # one step's failure must not hide the others' results
                 log.exception("demo_step_failed", step=name)
-                message = exc.message if isinstance(exc, DomainError) else str(exc)
+                message = str(exc)
                 result[name] = {"error": f"{type(exc).__name__}: {message}"[:500]}
                 failed.append(name)
         start += share
