@@ -22,7 +22,7 @@ static/vendor/.installed: package.json package-lock.json scripts/assets.sh
 	scripts/assets.sh
 	@touch $@
 
-run: install  ## Serve web + worker + beat at http://demo.localhost:8000 (Ctrl-C stops all)
+run: install  ## Serve web + worker + beat at http://demo.localhost:8000 (PORT=…; Ctrl-C stops all)
 	scripts/run.sh
 
 test: install  ## ruff, migrations check, pytest with coverage against real PostgreSQL and Redis

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.core.mail import send_mail
+from django.db import connection, transaction
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts.authentication import hash_key
@@ -52,6 +55,61 @@ def user_create(
     else:
         user.set_unusable_password()
     user.save()
+    return user
+
+
+def user_invite(
+    *,
+    email: str,
+    role: str,
+    link_for: Callable[[str, str], str],
+    invited_by: User | None = None,
+    first_name: str = "",
+    last_name: str = "",
+) -> User:
+    """Create a user without a password and e-mail them an invitation link that sets it.
+
+    ``link_for(uidb64, token)`` turns the link's parts into the absolute URL on the tenant's
+    host (the caller knows the host). Inviting again someone whose invitation is still
+    pending sends a fresh link (the old one keeps working until it expires); an e-mail that
+    belongs to an account with a password is a 409.
+    """
+    from django.conf import settings
+
+    from accounts.links import invitation_tokens, user_link_parts
+
+    email = User.objects.normalize_email(email).lower()
+    existing = User.objects.filter(username=email).first()
+    if existing is not None and (existing.has_usable_password() or existing.last_login):
+        raise Conflict("A user with this e-mail exists.", details={"email": email})
+    with transaction.atomic():
+        user = existing or user_create(
+            email=email, password=None, role=role, first_name=first_name, last_name=last_name
+        )
+        if existing is not None and existing.role != role:
+            user = user_set_role(user=existing, role=role)
+        uidb64, token = user_link_parts(user, invitation_tokens)
+        link = link_for(uidb64, token)
+        tenant_name = getattr(getattr(connection, "tenant", None), "name", "") or "the platform"
+        inviter = (invited_by.get_full_name() or invited_by.email) if invited_by else "An admin"
+        days = max(int(settings.INVITATION_TIMEOUT_SECONDS) // 86400, 1)
+        # Sent inside the transaction: when the mail cannot be handed over, no user is left
+        # invited without an invitation.
+        send_mail(
+            f"You are invited to {tenant_name} (demand planning)",
+            render_to_string(
+                "accounts/invitation_email.txt",
+                {
+                    "tenant": tenant_name,
+                    "inviter": inviter,
+                    "role": user.get_role_display(),
+                    "link": link,
+                    "days": days,
+                },
+            ),
+            None,
+            [email],
+        )
     return user
 
 

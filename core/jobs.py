@@ -23,6 +23,9 @@ from core.progress import Heartbeat, close_progress_connection
 
 log = get_logger("jobs")
 JOB_TASKS: dict[str, Any] = {}
+# Kinds whose unfinished jobs the dashboard announces with their progress bar, with the
+# banner's words (``job_task(..., announce="…")``; e.g. the demo's preparation).
+ANNOUNCED_KINDS: dict[str, str] = {}
 TRANSIENT_ERRORS = (OperationalError, InterfaceError, RedisConnectionError, ConnectionError)
 
 ProgressFn = Callable[[int, str], None]
@@ -51,12 +54,16 @@ def job_task(
     max_retries: int = 5,
     retry_on: tuple[type[BaseException], ...] = (),
     on_failure: FailureHook | None = None,
+    announce: str | None = None,
 ):
     """Register ``run(job, progress)`` as the Celery task for jobs of ``kind``. Database and
     broker errors, and the kind's own ``retry_on`` errors, are retried with backoff.
     ``on_failure(job, error)`` runs before the job is marked failed (e.g. to fail the domain
     row the job drives); ``run`` returning ``JOB_CONTINUES`` leaves the job running for the
-    tasks it fanned out to finish."""
+    tasks it fanned out to finish. ``announce``: the words of the dashboard's banner while a
+    job of this kind is queued or running."""
+    if announce:
+        ANNOUNCED_KINDS[kind] = announce
     transient = TRANSIENT_ERRORS + retry_on
 
     def fail(job: Any, error: str, result: dict[str, Any] | None = None) -> None:

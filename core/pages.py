@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
 
-from core.permissions import PLANNER, VIEWER
+from core.permissions import ADMIN, PLANNER, VIEWER
 
 View = Callable[..., HttpResponse]
 
@@ -42,6 +42,10 @@ member_page = _door(VIEWER)
 
 planner_action = _door(PLANNER)
 """Planners and admins only (viewers read): for the POSTs that start or change work."""
+
+
+admin_page = _door(ADMIN)
+"""Tenant admins only: the users and settings pages."""
 
 
 def can_act(user: Any) -> bool:

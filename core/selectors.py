@@ -59,3 +59,20 @@ def active_run(queryset: QuerySet) -> Model | None:
         .order_by("-created_at", "-id")
         .first()
     )
+
+
+def announced_job() -> tuple[Any, str] | None:
+    """The newest queued or running job of an announced kind (``core.jobs.ANNOUNCED_KINDS``)
+    with its banner text, or None. One query, none when no kind is announced."""
+    from core.jobs import ANNOUNCED_KINDS
+
+    if not ANNOUNCED_KINDS:
+        return None
+    job = (
+        Job.objects.filter(
+            kind__in=list(ANNOUNCED_KINDS), status__in=(Job.Status.QUEUED, Job.Status.RUNNING)
+        )
+        .order_by("-created_at")
+        .first()
+    )
+    return None if job is None else (job, ANNOUNCED_KINDS[job.kind])

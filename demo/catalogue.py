@@ -261,20 +261,9 @@ def sales_generate(catalogue: Catalogue, *, end: date, days: int, seed: int = SE
     store_size = np.array([loc[5] for loc in stores])
     dates = [end - timedelta(days=days - 1 - i) for i in range(days)]
     ordinals = np.array([d.toordinal() for d in dates])
-    doy = np.array([d.timetuple().tm_yday for d in dates], dtype=float)
     dow = np.array([d.weekday() for d in dates])
-    years = (ordinals - EPOCH.toordinal()) / 365.25
 
-    amp = catalogue.yearly_amplitude[sold][:, None]
-    peak = catalogue.yearly_peak_doy[sold][:, None]
-    yearly = 1 + amp * np.cos(2 * np.pi * (doy[None, :] - peak) / 365.25)
-    # Christmas: a bump centred on 18 December, about two weeks wide.
-    yearly = yearly + catalogue.xmas_bump[sold][:, None] * np.exp(
-        -(((doy[None, :] - 352) / 8.0) ** 2)
-    )
-    # Trend anchored on a fixed date (not on the window's end, so a date's mean never moves).
-    anchor = (TREND_ANCHOR.toordinal() - EPOCH.toordinal()) / 365.25
-    trend = np.exp(catalogue.trend_per_year[sold][:, None] * (years[None, :] - anchor))
+    season = _seasonal_level(catalogue, dates)
 
     # Promotions: whole ISO weeks, chain-wide, drawn per week (stable whatever the window).
     weeks = (ordinals - EPOCH.toordinal()) // 7
@@ -290,7 +279,7 @@ def sales_generate(catalogue: Catalogue, *, end: date, days: int, seed: int = SE
         catalogue.base_rate[sold][:, None, None]
         * store_size[None, :, None]
         * (WEEKLY[dow] * 1.0)[None, None, :]
-        * (yearly * trend * lift)[:, None, :]
+        * (season * lift)[:, None, :]
     )  # (products, stores, days)
 
     shape = mean.shape[:2]
@@ -336,33 +325,84 @@ def sales_generate(catalogue: Catalogue, *, end: date, days: int, seed: int = SE
     )
 
 
-def stock_generate(catalogue: Catalogue, *, seed: int = SEED) -> list[tuple[str, str, int]]:
+def _seasonal_level(catalogue: Catalogue, dates: list[date]) -> np.ndarray:
+    """Yearly season (with the Christmas bump) × trend per sold product and date, the
+    multiplier of the base rate before the weekday and promotions: (products, days)."""
+    sold = catalogue.sold
+    ordinals = np.array([d.toordinal() for d in dates])
+    doy = np.array([d.timetuple().tm_yday for d in dates], dtype=float)
+    years = (ordinals - EPOCH.toordinal()) / 365.25
+    amp = catalogue.yearly_amplitude[sold][:, None]
+    peak = catalogue.yearly_peak_doy[sold][:, None]
+    yearly = 1 + amp * np.cos(2 * np.pi * (doy[None, :] - peak) / 365.25)
+    # Christmas: a bump centred on 18 December, about two weeks wide.
+    yearly = yearly + catalogue.xmas_bump[sold][:, None] * np.exp(
+        -(((doy[None, :] - 352) / 8.0) ** 2)
+    )
+    # Trend anchored on a fixed date (not on the window's end, so a date's mean never moves).
+    anchor = (TREND_ANCHOR.toordinal() - EPOCH.toordinal()) / 365.25
+    trend = np.exp(catalogue.trend_per_year[sold][:, None] * (years[None, :] - anchor))
+    return yearly * trend
+
+
+# Where each shelf stands against its policy (share, days of cover drawn from it), in units of
+# the lead time L (the typed one plus the suppliers' usual delay): a few below the demand over
+# the lead time (critical), some at the reorder point, most after a replenishment, a few
+# overstocked. Shares: about 4 % critical, 12 % reorder now, 80 % ok, 4 % overstock.
+STOCK_POSITIONS = (
+    (0.04, lambda rng, lead: rng.uniform(0.0, 0.7) * lead),
+    (0.12, lambda rng, lead: rng.uniform(1.0, 1.2) * lead),
+    (0.80, lambda rng, lead: rng.uniform(1.4, 1.8) * lead + rng.uniform(7, 21)),
+    (0.04, lambda rng, lead: 2.5 * lead + rng.uniform(45, 90)),
+)
+LEAD_TIME_DELAY_DAYS = 2  # the demo's suppliers deliver about two days late (purchasing.demo)
+
+
+def _cover_days(rng: np.random.Generator, lead: float) -> float:
+    draw, total = rng.random(), 0.0
+    for share, cover in STOCK_POSITIONS:
+        total += share
+        if draw < total:
+            return float(cover(rng, lead))
+    return float(STOCK_POSITIONS[-1][1](rng, lead))
+
+
+def stock_generate(
+    catalogue: Catalogue, *, as_of: date, seed: int = SEED
+) -> list[tuple[str, str, int]]:
     """Current on-hand per (sku, location code): finished goods at the DC and the stores,
-    raw materials at the plant. Days of cover are drawn around the base rate, so the stock
-    does not depend on the sales window; about 6 % of store shelves are empty right now."""
+    raw materials at the plant.
+
+    Stock is set against the policy a planner would run, not drawn blind: the expected demand
+    of the last eight weeks (season and trend included) × days of cover drawn from
+    ``STOCK_POSITIONS`` around the lead time, so a realistic few items are critical. The DC
+    covers the whole network's demand. Deterministic for a given ``as_of``."""
     rng = np.random.default_rng([seed, 6])
     stores = [loc for loc in LOCATIONS if loc[2] == "store"]
     network_size = sum(loc[5] for loc in stores)
+    # The demand the policy sees is learned from recent sales (forecast or look-back), so the
+    # stock follows the last eight weeks' level, not the season ahead.
+    recent = [as_of - timedelta(days=i) for i in range(1, 57)]
+    level = _seasonal_level(catalogue, recent).mean(axis=1)
+    sold_index = {int(i): n for n, i in enumerate(np.flatnonzero(catalogue.sold))}
     rows: list[tuple[str, str, int]] = []
     for index, sku in enumerate(catalogue.sku.tolist()):
         profile = catalogue.profile[index]
         pack = int(catalogue.pack_size[index])
-        base = catalogue.base_rate[index]
         if profile == RAW:
             typical = {"kg": 2500, "roll": 25}.get(str(catalogue.uom[index]), 20000)
             on_hand = int(np.ceil(typical * rng.uniform(0.3, 1.6) / pack) * pack)
             rows.append((sku, PLANT_CODE, on_hand))
             continue
-        # DC: three to seven weeks of network demand, in whole cases.
-        dc_units = base * network_size * rng.uniform(21, 49)
+        daily = catalogue.base_rate[index] * level[sold_index[index]]
+        lead = float(catalogue.lead_time_days[index]) + LEAD_TIME_DELAY_DAYS
+        # DC: the network's demand, in whole cases.
+        dc_units = daily * network_size * _cover_days(rng, lead)
         rows.append((sku, DC_CODE, int(np.ceil(dc_units / pack) * pack)))
         for code, _name, _kind, _lat, _lon, size in stores:
-            if profile == LUMPY:
-                on_hand = int(rng.integers(0, 4))
-            else:
-                on_hand = round(base * size * rng.uniform(4, 21))
-            if rng.random() < 0.06:
-                on_hand = 0
+            units = daily * size * _cover_days(rng, lead)
+            # Intermittent items: whole units, rounded up (a shelf holds at least one when any).
+            on_hand = int(np.ceil(units)) if profile == LUMPY else round(units)
             rows.append((sku, code, on_hand))
     return rows
 
@@ -485,7 +525,8 @@ def demo_data_seed(
     if include_sales:
         sales = sales_generate(catalogue, end=end, days=days)
         files.append(("sales", sales_csv(sales, catalogue)))
-    files.append(("stock", stock_csv(stock_generate(catalogue), as_of=end + timedelta(days=1))))
+    stock_day = end + timedelta(days=1)
+    files.append(("stock", stock_csv(stock_generate(catalogue, as_of=stock_day), as_of=stock_day)))
 
     reports: dict[str, Any] = {}
     flagged = 0

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Max, Q, Sum
+from django.db.models import Count, F, Max, Min, Q, Sum
 from django.utils import timezone
 
 from catalog.models import DemandHistory, Product, StockLevel, StockMovement
@@ -128,15 +128,70 @@ def _metrics_summary(refreshed: Any) -> dict[str, Any]:
 
 
 def _realised_service_level(start: date, as_of: date) -> dict[str, Any]:
-    """Share of product × location × days with a known stock flag that were not out of stock."""
-    flags = DemandHistory.objects.filter(
-        date__gte=start, date__lte=as_of, stockout__isnull=False
-    ).aggregate(known=Count("date"), out=Count("date", filter=Q(stockout=True)))
-    known = flags["known"]
+    """Share of product × location × sales days in the window that were not out of stock.
+
+    Two ways of recording stockouts are common: every day flagged in stock or out
+    (``stockout`` true or false), or only the stockouts marked (the rest left unknown, as
+    the demo and many exports do). With some day flagged false the rate counts the flagged
+    days only (``basis`` "flagged_days"); with only stockouts marked, an unmarked day was in
+    stock ("all_days"); with no flag at all there is no rate. One query."""
+    flags = DemandHistory.objects.filter(date__gte=start, date__lte=as_of).aggregate(
+        days=Count("date"),
+        known=Count("date", filter=Q(stockout__isnull=False)),
+        out=Count("date", filter=Q(stockout=True)),
+    )
+    known, out = flags["known"], flags["out"]
+    if not known:
+        basis, counted = None, 0
+    elif known > out:  # some day explicitly in stock: trust the flags only
+        basis, counted = "flagged_days", known
+    else:
+        basis, counted = "all_days", flags["days"]
     return {
-        "in_stock_rate": (1 - flags["out"] / known) if known else None,
+        "in_stock_rate": (1 - out / counted) if counted else None,
         "days_with_flag": known,
+        "days_out_of_stock": out,
+        "days_counted": counted,
+        "basis": basis,
     }
+
+
+def _first_movement_day() -> date | None:
+    """The day of the ledger's first movement: no stock history exists before it."""
+    first = StockMovement.objects.aggregate(first=Min("occurred_at"))["first"]
+    return timezone.localtime(first).date() if first else None
+
+
+def _at_risk(limit: int = 10) -> list[dict[str, Any]]:
+    """The ``limit`` product × location rows most likely to run out (highest stockout risk,
+    then fewest days of cover), excluded rows left out. One query."""
+    rows = (
+        InventoryMetrics.objects.filter(stockout_risk__isnull=False)
+        .exclude(status__in=("excluded", "no_data", "dead_stock"))
+        .order_by(F("stockout_risk").desc(), F("days_of_cover").asc(nulls_last=True), "pk")
+        .values(
+            "product_id", "product__sku", "product__name", "location__code", "status",
+            "stockout_risk", "days_of_cover", "on_hand", "recommended_order_qty",
+            "latest_order_date",
+        )[:limit]
+    )  # fmt: skip
+    return [
+        {
+            "product_id": row["product_id"],
+            "sku": row["product__sku"],
+            "name": row["product__name"],
+            "location": row["location__code"],
+            "status": row["status"],
+            "stockout_risk": row["stockout_risk"],
+            "days_of_cover": row["days_of_cover"],
+            "on_hand": row["on_hand"],
+            "recommended_order_qty": row["recommended_order_qty"],
+            "latest_order_date": (
+                row["latest_order_date"].isoformat() if row["latest_order_date"] else None
+            ),
+        }
+        for row in rows
+    ]
 
 
 def inventory_dashboard_compute(*, period: str, as_of: date | None = None) -> dict[str, Any]:
@@ -157,14 +212,22 @@ def inventory_dashboard_compute(*, period: str, as_of: date | None = None) -> di
     moves = _movement_value_by_period(period, starts[0])
 
     # Walk back from today's value: the value at the end of a period is today's value minus
-    # every movement after that period.
+    # every movement after that period. Before the ledger's first movement there is no
+    # history (not a value of 0): those periods are None and ``stock_history_from`` says when
+    # the history starts.
     later = sum(value for start, value in moves.items() if start > starts[-1])
-    value_at_end = []
+    value_at_end: list[float | None] = []
     running = value_now - later
     for start in reversed(starts):
         value_at_end.append(running)
         running -= moves.get(start, 0.0)
     value_at_end.reverse()
+    history_from = _first_movement_day()
+    ends = [*starts[1:], None]
+    value_at_end = [
+        None if history_from is None or (end is not None and end <= history_from) else value
+        for value, end in zip(value_at_end, ends, strict=True)
+    ]
 
     settings = inventory_settings_get()  # once: it is a get_or_create
     lookback = int(settings.lookback_days)
@@ -177,6 +240,8 @@ def inventory_dashboard_compute(*, period: str, as_of: date | None = None) -> di
         "realised_service_level": _realised_service_level(
             as_of - timedelta(days=lookback - 1), as_of
         ),
+        "stock_history_from": history_from.isoformat() if history_from else None,
+        "at_risk": _at_risk(),
         "trend": {
             "periods": [start.isoformat() for start in starts],
             "inventory_value": value_at_end,

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from catalog import selectors as catalog_selectors
 from catalog import services as catalog_services
 from catalog.models import Category, Location, ProductExclusion
+from core import selectors as core_selectors
 from core import services as core_services
 from core.exceptions import DomainError, NotFound
 from core.exports import csv_stream, xlsx_bytes
@@ -35,6 +36,7 @@ def dashboard_page(request):
         period = "weekly"
     data = inventory_dashboard(period=period)
     latest = SimulationRun.objects.order_by("-created_at").only("pk", "status").first()
+    announced = core_selectors.announced_job()  # e.g. "The demo is being prepared"
     return render(
         request,
         "inventory/dashboard.html",
@@ -44,6 +46,8 @@ def dashboard_page(request):
             "periods": PERIODS,
             "can_act": can_act(request.user),
             "latest_simulation": latest,
+            "announced_job": announced[0] if announced else None,
+            "announcement": announced[1] if announced else "",
         },
     )
 

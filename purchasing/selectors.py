@@ -54,6 +54,13 @@ OPEN_STATUSES = (
 )
 
 
+def tenant_currency() -> str:
+    """The tenant's currency code (``PurchasingSettings.currency``; EUR before any is set).
+    A read only: never creates the settings row."""
+    code = PurchasingSettings.objects.filter(pk=1).values_list("currency", flat=True).first()
+    return code or PurchasingSettings._meta.get_field("currency").get_default()
+
+
 def purchasing_settings_get() -> PurchasingSettings:
     settings, _ = PurchasingSettings.objects.get_or_create(pk=1)
     return settings

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
+from django.utils.functional import SimpleLazyObject
 
 # (label, URL name, the path prefixes that mark the link active). Order is the bar's order.
 NAVIGATION: tuple[tuple[str, str, tuple[str, ...]], ...] = (
@@ -43,4 +44,18 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         url = _url(name)
         if url is not None:
             links.append({"label": label, "url": url, "active": request.path.startswith(prefixes)})
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and user.has_role("admin"):
+        url = reverse("workspace-users")  # admins also manage the tenant's users
+        links.append({"label": "Users", "url": url, "active": request.path.startswith(url)})
     return {"nav": links}
+
+
+def currency(request: HttpRequest) -> dict[str, Any]:
+    """``currency``: the tenant's currency code for money on the pages, looked up only when a
+    template shows it (lazy: pages without money make no query)."""
+    if not request.path.startswith("/app/") or not hasattr(request, "tenant"):
+        return {}
+    from purchasing.selectors import tenant_currency
+
+    return {"currency": SimpleLazyObject(tenant_currency)}

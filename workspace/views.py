@@ -1,17 +1,26 @@
-"""The shell of the pages: the app login (every role), logout, ``/`` and the job-progress
-fragment that the start buttons poll."""
+"""The shell of the pages: the app login (every role), logout, password reset, invitations
+and the users page (admins), ``/`` and the job-progress fragment that the start buttons
+poll."""
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET
+from django.urls import reverse, reverse_lazy
+from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts import selectors as accounts_selectors
+from accounts import services as accounts_services
+from accounts.links import invitation_tokens, password_reset_tokens
+from accounts.models import User
 from core import selectors as core_selectors
-from core.exceptions import NotFound
-from core.pages import member_page
+from core.exceptions import DomainError, NotFound
+from core.pages import admin_page, member_page
 from core.throttling import client_ip, consume
 
 
@@ -54,6 +63,128 @@ class LoginView(auth_views.LoginView):
 
 class LogoutView(auth_views.LogoutView):
     """POST only (Django 5): the navigation bar's logout button is a small form."""
+
+
+def _limited(request: HttpRequest, *, group: str, identity: str) -> int:
+    """Count one attempt against the login limits (per address and identity, and per address
+    across identities); the seconds to wait when refused, 0 to go on."""
+    ip = client_ip(request)
+    for key, rate in (
+        (f"{ip}|{identity.strip().lower()[:200]}", settings.RATE_LIMIT_LOGIN),
+        (f"ip:{ip}", settings.RATE_LIMIT_LOGIN_IP),
+    ):
+        usage = consume(request, group=group, key=key, rate=rate)
+        if usage and usage["should_limit"]:
+            return max(int(usage["time_left"]), 1)
+    return 0
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """``/app/password-reset/``: e-mails a reset link when the address belongs to an active
+    account with a password, and answers exactly the same way when it does not (the "sent"
+    page), so the form never tells whether an address exists. Rate-limited like the login."""
+
+    template_name = "workspace/password_reset.html"
+    email_template_name = "workspace/password_reset_email.txt"
+    subject_template_name = "workspace/password_reset_subject.txt"
+    token_generator = password_reset_tokens
+    success_url = reverse_lazy("workspace-password-reset-sent")
+
+    def get_extra_email_context(self):
+        return {
+            "tenant": self.request.tenant.name,
+            "hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
+        }
+
+    def post(self, request, *args, **kwargs):
+        wait = _limited(request, group="password_reset", identity=request.POST.get("email", ""))
+        if wait:
+            response = render(
+                request,
+                self.template_name,
+                {"form": self.get_form(), "rate_limited": wait},
+                status=429,
+            )
+            response["Retry-After"] = str(wait)
+            return response
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        self.extra_email_context = self.get_extra_email_context()
+        return super().form_valid(form)
+
+
+class PasswordResetSentView(auth_views.PasswordResetDoneView):
+    template_name = "workspace/password_reset_sent.html"
+
+
+class PasswordSetView(auth_views.PasswordResetConfirmView):
+    """The page a reset link opens: a new password (Django's validators), then the login."""
+
+    template_name = "workspace/set_password.html"
+    token_generator = password_reset_tokens
+    success_url = reverse_lazy("workspace-password-reset-complete")
+    extra_context = {"purpose": "reset"}
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "workspace/password_reset_complete.html"
+
+
+class InvitationAcceptView(auth_views.PasswordResetConfirmView):
+    """The page an invitation opens: the invited person chooses a password and is signed in.
+    The link works once (setting the password changes what it signs) and expires after
+    ``INVITATION_TIMEOUT_SECONDS``."""
+
+    template_name = "workspace/set_password.html"
+    token_generator = invitation_tokens
+    post_reset_login = True
+    success_url = reverse_lazy("inventory-dashboard")
+    extra_context = {"purpose": "invitation"}
+
+
+@require_http_methods(["GET", "POST"])
+@admin_page
+def users_page(request: HttpRequest) -> HttpResponse:
+    """Admins: the tenant's users (role, pending invitations, last login) and the invitation
+    form (POST sends the e-mail, like ``POST /api/v1/users/invitations/``)."""
+    form_errors: dict[str, str] = {}
+    if request.method == "POST":
+        email = request.POST.get("email", "").strip()
+        role = request.POST.get("role", "")
+        if role not in User.Role.values:
+            form_errors["role"] = "Choose a role."
+        try:
+            validate_email(email)
+        except ValidationError:
+            form_errors["email"] = "Enter a valid e-mail address."
+        if not form_errors:
+            try:
+                accounts_services.user_invite(
+                    email=email,
+                    role=role,
+                    invited_by=request.user,
+                    link_for=lambda uidb64, token: request.build_absolute_uri(
+                        reverse("workspace-invitation", kwargs={"uidb64": uidb64, "token": token})
+                    ),
+                )
+            except DomainError as exc:
+                form_errors["email"] = exc.message
+            else:
+                messages.success(request, f"Invitation sent to {email.lower()}.")
+                return redirect("workspace-users")
+    users = accounts_selectors.user_list(user=request.user).order_by("email")
+    return render(
+        request,
+        "workspace/users.html",
+        {
+            "users": users,
+            "roles": User.Role.choices,
+            "form_errors": form_errors,
+            "posted": request.POST if request.method == "POST" else {},
+        },
+        status=400 if form_errors else 200,
+    )
 
 
 def home(request: HttpRequest) -> HttpResponse:

@@ -20,10 +20,27 @@ class MeSerializer(serializers.ModelSerializer):
 
 
 class UserSerializer(serializers.ModelSerializer):
+    invitation_pending = serializers.SerializerMethodField(
+        help_text="Invited and has not set a password yet"
+    )
+
     class Meta:
         model = User
-        fields = ("id", "email", "first_name", "last_name", "role", "is_active", "last_login")
+        fields = (
+            "id", "email", "first_name", "last_name", "role", "is_active", "last_login",
+            "invitation_pending",
+        )  # fmt: skip
         read_only_fields = fields
+
+    def get_invitation_pending(self, user: User) -> bool:
+        return not user.has_usable_password() and user.last_login is None
+
+
+class UserInviteSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    role = serializers.ChoiceField(choices=User.Role.choices)
+    first_name = serializers.CharField(required=False, default="", max_length=150)
+    last_name = serializers.CharField(required=False, default="", max_length=150)
 
 
 class UserCreateSerializer(serializers.Serializer):

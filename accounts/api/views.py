@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
@@ -21,6 +22,7 @@ from accounts.api.serializers import (
     LogoutSerializer,
     MeSerializer,
     UserCreateSerializer,
+    UserInviteSerializer,
     UserRoleSerializer,
     UserSerializer,
 )
@@ -120,6 +122,23 @@ class UserViewSet(ReadOnlyModelViewSet):
         data = UserCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = services.user_create(**data.validated_data)
+        return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=UserInviteSerializer, responses={201: UserSerializer})
+    @action(detail=False, methods=["post"], url_path="invitations")
+    def invite(self, request):
+        """Invite someone by e-mail: a user without a password is created and e-mailed a link
+        (single use, expiring) that sets it on ``/app/invitations/…``. 409 when the address
+        belongs to an account that already has a password."""
+        data = UserInviteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.user_invite(
+            **data.validated_data,
+            invited_by=request.user,
+            link_for=lambda uidb64, token: request.build_absolute_uri(
+                reverse("workspace-invitation", kwargs={"uidb64": uidb64, "token": token})
+            ),
+        )
         return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=UserRoleSerializer, responses=UserSerializer)

@@ -128,6 +128,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "workspace.context_processors.navigation",
+                "workspace.context_processors.currency",
             ]
         },
     }
@@ -151,6 +152,9 @@ AUTH_PASSWORD_VALIDATORS = [
 # Paths, not URL names: the public host (platform admin) has none of the tenant's URL names.
 LOGIN_URL = "/app/login/"
 LOGIN_REDIRECT_URL = "/app/dashboard/"
+# Links sent by e-mail (accounts.links): a password reset lives a day, an invitation a week.
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 24 * 3600, minimum=60)
+INVITATION_TIMEOUT_SECONDS = env_int("INVITATION_TIMEOUT_SECONDS", 7 * 24 * 3600, minimum=60)
 LOGOUT_REDIRECT_URL = "/app/login/"
 
 SIMPLE_JWT = {

@@ -111,8 +111,9 @@ class DashboardQuerySerializer(serializers.Serializer):
 class DashboardTrendSerializer(serializers.Serializer):
     periods = serializers.ListField(child=serializers.DateField(), help_text="Period starts")
     inventory_value = serializers.ListField(
-        child=serializers.FloatField(),
-        help_text="Stock value at each period's end (today's unit costs, from the ledger)",
+        child=serializers.FloatField(allow_null=True),
+        help_text="Stock value at each period's end (today's unit costs, from the ledger); "
+        "null for periods that ended before the ledger's first movement",
     )
     sales_quantity = serializers.ListField(child=serializers.FloatField())
     sales_revenue = serializers.ListField(child=serializers.FloatField())
@@ -120,9 +121,31 @@ class DashboardTrendSerializer(serializers.Serializer):
 
 class RealisedServiceLevelSerializer(serializers.Serializer):
     in_stock_rate = serializers.FloatField(
-        allow_null=True, help_text="Share of flagged sales days not out of stock (0–1)"
+        allow_null=True,
+        help_text="Share of counted sales days not out of stock (0–1); null without any flag",
     )
-    days_with_flag = serializers.IntegerField()
+    days_with_flag = serializers.IntegerField(help_text="Days with a stockout flag, true or false")
+    days_out_of_stock = serializers.IntegerField()
+    days_counted = serializers.IntegerField()
+    basis = serializers.ChoiceField(
+        choices=["flagged_days", "all_days"],
+        allow_null=True,
+        help_text="flagged_days: some days are flagged in stock, only flagged days count; "
+        "all_days: only stockouts are marked, an unmarked day was in stock",
+    )
+
+
+class AtRiskSerializer(serializers.Serializer):
+    product_id = serializers.IntegerField()
+    sku = serializers.CharField()
+    name = serializers.CharField()
+    location = serializers.CharField()
+    status = serializers.CharField()
+    stockout_risk = serializers.FloatField(help_text="0–1")
+    days_of_cover = serializers.FloatField(allow_null=True)
+    on_hand = serializers.FloatField()
+    recommended_order_qty = serializers.FloatField()
+    latest_order_date = serializers.DateField(allow_null=True)
 
 
 class DashboardSerializer(serializers.Serializer):
@@ -139,4 +162,8 @@ class DashboardSerializer(serializers.Serializer):
         allow_null=True, help_text="Demand-weighted mean of 1 − stockout risk (0–1)"
     )
     realised_service_level = RealisedServiceLevelSerializer()
+    stock_history_from = serializers.DateField(
+        allow_null=True, help_text="The ledger's first movement: no stock history before it"
+    )
+    at_risk = AtRiskSerializer(many=True, help_text="The rows most likely to run out (max 10)")
     trend = DashboardTrendSerializer()

@@ -139,8 +139,9 @@ def test_seeding_twice_changes_nothing(tenant_a, capsys):
     _seed(tenant_a)
     assert _snapshot() == first
     out = capsys.readouterr().out
-    # catalogue: locations, products, sales, stock; purchasing: suppliers, terms, history
-    assert out.count(" 0 inserted, 0 updated") == 7, out
+    # catalogue: locations, products, sales, stock; purchasing: suppliers, terms, history;
+    # routing: vehicles, tomorrow's delivery orders
+    assert out.count(" 0 inserted, 0 updated") == 9, out
     assert "open purchase orders created: 0" in out
     assert "flags (promotion / stockout) changed: 0" in out
     flagged = DemandHistory.objects.filter(stockout=True)

@@ -73,12 +73,20 @@ def test_dashboard_numbers_add_up(api_planner):
     assert body["realised_service_level"] == {
         "in_stock_rate": pytest.approx(0.9),
         "days_with_flag": 40,
+        "days_out_of_stock": 4,
+        "days_counted": 40,
+        "basis": "flagged_days",
     }
     trend = body["trend"]
     assert len(trend["periods"]) == 30 and trend["periods"][-1] == timezone.localdate().isoformat()
     assert trend["sales_quantity"] == [4.0] * 30 and trend["sales_revenue"] == [8.0] * 30
-    # The receipts happened today: the value was 0 before and 350 at the end of today.
-    assert trend["inventory_value"][-1] == pytest.approx(350) and trend["inventory_value"][0] == 0
+    # The receipts happened today, the ledger's first movements: no history before today.
+    assert trend["inventory_value"][-1] == pytest.approx(350)
+    assert trend["inventory_value"][:-1] == [None] * 29
+    assert body["stock_history_from"] == timezone.localdate().isoformat()
+    # Most at risk: the product with demand (the idle one is dead stock).
+    assert [row["sku"] for row in body["at_risk"]] == [product.sku]
+    assert body["at_risk"][0]["stockout_risk"] == pytest.approx(risk)
 
 
 @pytest.mark.parametrize(("period", "count"), [("daily", 30), ("weekly", 26), ("monthly", 12)])

@@ -111,7 +111,8 @@ def _route_plans(count: int) -> None:
     ("url", "make", "baseline"),
     [
         # domain, session, user, then the page's own queries
-        ("/app/dashboard/", seed_metrics, 14),
+        # dashboard: + the ledger's first day, the rows most at risk, the announced job, currency
+        ("/app/dashboard/", seed_metrics, 18),
         ("/app/what-to-order/?tab=all", seed_metrics, 7),
         ("/app/simulations/", _simulations, 4),
         ("/app/route-plans/", _route_plans, 4),

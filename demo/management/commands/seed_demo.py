@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import io
 import os
+from datetime import timedelta
 
 from django.core.management.base import CommandError
 from django.utils import timezone
@@ -9,6 +10,7 @@ from django.utils import timezone
 from accounts.services import demo_users_ensure
 from core.management.base import TenantCommand
 from demo.catalogue import DemoDataRejected, demo_data_seed
+from demo.fleet import delivery_orders_csv, vehicles_csv
 from etl.importing import run_import
 from manufacturing.demo import manufacturing_demo_seed
 from purchasing.demo import purchasing_demo_seed
@@ -20,7 +22,7 @@ class Command(TenantCommand):
     help = (
         "Fill a tenant with realistic demo data: one user of each role, a coffee roaster's "
         "catalogue, its DC, stores and plant, daily sales ending yesterday and current stock, "
-        "loaded through the import path. Idempotent."
+        "loaded through the import path, and a delivery fleet with tomorrow's orders. Idempotent."
     )
 
     def add_arguments(self, parser) -> None:
@@ -70,5 +72,18 @@ class Command(TenantCommand):
             f"  manufacturing: {made['boms']} BOMs, {made['work_centres']} work centres, "
             f"{made['mps_rows']} MPS rows"
         )
+        # Routing: three vans at the DC and tomorrow's deliveries (the demo plans them).
+        tomorrow = timezone.localdate() + timedelta(days=1)
+        for kind, data in (
+            ("vehicles", vehicles_csv()),
+            ("delivery-orders", delivery_orders_csv(tomorrow)),
+        ):
+            report = run_import(kind=kind, stream=io.BytesIO(data), size=len(data))
+            if report.status != "imported":
+                raise CommandError(f"demo {kind} rejected: {report.errors[:5]}")
+            self.stdout.write(
+                f"  {kind:<17} {report.rows:>6} rows: {report.inserted} inserted, "
+                f"{report.updated} updated"
+            )
         self.stdout.write(f"  demo data loaded in {result.seconds:.2f} s")
         self.stdout.write(self.style.SUCCESS(f"Demo data ready in {tenant.schema_name}."))
