@@ -290,6 +290,9 @@ class SimulationRun(models.Model):
     service_level_allocation = models.CharField(
         max_length=16, choices=Allocation.choices, default=Allocation.AGGREGATE
     )
+    # Cost of a unit short in the cost comparison (not in the policy): NULL = the tenant's
+    # ``InventorySettings.stockout_cost``, or when that is unset each item's margin (ADR 30).
+    stockout_cost = models.DecimalField(**MONEY, null=True, blank=True)
     window_start = models.DateField(null=True, blank=True)
     window_end = models.DateField(null=True, blank=True)
     summary = models.JSONField(default=dict, blank=True)
