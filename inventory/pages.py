@@ -20,6 +20,7 @@ from core import services as core_services
 from core.exceptions import DomainError, NotFound
 from core.exports import csv_stream, xlsx_bytes
 from core.pages import can_act, member_page, planner_action
+from inventory import product_page
 from inventory import simulation_service as service
 from inventory import what_to_order as wto
 from inventory.dashboard import PERIODS, inventory_dashboard
@@ -272,6 +273,17 @@ urlpatterns = [
         name="what-to-order-export-xlsx",
     ),
     path("what-to-order/exclude/", what_to_order_exclude, name="what-to-order-exclude"),
+    path(
+        "products/<int:product_id>/forecast/",
+        product_page.product_page,
+        name="product-forecast-page",
+    ),
+    path(
+        "products/<int:product_id>/forecast/export.csv",
+        product_page.product_export,
+        name="product-forecast-export",
+    ),
+    path("products/<int:product_id>/pin/", product_page.product_pin, name="product-pin"),
     path("simulations/", simulation_list, name="simulation-list"),
     path("simulations/start/", simulation_start, name="simulation-start-page"),
     path("simulations/<int:run_id>/", simulation_detail, name="simulation-detail"),
