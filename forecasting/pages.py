@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from core.exceptions import DomainError, NotFound
 from core.pages import can_act, member_page, planner_action
 from forecasting import selectors, services
+from forecasting.planning import stock_classes
 
 
 def _label(method: str) -> str:
@@ -38,10 +39,40 @@ def test_bed(request):
         }
         for method in methods
     ]
+    worst = selectors.test_bed_worst_series(user=request.user, run_id=summary["run"])
+    classes = stock_classes([(s["product_id"], s["location_id"]) for s in worst])
+    worst = [
+        {
+            **s,
+            "stock_class": classes.get((s["product_id"], s["location_id"]), "–"),
+            "accuracy": _accuracy(s["wape"]),
+        }
+        for s in worst
+    ]
+    accuracy = summary.get("accuracy") or {}
+    bias = _percent(accuracy.get("bias_pct"))
+    try:
+        roi = selectors.test_bed_roi(user=request.user, run_id=summary["run"], top=5)
+    except DomainError:  # the run did not backtest the comparison method: no estimate
+        roi = None
     context.update(
         has_run=True,
         summary=summary,
-        worst=selectors.test_bed_worst_series(user=request.user, run_id=summary["run"]),
+        accuracy={
+            **{
+                key: None if value is None else max(0.0, value)
+                for key, value in (
+                    ("day", _percent(accuracy.get("accuracy_day"))),
+                    ("week", _percent(accuracy.get("accuracy_week"))),
+                    ("month", _percent(accuracy.get("accuracy_month"))),
+                )
+            },
+            "bias": bias,
+            "bias_warn": bias is not None and abs(bias) > 10,
+        },
+        methods=[_planner_terms(m) for m in summary["methods"]],
+        roi=roi,
+        worst=worst,
         patterns=patterns,
         rows=rows,
         chart={
@@ -51,6 +82,27 @@ def test_bed(request):
         },
     )
     return render(request, "forecasting/test_bed.html", context)
+
+
+def _percent(share: float | None) -> float | None:
+    return None if share is None else round(100.0 * share, 1)
+
+
+def _accuracy(wape: float | None) -> float | None:
+    """Accuracy % = 1 − WAPE, floored at 0 % (a WAPE above 100 % reads as no accuracy)."""
+    return None if wape is None else max(0.0, round(100.0 * (1.0 - wape), 1))
+
+
+def _planner_terms(method: dict[str, Any]) -> dict[str, Any]:
+    """A method's mean backtest scores as a planner reads them: accuracy % per day, week and
+    month, and bias %."""
+    return {
+        **method,
+        "accuracy_day": _accuracy(method.get("mean_wape")),
+        "accuracy_week": _accuracy(method.get("mean_wape_week")),
+        "accuracy_month": _accuracy(method.get("mean_wape_month")),
+        "bias_pct": _percent(method.get("mean_bias_pct")),
+    }
 
 
 @require_POST
