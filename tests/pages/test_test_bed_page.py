@@ -33,7 +33,7 @@ def test_bucket_wape_sums_whole_buckets_and_bias_is_relative():
 
 @pytest.mark.django_db
 def test_test_bed_shows_accuracy_bias_roi_and_the_stock_class(viewer):
-    products, locations = seed()
+    products, _ = seed()
     run = services.forecast_run_start(
         horizon=28, methods=["naive", "seasonal_naive", "ses"], enqueue=False
     )
