@@ -123,8 +123,8 @@ def main() -> None:
             rows = InventoryMetrics.objects.count()
             category = Category.objects.order_by("id").values_list("id", flat=True)[3]
             viewer = user_create(email="viewer@bench.test", password=None, role=User.Role.PLANNER)
-        client = Client(HTTP_HOST=host)
-        client.force_login(viewer)
+            client = Client(HTTP_HOST=host)
+            client.force_login(viewer)  # the session lives in the tenant's schema
         results: dict[str, float] = {}
         for label, query in CASES:
             url = "/app/what-to-order/" + query.format(category=category)
