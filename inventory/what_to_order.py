@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.db.models import Count, F, FilteredRelation, Q, QuerySet
+
 from inventory.models import InventoryMetrics
 
 Status = InventoryMetrics.Status
