@@ -168,6 +168,11 @@ class BacktestScore(models.Model):
     rmsse = models.FloatField(null=True)
     pinball = models.FloatField(null=True)
     coverage = models.FloatField(null=True)
+    # Planner terms (ADR 30): WAPE of weekly (7-day) and monthly (28-day) sums from the
+    # origin, and the bias as a share of demand, Σ(f − y) / Σy. Accuracy % = 1 − WAPE.
+    wape_week = models.FloatField(null=True)
+    wape_month = models.FloatField(null=True)
+    bias_pct = models.FloatField(null=True)
 
     class Meta:
         indexes = [models.Index(fields=("run", "product", "location"), name="backtest_score_key")]

@@ -1,91 +1,25 @@
-"""Server-rendered forecasting pages (session login, the active tenant's data only): a
-product's history and forecast with its interval band and Test Bed leaderboard, and the
-Test Bed summary of a run."""
+"""Server-rendered forecasting pages (session login, the active tenant's data only): the Test
+Bed summary of a run. The product page, which adds the stock panel, is in
+``inventory.product_page`` (ADR 30)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.html import escape
 from django.views.decorators.http import require_POST
 
-from catalog.models import Location, Product
 from core.exceptions import DomainError, NotFound
 from core.pages import can_act, member_page, planner_action
 from forecasting import selectors, services
-
-
-def _chart_data(series: dict[str, Any]) -> dict[str, Any]:
-    history, forecast = series["history"], series["forecast"]
-    x = [h["period"].isoformat() for h in history] + [f["period"].isoformat() for f in forecast]
-    gap_h, gap_f = [None] * len(forecast), [None] * len(history)
-    return {
-        "x": x,
-        "markX": forecast[0]["period"].isoformat() if forecast else None,
-        "history": [h["quantity"] for h in history] + gap_h,
-        "forecast": gap_f + [f["forecast"] for f in forecast],
-        "p50": gap_f + [f["p50"] for f in forecast],
-        "p10": gap_f + [f["p10"] for f in forecast],
-        "p90": gap_f + [f["p90"] for f in forecast],
-        "p05": gap_f + [f["p05"] for f in forecast],
-        "p95": gap_f + [f["p95"] for f in forecast],
-        "lower_90": gap_f + [f["lower_90"] for f in forecast],
-        "upper_90": gap_f + [f["upper_90"] for f in forecast],
-    }
+from forecasting.planning import stock_classes
 
 
 def _label(method: str) -> str:
     """A chart label short enough for the axis."""
     return method.replace("holt_winters_", "HW ").replace("_", " ")
-
-
-def _leaderboard_chart(board: dict[str, Any]) -> dict[str, Any]:
-    """Mean RMSSE per method over the SKU's locations, best first."""
-    totals: dict[str, list[float]] = {}
-    for series in board["series"]:
-        for method in series["methods"]:
-            if method["rmsse"] is not None:
-                totals.setdefault(method["method"], []).append(method["rmsse"])
-    ranked = sorted((sum(v) / len(v), name) for name, v in totals.items())
-    return {"labels": [_label(name) for _, name in ranked], "values": [v for v, _ in ranked]}
-
-
-@member_page
-def product_forecast(request, product_id: int):
-    try:
-        product = Product.objects.select_related("category").get(pk=product_id)
-    except Product.DoesNotExist:
-        raise Http404("No such product.") from None
-    interval = request.GET.get("interval", "day")
-    if interval not in selectors.INTERVALS:
-        interval = "day"
-    code = request.GET.get("location") or None
-    context: dict[str, Any] = {
-        "product": product,
-        "interval": interval,
-        "location": code,
-        "locations": list(Location.objects.order_by("code").values_list("code", flat=True)),
-        "has_run": False,
-    }
-    try:
-        series = selectors.forecast_series(
-            user=request.user, sku=product.sku, location=code, interval=interval
-        )
-        board = selectors.test_bed_leaderboard(user=request.user, sku=product.sku, location=code)
-    except NotFound:
-        return render(request, "forecasting/product_forecast.html", context)
-    context.update(
-        has_run=True,
-        run_id=series["run"],
-        chart=_chart_data(series),
-        leaderboard=_leaderboard_chart(board),
-        board=board["series"],
-        horizon_total=sum(f["forecast"] for f in series["forecast"]),
-        horizon_p90=sum(f["p90"] for f in series["forecast"]),
-    )
-    return render(request, "forecasting/product_forecast.html", context)
 
 
 @member_page
@@ -105,10 +39,40 @@ def test_bed(request):
         }
         for method in methods
     ]
+    worst = selectors.test_bed_worst_series(user=request.user, run_id=summary["run"])
+    classes = stock_classes([(s["product_id"], s["location_id"]) for s in worst])
+    worst = [
+        {
+            **s,
+            "stock_class": classes.get((s["product_id"], s["location_id"]), "–"),
+            "accuracy": _accuracy(s["wape"]),
+        }
+        for s in worst
+    ]
+    accuracy = summary.get("accuracy") or {}
+    bias = _percent(accuracy.get("bias_pct"))
+    try:
+        roi = selectors.test_bed_roi(user=request.user, run_id=summary["run"], top=5)
+    except DomainError:  # the run did not backtest the comparison method: no estimate
+        roi = None
     context.update(
         has_run=True,
         summary=summary,
-        worst=selectors.test_bed_worst_series(user=request.user, run_id=summary["run"]),
+        accuracy={
+            **{
+                key: None if value is None else max(0.0, value)
+                for key, value in (
+                    ("day", _percent(accuracy.get("accuracy_day"))),
+                    ("week", _percent(accuracy.get("accuracy_week"))),
+                    ("month", _percent(accuracy.get("accuracy_month"))),
+                )
+            },
+            "bias": bias,
+            "bias_warn": bias is not None and abs(bias) > 10,
+        },
+        methods=[_planner_terms(m) for m in summary["methods"]],
+        roi=roi,
+        worst=worst,
         patterns=patterns,
         rows=rows,
         chart={
@@ -118,6 +82,27 @@ def test_bed(request):
         },
     )
     return render(request, "forecasting/test_bed.html", context)
+
+
+def _percent(share: float | None) -> float | None:
+    return None if share is None else round(100.0 * share, 1)
+
+
+def _accuracy(wape: float | None) -> float | None:
+    """Accuracy % = 1 − WAPE, floored at 0 % (a WAPE above 100 % reads as no accuracy)."""
+    return None if wape is None else max(0.0, round(100.0 * (1.0 - wape), 1))
+
+
+def _planner_terms(method: dict[str, Any]) -> dict[str, Any]:
+    """A method's mean backtest scores as a planner reads them: accuracy % per day, week and
+    month, and bias %."""
+    return {
+        **method,
+        "accuracy_day": _accuracy(method.get("mean_wape")),
+        "accuracy_week": _accuracy(method.get("mean_wape_week")),
+        "accuracy_month": _accuracy(method.get("mean_wape_month")),
+        "bias_pct": _percent(method.get("mean_bias_pct")),
+    }
 
 
 @require_POST

@@ -5,6 +5,9 @@ run finished, without importing ``inventory`` (which sits above it; ADR 19).
   the service level and holding-cost rate the ROI estimate prices safety stock at. Inventory
   owns those settings and registers a provider when its app starts; without one (a project
   without inventory) the defaults below apply.
+- ``stock_classes``: the ABC/XYZ class of product × location pairs as the stock pages show
+  them (inventory's metrics), so the Test Bed labels a SKU with the same class as "what to
+  order" and the dashboard (ADR 30). Without a provider, no classes (the pages show "–").
 - ``forecast_run_succeeded``: a signal sent inside the transaction that marks a run succeeded;
   inventory queues its metrics refresh on it.
 """
@@ -25,6 +28,8 @@ class PlanningDefaults:
 
 
 _provider: Callable[[], PlanningDefaults] | None = None
+Pair = tuple[int, int]  # (product id, location id)
+_classes_provider: Callable[[list[Pair]], dict[Pair, str]] | None = None
 
 forecast_run_succeeded = Signal()  # kwargs: run_id
 
@@ -36,3 +41,13 @@ def register_planning_defaults(provider: Callable[[], PlanningDefaults]) -> None
 
 def planning_defaults() -> PlanningDefaults:
     return _provider() if _provider is not None else PlanningDefaults()
+
+
+def register_stock_classes(provider: Callable[[list[Pair]], dict[Pair, str]]) -> None:
+    global _classes_provider
+    _classes_provider = provider
+
+
+def stock_classes(pairs: list[Pair]) -> dict[Pair, str]:
+    """``{(product, location): "AX"}`` for the pairs the provider knows (one query)."""
+    return _classes_provider(pairs) if _classes_provider is not None and pairs else {}

@@ -3,11 +3,6 @@ from django.urls import path
 from forecasting import pages
 
 urlpatterns = [
-    path(
-        "products/<int:product_id>/forecast/",
-        pages.product_forecast,
-        name="product-forecast-page",
-    ),
     path("test-bed/", pages.test_bed, name="test-bed-page"),
     path("test-bed/run/", pages.forecast_run_start, name="forecast-run-start-page"),
 ]

@@ -176,6 +176,13 @@ class InventoryMetrics(models.Model):
             ),
             models.Index(fields=("location", "days_of_cover"), name="inventory_metrics_loc_cover"),
             models.Index(fields=("location", "on_hand"), name="inventory_metrics_loc_stock"),
+            # "What to order" opens sorted by order-by date (then id, the pager's tie-break):
+            # its first pages read this index in order instead of sorting every row (ADR 30).
+            models.Index(
+                models.F("latest_order_date").asc(nulls_last=True),
+                "id",
+                name="inventory_metrics_order_by",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -290,6 +297,9 @@ class SimulationRun(models.Model):
     service_level_allocation = models.CharField(
         max_length=16, choices=Allocation.choices, default=Allocation.AGGREGATE
     )
+    # Cost of a unit short in the cost comparison (not in the policy): NULL = the tenant's
+    # ``InventorySettings.stockout_cost``, or when that is unset each item's margin (ADR 30).
+    stockout_cost = models.DecimalField(**MONEY, null=True, blank=True)
     window_start = models.DateField(null=True, blank=True)
     window_end = models.DateField(null=True, blank=True)
     summary = models.JSONField(default=dict, blank=True)

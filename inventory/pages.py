@@ -21,10 +21,13 @@ from core import services as core_services
 from core.exceptions import DomainError, NotFound
 from core.exports import csv_stream, xlsx_bytes
 from core.pages import can_act, member_page, planner_action
+from inventory import product_page
 from inventory import simulation_service as service
 from inventory import what_to_order as wto
 from inventory.dashboard import PERIODS, inventory_dashboard
+from inventory.metrics import inventory_settings_get
 from inventory.models import SimulationRun
+from inventory.simulation_verdict import simulation_verdict
 
 
 @member_page
@@ -66,8 +69,15 @@ def inventory_refresh_start(request):
 def simulation_start(request):
     """The "Simulate" button: a 365-day replay with the tenant's settings, or the run already
     queued or running (one at a time per tenant, like the API)."""
+    raw_cost = request.POST.get("stockout_cost", "").strip()
     try:
-        run = service.simulation_run_active() or service.simulation_run_start(user=request.user)
+        stockout_cost = float(raw_cost) if raw_cost else None
+    except ValueError:
+        return HttpResponse('<p class="muted">The stockout cost must be a number.</p>', status=400)
+    try:
+        run = service.simulation_run_active() or service.simulation_run_start(
+            user=request.user, stockout_cost=stockout_cost
+        )
     except DomainError as exc:
         return HttpResponse(f'<p class="muted">{escape(exc.message)}</p>', status=400)
     if run.job is None:  # a run started without a job (a command): nothing to poll
@@ -82,9 +92,10 @@ def simulation_start(request):
 def simulation_list(request):
     """The latest replays, newest first (one query)."""
     runs = list(SimulationRun.objects.order_by("-created_at").defer("daily")[:50])
-    return render(
-        request, "inventory/simulation_list.html", {"runs": runs, "can_act": can_act(request.user)}
-    )
+    context = {"runs": runs, "can_act": can_act(request.user)}
+    if context["can_act"]:
+        context["settings_stockout_cost"] = inventory_settings_get().stockout_cost
+    return render(request, "inventory/simulation_list.html", context)
 
 
 def _cart_url() -> str | None:
@@ -228,10 +239,22 @@ def simulation_detail(request, run_id: int):
             else [],
         },
     }
+    stockout_cost = summary.get("stockout_cost") or {}
     return render(
         request,
         "inventory/simulation_detail.html",
-        {"run": run, "summary": summary, "classes": classes, "chart": chart},
+        {
+            "run": run,
+            "summary": summary,
+            "classes": classes,
+            "chart": chart,
+            "verdict": simulation_verdict(summary),
+            "stockout_cost": stockout_cost,
+            "stockout_cost_basis": service.STOCKOUT_COST_BASES.get(
+                stockout_cost.get("basis", ""), ""
+            ),
+            "actual_items": ((summary.get("actual") or {}).get("all") or {}).get("items"),
+        },
     )
 
 
@@ -254,6 +277,17 @@ urlpatterns = [
         name="what-to-order-export-xlsx",
     ),
     path("what-to-order/exclude/", what_to_order_exclude, name="what-to-order-exclude"),
+    path(
+        "products/<int:product_id>/forecast/",
+        product_page.product_page,
+        name="product-forecast-page",
+    ),
+    path(
+        "products/<int:product_id>/forecast/export.csv",
+        product_page.product_export,
+        name="product-forecast-export",
+    ),
+    path("products/<int:product_id>/pin/", product_page.product_pin, name="product-pin"),
     path("simulations/", simulation_list, name="simulation-list"),
     path("simulations/start/", simulation_start, name="simulation-start-page"),
     path("simulations/<int:run_id>/", simulation_detail, name="simulation-detail"),

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 MAX_WINDOW_DAYS = 730
 MIN_WINDOW_DAYS = 7  # a shorter replay holds no full review cycle (the loader refuses it too)
 MAX_COVER_DAYS = 365
+MAX_STOCKOUT_COST = 1_000_000
 MIN_HISTORY_DAYS = 28  # before the window: the first forecast needs something to fit
 WARM_UP_DAYS = 182  # history before the window used to learn the forecast's error
 # Every fast engine method but theta (too slow to re-fit weekly), and "recommended": per item
@@ -86,6 +87,7 @@ def simulation_run_start(
     seed: int = 0,
     max_cover_days: int | None = None,
     service_level_allocation: str | None = None,
+    stockout_cost: float | None = None,
     enqueue: bool = True,
 ) -> SimulationRun:
     """Create a queued run (and, with ``enqueue``, its ``inventory_simulation`` job).
@@ -95,7 +97,9 @@ def simulation_run_start(
     in days of mean demand (1–365; 0 = no cap, the plain EOQ; None = the tenant's).
     ``service_level_allocation``: "item" (every item its class target) or "aggregate" (each
     class's target met on average over its cycles, per-item levels by the critical ratio,
-    ``allocate_cycle_service_levels``); None = the tenant's setting. Raises
+    ``allocate_cycle_service_levels``); None = the tenant's setting. ``stockout_cost``: the
+    cost of a unit short in the cost comparison (≥ 0); None = the tenant's stockout cost, or
+    each item's margin when that is unset (:func:`stockout_cost_per_unit`). Raises
     :class:`SimulationInputError` (400) for bad parameters, before writing anything.
     """
     levels = service_levels or {}
@@ -129,6 +133,11 @@ def simulation_run_start(
         "Must be item or aggregate.",
     )
     _check(
+        stockout_cost is None or 0 <= float(stockout_cost) <= MAX_STOCKOUT_COST,
+        "stockout_cost",
+        f"Must be 0–{MAX_STOCKOUT_COST} per unit short.",
+    )
+    _check(
         forecast_method in SIMULATION_METHODS,
         "forecast_method",
         f"Must be one of {', '.join(SIMULATION_METHODS)}.",
@@ -147,6 +156,7 @@ def simulation_run_start(
             seed=seed,
             max_cover_days=max_cover_days,
             service_level_allocation=service_level_allocation,
+            stockout_cost=None if stockout_cost is None else Decimal(str(stockout_cost)),
             created_by=user if getattr(user, "pk", None) else None,
         )
         if enqueue:
@@ -155,6 +165,33 @@ def simulation_run_start(
             )
             run.save(update_fields=["job"])
     return run
+
+
+STOCKOUT_COST_BASES = {
+    "run": "set for this simulation",
+    "settings": "the tenant's stockout cost (inventory settings)",
+    "item_margin": "each item's margin (price − cost; 0 where the price is not above the cost)",
+}
+
+
+def stockout_cost_per_unit(
+    *,
+    run_cost: Decimal | float | None,
+    settings_cost: Decimal | float | None,
+    unit_cost: np.ndarray,
+    unit_price: np.ndarray,
+) -> tuple[np.ndarray, str]:
+    """The cost of one unit short per item (items,) and where it came from (a key of
+    :data:`STOCKOUT_COST_BASES`): the run's cost, else the tenant's, else the margin lost on a
+    sale that did not happen (``max(price − cost, 0)``). Never all-zero by default, so a
+    policy that runs out more does not look cheaper than it is (ADR 30)."""
+    items = len(unit_cost)
+    if run_cost is not None:
+        return np.full(items, float(run_cost)), "run"
+    if settings_cost is not None:
+        return np.full(items, float(settings_cost)), "settings"
+    margin = np.nan_to_num(np.asarray(unit_price, float) - np.asarray(unit_cost, float))
+    return np.maximum(margin, 0.0), "item_margin"
 
 
 def _decimal(value: float | None) -> Decimal | None:
@@ -371,7 +408,12 @@ def _replay(
         ordering_cost=float(settings.ordering_cost),
         max_cover_days=float(cap) if cap else None,  # 0 / NULL: the plain EOQ
     )
-    stockout_cost = None if settings.stockout_cost is None else float(settings.stockout_cost)
+    stockout_cost, stockout_basis = stockout_cost_per_unit(
+        run_cost=run.stockout_cost,
+        settings_cost=settings.stockout_cost,
+        unit_cost=unit_cost,
+        unit_price=loaded["unit_price"],
+    )
     outcome = replay(
         ReplayInputs(
             history=history,
@@ -382,9 +424,7 @@ def _replay(
             service_level=service_level,
             minimum_order_quantity=loaded["moq"],
             pack_size=loaded["pack"],
-            stockout_cost_per_unit=None
-            if stockout_cost is None
-            else np.full(len(lead), stockout_cost),
+            stockout_cost_per_unit=stockout_cost,
             method=run.forecast_method,
             service_level_group=abc,
         ),
@@ -418,6 +458,11 @@ def _replay(
             },
             "items": int(history.shape[0]),
             "targets": targets,
+            "stockout_cost": {
+                "basis": stockout_basis,
+                "mean_per_unit": round(float(stockout_cost.mean()), 4) if stockout_cost.size else 0,
+                "per_unit": None if stockout_basis == "item_margin" else float(stockout_cost[0]),
+            },
             "max_cover_days": cap or None,
             "service_level_allocation": run.service_level_allocation,
             "forecast_method": run.forecast_method,

@@ -14,9 +14,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, FilteredRelation, Q, QuerySet
 
-from catalog.models import StockLevel
 from inventory.models import InventoryMetrics
 
 Status = InventoryMetrics.Status
@@ -149,16 +148,23 @@ def what_to_order_rows(*, user: Any, query: WhatToOrderQuery) -> QuerySet[Invent
     statuses = TAB_STATUSES[query.tab]
     if statuses is not None:
         rows = rows.filter(status__in=statuses)
-    on_order = StockLevel.objects.filter(
-        product_id=OuterRef("product_id"), location_id=OuterRef("location_id")
-    ).values("on_order")[:1]
     expression = F(SORTS[query.sort])
     order = (
         expression.desc(nulls_last=True) if query.descending else expression.asc(nulls_last=True)
     )
+    # On order from the pair's stock level by a LEFT JOIN (product → its stock levels at the
+    # row's location), not a correlated subquery: a subquery runs once per row the database
+    # walks, including the rows an OFFSET skips, which made deep pages and sorting by on
+    # order take seconds on 100,000 rows (benchmarks/what_to_order_page.py, ADR 30).
     return (
         rows.select_related("product", "location")
-        .annotate(on_order=Subquery(on_order))
+        .annotate(
+            stock_here=FilteredRelation(
+                "product__stock_levels",
+                condition=Q(product__stock_levels__location_id=F("location_id")),
+            ),
+            on_order=F("stock_here__on_order"),
+        )
         .order_by(order, "id")
     )
 

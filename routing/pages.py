@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import Http404
@@ -39,16 +39,22 @@ def route_plan_list(request):
     return render(request, "routing/route_plan_list.html", {"plans": plans})
 
 
-@member_page
-def route_plan_page(request, plan_id: int):
-    """The plan drawn as SVG (stops and paths coloured by vehicle, depots as large dark dots,
-    unserved orders grey) with its routes and unserved orders as tables."""
+def _plan_or_404(request: Any, plan_id: int) -> RoutePlan:
     if connection.schema_name == "public" or not request.user.has_role(User.Role.VIEWER):
         raise PermissionDenied
     try:
-        plan = selectors.access_route_plan(user=request.user, plan_id=plan_id)
+        return selectors.access_route_plan(user=request.user, plan_id=plan_id)
     except NotFound:
         raise Http404("No such route plan.") from None
+
+
+@member_page
+def route_plan_page(request, plan_id: int):
+    """The plan on a Leaflet map (stops numbered in sequence and paths coloured by vehicle,
+    depots as large dark dots, unserved orders grey; tiles from ``MAP_TILE_URL``, a plain
+    background without it), each vehicle's stops in sequence with arrival times, and the
+    unserved orders. Four queries for the plan, one for the unserved orders."""
+    plan = _plan_or_404(request, plan_id)
     unserved = plan.statistics.get("unserved", [])
     orders = selectors.delivery_orders_by_reference(references=[u["order"] for u in unserved])
     context = {
@@ -59,8 +65,34 @@ def route_plan_page(request, plan_id: int):
             for u in unserved
         ],
         "drawing": _drawing(plan, unserved, orders),
+        "map_tiles": {
+            "url": settings.MAP_TILE_URL,
+            "attribution": settings.MAP_TILE_ATTRIBUTION,
+        },
     }
     return render(request, "routing/route_plan.html", context)
+
+
+@member_page
+def driver_sheet(request, plan_id: int, vehicle: str):
+    """One vehicle's route as a printable sheet: depot, shift, then every stop in sequence
+    with arrival, time window, customer, what to deliver and the load left on board."""
+    plan = _plan_or_404(request, plan_id)
+    route = next((r for r in plan.routes.all() if r.vehicle.code == vehicle), None)
+    if route is None:
+        raise Http404("This vehicle has no route in the plan.")
+    stops = list(route.stops.all())
+    return render(
+        request,
+        "routing/driver_sheet.html",
+        {
+            "plan": plan,
+            "route": route,
+            "vehicle": route.vehicle,
+            "stops": stops,
+            "demand_total": sum(float(s.order.demand) for s in stops),
+        },
+    )
 
 
 def _route_rows(plan: RoutePlan) -> list[dict[str, Any]]:
@@ -72,6 +104,7 @@ def _route_rows(plan: RoutePlan) -> list[dict[str, Any]]:
                 "color": PALETTE[index % len(PALETTE)],
                 "vehicle": route.vehicle.code,
                 "stops": len(stops),
+                "stop_list": stops,
                 "start": route.start_time,
                 "end": route.end_time,
                 "distance_km": route.distance_km,
@@ -89,49 +122,49 @@ def _route_rows(plan: RoutePlan) -> list[dict[str, Any]]:
 
 
 def _drawing(plan: RoutePlan, unserved: list[dict], orders: dict) -> dict[str, Any]:
-    """Points and paths for ``Charts.scatter``: x is the longitude shrunk by the cosine of
-    the mean latitude, so distances look right at the plan's latitude."""
-    routes = list(plan.routes.all())
-    latitudes = [float(s.order.latitude) for r in routes for s in r.stops.all()]
-    latitudes += [float(o.latitude) for o in orders.values()]
-    shrink = math.cos(math.radians(sum(latitudes) / len(latitudes))) if latitudes else 1.0
+    """What the Leaflet map draws, as ``[latitude, longitude]`` pairs: one path per route
+    (depot, stops in sequence, depot), the stops with their number and arrival time, the
+    depots, and the unserved orders."""
 
-    def xy(latitude, longitude) -> list[float]:
-        return [round(float(longitude) * shrink, 6), round(float(latitude), 6)]
+    def at(latitude: Any, longitude: Any) -> list[float]:
+        return [round(float(latitude), 6), round(float(longitude), 6)]
 
-    points: list[dict[str, Any]] = []
     paths: list[dict[str, Any]] = []
-    depots: dict[str, list[float]] = {}
-    for index, route in enumerate(routes):
+    stops: list[dict[str, Any]] = []
+    depots: dict[str, dict[str, Any]] = {}
+    for index, route in enumerate(plan.routes.all()):
         color = PALETTE[index % len(PALETTE)]
         vehicle = route.vehicle
         start = vehicle.start_depot
         end = vehicle.end_depot or start
-        line = [xy(start.latitude, start.longitude)]
+        line = [at(start.latitude, start.longitude)]
         for stop in route.stops.all():
-            at = xy(stop.order.latitude, stop.order.longitude)
-            line.append(at)
-            points.append(
+            point = at(stop.order.latitude, stop.order.longitude)
+            line.append(point)
+            stops.append(
                 {
-                    "x": at[0],
-                    "y": at[1],
+                    "at": point,
                     "color": color,
-                    "label": f"{stop.order.reference} · {vehicle.code} #{stop.sequence} "
-                    f"· {stop.service_start:%H:%M}",
+                    "number": stop.sequence,
+                    "label": f"{vehicle.code} #{stop.sequence} · {stop.order.reference} · "
+                    f"{stop.order.customer} · arrives {stop.arrival:%H:%M}",
                 }
             )
-        line.append(xy(end.latitude, end.longitude))
-        paths.append({"points": line, "color": color})
+        line.append(at(end.latitude, end.longitude))
+        paths.append({"points": line, "color": color, "vehicle": vehicle.code})
         for depot in (start, end):
-            depots[depot.code] = xy(depot.latitude, depot.longitude)
-    for code, (x, y) in depots.items():
-        points.append({"x": x, "y": y, "color": "#0f172a", "r": 6, "label": f"Depot {code}"})
+            depots[depot.code] = {
+                "at": at(depot.latitude, depot.longitude),
+                "label": f"Depot {depot.code}",
+            }
+    others = []
     for item in unserved:
         order = orders.get(item["order"])
         if order is not None:
-            x, y = xy(order.latitude, order.longitude)
-            points.append(
-                {"x": x, "y": y, "color": "#9aa5b1", "r": 4,
-                 "label": f"{order.reference} · unserved: {item['reason']}"}
-            )  # fmt: skip
-    return {"points": points, "paths": paths}
+            others.append(
+                {
+                    "at": at(order.latitude, order.longitude),
+                    "label": f"{order.reference} · unserved: {item['reason']}",
+                }
+            )
+    return {"paths": paths, "stops": stops, "depots": list(depots.values()), "unserved": others}

@@ -7,4 +7,9 @@ from routing import pages
 urlpatterns = [
     path("route-plans/", pages.route_plan_list, name="route-plan-list"),
     path("route-plans/<int:plan_id>/", pages.route_plan_page, name="route-plan-page"),
+    path(
+        "route-plans/<int:plan_id>/driver-sheet/<str:vehicle>/",
+        pages.driver_sheet,
+        name="route-plan-driver-sheet",
+    ),
 ]

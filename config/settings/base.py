@@ -403,6 +403,11 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # The pages' own scripts and, under vendor/, htmx and ECharts copied from node_modules by
 # `make install` (package.json + package-lock.json; ADR 22).
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Route plan base map (Leaflet, ADR 30): a raster tile URL template such as
+# "https://tile.openstreetmap.org/{z}/{x}/{y}.png" (respect the provider's usage policy) and its
+# attribution. Empty (the default): a plain background, so pages and tests need no internet.
+MAP_TILE_URL = env_str("MAP_TILE_URL", "")
+MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", "")
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True

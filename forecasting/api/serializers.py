@@ -175,6 +175,9 @@ class MethodScoreSerializer(serializers.Serializer):
     rmsse = serializers.FloatField(allow_null=True)
     pinball = serializers.FloatField(allow_null=True)
     coverage = serializers.FloatField(allow_null=True)
+    wape_week = serializers.FloatField(allow_null=True)
+    wape_month = serializers.FloatField(allow_null=True)
+    bias_pct = serializers.FloatField(allow_null=True)
 
 
 class LeaderboardSeriesSerializer(serializers.Serializer):
@@ -209,6 +212,20 @@ class MethodSummarySerializer(serializers.Serializer):
     mean_mase = serializers.FloatField(allow_null=True)
     mean_bias = serializers.FloatField(allow_null=True)
     mean_coverage = serializers.FloatField(allow_null=True)
+    mean_wape_week = serializers.FloatField(allow_null=True)
+    mean_wape_month = serializers.FloatField(allow_null=True)
+    mean_bias_pct = serializers.FloatField(allow_null=True)
+
+
+class AccuracySerializer(serializers.Serializer):
+    """The run's chosen methods in planner terms, volume-weighted over series: accuracy % =
+    1 − WAPE per day, week (7 days) and month (28 days); bias % = Σ(f − y) / Σy."""
+
+    series = serializers.IntegerField()
+    accuracy_day = serializers.FloatField(allow_null=True)
+    accuracy_week = serializers.FloatField(allow_null=True)
+    accuracy_month = serializers.FloatField(allow_null=True)
+    bias_pct = serializers.FloatField(allow_null=True)
 
 
 class MatrixCellSerializer(serializers.Serializer):
@@ -226,6 +243,7 @@ class TestBedSummarySerializer(serializers.Serializer):
     abc = ClassCountSerializer(many=True)
     methods = MethodSummarySerializer(many=True)
     matrix = MatrixCellSerializer(many=True)
+    accuracy = AccuracySerializer()
 
 
 class MethodOverrideSerializer(serializers.ModelSerializer):

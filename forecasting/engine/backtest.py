@@ -37,7 +37,22 @@ from .forecast import (
 from .methods import FAST_METHODS, GLOBAL_METHODS, global_method_named, method_named
 from .yearly import YearlyProfile, months_of, wants_yearly, yearly_profile
 
-SCORES = ("mae", "rmse", "wape", "bias", "mase", "rmsse", "pinball", "coverage")
+SCORES = (
+    "mae",
+    "rmse",
+    "wape",
+    "bias",
+    "mase",
+    "rmsse",
+    "pinball",
+    "coverage",
+    "wape_week",
+    "wape_month",
+    "bias_pct",
+)
+# Planner buckets of the backtest horizon, counted from the origin: a week is 7 days, a month
+# 4 whole weeks (28 days); a fold shorter than one bucket has no score there (NaN).
+BUCKET_DAYS = {"wape_week": 7, "wape_month": 28}
 # Scores where lower is better and that rank methods; bias and coverage only describe.
 RANKING_SCORES = ("mae", "rmse", "wape", "mase", "rmsse", "pinball")
 
@@ -215,6 +230,12 @@ def _score(
                 "rmsse": rmse * inverse_rmsse,
                 "pinball": by_level.mean(axis=1),
                 "coverage": metrics.coverage(actual, *_interval(quantiles, spec.levels)),
+                # Σ(f − y) / Σy: the same whatever the bucket, so one figure serves them all.
+                "bias_pct": metrics.relative_bias(actual, point),
+                **{
+                    name: metrics.bucket_wape(actual, point, days)
+                    for name, days in BUCKET_DAYS.items()
+                },
             }
             for score, value in found.items():
                 sums[score][:, column] += value

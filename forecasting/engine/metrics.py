@@ -67,6 +67,27 @@ def coverage(actual: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.nda
     return result
 
 
+def relative_bias(actual: np.ndarray, forecast: np.ndarray) -> np.ndarray:
+    """Per series Σ(f − y) / Σ|y| (0.02 = 2 % over-forecast; NaN without demand)."""
+    volume = np.sum(np.abs(actual), axis=1)
+    return _ratio(np.sum(forecast - actual, axis=1), volume)
+
+
+def bucket_wape(actual: np.ndarray, forecast: np.ndarray, days: int) -> np.ndarray:
+    """WAPE of the sums over whole buckets of ``days`` periods from the first (a trailing
+    partial bucket is left out): how far off the forecast is for what a planner orders per
+    week or month. NaN when not even one bucket fits, or without demand."""
+    n, periods = actual.shape
+    buckets = periods // days
+    if buckets == 0:
+        return np.full(n, np.nan)
+    cut = buckets * days
+    return wape(
+        actual[:, :cut].reshape(n, buckets, days).sum(axis=2),
+        forecast[:, :cut].reshape(n, buckets, days).sum(axis=2),
+    )
+
+
 def total_wape(actual: np.ndarray, forecast: np.ndarray) -> float:
     """WAPE over all series together: Σ|f − y| / Σ|y|."""
     volume = float(np.sum(np.abs(actual)))

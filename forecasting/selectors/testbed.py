@@ -12,6 +12,7 @@ from django.db.models import Avg, Count, Q
 from catalog.models import Location, Product
 from core.cache import cached
 from forecasting.engine import roi
+from forecasting.engine.backtest import SCORES
 from forecasting.engine.roi import DEFAULT_CURRENT_METHOD
 from forecasting.exceptions import ForecastInputError
 from forecasting.models import (
@@ -57,7 +58,7 @@ def test_bed_leaderboard(
                 "new_item": c.new_item,
                 "methods": [],
             }
-        score_fields = ("mae", "rmse", "wape", "bias", "mase", "rmsse", "pinball", "coverage")
+        score_fields = SCORES
         for row in scores.order_by("location_id", "rank").values(
             "location_id", "method", "rank", *score_fields
         ):
@@ -72,6 +73,7 @@ def test_bed_leaderboard(
     return cached(
         "forecasts",
         "leaderboard",
+        "v2",  # with the planner scores (wape_week, wape_month, bias_pct)
         run.pk,
         product.pk,
         place.pk if place else None,
@@ -195,6 +197,9 @@ def test_bed_summary(*, user: User, run_id: Any = None) -> dict[str, Any]:
                 "mean_mase": row["mase_mean"],
                 "mean_bias": row["bias_mean"],
                 "mean_coverage": row["coverage_mean"],
+                "mean_wape_week": row["wape_week_mean"],
+                "mean_wape_month": row["wape_month_mean"],
+                "mean_bias_pct": row["bias_pct_mean"],
             }
             for row in BacktestScore.objects.filter(run_id=run.pk)
             .values("method")
@@ -205,6 +210,9 @@ def test_bed_summary(*, user: User, run_id: Any = None) -> dict[str, Any]:
                 mase_mean=Avg("mase"),
                 bias_mean=Avg("bias"),
                 coverage_mean=Avg("coverage"),
+                wape_week_mean=Avg("wape_week"),
+                wape_month_mean=Avg("wape_month"),
+                bias_pct_mean=Avg("bias_pct"),
             )
             .order_by("rmsse_mean", "method")
         ]
@@ -228,6 +236,7 @@ def test_bed_summary(*, user: User, run_id: Any = None) -> dict[str, Any]:
         return {
             "run": run.pk,
             "series": classes.count(),
+            "accuracy": _chosen_accuracy(run.pk),
             "patterns": counts("pattern"),
             "xyz": counts("xyz"),
             "abc": counts("abc"),
@@ -235,7 +244,47 @@ def test_bed_summary(*, user: User, run_id: Any = None) -> dict[str, Any]:
             "matrix": matrix,
         }
 
-    return cached("forecasts", "summary", run.pk, compute=compute)
+    # "v2": summaries cached before the planner accuracy figures were added are not served.
+    return cached("forecasts", "summary", "v2", run.pk, compute=compute)
+
+
+def _chosen_accuracy(run_id: int) -> dict[str, Any]:
+    """The backtest scores of each series' chosen method in planner terms, weighted by the
+    series' sales volume (so the figure reads as Σ|f − y| / Σy over the assortment, the way a
+    planner reads a pooled WAPE): accuracy % = 1 − WAPE per day, week and month, and bias %.
+    One query."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT COUNT(*),
+                   SUM(b.wape * c.quantity_total) / NULLIF(SUM(c.quantity_total)
+                       FILTER (WHERE b.wape IS NOT NULL), 0),
+                   SUM(b.wape_week * c.quantity_total) / NULLIF(SUM(c.quantity_total)
+                       FILTER (WHERE b.wape_week IS NOT NULL), 0),
+                   SUM(b.wape_month * c.quantity_total) / NULLIF(SUM(c.quantity_total)
+                       FILTER (WHERE b.wape_month IS NOT NULL), 0),
+                   SUM(b.bias_pct * c.quantity_total) / NULLIF(SUM(c.quantity_total)
+                       FILTER (WHERE b.bias_pct IS NOT NULL), 0)
+            FROM {SeriesClassification._meta.db_table} c
+            JOIN {BacktestScore._meta.db_table} b ON b.run_id = c.run_id
+                 AND b.product_id = c.product_id AND b.location_id = c.location_id
+                 AND b.method = c.method
+            WHERE c.run_id = %s
+            """,  # noqa: S608 (table names from the models, values bound)
+            [run_id],
+        )
+        count, day, week, month, bias = cursor.fetchone()
+
+    def accuracy(wape: float | None) -> float | None:
+        return None if wape is None else 1.0 - float(wape)
+
+    return {
+        "series": int(count),
+        "accuracy_day": accuracy(day),
+        "accuracy_week": accuracy(week),
+        "accuracy_month": accuracy(month),
+        "bias_pct": None if bias is None else float(bias),
+    }
 
 
 def test_bed_worst_series(
@@ -249,6 +298,7 @@ def test_bed_worst_series(
         .order_by("-rmsse", "product_id", "location_id")
         .values(
             "product_id",
+            "location_id",
             "product__sku",
             "location__code",
             "pattern",

@@ -7,6 +7,7 @@ from rest_framework import serializers
 from inventory.models import SimulationItemResult, SimulationRun
 from inventory.simulation_service import (
     MAX_COVER_DAYS,
+    MAX_STOCKOUT_COST,
     MAX_WINDOW_DAYS,
     MIN_WINDOW_DAYS,
     SIMULATION_METHODS,
@@ -59,6 +60,15 @@ class SimulationInputSerializer(serializers.Serializer):
         "unit of inventory value); omitted: the tenant's inventory settings.",
     )
 
+    stockout_cost = serializers.FloatField(
+        required=False,
+        allow_null=True,
+        min_value=0.0,
+        max_value=MAX_STOCKOUT_COST,
+        help_text="Cost of a unit short in the cost comparison; omitted or null: the tenant's "
+        "stockout cost, or each item's margin (price − cost) when that is unset.",
+    )
+
     def validate(self, attrs):
         extra = set(self.initial_data) - set(self.fields)
         if extra:
@@ -93,6 +103,7 @@ class SimulationRunSerializer(serializers.ModelSerializer):
             "seed",
             "max_cover_days",
             "service_level_allocation",
+            "stockout_cost",
             "summary",
             "error",
             "job",

@@ -2,7 +2,10 @@
  *
  *   Charts.line(el, {x: [labels], series: [{name, values, color, dash, area}],
  *                    bands: [{name, lower, upper, color, opacity}], markX: label, zoom: bool,
- *                    markers: [{x, name, color}]})
+ *                    markers: [{x, name, color}],
+ *                    points: [{name, color, symbol, data: [{x, y, label}]}]})
+ *     (points: event markers such as stockouts or promotions, drawn on the x category at y with
+ *     their label in the tooltip)
  *   Charts.bars(el, {labels: [...], series: [{name, values, color}], horizontal: bool,
  *                    colors: [per-bar colour], onClick: (index) => …})
  *   Charts.scatter(el, {points: [{x, y, color, label, r}], paths: [{points: [[x, y]…], color}]})
@@ -14,7 +17,10 @@
 const Charts = (() => {
   const PALETTE = ["#2563eb", "#dc2626", "#16a34a", "#d97706", "#7c3aed", "#0891b2",
                    "#db2777", "#65a30d", "#ea580c", "#4f46e5", "#0d9488", "#9333ea"];
-  const dark = window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches;
+  // The page's theme: the toggle's choice (data-theme on <html>, base.html), else the system's.
+  const chosen = document.documentElement.dataset.theme;
+  const dark = chosen ? chosen === "dark"
+    : !!(window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches);
   const narrow = () => window.innerWidth < 700;
   const fmt = (v) => v === null || v === undefined || Number.isNaN(v) ? "–"
     : Math.abs(v) >= 1e6 ? (v / 1e6).toFixed(1) + "M"
@@ -49,9 +55,9 @@ const Charts = (() => {
     // A band is drawn as a transparent lower line plus a stacked (upper − lower) area.
     (spec.bands || []).forEach((b, j) => {
       const stack = "band" + j, colour = b.color || PALETTE[j % PALETTE.length];
-      series.push({name: b.name, type: "line", stack, data: b.lower, showSymbol: false,
+      series.push({id: "band" + j + "lo", name: b.name, type: "line", stack, data: b.lower, showSymbol: false,
                    lineStyle: {opacity: 0}, itemStyle: {color: colour}, tooltip: {show: false}});
-      series.push({name: b.name, type: "line", stack, showSymbol: false, lineStyle: {opacity: 0},
+      series.push({id: "band" + j + "hi", name: b.name, type: "line", stack, showSymbol: false, lineStyle: {opacity: 0},
                    itemStyle: {color: colour}, areaStyle: {color: colour, opacity: b.opacity || 0.18},
                    data: b.upper.map((u, i) => u === null || b.lower[i] === null ? null : u - b.lower[i]),
                    tooltip: {show: false}});
@@ -63,15 +69,38 @@ const Charts = (() => {
     if (marks.length && series.length) {
       series[0].markLine = {symbol: "none", silent: true, label: {show: false}, data: marks};
     }
+    (spec.points || []).forEach((p) => series.push({
+      name: p.name, type: "scatter", symbol: p.symbol || "circle", symbolSize: narrow() ? 8 : 10,
+      z: 5, itemStyle: {color: p.color || "#d97706", borderColor: "#fff", borderWidth: 1},
+      data: p.data.map((d) => ({value: [d.x, d.y === null || d.y === undefined ? 0 : d.y],
+                                label: d.label})),
+    }));
+    const encode = (text) => echarts.format.encodeHTML(String(text));
+    const tooltip = {trigger: "axis", valueFormatter: fmt};
+    if ((spec.points || []).length) {
+      tooltip.formatter = (params) => {
+        const list = Array.isArray(params) ? params : [params];
+        let out = list.length ? encode(list[0].axisValueLabel) : "";
+        list.forEach((p) => {
+          if (p.seriesType === "scatter") out += `<br>${p.marker}${encode(p.data.label)}`;
+          else if (!String(p.seriesId).startsWith("band") && p.value !== null
+                   && p.value !== undefined) {
+            out += `<br>${p.marker}${encode(p.seriesName)}: <b>${fmt(p.value)}</b>`;
+          }
+        });
+        return out;
+      };
+    }
     const option = Object.assign(base(), {
-      tooltip: {trigger: "axis", valueFormatter: fmt},
+      tooltip,
       xAxis: {type: "category", data: spec.x, boundaryGap: false},
       yAxis: {type: "value", min: spec.zero === false ? "dataMin" : 0, axisLabel: {formatter: fmt}},
       series,
     });
     option.legend.data = spec.series.map((s) => s.name)
-      .concat((spec.bands || []).filter((b) => b.name).map((b) => b.name));
-    if (spec.zoom !== false && spec.x.length > 40) {
+      .concat((spec.bands || []).filter((b) => b.name).map((b) => b.name))
+      .concat((spec.points || []).map((p) => p.name));
+    if (spec.zoom === true || (spec.zoom !== false && spec.x.length > 40)) {
       option.dataZoom = [{type: "inside"}, {type: "slider", height: 18, bottom: 4}];
       option.grid.bottom = 36;
     }

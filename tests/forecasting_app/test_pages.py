@@ -3,6 +3,7 @@ chart data in the page, and the back-office pages of the forecasting models."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 
@@ -36,19 +37,21 @@ def test_product_page_shows_history_forecast_band_and_leaderboard(viewer):
 
     run = services.forecast_run_start(horizon=14, enqueue=False)
     services.forecast_run_execute(run_id=run.pk)
-    page = client.get(f"/app/products/{products[0].pk}/forecast/")
+    page = client.get(f"/app/products/{products[0].pk}/forecast/?interval=day")
     assert page.status_code == 200
     html = page.content.decode()
     assert "FC-A" in html and "Charts.line" in html and "Charts.bars" in html
     chart = _script(html, "forecast-data")
     assert len(chart["x"]) == 120 + 14
-    assert chart["history"][-15] is not None and chart["history"][-1] is None
+    assert chart["sales"][-15] is not None and chart["sales"][-1] is None
     assert all(lo <= hi for lo, hi in zip(chart["p10"][-14:], chart["p90"][-14:], strict=True))
     board = _script(html, "leaderboard-data")
     # 14 fast methods and the combination of the best ones (ADR 23).
     assert board["values"] == sorted(board["values"]) and len(board["labels"]) == 15
     weekly = client.get(f"/app/products/{products[0].pk}/forecast/?interval=week&location=FC-L1")
-    assert len(_script(weekly.content.decode(), "forecast-data")["x"]) < 40
+    weeks = _script(weekly.content.decode(), "forecast-data")["x"]
+    assert len(weeks) < 40  # whole weeks only, each starting on a Monday
+    assert all(dt.date.fromisoformat(w).weekday() == 0 for w in weeks)
 
     bed = client.get("/app/test-bed/")
     assert bed.status_code == 200
