@@ -238,6 +238,8 @@ def sales_write(
     created = _create_missing(cursor, relation) if create_missing else {}
     demand_history_lock(cursor)
     changed = ["quantity", "revenue"] if "revenue" in present else ["quantity"]
+    if "stockout" in present:  # the optional flag column (ADR 32); absent: kept as stored
+        changed.append("stockout")
     # Products excluded from data imports (scope "etl") keep the history they have; the
     # anti-join is only added when the tenant has such exclusions.
     cursor.execute(
@@ -259,7 +261,7 @@ def sales_write(
     cursor.execute(
         sql.SQL(
             "UPDATE {h} AS target SET {set} FROM (SELECT p.id AS product_id, "
-            "l.id AS location_id, t.date, t.quantity, t.revenue {source}) s "
+            "l.id AS location_id, t.date, t.quantity, t.revenue, t.stockout {source}) s "
             "WHERE target.product_id = s.product_id AND target.location_id = s.location_id "
             "AND target.date = s.date AND ({current}) IS DISTINCT FROM ({incoming})"
         ).format(
@@ -277,8 +279,9 @@ def sales_write(
     updated = cursor.rowcount
     cursor.execute(
         sql.SQL(
-            "INSERT INTO {h} (product_id, location_id, date, quantity, revenue, on_promotion) "
-            "SELECT p.id, l.id, t.date, t.quantity, t.revenue, false {source} "
+            "INSERT INTO {h} (product_id, location_id, date, quantity, revenue, stockout, "
+            "on_promotion) SELECT p.id, l.id, t.date, t.quantity, t.revenue, t.stockout, "
+            "false {source} "
             "AND NOT EXISTS (SELECT 1 FROM {h} h WHERE h.product_id = p.id "
             "AND h.location_id = l.id AND h.date = t.date)"
         ).format(h=T_HISTORY, source=source)
