@@ -532,13 +532,9 @@ def run_test_bed(
     ``promo`` stays separate: they see the filled history too).
     """
     raw = as_history(history)
-    censored = np.zeros(raw.shape, dtype=bool) if stockout is None else np.asarray(stockout, bool)
-    if infer_stockouts:
-        inferred = cleaning.infer_stockouts(raw)
-        if in_stock is not None:  # the import's "not a stockout" beats an inference
-            inferred &= ~np.asarray(in_stock, dtype=bool)
-        censored = censored | inferred
-    values = cleaning.impute(raw, censored, spec.season_length) if censored.any() else raw
+    values, censored = cleaning.censor(
+        raw, stockout, in_stock, infer=infer_stockouts, season=spec.season_length
+    )
     periods = values.shape[1]
     past_campaign = np.zeros(raw.shape, dtype=bool)
     if campaign is not None:

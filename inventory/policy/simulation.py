@@ -27,8 +27,9 @@ from typing import Any, cast, overload
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from forecasting.engine.backtest import COMBO, run_test_bed
 from forecasting.engine.forecast import ForecastSpec
-from forecasting.engine.methods import method_named
+from forecasting.engine.methods import FAST_METHODS, method_named
 from inventory.policy.calculate import (
     SERVICE_LEVEL_ALLOCATIONS,
     PolicyInputs,
@@ -679,9 +680,53 @@ def _first_column(values: ArrayLike | None) -> FloatArray | None:
 # --- Rolling re-fit with the forecasting engine, lead-time sampling, per-class results ---------
 
 LEAD_TIME_MODES = ("fixed", "sampled")
-# "recommended": per item and re-fit, the candidate with the smallest past miss over P.
+# "recommended": each item's Test Bed pick on the history before the replay window (ADR 32).
 RECOMMENDED = "recommended"
-RECOMMENDED_CANDIDATES = ("ses", "holt_winters_additive", "seasonal_naive", "tsb")
+# The Test Bed's candidates here: the fast methods but theta (too slow to re-fit weekly).
+RECOMMENDED_CANDIDATES = tuple(m for m in FAST_METHODS if m != "theta")
+TEST_BED_HORIZON = 14
+# A Test Bed combination is named by its members joined with "+" ("ses+damped"): the replay
+# re-fits every member and averages their forecasts, as the combination does.
+COMBINATION_SEPARATOR = "+"
+
+
+def recommended_methods(
+    history: ArrayLike,
+    *,
+    season_length: int = 7,
+    horizon: int = TEST_BED_HORIZON,
+    folds: int = 3,
+    methods: tuple[str, ...] = RECOMMENDED_CANDIDATES,
+) -> np.ndarray:
+    """Each item's recommended method from the forecasting Test Bed on ``history`` (items,
+    days; the days before the replay window only), its combinations spelled out as their
+    members joined by ``+``. Stockouts are censored as in a forecast run. Too short a history
+    for the backtest: ``"ses"`` for every item."""
+    values = np.nan_to_num(np.asarray(history, dtype=float))
+    spec = ForecastSpec(horizon=horizon, season_length=season_length)
+    try:
+        bed = run_test_bed(values, spec, methods=methods, folds=folds, calibrate=False)
+    except ValueError:  # fewer days than the folds need
+        return np.full(values.shape[0], "ses", dtype=object)
+    picks = np.asarray(bed.recommendation.method, dtype=object).copy()
+    combined = picks == COMBO
+    if combined.any():
+        members = np.asarray(bed.forecasts[COMBO].params["members"], dtype=object)
+        picks[combined] = members[combined]
+    return picks
+
+
+def _method_points(
+    name: str, values: FloatArray, spec: ForecastSpec, origins: list[int]
+) -> list[FloatArray]:
+    """The point forecasts of ``name`` (one method, or members joined by ``+``, averaged)
+    from every origin."""
+    members = name.split(COMBINATION_SEPARATOR)
+    runs = [method_named(member)(values, spec, origins) for member in members]
+    return [
+        np.mean([run[k].point for run in runs], axis=0) if len(runs) > 1 else runs[0][k].point
+        for k in range(len(origins))
+    ]
 
 
 def sample_lead_times(
@@ -750,9 +795,11 @@ def rolling_forecast_estimates(
     recorded = 0) and measure the error of the forecast as it was used.
 
     ``method``: one engine method name for all items, one per item (e.g. each SKU's
-    recommended method from the Test Bed), or ``"recommended"``: on every re-fit each item
-    uses the candidate of ``RECOMMENDED_CANDIDATES`` whose as-used forecasts missed least so
-    far. Items are grouped by method, one engine call per method with every origin at once.
+    recommended method from the Test Bed; ``a+b`` averages members like a Test Bed
+    combination), or ``"recommended"``: each item's Test Bed pick (:func:`recommended_methods`)
+    on the history before the window, so the replay forecasts each SKU with the method a run
+    would have chosen then. Items are grouped by method, one engine call per method with
+    every origin at once.
     ``protection_days`` (items,): the risk period P
     the policy protects (lead time for a reorder point, lead time + review period for an
     order-up-to level).
@@ -771,11 +818,12 @@ def rolling_forecast_estimates(
     if refit_every_days < 1:
         raise ValueError("refit_every_days must be ≥ 1")
     period = np.clip(np.broadcast_to(np.asarray(protection_days, np.int64), (items,)), 1, None)
-    recommended = isinstance(method, str) and method == RECOMMENDED
-    candidates = RECOMMENDED_CANDIDATES if recommended else None
+    if isinstance(method, str) and method == RECOMMENDED:
+        method = recommended_methods(values[:, :start_day], season_length=season_length)
     methods = np.broadcast_to(np.asarray(method, dtype=object), (items,))
-    for name in candidates or set(methods.tolist()):
-        method_named(name)  # unknown names fail before any work
+    for name in set(methods.tolist()):
+        for member in str(name).split(COMBINATION_SEPARATOR):
+            method_named(member)  # unknown names fail before any work
 
     # Re-fit origins on the replay's grid (one on the first replay day), extended back over the
     # error window for warm-up, never before a minimum of history.
@@ -800,28 +848,11 @@ def rolling_forecast_estimates(
         )
         return protection, rmse, count
 
-    if candidates is None:
-        protection, rmse, count = track(methods)
-        chosen = np.zeros((items, change_days.size), np.int64)
-        names: tuple[str, ...] = tuple(sorted(set(methods.tolist())))
-    else:
-        # "recommended": on every re-fit each item takes the candidate whose forecasts missed
-        # least (RMSE over P, the same error window) so far — a rolling Test Bed that, like
-        # everything here, sees only the past.
-        tracks = [track(np.full(items, name, dtype=object)) for name in candidates]
-        score = np.stack(
-            [np.where(c >= min_misses, r, np.inf) for _, r, c in tracks]
-        )  # (candidates, items, K)
-        chosen = np.argmin(np.nan_to_num(score, nan=np.inf), axis=0)
-        rmse = np.take_along_axis(np.stack([r for _, r, _ in tracks]), chosen[None], 0)[0]
-        count = np.take_along_axis(np.stack([c for _, _, c in tracks]), chosen[None], 0)[0]
-        column = np.searchsorted(change_days, np.arange(days), side="right") - 1
-        in_window = np.stack([p[:, start_day - first :] for p, _, _ in tracks])
-        picked = np.take_along_axis(in_window, chosen[None, :, column], 0)[0]
-        protection = np.concatenate(
-            [tracks[0][0][:, : start_day - first], picked], axis=1
-        )  # warm-up columns are never used for decisions
-        names = candidates
+    protection, rmse, count = track(methods)
+    names: tuple[str, ...] = tuple(sorted(set(methods.tolist())))
+    chosen = np.repeat(
+        np.searchsorted(np.asarray(names, dtype=object), methods)[:, None], change_days.size, 1
+    ).astype(np.int64)
 
     # Fallback: daily demand spread over the error window before each re-fit.
     window_begin = np.maximum(fit_day - error_window_days, 0)
@@ -866,10 +897,10 @@ def _protection_forecasts(
     seen = values[:, : int(origins[-1])]  # nothing after the last re-fit is ever passed
     for name in sorted(set(methods.tolist())):
         rows = np.flatnonzero(methods == name)
-        forecasts = method_named(name)(seen[rows], spec, [int(o) for o in origins])
-        for origin, fitted in zip(origins, forecasts, strict=True):
+        points = _method_points(name, seen[rows], spec, [int(o) for o in origins])
+        for origin, point in zip(origins, points, strict=True):
             offsets = np.arange(min(refit_every_days, end - origin))
-            path = _prefix_sum(fitted.point)
+            path = _prefix_sum(point)
             stop = offsets[None, :] + period[rows, None]
             protection[rows[:, None], (origin - first + offsets)[None, :]] = (
                 np.take_along_axis(path, stop, axis=1) - path[:, offsets]

@@ -323,8 +323,9 @@ ENDPOINTS: list = [
     pytest.param("/api/v1/method-overrides/", _method_overrides, 8, id="method-overrides"),
     pytest.param("/api/v1/model-registry/", _registry, 8, id="model-registry"),
     pytest.param("/api/v1/scenarios/", _scenarios, 8, id="scenarios"),
-    # The campaign's products, categories and locations: one prefetch query each.
-    pytest.param("/api/v1/campaigns/", _campaigns, 11, id="campaigns"),
+    # The campaign's products, categories and locations: one prefetch query each (each
+    # with its search_path).
+    pytest.param("/api/v1/campaigns/", _campaigns, 14, id="campaigns"),
 ]
 
 
