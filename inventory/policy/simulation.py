@@ -836,6 +836,10 @@ def rolling_forecast_estimates(
     change_days = np.arange(0, days, refit_every_days, dtype=np.int64)
     fit_day = start_day + change_days  # absolute day of each re-fit in the replay
     cumulative = _prefix_sum(values)
+    # A forecast of nothing before an item's launch never misses: those days would shrink
+    # the spread of a new item to nothing. Misses and the fallback count from the first sale.
+    selling = values > 0
+    first_sale = np.where(selling.any(axis=1), np.argmax(selling, axis=1), total)
 
     def track(assigned: np.ndarray) -> tuple[FloatArray, FloatArray, FloatArray]:
         """Forecast over [d, d + P) on every decision day, and the RMSE and count of its
@@ -844,7 +848,7 @@ def rolling_forecast_estimates(
             values, assigned, origins, end, period, refit_every_days, season_length
         )
         rmse, count = _windowed_misses(
-            cumulative, protection, first, period, fit_day, error_window_days
+            cumulative, protection, first, period, fit_day, error_window_days, first_sale
         )
         return protection, rmse, count
 
@@ -855,12 +859,20 @@ def rolling_forecast_estimates(
     ).astype(np.int64)
 
     # Fallback: daily demand spread over the error window before each re-fit.
-    window_begin = np.maximum(fit_day - error_window_days, 0)
+    window_begin = np.clip(
+        np.maximum(fit_day[None, :] - error_window_days, first_sale[:, None]), 0, fit_day[None, :]
+    )  # (items, K)
     demand_squares = _prefix_sum(values**2)
-    seen_days = np.maximum(fit_day - window_begin, 1)
+    seen_days = np.maximum(fit_day[None, :] - window_begin, 1)
+    at = np.broadcast_to(fit_day[None, :], window_begin.shape)
+
+    def window_sum(prefix: FloatArray) -> FloatArray:
+        taken = np.take_along_axis(prefix, at, axis=1)
+        return taken - np.take_along_axis(prefix, window_begin, axis=1)
+
     with np.errstate(invalid="ignore"):
-        daily_mean = (cumulative[:, fit_day] - cumulative[:, window_begin]) / seen_days
-        daily_var = (demand_squares[:, fit_day] - demand_squares[:, window_begin]) / seen_days
+        daily_mean = window_sum(cumulative) / seen_days
+        daily_var = window_sum(demand_squares) / seen_days
     daily_spread = np.sqrt(np.maximum(daily_var - daily_mean**2, 0.0))
 
     enough = count >= min_misses
@@ -915,19 +927,26 @@ def _windowed_misses(
     period: NDArray[np.int64],
     fit_day: NDArray[np.int64],
     error_window_days: int,
+    first_sale: NDArray[np.int64] | None = None,
 ) -> tuple[FloatArray, FloatArray]:
     """RMSE and count (items, K) of the misses ``actual[d, d + P) − forecast`` known at each
-    re-fit day t: decision days d with ``d + P ≤ t`` and ``d ≥ t − error_window_days``."""
+    re-fit day t: decision days d with ``d + P ≤ t`` and ``d ≥ t − error_window_days`` (and
+    on or after the item's ``first_sale``)."""
     total = cumulative.shape[1] - 1
     decision = np.arange(first, first + protection.shape[1])
     stop = np.minimum(decision[None, :] + period[:, None], total)
     # Days whose P days run past the data get a meaningless miss, but no window reaches them:
     # a re-fit on day t ≤ total only takes d + P ≤ t.
     miss = np.take_along_axis(cumulative, stop, axis=1) - cumulative[:, decision] - protection
+    live = np.ones(miss.shape, dtype=bool)
+    if first_sale is not None:
+        live = decision[None, :] >= first_sale[:, None]
+        miss = np.where(live, miss, 0.0)
     miss_squares = _prefix_sum(miss * miss)
+    live_days = _prefix_sum(live.astype(float))
     begin = np.maximum(fit_day - error_window_days, first) - first  # (K,)
     last = np.clip(fit_day[None, :] - period[:, None] + 1 - first, begin[None, :], None)
-    count = (last - begin[None, :]).astype(float)
+    count = np.take_along_axis(live_days, last, axis=1) - live_days[:, begin]
     squares = np.take_along_axis(miss_squares, last, axis=1) - miss_squares[:, begin]
     with np.errstate(divide="ignore", invalid="ignore"):
         rmse = np.sqrt(squares / count)
