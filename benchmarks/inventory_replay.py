@@ -215,6 +215,12 @@ def main() -> None:
     parser.add_argument("--method", default="ses", help="an engine method or 'recommended'")
     parser.add_argument("--classes", type=Path, help="sku,location,class per series")
     parser.add_argument(
+        "--calibrate-days",
+        type=int,
+        default=182,
+        help="replay this many days before the window to calibrate the targets (0: off)",
+    )
+    parser.add_argument(
         "--stockouts",
         choices=("censor", "none"),
         default="censor",
@@ -301,6 +307,7 @@ def main() -> None:
     options = ReplayOptions(
         service_level_allocation=args.allocation,
         refit_every_days=args.refit,
+        calibrate_days=args.calibrate_days,
         lot_cover_days=args.lot_days,
         lead_time_mode=args.lead_time_mode,
         backorders=args.backorders,
@@ -324,6 +331,8 @@ def main() -> None:
     def run(target: float) -> tuple[dict[str, float], dict[str, float]]:
         outcome = replay(inputs_at(target), settings, options)
         classed[target] = by_class(outcome.proposed, classes)
+        if outcome.service_level is not None:
+            classed[target]["calibrated_level"] = round(float(outcome.service_level.mean()), 4)
         return outcome.proposed.summary(), outcome.baseline.summary()
 
     def run_baseline(buffer_days: float) -> dict[str, float]:
@@ -396,6 +405,7 @@ def main() -> None:
                 "stockouts": args.stockouts,
                 "censored_days": censored_days,
                 "refit_every_days": args.refit,
+                "calibrate_days": args.calibrate_days,
                 "policy_kind": args.policy_kind,
                 "review_period_days": args.review_days,
                 "service_level_kind": args.service_level_kind,

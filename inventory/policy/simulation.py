@@ -26,6 +26,7 @@ from typing import Any, cast, overload
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+from scipy import special
 
 from forecasting.engine.backtest import COMBO, run_test_bed
 from forecasting.engine.forecast import ForecastSpec
@@ -680,6 +681,13 @@ def _first_column(values: ArrayLike | None) -> FloatArray | None:
 # --- Rolling re-fit with the forecasting engine, lead-time sampling, per-class results ---------
 
 LEAD_TIME_MODES = ("fixed", "sampled")
+# Levels at which the empirical miss quantiles are kept, the prior weight (in independent
+# misses) of all items' quantiles against one item's own, and the range of the tail factor.
+TAIL_LEVELS = (0.5, 0.75, 0.8, 0.85, 0.9, 0.925, 0.95, 0.97, 0.98, 0.99, 0.995)
+TAIL_POOLING = 30.0
+TAIL_FACTOR_RANGE = (0.75, 3.0)
+MIN_TAIL_MISSES = 28
+
 # "recommended": each item's Test Bed pick on the history before the replay window (ADR 32).
 RECOMMENDED = "recommended"
 # The Test Bed's candidates here: the fast methods but theta (too slow to re-fit weekly).
@@ -772,6 +780,31 @@ class ForecastEstimates:
     misses_used: NDArray[np.int64]  # (items, K) forecast misses behind each spread
     method_names: tuple[str, ...] = ()
     method_index: NDArray[np.int64] | None = None  # (items, K) into method_names ("recommended")
+    # (items, len(TAIL_LEVELS)): quantiles of each item's misses over P in units of their
+    # RMSE, from the warm-up before the window, shrunk toward all items' (None: normal).
+    miss_quantiles: FloatArray | None = None
+
+    def tail_factor(self, service_level: ArrayLike) -> FloatArray:
+        """(items,) the factor that turns ``z·σ`` into the empirical quantile of the misses
+        at each item's ``service_level``: ``Q_q(miss / RMSE) / z_q`` (1 without misses or
+        below the median). Demand over a lead time is skewed and forecast misses heavy
+        tailed, so at 98 % the normal z under-protects (ADR 32)."""
+        items = self.mean_daily_demand.shape[0]
+        level = np.broadcast_to(np.asarray(service_level, float), (items,))
+        if self.miss_quantiles is None:
+            return np.ones(items)
+        grid = np.asarray(TAIL_LEVELS)
+        clipped = np.clip(level, grid[0], grid[-1])
+        # Linear interpolation on the level grid, row by row (vectorised).
+        upper = np.clip(np.searchsorted(grid, clipped), 1, grid.size - 1)
+        share = (clipped - grid[upper - 1]) / (grid[upper] - grid[upper - 1])
+        rows = np.arange(items)
+        empirical = (1 - share) * self.miss_quantiles[rows, upper - 1] + share * (
+            self.miss_quantiles[rows, upper]
+        )
+        z = special.ndtri(clipped)
+        factor = np.where(z > 0.1, empirical / np.where(z > 0.1, z, 1.0), 1.0)
+        return np.clip(np.nan_to_num(factor, nan=1.0), TAIL_FACTOR_RANGE[0], TAIL_FACTOR_RANGE[1])
 
     def as_demand_estimates(self) -> DemandEstimates:
         return DemandEstimates(self.mean_daily_demand, self.demand_std_daily, self.change_days)
@@ -878,6 +911,7 @@ def rolling_forecast_estimates(
     enough = count >= min_misses
     spread = np.where(enough, rmse / np.sqrt(period[:, None]), daily_spread)
     at_fit = protection[:, fit_day - first]
+    tails = _miss_quantiles(cumulative, protection, first, start_day, period, first_sale)
     return ForecastEstimates(
         mean_daily_demand=at_fit / period[:, None],
         demand_std_daily=np.nan_to_num(spread),
@@ -887,7 +921,50 @@ def rolling_forecast_estimates(
         misses_used=count.astype(np.int64),
         method_names=names,
         method_index=chosen,
+        miss_quantiles=tails,
     )
+
+
+def _miss_quantiles(
+    cumulative: FloatArray,
+    protection: FloatArray,
+    first: int,
+    start_day: int,
+    period: NDArray[np.int64],
+    first_sale: NDArray[np.int64],
+) -> FloatArray | None:
+    """(items, len(TAIL_LEVELS)) quantiles of the warm-up misses over P (decision days
+    before the window whose P days ended before it, from the first sale) in units of the
+    item's RMSE; each item's own shrunk toward the quantiles of all items' pooled misses by
+    the weight of its independent misses (count / P) against :data:`TAIL_POOLING`. None
+    when fewer than :data:`MIN_TAIL_MISSES` misses are known overall."""
+    decision = np.arange(first, start_day)
+    if decision.size == 0:
+        return None
+    stop = decision[None, :] + period[:, None]
+    live = (stop <= start_day) & (decision[None, :] >= first_sale[:, None])
+    safe_stop = np.minimum(stop, start_day)
+    miss = (
+        np.take_along_axis(cumulative, safe_stop, axis=1)
+        - cumulative[:, decision]
+        - protection[:, : decision.size]
+    )
+    count = live.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rmse = np.sqrt(np.where(live, miss * miss, 0.0).sum(axis=1) / count)
+    usable = live & (rmse[:, None] > 0)
+    if usable.sum() < MIN_TAIL_MISSES:
+        return None
+    standardized = np.where(usable, miss / np.where(rmse > 0, rmse, 1.0)[:, None], np.nan)
+    levels = np.asarray(TAIL_LEVELS)
+    pooled = np.nanquantile(standardized[usable], levels)
+    own = np.full((miss.shape[0], levels.size), np.nan)
+    rows = usable.sum(axis=1) >= MIN_TAIL_MISSES
+    if rows.any():
+        own[rows] = np.nanquantile(standardized[rows], levels, axis=1).T
+    weight = np.where(rows, usable.sum(axis=1) / period, 0.0)[:, None]
+    mixed = (weight * np.nan_to_num(own) + TAIL_POOLING * pooled[None, :]) / (weight + TAIL_POOLING)
+    return np.maximum.accumulate(mixed, axis=1)  # quantiles rise with the level
 
 
 def _protection_forecasts(
@@ -993,8 +1070,19 @@ def policy_from_forecasts(
     (safety stock from the used forecast's error over P), then moved day by day with the
     forecast over each day's own next P days (a weekly pattern shifts the levels within the
     week; the safety stock stays as fitted). Arguments as ``policy_from_estimates``."""
+    demand = estimates.as_demand_estimates()
+    settings = policy_arguments.get("settings")
+    kind = getattr(settings, "service_level_kind", "cycle")
+    if estimates.miss_quantiles is not None and kind == "cycle":
+        # The spread as the empirical tail of the misses at each item's target (ADR 32).
+        level = np.asarray(policy_arguments.get("service_level", 0.95), float)
+        first_column = level if level.ndim < 2 else level[:, 0]
+        factor = estimates.tail_factor(first_column)
+        demand = DemandEstimates(
+            demand.mean_daily_demand, demand.demand_std_daily * factor[:, None], demand.change_days
+        )
     fitted = policy_from_estimates(
-        estimates.as_demand_estimates(),
+        demand,
         lead_time_days,
         **policy_arguments,  # type: ignore[arg-type]
     )
@@ -1062,6 +1150,10 @@ class ReplayOptions:
     # put the stock where it serves most units. The tenant default is "aggregate"
     # (``InventorySettings``); the pure core keeps "item" for callers that pass none.
     service_level_allocation: str = "item"
+    # > 0: before the window, replay this many days (on earlier data only) and shift each
+    # group's target in z by the gap between its target and the cycle service level it got
+    # there (ADR 32); 0: the targets as given.
+    calibrate_days: int = 0
 
     def __post_init__(self) -> None:
         if self.service_level_allocation not in SERVICE_LEVEL_ALLOCATIONS:
@@ -1077,6 +1169,7 @@ class ReplayOutcome:
     proposed: SimulationResult
     baseline: SimulationResult
     estimates: ForecastEstimates
+    service_level: FloatArray | None = None  # the (calibrated) levels the policy was set at
 
 
 @dataclass(frozen=True)
@@ -1173,6 +1266,11 @@ def replay(
     settings = settings or PolicySettings()
     options = options or ReplayOptions()
     setup = _replay_setup(inputs, settings, options)
+    service_level = np.broadcast_to(
+        np.asarray(inputs.service_level, float), (setup.history.shape[0],)
+    ).copy()
+    if options.calibrate_days > 0:
+        service_level = calibrated_service_level(inputs, settings, options, setup.start)
     estimates = rolling_forecast_estimates(
         setup.history,
         setup.start,
@@ -1186,7 +1284,7 @@ def replay(
     proposed = policy_from_forecasts(
         estimates,
         setup.lead,
-        service_level=inputs.service_level,
+        service_level=service_level,
         settings=replace(
             settings,
             lot_cover_days=options.lot_cover_days,
@@ -1202,7 +1300,50 @@ def replay(
         _replay_policy(setup, inputs, options, proposed),
         baseline_replay(inputs, settings, options, setup=setup),
         estimates,
+        service_level,
     )
+
+
+MIN_CALIBRATION_DAYS = 56
+Z_SHIFT_RANGE = (-0.5, 1.5)
+
+
+def calibrated_service_level(
+    inputs: ReplayInputs, settings: PolicySettings, options: ReplayOptions, start: int
+) -> FloatArray:
+    """(items,) the levels to set so that each group (``service_level_group``, else each
+    target) gets its target cycle service level: the policy is replayed over the
+    ``options.calibrate_days`` before ``start`` (forecasts and errors from earlier days only)
+    and each group's z is shifted by ``z(target) − z(achieved)`` (within
+    :data:`Z_SHIFT_RANGE`). The forecast misses' spread assumes every decision day is alike;
+    reorders fall after runs of high demand, so cycles fail more often than the misses say —
+    the replayed past measures by how much. Too little history: the targets unchanged."""
+    items = inputs.history.shape[0]
+    target = np.broadcast_to(np.asarray(inputs.service_level, float), (items,)).copy()
+    days = min(options.calibrate_days, start - options.error_window_days - 1)
+    if days < MIN_CALIBRATION_DAYS:
+        return target
+    past = replace(
+        inputs,
+        history=np.asarray(inputs.history, float)[:, :start],
+        days=days,
+        starting_stock=None,
+        service_level=target,
+    )
+    outcome = replay(past, settings, replace(options, calibrate_days=0, record_orders=False))
+    labels = target if inputs.service_level_group is None else inputs.service_level_group
+    labels = np.broadcast_to(np.asarray(labels), (items,))
+    shifted = target.copy()
+    for label in np.unique(labels):  # a loop over groups, not items
+        rows = labels == label
+        if outcome.proposed.cycles[rows].sum() == 0:
+            continue
+        achieved = outcome.proposed.summary(rows)["cycle_service_level"]
+        goal = float(target[rows].mean())
+        shift = float(special.ndtri(goal) - special.ndtri(np.clip(achieved, 0.5, 0.9999)))
+        shift = float(np.clip(shift, *Z_SHIFT_RANGE))
+        shifted[rows] = special.ndtr(special.ndtri(target[rows]) + shift)
+    return np.clip(shifted, 0.5, 0.9999)
 
 
 def baseline_replay(
