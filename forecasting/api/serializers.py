@@ -289,13 +289,20 @@ class ModelRegistrySerializer(serializers.ModelSerializer):
 
 
 class AdjustmentSerializer(serializers.Serializer):
-    multiplier = serializers.FloatField(min_value=0.0, max_value=100.0)
+    """A multiplier where its keys match; or ``campaign`` (an id): the campaign's SKUs over
+    its dates, each lifted by ``multiplier`` when given, else by the uplift the base run
+    learned for it (else the campaign's expected uplift; ADR 32)."""
+
+    multiplier = serializers.FloatField(min_value=0.0, max_value=100.0, required=False)
     sku = serializers.CharField(max_length=64, required=False)
     category = serializers.CharField(max_length=120, required=False)
     date_from = serializers.DateField(required=False)
     date_to = serializers.DateField(required=False)
+    campaign = serializers.IntegerField(min_value=1, required=False)
 
     def validate(self, attrs):
+        if "multiplier" not in attrs and "campaign" not in attrs:
+            raise serializers.ValidationError({"multiplier": "Required (or name a campaign)."})
         if (
             attrs.get("date_from")
             and attrs.get("date_to")
@@ -318,6 +325,11 @@ class ScenarioInputSerializer(serializers.Serializer):
         known = set(Product.objects.filter(sku__in=named).values_list("sku", flat=True))
         if named - known:
             raise serializers.ValidationError(f"No such SKU: {', '.join(sorted(named - known))}.")
+        campaigns = {a["campaign"] for a in adjustments if a.get("campaign")}
+        found = set(Campaign.objects.filter(pk__in=campaigns).values_list("pk", flat=True))
+        if campaigns - found:
+            missing = ", ".join(map(str, sorted(campaigns - found)))
+            raise serializers.ValidationError(f"No such campaign: {missing}.")
         return adjustments
 
 

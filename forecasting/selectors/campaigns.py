@@ -57,7 +57,7 @@ class CampaignDays:
     expected: np.ndarray
 
 
-def _descendants(tree: list[tuple[int, int | None]], roots: set[int]) -> set[int]:
+def category_descendants(tree: list[tuple[int, int | None]], roots: set[int]) -> set[int]:
     children: dict[int, list[int]] = {}
     for pk, parent in tree:
         if parent is not None:
@@ -98,7 +98,7 @@ def campaign_days(
         if roots:
             if tree is None:
                 tree = list(Category.objects.values_list("pk", "parent_id"))
-            hit |= np.isin(group, sorted(_descendants(tree, roots)))
+            hit |= np.isin(group, sorted(category_descendants(tree, roots)))
         places = [loc.pk for loc in campaign.locations.all()]
         if places:
             hit &= np.isin(location, places)

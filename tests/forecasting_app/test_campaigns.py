@@ -274,3 +274,48 @@ def test_export_data_command_writes_promotions(tenant_a, capsys):
     out = io.StringIO()
     call_command("export_data", "promotions", "--schema", tenant_a.schema_name, stdout=out)
     assert "Spring,2026-03-02,2026-03-08,FC-A,,FC-L1,0.4000" in out.getvalue()
+
+
+def test_a_what_if_scenario_adds_a_campaign(planner):
+    seed()
+    run = _run(horizon=14, methods=["naive", "ses"])
+    food = Category.objects.get(name="FC Food")
+    first, last = END + dt.timedelta(days=2), END + dt.timedelta(days=4)
+    campaign = services.campaign_save(
+        name="Flash sale",
+        start=first,
+        end=last,
+        categories=[food],
+        products=Product.objects.filter(sku="FC-A"),
+        expected_uplift=Decimal("0.5"),
+    )
+    client = client_for(HOST_A, planner)
+    created = client.post(
+        "/api/v1/scenarios/",
+        {"name": "With the flash sale", "adjustments": [{"campaign": campaign.pk}]},
+        format="json",
+    )
+    assert created.status_code == 201, created.content
+    stored = created.json()["adjustments"][0]
+    # No past campaign in the run: the expected uplift, for FC-A and the Food SKU FC-C.
+    assert stored["multipliers"] == {"FC-A": 1.5, "FC-C": 1.5}
+    detail = client.get(created.json()["url"]).json()["periods"]
+    values = ForecastValue.objects.filter(run_id=run.pk, selected=True).select_related("product")
+    for row in detail:
+        day = dt.date.fromisoformat(row["period"])
+        lifted = sum(
+            float(v.forecast) for v in values if v.date == day and v.product.sku in ("FC-A", "FC-C")
+        )
+        extra = 0.5 * lifted if first <= day <= last else 0.0
+        assert row["scenario"] == pytest.approx(row["base"] + extra)
+    explicit = client.post(
+        "/api/v1/scenarios/",
+        {"name": "x", "adjustments": [{"campaign": campaign.pk, "multiplier": 3.0}]},
+        format="json",
+    )
+    assert explicit.json()["adjustments"][0]["multipliers"]["FC-A"] == 3.0
+    for wrong in ([{"campaign": 999999}], [{"sku": "FC-A"}]):
+        assert_error(
+            client.post("/api/v1/scenarios/", {"name": "y", "adjustments": wrong}, format="json"),
+            400,
+        )
