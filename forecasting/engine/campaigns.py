@@ -44,7 +44,7 @@ class Uplift:
     @property
     def factor(self) -> np.ndarray:
         """The multiplier of a campaign day, ``(series,)``."""
-        return np.exp(self.log_uplift)
+        return np.asarray(np.exp(self.log_uplift), dtype=np.float64)
 
 
 BASELINE_WINDOW = 28  # days either side whose mean is a campaign day's baseline
@@ -75,7 +75,8 @@ def events(mask: np.ndarray) -> np.ndarray:
     if mask.shape[1] == 0:
         return np.zeros(mask.shape[0], dtype=np.int64)
     starts = mask[:, 1:] & ~mask[:, :-1]
-    return (mask[:, 0].astype(np.int64) + starts.sum(axis=1)).astype(np.int64)
+    counted: np.ndarray = mask[:, 0].astype(np.int64) + starts.sum(axis=1)
+    return counted.astype(np.int64)
 
 
 def learn_uplift(

@@ -3,7 +3,7 @@ as the engine wants them (ADR 32)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, cast
@@ -57,7 +57,8 @@ class CampaignDays:
     expected: np.ndarray
 
 
-def category_descendants(tree: list[tuple[int, int | None]], roots: set[int]) -> set[int]:
+def category_descendants(tree: Sequence[tuple[int, int | None]], roots: set[int]) -> set[int]:
+    """``roots`` and every category under them, from ``(id, parent id)`` pairs."""
     children: dict[int, list[int]] = {}
     for pk, parent in tree:
         if parent is not None:

@@ -293,7 +293,7 @@ def forecast_chunk_compute(*, run: ForecastRun, block: SeriesBlock) -> dict[str,
     band_method = recommended.band_method
     banded = ~has_pin if band_method is not None else None
     uplift = selection.uplift
-    touched = campaigns.flags.any(axis=1)
+    touched = np.asarray(campaigns.flags.any(axis=1), dtype=bool)
     parameters = []
     for i, name in enumerate(chosen):  # a small dict per series for the registry
         params = forecasts[name].params

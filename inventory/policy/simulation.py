@@ -804,7 +804,8 @@ class ForecastEstimates:
         )
         z = special.ndtri(clipped)
         factor = np.where(z > 0.1, empirical / np.where(z > 0.1, z, 1.0), 1.0)
-        return np.clip(np.nan_to_num(factor, nan=1.0), TAIL_FACTOR_RANGE[0], TAIL_FACTOR_RANGE[1])
+        clipped_factor = np.clip(np.nan_to_num(factor, nan=1.0), *TAIL_FACTOR_RANGE)
+        return np.asarray(clipped_factor, dtype=np.float64)
 
     def as_demand_estimates(self) -> DemandEstimates:
         return DemandEstimates(self.mean_daily_demand, self.demand_std_daily, self.change_days)
@@ -1343,7 +1344,7 @@ def calibrated_service_level(
         shift = float(special.ndtri(goal) - special.ndtri(np.clip(achieved, 0.5, 0.9999)))
         shift = float(np.clip(shift, *Z_SHIFT_RANGE))
         shifted[rows] = special.ndtr(special.ndtri(target[rows]) + shift)
-    return np.clip(shifted, 0.5, 0.9999)
+    return np.asarray(np.clip(shifted, 0.5, 0.9999), dtype=np.float64)
 
 
 def baseline_replay(
