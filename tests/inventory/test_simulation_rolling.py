@@ -12,12 +12,12 @@ from inventory.policy.simulation import (
     ReplayInputs,
     ReplayOptions,
     protection_days_for,
+    recommended_methods,
     replay,
     rolling_forecast_estimates,
     sample_lead_times,
     simulate,
     summaries_by_class,
-    recommended_methods,
 )
 
 
