@@ -1306,6 +1306,7 @@ def replay(
 
 
 MIN_CALIBRATION_DAYS = 56
+CALIBRATION_ROUNDS = 2  # the second corrects what the first's linear step in z missed
 Z_SHIFT_RANGE = (-0.5, 1.5)
 
 
@@ -1315,35 +1316,38 @@ def calibrated_service_level(
     """(items,) the levels to set so that each group (``service_level_group``, else each
     target) gets its target cycle service level: the policy is replayed over the
     ``options.calibrate_days`` before ``start`` (forecasts and errors from earlier days only)
-    and each group's z is shifted by ``z(target) − z(achieved)`` (within
-    :data:`Z_SHIFT_RANGE`). The forecast misses' spread assumes every decision day is alike;
-    reorders fall after runs of high demand, so cycles fail more often than the misses say —
-    the replayed past measures by how much. Too little history: the targets unchanged."""
+    and each group's z is shifted by ``z(target) − z(achieved)`` (in all, within
+    :data:`Z_SHIFT_RANGE`), :data:`CALIBRATION_ROUNDS` times. The forecast misses' spread
+    assumes every decision day is alike; reorders fall after runs of high demand, so cycles
+    fail more often than the misses say — the replayed past measures by how much. Too little
+    history: the targets unchanged."""
     items = inputs.history.shape[0]
     target = np.broadcast_to(np.asarray(inputs.service_level, float), (items,)).copy()
     days = min(options.calibrate_days, start - options.error_window_days - 1)
     if days < MIN_CALIBRATION_DAYS:
         return target
-    past = replace(
-        inputs,
-        history=np.asarray(inputs.history, float)[:, :start],
-        days=days,
-        starting_stock=None,
-        service_level=target,
-    )
-    outcome = replay(past, settings, replace(options, calibrate_days=0, record_orders=False))
     labels = target if inputs.service_level_group is None else inputs.service_level_group
     labels = np.broadcast_to(np.asarray(labels), (items,))
-    shifted = target.copy()
-    for label in np.unique(labels):  # a loop over groups, not items
-        rows = labels == label
-        if outcome.proposed.cycles[rows].sum() == 0:
-            continue
-        achieved = outcome.proposed.summary(rows)["cycle_service_level"]
-        goal = float(target[rows].mean())
-        shift = float(special.ndtri(goal) - special.ndtri(np.clip(achieved, 0.5, 0.9999)))
-        shift = float(np.clip(shift, *Z_SHIFT_RANGE))
-        shifted[rows] = special.ndtr(special.ndtri(target[rows]) + shift)
+    shift = np.zeros(items)
+    for _round in range(CALIBRATION_ROUNDS):  # each round one replay of the past
+        levels = special.ndtr(special.ndtri(target) + shift)
+        past = replace(
+            inputs,
+            history=np.asarray(inputs.history, float)[:, :start],
+            days=days,
+            starting_stock=None,
+            service_level=np.clip(levels, 0.5, 0.9999),
+        )
+        outcome = replay(past, settings, replace(options, calibrate_days=0, record_orders=False))
+        for label in np.unique(labels):  # a loop over groups, not items
+            rows = labels == label
+            if outcome.proposed.cycles[rows].sum() == 0:
+                continue
+            achieved = outcome.proposed.summary(rows)["cycle_service_level"]
+            goal = float(target[rows].mean())
+            gap = float(special.ndtri(goal) - special.ndtri(np.clip(achieved, 0.5, 0.9999)))
+            shift[rows] = np.clip(shift[rows] + gap, *Z_SHIFT_RANGE)
+    shifted = special.ndtr(special.ndtri(target) + shift)
     return np.asarray(np.clip(shifted, 0.5, 0.9999), dtype=np.float64)
 
 

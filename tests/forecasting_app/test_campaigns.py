@@ -319,3 +319,37 @@ def test_a_what_if_scenario_adds_a_campaign(planner):
             client.post("/api/v1/scenarios/", {"name": "y", "adjustments": wrong}, format="json"),
             400,
         )
+
+
+def test_back_office_lists_adds_and_changes_campaigns(tenant_admin):
+    from django.test import Client
+
+    products, locations = seed()
+    campaign = services.campaign_save(
+        name="Back office", start=END, end=END, products=products[:1], locations=locations[:1]
+    )
+    tenant_admin.is_staff = True
+    tenant_admin.save()
+    client = Client(HTTP_HOST=HOST_A)
+    client.force_login(tenant_admin)
+    listing = client.get("/admin/forecasting/campaign/")
+    assert listing.status_code == 200 and "Back office" in listing.content.decode()
+    change = client.get(f"/admin/forecasting/campaign/{campaign.pk}/change/")
+    assert change.status_code == 200 and "FC-L1" in change.content.decode()
+    added = client.post(
+        "/admin/forecasting/campaign/add/",
+        {
+            "name": "Added here",
+            "kind": "advertising",
+            "start": "2026-06-01",
+            "end": "2026-06-07",
+            "products": str(products[1].pk),
+            "expected_uplift": "0.2",
+            "note": "",
+        },
+    )
+    assert added.status_code == 302, added.content.decode()[:2000]
+    made = Campaign.objects.get(name="Added here")
+    assert made.created_by == tenant_admin and [p.pk for p in made.products.all()] == [
+        products[1].pk
+    ]
