@@ -17,6 +17,14 @@ Writes into ``--out``:
 - ``holdout.csv``: the same columns for the last ``horizon`` days, every series and day;
 - ``classes.csv``: ``sku,location,class``.
 
+``--campaigns`` adds known promotions on top (ADR 32): 15 product categories, each with a true
+log uplift (×1.3–2.5) and each SKU's own around it (σ 0.15); category-wide campaigns (3–10
+days, about two a year per category, and one more in the last 60 days for half of them) and
+SKU campaigns (2–7 days, 0–3 a year) multiply the demand on their days. They are written as
+``promotions.csv`` (``name,start,end,sku,category,location,uplift``, the import contract; the
+expected ``uplift`` given for 60 % of category campaigns) and ``products.csv``
+(``sku,name,category``). The random spikes without campaign data stay.
+
 :func:`generate` returns the arrays for callers that skip the files (``forecast_accuracy.py
 --generate N --seed S`` writes them to a temporary folder and reads them back like an upload).
 """
@@ -49,10 +57,58 @@ class DemandMix:
     launch: np.ndarray
     label: np.ndarray
     start: date
+    category: np.ndarray | None = None  # (series,) category number, with campaigns
+    campaign: np.ndarray | None = None  # (series, days) bool, with campaigns
+    # (name, first day, last day, series index or None, category or None, expected uplift)
+    promotions: tuple[tuple[str, int, int, int | None, int | None, float | None], ...] = ()
 
 
-def generate(series: int, seed: int, days: int = DAYS, start: date = START) -> DemandMix:
-    """``series`` daily series of ``days`` days, classes in the shares of :data:`SHARES`."""
+CATEGORIES = 15
+
+
+def _campaigns(
+    series: int, seed: int, days: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list]:
+    """Categories, each series' campaign multiplier per day, the campaign mask and the
+    promotions list (own random stream: the demand draws keep their seed)."""
+    rng = np.random.default_rng([seed, 32])
+    category = rng.integers(0, CATEGORIES, series)
+    category_log = rng.uniform(np.log(1.3), np.log(2.5), CATEGORIES)
+    own_log = category_log[category] + 0.15 * rng.standard_normal(series)
+    mask = np.zeros((series, days), dtype=bool)
+    promotions: list = []
+    for c in range(CATEGORIES):
+        starts = list(rng.integers(0, days, int(rng.poisson(days / 365.0 * 2.0))))
+        if rng.random() < 0.5:
+            starts.append(int(rng.integers(days - 60, days - 3)))
+        for k, at in enumerate(sorted(starts)):
+            width = int(rng.integers(3, 11))
+            end = min(days, int(at) + width)
+            mask[category == c, int(at) : end] = True
+            expected = (
+                round(float(np.exp(category_log[c]) - 1.0), 2) if rng.random() < 0.6 else None
+            )
+            promotions.append((f"CAT{c:02d}-{k}", int(at), end - 1, None, c, expected))
+    for i in range(series):
+        rate = float(rng.choice([0.0, 1.0, 3.0]))
+        for k in range(int(rng.poisson(days / 365.0 * rate))):
+            at, width = int(rng.integers(0, days)), int(rng.integers(2, 8))
+            end = min(days, at + width)
+            mask[i, at:end] = True
+            promotions.append((f"SKU{i:05d}-{k}", at, end - 1, i, None, None))
+    factor = np.where(mask, np.exp(own_log)[:, None], 1.0)
+    return category, factor, mask, promotions
+
+
+def generate(
+    series: int, seed: int, days: int = DAYS, start: date = START, campaigns: bool = False
+) -> DemandMix:
+    """``series`` daily series of ``days`` days, classes in the shares of :data:`SHARES`;
+    with ``campaigns``, known promotions on top (module docstring)."""
+    category = campaign_factor = campaign_mask = None
+    promotions: list = []
+    if campaigns:
+        category, campaign_factor, campaign_mask, promotions = _campaigns(series, seed, days)
     rng = np.random.default_rng(seed)
     counts = np.floor(np.asarray(SHARES) * series).astype(int)
     counts[0] += series - counts.sum()
@@ -113,6 +169,8 @@ def generate(series: int, seed: int, days: int = DAYS, start: date = START) -> D
             at, width = int(rng.integers(0, days)), int(rng.integers(1, 6))
             promo[at : at + width] *= rng.uniform(1.5, 4.0)
         mean = path * promo
+        if campaign_factor is not None:
+            mean = mean * np.where(t >= launch[i], campaign_factor[i], 1.0)
         active = rng.random(days) < occurrence if occurrence < 1.0 else np.ones(days, dtype=bool)
         size_mean = np.where(active, mean / (occurrence if occurrence < 1.0 else 1.0), 0.0)
         lam = rng.gamma(dispersion, np.maximum(size_mean, 1e-12) / dispersion)
@@ -129,11 +187,22 @@ def generate(series: int, seed: int, days: int = DAYS, start: date = START) -> D
         quantity[i] = np.where(out, 0.0, sold)
         stockout[i] = out
         mean_path[i] = mean
-    return DemandMix(quantity, stockout, mean_path, launch, label, start)
+    return DemandMix(
+        quantity,
+        stockout,
+        mean_path,
+        launch,
+        label,
+        start,
+        category=category,
+        campaign=campaign_mask,
+        promotions=tuple(promotions),
+    )
 
 
 def write(mix: DemandMix, folder: Path, horizon: int = 28) -> dict[str, Path]:
-    """``sales.csv``, ``holdout.csv`` and ``classes.csv`` in ``folder`` (created)."""
+    """``sales.csv``, ``holdout.csv`` and ``classes.csv`` in ``folder`` (created); with
+    campaigns also ``promotions.csv`` and ``products.csv``."""
     folder.mkdir(parents=True, exist_ok=True)
     n, days = mix.quantity.shape
     dates = [(mix.start + timedelta(days=d)).isoformat() for d in range(days)]
@@ -162,6 +231,31 @@ def write(mix: DemandMix, folder: Path, horizon: int = 28) -> dict[str, Path]:
         writer = csv.writer(handle)
         writer.writerow(["sku", "location", "class"])
         writer.writerows([sku, "DC1", kind] for sku, kind in zip(skus, mix.label, strict=True))
+    if mix.category is not None:
+        paths["products"] = folder / "products.csv"
+        paths["promotions"] = folder / "promotions.csv"
+        with paths["products"].open("w", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["sku", "name", "category"])
+            writer.writerows(
+                [sku, f"Item {sku}", f"CAT{int(c):02d}"]
+                for sku, c in zip(skus, mix.category, strict=True)
+            )
+        with paths["promotions"].open("w", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["name", "start", "end", "sku", "category", "location", "uplift"])
+            for name, first, last, row, category, expected in mix.promotions:
+                writer.writerow(
+                    [
+                        name,
+                        dates[first],
+                        dates[last],
+                        skus[row] if row is not None else "",
+                        f"CAT{category:02d}" if category is not None else "",
+                        "",
+                        "" if expected is None else expected,
+                    ]
+                )
     return paths
 
 
@@ -171,8 +265,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--horizon", type=int, default=28)
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--campaigns", action="store_true", help="add known promotions")
     args = parser.parse_args()
-    paths = write(generate(args.series, args.seed), args.out, args.horizon)
+    mix = generate(args.series, args.seed, campaigns=args.campaigns)
+    paths = write(mix, args.out, args.horizon)
     print(" ".join(str(p) for p in paths.values()))
 
 

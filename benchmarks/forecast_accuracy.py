@@ -24,6 +24,12 @@ naive and Croston run on their own, as a tenant has them today. ``--gbm`` adds t
 gradient-boosting model; ``--statsforecast K`` fits statsforecast's AutoETS on the first K
 series (-1: all; install with ``uv sync --group bench``); ``--auto-series K`` the statsmodels
 ETS slow tier. Prints one JSON object.
+
+Campaigns (ADR 32): ``--generate N --campaigns`` adds known promotions to the generated mix,
+``--promotions promotions.csv --products products.csv`` reads them from files of the import
+contract; the Test Bed then gets the campaign days (history and horizon), categories for
+pooling and the expected uplifts. ``--use-stockout`` passes the sales file's ``stockout``
+column as the import would (default: not read, only inferred).
 """
 
 from __future__ import annotations
@@ -137,6 +143,15 @@ def main() -> None:
         help="folder keeping AutoETS forecasts by a hash of the training data (reruns skip it)",
     )
     parser.add_argument("--gbm", action="store_true", help="add the global gradient-boosting model")
+    parser.add_argument("--campaigns", action="store_true", help="with --generate: promotions")
+    parser.add_argument(
+        "--hide-campaigns", action="store_true", help="generate campaigns, do not pass them"
+    )
+    parser.add_argument("--promotions", type=Path, help="promotions CSV (import contract)")
+    parser.add_argument("--products", type=Path, help="products CSV (sku,name,category)")
+    parser.add_argument(
+        "--use-stockout", action="store_true", help="read the sales file's stockout column"
+    )
     parser.add_argument(
         "--no-calendar", action="store_true", help="yearly profile from the period index only"
     )
@@ -150,8 +165,11 @@ def main() -> None:
         from demand_mix import generate, write
 
         scratch = tempfile.TemporaryDirectory()
-        paths = write(generate(args.generate, args.seed), Path(scratch.name), args.horizon)
+        mix = generate(args.generate, args.seed, campaigns=args.campaigns)
+        paths = write(mix, Path(scratch.name), args.horizon)
         args.sales, args.holdout, args.classes = paths["sales"], paths["holdout"], paths["classes"]
+        if args.campaigns and not args.hide_campaigns:
+            args.promotions, args.products = paths["promotions"], paths["products"]
     if args.sales is None:
         parser.error("--sales or --generate is required")
     history, names, season, kind, start = load_sales(args.sales)
@@ -170,10 +188,19 @@ def main() -> None:
     load_seconds = time.perf_counter() - started
     train, actual = history[:, : -args.horizon], history[:, -args.horizon :]
     spec = ForecastSpec(horizon=args.horizon, season_length=season)
+    extra: dict = {}
+    if args.promotions is not None:
+        if start is None:
+            parser.error("--promotions needs daily sales")
+        extra = campaign_arrays(args.promotions, args.products, names, start, history.shape[1])
+    if args.use_stockout:
+        extra.update(stockout_arrays(args.sales, names, start, train.shape[1]))
 
     cpu0, wall0 = time.process_time(), time.perf_counter()
     methods = (*FAST_METHODS, "gbm") if args.gbm else FAST_METHODS
-    bed = run_test_bed(train, spec, methods, folds=args.folds, score=args.score, start_date=start)
+    bed = run_test_bed(
+        train, spec, methods, folds=args.folds, score=args.score, start_date=start, **extra
+    )
     test_bed_cpu, test_bed_wall = time.process_time() - cpu0, time.perf_counter() - wall0
 
     # The references a tenant has today: each method on its own, no yearly profile, no
@@ -217,7 +244,12 @@ def main() -> None:
         "test_bed_cpu_seconds": round(test_bed_cpu, 2),
         "test_bed_wall_seconds": round(test_bed_wall, 2),
         "cpu_ms_per_series": round(1000 * test_bed_cpu / len(history), 3),
+        "campaign_series": int(extra["campaign"].any(axis=1).sum()) if "campaign" in extra else 0,
+        "stockout_column": bool(args.use_stockout),
     }
+    if "campaign" in extra:
+        future = extra["campaign"][:, train.shape[1] :].any(axis=1)
+        result["campaign_series_in_holdout"] = int(future.sum())
     if labels is None:
         labels = np.asarray(bed.classification.pattern, dtype=object)
     result["by_class"] = {
@@ -347,6 +379,61 @@ def statsforecast_auto_ets(train: np.ndarray, spec: ForecastSpec) -> Forecast:
     levels = tuple(level for level in spec.levels if level in by_level)
     quantiles = np.maximum(np.stack([by_level[level] for level in levels], axis=1), 0.0)
     return Forecast("statsforecast_auto_ets", point, quantiles, levels)
+
+
+def campaign_arrays(
+    promotions: Path, products: Path | None, names: list[str], start, periods: int
+) -> dict[str, np.ndarray]:
+    """The Test Bed's campaign inputs from a promotions file of the import contract
+    (``name,start,end,sku,category[,location,uplift]``) and the products file's categories:
+    ``campaign`` ``(series, periods)`` bool, ``campaign_group`` category codes and
+    ``expected_uplift`` (mean of the campaigns' given uplifts per series, nan where none)."""
+    rows = pd.read_csv(promotions, dtype=str, keep_default_na=False)
+    sku_of = np.array([name.split("@")[0] for name in names], dtype=object)
+    location_of = np.array([name.split("@", 1)[1] for name in names], dtype=object)
+    category_of = np.full(len(names), "", dtype=object)
+    if products is not None:
+        catalogue = pd.read_csv(products, dtype=str, keep_default_na=False)
+        known = dict(zip(catalogue["sku"], catalogue.get("category", ""), strict=True))
+        category_of = np.array([known.get(sku, "") for sku in sku_of], dtype=object)
+    codes, _distinct = pd.factorize(category_of)
+    group = np.where(category_of == "", -1, codes)
+    mask = np.zeros((len(names), periods), dtype=bool)
+    expected_sum, expected_count = np.zeros(len(names)), np.zeros(len(names))
+    base = pd.Timestamp(start)
+    for row in rows.itertuples(index=False):  # one pass over campaign rows, not over days
+        first = (pd.Timestamp(row.start) - base).days
+        last = (pd.Timestamp(row.end) - base).days
+        hit = sku_of == row.sku if row.sku else category_of == row.category
+        if getattr(row, "location", ""):
+            hit = hit & (location_of == row.location)
+        mask[hit, max(first, 0) : max(min(last + 1, periods), 0)] = True
+        if getattr(row, "uplift", ""):
+            expected_sum[hit] += float(row.uplift)
+            expected_count[hit] += 1
+    with np.errstate(invalid="ignore"):
+        expected = np.where(expected_count > 0, expected_sum / expected_count, np.nan)
+    return {"campaign": mask, "campaign_group": group, "expected_uplift": expected}
+
+
+def stockout_arrays(sales: Path, names: list[str], start, periods: int) -> dict[str, np.ndarray]:
+    """``stockout`` and ``in_stock`` ``(series, periods)`` from the sales file's optional
+    ``stockout`` column (true/false/1/0/yes/no; empty: unknown)."""
+    frame = pd.read_csv(sales, dtype=str, keep_default_na=False)
+    if "stockout" not in frame.columns:
+        return {}
+    position = {name: i for i, name in enumerate(names)}
+    keys = zip(frame.sku, frame.location, strict=True)
+    rows = np.array([position.get(f"{sku}@{loc}", -1) for sku, loc in keys])
+    days = (pd.to_datetime(frame.date) - pd.Timestamp(start)).dt.days.to_numpy()
+    flag = frame.stockout.str.strip().str.lower()
+    keep = (rows >= 0) & (days >= 0) & (days < periods)
+    out, known_in = np.zeros((len(names), periods), bool), np.zeros((len(names), periods), bool)
+    yes = keep & flag.isin(["true", "1", "yes"]).to_numpy()
+    no = keep & flag.isin(["false", "0", "no"]).to_numpy()
+    out[rows[yes], days[yes]] = True
+    known_in[rows[no], days[no]] = True
+    return {"stockout": out, "in_stock": known_in}
 
 
 def _labels(path: Path, names: list[str]) -> np.ndarray:

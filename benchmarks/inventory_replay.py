@@ -19,6 +19,16 @@ inventory it needs at the baseline's fill rate (interpolated along the frontier)
 rate it reaches with the baseline's inventory; and the other way round, per target: the
 baseline replayed over ``--baseline-buffers`` safety days (its own frontier) and the
 inventory it needs for the policy's fill rate (``baseline_at_equal_fill_rate``).
+
+Censored demand (ADR 32): a sales file's ``stockout`` column (true/false/1/0/yes/no) and, with
+neither flag, implausible zero runs (the forecasting engine's ``cleaning.censor``) mark
+stockout days; they are missing, not zero demand: filled from the same weekdays around them
+before the replay, so the forecasts, their errors and the replayed demand are of the demand
+that existed (``--stockouts none``: the raw sales, as before). Results carry the cycle service
+level per demand class (``results[].proposed.by_class``): the ``classes.csv`` next to the sales
+file (``benchmarks/demand_mix.py`` writes one) or ``--classes FILE``, else the engine's demand
+patterns. ``--method recommended`` forecasts each series with its Test Bed pick on the days
+before the window.
 """
 
 from __future__ import annotations
@@ -27,6 +37,7 @@ import argparse
 import json
 import sys
 import time
+from collections import Counter
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -36,25 +47,65 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from forecasting.engine.classification import classify
+from forecasting.engine.cleaning import censor
 from inventory.policy import PolicySettings
 from inventory.policy.simulation import (
+    RECOMMENDED,
     SERVICE_LEVEL_ALLOCATIONS,
     ReplayInputs,
     ReplayOptions,
     baseline_replay,
+    recommended_methods,
     replay,
 )
 
 
-def load_daily_demand(path: Path) -> np.ndarray:
-    """(series, days) array of units sold, missing days as 0."""
-    frame = pd.read_csv(path)
+def load_daily_demand(path: Path) -> tuple[np.ndarray, list[str], dict[str, np.ndarray]]:
+    """(series, days) units sold (missing days 0), the series names ``sku@location`` and,
+    when the file has a ``stockout`` column, its ``stockout`` / ``in_stock`` day masks."""
+    frame = pd.read_csv(path, dtype={"stockout": str}, keep_default_na=False)
     if {"store", "item", "sales"} <= set(frame.columns):
         frame = frame.rename(columns={"store": "location", "item": "sku", "sales": "quantity"})
+    frame["quantity"] = pd.to_numeric(frame["quantity"])
     table = frame.pivot_table(
         index=["sku", "location"], columns="date", values="quantity", aggfunc="sum"
     )
-    return np.nan_to_num(table.to_numpy(dtype=float))
+    names = [f"{sku}@{location}" for sku, location in table.index]
+    flags: dict[str, np.ndarray] = {}
+    if "stockout" in frame.columns:
+        spelled = frame["stockout"].astype(str).str.strip().str.lower()
+        for key, words in (("stockout", ("true", "1", "yes")), ("in_stock", ("false", "0", "no"))):
+            marked = frame.assign(flag=spelled.isin(words).astype(float)).pivot_table(
+                index=["sku", "location"], columns="date", values="flag", aggfunc="max"
+            )
+            marked = marked.reindex(index=table.index, columns=table.columns)
+            flags[key] = np.nan_to_num(marked.to_numpy(dtype=float)) > 0
+    return np.nan_to_num(table.to_numpy(dtype=float)), names, flags
+
+
+def load_classes(path: Path, names: list[str]) -> np.ndarray:
+    """The class of each series from ``sku,location,class`` ("unknown" where absent)."""
+    frame = pd.read_csv(path, dtype=str)
+    known = {
+        f"{sku}@{loc}": c
+        for sku, loc, c in zip(frame.sku, frame.location, frame["class"], strict=True)
+    }
+    return np.array([known.get(name, "unknown") for name in names], dtype=object)
+
+
+def by_class(result, classes: np.ndarray) -> dict[str, dict[str, float]]:
+    """Cycle service level, fill rate and items per class of a replay result."""
+    out = {}
+    for label in sorted(set(classes.tolist())):
+        rows = classes == label
+        summary = result.summary(rows)
+        out[str(label)] = {
+            "items": int(rows.sum()),
+            "cycle_service_level": round(summary["cycle_service_level"], 4),
+            "fill_rate": round(summary["fill_rate"], 4),
+        }
+    return out
 
 
 def demo_data(days: int) -> dict[str, np.ndarray]:
@@ -161,7 +212,20 @@ def main() -> None:
     parser.add_argument("sales", help="a sales CSV, the store-item train.csv, or 'demo'")
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--lead-time", type=int, default=7, help="CSV files only")
-    parser.add_argument("--method", default="ses")
+    parser.add_argument("--method", default="ses", help="an engine method or 'recommended'")
+    parser.add_argument("--classes", type=Path, help="sku,location,class per series")
+    parser.add_argument(
+        "--calibrate-days",
+        type=int,
+        default=182,
+        help="replay this many days before the window to calibrate the targets (0: off)",
+    )
+    parser.add_argument(
+        "--stockouts",
+        choices=("censor", "none"),
+        default="censor",
+        help="censor: stockout days (file column, else inferred) are missing demand",
+    )
     parser.add_argument("--refit", type=int, default=7)
     parser.add_argument("--policy-kind", default="reorder_point")
     parser.add_argument("--review-days", type=float, default=1.0)
@@ -208,8 +272,14 @@ def main() -> None:
     if args.sales == "demo":
         data = demo_data(730)
     else:
-        history = load_daily_demand(Path(args.sales))
+        history, names, flags = load_daily_demand(Path(args.sales))
         items = history.shape[0]
+        censored_days = 0
+        if args.stockouts == "censor":
+            history, mask = censor(history, flags.get("stockout"), flags.get("in_stock"))
+            censored_days = int(mask.sum())
+        classes_file = args.classes or Path(args.sales).with_name("classes.csv")
+        classes = load_classes(classes_file, names) if classes_file.exists() else None
         data = {
             "history": history,
             "lead_time_days": np.full(items, float(args.lead_time)),
@@ -217,6 +287,14 @@ def main() -> None:
             "moq": np.zeros(items),
             "pack_size": np.ones(items),
         }
+    if args.sales == "demo":
+        censored_days, classes = 0, None
+    if classes is None:  # the engine's demand patterns of the days before the window
+        history_before = data["history"][:, : data["history"].shape[1] - args.days]
+        classes = np.asarray(classify(history_before).pattern, dtype=object)
+    picks = None
+    if args.method == RECOMMENDED:  # once, not per target: the days before the window only
+        picks = recommended_methods(data["history"][:, : data["history"].shape[1] - args.days])
     load_seconds = time.perf_counter() - started
     items = data["history"].shape[0]
     settings = PolicySettings(
@@ -229,6 +307,7 @@ def main() -> None:
     options = ReplayOptions(
         service_level_allocation=args.allocation,
         refit_every_days=args.refit,
+        calibrate_days=args.calibrate_days,
         lot_cover_days=args.lot_days,
         lead_time_mode=args.lead_time_mode,
         backorders=args.backorders,
@@ -244,11 +323,16 @@ def main() -> None:
             service_level=np.full(items, target),
             minimum_order_quantity=data["moq"],
             pack_size=data["pack_size"],
-            method=args.method,
+            method=args.method if picks is None else picks,
         )
+
+    classed: dict[float, dict[str, dict[str, float]]] = {}
 
     def run(target: float) -> tuple[dict[str, float], dict[str, float]]:
         outcome = replay(inputs_at(target), settings, options)
+        classed[target] = by_class(outcome.proposed, classes)
+        if outcome.service_level is not None:
+            classed[target]["calibrated_level"] = round(float(outcome.service_level.mean()), 4)
         return outcome.proposed.summary(), outcome.baseline.summary()
 
     def run_baseline(buffer_days: float) -> dict[str, float]:
@@ -271,7 +355,7 @@ def main() -> None:
                 "cycle_service_level_gap_points": round(
                     100 * (proposed["cycle_service_level"] - target), 2
                 ),
-                "proposed": rounded(proposed),
+                "proposed": {**rounded(proposed), "by_class": classed[target]},
                 "baseline": rounded(baseline),
                 "average_inventory_value_saved_share": round(
                     1 - proposed["average_inventory_value"] / baseline["average_inventory_value"],
@@ -315,7 +399,13 @@ def main() -> None:
                 "series": items,
                 "replay_days": args.days,
                 "method": args.method,
+                "methods_used": None
+                if picks is None
+                else dict(Counter(picks.tolist()).most_common()),
+                "stockouts": args.stockouts,
+                "censored_days": censored_days,
                 "refit_every_days": args.refit,
+                "calibrate_days": args.calibrate_days,
                 "policy_kind": args.policy_kind,
                 "review_period_days": args.review_days,
                 "service_level_kind": args.service_level_kind,

@@ -363,6 +363,8 @@ def sales_write(
     demand_history_lock(cursor)
     changed = ["quantity", "revenue"] if "revenue" in present else ["quantity"]
     batch = _batch_value(batch_id)
+    if "stockout" in present:  # the optional flag column (ADR 32); absent: kept as stored
+        changed.append("stockout")
     # Products excluded from data imports (scope "etl") keep the history they have; the
     # anti-join is only added when the tenant has such exclusions.
     cursor.execute(
@@ -383,7 +385,7 @@ def sales_write(
     )
     update = sql.SQL(
         "UPDATE {h} AS target SET {set}, import_batch = {batch} FROM (SELECT p.id AS product_id, "
-        "l.id AS location_id, t.date, t.quantity, t.revenue {source}) s "
+        "l.id AS location_id, t.date, t.quantity, t.revenue, t.stockout {source}) s "
         "WHERE target.product_id = s.product_id AND target.location_id = s.location_id "
         "AND target.date = s.date AND ({current}) IS DISTINCT FROM ({incoming})"
     ).format(
@@ -410,9 +412,10 @@ def sales_write(
         updated = cursor.fetchone()[0]
     cursor.execute(
         sql.SQL(
-            "INSERT INTO {h} (product_id, location_id, date, quantity, revenue, on_promotion, "
-            "import_batch) SELECT p.id, l.id, t.date, t.quantity, t.revenue, false, {batch} "
-            "{source} AND NOT EXISTS (SELECT 1 FROM {h} h WHERE h.product_id = p.id "
+            "INSERT INTO {h} (product_id, location_id, date, quantity, revenue, stockout, "
+            "on_promotion, import_batch) SELECT p.id, l.id, t.date, t.quantity, t.revenue, "
+            "t.stockout, false, {batch} {source} "
+            "AND NOT EXISTS (SELECT 1 FROM {h} h WHERE h.product_id = p.id "
             "AND h.location_id = l.id AND h.date = t.date)"
         ).format(h=T_HISTORY, source=source, batch=batch)
     )

@@ -93,6 +93,14 @@ def forecast_rows(*, all_methods: bool = False, **_: Any) -> Iterator[tuple[Any,
     return forecast_export_rows(all_methods=all_methods)
 
 
+def promotion_rows(**_: Any) -> Iterator[tuple[Any, ...]]:
+    """Campaigns as the promotions import reads them: one row per product and per category
+    (and per location where the campaign names some)."""
+    from forecasting.selectors import campaign_export_rows
+
+    return campaign_export_rows()
+
+
 def purchase_order_rows(**_: Any) -> Iterator[tuple[Any, ...]]:
     """One row per purchase order line, the order's header repeated."""
     from purchasing.selectors import purchase_order_export_rows
@@ -138,6 +146,11 @@ EXPORTS: dict[str, ExportSpec] = {
         "forecasts",
         ("sku", "location", "date", "method", "forecast", "p10", "p50", "p90"),
         forecast_rows,
+    ),
+    "promotions": ExportSpec(
+        "promotions",
+        ("name", "start", "end", "sku", "category", "location", "uplift"),
+        promotion_rows,
     ),
     "purchase-orders": ExportSpec(
         "purchase-orders",

@@ -575,7 +575,16 @@ def _collect_key_errors(
     cursor, spec: ImportSpec, mapping: dict[str, str], create_missing: bool, source: str = ""
 ) -> None:
     """Duplicate keys inside the file and unknown references, on the typed table (fast) or
-    on the raw staging table (``source=STAGE``)."""
+    on the raw staging table (``source=STAGE``). A spec without a key checks duplicates in
+    its row rules."""
+    if spec.key:
+        _collect_duplicate_keys(cursor, spec, mapping, source)
+    if create_missing:
+        return
+    _collect_reference_errors(cursor, spec, mapping, source)
+
+
+def _collect_duplicate_keys(cursor, spec: ImportSpec, mapping: dict[str, str], source: str) -> None:
     if source == STAGE:
         keys = [_trimmed(mapping[name]) for name in spec.key]
         relation = sql.Identifier(STAGE)
@@ -604,9 +613,15 @@ def _collect_key_errors(
                 present=present,
             )
         )
-    if create_missing:
-        return
+
+
+def _collect_reference_errors(
+    cursor, spec: ImportSpec, mapping: dict[str, str], source: str
+) -> None:
+    relation = sql.Identifier(STAGE if source == STAGE else "etl_typed")
     for reference in spec.references:
+        if reference.column not in mapping:  # an optional column the file does not have
+            continue
         if source == STAGE:
             value = sql.SQL("NULLIF(btrim(s.{}), '')").format(
                 sql.Identifier(mapping[reference.column])

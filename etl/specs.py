@@ -120,6 +120,8 @@ SPECS: dict[str, ImportSpec] = {
             Column("location", required=True, max_length=64),
             Column("quantity", "decimal", required=True, minimum=ZERO, maximum=Decimal("1e11")),
             Column("revenue", "decimal", minimum=ZERO, maximum=Decimal("1e12")),
+            # Known out of stock that day (true/false/1/0/yes/no; empty: unknown). ADR 32.
+            Column("stockout", "boolean"),
         ),
         key=("sku", "location", "date"),
         references=(PRODUCT_REF, LOCATION_REF),
@@ -435,4 +437,55 @@ SPECS["operations"] = ImportSpec(
         ),
     ),
     writer="manufacturing.imports.operations_write",
+)
+
+
+# --- Forecasting: promotions and campaigns (written by ``forecasting.imports``, ADR 32) ------
+
+_SAME_CAMPAIGN = "EXISTS (SELECT 1 FROM etl_typed o WHERE o.name = s.name AND o.row_no < s.row_no "
+
+SPECS["promotions"] = ImportSpec(
+    kind="promotions",
+    columns=(
+        Column("name", required=True, max_length=120),
+        Column("start", "date", required=True),
+        Column("end", "date", required=True),
+        Column("sku", max_length=64),
+        Column("category", max_length=120),
+        Column("location", max_length=64),
+        # The expected relative lift: 0.3 = +30 % (above −100 %).
+        Column("uplift", "decimal", minimum=Decimal("-0.9999"), maximum=Decimal(1000)),
+    ),
+    # The rows of one campaign share its name: duplicates are a row rule below (a row names
+    # a SKU or a category, the other empty, which a key of non-empty columns cannot say).
+    key=(),
+    references=(
+        PRODUCT_REF,
+        Reference("category", "inventory_category", "name", "category"),
+        LOCATION_REF,
+    ),
+    row_checks=(
+        RowCheck(
+            "sku", "num_nulls(s.sku, s.category) <> 1", "fill exactly one of sku and category"
+        ),
+        RowCheck("end", 's."end" < s.start', "before start"),
+        RowCheck(
+            "start",
+            _SAME_CAMPAIGN + 'AND (o.start, o."end") IS DISTINCT FROM (s.start, s."end"))',
+            "the same campaign has another start or end in this file",
+        ),
+        RowCheck(
+            "uplift",
+            _SAME_CAMPAIGN + "AND o.uplift IS NOT NULL AND s.uplift IS NOT NULL "
+            "AND o.uplift <> s.uplift)",
+            "the same campaign has another uplift in this file",
+        ),
+        RowCheck(
+            "name",
+            _SAME_CAMPAIGN + "AND o.sku IS NOT DISTINCT FROM s.sku AND o.category IS NOT "
+            "DISTINCT FROM s.category AND o.location IS NOT DISTINCT FROM s.location)",
+            "duplicate line: the same campaign, SKU or category and location as an earlier row",
+        ),
+    ),
+    writer="forecasting.imports.promotions_write",
 )

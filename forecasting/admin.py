@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from forecasting.models import (
+    Campaign,
     ForecastRun,
     ForecastSettings,
     MethodOverride,
@@ -80,3 +81,21 @@ class ForecastSettingsAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return not ForecastSettings.objects.exists()
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "start", "end", "expected_uplift", "created_by", "updated_at")
+    list_filter = ("kind",)
+    search_fields = ("name", "note", "products__sku")
+    date_hierarchy = "start"
+    list_select_related = ("created_by",)
+    autocomplete_fields = ("categories",)
+    raw_id_fields = ("products",)
+    filter_horizontal = ("locations",)
+    readonly_fields = ("created_by", "created_at", "updated_at")
+
+    def save_model(self, request, obj, form, change) -> None:
+        if not change and obj.created_by_id is None:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)

@@ -316,3 +316,54 @@ class Scenario(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Campaign(models.Model):
+    """A promotion or marketing campaign: ``start``…``end`` (inclusive) on its products and the
+    products of its categories (with their sub-categories), at its locations (every location
+    when none). Past campaign days are modelled, future ones lift the forecast (ADR 32);
+    ``expected_uplift`` is the planner's relative lift (0.3 = +30 %), the prior of SKUs whose
+    history has too few campaigns to learn their own."""
+
+    class Kind(models.TextChoices):
+        PROMOTION = "promotion", "Promotion (price)"
+        DISPLAY = "display", "In-store display"
+        ADVERTISING = "advertising", "Advertising"
+        OTHER = "other", "Other"
+
+    name = models.CharField(max_length=120, unique=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.PROMOTION)
+    start = models.DateField()
+    end = models.DateField()
+    products = models.ManyToManyField("catalog.Product", blank=True, related_name="campaigns")
+    categories = models.ManyToManyField("catalog.Category", blank=True, related_name="campaigns")
+    locations = models.ManyToManyField("catalog.Location", blank=True, related_name="campaigns")
+    expected_uplift = models.DecimalField(
+        max_digits=8,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text="Expected relative lift of demand: 0.3 = +30 %",
+    )
+    note = models.CharField(max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("-start", "name")
+        indexes = [models.Index(fields=("start", "end"), name="campaign_dates")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gte=models.F("start")), name="campaign_end_after_start"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(expected_uplift__isnull=True) | models.Q(expected_uplift__gt=-1),
+                name="campaign_uplift_above_minus_one",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.start}…{self.end})"

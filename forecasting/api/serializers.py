@@ -1,13 +1,16 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from catalog.models import Location, Product
+from catalog.models import Category, Location, Product
 from core.api.serializers import JobSerializer
 from forecasting.engine.methods import METHODS
 from forecasting.models import (
     MAX_HORIZON_DAYS,
+    Campaign,
     ForecastRun,
     MethodOverride,
     ModelRegistryEntry,
@@ -304,13 +307,20 @@ class ModelRegistrySerializer(serializers.ModelSerializer):
 
 
 class AdjustmentSerializer(serializers.Serializer):
-    multiplier = serializers.FloatField(min_value=0.0, max_value=100.0)
+    """A multiplier where its keys match; or ``campaign`` (an id): the campaign's SKUs over
+    its dates, each lifted by ``multiplier`` when given, else by the uplift the base run
+    learned for it (else the campaign's expected uplift; ADR 32)."""
+
+    multiplier = serializers.FloatField(min_value=0.0, max_value=100.0, required=False)
     sku = serializers.CharField(max_length=64, required=False)
     category = serializers.CharField(max_length=120, required=False)
     date_from = serializers.DateField(required=False)
     date_to = serializers.DateField(required=False)
+    campaign = serializers.IntegerField(min_value=1, required=False)
 
     def validate(self, attrs):
+        if "multiplier" not in attrs and "campaign" not in attrs:
+            raise serializers.ValidationError({"multiplier": "Required (or name a campaign)."})
         if (
             attrs.get("date_from")
             and attrs.get("date_to")
@@ -333,6 +343,11 @@ class ScenarioInputSerializer(serializers.Serializer):
         known = set(Product.objects.filter(sku__in=named).values_list("sku", flat=True))
         if named - known:
             raise serializers.ValidationError(f"No such SKU: {', '.join(sorted(named - known))}.")
+        campaigns = {a["campaign"] for a in adjustments if a.get("campaign")}
+        found = set(Campaign.objects.filter(pk__in=campaigns).values_list("pk", flat=True))
+        if campaigns - found:
+            missing = ", ".join(map(str, sorted(campaigns - found)))
+            raise serializers.ValidationError(f"No such campaign: {missing}.")
         return adjustments
 
 
@@ -398,3 +413,53 @@ class ForecastSettingsSerializer(serializers.ModelSerializer):
             "updated_at",
         )
         read_only_fields = ("updated_at",)
+
+
+class CampaignSerializer(serializers.ModelSerializer):
+    """A campaign: ``skus`` and ``categories`` (ids; a category covers its sub-categories)
+    say what it promotes, at least one of them; ``locations`` (codes) where, every location
+    when empty; ``expected_uplift`` the relative lift expected (0.3 = +30 %), optional."""
+
+    skus = serializers.SlugRelatedField(
+        source="products",
+        slug_field="sku",
+        queryset=Product.objects.all(),
+        many=True,
+        required=False,
+    )
+    categories = serializers.PrimaryKeyRelatedField(
+        queryset=Category.objects.all(), many=True, required=False
+    )
+    locations = serializers.SlugRelatedField(
+        slug_field="code", queryset=Location.objects.all(), many=True, required=False
+    )
+    expected_uplift = serializers.DecimalField(
+        max_digits=8,
+        decimal_places=4,
+        min_value=Decimal("-0.9999"),
+        max_value=Decimal("1000"),
+        required=False,
+        allow_null=True,
+    )
+    created_by = serializers.CharField(source="created_by.email", default=None, read_only=True)
+
+    class Meta:
+        model = Campaign
+        fields = (
+            "id",
+            "name",
+            "kind",
+            "start",
+            "end",
+            "skus",
+            "categories",
+            "locations",
+            "expected_uplift",
+            "note",
+            "created_by",
+            "created_at",
+            "updated_at",
+        )
+        read_only_fields = ("id", "created_by", "created_at", "updated_at")
+        validators: list = []  # the service checks names, dates and scope
+        extra_kwargs = {"name": {"validators": []}}

@@ -8,6 +8,7 @@ router.register("forecast-runs", views.ForecastRunViewSet, basename="forecast-ru
 router.register("method-overrides", views.MethodOverrideViewSet, basename="method-override")
 router.register("model-registry", views.ModelRegistryViewSet, basename="model-registry")
 router.register("scenarios", views.ScenarioViewSet, basename="scenario")
+router.register("campaigns", views.CampaignViewSet, basename="campaign")
 urlpatterns = [
     path("forecasts/aggregate/", views.ForecastAggregateView.as_view(), name="forecast-aggregate"),
     path("forecasts/", views.ForecastSeriesView.as_view(), name="forecast-series"),

@@ -1,5 +1,5 @@
 """Forecasting API: runs (202 + job), forecasts and their aggregates, the Test Bed views,
-method overrides, the model registry and scenarios. Views validate, call one service or
+method overrides, the model registry, scenarios and campaigns. Views validate, call one service or
 selector and render."""
 
 from __future__ import annotations
@@ -299,3 +299,45 @@ class ForecastSettingsView(APIView):
         data.is_valid(raise_exception=True)
         updated = services.forecast_settings_update(**data.validated_data)
         return Response(s.ForecastSettingsSerializer(updated).data)
+
+
+class CampaignViewSet(ModelViewSet):
+    """Promotions and campaigns: planners create, change and delete them, viewers read. The
+    next forecast run learns their uplift from past campaign days and lifts future ones."""
+
+    serializer_class = s.CampaignSerializer
+    permission_classes = [IsTenantMember]
+    ordering_fields = ("start", "end", "name", "created_at")
+    filterset_fields = ("kind",)
+
+    def get_queryset(self):
+        return selectors.campaign_list(user=self.request.user)
+
+    def get_object(self):
+        return selectors.access_campaign(user=self.request.user, campaign_id=self.kwargs["pk"])
+
+    def perform_create(self, serializer):
+        serializer.instance = services.campaign_save(
+            **serializer.validated_data, user=self.request.user
+        )
+
+    def perform_update(self, serializer):
+        campaign = serializer.instance
+        values = {
+            "name": campaign.name,
+            "kind": campaign.kind,
+            "start": campaign.start,
+            "end": campaign.end,
+            "products": campaign.products.all(),
+            "categories": campaign.categories.all(),
+            "locations": campaign.locations.all(),
+            "expected_uplift": campaign.expected_uplift,
+            "note": campaign.note,
+            **serializer.validated_data,
+        }
+        serializer.instance = services.campaign_save(
+            **values, user=self.request.user, campaign=campaign
+        )
+
+    def perform_destroy(self, instance):
+        services.campaign_delete(campaign=instance)

@@ -16,6 +16,7 @@ from datetime import date
 import numpy as np
 
 from . import calibration as calibration_
+from . import campaigns as campaigns_
 from . import cleaning, metrics
 from .classification import (
     ERRATIC,
@@ -110,6 +111,7 @@ class ForecastSelection:
     yearly: YearlyProfile | None = None
     calibration: calibration_.Calibration | None = None
     stockout: np.ndarray | None = None
+    uplift: campaigns_.Uplift | None = None
 
 
 def rolling_origins(
@@ -498,6 +500,10 @@ def run_test_bed(
     stockout: np.ndarray | None = None,
     infer_stockouts: bool = True,
     winsorise: bool = True,
+    in_stock: np.ndarray | None = None,
+    campaign: np.ndarray | None = None,
+    campaign_group: np.ndarray | None = None,
+    expected_uplift: np.ndarray | None = None,
 ) -> ForecastSelection:
     """Classify, backtest every method, recommend one per series, and forecast ``spec.horizon``
     periods past the end of ``history`` with every method, the selection and the ensemble.
@@ -536,24 +542,59 @@ def run_test_bed(
     are treated as missing — filled from the same weekdays around them — in classification,
     fitting, backtest scores and calibration (``ForecastSelection.stockout`` holds the mask).
     ``winsorise`` caps spikes of the fitting history of series that are not count-like
-    (backtests score the uncapped history).
+    (backtests score the uncapped history). ``in_stock`` ``(series, periods)``: days the
+    import says were *not* stockouts; an inferred flag never overrides them.
+
+    Campaigns (:mod:`campaigns`, ADR 32): ``campaign`` ``(series, periods + horizon)`` flags
+    the days of known promotions, past and future. Past ones are filled like stockouts in the
+    fitting history (not in the scored one), each series' uplift is learned from them (pooled
+    by ``campaign_group`` codes, with ``expected_uplift`` as the prior where given), and every
+    fold and final forecast is multiplied by it on its campaign days (the global methods'
+    ``promo`` stays separate: they see the filled history too).
     """
     raw = as_history(history)
-    censored = np.zeros(raw.shape, dtype=bool) if stockout is None else np.asarray(stockout, bool)
-    if infer_stockouts:
-        censored = censored | cleaning.infer_stockouts(raw)
-    values = cleaning.impute(raw, censored, spec.season_length) if censored.any() else raw
+    values, censored = cleaning.censor(
+        raw, stockout, in_stock, infer=infer_stockouts, season=spec.season_length
+    )
     periods = values.shape[1]
+    past_campaign = np.zeros(raw.shape, dtype=bool)
+    if campaign is not None:
+        campaign = np.asarray(campaign, dtype=bool)
+        if campaign.shape != (raw.shape[0], periods + spec.horizon):
+            raise ValueError("campaign must be (series, periods + horizon)")
+        past_campaign = campaign[:, :periods] & ~censored
+    baseline = values
+    local = values
+    if past_campaign.any():
+        missing = censored | past_campaign
+        local = campaigns_.local_mean(values, missing)
+        baseline = cleaning.impute(raw, missing, spec.season_length)
+        # Count-like series: the weekday median of a few weeks is mostly zero; the local mean
+        # fills their campaign days instead.
+        counts = is_count_like(values)[:, None] & past_campaign
+        baseline = np.where(counts, local, baseline)
     origins = rolling_origins(periods, spec.horizon, folds)
     needed = new_item_periods or folds * spec.horizon + 2 * spec.season_length
-    classification = classify(values, new_item_periods=needed)
+    classification = classify(baseline, new_item_periods=needed)
     names = list(dict.fromkeys([*methods, *FALLBACK_BY_PATTERN.values()]))
-    fitted = values
+    fitted = baseline
     if winsorise:
-        fitted = cleaning.winsorise(values, ~is_count_like(values))
+        fitted = cleaning.winsorise(baseline, ~is_count_like(baseline))
     runs, profile, seconds = _run_methods(
         fitted, spec, names, (*origins, periods), origins[0], yearly, start_date, promo
     )
+    uplift = None
+    if campaign is not None and campaign.any():
+        uplift = campaigns_.learn_uplift(raw, local, past_campaign, campaign_group, expected_uplift)
+        factor = uplift.factor
+        starts = (*origins, periods)
+        runs = {
+            name: [
+                campaigns_.lift(forecast, campaign[:, start : start + spec.horizon], factor)
+                for forecast, start in zip(run, starts, strict=True)
+            ]
+            for name, run in runs.items()
+        }
     folds_by_method = {name: runs[name][:-1] for name in methods}
     result = _score(values, spec, origins, folds_by_method)
     point_rank = point_score or score
@@ -613,6 +654,7 @@ def run_test_bed(
         yearly=profile,
         calibration=calibration,
         stockout=censored,
+        uplift=uplift,
     )
 
 

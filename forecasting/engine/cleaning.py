@@ -73,6 +73,27 @@ def infer_stockouts(values: np.ndarray, probability: float = STOCKOUT_PROBABILIT
     return mask
 
 
+def censor(
+    values: np.ndarray,
+    stockout: np.ndarray | None = None,
+    in_stock: np.ndarray | None = None,
+    *,
+    infer: bool = True,
+    season: int = 7,
+) -> tuple[np.ndarray, BoolArray]:
+    """``(filled values, censored mask)``: the days the import flags as ``stockout``, and with
+    ``infer`` the implausible zero runs (:func:`infer_stockouts`) except on days the import
+    says were ``in_stock``, filled by :func:`impute`. Imported flags beat inferred ones."""
+    raw = np.asarray(values, dtype=np.float64)
+    mask = np.zeros(raw.shape, dtype=bool) if stockout is None else np.asarray(stockout, bool)
+    if infer:
+        inferred = infer_stockouts(raw)
+        if in_stock is not None:
+            inferred &= ~np.asarray(in_stock, dtype=bool)
+        mask = mask | inferred
+    return (impute(raw, mask, season) if mask.any() else raw), mask
+
+
 def impute(values: np.ndarray, mask: np.ndarray, season: int = 7) -> np.ndarray:
     """``values`` with the ``mask``ed days filled by the median of the same season position
     in the :data:`IMPUTE_WEEKS` seasons either side that are not masked (the mean of the

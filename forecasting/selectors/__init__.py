@@ -4,6 +4,13 @@ the forecast the inventory ``policy`` reads). Callers import from here
 (``from forecasting import selectors``). Heavy reads are cached per tenant for an hour in the
 ``forecasts`` namespace; a finished run, a changed pin or a new scenario bumps it."""
 
+from forecasting.selectors.campaigns import (
+    CampaignDays,
+    access_campaign,
+    campaign_days,
+    campaign_export_rows,
+    campaign_list,
+)
 from forecasting.selectors.hierarchy import (
     MAX_RECONCILED_SERIES,
     RECONCILIATIONS,
@@ -52,12 +59,17 @@ __all__ = [
     "MAX_RECONCILED_SERIES",
     "RECONCILIATIONS",
     "ROWS_FORMAT",
+    "CampaignDays",
     "PolicyForecast",
     "_location_by_code",
     "_product_by_sku",
+    "access_campaign",
     "access_forecast_run",
     "access_method_override",
     "access_scenario",
+    "campaign_days",
+    "campaign_export_rows",
+    "campaign_list",
     "forecast_aggregate",
     "forecast_export_rows",
     "forecast_run_list",

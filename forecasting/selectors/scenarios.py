@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
+import pandas as pd
 from django.db.models import QuerySet, Sum
 from django.db.models.functions import Trunc
 
@@ -36,7 +37,8 @@ def scenario_multipliers(
     day: np.ndarray,
 ) -> np.ndarray:
     """The multiplier of each forecast row: the product of the multipliers of every
-    adjustment whose keys (``sku``, ``category``, ``date_from``, ``date_to``) all match."""
+    adjustment whose keys (``sku``, ``category``, ``date_from``, ``date_to``) all match; a
+    campaign's adjustment holds one multiplier per SKU (``multipliers``)."""
     factor = np.ones(sku.size)
     for adjustment in adjustments:  # a loop over adjustments, not rows
         match = np.ones(sku.size, dtype=bool)
@@ -48,6 +50,10 @@ def scenario_multipliers(
             match &= day >= np.datetime64(adjustment["date_from"])
         if adjustment.get("date_to"):
             match &= day <= np.datetime64(adjustment["date_to"])
+        if "multipliers" in adjustment:  # a campaign: one factor per SKU (ADR 32)
+            mapped = pd.Series(sku[match]).map(adjustment["multipliers"]).fillna(1.0)
+            factor[match] = factor[match] * mapped.to_numpy(np.float64)
+            continue
         factor = np.where(match, factor * float(adjustment["multiplier"]), factor)
     return factor
 

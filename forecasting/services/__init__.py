@@ -5,7 +5,8 @@
 - ``registry``: the model registry upsert when a run finishes;
 - ``retraining``: drift checks and scheduled retraining;
 - ``overrides``: planners' method pins;
-- ``scenarios``: what-if scenarios.
+- ``scenarios``: what-if scenarios;
+- ``campaigns``: promotions and campaigns that the runs model (ADR 32).
 
 Callers import from here (``from forecasting import services``); the modules are the layout.
 A run reads the sales history of its data window with one query per chunk (binary COPY into a
@@ -13,6 +14,7 @@ dense ``(series × days)`` array), calls the engine's Test Bed and writes its re
 binary COPY and ``INSERT … SELECT FROM unnest``. Quantities are units per day.
 """
 
+from forecasting.services.campaigns import campaign_delete, campaign_save
 from forecasting.services.chunks import (
     SEASON_LENGTH,
     SeriesBlock,
@@ -48,6 +50,8 @@ __all__ = [
     "SEASON_LENGTH",
     "DriftResult",
     "SeriesBlock",
+    "campaign_delete",
+    "campaign_save",
     "chunk_products",
     "forecast_chunk_compute",
     "forecast_drift_check",

@@ -30,6 +30,7 @@ from forecasting.models import (
     MethodOverride,
     SeriesClassification,
 )
+from forecasting.selectors.campaigns import campaign_days
 
 if TYPE_CHECKING:
     from django.db.backends.utils import CursorWrapper
@@ -41,12 +42,27 @@ SEASON_LENGTH = 7  # daily data, weekly pattern
 class SeriesBlock:
     """Dense history of some series: ``history[i]`` is the daily demand of
     ``(product[i], location[i])`` from the run's ``data_start``; ``revenue`` the window's
-    recorded revenue per series."""
+    recorded revenue per series; ``stockout`` / ``in_stock`` the days the import flagged as
+    out of stock / in stock (``None`` where no row carries a flag; unflagged days are
+    unknown, and the engine may infer a stockout there)."""
 
     product: np.ndarray
     location: np.ndarray
     history: np.ndarray
     revenue: np.ndarray
+    stockout: np.ndarray | None = None
+    in_stock: np.ndarray | None = None
+
+    def rows(self, start: int, stop: int) -> SeriesBlock:
+        """The series ``start`` … ``stop`` − 1."""
+        return SeriesBlock(
+            product=self.product[start:stop],
+            location=self.location[start:stop],
+            history=self.history[start:stop],
+            revenue=self.revenue[start:stop],
+            stockout=None if self.stockout is None else self.stockout[start:stop],
+            in_stock=None if self.in_stock is None else self.in_stock[start:stop],
+        )
 
 
 def _sorted_codes(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -79,23 +95,34 @@ def history_load(*, run: ForecastRun, products: Sequence[int] | None = None) -> 
         where = sql.SQL("{} AND product_id IN ({})").format(where, ids)
     query = sql.SQL(
         "SELECT product_id, location_id, (date - {start})::int4, quantity::float8, "
-        "COALESCE(revenue, 0)::float8 FROM {table} WHERE {where}"
+        "COALESCE(revenue, 0)::float8, "
+        "(CASE WHEN stockout THEN 1 WHEN NOT stockout THEN 0 ELSE -1 END)::int2 "
+        "FROM {table} WHERE {where}"
     ).format(
         start=sql.Literal(run.data_start),
         table=sql.Identifier(DemandHistory._meta.db_table),
         where=where,
     )
     with connection.cursor() as cursor:
-        rows = bulk.copy_out(cursor, query, ["int8", "int8", "int4", "float8", "float8"])
+        rows = bulk.copy_out(cursor, query, ["int8", "int8", "int4", "float8", "float8", "int2"])
     series, index = _sorted_codes(pair_keys(rows["v0"], rows["v1"]))
     history = np.zeros((series.size, days))
     history[index, rows["v2"]] = rows["v3"]
     revenue = np.bincount(index, weights=rows["v4"], minlength=series.size)
+    stockout = in_stock = None
+    flag = rows["v5"]
+    if (flag >= 0).any():  # the import's stockout column (ADR 32)
+        stockout = np.zeros((series.size, days), dtype=bool)
+        in_stock = np.zeros((series.size, days), dtype=bool)
+        stockout[index[flag == 1], rows["v2"][flag == 1]] = True
+        in_stock[index[flag == 0], rows["v2"][flag == 0]] = True
     return SeriesBlock(
         product=series >> 32,
         location=series & 0xFFFFFFFF,
         history=history,
         revenue=revenue,
+        stockout=stockout,
+        in_stock=in_stock,
     )
 
 
@@ -209,6 +236,15 @@ def forecast_chunk_compute(*, run: ForecastRun, block: SeriesBlock) -> dict[str,
     spec = ForecastSpec(horizon=run.horizon, season_length=SEASON_LENGTH, levels=QUANTILE_LEVELS)
     methods = tuple(run.methods) or FAST_METHODS
     started = time.perf_counter()
+    assert run.data_start is not None  # set by forecast_run_start
+    periods = block.history.shape[1]
+    campaigns = campaign_days(
+        product=block.product,
+        location=block.location,
+        start=run.data_start,
+        days=periods + run.horizon,
+    )
+    known = campaigns.flags.any()
     selection = run_test_bed(
         block.history,
         spec,
@@ -217,6 +253,11 @@ def forecast_chunk_compute(*, run: ForecastRun, block: SeriesBlock) -> dict[str,
         score=SELECTION_SCORE,
         point_score=POINT_SCORE,
         start_date=run.data_start,  # the history's first day: a month-of-year profile
+        stockout=block.stockout,
+        in_stock=block.in_stock,
+        campaign=campaigns.flags if known else None,
+        campaign_group=campaigns.group if known else None,
+        expected_uplift=campaigns.expected if known else None,
     )
     pinned = _overrides_for(block.product, block.location)
     forecasts: dict[str, Any] = dict(selection.forecasts)
@@ -252,12 +293,16 @@ def forecast_chunk_compute(*, run: ForecastRun, block: SeriesBlock) -> dict[str,
 
     band_method = recommended.band_method
     banded = ~has_pin if band_method is not None else None
+    uplift = selection.uplift
+    touched = np.asarray(campaigns.flags.any(axis=1), dtype=bool)
     parameters = []
     for i, name in enumerate(chosen):  # a small dict per series for the registry
         params = forecasts[name].params
         found = {key: _json_value(value[i]) for key, value in params.items() if len(value) > i}
         if banded is not None and band_method is not None and banded[i]:
             found["band_method"] = str(band_method[i])
+        if uplift is not None and touched[i]:  # the campaign multiplier it learned (ADR 32)
+            found["campaign_uplift"] = round(float(uplift.factor[i]), 4)
         parameters.append(json.dumps(found))
 
     started = time.perf_counter()

@@ -40,7 +40,6 @@ from forecasting.models import (
 from forecasting.planning import forecast_run_succeeded, planning_defaults
 from forecasting.services.chunks import (
     SEASON_LENGTH,
-    SeriesBlock,
     chunk_products,
     forecast_chunk_compute,
     history_load,
@@ -246,12 +245,7 @@ def forecast_run_execute(
     start = 0
     for index, products in enumerate(chunks):
         stop = start + int(np.isin(block.product[start:], products).sum())
-        part = SeriesBlock(
-            product=block.product[start:stop],
-            location=block.location[start:stop],
-            history=block.history[start:stop],
-            revenue=block.revenue[start:stop],
-        )
+        part = block.rows(start, stop)
         seconds = forecast_chunk_compute(run=run, block=part)
         phases["test_bed"] += seconds["test_bed"]
         phases["write"] += seconds["write"]

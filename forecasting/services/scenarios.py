@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
+from catalog.models import Category, Product
 from core.cache import bump_namespace
 from forecasting.exceptions import ForecastInputError
 from forecasting.models import (
+    Campaign,
     ForecastRun,
     Scenario,
+    SeriesClassification,
 )
+from forecasting.selectors.campaigns import category_descendants
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -28,6 +34,10 @@ def scenario_create(
         raise ForecastInputError(
             "A scenario needs a successful base run.", details={"base_run": ["Not succeeded."]}
         )
+    adjustments = [
+        campaign_adjustment(base_run=base_run, adjustment=a) if a.get("campaign") else a
+        for a in adjustments
+    ]
     scenario = Scenario.objects.create(
         name=name,
         description=description,
@@ -37,6 +47,48 @@ def scenario_create(
     )
     bump_namespace("forecasts")
     return scenario
+
+
+def campaign_adjustment(*, base_run: ForecastRun, adjustment: dict[str, Any]) -> dict[str, Any]:
+    """A campaign added to a what-if: ``{"campaign", "date_from", "date_to", "multipliers":
+    {sku: factor}}`` over the campaign's SKUs (its products and those of its categories and
+    their sub-categories). Each SKU's factor is the adjustment's ``multiplier`` when given,
+    else the uplift the base run learned for it (``campaign_uplift``, averaged over its
+    locations), else ``1 + expected_uplift``, else the mean of the uplifts the run learned,
+    else 1."""
+    campaign = Campaign.objects.prefetch_related("products", "categories").get(
+        pk=adjustment["campaign"]
+    )
+    skus = {p.sku for p in campaign.products.all()}
+    roots = {c.pk for c in campaign.categories.all()}
+    if roots:
+        tree = list(Category.objects.values_list("pk", "parent_id"))
+        covered = category_descendants(tree, roots)
+        skus |= set(Product.objects.filter(category_id__in=covered).values_list("sku", flat=True))
+    learned: dict[str, list[float]] = {}
+    for sku, parameters in SeriesClassification.objects.filter(
+        run_id=base_run.pk, parameters__has_key="campaign_uplift"
+    ).values_list("product__sku", "parameters"):
+        learned.setdefault(sku, []).append(float(parameters["campaign_uplift"]))
+    every = [v for values in learned.values() for v in values]
+    if campaign.expected_uplift is not None:
+        fallback = 1.0 + float(campaign.expected_uplift)
+    else:
+        fallback = float(np.mean(every)) if every else 1.0
+    given = adjustment.get("multiplier")
+    multipliers = {
+        sku: float(given)
+        if given is not None
+        else (float(np.mean(learned[sku])) if sku in learned else fallback)
+        for sku in sorted(skus)
+    }
+    return {
+        "campaign": campaign.pk,
+        "campaign_name": campaign.name,
+        "date_from": campaign.start.isoformat(),
+        "date_to": campaign.end.isoformat(),
+        "multipliers": multipliers,
+    }
 
 
 def scenario_delete(*, scenario: Scenario) -> None:

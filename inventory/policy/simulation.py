@@ -26,9 +26,11 @@ from typing import Any, cast, overload
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+from scipy import special
 
+from forecasting.engine.backtest import COMBO, run_test_bed
 from forecasting.engine.forecast import ForecastSpec
-from forecasting.engine.methods import method_named
+from forecasting.engine.methods import FAST_METHODS, method_named
 from inventory.policy.calculate import (
     SERVICE_LEVEL_ALLOCATIONS,
     PolicyInputs,
@@ -679,9 +681,60 @@ def _first_column(values: ArrayLike | None) -> FloatArray | None:
 # --- Rolling re-fit with the forecasting engine, lead-time sampling, per-class results ---------
 
 LEAD_TIME_MODES = ("fixed", "sampled")
-# "recommended": per item and re-fit, the candidate with the smallest past miss over P.
+# Levels at which the empirical miss quantiles are kept, the prior weight (in independent
+# misses) of all items' quantiles against one item's own, and the range of the tail factor.
+TAIL_LEVELS = (0.5, 0.75, 0.8, 0.85, 0.9, 0.925, 0.95, 0.97, 0.98, 0.99, 0.995)
+TAIL_POOLING = 30.0
+TAIL_FACTOR_RANGE = (0.75, 3.0)
+MIN_TAIL_MISSES = 28
+
+# "recommended": each item's Test Bed pick on the history before the replay window (ADR 32).
 RECOMMENDED = "recommended"
-RECOMMENDED_CANDIDATES = ("ses", "holt_winters_additive", "seasonal_naive", "tsb")
+# The Test Bed's candidates here: the fast methods but theta (too slow to re-fit weekly).
+RECOMMENDED_CANDIDATES = tuple(m for m in FAST_METHODS if m != "theta")
+TEST_BED_HORIZON = 14
+# A Test Bed combination is named by its members joined with "+" ("ses+damped"): the replay
+# re-fits every member and averages their forecasts, as the combination does.
+COMBINATION_SEPARATOR = "+"
+
+
+def recommended_methods(
+    history: ArrayLike,
+    *,
+    season_length: int = 7,
+    horizon: int = TEST_BED_HORIZON,
+    folds: int = 3,
+    methods: tuple[str, ...] = RECOMMENDED_CANDIDATES,
+) -> np.ndarray:
+    """Each item's recommended method from the forecasting Test Bed on ``history`` (items,
+    days; the days before the replay window only), its combinations spelled out as their
+    members joined by ``+``. Stockouts are censored as in a forecast run. Too short a history
+    for the backtest: ``"ses"`` for every item."""
+    values = np.nan_to_num(np.asarray(history, dtype=float))
+    spec = ForecastSpec(horizon=horizon, season_length=season_length)
+    try:
+        bed = run_test_bed(values, spec, methods=methods, folds=folds, calibrate=False)
+    except ValueError:  # fewer days than the folds need
+        return np.full(values.shape[0], "ses", dtype=object)
+    picks = np.asarray(bed.recommendation.method, dtype=object).copy()
+    combined = picks == COMBO
+    if combined.any():
+        members = np.asarray(bed.forecasts[COMBO].params["members"], dtype=object)
+        picks[combined] = members[combined]
+    return picks
+
+
+def _method_points(
+    name: str, values: FloatArray, spec: ForecastSpec, origins: list[int]
+) -> list[FloatArray]:
+    """The point forecasts of ``name`` (one method, or members joined by ``+``, averaged)
+    from every origin."""
+    members = name.split(COMBINATION_SEPARATOR)
+    runs = [method_named(member)(values, spec, origins) for member in members]
+    return [
+        np.mean([run[k].point for run in runs], axis=0) if len(runs) > 1 else runs[0][k].point
+        for k in range(len(origins))
+    ]
 
 
 def sample_lead_times(
@@ -727,6 +780,32 @@ class ForecastEstimates:
     misses_used: NDArray[np.int64]  # (items, K) forecast misses behind each spread
     method_names: tuple[str, ...] = ()
     method_index: NDArray[np.int64] | None = None  # (items, K) into method_names ("recommended")
+    # (items, len(TAIL_LEVELS)): quantiles of each item's misses over P in units of their
+    # RMSE, from the warm-up before the window, shrunk toward all items' (None: normal).
+    miss_quantiles: FloatArray | None = None
+
+    def tail_factor(self, service_level: ArrayLike) -> FloatArray:
+        """(items,) the factor that turns ``z·σ`` into the empirical quantile of the misses
+        at each item's ``service_level``: ``Q_q(miss / RMSE) / z_q`` (1 without misses or
+        below the median). Demand over a lead time is skewed and forecast misses heavy
+        tailed, so at 98 % the normal z under-protects (ADR 32)."""
+        items = self.mean_daily_demand.shape[0]
+        level = np.broadcast_to(np.asarray(service_level, float), (items,))
+        if self.miss_quantiles is None:
+            return np.ones(items)
+        grid = np.asarray(TAIL_LEVELS)
+        clipped = np.clip(level, grid[0], grid[-1])
+        # Linear interpolation on the level grid, row by row (vectorised).
+        upper = np.clip(np.searchsorted(grid, clipped), 1, grid.size - 1)
+        share = (clipped - grid[upper - 1]) / (grid[upper] - grid[upper - 1])
+        rows = np.arange(items)
+        empirical = (1 - share) * self.miss_quantiles[rows, upper - 1] + share * (
+            self.miss_quantiles[rows, upper]
+        )
+        z = special.ndtri(clipped)
+        factor = np.where(z > 0.1, empirical / np.where(z > 0.1, z, 1.0), 1.0)
+        clipped_factor = np.clip(np.nan_to_num(factor, nan=1.0), *TAIL_FACTOR_RANGE)
+        return np.asarray(clipped_factor, dtype=np.float64)
 
     def as_demand_estimates(self) -> DemandEstimates:
         return DemandEstimates(self.mean_daily_demand, self.demand_std_daily, self.change_days)
@@ -750,9 +829,11 @@ def rolling_forecast_estimates(
     recorded = 0) and measure the error of the forecast as it was used.
 
     ``method``: one engine method name for all items, one per item (e.g. each SKU's
-    recommended method from the Test Bed), or ``"recommended"``: on every re-fit each item
-    uses the candidate of ``RECOMMENDED_CANDIDATES`` whose as-used forecasts missed least so
-    far. Items are grouped by method, one engine call per method with every origin at once.
+    recommended method from the Test Bed; ``a+b`` averages members like a Test Bed
+    combination), or ``"recommended"``: each item's Test Bed pick (:func:`recommended_methods`)
+    on the history before the window, so the replay forecasts each SKU with the method a run
+    would have chosen then. Items are grouped by method, one engine call per method with
+    every origin at once.
     ``protection_days`` (items,): the risk period P
     the policy protects (lead time for a reorder point, lead time + review period for an
     order-up-to level).
@@ -771,11 +852,12 @@ def rolling_forecast_estimates(
     if refit_every_days < 1:
         raise ValueError("refit_every_days must be ≥ 1")
     period = np.clip(np.broadcast_to(np.asarray(protection_days, np.int64), (items,)), 1, None)
-    recommended = isinstance(method, str) and method == RECOMMENDED
-    candidates = RECOMMENDED_CANDIDATES if recommended else None
+    if isinstance(method, str) and method == RECOMMENDED:
+        method = recommended_methods(values[:, :start_day], season_length=season_length)
     methods = np.broadcast_to(np.asarray(method, dtype=object), (items,))
-    for name in candidates or set(methods.tolist()):
-        method_named(name)  # unknown names fail before any work
+    for name in set(methods.tolist()):
+        for member in str(name).split(COMBINATION_SEPARATOR):
+            method_named(member)  # unknown names fail before any work
 
     # Re-fit origins on the replay's grid (one on the first replay day), extended back over the
     # error window for warm-up, never before a minimum of history.
@@ -788,6 +870,10 @@ def rolling_forecast_estimates(
     change_days = np.arange(0, days, refit_every_days, dtype=np.int64)
     fit_day = start_day + change_days  # absolute day of each re-fit in the replay
     cumulative = _prefix_sum(values)
+    # A forecast of nothing before an item's launch never misses: those days would shrink
+    # the spread of a new item to nothing. Misses and the fallback count from the first sale.
+    selling = values > 0
+    first_sale = np.where(selling.any(axis=1), np.argmax(selling, axis=1), total)
 
     def track(assigned: np.ndarray) -> tuple[FloatArray, FloatArray, FloatArray]:
         """Forecast over [d, d + P) on every decision day, and the RMSE and count of its
@@ -796,45 +882,37 @@ def rolling_forecast_estimates(
             values, assigned, origins, end, period, refit_every_days, season_length
         )
         rmse, count = _windowed_misses(
-            cumulative, protection, first, period, fit_day, error_window_days
+            cumulative, protection, first, period, fit_day, error_window_days, first_sale
         )
         return protection, rmse, count
 
-    if candidates is None:
-        protection, rmse, count = track(methods)
-        chosen = np.zeros((items, change_days.size), np.int64)
-        names: tuple[str, ...] = tuple(sorted(set(methods.tolist())))
-    else:
-        # "recommended": on every re-fit each item takes the candidate whose forecasts missed
-        # least (RMSE over P, the same error window) so far — a rolling Test Bed that, like
-        # everything here, sees only the past.
-        tracks = [track(np.full(items, name, dtype=object)) for name in candidates]
-        score = np.stack(
-            [np.where(c >= min_misses, r, np.inf) for _, r, c in tracks]
-        )  # (candidates, items, K)
-        chosen = np.argmin(np.nan_to_num(score, nan=np.inf), axis=0)
-        rmse = np.take_along_axis(np.stack([r for _, r, _ in tracks]), chosen[None], 0)[0]
-        count = np.take_along_axis(np.stack([c for _, _, c in tracks]), chosen[None], 0)[0]
-        column = np.searchsorted(change_days, np.arange(days), side="right") - 1
-        in_window = np.stack([p[:, start_day - first :] for p, _, _ in tracks])
-        picked = np.take_along_axis(in_window, chosen[None, :, column], 0)[0]
-        protection = np.concatenate(
-            [tracks[0][0][:, : start_day - first], picked], axis=1
-        )  # warm-up columns are never used for decisions
-        names = candidates
+    protection, rmse, count = track(methods)
+    names: tuple[str, ...] = tuple(sorted(set(methods.tolist())))
+    chosen = np.repeat(
+        np.searchsorted(np.asarray(names, dtype=object), methods)[:, None], change_days.size, 1
+    ).astype(np.int64)
 
     # Fallback: daily demand spread over the error window before each re-fit.
-    window_begin = np.maximum(fit_day - error_window_days, 0)
+    window_begin = np.clip(
+        np.maximum(fit_day[None, :] - error_window_days, first_sale[:, None]), 0, fit_day[None, :]
+    )  # (items, K)
     demand_squares = _prefix_sum(values**2)
-    seen_days = np.maximum(fit_day - window_begin, 1)
+    seen_days = np.maximum(fit_day[None, :] - window_begin, 1)
+    at = np.broadcast_to(fit_day[None, :], window_begin.shape)
+
+    def window_sum(prefix: FloatArray) -> FloatArray:
+        taken = np.take_along_axis(prefix, at, axis=1)
+        return taken - np.take_along_axis(prefix, window_begin, axis=1)
+
     with np.errstate(invalid="ignore"):
-        daily_mean = (cumulative[:, fit_day] - cumulative[:, window_begin]) / seen_days
-        daily_var = (demand_squares[:, fit_day] - demand_squares[:, window_begin]) / seen_days
+        daily_mean = window_sum(cumulative) / seen_days
+        daily_var = window_sum(demand_squares) / seen_days
     daily_spread = np.sqrt(np.maximum(daily_var - daily_mean**2, 0.0))
 
     enough = count >= min_misses
     spread = np.where(enough, rmse / np.sqrt(period[:, None]), daily_spread)
     at_fit = protection[:, fit_day - first]
+    tails = _miss_quantiles(cumulative, protection, first, start_day, period, first_sale)
     return ForecastEstimates(
         mean_daily_demand=at_fit / period[:, None],
         demand_std_daily=np.nan_to_num(spread),
@@ -844,7 +922,50 @@ def rolling_forecast_estimates(
         misses_used=count.astype(np.int64),
         method_names=names,
         method_index=chosen,
+        miss_quantiles=tails,
     )
+
+
+def _miss_quantiles(
+    cumulative: FloatArray,
+    protection: FloatArray,
+    first: int,
+    start_day: int,
+    period: NDArray[np.int64],
+    first_sale: NDArray[np.int64],
+) -> FloatArray | None:
+    """(items, len(TAIL_LEVELS)) quantiles of the warm-up misses over P (decision days
+    before the window whose P days ended before it, from the first sale) in units of the
+    item's RMSE; each item's own shrunk toward the quantiles of all items' pooled misses by
+    the weight of its independent misses (count / P) against :data:`TAIL_POOLING`. None
+    when fewer than :data:`MIN_TAIL_MISSES` misses are known overall."""
+    decision = np.arange(first, start_day)
+    if decision.size == 0:
+        return None
+    stop = decision[None, :] + period[:, None]
+    live = (stop <= start_day) & (decision[None, :] >= first_sale[:, None])
+    safe_stop = np.minimum(stop, start_day)
+    miss = (
+        np.take_along_axis(cumulative, safe_stop, axis=1)
+        - cumulative[:, decision]
+        - protection[:, : decision.size]
+    )
+    count = live.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rmse = np.sqrt(np.where(live, miss * miss, 0.0).sum(axis=1) / count)
+    usable = live & (rmse[:, None] > 0)
+    if usable.sum() < MIN_TAIL_MISSES:
+        return None
+    standardized = np.where(usable, miss / np.where(rmse > 0, rmse, 1.0)[:, None], np.nan)
+    levels = np.asarray(TAIL_LEVELS)
+    pooled = np.nanquantile(standardized[usable], levels)
+    own = np.full((miss.shape[0], levels.size), np.nan)
+    rows = usable.sum(axis=1) >= MIN_TAIL_MISSES
+    if rows.any():
+        own[rows] = np.nanquantile(standardized[rows], levels, axis=1).T
+    weight = np.where(rows, usable.sum(axis=1) / period, 0.0)[:, None]
+    mixed = (weight * np.nan_to_num(own) + TAIL_POOLING * pooled[None, :]) / (weight + TAIL_POOLING)
+    return np.maximum.accumulate(mixed, axis=1)  # quantiles rise with the level
 
 
 def _protection_forecasts(
@@ -866,10 +987,10 @@ def _protection_forecasts(
     seen = values[:, : int(origins[-1])]  # nothing after the last re-fit is ever passed
     for name in sorted(set(methods.tolist())):
         rows = np.flatnonzero(methods == name)
-        forecasts = method_named(name)(seen[rows], spec, [int(o) for o in origins])
-        for origin, fitted in zip(origins, forecasts, strict=True):
+        points = _method_points(name, seen[rows], spec, [int(o) for o in origins])
+        for origin, point in zip(origins, points, strict=True):
             offsets = np.arange(min(refit_every_days, end - origin))
-            path = _prefix_sum(fitted.point)
+            path = _prefix_sum(point)
             stop = offsets[None, :] + period[rows, None]
             protection[rows[:, None], (origin - first + offsets)[None, :]] = (
                 np.take_along_axis(path, stop, axis=1) - path[:, offsets]
@@ -884,19 +1005,26 @@ def _windowed_misses(
     period: NDArray[np.int64],
     fit_day: NDArray[np.int64],
     error_window_days: int,
+    first_sale: NDArray[np.int64] | None = None,
 ) -> tuple[FloatArray, FloatArray]:
     """RMSE and count (items, K) of the misses ``actual[d, d + P) − forecast`` known at each
-    re-fit day t: decision days d with ``d + P ≤ t`` and ``d ≥ t − error_window_days``."""
+    re-fit day t: decision days d with ``d + P ≤ t`` and ``d ≥ t − error_window_days`` (and
+    on or after the item's ``first_sale``)."""
     total = cumulative.shape[1] - 1
     decision = np.arange(first, first + protection.shape[1])
     stop = np.minimum(decision[None, :] + period[:, None], total)
     # Days whose P days run past the data get a meaningless miss, but no window reaches them:
     # a re-fit on day t ≤ total only takes d + P ≤ t.
     miss = np.take_along_axis(cumulative, stop, axis=1) - cumulative[:, decision] - protection
+    live = np.ones(miss.shape, dtype=bool)
+    if first_sale is not None:
+        live = decision[None, :] >= first_sale[:, None]
+        miss = np.where(live, miss, 0.0)
     miss_squares = _prefix_sum(miss * miss)
+    live_days = _prefix_sum(live.astype(float))
     begin = np.maximum(fit_day - error_window_days, first) - first  # (K,)
     last = np.clip(fit_day[None, :] - period[:, None] + 1 - first, begin[None, :], None)
-    count = (last - begin[None, :]).astype(float)
+    count = np.take_along_axis(live_days, last, axis=1) - live_days[:, begin]
     squares = np.take_along_axis(miss_squares, last, axis=1) - miss_squares[:, begin]
     with np.errstate(divide="ignore", invalid="ignore"):
         rmse = np.sqrt(squares / count)
@@ -943,8 +1071,19 @@ def policy_from_forecasts(
     (safety stock from the used forecast's error over P), then moved day by day with the
     forecast over each day's own next P days (a weekly pattern shifts the levels within the
     week; the safety stock stays as fitted). Arguments as ``policy_from_estimates``."""
+    demand = estimates.as_demand_estimates()
+    settings = policy_arguments.get("settings")
+    kind = getattr(settings, "service_level_kind", "cycle")
+    if estimates.miss_quantiles is not None and kind == "cycle":
+        # The spread as the empirical tail of the misses at each item's target (ADR 32).
+        level = np.asarray(policy_arguments.get("service_level", 0.95), float)
+        first_column = level if level.ndim < 2 else level[:, 0]
+        factor = estimates.tail_factor(first_column)
+        demand = DemandEstimates(
+            demand.mean_daily_demand, demand.demand_std_daily * factor[:, None], demand.change_days
+        )
     fitted = policy_from_estimates(
-        estimates.as_demand_estimates(),
+        demand,
         lead_time_days,
         **policy_arguments,  # type: ignore[arg-type]
     )
@@ -1012,6 +1151,10 @@ class ReplayOptions:
     # put the stock where it serves most units. The tenant default is "aggregate"
     # (``InventorySettings``); the pure core keeps "item" for callers that pass none.
     service_level_allocation: str = "item"
+    # > 0: before the window, replay this many days (on earlier data only) and shift each
+    # group's target in z by the gap between its target and the cycle service level it got
+    # there (ADR 32); 0: the targets as given.
+    calibrate_days: int = 0
 
     def __post_init__(self) -> None:
         if self.service_level_allocation not in SERVICE_LEVEL_ALLOCATIONS:
@@ -1027,6 +1170,7 @@ class ReplayOutcome:
     proposed: SimulationResult
     baseline: SimulationResult
     estimates: ForecastEstimates
+    service_level: FloatArray | None = None  # the (calibrated) levels the policy was set at
 
 
 @dataclass(frozen=True)
@@ -1123,6 +1267,11 @@ def replay(
     settings = settings or PolicySettings()
     options = options or ReplayOptions()
     setup = _replay_setup(inputs, settings, options)
+    service_level = np.broadcast_to(
+        np.asarray(inputs.service_level, float), (setup.history.shape[0],)
+    ).copy()
+    if options.calibrate_days > 0:
+        service_level = calibrated_service_level(inputs, settings, options, setup.start)
     estimates = rolling_forecast_estimates(
         setup.history,
         setup.start,
@@ -1136,7 +1285,7 @@ def replay(
     proposed = policy_from_forecasts(
         estimates,
         setup.lead,
-        service_level=inputs.service_level,
+        service_level=service_level,
         settings=replace(
             settings,
             lot_cover_days=options.lot_cover_days,
@@ -1152,7 +1301,54 @@ def replay(
         _replay_policy(setup, inputs, options, proposed),
         baseline_replay(inputs, settings, options, setup=setup),
         estimates,
+        service_level,
     )
+
+
+MIN_CALIBRATION_DAYS = 56
+CALIBRATION_ROUNDS = 2  # the second corrects what the first's linear step in z missed
+Z_SHIFT_RANGE = (-0.5, 1.5)
+
+
+def calibrated_service_level(
+    inputs: ReplayInputs, settings: PolicySettings, options: ReplayOptions, start: int
+) -> FloatArray:
+    """(items,) the levels to set so that each group (``service_level_group``, else each
+    target) gets its target cycle service level: the policy is replayed over the
+    ``options.calibrate_days`` before ``start`` (forecasts and errors from earlier days only)
+    and each group's z is shifted by ``z(target) − z(achieved)`` (in all, within
+    :data:`Z_SHIFT_RANGE`), :data:`CALIBRATION_ROUNDS` times. The forecast misses' spread
+    assumes every decision day is alike; reorders fall after runs of high demand, so cycles
+    fail more often than the misses say — the replayed past measures by how much. Too little
+    history: the targets unchanged."""
+    items = inputs.history.shape[0]
+    target = np.broadcast_to(np.asarray(inputs.service_level, float), (items,)).copy()
+    days = min(options.calibrate_days, start - options.error_window_days - 1)
+    if days < MIN_CALIBRATION_DAYS:
+        return target
+    labels = target if inputs.service_level_group is None else inputs.service_level_group
+    labels = np.broadcast_to(np.asarray(labels), (items,))
+    shift = np.zeros(items)
+    for _round in range(CALIBRATION_ROUNDS):  # each round one replay of the past
+        levels = special.ndtr(special.ndtri(target) + shift)
+        past = replace(
+            inputs,
+            history=np.asarray(inputs.history, float)[:, :start],
+            days=days,
+            starting_stock=None,
+            service_level=np.clip(levels, 0.5, 0.9999),
+        )
+        outcome = replay(past, settings, replace(options, calibrate_days=0, record_orders=False))
+        for label in np.unique(labels):  # a loop over groups, not items
+            rows = labels == label
+            if outcome.proposed.cycles[rows].sum() == 0:
+                continue
+            achieved = outcome.proposed.summary(rows)["cycle_service_level"]
+            goal = float(target[rows].mean())
+            gap = float(special.ndtri(goal) - special.ndtri(np.clip(achieved, 0.5, 0.9999)))
+            shift[rows] = np.clip(shift[rows] + gap, *Z_SHIFT_RANGE)
+    shifted = special.ndtr(special.ndtri(target) + shift)
+    return np.asarray(np.clip(shifted, 0.5, 0.9999), dtype=np.float64)
 
 
 def baseline_replay(

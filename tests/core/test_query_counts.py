@@ -280,6 +280,21 @@ def _scenarios(count: int) -> None:
         )
 
 
+def _campaigns(count: int) -> None:
+    from forecasting.models import Campaign
+
+    for i in range(count):
+        campaign = Campaign.objects.create(
+            name=f"campaign {i} {Campaign.objects.count()}",
+            start=dt.date(2026, 5, 1),
+            end=dt.date(2026, 5, 7),
+            created_by=UserFactory(),
+        )
+        campaign.products.add(ProductFactory())
+        campaign.categories.add(CategoryFactory())
+        campaign.locations.add(LocationFactory())
+
+
 # (url, seeder, baseline queries of the list request). 8 is the floor of a paginated list:
 # the tenant lookup, the JWT's user, COUNT(*) and the page, each after a SET search_path.
 # Data sources add their recent sync runs (one prefetch); route plans their routes and stops.
@@ -308,6 +323,9 @@ ENDPOINTS: list = [
     pytest.param("/api/v1/method-overrides/", _method_overrides, 8, id="method-overrides"),
     pytest.param("/api/v1/model-registry/", _registry, 8, id="model-registry"),
     pytest.param("/api/v1/scenarios/", _scenarios, 8, id="scenarios"),
+    # The campaign's products, categories and locations: one prefetch query each (each
+    # with its search_path).
+    pytest.param("/api/v1/campaigns/", _campaigns, 14, id="campaigns"),
 ]
 
 

@@ -12,6 +12,7 @@ from inventory.policy.simulation import (
     ReplayInputs,
     ReplayOptions,
     protection_days_for,
+    recommended_methods,
     replay,
     rolling_forecast_estimates,
     sample_lead_times,
@@ -228,16 +229,35 @@ def test_lots_of_n_days_of_demand_replace_the_eoq():
     assert days.proposed.orders_placed.sum() > eoq.proposed.orders_placed.sum()
 
 
-def test_recommended_takes_the_candidate_that_missed_least_so_far():
+def test_recommended_uses_each_items_test_bed_pick():
     # Item 0 has a strict weekly pattern (seasonal naive is exact), item 1 is flat with noise.
     rng = np.random.default_rng(4)
     weekly = np.tile([0.0, 0.0, 0.0, 0.0, 0.0, 30.0, 40.0], 30)[:200]
     noisy = rng.poisson(10.0, 200).astype(float)
     history = np.stack([weekly, noisy])
+    picks = recommended_methods(history[:, :120])
     estimates = rolling_forecast_estimates(
         history, 120, 70, protection_days=[3, 3], method="recommended"
     )
     names = estimates.method_names
-    assert names[estimates.method_index[0, -1]] in ("seasonal_naive", "holt_winters_additive")
-    np.testing.assert_allclose(estimates.demand_std_daily[0, -1], 0.0, atol=1e-6)
+    assert [names[i] for i in estimates.method_index[:, 0]] == picks.tolist()
+    assert (estimates.method_index == estimates.method_index[:, :1]).all()  # fixed per item
+    # The weekly item's pick follows the pattern (seasonal naive or Holt-Winters, alone or
+    # in a combination); the noisy one's does not need a season.
+    assert "seasonal_naive" in picks[0] or "holt_winters" in picks[0]
+    assert estimates.demand_std_daily[0, -1] < 0.2 * estimates.demand_std_daily[1, -1]
     assert estimates.method_index.shape == (2, 10)
+    # A combination named by its members averages their forecasts.
+    mixed = rolling_forecast_estimates(
+        history, 120, 70, protection_days=[3, 3], method=["ses+seasonal_naive", "ses"]
+    )
+    alone = [
+        rolling_forecast_estimates(history, 120, 70, protection_days=[3, 3], method=name)
+        for name in ("ses", "seasonal_naive")
+    ]
+    np.testing.assert_allclose(
+        mixed.protection_demand[0],
+        (alone[0].protection_demand[0] + alone[1].protection_demand[0]) / 2,
+        rtol=1e-9,
+    )
+    assert recommended_methods(history[:, :20]).tolist() == ["ses", "ses"]  # too short: SES
