@@ -345,6 +345,7 @@ JOB_HEARTBEAT_LOST_MINUTES = env_int("JOB_HEARTBEAT_LOST_MINUTES", 10, minimum=1
 JOB_MAX_SECONDS = env_int("JOB_MAX_SECONDS", 2 * 3600, minimum=60)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": JOB_MAX_SECONDS + 300}
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365, minimum=1)
+AUDIT_EXPORT_MAX_ROWS = env_int("AUDIT_EXPORT_MAX_ROWS", 1_000_000, minimum=1)
 # The event outbox keeps delivered and undelivered events this long (core.events.events_prune).
 EVENT_RETENTION_DAYS = env_int("EVENT_RETENTION_DAYS", 90, minimum=1)
 
