@@ -94,14 +94,14 @@ class AuditLog(models.Model):
         ordering = ("-created_at", "-id")
         indexes = [models.Index(fields=("object_type", "object_id"))]
 
+    def __str__(self) -> str:
+        return f"{self.actor_label or 'system'} {self.action} {self.object_type}:{self.object_id}"
+
     def save(self, *args, **kwargs) -> None:
         """Entries are written once: an update is refused (retention deletes old ones)."""
         if not self._state.adding:
             raise PermissionError("Audit log entries cannot be changed.")
         super().save(*args, **kwargs)
-
-    def __str__(self) -> str:
-        return f"{self.actor_label or 'system'} {self.action} {self.object_type}:{self.object_id}"
 
 
 def _upload_path(instance: Upload, filename: str) -> str:
