@@ -98,6 +98,8 @@ class NotificationPreference(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
     )
     email_enabled = models.BooleanField(default=True)
+    # One mail a day with everything new instead of one mail per event.
+    email_digest = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
@@ -128,3 +130,59 @@ class ReportSubscription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report} → {self.user_id}"
+
+
+class NotificationSubscription(models.Model):
+    """A user's choice for one event type, overriding the defaults of their role
+    (``integrations.notifications.ROLE_DEFAULTS``): in-app notifications on or off, and
+    whether they are also mailed."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_subscriptions",
+    )
+    event_type = models.CharField(max_length=64)
+    enabled = models.BooleanField(default=True)
+    email = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("event_type",)
+        constraints = [
+            models.UniqueConstraint(fields=("user", "event_type"), name="notification_sub_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.event_type} ({'on' if self.enabled else 'off'})"
+
+
+class Notification(models.Model):
+    """One event told to one user, made by the outbox dispatcher. ``wants_email``: the user's
+    subscription mails it (at once, or in the daily digest); ``emailed_at`` once it went."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    event = models.ForeignKey("core.Event", on_delete=models.CASCADE, related_name="+")
+    type = models.CharField(max_length=64)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    wants_email = models.BooleanField(default=False)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("-id",)
+        constraints = [models.UniqueConstraint(fields=("user", "event"), name="notification_once")]
+        indexes = [
+            models.Index(
+                fields=("user", "id"),
+                condition=models.Q(read_at__isnull=True),
+                name="notification_unread",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} → {self.user_id}"

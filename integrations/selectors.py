@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 
 from core.selectors import get_or_not_found
 from integrations.models import (
+    Notification,
     NotificationPreference,
     ReportSubscription,
     WebhookDelivery,
@@ -53,4 +54,19 @@ def report_subscription_list(*, user: Any) -> QuerySet[ReportSubscription]:
 def access_report_subscription(*, user: Any, subscription_id: Any) -> ReportSubscription:
     return get_or_not_found(
         report_subscription_list(user=user), "No such report subscription.", pk=subscription_id
+    )
+
+
+def notification_list(*, user: Any) -> QuerySet[Notification]:
+    """The user's own notifications, newest first."""
+    return Notification.objects.filter(user=user).order_by("-id")
+
+
+def notification_unread_count(*, user: Any) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def access_notification(*, user: Any, notification_id: Any) -> Notification:
+    return get_or_not_found(
+        notification_list(user=user), "No such notification.", pk=notification_id
     )

@@ -28,6 +28,7 @@ from core.events import EVENT_TYPES, emit_event
 from core.exceptions import Conflict, ValidationFailed
 from core.logging import get_logger
 from core.models import Event
+from integrations import notifications
 from integrations.exceptions import NotReplayable, WebhookUrlRefused
 from integrations.models import (
     NotificationPreference,
@@ -46,12 +47,6 @@ EXCERPT_BYTES = 1024
 # A claimed delivery is not handed out again for this long (the time a queued task has to
 # start); a lost task's delivery is due again afterwards.
 CLAIM_SECONDS = 60
-# Events mailed to the tenant's administrators (who have not opted out).
-NOTIFY_TYPES = {
-    "inventory.stock_low": "Stock is low",
-    "import.rejected": "An import was rejected",
-    "etl.sync_failed": "A data sync failed",
-}
 
 
 # --- Endpoints --------------------------------------------------------------------------------
@@ -162,7 +157,8 @@ def events_fan_out(*, limit: int | None = None) -> int:
                     )
         WebhookDelivery.objects.bulk_create(rows, ignore_conflicts=True)
         Event.objects.filter(pk__in=[event.pk for event in events]).update(delivered_at=now)
-        to_notify = [event.pk for event in events if event.type in NOTIFY_TYPES]
+        # In-app notifications commit with the fan-out; mails go after commit.
+        to_notify = notifications.notifications_create(events=events)
         if to_notify:
             transaction.on_commit(lambda: _queue_notifications(to_notify))
     return len(rows)
@@ -398,10 +394,14 @@ def webhook_deliveries_replay(*, endpoint: WebhookEndpoint) -> int:
 # --- Notifications ----------------------------------------------------------------------------
 
 
-def notification_preference_set(*, user: Any, email_enabled: bool) -> NotificationPreference:
-    preference, _ = NotificationPreference.objects.update_or_create(
-        user=user, defaults={"email_enabled": email_enabled}
-    )
+def notification_preference_set(
+    *, user: Any, email_enabled: bool, email_digest: bool | None = None
+) -> NotificationPreference:
+    """``email_enabled: false`` stops every mail; ``email_digest`` sends one mail a day."""
+    defaults: dict[str, Any] = {"email_enabled": email_enabled}
+    if email_digest is not None:
+        defaults["email_digest"] = email_digest
+    preference, _ = NotificationPreference.objects.update_or_create(user=user, defaults=defaults)
     return preference
 
 
@@ -425,14 +425,9 @@ def admins_mail(*, subject: str, body: str) -> int:
 
 
 def event_notify(*, event_id: int) -> int:
-    """Mail the administrators about an event of a notified type; returns the mails sent."""
-    event = Event.objects.filter(pk=event_id).first()
-    if event is None or event.type not in NOTIFY_TYPES:
-        return 0
-    lines = [f"{NOTIFY_TYPES[event.type]} ({event.type}, {event.created_at:%Y-%m-%d %H:%M} UTC)."]
-    lines += [f"{key}: {value}" for key, value in sorted(event.data.items())]
-    lines.append("\nTurn these e-mails off at /api/v1/notifications/preferences/.")
-    return admins_mail(subject=NOTIFY_TYPES[event.type], body="\n".join(lines))
+    """Mail an event's notifications to the users who want them at once (not in a digest);
+    returns the mails sent."""
+    return notifications.notifications_mail_event(event_id=event_id)
 
 
 # --- Scheduled reports ------------------------------------------------------------------------

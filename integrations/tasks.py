@@ -45,3 +45,10 @@ def notify_event(event_id: int) -> int:
 @shared_task(name="integrations.tasks.send_due_reports", acks_late=True)
 def send_due_reports() -> int:
     return services.reports_send_due()
+
+
+@shared_task(name="integrations.tasks.send_notification_digests", acks_late=True)
+def send_notification_digests() -> int:
+    from integrations.notifications import notifications_send_digests
+
+    return notifications_send_digests()

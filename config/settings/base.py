@@ -305,6 +305,11 @@ TENANT_BEAT_SCHEDULE = {
         "task": "integrations.tasks.send_due_reports",
         "schedule": crontab(minute=0, hour=6),
     },
+    # Notifications of users who chose a daily digest instead of one mail per event.
+    "notifications-digest-daily": {
+        "task": "integrations.tasks.send_notification_digests",
+        "schedule": crontab(minute=0, hour=7),
+    },
     # Daily check; each tenant retrains when its ForecastSettings.retrain_interval_days
     # (7 by default: weekly) has passed since its latest successful run. Before the 04:00
     # ABC/XYZ run; a successful forecast run queues its own inventory refresh.

@@ -3,6 +3,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from integrations.models import (
+    Notification,
     NotificationPreference,
     ReportSubscription,
     WebhookAttempt,
@@ -87,7 +88,7 @@ class ReplayedSerializer(serializers.Serializer):
 class NotificationPreferenceSerializer(serializers.ModelSerializer):
     class Meta:
         model = NotificationPreference
-        fields = ("email_enabled", "updated_at")
+        fields = ("email_enabled", "email_digest", "updated_at")
         read_only_fields = ("updated_at",)
 
 
@@ -100,3 +101,41 @@ class ReportSubscriptionSerializer(serializers.ModelSerializer):
         model = ReportSubscription
         fields = ("id", "report", "weekday", "is_active", "last_sent_at", "created_at")
         read_only_fields = ("last_sent_at", "created_at")
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    event = serializers.IntegerField(source="event_id", read_only=True)
+    is_read = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Notification
+        fields = ("id", "event", "type", "title", "body", "is_read", "read_at", "created_at")
+        read_only_fields = fields
+
+    def get_is_read(self, notification: Notification) -> bool:
+        return notification.read_at is not None
+
+
+class UnreadCountSerializer(serializers.Serializer):
+    unread = serializers.IntegerField()
+
+
+class MarkedReadSerializer(serializers.Serializer):
+    marked = serializers.IntegerField()
+
+
+class NotificationQuerySerializer(serializers.Serializer):
+    unread = serializers.BooleanField(required=False, help_text="Only unread ones.")
+
+
+class SubscriptionChoiceSerializer(serializers.Serializer):
+    enabled = serializers.BooleanField()
+    email = serializers.BooleanField()
+    default = serializers.BooleanField(read_only=True, help_text="Still the role's default.")
+
+
+class SubscriptionsSerializer(serializers.Serializer):
+    subscriptions = serializers.DictField(
+        child=SubscriptionChoiceSerializer(),
+        help_text="Event type → {enabled, email}; types left out keep their setting.",
+    )

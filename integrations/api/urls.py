@@ -7,6 +7,7 @@ from integrations.api import views
 router = SimpleRouter()
 router.trailing_slash = "/?"
 router.register("webhooks", views.WebhookEndpointViewSet, basename="webhook")
+router.register("notifications", views.NotificationViewSet, basename="notification")
 router.register(
     "report-subscriptions", views.ReportSubscriptionViewSet, basename="report-subscription"
 )
@@ -15,6 +16,11 @@ urlpatterns = [
         r"^notifications/preferences/?$",
         views.NotificationPreferenceView.as_view(),
         name="notification-preferences",
+    ),
+    re_path(
+        r"^notifications/subscriptions/?$",
+        views.NotificationSubscriptionsView.as_view(),
+        name="notification-subscriptions",
     ),
     *router.urls,
 ]
