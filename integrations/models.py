@@ -186,3 +186,77 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} → {self.user_id}"
+
+
+class ReportSchedule(models.Model):
+    """A tenant-defined report made on schedule: daily, weekly (``weekday``) or monthly
+    (``day_of_month``) at ``hour`` in the tenant's time zone, kept as a file, announced by a
+    ``report.generated`` event and mailed to ``recipients`` with a signed link."""
+
+    class Kind(models.TextChoices):
+        INVENTORY_STATUS = "inventory_status", "Inventory status"
+        WHAT_TO_ORDER = "what_to_order", "What to order"
+        STOCKOUT_RISKS = "stockout_risks", "Stockout risks"
+        FORECAST_ACCURACY = "forecast_accuracy", "Forecast accuracy"
+        SIMULATION_RESULTS = "simulation_results", "Simulation results"
+        OPEN_PURCHASE_ORDERS = "open_purchase_orders", "Open purchase orders"
+
+    class Format(models.TextChoices):
+        CSV = "csv"
+        XLSX = "xlsx"
+
+    class Frequency(models.TextChoices):
+        DAILY = "daily"
+        WEEKLY = "weekly"
+        MONTHLY = "monthly"
+
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    format = models.CharField(max_length=8, choices=Format.choices, default=Format.CSV)
+    frequency = models.CharField(max_length=8, choices=Frequency.choices)
+    hour = models.PositiveSmallIntegerField(default=6)
+    # 0 = Monday … 6 = Sunday (weekly); 1–28 (monthly: every month has it).
+    weekday = models.PositiveSmallIntegerField(default=0)
+    day_of_month = models.PositiveSmallIntegerField(default=1)
+    recipients = models.JSONField(default=list, blank=True)
+    is_active = models.BooleanField(default=True)
+    next_run_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("id",)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.kind}, {self.frequency})"
+
+
+def _report_path(instance: Report, filename: str) -> str:
+    from django.db import connection
+
+    return f"reports/{connection.schema_name}/{filename}"
+
+
+class Report(models.Model):
+    """One generated report file; served only through a signed, expiring link."""
+
+    schedule = models.ForeignKey(
+        ReportSchedule, null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
+    )
+    kind = models.CharField(max_length=32, choices=ReportSchedule.Kind.choices)
+    format = models.CharField(max_length=8, choices=ReportSchedule.Format.choices)
+    file = models.FileField(upload_to=_report_path, max_length=300)
+    file_name = models.CharField(max_length=200)
+    size = models.PositiveIntegerField(default=0)
+    rows = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+
+    def __str__(self) -> str:
+        return self.file_name

@@ -11,6 +11,8 @@ from core.selectors import get_or_not_found
 from integrations.models import (
     Notification,
     NotificationPreference,
+    Report,
+    ReportSchedule,
     ReportSubscription,
     WebhookDelivery,
     WebhookEndpoint,
@@ -70,3 +72,21 @@ def access_notification(*, user: Any, notification_id: Any) -> Notification:
     return get_or_not_found(
         notification_list(user=user), "No such notification.", pk=notification_id
     )
+
+
+def report_schedule_list(*, user: Any) -> QuerySet[ReportSchedule]:
+    return ReportSchedule.objects.order_by("id")
+
+
+def access_report_schedule(*, user: Any, schedule_id: Any) -> ReportSchedule:
+    return get_or_not_found(
+        report_schedule_list(user=user), "No such report schedule.", pk=schedule_id
+    )
+
+
+def report_list(*, user: Any) -> QuerySet[Report]:
+    return Report.objects.order_by("-created_at", "-id")
+
+
+def access_report(*, user: Any, report_id: Any) -> Report:
+    return get_or_not_found(report_list(user=user), "No such report.", pk=report_id)

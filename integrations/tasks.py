@@ -52,3 +52,17 @@ def send_notification_digests() -> int:
     from integrations.notifications import notifications_send_digests
 
     return notifications_send_digests()
+
+
+@shared_task(name="integrations.tasks.generate_due_reports", acks_late=True)
+def generate_due_reports() -> int:
+    from integrations.reports import reports_generate_due
+
+    return reports_generate_due()
+
+
+@shared_task(name="integrations.tasks.prune_reports", acks_late=True)
+def prune_reports() -> int:
+    from integrations.reports import reports_prune
+
+    return reports_prune()

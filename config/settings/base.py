@@ -207,6 +207,7 @@ SPECTACULAR_SETTINGS = {
         "MrpRunSourceEnum": "manufacturing.models.MrpRun.Source",
         "ApiKeyScopeEnum": "accounts.models.ApiKey.Scope",
         "ForecastMethodEnum": "forecasting.api.serializers.METHOD_CHOICES",
+        "ReportKindEnum": "integrations.models.ReportSchedule.Kind",
     },
 }
 
@@ -305,6 +306,16 @@ TENANT_BEAT_SCHEDULE = {
         "task": "integrations.tasks.send_due_reports",
         "schedule": crontab(minute=0, hour=6),
     },
+    # Scheduled reports: make the due ones (each schedule's local hour), prune old files.
+    "reports-dispatch": {
+        "task": "integrations.tasks.generate_due_reports",
+        "schedule": crontab(minute="*/5"),
+        "jitter_seconds": 0,
+    },
+    "reports-prune-daily": {
+        "task": "integrations.tasks.prune_reports",
+        "schedule": crontab(minute=50, hour=3),
+    },
     # Notifications of users who chose a daily digest instead of one mail per event.
     "notifications-digest-daily": {
         "task": "integrations.tasks.send_notification_digests",
@@ -368,6 +379,11 @@ WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5, minimum=1)
 WEBHOOK_DISABLE_AFTER_HOURS = env_int("WEBHOOK_DISABLE_AFTER_HOURS", 24, minimum=1)
 # How many events and due deliveries one dispatcher run takes per tenant.
 WEBHOOK_DISPATCH_BATCH = env_int("WEBHOOK_DISPATCH_BATCH", 500, minimum=1)
+# Scheduled reports (ADR 33): files kept this long, download links valid this long, and the
+# scheme of the links mailed (the host is the tenant's primary domain).
+REPORT_RETENTION_DAYS = env_int("REPORT_RETENTION_DAYS", 90, minimum=1)
+REPORT_LINK_SECONDS = env_int("REPORT_LINK_SECONDS", 7 * 24 * 3600, minimum=60)
+REPORT_LINK_SCHEME = env_str("REPORT_LINK_SCHEME", "https")
 # Mail (notifications, scheduled reports): console by default; set EMAIL_BACKEND to
 # django.core.mail.backends.smtp.EmailBackend with EMAIL_HOST and EMAIL_PORT to send.
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -5,6 +5,8 @@ from rest_framework import serializers
 from integrations.models import (
     Notification,
     NotificationPreference,
+    Report,
+    ReportSchedule,
     ReportSubscription,
     WebhookAttempt,
     WebhookDelivery,
@@ -139,3 +141,63 @@ class SubscriptionsSerializer(serializers.Serializer):
         child=SubscriptionChoiceSerializer(),
         help_text="Event type → {enabled, email}; types left out keep their setting.",
     )
+
+
+class ReportScheduleSerializer(serializers.ModelSerializer):
+    hour = serializers.IntegerField(
+        min_value=0, max_value=23, default=6, help_text="Local hour (the tenant's time zone)."
+    )
+    weekday = serializers.IntegerField(
+        min_value=0, max_value=6, default=0, help_text="Weekly: 0 = Monday … 6 = Sunday."
+    )
+    day_of_month = serializers.IntegerField(
+        min_value=1, max_value=28, default=1, help_text="Monthly: 1–28."
+    )
+    recipients = serializers.ListField(
+        child=serializers.EmailField(), required=False, max_length=50, default=list
+    )
+
+    class Meta:
+        model = ReportSchedule
+        fields = (
+            "id",
+            "name",
+            "kind",
+            "format",
+            "frequency",
+            "hour",
+            "weekday",
+            "day_of_month",
+            "recipients",
+            "is_active",
+            "next_run_at",
+            "last_run_at",
+            "created_at",
+        )
+        read_only_fields = ("next_run_at", "last_run_at", "created_at")
+
+
+class ReportSerializer(serializers.ModelSerializer):
+    download_url = serializers.SerializerMethodField(
+        help_text="A signed link, valid REPORT_LINK_SECONDS, that needs no other credential."
+    )
+
+    class Meta:
+        model = Report
+        fields = (
+            "id",
+            "schedule",
+            "kind",
+            "format",
+            "file_name",
+            "size",
+            "rows",
+            "created_at",
+            "download_url",
+        )
+        read_only_fields = fields
+
+    def get_download_url(self, report: Report) -> str:
+        from integrations.reports import download_path
+
+        return download_path(report)

@@ -1,18 +1,23 @@
 from __future__ import annotations
 
 from django.db import connection
-from drf_spectacular.utils import extend_schema
+from django.http import FileResponse
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet, ModelViewSet
 
 from accounts.permissions import IsTenantAdminInPerson, IsTenantMember
 from core.permissions import VIEWER, _key_allows
-from integrations import notifications, selectors, services
+from integrations import notifications, reports, selectors, services
 from integrations.api import serializers as s
-from integrations.models import Notification, ReportSubscription
+from integrations.exceptions import LinkRefused
+from integrations.models import Notification, Report, ReportSchedule, ReportSubscription
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class WebhookEndpointViewSet(ModelViewSet):
@@ -243,3 +248,82 @@ class NotificationSubscriptionsView(APIView):
             user=request.user, choices=data.validated_data["subscriptions"]
         )
         return Response({"subscriptions": chosen})
+
+
+class ReportScheduleViewSet(ModelViewSet):
+    """Scheduled reports of the tenant: ``kind`` (inventory status, what to order, stockout
+    risks, forecast accuracy, simulation results, open purchase orders), ``format`` (csv,
+    xlsx), ``frequency`` (daily, weekly on ``weekday``, monthly on ``day_of_month``) at
+    ``hour`` in the tenant's time zone. Everyone reads; planners and admins write."""
+
+    serializer_class = s.ReportScheduleSerializer
+    permission_classes = [IsTenantMember]
+    queryset = ReportSchedule.objects.none()
+    filterset_fields = ("kind", "is_active")
+    ordering_fields = ("id", "next_run_at")
+
+    def get_queryset(self):
+        return selectors.report_schedule_list(user=self.request.user)
+
+    def get_object(self):
+        return selectors.access_report_schedule(
+            user=self.request.user, schedule_id=self.kwargs["pk"]
+        )
+
+    def perform_create(self, serializer):
+        schedule = ReportSchedule(created_by=self.request.user, **serializer.validated_data)
+        serializer.instance = reports.report_schedule_save(schedule=schedule)
+
+    def perform_update(self, serializer):
+        schedule = serializer.instance
+        for name, value in serializer.validated_data.items():
+            setattr(schedule, name, value)
+        serializer.instance = reports.report_schedule_save(schedule=schedule)
+
+    @extend_schema(request=None, responses={201: s.ReportSerializer})
+    @action(detail=True, methods=["post"])
+    def run(self, request, pk=None):
+        """Make the report now (its schedule is unchanged)."""
+        report = reports.report_generate(schedule=self.get_object())
+        return Response(s.ReportSerializer(report).data, status=status.HTTP_201_CREATED)
+
+
+class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet):
+    """Generated reports, newest first, each with a signed ``download_url`` that expires
+    after ``REPORT_LINK_SECONDS``; files older than ``REPORT_RETENTION_DAYS`` are removed."""
+
+    serializer_class = s.ReportSerializer
+    permission_classes = [IsTenantMember]
+    queryset = Report.objects.none()
+    filterset_fields = ("kind", "schedule", "format")
+    ordering_fields = ("created_at",)
+
+    def get_queryset(self):
+        return selectors.report_list(user=self.request.user)
+
+    def get_object(self):
+        return selectors.access_report(user=self.request.user, report_id=self.kwargs["pk"])
+
+
+class ReportDownloadView(APIView):
+    """The file of a report, for whoever holds a valid signed link (mailed or listed): the
+    token names the tenant and the report and expires."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(
+        parameters=[OpenApiParameter("token", str, required=True)],
+        responses={(200, "application/octet-stream"): bytes, 403: None},
+    )
+    def get(self, request, pk: int):
+        report = reports.download_check(report_id=pk, token=request.query_params.get("token", ""))
+        if report is None:
+            raise LinkRefused()
+        content_type = "text/csv" if report.format == "csv" else XLSX_CONTENT_TYPE
+        return FileResponse(
+            report.file.open("rb"),
+            as_attachment=True,
+            filename=report.file_name,
+            content_type=content_type,
+        )
