@@ -379,6 +379,10 @@ WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5, minimum=1)
 WEBHOOK_DISABLE_AFTER_HOURS = env_int("WEBHOOK_DISABLE_AFTER_HOURS", 24, minimum=1)
 # How many events and due deliveries one dispatcher run takes per tenant.
 WEBHOOK_DISPATCH_BATCH = env_int("WEBHOOK_DISPATCH_BATCH", 500, minimum=1)
+# One delivery task attempts this many deliveries (kept-alive connections, bulk records); a
+# dispatcher run repeats fan-out and claims while there is work, for at most this long.
+WEBHOOK_DELIVERY_CHUNK = env_int("WEBHOOK_DELIVERY_CHUNK", 50, minimum=1)
+WEBHOOK_DISPATCH_SECONDS = env_int("WEBHOOK_DISPATCH_SECONDS", 4, minimum=1)
 # Scheduled reports (ADR 33): files kept this long, download links valid this long, and the
 # scheme of the links mailed (the host is the tenant's primary domain).
 REPORT_RETENTION_DAYS = env_int("REPORT_RETENTION_DAYS", 90, minimum=1)
