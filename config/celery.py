@@ -21,11 +21,26 @@ app.autodiscover_tasks()
 
 @before_task_publish.connect
 def _attach_request_id(headers: dict | None = None, **_: object) -> None:
-    from core.context import current_request_id
+    """The request id, the acting user (id, schema, API key prefix) and the client address
+    travel with the task, so its writes are audited under whoever caused them."""
+    from core import context
 
-    request_id = current_request_id()
-    if headers is not None and request_id and "request_id" not in headers:
+    if headers is None:
+        return
+    request_id = context.current_request_id()
+    if request_id and "request_id" not in headers:
         headers["request_id"] = request_id
+    actor_id = context.current_actor_id()
+    if actor_id is not None and "actor_id" not in headers:
+        headers["actor_id"] = actor_id
+        headers["actor_schema"] = context.current_actor_schema()
+        headers["actor_api_key"] = context.current_api_key()
+    ip = context.current_ip()
+    if ip and "client_ip" not in headers:
+        headers["client_ip"] = ip
+
+
+_TASK_CONTEXT: dict[str, object] = {}
 
 
 @task_prerun.connect
@@ -42,10 +57,29 @@ def _bind_task_context(task=None, task_id=None, **_: object) -> None:
         tenant=connection.schema_name,
         request_id=request_id,
     )
+    from core import context
+
+    def header(name: str):
+        return headers.get(name) or getattr(task.request, name, None)
+
+    if task.request.is_eager:  # runs inline: the caller's context is already the right one
+        return
+    actor = None
+    if header("actor_id") is not None:
+        actor = context.DeferredActor(
+            header("actor_id"), header("actor_schema"), header("actor_api_key") or ""
+        )
+    bound = context.bound(actor=actor, request_id=request_id, ip=header("client_ip"))
+    bound.__enter__()
+    if task_id:
+        _TASK_CONTEXT[task_id] = bound
 
 
 @task_postrun.connect
-def _clear_task_context(**_: object) -> None:
+def _clear_task_context(task_id=None, **_: object) -> None:
     import structlog
 
     structlog.contextvars.clear_contextvars()
+    bound = _TASK_CONTEXT.pop(task_id, None) if task_id else None
+    if bound is not None:
+        bound.__exit__(None, None, None)

@@ -28,6 +28,7 @@ urlpatterns = [
     path("app/", include("routing.urls")),
     path("app/", include("purchasing.urls_pages")),
     path("app/", include("manufacturing.urls_pages")),
+    path("app/", include("integrations.urls_pages")),
     path("", include("workspace.urls")),
     *api_docs_patterns,
 ]

@@ -16,9 +16,18 @@ class JobAdmin(admin.ModelAdmin):
 
 @admin.register(AuditLog)
 class AuditLogAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "actor_label", "action", "object_type", "object_id")
+    """Read-only: entries are written by the platform and removed only by retention."""
+
+    list_display = ("created_at", "actor_label", "api_key", "action", "object_type", "object_id")
     list_filter = ("action", "object_type")
-    search_fields = ("actor_label", "object_type", "object_id", "object_repr", "request_id")
+    search_fields = (
+        "actor_label",
+        "api_key",
+        "object_type",
+        "object_id",
+        "object_repr",
+        "request_id",
+    )
     readonly_fields = [f.name for f in AuditLog._meta.fields]
     date_hierarchy = "created_at"
 
@@ -26,6 +35,9 @@ class AuditLogAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
 

@@ -9,3 +9,4 @@ class CoreConfig(AppConfig):
         from core import audit, tasks  # noqa: F401  (tasks registers the job kinds)
 
         audit.connect_signals()
+        audit.track_configured()

@@ -42,6 +42,7 @@ EVENT_TYPES: frozenset[str] = frozenset(
         "purchase_order.closed",
         "work_order.completed",
         "mrp_run.completed",
+        "report.generated",
         "webhook.test",
     }
 )

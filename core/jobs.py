@@ -41,6 +41,26 @@ def services_module():
     return services
 
 
+def _started_by(job: Any):
+    """Bind the job's writes to the user who started it and the request that asked for it
+    (the audit trail names them, not the worker); beat's jobs run as the system."""
+    from django.db import connection
+
+    from core import context
+
+    if context.current_actor_id() == job.created_by_id:
+        actor = context.KEEP  # the task carries the same user (and maybe their API key)
+    elif job.created_by_id:
+        actor = context.DeferredActor(job.created_by_id, connection.schema_name)
+    else:
+        actor = None
+    return context.bound(
+        actor=actor,
+        request_id=job.request_id or context.current_request_id(),
+        ip=context.current_ip(),
+    )
+
+
 def task_for_kind(kind: str):
     try:
         return JOB_TASKS[kind]
@@ -95,10 +115,13 @@ def job_task(
                     services.job_progress(job_id=job_id, progress=percent, message=message)
 
             try:
-                with Heartbeat(
-                    job_table=job._meta.db_table,
-                    job_id=job_id,
-                    interval=settings.JOB_HEARTBEAT_SECONDS,
+                with (
+                    _started_by(job),
+                    Heartbeat(
+                        job_table=job._meta.db_table,
+                        job_id=job_id,
+                        interval=settings.JOB_HEARTBEAT_SECONDS,
+                    ),
                 ):
                     result = run(job, progress)
             except transient as exc:

@@ -31,11 +31,15 @@ class RequestIdMiddleware:
         structlog.contextvars.bind_contextvars(request_id=request_id)
         id_token = context.set_request_id(request_id)
         actor_token = context.set_actor(request)
+        # The peer address, as the rate limits see it (core.throttling): a proxy in front must
+        # set REMOTE_ADDR (e.g. gunicorn --forwarded-allow-ips), never a client-sent header.
+        ip_token = context.set_ip(request.META.get("REMOTE_ADDR") or None)
         try:
             response = self.get_response(request)
         finally:
             context.reset_request_id(id_token)
             context.reset_actor(actor_token)
+            context.reset_ip(ip_token)
         response["X-Request-ID"] = request_id
         return response
 

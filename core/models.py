@@ -80,12 +80,15 @@ class AuditLog(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     actor_label = models.CharField(max_length=255, blank=True)
+    # The prefix of the API key the actor used (blank for a session, a token or the system).
+    api_key = models.CharField(max_length=32, blank=True)
     action = models.CharField(max_length=16, choices=Action.choices)
     object_type = models.CharField(max_length=100, db_index=True)
     object_id = models.CharField(max_length=64, blank=True)
     object_repr = models.CharField(max_length=255, blank=True)
     changes = models.JSONField(default=dict, blank=True)
     request_id = models.CharField(max_length=128, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
 
     class Meta:
         ordering = ("-created_at", "-id")
@@ -93,6 +96,12 @@ class AuditLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor_label or 'system'} {self.action} {self.object_type}:{self.object_id}"
+
+    def save(self, *args, **kwargs) -> None:
+        """Entries are written once: an update is refused (retention deletes old ones)."""
+        if not self._state.adding:
+            raise PermissionError("Audit log entries cannot be changed.")
+        super().save(*args, **kwargs)
 
 
 def _upload_path(instance: Upload, filename: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -30,7 +32,46 @@ def access_job(*, user: Any, job_id: Any) -> Job:
 
 
 def audit_log_list(*, user: Any) -> QuerySet[AuditLog]:
-    return AuditLog.objects.select_related("actor").all()
+    """The tenant's trail, newest first (the label keeps the actor: no join needed)."""
+    return AuditLog.objects.order_by("-created_at", "-id")
+
+
+AUDIT_CSV_COLUMNS = [
+    "created_at",
+    "actor_id",
+    "actor",
+    "api_key",
+    "action",
+    "object_type",
+    "object_id",
+    "object",
+    "changes",
+    "request_id",
+    "ip",
+]
+
+
+def audit_log_rows(entries: QuerySet[AuditLog]) -> Iterator[tuple[Any, ...]]:
+    """CSV rows of ``entries`` (``AUDIT_CSV_COLUMNS``), read in chunks, capped at
+    ``AUDIT_EXPORT_MAX_ROWS``."""
+    from django.conf import settings
+
+    limit = settings.AUDIT_EXPORT_MAX_ROWS
+    fields = (
+        "created_at",
+        "actor_id",
+        "actor_label",
+        "api_key",
+        "action",
+        "object_type",
+        "object_id",
+        "object_repr",
+        "changes",
+        "request_id",
+        "ip",
+    )
+    for row in entries.values_list(*fields)[:limit].iterator(chunk_size=2000):
+        yield (*row[:8], json.dumps(row[8], separators=(",", ":"), sort_keys=True), *row[9:])
 
 
 def event_list(*, user: Any) -> QuerySet[Event]:

@@ -6,8 +6,20 @@ class IntegrationsConfig(AppConfig):
 
     def ready(self) -> None:
         from core import audit
-        from integrations.models import ReportSubscription, WebhookEndpoint
+        from integrations.models import (
+            NotificationPreference,
+            NotificationSubscription,
+            ReportSchedule,
+            ReportSubscription,
+            WebhookEndpoint,
+        )
 
         # The secret never reaches the trail: core.audit leaves out fields named ``secret``.
-        for model in (WebhookEndpoint, ReportSubscription):
+        for model in (
+            WebhookEndpoint,
+            ReportSubscription,
+            ReportSchedule,
+            NotificationSubscription,
+            NotificationPreference,
+        ):
             audit.track(model)

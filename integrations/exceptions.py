@@ -1,4 +1,4 @@
-from core.exceptions import Conflict, ValidationFailed
+from core.exceptions import Conflict, DomainError, ValidationFailed
 
 
 class WebhookUrlRefused(ValidationFailed):
@@ -9,3 +9,9 @@ class WebhookUrlRefused(ValidationFailed):
 class NotReplayable(Conflict):
     code = "not_replayable"
     default_message = "Only failed or dead deliveries can be sent again."
+
+
+class LinkRefused(DomainError):
+    status_code = 403
+    code = "link_refused"
+    default_message = "This download link is invalid or has expired."

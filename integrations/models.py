@@ -98,6 +98,8 @@ class NotificationPreference(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
     )
     email_enabled = models.BooleanField(default=True)
+    # One mail a day with everything new instead of one mail per event.
+    email_digest = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
@@ -128,3 +130,133 @@ class ReportSubscription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report} → {self.user_id}"
+
+
+class NotificationSubscription(models.Model):
+    """A user's choice for one event type, overriding the defaults of their role
+    (``integrations.notifications.ROLE_DEFAULTS``): in-app notifications on or off, and
+    whether they are also mailed."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_subscriptions",
+    )
+    event_type = models.CharField(max_length=64)
+    enabled = models.BooleanField(default=True)
+    email = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("event_type",)
+        constraints = [
+            models.UniqueConstraint(fields=("user", "event_type"), name="notification_sub_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.event_type} ({'on' if self.enabled else 'off'})"
+
+
+class Notification(models.Model):
+    """One event told to one user, made by the outbox dispatcher. ``wants_email``: the user's
+    subscription mails it (at once, or in the daily digest); ``emailed_at`` once it went."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    event = models.ForeignKey("core.Event", on_delete=models.CASCADE, related_name="+")
+    type = models.CharField(max_length=64)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    wants_email = models.BooleanField(default=False)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("-id",)
+        constraints = [models.UniqueConstraint(fields=("user", "event"), name="notification_once")]
+        indexes = [
+            models.Index(
+                fields=("user", "id"),
+                condition=models.Q(read_at__isnull=True),
+                name="notification_unread",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} → {self.user_id}"
+
+
+class ReportSchedule(models.Model):
+    """A tenant-defined report made on schedule: daily, weekly (``weekday``) or monthly
+    (``day_of_month``) at ``hour`` in the tenant's time zone, kept as a file, announced by a
+    ``report.generated`` event and mailed to ``recipients`` with a signed link."""
+
+    class Kind(models.TextChoices):
+        INVENTORY_STATUS = "inventory_status", "Inventory status"
+        WHAT_TO_ORDER = "what_to_order", "What to order"
+        STOCKOUT_RISKS = "stockout_risks", "Stockout risks"
+        FORECAST_ACCURACY = "forecast_accuracy", "Forecast accuracy"
+        SIMULATION_RESULTS = "simulation_results", "Simulation results"
+        OPEN_PURCHASE_ORDERS = "open_purchase_orders", "Open purchase orders"
+
+    class Format(models.TextChoices):
+        CSV = "csv"
+        XLSX = "xlsx"
+
+    class Frequency(models.TextChoices):
+        DAILY = "daily"
+        WEEKLY = "weekly"
+        MONTHLY = "monthly"
+
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    format = models.CharField(max_length=8, choices=Format.choices, default=Format.CSV)
+    frequency = models.CharField(max_length=8, choices=Frequency.choices)
+    hour = models.PositiveSmallIntegerField(default=6)
+    # 0 = Monday … 6 = Sunday (weekly); 1–28 (monthly: every month has it).
+    weekday = models.PositiveSmallIntegerField(default=0)
+    day_of_month = models.PositiveSmallIntegerField(default=1)
+    recipients = models.JSONField(default=list, blank=True)
+    is_active = models.BooleanField(default=True)
+    next_run_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("id",)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.kind}, {self.frequency})"
+
+
+def _report_path(instance: Report, filename: str) -> str:
+    from django.db import connection
+
+    return f"reports/{connection.schema_name}/{filename}"
+
+
+class Report(models.Model):
+    """One generated report file; served only through a signed, expiring link."""
+
+    schedule = models.ForeignKey(
+        ReportSchedule, null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
+    )
+    kind = models.CharField(max_length=32, choices=ReportSchedule.Kind.choices)
+    format = models.CharField(max_length=8, choices=ReportSchedule.Format.choices)
+    file = models.FileField(upload_to=_report_path, max_length=300)
+    file_name = models.CharField(max_length=200)
+    size = models.PositiveIntegerField(default=0)
+    rows = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+
+    def __str__(self) -> str:
+        return self.file_name

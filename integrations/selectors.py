@@ -9,7 +9,10 @@ from django.db.models import QuerySet
 
 from core.selectors import get_or_not_found
 from integrations.models import (
+    Notification,
     NotificationPreference,
+    Report,
+    ReportSchedule,
     ReportSubscription,
     WebhookDelivery,
     WebhookEndpoint,
@@ -54,3 +57,36 @@ def access_report_subscription(*, user: Any, subscription_id: Any) -> ReportSubs
     return get_or_not_found(
         report_subscription_list(user=user), "No such report subscription.", pk=subscription_id
     )
+
+
+def notification_list(*, user: Any) -> QuerySet[Notification]:
+    """The user's own notifications, newest first."""
+    return Notification.objects.filter(user=user).order_by("-id")
+
+
+def notification_unread_count(*, user: Any) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def access_notification(*, user: Any, notification_id: Any) -> Notification:
+    return get_or_not_found(
+        notification_list(user=user), "No such notification.", pk=notification_id
+    )
+
+
+def report_schedule_list(*, user: Any) -> QuerySet[ReportSchedule]:
+    return ReportSchedule.objects.order_by("id")
+
+
+def access_report_schedule(*, user: Any, schedule_id: Any) -> ReportSchedule:
+    return get_or_not_found(
+        report_schedule_list(user=user), "No such report schedule.", pk=schedule_id
+    )
+
+
+def report_list(*, user: Any) -> QuerySet[Report]:
+    return Report.objects.order_by("-created_at", "-id")
+
+
+def access_report(*, user: Any, report_id: Any) -> Report:
+    return get_or_not_found(report_list(user=user), "No such report.", pk=report_id)

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage, send_mass_mail
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
+from django.db.models import Count, F
 from django.utils import timezone
 
 from accounts.models import User
@@ -28,6 +29,7 @@ from core.events import EVENT_TYPES, emit_event
 from core.exceptions import Conflict, ValidationFailed
 from core.logging import get_logger
 from core.models import Event
+from integrations import notifications
 from integrations.exceptions import NotReplayable, WebhookUrlRefused
 from integrations.models import (
     NotificationPreference,
@@ -46,12 +48,6 @@ EXCERPT_BYTES = 1024
 # A claimed delivery is not handed out again for this long (the time a queued task has to
 # start); a lost task's delivery is due again afterwards.
 CLAIM_SECONDS = 60
-# Events mailed to the tenant's administrators (who have not opted out).
-NOTIFY_TYPES = {
-    "inventory.stock_low": "Stock is low",
-    "import.rejected": "An import was rejected",
-    "etl.sync_failed": "A data sync failed",
-}
 
 
 # --- Endpoints --------------------------------------------------------------------------------
@@ -162,7 +158,8 @@ def events_fan_out(*, limit: int | None = None) -> int:
                     )
         WebhookDelivery.objects.bulk_create(rows, ignore_conflicts=True)
         Event.objects.filter(pk__in=[event.pk for event in events]).update(delivered_at=now)
-        to_notify = [event.pk for event in events if event.type in NOTIFY_TYPES]
+        # In-app notifications commit with the fan-out; mails go after commit.
+        to_notify = notifications.notifications_create(events=events)
         if to_notify:
             transaction.on_commit(lambda: _queue_notifications(to_notify))
     return len(rows)
@@ -230,7 +227,38 @@ class AttemptOutcome:
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
-def _post(*, endpoint: WebhookEndpoint, event: Event, now: datetime) -> AttemptOutcome:
+_CLIENT: dict[int, httpx.Client] = {}
+
+
+def _client() -> httpx.Client:
+    """One client per worker process: connections to a receiver are kept alive between
+    deliveries (a batch of 50 to one endpoint opens one connection, not 50)."""
+    import os
+
+    pid = os.getpid()
+    client = _CLIENT.get(pid)
+    if client is None:
+        client = httpx.Client(
+            timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
+            follow_redirects=False,
+            trust_env=False,
+            limits=httpx.Limits(max_keepalive_connections=20, keepalive_expiry=30),
+        )
+        _CLIENT.clear()
+        _CLIENT[pid] = client
+    return client
+
+
+def _post(
+    *,
+    endpoint: WebhookEndpoint,
+    event: Event,
+    now: datetime,
+    client: httpx.Client | None = None,
+    checked: dict[str, str] | None = None,
+) -> AttemptOutcome:
+    """One signed POST. ``client`` (kept alive) and ``checked`` (URL → refusal, or "" for
+    allowed, within one batch) come from a batch; a single attempt opens its own client."""
     body = webhook_body(event)
     timestamp = int(now.timestamp())
     headers = {
@@ -244,20 +272,34 @@ def _post(*, endpoint: WebhookEndpoint, event: Event, now: datetime) -> AttemptO
     code: int | None = None
     error = excerpt = ""
     try:
-        check_webhook_url(endpoint.url)  # again: the DNS answer may have changed
-        with (
-            httpx.Client(
-                timeout=settings.WEBHOOK_TIMEOUT_SECONDS, follow_redirects=False, trust_env=False
-            ) as client,
-            client.stream("POST", endpoint.url, content=body, headers=headers) as response,
-        ):
-            code = response.status_code
-            received = b""
-            for chunk in response.iter_bytes():
-                received += chunk
-                if len(received) >= EXCERPT_BYTES:
-                    break
-            excerpt = received[:EXCERPT_BYTES].decode("utf-8", "replace")
+        # Again at delivery: the DNS answer may have changed (once per URL per batch).
+        if checked is None or endpoint.url not in checked:
+            try:
+                check_webhook_url(endpoint.url)
+                if checked is not None:
+                    checked[endpoint.url] = ""
+            except WebhookUrlRefused as exc:
+                if checked is not None:
+                    checked[endpoint.url] = exc.message
+                raise
+        elif checked[endpoint.url]:
+            raise WebhookUrlRefused(checked[endpoint.url])
+        own = client is None
+        http = client or httpx.Client(
+            timeout=settings.WEBHOOK_TIMEOUT_SECONDS, follow_redirects=False, trust_env=False
+        )
+        try:
+            with http.stream("POST", endpoint.url, content=body, headers=headers) as response:
+                code = response.status_code
+                received = b""
+                for chunk in response.iter_bytes():
+                    received += chunk
+                    if len(received) >= EXCERPT_BYTES:
+                        break
+                excerpt = received[:EXCERPT_BYTES].decode("utf-8", "replace")
+        finally:
+            if own:
+                http.close()
         if not 200 <= code < 300:
             error = f"HTTP {code}"
     except WebhookUrlRefused as exc:
@@ -309,6 +351,94 @@ def webhook_delivery_attempt(
         delivery.save(update_fields=["attempts", "next_attempt_at", "updated_at"])
     outcome = _post(endpoint=delivery.endpoint, event=delivery.event, now=now)
     return _attempt_record(delivery_id=delivery.pk, outcome=outcome, now=now)
+
+
+def webhook_deliveries_attempt(
+    *, claims: list[tuple[int, int]], now: datetime | None = None
+) -> dict[str, int]:
+    """Attempt a batch of claimed deliveries ``(id, attempts when claimed)``: one locking
+    statement claims them all (the same checks as ``webhook_delivery_attempt``), the POSTs
+    share a kept-alive client, successes are recorded in three statements and failures one
+    by one through the single-attempt path (retry schedule, dead letters, disabling).
+    Returns counts by outcome."""
+    now = now or timezone.now()
+    expected = dict(claims)
+    with transaction.atomic():
+        rows = list(
+            WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("endpoint", "event")
+            .filter(pk__in=list(expected), status__in=OPEN)
+            .order_by("id")
+        )
+        ready, dead = [], []
+        for delivery in rows:
+            if delivery.attempts != expected[delivery.pk]:
+                continue
+            (ready if delivery.endpoint.is_active else dead).append(delivery)
+        if dead:
+            WebhookDelivery.objects.filter(pk__in=[d.pk for d in dead]).update(
+                status=Status.DEAD, last_error="Endpoint disabled.", next_attempt_at=None
+            )
+        WebhookDelivery.objects.filter(pk__in=[d.pk for d in ready]).update(
+            attempts=F("attempts") + 1,
+            next_attempt_at=now
+            + timedelta(seconds=CLAIM_SECONDS + settings.WEBHOOK_TIMEOUT_SECONDS),
+            updated_at=now,
+        )
+    client, checked = _client(), {}
+    outcomes = [
+        (d, _post(endpoint=d.endpoint, event=d.event, now=now, client=client, checked=checked))
+        for d in ready
+    ]
+    succeeded = [(d, o) for d, o in outcomes if o.succeeded]
+    if succeeded:
+        with transaction.atomic():
+            numbers = dict(
+                WebhookAttempt.objects.filter(delivery__in=[d for d, _ in succeeded])
+                .values("delivery")
+                .annotate(n=Count("id"))
+                .values_list("delivery", "n")
+            )
+            WebhookAttempt.objects.bulk_create(
+                [
+                    WebhookAttempt(
+                        delivery=d,
+                        number=numbers.get(d.pk, 0) + 1,
+                        status_code=o.status_code,
+                        response_ms=o.response_ms,
+                        response_excerpt=o.excerpt,
+                    )
+                    for d, o in succeeded
+                ]
+            )
+            for d, o in succeeded:
+                d.status, d.next_attempt_at, d.attempts = Status.SUCCEEDED, None, d.attempts + 1
+                d.last_status_code, d.last_error, d.response_ms = o.status_code, "", o.response_ms
+                d.updated_at = now
+            WebhookDelivery.objects.bulk_update(
+                [d for d, _ in succeeded],
+                [
+                    "status",
+                    "next_attempt_at",
+                    "last_status_code",
+                    "last_error",
+                    "response_ms",
+                    "updated_at",
+                ],
+            )
+            WebhookEndpoint.objects.filter(
+                pk__in={d.endpoint_id for d, _ in succeeded}, failing_since__isnull=False
+            ).update(failing_since=None, updated_at=now)
+    for delivery, outcome in outcomes:
+        if not outcome.succeeded:
+            _attempt_record(delivery_id=delivery.pk, outcome=outcome, now=now)
+    log.info("webhook_batch", sent=len(ready), succeeded=len(succeeded), dead=len(dead))
+    return {
+        "sent": len(ready),
+        "succeeded": len(succeeded),
+        "failed": len(ready) - len(succeeded),
+        "dead": len(dead),
+    }
 
 
 def _attempt_record(*, delivery_id: int, outcome: AttemptOutcome, now: datetime) -> WebhookDelivery:
@@ -398,10 +528,14 @@ def webhook_deliveries_replay(*, endpoint: WebhookEndpoint) -> int:
 # --- Notifications ----------------------------------------------------------------------------
 
 
-def notification_preference_set(*, user: Any, email_enabled: bool) -> NotificationPreference:
-    preference, _ = NotificationPreference.objects.update_or_create(
-        user=user, defaults={"email_enabled": email_enabled}
-    )
+def notification_preference_set(
+    *, user: Any, email_enabled: bool, email_digest: bool | None = None
+) -> NotificationPreference:
+    """``email_enabled: false`` stops every mail; ``email_digest`` sends one mail a day."""
+    defaults: dict[str, Any] = {"email_enabled": email_enabled}
+    if email_digest is not None:
+        defaults["email_digest"] = email_digest
+    preference, _ = NotificationPreference.objects.update_or_create(user=user, defaults=defaults)
     return preference
 
 
@@ -425,14 +559,9 @@ def admins_mail(*, subject: str, body: str) -> int:
 
 
 def event_notify(*, event_id: int) -> int:
-    """Mail the administrators about an event of a notified type; returns the mails sent."""
-    event = Event.objects.filter(pk=event_id).first()
-    if event is None or event.type not in NOTIFY_TYPES:
-        return 0
-    lines = [f"{NOTIFY_TYPES[event.type]} ({event.type}, {event.created_at:%Y-%m-%d %H:%M} UTC)."]
-    lines += [f"{key}: {value}" for key, value in sorted(event.data.items())]
-    lines.append("\nTurn these e-mails off at /api/v1/notifications/preferences/.")
-    return admins_mail(subject=NOTIFY_TYPES[event.type], body="\n".join(lines))
+    """Mail an event's notifications to the users who want them at once (not in a digest);
+    returns the mails sent."""
+    return notifications.notifications_mail_event(event_id=event_id)
 
 
 # --- Scheduled reports ------------------------------------------------------------------------

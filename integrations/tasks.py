@@ -4,7 +4,10 @@ with its next attempt time, never a task that waits in the broker."""
 
 from __future__ import annotations
 
+import time
+
 from celery import shared_task
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from integrations import services
@@ -14,12 +17,32 @@ TRANSIENT = (OperationalError, InterfaceError)
 
 @shared_task(name="integrations.tasks.dispatch_webhooks", acks_late=True)
 def dispatch_webhooks() -> int:
-    """Fan new events out to deliveries and queue one task per delivery that is due."""
-    services.events_fan_out()
-    due = services.deliveries_claim_due()
-    for delivery_id, attempts in due:
-        deliver_webhook.delay(delivery_id, attempts)
-    return len(due)
+    """Fan new events out to deliveries and queue the due ones in batches of
+    ``WEBHOOK_DELIVERY_CHUNK`` (one task each). Repeats while there is work, for at most
+    ``WEBHOOK_DISPATCH_SECONDS``, so a burst does not wait 5 s per ``WEBHOOK_DISPATCH_BATCH``."""
+    deadline = time.monotonic() + settings.WEBHOOK_DISPATCH_SECONDS
+    chunk = settings.WEBHOOK_DELIVERY_CHUNK
+    queued = 0
+    while True:
+        fanned = services.events_fan_out()
+        due = services.deliveries_claim_due()
+        for start in range(0, len(due), chunk):
+            deliver_webhooks.delay([list(claim) for claim in due[start : start + chunk]])
+        queued += len(due)
+        if (not fanned and not due) or time.monotonic() >= deadline:
+            return queued
+
+
+@shared_task(
+    name="integrations.tasks.deliver_webhooks",
+    acks_late=True,
+    max_retries=3,
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+)
+def deliver_webhooks(claims: list[list[int]]) -> dict[str, int]:
+    """Attempt a batch of claimed deliveries ``[[id, attempts], …]``."""
+    return services.webhook_deliveries_attempt(claims=[(int(i), int(a)) for i, a in claims])
 
 
 @shared_task(
@@ -45,3 +68,24 @@ def notify_event(event_id: int) -> int:
 @shared_task(name="integrations.tasks.send_due_reports", acks_late=True)
 def send_due_reports() -> int:
     return services.reports_send_due()
+
+
+@shared_task(name="integrations.tasks.send_notification_digests", acks_late=True)
+def send_notification_digests() -> int:
+    from integrations.notifications import notifications_send_digests
+
+    return notifications_send_digests()
+
+
+@shared_task(name="integrations.tasks.generate_due_reports", acks_late=True)
+def generate_due_reports() -> int:
+    from integrations.reports import reports_generate_due
+
+    return reports_generate_due()
+
+
+@shared_task(name="integrations.tasks.prune_reports", acks_late=True)
+def prune_reports() -> int:
+    from integrations.reports import reports_prune
+
+    return reports_prune()

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from catalog.models import Location, Product, StockLevel
 from catalog.selectors import excluded_product_ids
+from core.audit import audit_record
 from core.exceptions import ValidationFailed
 from core.pgcopy import copy_from_query, copy_to_table
 from inventory.models import InventoryMetrics
@@ -365,6 +366,18 @@ def cart_build(
         from purchasing.services import purchasing_settings_update
 
         purchasing_settings_update(cart_budget=budget)
+    audit_record(
+        action="action",
+        object_type="purchasing.cart",
+        object_repr="cart rebuilt" if pairs is None else "cart lines added",
+        changes={
+            "lines": size,
+            "budget": None if budget is None else str(budget),
+            "location": location,
+            "supplier": supplier,
+            "pairs": len(pairs) if pairs is not None else None,
+        },
+    )
     return CartResult(
         lines=size,
         kept=int(np.count_nonzero(reason == None)),  # noqa: E711 (object array)
@@ -652,5 +665,16 @@ def cart_convert(*, user: User | None = None, today: date | None = None) -> Conv
         ]
         OrderSuggestion.objects.filter(pk__in=[line.pk for line in lines]).update(
             status=OrderSuggestion.Status.CONVERTED
+        )
+        audit_record(
+            action="action",
+            object_type="purchasing.cart",
+            object_repr="cart converted",
+            changes={
+                "lines": len(lines),
+                "purchase_orders": [order.pk for order in orders],
+                "transfer_orders": [order.pk for order in transfer_orders],
+            },
+            actor=user,
         )
     return Converted(purchase_orders=orders, transfer_orders=transfer_orders)

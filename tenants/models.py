@@ -26,6 +26,8 @@ class Tenant(TenantMixin):
     )
     plan = models.CharField(max_length=16, choices=Plan.choices, default=Plan.FREE)
     is_active = models.BooleanField(default=True)
+    # IANA zone the tenant plans in: scheduled reports run at their local hour (ADR 33).
+    time_zone = models.CharField(max_length=64, default="UTC")
     # The migrated template new tenants are cloned from; never served, never fanned out to.
     is_template = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)

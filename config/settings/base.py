@@ -213,6 +213,7 @@ SPECTACULAR_SETTINGS = {
         "MrpRunSourceEnum": "manufacturing.models.MrpRun.Source",
         "ApiKeyScopeEnum": "accounts.models.ApiKey.Scope",
         "ForecastMethodEnum": "forecasting.api.serializers.METHOD_CHOICES",
+        "ReportKindEnum": "integrations.models.ReportSchedule.Kind",
     },
 }
 
@@ -311,6 +312,21 @@ TENANT_BEAT_SCHEDULE = {
         "task": "integrations.tasks.send_due_reports",
         "schedule": crontab(minute=0, hour=6),
     },
+    # Scheduled reports: make the due ones (each schedule's local hour), prune old files.
+    "reports-dispatch": {
+        "task": "integrations.tasks.generate_due_reports",
+        "schedule": crontab(minute="*/5"),
+        "jitter_seconds": 0,
+    },
+    "reports-prune-daily": {
+        "task": "integrations.tasks.prune_reports",
+        "schedule": crontab(minute=50, hour=3),
+    },
+    # Notifications of users who chose a daily digest instead of one mail per event.
+    "notifications-digest-daily": {
+        "task": "integrations.tasks.send_notification_digests",
+        "schedule": crontab(minute=0, hour=7),
+    },
     # Daily check; each tenant retrains when its ForecastSettings.retrain_interval_days
     # (7 by default: weekly) has passed since its latest successful run. Before the 04:00
     # ABC/XYZ run; a successful forecast run queues its own inventory refresh.
@@ -351,6 +367,7 @@ JOB_HEARTBEAT_LOST_MINUTES = env_int("JOB_HEARTBEAT_LOST_MINUTES", 10, minimum=1
 JOB_MAX_SECONDS = env_int("JOB_MAX_SECONDS", 2 * 3600, minimum=60)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": JOB_MAX_SECONDS + 300}
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365, minimum=1)
+AUDIT_EXPORT_MAX_ROWS = env_int("AUDIT_EXPORT_MAX_ROWS", 1_000_000, minimum=1)
 # The event outbox keeps delivered and undelivered events this long (core.events.events_prune).
 EVENT_RETENTION_DAYS = env_int("EVENT_RETENTION_DAYS", 90, minimum=1)
 
@@ -368,6 +385,15 @@ WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5, minimum=1)
 WEBHOOK_DISABLE_AFTER_HOURS = env_int("WEBHOOK_DISABLE_AFTER_HOURS", 24, minimum=1)
 # How many events and due deliveries one dispatcher run takes per tenant.
 WEBHOOK_DISPATCH_BATCH = env_int("WEBHOOK_DISPATCH_BATCH", 500, minimum=1)
+# One delivery task attempts this many deliveries (kept-alive connections, bulk records); a
+# dispatcher run repeats fan-out and claims while there is work, for at most this long.
+WEBHOOK_DELIVERY_CHUNK = env_int("WEBHOOK_DELIVERY_CHUNK", 50, minimum=1)
+WEBHOOK_DISPATCH_SECONDS = env_int("WEBHOOK_DISPATCH_SECONDS", 4, minimum=1)
+# Scheduled reports (ADR 33): files kept this long, download links valid this long, and the
+# scheme of the links mailed (the host is the tenant's primary domain).
+REPORT_RETENTION_DAYS = env_int("REPORT_RETENTION_DAYS", 90, minimum=1)
+REPORT_LINK_SECONDS = env_int("REPORT_LINK_SECONDS", 7 * 24 * 3600, minimum=60)
+REPORT_LINK_SCHEME = env_str("REPORT_LINK_SCHEME", "https")
 # Mail (notifications, scheduled reports): console by default; set EMAIL_BACKEND to
 # django.core.mail.backends.smtp.EmailBackend with EMAIL_HOST and EMAIL_PORT to send.
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

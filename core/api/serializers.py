@@ -34,18 +34,30 @@ class JobSerializer(serializers.ModelSerializer):
 
 
 class AuditLogSerializer(serializers.ModelSerializer):
+    actor = serializers.IntegerField(
+        source="actor_id", read_only=True, allow_null=True, help_text="Id of the acting user."
+    )
+    changes = serializers.JSONField(
+        read_only=True,
+        help_text="Changed fields: {field: [old, new]} for an update, {field: value} for a "
+        "create, counts and ids for an action.",
+    )
+
     class Meta:
         model = AuditLog
         fields = (
             "id",
             "created_at",
+            "actor",
             "actor_label",
+            "api_key",
             "action",
             "object_type",
             "object_id",
             "object_repr",
             "changes",
             "request_id",
+            "ip",
         )
         read_only_fields = fields
 

@@ -2,8 +2,11 @@ from __future__ import annotations
 
 import django_filters
 from django.db.models import Q
+from django.http import StreamingHttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.viewsets import ReadOnlyModelViewSet
@@ -16,8 +19,10 @@ from core.api.serializers import (
     UploadInputSerializer,
     UploadSerializer,
 )
+from core.exports import csv_stream
 from core.models import AuditLog, Event, Job
 from core.permissions import IsTenantAdmin, IsTenantMember
+from core.selectors import AUDIT_CSV_COLUMNS
 
 
 def accepted_body(body: dict) -> Response:
@@ -52,15 +57,94 @@ class JobViewSet(ReadOnlyModelViewSet):
         return selectors.access_job(user=self.request.user, job_id=self.kwargs["pk"])
 
 
+def _comma_list(queryset, field: str, value: str):
+    wanted = [part.strip() for part in value.split(",") if part.strip()]
+    return queryset.filter(**{f"{field}__in": wanted}) if wanted else queryset
+
+
+class AuditLogFilter(django_filters.FilterSet):
+    actor = django_filters.CharFilter(
+        method="filter_actor",
+        help_text="The acting user's id, or part of their e-mail; 'system' for no user.",
+    )
+    api_key = django_filters.CharFilter(help_text="The prefix of the API key used.")
+    action = django_filters.CharFilter(
+        method="filter_action", help_text="create, update, delete or action (comma list)."
+    )
+    object_type = django_filters.CharFilter(
+        method="filter_object_type",
+        help_text="app.model labels, comma-separated (purchasing.purchaseorder).",
+    )
+    object_id = django_filters.CharFilter()
+    request_id = django_filters.CharFilter()
+    created_after = django_filters.IsoDateTimeFilter(
+        field_name="created_at", lookup_expr="gte", help_text="At or after (ISO 8601)."
+    )
+    created_before = django_filters.IsoDateTimeFilter(
+        field_name="created_at", lookup_expr="lt", help_text="Before (ISO 8601)."
+    )
+
+    class Meta:
+        model = AuditLog
+        fields = (
+            "actor",
+            "api_key",
+            "action",
+            "object_type",
+            "object_id",
+            "request_id",
+            "created_after",
+            "created_before",
+        )
+
+    def filter_actor(self, queryset, name, value):
+        value = value.strip()
+        if value == "system":
+            return queryset.filter(actor__isnull=True, actor_label="")
+        if value.isdigit():
+            return queryset.filter(actor_id=int(value))
+        return queryset.filter(actor_label__icontains=value)
+
+    def filter_action(self, queryset, name, value):
+        return _comma_list(queryset, "action", value)
+
+    def filter_object_type(self, queryset, name, value):
+        return _comma_list(queryset, "object_type", value.lower())
+
+
+class _NoFormatOverride(DefaultContentNegotiation):
+    """The CSV export answers CSV whatever ``Accept`` says."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
 class AuditLogViewSet(ReadOnlyModelViewSet):
+    """Every write in the tenant: who (user, API key), what (action, object, the changed
+    fields as ``{field: [old, new]}``), when and from where (request id, IP). Tenant
+    administrators only; entries are never changed. ``…/export/`` streams the filtered
+    entries as CSV."""
+
     serializer_class = AuditLogSerializer
     permission_classes = [IsTenantAdmin]
-    filterset_fields = ("action", "object_type", "object_id")
+    filterset_class = AuditLogFilter
     ordering_fields = ("created_at",)
     queryset = AuditLog.objects.none()
 
     def get_queryset(self):
         return selectors.audit_log_list(user=self.request.user)
+
+    @extend_schema(responses={(200, "text/csv"): bytes})
+    @action(detail=False, methods=["get"], content_negotiation_class=_NoFormatOverride)
+    def export(self, request):
+        """The filtered entries as CSV, newest first (at most ``AUDIT_EXPORT_MAX_ROWS``)."""
+        entries = self.filter_queryset(self.get_queryset())
+        response = StreamingHttpResponse(
+            csv_stream(AUDIT_CSV_COLUMNS, selectors.audit_log_rows(entries)),
+            content_type="text/csv; charset=utf-8",
+        )
+        response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
+        return response
 
 
 class EventFilter(django_filters.FilterSet):

@@ -1,18 +1,23 @@
 from __future__ import annotations
 
 from django.db import connection
-from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from django.http import FileResponse
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status
 from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework.viewsets import ModelViewSet
+from rest_framework.viewsets import GenericViewSet, ModelViewSet
 
 from accounts.permissions import IsTenantAdminInPerson, IsTenantMember
 from core.permissions import VIEWER, _key_allows
-from integrations import selectors, services
+from integrations import notifications, reports, selectors, services
 from integrations.api import serializers as s
-from integrations.models import ReportSubscription
+from integrations.exceptions import LinkRefused
+from integrations.models import Notification, Report, ReportSchedule, ReportSubscription
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class WebhookEndpointViewSet(ModelViewSet):
@@ -145,7 +150,9 @@ class NotificationPreferenceView(APIView):
         serializer = s.NotificationPreferenceSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         preference = services.notification_preference_set(
-            user=request.user, email_enabled=serializer.validated_data["email_enabled"]
+            user=request.user,
+            email_enabled=serializer.validated_data["email_enabled"],
+            email_digest=serializer.validated_data.get("email_digest"),
         )
         return Response(s.NotificationPreferenceSerializer(preference).data)
 
@@ -176,3 +183,147 @@ class ReportSubscriptionViewSet(ModelViewSet):
         for name, value in serializer.validated_data.items():
             setattr(subscription, name, value)
         serializer.instance = services.report_subscription_save(subscription=subscription)
+
+
+class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet):
+    """Your in-app notifications, newest first (``?unread=true`` for the unread ones).
+    ``…/unread-count/`` is what the bell polls; ``…/{id}/read/`` and ``…/read-all/`` mark
+    them read."""
+
+    serializer_class = s.NotificationSerializer
+    permission_classes = [IsTenantUser]
+    queryset = Notification.objects.none()
+    ordering_fields = ("id", "created_at")
+
+    def get_queryset(self):
+        return selectors.notification_list(user=self.request.user)
+
+    def get_object(self):
+        return selectors.access_notification(
+            user=self.request.user, notification_id=self.kwargs["pk"]
+        )
+
+    @extend_schema(parameters=[s.NotificationQuerySerializer])
+    def list(self, request, *args, **kwargs):
+        query = s.NotificationQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        notes = self.get_queryset()
+        if query.validated_data.get("unread"):
+            notes = notes.filter(read_at__isnull=True)
+        page = self.paginate_queryset(notes)
+        return self.get_paginated_response(s.NotificationSerializer(page, many=True).data)
+
+    @extend_schema(responses={200: s.UnreadCountSerializer})
+    @action(detail=False, methods=["get"], url_path="unread-count")
+    def unread_count(self, request):
+        return Response({"unread": selectors.notification_unread_count(user=request.user)})
+
+    @extend_schema(request=None, responses={200: s.NotificationSerializer})
+    @action(detail=True, methods=["post"])
+    def read(self, request, pk=None):
+        note = notifications.notification_mark_read(notification=self.get_object())
+        return Response(s.NotificationSerializer(note).data)
+
+    @extend_schema(request=None, responses={200: s.MarkedReadSerializer})
+    @action(detail=False, methods=["post"], url_path="read-all")
+    def read_all(self, request):
+        return Response({"marked": notifications.notifications_mark_all_read(user=request.user)})
+
+
+class NotificationSubscriptionsView(APIView):
+    """Which events you hear of, in-app and by mail: every notifiable type with your choice
+    or your role's default (planners: stock low and failed runs)."""
+
+    permission_classes = [IsTenantUser]
+
+    @extend_schema(responses={200: s.SubscriptionsSerializer})
+    def get(self, request):
+        return Response({"subscriptions": notifications.subscriptions_effective(user=request.user)})
+
+    @extend_schema(request=s.SubscriptionsSerializer, responses={200: s.SubscriptionsSerializer})
+    def put(self, request):
+        data = s.SubscriptionsSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        chosen = notifications.subscriptions_set(
+            user=request.user, choices=data.validated_data["subscriptions"]
+        )
+        return Response({"subscriptions": chosen})
+
+
+class ReportScheduleViewSet(ModelViewSet):
+    """Scheduled reports of the tenant: ``kind`` (inventory status, what to order, stockout
+    risks, forecast accuracy, simulation results, open purchase orders), ``format`` (csv,
+    xlsx), ``frequency`` (daily, weekly on ``weekday``, monthly on ``day_of_month``) at
+    ``hour`` in the tenant's time zone. Everyone reads; planners and admins write."""
+
+    serializer_class = s.ReportScheduleSerializer
+    permission_classes = [IsTenantMember]
+    queryset = ReportSchedule.objects.none()
+    filterset_fields = ("kind", "is_active")
+    ordering_fields = ("id", "next_run_at")
+
+    def get_queryset(self):
+        return selectors.report_schedule_list(user=self.request.user)
+
+    def get_object(self):
+        return selectors.access_report_schedule(
+            user=self.request.user, schedule_id=self.kwargs["pk"]
+        )
+
+    def perform_create(self, serializer):
+        schedule = ReportSchedule(created_by=self.request.user, **serializer.validated_data)
+        serializer.instance = reports.report_schedule_save(schedule=schedule)
+
+    def perform_update(self, serializer):
+        schedule = serializer.instance
+        for name, value in serializer.validated_data.items():
+            setattr(schedule, name, value)
+        serializer.instance = reports.report_schedule_save(schedule=schedule)
+
+    @extend_schema(request=None, responses={201: s.ReportSerializer})
+    @action(detail=True, methods=["post"])
+    def run(self, request, pk=None):
+        """Make the report now (its schedule is unchanged)."""
+        report = reports.report_generate(schedule=self.get_object())
+        return Response(s.ReportSerializer(report).data, status=status.HTTP_201_CREATED)
+
+
+class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet):
+    """Generated reports, newest first, each with a signed ``download_url`` that expires
+    after ``REPORT_LINK_SECONDS``; files older than ``REPORT_RETENTION_DAYS`` are removed."""
+
+    serializer_class = s.ReportSerializer
+    permission_classes = [IsTenantMember]
+    queryset = Report.objects.none()
+    filterset_fields = ("kind", "schedule", "format")
+    ordering_fields = ("created_at",)
+
+    def get_queryset(self):
+        return selectors.report_list(user=self.request.user)
+
+    def get_object(self):
+        return selectors.access_report(user=self.request.user, report_id=self.kwargs["pk"])
+
+
+class ReportDownloadView(APIView):
+    """The file of a report, for whoever holds a valid signed link (mailed or listed): the
+    token names the tenant and the report and expires."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(
+        parameters=[OpenApiParameter("token", str, required=True)],
+        responses={(200, "application/octet-stream"): bytes, 403: None},
+    )
+    def get(self, request, pk: int):
+        report = reports.download_check(report_id=pk, token=request.query_params.get("token", ""))
+        if report is None:
+            raise LinkRefused()
+        content_type = "text/csv" if report.format == "csv" else XLSX_CONTENT_TYPE
+        return FileResponse(
+            report.file.open("rb"),
+            as_attachment=True,
+            filename=report.file_name,
+            content_type=content_type,
+        )
