@@ -32,6 +32,14 @@ def demo_job(job, progress) -> dict:
     }
 
 
+@shared_task(name="core.tasks.heartbeat", ignore_result=True)
+def heartbeat() -> None:
+    """Sent by beat every minute: proves a worker takes tasks (core.metrics)."""
+    from core.metrics import heartbeat_record
+
+    heartbeat_record()
+
+
 @shared_task(name="core.tasks.reap_stale_jobs", acks_late=True)
 def reap_stale_jobs() -> int:
     return services.jobs_reap_stale()

@@ -13,6 +13,7 @@ from config.env import (
     env_bool,
     env_int,
     env_list,
+    env_networks,
     env_rate,
     env_str,
 )
@@ -326,6 +327,11 @@ CELERY_BEAT_SCHEDULE = {
 # per active tenant into TENANT_BACKUP_DIR/<slug>/, the TENANT_BACKUP_KEEP newest kept; one
 # task exports the tenants one after another, so backups never compete for the database.
 PLATFORM_BEAT_SCHEDULE = {
+    # Proves beat and a worker alive (core.metrics heartbeat ages, the staff health view).
+    "platform-heartbeat": {
+        "task": "core.tasks.heartbeat",
+        "schedule": timedelta(seconds=60),
+    },
     "tenants-backup-nightly": {
         "task": "tenants.tasks.backup_all",
         "schedule": crontab(minute=0, hour=1),
@@ -401,6 +407,19 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+
+# --- Monitoring (core.metrics, ADR 34) -----------------------------------------------------------
+# /metrics answers only a bearer token or an allowlisted address; with neither configured it is
+# 404. X-Forwarded-For is believed only from the proxies listed here (empty: never).
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+METRICS_ALLOWED_NETWORKS = env_networks("METRICS_ALLOWED_NETWORKS", "")
+TRUSTED_PROXY_NETWORKS = env_networks("TRUSTED_PROXY_NETWORKS", "")
+# The Celery worker serves its own /metrics on this port (0: off); see config.celery.
+WORKER_METRICS_PORT = env_int("WORKER_METRICS_PORT", 0, minimum=0)
+# /health/ready fails when the media or temporary volume has less free space than this.
+APP_VERSION = env_str("APP_VERSION", "")  # the image tag; shown in the staff health view
+HEALTH_IMPORT_MODULES = ["forecasting.engine"]
+HEALTH_MIN_FREE_BYTES = env_int("HEALTH_MIN_FREE_BYTES", 512 * 1024 * 1024, minimum=0)
 
 # --- Logging: JSON lines with request id, tenant, user and duration ----------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")

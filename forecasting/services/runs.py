@@ -23,6 +23,7 @@ from django.utils import timezone
 from catalog.classification import abc_classify
 from catalog.models import DemandHistory, Product
 from catalog.selectors import excluded_product_ids
+from core import metrics
 from core.cache import bump_namespace
 from core.events import emit_event
 from core.jobs import ProgressFn
@@ -396,6 +397,13 @@ def forecast_run_finish(*, run_id: int, phases: dict[str, float] | None = None) 
             (run.finished_at - run.started_at).total_seconds() if run.started_at else None
         )
         run.save(update_fields=["summary", "status", "finished_at", "duration_seconds"])
+        metrics.forecast_run_observed(
+            tenant=connection.schema_name,
+            series=int(run.summary.get("series") or 0),
+            seconds=run.duration_seconds,
+            wape=run.summary.get("mean_wape"),
+            rmsse=run.summary.get("mean_rmsse"),
+        )
         emit_event("forecast_run.completed", _run_event(run), actor=run.created_by_id)
         bump_namespace("forecasts")
         forecast_run_succeeded.send(sender=ForecastRun, run_id=run.pk)

@@ -65,3 +65,17 @@ class TenantImportedSerializer(TenantSerializer):
     class Meta(TenantSerializer.Meta):
         fields = (*TenantSerializer.Meta.fields, "rows", "migrated_forward")
         read_only_fields = fields
+
+
+class HealthCheckSerializer(serializers.Serializer):
+    ok = serializers.BooleanField()
+    ms = serializers.FloatField(required=False)
+    error = serializers.CharField(required=False)
+    last_seen_seconds_ago = serializers.FloatField(required=False, allow_null=True)
+
+
+class PlatformHealthSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["ok", "degraded"])
+    checks = serializers.DictField(child=HealthCheckSerializer())
+    queues = serializers.DictField(child=serializers.IntegerField(), allow_null=True)
+    versions = serializers.DictField(child=serializers.CharField())

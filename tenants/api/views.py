@@ -8,6 +8,7 @@ from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
+from rest_framework.views import APIView
 from rest_framework.viewsets import ReadOnlyModelViewSet
 
 from core.exceptions import NotFound
@@ -16,6 +17,7 @@ from tenants import backup, selectors, services, tasks
 from tenants.api.serializers import (
     BackupSerializer,
     ExportQueuedSerializer,
+    PlatformHealthSerializer,
     TenantCreatedSerializer,
     TenantCreateSerializer,
     TenantImportedSerializer,
@@ -116,3 +118,17 @@ class TenantViewSet(ReadOnlyModelViewSet):
         tenant.rows = result.rows
         tenant.migrated_forward = result.migrated_forward
         return Response(TenantImportedSerializer(tenant).data, status=status.HTTP_201_CREATED)
+
+
+class PlatformHealthView(APIView):
+    """Detailed health for platform staff: the readiness checks plus worker heartbeat, beat's
+    last run, queue depth and versions (``core.health.details``)."""
+
+    permission_classes = [IsPlatformStaff]
+
+    @extend_schema(responses=PlatformHealthSerializer)
+    def get(self, request):
+        from core import health
+
+        report = health.details()
+        return Response(report, status=200 if report["status"] == "ok" else 503)
