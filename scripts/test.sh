@@ -23,9 +23,12 @@ echo "== OpenAPI schema (warnings fail)"
 .venv/bin/python manage.py spectacular --fail-on-warn --file /dev/null
 echo "== headless Chromium for the browser tests"
 scripts/browser.sh
+echo "== promtool for the alert rules (deploy/prometheus)"
+PROMTOOL=$(scripts/promtool.sh)
 # What this script installed or found must run: the tests that need it fail, not skip.
 [ -x "${CHROMIUM:-/usr/bin/chromium}" ] && export REQUIRE_BROWSER=1
 command -v redis-server >/dev/null && export REQUIRE_REDIS_SERVER=1
+[ -n "$PROMTOOL" ] && export PROMTOOL REQUIRE_PROMTOOL=1
 echo "== pytest"
 .venv/bin/python -m pytest --cov --cov-report=term "$@"
 echo "== make test took $(( $(date +%s) - started ))s"
