@@ -21,6 +21,7 @@ from catalog.models import (
     StockLevel,
     StockMovement,
 )
+from catalog.quota_limits import products_and_locations_enforce
 
 
 @dataclass
@@ -183,6 +184,8 @@ def products_write(cursor, *, relation: str, present: set[str], **_) -> WriteCou
         )
         if not inserted:
             updated = max(updated, cursor.rowcount)
+    if inserted:
+        products_and_locations_enforce()
     return WriteCounts(inserted, updated, created)
 
 
@@ -195,6 +198,8 @@ def locations_write(cursor, *, relation: str, present: set[str], **_) -> WriteCo
         columns={**CREATED, **LOCATION_COLUMNS},
         present=present,
     )
+    if inserted:
+        products_and_locations_enforce()
     return WriteCounts(inserted, updated)
 
 
@@ -219,7 +224,10 @@ def _create_missing(cursor, relation: str) -> dict[str, int]:
             "ON CONFLICT (code) DO NOTHING"
         ).format(l=T_LOCATION, r=r)
     )
-    return {"products": products, "locations": cursor.rowcount}
+    locations = cursor.rowcount
+    if products or locations:
+        products_and_locations_enforce()
+    return {"products": products, "locations": locations}
 
 
 def sales_write(

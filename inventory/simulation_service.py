@@ -22,6 +22,7 @@ from django.db.models import Max, Min, QuerySet
 from django.utils import timezone
 
 from catalog.models import DemandHistory, Product, StockLevel, StockMovement
+from core import quotas
 from core.events import emit_event
 from core.exceptions import ValidationFailed
 from core.jobs import ProgressFn
@@ -73,6 +74,10 @@ def simulation_run_active() -> SimulationRun | None:
     return cast("SimulationRun | None", active_run(SimulationRun.objects.select_related("job")))
 
 
+def simulations_today() -> int:
+    return SimulationRun.objects.filter(created_at__gte=quotas.day_start()).count()
+
+
 def simulation_run_start(
     *,
     user: User | None = None,
@@ -98,6 +103,7 @@ def simulation_run_start(
     ``allocate_cycle_service_levels``); None = the tenant's setting. Raises
     :class:`SimulationInputError` (400) for bad parameters, before writing anything.
     """
+    quotas.quota_enforce_daily("simulations_per_day", used_today=simulations_today())
     levels = service_levels or {}
     _check(
         MIN_WINDOW_DAYS <= window_days <= MAX_WINDOW_DAYS,

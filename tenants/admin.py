@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
 from accounts.models import User
-from tenants.models import Domain, Tenant
+from tenants.models import Domain, Plan, Tenant
 
 
 class PlatformAdminSite(admin.AdminSite):
@@ -29,12 +29,49 @@ class DomainInline(admin.TabularInline):
     extra = 0
 
 
+@admin.register(Plan, site=platform_admin_site)
+class PlanAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "products",
+        "locations",
+        "users",
+        "storage_mb",
+        "api_calls_per_day",
+        "forecast_runs_per_day",
+        "simulations_per_day",
+    )
+
+    def save_model(self, request, obj, form, change):
+        from tenants.middleware import forget_tenant_lookups
+
+        super().save_model(request, obj, form, change)
+        forget_tenant_lookups()
+
+
 @admin.register(Tenant, site=platform_admin_site)
 class TenantAdmin(admin.ModelAdmin):
     list_display = ("slug", "name", "schema_name", "plan", "is_active", "created_at")
     list_filter = ("plan", "is_active")
     search_fields = ("slug", "name", "schema_name", "domains__domain")
-    readonly_fields = ("schema_name", "created_at", "is_template")
+    readonly_fields = ("schema_name", "created_at", "is_template", "usage")
+
+    @admin.display(description="Usage (used / allowed)")
+    def usage(self, obj) -> str:
+        from tenants.selectors import tenant_usage
+
+        report = tenant_usage(tenant=obj)
+        return "; ".join(
+            f"{name}: {row['used']} / {row['allowed'] if row['allowed'] is not None else '∞'}"
+            for name, row in report["limits"].items()
+        )
+
+    def save_model(self, request, obj, form, change):
+        from tenants.middleware import forget_tenant_lookups
+
+        super().save_model(request, obj, form, change)
+        forget_tenant_lookups()
+
     inlines = [DomainInline]
     actions = ["export_backup"]
 

@@ -10,13 +10,31 @@ SLUG_RE = r"^[a-z][a-z0-9-]{1,39}$"
 RESERVED_SLUGS = {"public", "www", "admin", "api", "static", "media", "template", "tenant-template"}
 
 
+class Plan(models.Model):
+    """What a tenant may use (``core.quotas``). Empty means unlimited. Daily limits reset at
+    midnight UTC."""
+
+    UNLIMITED = "unlimited"
+
+    name = models.SlugField(max_length=32, primary_key=True)
+    description = models.CharField(max_length=200, blank=True)
+    products = models.PositiveIntegerField(null=True, blank=True)
+    locations = models.PositiveIntegerField(null=True, blank=True)
+    users = models.PositiveIntegerField(null=True, blank=True)
+    storage_mb = models.PositiveIntegerField(null=True, blank=True)
+    api_calls_per_day = models.PositiveIntegerField(null=True, blank=True)
+    forecast_runs_per_day = models.PositiveIntegerField(null=True, blank=True)
+    simulations_per_day = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("name",)
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Tenant(TenantMixin):
     """A company on the platform, with its own PostgreSQL schema."""
-
-    class Plan(models.TextChoices):
-        FREE = "free"
-        PRO = "pro"
-        ENTERPRISE = "enterprise"
 
     name = models.CharField(max_length=200)
     slug = models.CharField(
@@ -24,7 +42,13 @@ class Tenant(TenantMixin):
         unique=True,
         validators=[RegexValidator(SLUG_RE, "Lowercase letters, digits and -.")],
     )
-    plan = models.CharField(max_length=16, choices=Plan.choices, default=Plan.FREE)
+    plan = models.ForeignKey(
+        Plan,
+        on_delete=models.PROTECT,
+        db_column="plan",
+        default=Plan.UNLIMITED,
+        related_name="tenants",
+    )
     is_active = models.BooleanField(default=True)
     # The migrated template new tenants are cloned from; never served, never fanned out to.
     is_template = models.BooleanField(default=False)

@@ -14,7 +14,7 @@ from django_tenants.utils import schema_context
 from core.exceptions import ValidationFailed
 from tenants.exceptions import DomainTaken, InvalidSlug, TenantNotFound
 from tenants.middleware import forget_tenant_lookups
-from tenants.models import RESERVED_SLUGS, SLUG_RE, Domain, Tenant
+from tenants.models import RESERVED_SLUGS, SLUG_RE, Domain, Plan, Tenant
 
 TEMPLATE_SLUG = "tenant-template"
 
@@ -78,7 +78,7 @@ def tenant_provision(
     slug: str,
     name: str,
     domain: str | None = None,
-    plan: str = Tenant.Plan.FREE,
+    plan: str | None = None,
     admin_email: str | None = None,
     admin_password: str | None = None,
 ) -> ProvisionResult:
@@ -92,8 +92,11 @@ def tenant_provision(
 
     slug = validate_slug(slug)
     domain = (domain or f"{slug}.{settings.TENANT_DOMAIN_SUFFIX}").strip().lower()
-    if plan not in Tenant.Plan.values:
-        raise ValidationFailed("Unknown plan.", details={"plan": [f"one of {Tenant.Plan.values}"]})
+    plan = plan or Plan.UNLIMITED
+    with schema_context("public"):
+        if not Plan.objects.filter(name=plan).exists():
+            names = list(Plan.objects.values_list("name", flat=True))
+            raise ValidationFailed("Unknown plan.", details={"plan": [f"one of {names}"]})
     with schema_context("public"):
         template_ensure()
         with transaction.atomic():
@@ -104,7 +107,7 @@ def tenant_provision(
                 raise DomainTaken(details={"domain": domain})
             if created:
                 tenant = Tenant.objects.create(
-                    schema_name=schema_name_for(slug), slug=slug, name=name, plan=plan
+                    schema_name=schema_name_for(slug), slug=slug, name=name, plan_id=plan
                 )
             if owner is None:
                 Domain.objects.create(

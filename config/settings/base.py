@@ -171,7 +171,10 @@ REST_FRAMEWORK = {
         "accounts.authentication.ApiKeyAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.IsTenantMember"],
-    "DEFAULT_THROTTLE_CLASSES": ["core.throttling.RateLimitThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "core.throttling.RateLimitThrottle",
+        "core.quotas.PlanApiCallsThrottle",
+    ],
     "DEFAULT_PAGINATION_CLASS": "core.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [

@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
+from rest_framework.views import APIView
 from rest_framework.viewsets import ReadOnlyModelViewSet
 
 from core import selectors, services
@@ -15,6 +16,7 @@ from core.api.serializers import (
     JobSerializer,
     UploadInputSerializer,
     UploadSerializer,
+    UsageSerializer,
 )
 from core.models import AuditLog, Event, Job
 from core.permissions import IsTenantAdmin, IsTenantMember
@@ -131,3 +133,15 @@ class UploadViewSet(ReadOnlyModelViewSet):
             allowed={"csv", "xlsx", "json"},
         )
         return Response(UploadSerializer(upload).data, status=status.HTTP_201_CREATED)
+
+
+class UsageView(APIView):
+    """The tenant's plan and, per limit, what it allows and what is used (tenant admins)."""
+
+    permission_classes = [IsTenantAdmin]
+
+    @extend_schema(responses=UsageSerializer)
+    def get(self, request):
+        from core.quotas import usage_report
+
+        return Response(UsageSerializer(usage_report()).data)

@@ -23,7 +23,7 @@ from django.utils import timezone
 from catalog.classification import abc_classify
 from catalog.models import DemandHistory, Product
 from catalog.selectors import excluded_product_ids
-from core import metrics
+from core import metrics, quotas
 from core.cache import bump_namespace
 from core.events import emit_event
 from core.jobs import ProgressFn
@@ -123,6 +123,7 @@ def forecast_run_start(
     days (the tenant's setting by default) up to the newest sale; it must hold the
     backtest's ``folds × horizon`` days and two more.
     """
+    forecast_runs_quota_check()
     settings = forecast_settings_get()
     horizon = int(settings.horizon_days if horizon is None else horizon)
     folds = int(settings.folds if folds is None else folds)
@@ -166,6 +167,15 @@ def forecast_run_start(
             run.job = job_create(kind="forecast_run", params={"run_id": run.pk}, user=user)
             run.save(update_fields=["job"])
     return run
+
+
+def forecast_runs_today() -> int:
+    return ForecastRun.objects.filter(created_at__gte=quotas.day_start()).count()
+
+
+def forecast_runs_quota_check() -> None:
+    """429 + Retry-After once today's runs reach the plan's ``forecast_runs_per_day``."""
+    quotas.quota_enforce_daily("forecast_runs_per_day", used_today=forecast_runs_today())
 
 
 def forecast_run_active() -> ForecastRun | None:

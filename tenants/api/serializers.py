@@ -19,7 +19,7 @@ class TenantCreateSerializer(serializers.Serializer):
     slug = serializers.CharField(max_length=40)
     name = serializers.CharField(max_length=200)
     domain = serializers.CharField(max_length=253, required=False, allow_blank=False)
-    plan = serializers.ChoiceField(choices=Tenant.Plan.choices, default=Tenant.Plan.FREE)
+    plan = serializers.SlugField(max_length=32, default="unlimited")
     admin_email = serializers.EmailField(required=False)
     admin_password = serializers.CharField(required=False, write_only=True)
 

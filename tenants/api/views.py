@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.viewsets import ReadOnlyModelViewSet
 
+from core.api.serializers import UsageSerializer
 from core.exceptions import NotFound
 from core.permissions import IsPlatformStaff
 from tenants import backup, selectors, services, tasks
@@ -83,6 +84,13 @@ class TenantViewSet(ReadOnlyModelViewSet):
             },
             status=status.HTTP_202_ACCEPTED,
         )
+
+    @extend_schema(responses=UsageSerializer)
+    @action(detail=True, methods=["get"])
+    def usage(self, request, slug=None):
+        """The tenant's plan and usage per limit (what its admins see at /api/v1/usage/)."""
+        tenant = selectors.access_tenant(slug=slug)
+        return Response(UsageSerializer(selectors.tenant_usage(tenant=tenant)).data)
 
     @extend_schema(responses=BackupSerializer(many=True))
     @action(detail=True, methods=["get"])
