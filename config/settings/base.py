@@ -89,7 +89,15 @@ DATABASES = {
         "OPTIONS": {"connect_timeout": 5},
     }
 }
-DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
+# A streaming read replica (DATABASE_REPLICA_URL) takes the reads of the endpoints that opt in
+# (core.db_routing.replica_reads: exports, reports); everything else reads the primary.
+if env_str("DATABASE_REPLICA_URL", ""):
+    DATABASES["replica"] = {
+        **DATABASES["default"],
+        **database_from_url(env_str("DATABASE_REPLICA_URL")),
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ("core.db_routing.ReplicaReadRouter", "django_tenants.routers.TenantSyncRouter")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 MIDDLEWARE = [
