@@ -50,6 +50,10 @@ class Tenant(TenantMixin):
         related_name="tenants",
     )
     is_active = models.BooleanField(default=True)
+    # Set when deletion is requested: the tenant is deactivated at once and its schema dropped
+    # TENANT_DELETION_GRACE_DAYS later by beat (tenants.services.tenants_purge_due), unless
+    # restored before.
+    deletion_requested_at = models.DateTimeField(null=True, blank=True)
     # The migrated template new tenants are cloned from; never served, never fanned out to.
     is_template = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -88,3 +92,22 @@ class Domain(DomainMixin):
 
     def __str__(self) -> str:
         return self.domain
+
+
+class PlatformAuditEntry(models.Model):
+    """What platform staff (or beat) did to a tenant as a whole. Kept in ``public``, so it
+    outlives the tenant's schema (a purged tenant's own audit log is gone with it)."""
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    action = models.CharField(max_length=32)
+    tenant_slug = models.CharField(max_length=40, db_index=True)
+    schema_name = models.CharField(max_length=63)
+    actor_label = models.CharField(max_length=255, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        verbose_name_plural = "platform audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.actor_label or 'system'} {self.action} {self.tenant_slug}"

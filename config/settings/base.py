@@ -338,6 +338,10 @@ CELERY_BEAT_SCHEDULE = {
 # per active tenant into TENANT_BACKUP_DIR/<slug>/, the TENANT_BACKUP_KEEP newest kept; one
 # task exports the tenants one after another, so backups never compete for the database.
 PLATFORM_BEAT_SCHEDULE = {
+    "tenants-purge-daily": {
+        "task": "tenants.tasks.purge_deleted_tenants",
+        "schedule": crontab(minute=30, hour=1),
+    },
     # Proves beat and a worker alive (core.metrics heartbeat ages, the staff health view).
     "platform-heartbeat": {
         "task": "core.tasks.heartbeat",
@@ -350,6 +354,8 @@ PLATFORM_BEAT_SCHEDULE = {
 }
 CELERY_BEAT_SCHEDULE.update(PLATFORM_BEAT_SCHEDULE)
 TENANT_BACKUP_DIR = Path(env_str("TENANT_BACKUP_DIR", str(BASE_DIR / ".data" / "backups")))
+# A tenant whose deletion is requested is deactivated at once and restorable this many days.
+TENANT_DELETION_GRACE_DAYS = env_int("TENANT_DELETION_GRACE_DAYS", 30, minimum=1)
 TENANT_BACKUP_KEEP = env_int("TENANT_BACKUP_KEEP", 7, minimum=1)
 FAN_OUT_JITTER_SECONDS = env_int("FAN_OUT_JITTER_SECONDS", 300, minimum=0)
 JOB_STALE_HOURS = env_int("JOB_STALE_HOURS", 24, minimum=1)

@@ -8,7 +8,16 @@ class TenantSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Tenant
-        fields = ("slug", "name", "schema_name", "plan", "is_active", "created_at", "domains")
+        fields = (
+            "slug",
+            "name",
+            "schema_name",
+            "plan",
+            "is_active",
+            "deletion_requested_at",
+            "created_at",
+            "domains",
+        )
         read_only_fields = fields
 
     def get_domains(self, tenant: Tenant) -> list[str]:

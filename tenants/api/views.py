@@ -85,6 +85,21 @@ class TenantViewSet(ReadOnlyModelViewSet):
             status=status.HTTP_202_ACCEPTED,
         )
 
+    @extend_schema(request=None, responses=TenantSerializer)
+    @action(detail=True, methods=["post"], url_path="request-deletion")
+    def request_deletion(self, request, slug=None):
+        """Deactivate now; the schema is dropped after TENANT_DELETION_GRACE_DAYS unless
+        restored (``POST …/restore/``)."""
+        services.tenant_deletion_request(slug=slug, actor=request.user)
+        return Response(TenantSerializer(selectors.access_tenant(slug=slug)).data)
+
+    @extend_schema(request=None, responses=TenantSerializer)
+    @action(detail=True, methods=["post"])
+    def restore(self, request, slug=None):
+        """Cancel a deletion request within the grace period."""
+        services.tenant_restore(slug=slug, actor=request.user)
+        return Response(TenantSerializer(selectors.access_tenant(slug=slug)).data)
+
     @extend_schema(responses=UsageSerializer)
     @action(detail=True, methods=["get"])
     def usage(self, request, slug=None):
