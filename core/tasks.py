@@ -58,8 +58,15 @@ def prune_audit_log() -> int:
 
 @shared_task(name="core.tasks.prune_events", acks_late=True)
 def prune_events() -> int:
-    from django.conf import settings
-
     from core.events import events_prune
+    from core.retention import retention_settings_get
 
-    return events_prune(older_than_days=settings.EVENT_RETENTION_DAYS)
+    return events_prune(older_than_days=retention_settings_get().events_days)
+
+
+@shared_task(name="core.tasks.prune_retention", acks_late=True)
+def prune_retention() -> dict[str, int]:
+    """Daily, in every tenant: delete what is older than the tenant's retention settings."""
+    from core.retention import retention_prune
+
+    return retention_prune()

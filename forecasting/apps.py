@@ -11,3 +11,7 @@ class ForecastingConfig(AppConfig):
         from forecasting.services.runs import forecast_runs_today
 
         usage_counter("forecast_runs_per_day")(forecast_runs_today)
+        from core.retention import pruner
+        from forecasting.services.runs import forecast_runs_prune_older
+
+        pruner("forecast_runs_days")(forecast_runs_prune_older)

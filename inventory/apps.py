@@ -13,3 +13,7 @@ class InventoryConfig(AppConfig):
         from inventory.simulation_service import simulations_today
 
         usage_counter("simulations_per_day")(simulations_today)
+        from core.retention import pruner
+        from inventory.simulation_service import simulations_prune
+
+        pruner("simulations_days")(simulations_prune)

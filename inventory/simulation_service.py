@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
@@ -72,6 +72,15 @@ def simulation_run_active() -> SimulationRun | None:
     """The newest queued or running simulation younger than the stale-job limit (a lost
     worker must not block the tenant for ever)."""
     return cast("SimulationRun | None", active_run(SimulationRun.objects.select_related("job")))
+
+
+def simulations_prune(cutoff: datetime) -> int:
+    """Delete finished simulation runs (and their items) created before ``cutoff``."""
+    return (
+        SimulationRun.objects.filter(created_at__lt=cutoff)
+        .exclude(status__in=(SimulationRun.Status.QUEUED, SimulationRun.Status.RUNNING))
+        .delete()[0]
+    )
 
 
 def simulations_today() -> int:

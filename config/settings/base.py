@@ -292,6 +292,12 @@ TENANT_BEAT_SCHEDULE = {
         "task": "core.tasks.prune_audit_log",
         "schedule": crontab(minute=30, hour=3, day_of_week=0),
     },
+    # Per-tenant retention (core.models.RetentionSettings): jobs, forecast runs, simulations,
+    # uploaded files, and audit entries and events too.
+    "retention-prune-daily": {
+        "task": "core.tasks.prune_retention",
+        "schedule": crontab(minute=50, hour=3),
+    },
     "events-prune-daily": {
         "task": "core.tasks.prune_events",
         "schedule": crontab(minute=45, hour=3),

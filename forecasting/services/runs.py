@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
@@ -167,6 +167,30 @@ def forecast_run_start(
             run.job = job_create(kind="forecast_run", params={"run_id": run.pk}, user=user)
             run.save(update_fields=["job"])
     return run
+
+
+def forecast_runs_prune_older(cutoff: datetime) -> int:
+    """Retention (``core.retention``): delete finished runs created before ``cutoff``, with the
+    same protections as ``forecast_runs_prune`` — the newest ``keep_runs`` successful runs
+    (so always the current forecast), scenario bases and the registry's runs stay."""
+    kept = list(
+        ForecastRun.objects.filter(status=ForecastRun.Status.SUCCEEDED)
+        .order_by("-finished_at", "-id")
+        .values_list("id", flat=True)[: forecast_settings_get().keep_runs]
+    )
+    in_use = set(Scenario.objects.values_list("base_run_id", flat=True))
+    in_use |= set(
+        ModelRegistryEntry.objects.exclude(run_id=None).values_list("run_id", flat=True).distinct()
+    )
+    old = ForecastRun.objects.filter(
+        created_at__lt=cutoff,
+        status__in=(ForecastRun.Status.SUCCEEDED, ForecastRun.Status.FAILED),
+    ).exclude(id__in=[*kept, *in_use])
+    ids = list(old.values_list("id", flat=True))
+    if ids:
+        ForecastRun.objects.filter(id__in=ids).delete()
+        bump_namespace("forecasts")
+    return len(ids)
 
 
 def forecast_runs_today() -> int:
