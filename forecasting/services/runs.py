@@ -432,7 +432,7 @@ def forecast_run_finish(*, run_id: int, phases: dict[str, float] | None = None) 
         )
         run.save(update_fields=["summary", "status", "finished_at", "duration_seconds"])
         metrics.forecast_run_observed(
-            tenant=connection.schema_name,
+            tenant=connection.schema_name,  # type: ignore[attr-defined]
             series=int(run.summary.get("series") or 0),
             seconds=run.duration_seconds,
             wape=run.summary.get("mean_wape"),
