@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 
 from accounts.lockout import login_failure_record, login_guard, login_success_record
 from core.errors import json_error
+from core.metrics import RATE_LIMITED
 
 
 def throttled_login(site):
@@ -18,6 +19,7 @@ def throttled_login(site):
         username = str(request.POST.get("username", ""))[:200].lower()
         wait = login_guard(request, group="admin-login", username=username)
         if wait:
+            RATE_LIMITED.labels(scope="admin_login").inc()
             response = json_error(429, "rate_limited", "Too many login attempts.")
             response["Retry-After"] = str(wait)
             return response

@@ -6,11 +6,15 @@ class AccountsConfig(AppConfig):
     verbose_name = "Users and API keys"
 
     def ready(self) -> None:
-        from accounts import schema  # noqa: F401  (registers OpenAPI extensions)
+        from accounts import (
+            quota_limits,
+            schema,  # noqa: F401  (registers OpenAPI extensions)
+        )
         from accounts.models import ApiKey, User
         from core import audit
 
         audit.track(User)
+        quota_limits.connect()
         audit.track(ApiKey)
         from django.db.models.signals import post_delete, post_save
 

@@ -28,6 +28,7 @@ from catalog.models import (
     StockLevel,
     StockMovement,
 )
+from catalog.quota_limits import products_and_locations_enforce
 
 
 @dataclass
@@ -292,6 +293,8 @@ def products_write(
             changed = cursor.fetchone()[0]
         if not inserted:
             updated = max(updated, changed)
+    if inserted:
+        products_and_locations_enforce()
     return WriteCounts(inserted, updated, created)
 
 
@@ -307,6 +310,8 @@ def locations_write(
         present=present,
         batch_id=batch_id,
     )
+    if inserted:
+        products_and_locations_enforce()
     return WriteCounts(inserted, updated)
 
 
@@ -336,7 +341,10 @@ def _create_missing(cursor, relation: str, batch_id: str | None = None) -> dict[
             "ON CONFLICT (code) DO NOTHING"
         ).format(l=T_LOCATION, r=r, batch=batch)
     )
-    return {"products": products, "locations": cursor.rowcount}
+    locations = cursor.rowcount
+    if products or locations:
+        products_and_locations_enforce()
+    return {"products": products, "locations": locations}
 
 
 def sales_write(

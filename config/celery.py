@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from celery.signals import before_task_publish, task_postrun, task_prerun
+from celery.signals import before_task_publish, task_postrun, task_prerun, worker_init
 from tenant_schemas_celery.app import CeleryApp
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
@@ -83,3 +83,20 @@ def _clear_task_context(task_id=None, **_: object) -> None:
     bound = _TASK_CONTEXT.pop(task_id, None) if task_id else None
     if bound is not None:
         bound.__exit__(None, None, None)
+
+
+@worker_init.connect
+def _serve_worker_metrics(**_: object) -> None:
+    """A worker's own /metrics (jobs, forecasts, webhooks, ETL happen here, not in the web
+    processes) on ``WORKER_METRICS_PORT``; with ``PROMETHEUS_MULTIPROC_DIR`` set, the samples of
+    every prefork child are summed (core.metrics)."""
+    from django.conf import settings
+
+    port = getattr(settings, "WORKER_METRICS_PORT", 0)
+    if not port:
+        return
+    from prometheus_client import start_http_server
+
+    from core.metrics import registry_for_export
+
+    start_http_server(port, registry=registry_for_export())

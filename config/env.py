@@ -52,6 +52,21 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_networks(name: str, default: str = "") -> list[str]:
+    """Comma-separated addresses or CIDR networks (``10.0.0.0/8,::1``); validated at start."""
+    import ipaddress
+
+    values = env_list(name, default)
+    for value in values:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError as exc:
+            raise ImproperlyConfigured(
+                f"Environment variable {name} must list networks like 10.0.0.0/8, got {value!r}."
+            ) from exc
+    return values
+
+
 def env_rate(name: str, default: str) -> str:
     """A django-ratelimit rate such as ``60/m``; validated here so a typo fails at start."""
     value = os.environ.get(name, default).strip()

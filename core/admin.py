@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from core.models import AuditLog, Event, Job, Upload
+from core.models import AuditLog, Event, Job, RetentionSettings, Upload
 
 
 @admin.register(Job)
@@ -66,4 +66,24 @@ class UploadAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in Upload._meta.fields]
 
     def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(RetentionSettings)
+class RetentionSettingsAdmin(admin.ModelAdmin):
+    """One row per tenant: how long operational data is kept (pruned daily by beat)."""
+
+    list_display = (
+        "audit_log_days",
+        "events_days",
+        "jobs_days",
+        "forecast_runs_days",
+        "simulations_days",
+        "uploaded_files_days",
+    )
+
+    def has_add_permission(self, request) -> bool:
+        return not RetentionSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False

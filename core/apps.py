@@ -6,7 +6,7 @@ class CoreConfig(AppConfig):
     verbose_name = "Core: jobs, audit log, uploads"
 
     def ready(self) -> None:
-        from core import audit, tasks  # noqa: F401  (tasks registers the job kinds)
+        from core import audit, retention, tasks  # noqa: F401  (job kinds, core pruners)
 
         audit.connect_signals()
         audit.track_configured()

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from django.core.cache import cache
 
 from core.logging import get_logger
+from core.metrics import CACHE_REQUESTS
 
 T = TypeVar("T")
 log = get_logger("cache")
@@ -92,7 +93,9 @@ def cached(namespace: str, *parts: Any, compute: Callable[[], T], ttl: int | Non
         _failed("get", exc)
         return compute()
     if value is not sentinel:
+        CACHE_REQUESTS.labels(namespace=namespace, result="hit").inc()
         return value  # type: ignore[return-value]
+    CACHE_REQUESTS.labels(namespace=namespace, result="miss").inc()
     value = compute()
     try:
         cache.set(key, value, ttl if ttl is not None else TTL_SECONDS.get(namespace, 300))

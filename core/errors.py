@@ -54,8 +54,16 @@ def _drf_message(exc: drf_exceptions.APIException) -> tuple[str, dict[str, Any]]
     return str(detail), {}
 
 
+def _count_refusal(code: str) -> None:
+    from core import metrics
+
+    if code == "rate_limited":
+        metrics.RATE_LIMITED.labels(scope="login").inc()
+
+
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DomainError):
+        _count_refusal(exc.code)
         retry_after = getattr(exc, "retry_after", None)
         return Response(
             envelope(exc.code, exc.message, exc.details),
@@ -71,6 +79,10 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         return Response(_still_used(exc), status=409)
     if isinstance(exc, RequestDataTooBig):
         return Response(envelope("payload_too_large", "The request body is too large."), status=413)
+    if isinstance(exc, drf_exceptions.Throttled):
+        from core import metrics
+
+        metrics.RATE_LIMITED.labels(scope="user").inc()
     if isinstance(exc, Http404):
         exc = drf_exceptions.NotFound()
     if isinstance(exc, DjangoPermissionDenied):

@@ -15,8 +15,10 @@ from typing import Any
 from celery import shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
+from django.utils import timezone
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from core import metrics
 from core.exceptions import DomainError, ValidationFailed
 from core.logging import get_logger
 from core.progress import Heartbeat, close_progress_connection
@@ -59,6 +61,9 @@ def _started_by(job: Any):
         request_id=job.request_id or context.current_request_id(),
         ip=context.current_ip(),
     )
+def _run_seconds(job: Any) -> float | None:
+    started = getattr(job, "started_at", None)
+    return (timezone.now() - started).total_seconds() if started else None
 
 
 def task_for_kind(kind: str):
@@ -90,6 +95,7 @@ def job_task(
         if on_failure is not None:
             on_failure(job, error)
         services_module().job_fail(job_id=str(job.id), error=error, result=result)
+        metrics.job_finished(kind=kind, status="failed", seconds=_run_seconds(job))
 
     def decorate(run: Callable[[Any, ProgressFn], dict[str, Any] | None]):
         @shared_task(
@@ -107,6 +113,10 @@ def job_task(
                 log.info("job_skipped", job_id=job_id, reason="finished or missing")
                 return
 
+            if job.attempts == 1 and job.started_at is not None:
+                metrics.job_started(
+                    kind=kind, queued_seconds=(job.started_at - job.created_at).total_seconds()
+                )
             last = {"percent": -1}
 
             def progress(percent: int, message: str = "") -> None:
@@ -146,6 +156,7 @@ def job_task(
             if result is JOB_CONTINUES:
                 return
             services.job_succeed(job_id=job_id, result=result or {})
+            metrics.job_finished(kind=kind, status="succeeded", seconds=_run_seconds(job))
 
         JOB_TASKS[kind] = task
         return task

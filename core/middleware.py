@@ -10,11 +10,12 @@ import structlog
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
 
-from core import context
+from core import context, metrics
 from core.logging import get_logger
 
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 log = get_logger("request")
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 class RequestIdMiddleware:
@@ -65,9 +66,9 @@ class BareEndpointsMiddleware:
 
             return health.ready_view(request)
         if path == "/metrics":
-            from django_prometheus.exports import ExportToDjangoView
+            from core.metrics import metrics_view
 
-            return ExportToDjangoView(request)
+            return metrics_view(request)
         return self.get_response(request)
 
 
@@ -80,13 +81,22 @@ class AccessLogMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         started = time.perf_counter()
         response = self.get_response(request)
+        elapsed = time.perf_counter() - started
+        # The route template (bounded), never the raw path: ids would explode the label set.
+        match = getattr(request, "resolver_match", None)
+        route = (match.route or match.view_name or "unnamed") if match else "unmatched"
+        method = request.method if request.method in _METHODS else "other"
+        metrics.HTTP_REQUESTS.labels(
+            route=route, method=method, status=str(response.status_code)
+        ).inc()
+        metrics.HTTP_LATENCY.labels(route=route, method=method).observe(elapsed)
         user = getattr(request, "user", None)
         log.info(
             "request",
             method=request.method,
             path=request.path,
             status=response.status_code,
-            duration_ms=round((time.perf_counter() - started) * 1000, 2),
+            duration_ms=round(elapsed * 1000, 2),
             tenant=getattr(connection, "schema_name", None),
             user_id=getattr(user, "pk", None) if getattr(user, "is_authenticated", False) else None,
         )

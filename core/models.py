@@ -152,3 +152,42 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} {self.pk}"
+
+
+def default_audit_retention_days() -> int:
+    return settings.AUDIT_RETENTION_DAYS
+
+
+def default_event_retention_days() -> int:
+    return settings.EVENT_RETENTION_DAYS
+
+
+class RetentionSettings(models.Model):
+    """How long the tenant keeps operational data (one row per tenant schema); beat prunes
+    daily (``core.retention``). Defaults come from the environment."""
+
+    audit_log_days = models.PositiveIntegerField(
+        default=default_audit_retention_days, validators=[MinValueValidator(1)]
+    )
+    events_days = models.PositiveIntegerField(
+        default=default_event_retention_days, validators=[MinValueValidator(1)]
+    )
+    jobs_days = models.PositiveIntegerField(default=90, validators=[MinValueValidator(1)])
+    forecast_runs_days = models.PositiveIntegerField(
+        default=180,
+        validators=[MinValueValidator(1)],
+        help_text="Older runs are deleted; the latest successful run is always kept.",
+    )
+    simulations_days = models.PositiveIntegerField(default=180, validators=[MinValueValidator(1)])
+    uploaded_files_days = models.PositiveIntegerField(
+        default=30,
+        validators=[MinValueValidator(1)],
+        help_text="Uploaded files (imports read them once); the import batches stay.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "retention settings"
+
+    def __str__(self) -> str:
+        return "Retention settings"

@@ -167,7 +167,11 @@ def jobs_reap_lost(*, silent_for: timedelta | None = None) -> dict[str, int]:
 
 
 def audit_prune(*, older_than_days: int | None = None) -> int:
-    days = older_than_days or settings.AUDIT_RETENTION_DAYS
+    if older_than_days is None:  # the tenant's own retention (core.retention)
+        from core.retention import retention_settings_get
+
+        older_than_days = retention_settings_get().audit_log_days
+    days = older_than_days
     deleted, _ = AuditLog.objects.filter(
         created_at__lt=timezone.now() - timedelta(days=days)
     ).delete()

@@ -32,6 +32,14 @@ def demo_job(job, progress) -> dict:
     }
 
 
+@shared_task(name="core.tasks.heartbeat", ignore_result=True)
+def heartbeat() -> None:
+    """Sent by beat every minute: proves a worker takes tasks (core.metrics)."""
+    from core.metrics import heartbeat_record
+
+    heartbeat_record()
+
+
 @shared_task(name="core.tasks.reap_stale_jobs", acks_late=True)
 def reap_stale_jobs() -> int:
     return services.jobs_reap_stale()
@@ -50,8 +58,15 @@ def prune_audit_log() -> int:
 
 @shared_task(name="core.tasks.prune_events", acks_late=True)
 def prune_events() -> int:
-    from django.conf import settings
-
     from core.events import events_prune
+    from core.retention import retention_settings_get
 
-    return events_prune(older_than_days=settings.EVENT_RETENTION_DAYS)
+    return events_prune(older_than_days=retention_settings_get().events_days)
+
+
+@shared_task(name="core.tasks.prune_retention", acks_late=True)
+def prune_retention() -> dict[str, int]:
+    """Daily, in every tenant: delete what is older than the tenant's retention settings."""
+    from core.retention import retention_prune
+
+    return retention_prune()

@@ -88,7 +88,9 @@ class AnonymousRateLimitMiddleware:
 
 def too_many_requests(usage: dict[str, Any]):
     from core.errors import json_error
+    from core.metrics import RATE_LIMITED
 
+    RATE_LIMITED.labels(scope="anon").inc()
     wait = max(int(usage["time_left"]), 1)
     response = json_error(429, "rate_limited", "Too many requests. Try again later.")
     response["Retry-After"] = str(wait)

@@ -31,6 +31,7 @@ from django.db import DataError, connection, transaction
 from django.utils.module_loading import import_string
 from psycopg import sql
 
+from core import quotas
 from core.exceptions import ImportRowsRejected
 from core.jobs import ProgressFn
 from core.uploads import sniff_kind
@@ -739,6 +740,9 @@ def run_import(
 
     started = time.perf_counter()
     spec = SPECS[kind]
+    # A tenant over its plan's storage adds no more data (403 quota_exceeded).
+    if not dry_run and quotas.allowed("storage_mb") is not None:
+        quotas.quota_enforce("storage_mb", used=quotas.storage_used_mb())
     report = ImportReport(kind=kind)
     progress = progress or (lambda percent, message: None)
     try:

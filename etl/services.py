@@ -13,6 +13,7 @@ from core.cache import bump_namespace
 from core.events import emit_event
 from core.exceptions import NotFound, ValidationFailed
 from core.jobs import ProgressFn
+from core.metrics import ETL_ROWS, ETL_SYNCS
 from etl.connectors import (
     SourceUnavailable,
     drop_file,
@@ -74,6 +75,7 @@ def import_batch_record(*, batch: ImportBatch, report: ImportReport) -> ImportBa
     batch.status = report.status
     batch.finished_at = timezone.now()
     batch.save()
+    ETL_ROWS.labels(dataset=batch.kind).inc(report.rows)
     if report.status == ImportBatch.Status.IMPORTED:
         bump_namespace("inventory")  # cached summaries and the data-quality report
     if report.status in _IMPORT_EVENTS:
@@ -302,6 +304,7 @@ def _finish(run: SyncRun, *, status: str, error: str = "") -> None:
     run.error = error[:5000]
     run.finished_at = timezone.now()
     run.save()
+    ETL_SYNCS.labels(status=status).inc()
     if status == SyncRun.Status.FAILED:
         data = {"sync_run_id": run.pk, "source_id": run.source_id, "error": run.error[:500]}
         emit_event("etl.sync_failed", data)

@@ -28,6 +28,7 @@ from accounts.models import User
 from core.events import EVENT_TYPES, emit_event
 from core.exceptions import Conflict, ValidationFailed
 from core.logging import get_logger
+from core.metrics import WEBHOOK_DELIVERIES
 from core.models import Event
 from integrations import notifications
 from integrations.exceptions import NotReplayable, WebhookUrlRefused
@@ -473,6 +474,9 @@ def _attempt_record(*, delivery_id: int, outcome: AttemptOutcome, now: datetime)
                 endpoint.failing_since = now
                 endpoint.save(update_fields=["failing_since", "updated_at"])
         delivery.save()
+        WEBHOOK_DELIVERIES.labels(
+            outcome="succeeded" if outcome.succeeded else str(delivery.status)
+        ).inc()
         if endpoint.is_active and not outcome.succeeded:
             if outcome.status_code == 410:
                 _endpoint_disable(endpoint=endpoint, reason="the receiver answered 410 Gone")

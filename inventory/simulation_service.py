@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
@@ -22,6 +22,7 @@ from django.db.models import Max, Min, QuerySet
 from django.utils import timezone
 
 from catalog.models import DemandHistory, Product, StockLevel, StockMovement
+from core import quotas
 from core.events import emit_event
 from core.exceptions import ValidationFailed
 from core.jobs import ProgressFn
@@ -74,6 +75,19 @@ def simulation_run_active() -> SimulationRun | None:
     return cast("SimulationRun | None", active_run(SimulationRun.objects.select_related("job")))
 
 
+def simulations_prune(cutoff: datetime) -> int:
+    """Delete finished simulation runs (and their items) created before ``cutoff``."""
+    return (
+        SimulationRun.objects.filter(created_at__lt=cutoff)
+        .exclude(status__in=(SimulationRun.Status.QUEUED, SimulationRun.Status.RUNNING))
+        .delete()[0]
+    )
+
+
+def simulations_today() -> int:
+    return SimulationRun.objects.filter(created_at__gte=quotas.day_start()).count()
+
+
 def simulation_run_start(
     *,
     user: User | None = None,
@@ -102,6 +116,7 @@ def simulation_run_start(
     each item's margin when that is unset (:func:`stockout_cost_per_unit`). Raises
     :class:`SimulationInputError` (400) for bad parameters, before writing anything.
     """
+    quotas.quota_enforce_daily("simulations_per_day", used_today=simulations_today())
     levels = service_levels or {}
     _check(
         MIN_WINDOW_DAYS <= window_days <= MAX_WINDOW_DAYS,

@@ -29,6 +29,9 @@ scripts/wrk.sh
 [ -x "${CHROMIUM:-/usr/bin/chromium}" ] && export REQUIRE_BROWSER=1
 command -v redis-server >/dev/null && export REQUIRE_REDIS_SERVER=1
 command -v wrk >/dev/null && export REQUIRE_WRK=1
+echo "== promtool for the alert rules (deploy/prometheus)"
+PROMTOOL=$(scripts/promtool.sh)
+[ -n "$PROMTOOL" ] && export PROMTOOL REQUIRE_PROMTOOL=1
 echo "== pytest"
 .venv/bin/python -m pytest --cov --cov-report=term "$@"
 echo "== make test took $(( $(date +%s) - started ))s"

@@ -39,7 +39,7 @@ class TenantMiddleware(TenantMainMiddleware):
             hit = _cache.get(hostname)
             if hit and hit[0] > now:
                 return hit[1]
-        tenant = domain_model.objects.select_related("tenant").get(domain=hostname).tenant
+        tenant = domain_model.objects.select_related("tenant__plan").get(domain=hostname).tenant
         if ttl:
             with _lock:
                 _cache[hostname] = (now + ttl, tenant)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 
 from tenants.exceptions import TenantNotFound
@@ -24,3 +26,13 @@ def access_tenant(*, slug: str) -> Tenant:
         return customer_tenants().get(slug=slug)
     except Tenant.DoesNotExist:
         raise TenantNotFound(details={"slug": slug}) from None
+
+
+def tenant_usage(*, tenant: Tenant) -> dict[str, Any]:
+    """``core.quotas.usage_report`` run in ``tenant``'s schema (for staff, any tenant)."""
+    from django_tenants.utils import tenant_context
+
+    from core.quotas import usage_report
+
+    with tenant_context(tenant):
+        return usage_report()

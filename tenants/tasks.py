@@ -56,3 +56,11 @@ def backup_all() -> dict[str, int]:
             log.error("tenant_backup_failed", tenant=tenant.slug, error=str(exc))
         backups_prune(tenant.slug, settings.TENANT_BACKUP_KEEP)
     return {"exported": done, "failed": failed}
+
+
+@shared_task(name="tenants.tasks.purge_deleted_tenants", acks_late=True)
+def purge_deleted_tenants() -> list[str]:
+    """Daily: drop the schemas of tenants whose deletion grace period has ended."""
+    from tenants.services import tenants_purge_due
+
+    return tenants_purge_due()

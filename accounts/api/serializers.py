@@ -94,3 +94,19 @@ class ApiKeyCreatedSerializer(ApiKeySerializer):
 
 class LogoutSerializer(serializers.Serializer):
     refresh = serializers.CharField()
+
+
+class PersonalDataSerializer(serializers.Serializer):
+    exported_at = serializers.DateTimeField()
+    tenant = serializers.CharField()
+    profile = serializers.DictField()
+    api_keys = serializers.ListField(child=serializers.DictField())
+    audit_entries = serializers.ListField(child=serializers.DictField())
+
+
+class ErasureSerializer(serializers.Serializer):
+    sessions = serializers.IntegerField()
+    refresh_tokens = serializers.IntegerField()
+    api_keys = serializers.IntegerField()
+    audit_entries = serializers.IntegerField()
+    rows_scrubbed = serializers.IntegerField()

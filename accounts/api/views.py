@@ -19,8 +19,10 @@ from accounts.api.serializers import (
     ApiKeyCreatedSerializer,
     ApiKeyCreateSerializer,
     ApiKeySerializer,
+    ErasureSerializer,
     LogoutSerializer,
     MeSerializer,
+    PersonalDataSerializer,
     UserCreateSerializer,
     UserInviteSerializer,
     UserRoleSerializer,
@@ -148,6 +150,22 @@ class UserViewSet(ReadOnlyModelViewSet):
         data.is_valid(raise_exception=True)
         user = services.user_set_role(user=self.get_object(), role=data.validated_data["role"])
         return Response(UserSerializer(user).data)
+
+    @extend_schema(responses=PersonalDataSerializer)
+    @action(detail=True, methods=["get"], url_path="personal-data")
+    def personal_data(self, request, pk=None):
+        """Everything held about this person (GDPR access request), as JSON."""
+        from accounts.privacy import user_personal_data
+
+        return Response(user_personal_data(user=self.get_object()))
+
+    @extend_schema(request=None, responses=ErasureSerializer)
+    @action(detail=True, methods=["post"])
+    def erase(self, request, pk=None):
+        """Erase this person (GDPR): irreversible; the records stay without their identity."""
+        from accounts.privacy import user_erase
+
+        return Response(user_erase(user=self.get_object(), by=request.user))
 
 
 class ApiKeyViewSet(ReadOnlyModelViewSet):

@@ -13,6 +13,7 @@ from config.env import (
     env_bool,
     env_int,
     env_list,
+    env_networks,
     env_rate,
     env_str,
 )
@@ -90,7 +91,15 @@ DATABASES = {
         "OPTIONS": {"connect_timeout": 5},
     }
 }
-DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
+# A streaming read replica (DATABASE_REPLICA_URL) takes the reads of the endpoints that opt in
+# (core.db_routing.replica_reads: exports, reports); everything else reads the primary.
+if env_str("DATABASE_REPLICA_URL", ""):
+    DATABASES["replica"] = {
+        **DATABASES["default"],
+        **database_from_url(env_str("DATABASE_REPLICA_URL")),
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ("core.db_routing.ReplicaReadRouter", "django_tenants.routers.TenantSyncRouter")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 MIDDLEWARE = [
@@ -176,7 +185,10 @@ REST_FRAMEWORK = {
         "accounts.authentication.ApiKeyAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.IsTenantMember"],
-    "DEFAULT_THROTTLE_CLASSES": ["core.throttling.RateLimitThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "core.throttling.RateLimitThrottle",
+        "core.quotas.PlanApiCallsThrottle",
+    ],
     "DEFAULT_PAGINATION_CLASS": "core.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
@@ -287,6 +299,12 @@ TENANT_BEAT_SCHEDULE = {
         "task": "core.tasks.prune_audit_log",
         "schedule": crontab(minute=30, hour=3, day_of_week=0),
     },
+    # Per-tenant retention (core.models.RetentionSettings): jobs, forecast runs, simulations,
+    # uploaded files, and audit entries and events too.
+    "retention-prune-daily": {
+        "task": "core.tasks.prune_retention",
+        "schedule": crontab(minute=50, hour=3),
+    },
     "events-prune-daily": {
         "task": "core.tasks.prune_events",
         "schedule": crontab(minute=45, hour=3),
@@ -348,6 +366,15 @@ CELERY_BEAT_SCHEDULE = {
 # per active tenant into TENANT_BACKUP_DIR/<slug>/, the TENANT_BACKUP_KEEP newest kept; one
 # task exports the tenants one after another, so backups never compete for the database.
 PLATFORM_BEAT_SCHEDULE = {
+    "tenants-purge-daily": {
+        "task": "tenants.tasks.purge_deleted_tenants",
+        "schedule": crontab(minute=30, hour=1),
+    },
+    # Proves beat and a worker alive (core.metrics heartbeat ages, the staff health view).
+    "platform-heartbeat": {
+        "task": "core.tasks.heartbeat",
+        "schedule": timedelta(seconds=60),
+    },
     "tenants-backup-nightly": {
         "task": "tenants.tasks.backup_all",
         "schedule": crontab(minute=0, hour=1),
@@ -355,6 +382,8 @@ PLATFORM_BEAT_SCHEDULE = {
 }
 CELERY_BEAT_SCHEDULE.update(PLATFORM_BEAT_SCHEDULE)
 TENANT_BACKUP_DIR = Path(env_str("TENANT_BACKUP_DIR", str(BASE_DIR / ".data" / "backups")))
+# A tenant whose deletion is requested is deactivated at once and restorable this many days.
+TENANT_DELETION_GRACE_DAYS = env_int("TENANT_DELETION_GRACE_DAYS", 30, minimum=1)
 TENANT_BACKUP_KEEP = env_int("TENANT_BACKUP_KEEP", 7, minimum=1)
 FAN_OUT_JITTER_SECONDS = env_int("FAN_OUT_JITTER_SECONDS", 300, minimum=0)
 JOB_STALE_HOURS = env_int("JOB_STALE_HOURS", 24, minimum=1)
@@ -438,6 +467,19 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+
+# --- Monitoring (core.metrics, ADR 34) -----------------------------------------------------------
+# /metrics answers only a bearer token or an allowlisted address; with neither configured it is
+# 404. X-Forwarded-For is believed only from the proxies listed here (empty: never).
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+METRICS_ALLOWED_NETWORKS = env_networks("METRICS_ALLOWED_NETWORKS", "")
+TRUSTED_PROXY_NETWORKS = env_networks("TRUSTED_PROXY_NETWORKS", "")
+# The Celery worker serves its own /metrics on this port (0: off); see config.celery.
+WORKER_METRICS_PORT = env_int("WORKER_METRICS_PORT", 0, minimum=0)
+# /health/ready fails when the media or temporary volume has less free space than this.
+APP_VERSION = env_str("APP_VERSION", "")  # the image tag; shown in the staff health view
+HEALTH_IMPORT_MODULES = ["forecasting.engine"]
+HEALTH_MIN_FREE_BYTES = env_int("HEALTH_MIN_FREE_BYTES", 512 * 1024 * 1024, minimum=0)
 
 # --- Logging: JSON lines with request id, tenant, user and duration ----------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")

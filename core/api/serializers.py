@@ -82,3 +82,14 @@ class UploadSerializer(serializers.ModelSerializer):
         model = Upload
         fields = ("id", "original_name", "kind", "size", "sha256", "created_at")
         read_only_fields = fields
+
+
+class LimitUsageSerializer(serializers.Serializer):
+    allowed = serializers.IntegerField(allow_null=True, help_text="None: unlimited.")
+    used = serializers.IntegerField()
+    per = serializers.CharField(allow_null=True, help_text="'day' for daily limits.")
+
+
+class UsageSerializer(serializers.Serializer):
+    plan = serializers.CharField()
+    limits = serializers.DictField(child=LimitUsageSerializer())

@@ -9,6 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
+from rest_framework.views import APIView
 from rest_framework.viewsets import ReadOnlyModelViewSet
 
 from core import selectors, services
@@ -18,6 +19,7 @@ from core.api.serializers import (
     JobSerializer,
     UploadInputSerializer,
     UploadSerializer,
+    UsageSerializer,
 )
 from core.exports import csv_stream
 from core.models import AuditLog, Event, Job
@@ -215,3 +217,15 @@ class UploadViewSet(ReadOnlyModelViewSet):
             allowed={"csv", "xlsx", "json"},
         )
         return Response(UploadSerializer(upload).data, status=status.HTTP_201_CREATED)
+
+
+class UsageView(APIView):
+    """The tenant's plan and, per limit, what it allows and what is used (tenant admins)."""
+
+    permission_classes = [IsTenantAdmin]
+
+    @extend_schema(responses=UsageSerializer)
+    def get(self, request):
+        from core.quotas import usage_report
+
+        return Response(UsageSerializer(usage_report()).data)

@@ -16,6 +16,7 @@ from rest_framework.viewsets import ModelViewSet, ReadOnlyModelViewSet
 
 from core.api.serializers import JobSerializer
 from core.api.views import accepted_body
+from core.db_routing import ReplicaReadsMixin
 from core.exports import csv_stream
 from core.permissions import IsTenantAdmin, IsTenantMember
 from etl import exports, quality, selectors, services
@@ -212,7 +213,7 @@ class ExportView(APIView):
         return response
 
 
-class SystemStatusView(APIView):
+class SystemStatusView(ReplicaReadsMixin, APIView):
     """``GET /api/v1/system/status`` — counts per data type, what is missing, the next action."""
 
     permission_classes = [IsTenantMember]
@@ -222,7 +223,7 @@ class SystemStatusView(APIView):
         return Response(selectors.system_status(user=request.user))
 
 
-class DataQualityView(APIView):
+class DataQualityView(ReplicaReadsMixin, APIView):
     """``GET /api/v1/data-quality/?limit=N`` — the sales-history data-quality report: a summary
     per check and its ``limit`` (≤ 100) worst series. Cached 5 minutes; an import refreshes it."""
 

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet, ModelViewSet, ReadOnlyModelViewSet
 
 from core.api.views import accepted_body
+from core.db_routing import ReplicaReadsMixin
 from core.permissions import IsTenantAdmin, IsTenantMember
 from forecasting import selectors, services
 from forecasting.api import serializers as s
@@ -129,7 +130,7 @@ class LeaderboardView(APIView):
         return Response(s.LeaderboardSerializer(body).data)
 
 
-class TestBedSummaryView(APIView):
+class TestBedSummaryView(ReplicaReadsMixin, APIView):
     """Totals of a run per demand class and per method."""
 
     permission_classes = [IsTenantMember]

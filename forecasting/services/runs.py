@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
@@ -23,6 +23,7 @@ from django.utils import timezone
 from catalog.classification import abc_classify
 from catalog.models import DemandHistory, Product
 from catalog.selectors import excluded_product_ids
+from core import metrics, quotas
 from core.cache import bump_namespace
 from core.events import emit_event
 from core.jobs import ProgressFn
@@ -121,6 +122,7 @@ def forecast_run_start(
     days (the tenant's setting by default) up to the newest sale; it must hold the
     backtest's ``folds × horizon`` days and two more.
     """
+    forecast_runs_quota_check()
     settings = forecast_settings_get()
     horizon = int(settings.horizon_days if horizon is None else horizon)
     folds = int(settings.folds if folds is None else folds)
@@ -164,6 +166,39 @@ def forecast_run_start(
             run.job = job_create(kind="forecast_run", params={"run_id": run.pk}, user=user)
             run.save(update_fields=["job"])
     return run
+
+
+def forecast_runs_prune_older(cutoff: datetime) -> int:
+    """Retention (``core.retention``): delete finished runs created before ``cutoff``, with the
+    same protections as ``forecast_runs_prune`` — the newest ``keep_runs`` successful runs
+    (so always the current forecast), scenario bases and the registry's runs stay."""
+    kept = list(
+        ForecastRun.objects.filter(status=ForecastRun.Status.SUCCEEDED)
+        .order_by("-finished_at", "-id")
+        .values_list("id", flat=True)[: forecast_settings_get().keep_runs]
+    )
+    in_use = set(Scenario.objects.values_list("base_run_id", flat=True))
+    in_use |= set(
+        ModelRegistryEntry.objects.exclude(run_id=None).values_list("run_id", flat=True).distinct()
+    )
+    old = ForecastRun.objects.filter(
+        created_at__lt=cutoff,
+        status__in=(ForecastRun.Status.SUCCEEDED, ForecastRun.Status.FAILED),
+    ).exclude(id__in=[*kept, *in_use])
+    ids = list(old.values_list("id", flat=True))
+    if ids:
+        ForecastRun.objects.filter(id__in=ids).delete()
+        bump_namespace("forecasts")
+    return len(ids)
+
+
+def forecast_runs_today() -> int:
+    return ForecastRun.objects.filter(created_at__gte=quotas.day_start()).count()
+
+
+def forecast_runs_quota_check() -> None:
+    """429 + Retry-After once today's runs reach the plan's ``forecast_runs_per_day``."""
+    quotas.quota_enforce_daily("forecast_runs_per_day", used_today=forecast_runs_today())
 
 
 def forecast_run_active() -> ForecastRun | None:
@@ -390,6 +425,13 @@ def forecast_run_finish(*, run_id: int, phases: dict[str, float] | None = None) 
             (run.finished_at - run.started_at).total_seconds() if run.started_at else None
         )
         run.save(update_fields=["summary", "status", "finished_at", "duration_seconds"])
+        metrics.forecast_run_observed(
+            tenant=connection.schema_name,  # type: ignore[attr-defined]
+            series=int(run.summary.get("series") or 0),
+            seconds=run.duration_seconds,
+            wape=run.summary.get("mean_wape"),
+            rmsse=run.summary.get("mean_rmsse"),
+        )
         emit_event("forecast_run.completed", _run_event(run), actor=run.created_by_id)
         bump_namespace("forecasts")
         forecast_run_succeeded.send(sender=ForecastRun, run_id=run.pk)

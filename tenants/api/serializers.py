@@ -8,7 +8,16 @@ class TenantSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Tenant
-        fields = ("slug", "name", "schema_name", "plan", "is_active", "created_at", "domains")
+        fields = (
+            "slug",
+            "name",
+            "schema_name",
+            "plan",
+            "is_active",
+            "deletion_requested_at",
+            "created_at",
+            "domains",
+        )
         read_only_fields = fields
 
     def get_domains(self, tenant: Tenant) -> list[str]:
@@ -19,7 +28,7 @@ class TenantCreateSerializer(serializers.Serializer):
     slug = serializers.CharField(max_length=40)
     name = serializers.CharField(max_length=200)
     domain = serializers.CharField(max_length=253, required=False, allow_blank=False)
-    plan = serializers.ChoiceField(choices=Tenant.Plan.choices, default=Tenant.Plan.FREE)
+    plan = serializers.SlugField(max_length=32, default="unlimited")
     admin_email = serializers.EmailField(required=False)
     admin_password = serializers.CharField(required=False, write_only=True)
 
@@ -65,3 +74,17 @@ class TenantImportedSerializer(TenantSerializer):
     class Meta(TenantSerializer.Meta):
         fields = (*TenantSerializer.Meta.fields, "rows", "migrated_forward")
         read_only_fields = fields
+
+
+class HealthCheckSerializer(serializers.Serializer):
+    ok = serializers.BooleanField()
+    ms = serializers.FloatField(required=False)
+    error = serializers.CharField(required=False)
+    last_seen_seconds_ago = serializers.FloatField(required=False, allow_null=True)
+
+
+class PlatformHealthSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["ok", "degraded"])
+    checks = serializers.DictField(child=HealthCheckSerializer())
+    queues = serializers.DictField(child=serializers.IntegerField(), allow_null=True)
+    versions = serializers.DictField(child=serializers.CharField())

@@ -8,14 +8,17 @@ from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
+from rest_framework.views import APIView
 from rest_framework.viewsets import ReadOnlyModelViewSet
 
+from core.api.serializers import UsageSerializer
 from core.exceptions import NotFound
 from core.permissions import IsPlatformStaff
 from tenants import backup, selectors, services, tasks
 from tenants.api.serializers import (
     BackupSerializer,
     ExportQueuedSerializer,
+    PlatformHealthSerializer,
     TenantCreatedSerializer,
     TenantCreateSerializer,
     TenantImportedSerializer,
@@ -82,6 +85,28 @@ class TenantViewSet(ReadOnlyModelViewSet):
             status=status.HTTP_202_ACCEPTED,
         )
 
+    @extend_schema(request=None, responses=TenantSerializer)
+    @action(detail=True, methods=["post"], url_path="request-deletion")
+    def request_deletion(self, request, slug=None):
+        """Deactivate now; the schema is dropped after TENANT_DELETION_GRACE_DAYS unless
+        restored (``POST …/restore/``)."""
+        services.tenant_deletion_request(slug=slug, actor=request.user)
+        return Response(TenantSerializer(selectors.access_tenant(slug=slug)).data)
+
+    @extend_schema(request=None, responses=TenantSerializer)
+    @action(detail=True, methods=["post"])
+    def restore(self, request, slug=None):
+        """Cancel a deletion request within the grace period."""
+        services.tenant_restore(slug=slug, actor=request.user)
+        return Response(TenantSerializer(selectors.access_tenant(slug=slug)).data)
+
+    @extend_schema(responses=UsageSerializer)
+    @action(detail=True, methods=["get"])
+    def usage(self, request, slug=None):
+        """The tenant's plan and usage per limit (what its admins see at /api/v1/usage/)."""
+        tenant = selectors.access_tenant(slug=slug)
+        return Response(UsageSerializer(selectors.tenant_usage(tenant=tenant)).data)
+
     @extend_schema(responses=BackupSerializer(many=True))
     @action(detail=True, methods=["get"])
     def backups(self, request, slug=None):
@@ -116,3 +141,17 @@ class TenantViewSet(ReadOnlyModelViewSet):
         tenant.rows = result.rows
         tenant.migrated_forward = result.migrated_forward
         return Response(TenantImportedSerializer(tenant).data, status=status.HTTP_201_CREATED)
+
+
+class PlatformHealthView(APIView):
+    """Detailed health for platform staff: the readiness checks plus worker heartbeat, beat's
+    last run, queue depth and versions (``core.health.details``)."""
+
+    permission_classes = [IsPlatformStaff]
+
+    @extend_schema(responses=PlatformHealthSerializer)
+    def get(self, request):
+        from core import health
+
+        report = health.details()
+        return Response(report, status=200 if report["status"] == "ok" else 503)

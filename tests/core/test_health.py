@@ -58,7 +58,14 @@ def test_ready_checks_every_dependency():
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["status"] == "ok"
-    assert set(body["checks"]) == {"database", "redis", "broker", "migrations"}
+    assert set(body["checks"]) == {
+        "database",
+        "redis",
+        "broker",
+        "migrations",
+        "disk",
+        "forecasting_engine",
+    }
     assert all(check["ok"] for check in body["checks"].values())
 
 
@@ -100,9 +107,12 @@ def test_ready_reports_pending_migrations(monkeypatch):
     assert "unapplied migrations" in response.json()["checks"]["migrations"]["error"]
 
 
+@override_settings(METRICS_TOKEN="scrape-secret")
 def test_metrics_are_prometheus_text():
     Client(HTTP_HOST="alpha.localhost").get("/health")
-    response = Client(HTTP_HOST="anything").get("/metrics")
+    response = Client(HTTP_HOST="anything").get(
+        "/metrics", HTTP_AUTHORIZATION="Bearer scrape-secret"
+    )
     assert response.status_code == 200
     text = response.content.decode()
     assert "django_http_requests_total_by_method_total" in text

@@ -6,7 +6,6 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from core.exceptions import DomainError
-from tenants.models import Tenant
 from tenants.services import tenant_provision
 
 
@@ -21,7 +20,9 @@ class Command(BaseCommand):
         parser.add_argument("--name", required=True)
         parser.add_argument("--domain", help="Host name (default <slug>.TENANT_DOMAIN_SUFFIX).")
         parser.add_argument("--admin-email")
-        parser.add_argument("--plan", default=Tenant.Plan.FREE, choices=Tenant.Plan.values)
+        parser.add_argument(
+            "--plan", help="A plan's name (tenants.Plan); default: unlimited (no limits)."
+        )
 
     def handle(self, *args, **options):
         started = time.perf_counter()
