@@ -18,6 +18,7 @@ from core.api.serializers import (
 )
 from core.models import AuditLog, Event, Job
 from core.permissions import IsTenantAdmin, IsTenantMember
+from core.filters import UtcIsoDateTimeFilter
 
 
 def accepted_body(body: dict) -> Response:
@@ -70,10 +71,10 @@ class EventFilter(django_filters.FilterSet):
         "that starts with it (purchase_order.).",
     )
     type__startswith = django_filters.CharFilter(field_name="type", lookup_expr="startswith")
-    created_after = django_filters.IsoDateTimeFilter(
+    created_after = UtcIsoDateTimeFilter(
         field_name="created_at", lookup_expr="gte", help_text="Created at or after (ISO 8601)."
     )
-    created_before = django_filters.IsoDateTimeFilter(
+    created_before = UtcIsoDateTimeFilter(
         field_name="created_at", lookup_expr="lt", help_text="Created before (ISO 8601)."
     )
 
