@@ -16,9 +16,9 @@ class UtcIsoDateTimeField(django_filters.fields.IsoDateTimeField):
     1–9999 once in UTC is invalid input, not a server error.
     """
 
-    def strptime(self, value: str, format: str) -> dt.datetime:
-        parsed = super().strptime(value, format)
-        if parsed.tzinfo is None:
+    def to_python(self, value: object) -> dt.datetime | None:
+        parsed = super().to_python(value)
+        if parsed is None or parsed.tzinfo is None:
             return parsed
         try:
             return parsed.astimezone(dt.UTC)
