@@ -137,7 +137,9 @@ class ProductExclusionSerializer(serializers.ModelSerializer):
         max_length=len(ProductExclusion.Scope.choices),
         help_text="Features the product is left out of: abc, forecast, etl, recommendations.",
     )
-    created_by = serializers.CharField(source="created_by.username", read_only=True, allow_null=True)
+    created_by = serializers.CharField(
+        source="created_by.username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = ProductExclusion

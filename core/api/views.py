@@ -16,9 +16,9 @@ from core.api.serializers import (
     UploadInputSerializer,
     UploadSerializer,
 )
+from core.filters import UtcIsoDateTimeFilter
 from core.models import AuditLog, Event, Job
 from core.permissions import IsTenantAdmin, IsTenantMember
-from core.filters import UtcIsoDateTimeFilter
 
 
 def accepted_body(body: dict) -> Response:

@@ -21,9 +21,7 @@ class ProductInventorySerializer(serializers.Serializer):
 
 
 class ProductSerializer(serializers.ModelSerializer):
-    category_name = serializers.CharField(
-        source="category.name", read_only=True, allow_null=True
-    )
+    category_name = serializers.CharField(source="category.name", read_only=True, allow_null=True)
     inventory = serializers.SerializerMethodField(
         help_text="Inventory metrics (null where none were computed for the product)."
     )

@@ -69,9 +69,7 @@ def test_partial_update_keeps_read_only_fields_that_are_null(tenant_admin):
 def test_duplicate_top_level_category_is_invalid_input(tenant_admin):
     client = client_for(HOST_A, tenant_admin)
     assert client.post("/api/v1/categories/", {"name": "Tools"}, format="json").status_code == 201
-    body = assert_error(
-        client.post("/api/v1/categories/", {"name": "Tools"}, format="json"), 400
-    )
+    body = assert_error(client.post("/api/v1/categories/", {"name": "Tools"}, format="json"), 400)
     assert "name" in body["details"]
 
 
@@ -105,7 +103,5 @@ def test_webhook_can_be_registered_inactive(tenant_admin):
     ],
 )
 def test_date_time_filters_take_any_offset(tenant_admin, since, status):
-    response = client_for(HOST_A, tenant_admin).get(
-        "/api/v1/stock-movements/", {"since": since}
-    )
+    response = client_for(HOST_A, tenant_admin).get("/api/v1/stock-movements/", {"since": since})
     assert response.status_code == status, response.content
