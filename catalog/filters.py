@@ -3,7 +3,7 @@ from django.db.models import F
 from rest_framework.filters import OrderingFilter
 
 from catalog.models import DemandHistory, StockLevel, StockMovement
-from core.filters import FilterSet
+from core.filters import FilterSet, UtcIsoDateTimeFilter
 
 
 class StockLevelFilter(FilterSet):
@@ -19,8 +19,8 @@ class StockLevelFilter(FilterSet):
 
 class StockMovementFilter(FilterSet):
     sku = django_filters.CharFilter(field_name="product__sku")
-    since = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
-    until = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
+    since = UtcIsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
+    until = UtcIsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
 
     class Meta:
         model = StockMovement

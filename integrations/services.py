@@ -69,7 +69,12 @@ def webhook_secret_new() -> str:
 
 
 def webhook_endpoint_create(
-    *, url: str, events: list[str], description: str = "", created_by: Any = None
+    *,
+    url: str,
+    events: list[str],
+    description: str = "",
+    is_active: bool = True,
+    created_by: Any = None,
 ) -> WebhookEndpoint:
     """A new endpoint with a fresh secret (the caller shows it once). The URL is refused if it
     is not http(s) or resolves to a private address (``WEBHOOK_ALLOW_PRIVATE`` aside)."""
@@ -78,6 +83,7 @@ def webhook_endpoint_create(
         url=url,
         events=webhook_events_clean(events),
         description=description,
+        is_active=is_active,
         secret=webhook_secret_new(),
         created_by=created_by if getattr(created_by, "pk", None) else None,
     )

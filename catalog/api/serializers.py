@@ -19,6 +19,18 @@ class CategorySerializer(serializers.ModelSerializer):
         model = Category
         fields = ("id", "name", "parent")
 
+    def validate(self, attrs):
+        # Top-level names are unique (a partial unique constraint, which DRF does not check).
+        name = attrs.get("name", getattr(self.instance, "name", None))
+        parent = attrs["parent"] if "parent" in attrs else getattr(self.instance, "parent", None)
+        if parent is None and name is not None:
+            taken = Category.objects.filter(parent__isnull=True, name=name)
+            if self.instance is not None:
+                taken = taken.exclude(pk=self.instance.pk)
+            if taken.exists():
+                raise serializers.ValidationError({"name": ["A top-level category has this name."]})
+        return attrs
+
 
 class LocationSerializer(serializers.ModelSerializer):
     class Meta:
@@ -126,7 +138,9 @@ class ProductExclusionSerializer(serializers.ModelSerializer):
         max_length=len(ProductExclusion.Scope.choices),
         help_text="Features the product is left out of: abc, forecast, etl, recommendations.",
     )
-    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
+    created_by = serializers.CharField(
+        source="created_by.username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = ProductExclusion

@@ -215,6 +215,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The error answers (ErrorEnvelope) of every operation; times of day as HH:MM[:SS].
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api.schema.add_error_responses",
+    ],
     # Route plans, simulation runs and forecast runs share queued/running/succeeded/failed;
     # API keys and product exclusions both have a field called scopes.
     "ENUM_NAME_OVERRIDES": {

@@ -5,8 +5,8 @@ from core.models import AuditLog, Event, Job, Upload
 
 class JobSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
-    created_by = serializers.CharField(source="created_by.email", default=None)
-    duration_seconds = serializers.FloatField(read_only=True)
+    created_by = serializers.CharField(source="created_by.email", read_only=True, allow_null=True)
+    duration_seconds = serializers.FloatField(read_only=True, allow_null=True)
 
     class Meta:
         model = Job

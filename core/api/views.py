@@ -22,6 +22,7 @@ from core.api.serializers import (
     UsageSerializer,
 )
 from core.exports import csv_stream
+from core.filters import UtcIsoDateTimeFilter
 from core.models import AuditLog, Event, Job
 from core.permissions import IsTenantAdmin, IsTenantMember
 from core.selectors import AUDIT_CSV_COLUMNS
@@ -156,10 +157,10 @@ class EventFilter(django_filters.FilterSet):
         "that starts with it (purchase_order.).",
     )
     type__startswith = django_filters.CharFilter(field_name="type", lookup_expr="startswith")
-    created_after = django_filters.IsoDateTimeFilter(
+    created_after = UtcIsoDateTimeFilter(
         field_name="created_at", lookup_expr="gte", help_text="Created at or after (ISO 8601)."
     )
-    created_before = django_filters.IsoDateTimeFilter(
+    created_before = UtcIsoDateTimeFilter(
         field_name="created_at", lookup_expr="lt", help_text="Created before (ISO 8601)."
     )
 

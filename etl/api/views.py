@@ -4,7 +4,7 @@ from django.db import connection
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.negotiation import DefaultContentNegotiation
@@ -127,7 +127,11 @@ class SyncStatusView(APIView):
 
     permission_classes = [IsTenantMember]
 
-    @extend_schema(responses=DataSourceSerializer(many=True))
+    @extend_schema(
+        responses=inline_serializer(
+            "SyncStatus", {"sources": DataSourceSerializer(many=True, read_only=True)}
+        )
+    )
     def get(self, request):
         sources = selectors.data_source_list(user=request.user)
         return Response({"sources": DataSourceSerializer(sources, many=True).data})

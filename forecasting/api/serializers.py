@@ -36,7 +36,7 @@ class ForecastRunSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
     job_url = serializers.SerializerMethodField()
     job = JobSerializer(read_only=True)
-    created_by = serializers.CharField(source="created_by.email", default=None, read_only=True)
+    created_by = serializers.CharField(source="created_by.email", read_only=True, allow_null=True)
 
     class Meta:
         model = ForecastRun
@@ -257,7 +257,7 @@ class MethodOverrideSerializer(serializers.ModelSerializer):
         slug_field="code", queryset=Location.objects.all(), required=False, allow_null=True
     )
     method = serializers.ChoiceField(choices=METHOD_CHOICES)
-    created_by = serializers.CharField(source="created_by.email", default=None, read_only=True)
+    created_by = serializers.CharField(source="created_by.email", read_only=True, allow_null=True)
 
     class Meta:
         model = MethodOverride
@@ -353,7 +353,7 @@ class ScenarioInputSerializer(serializers.Serializer):
 
 class ScenarioSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
-    created_by = serializers.CharField(source="created_by.email", default=None, read_only=True)
+    created_by = serializers.CharField(source="created_by.email", read_only=True, allow_null=True)
 
     class Meta:
         model = Scenario

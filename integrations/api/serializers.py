@@ -19,7 +19,7 @@ class WebhookEndpointSerializer(serializers.ModelSerializer):
         child=serializers.CharField(max_length=64),
         help_text='Event types to receive (see /api/v1/events/), or ["*"] for all.',
     )
-    created_by = serializers.EmailField(source="created_by.email", read_only=True, default=None)
+    created_by = serializers.EmailField(source="created_by.email", read_only=True, allow_null=True)
 
     class Meta:
         model = WebhookEndpoint
@@ -88,10 +88,13 @@ class ReplayedSerializer(serializers.Serializer):
 
 
 class NotificationPreferenceSerializer(serializers.ModelSerializer):
+    # A preference never saved has no time yet.
+    updated_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
     class Meta:
         model = NotificationPreference
         fields = ("email_enabled", "email_digest", "updated_at")
-        read_only_fields = ("updated_at",)
+        extra_kwargs = {"email_enabled": {"required": True}}
 
 
 class ReportSubscriptionSerializer(serializers.ModelSerializer):

@@ -22,7 +22,7 @@ class ProductInventorySerializer(serializers.Serializer):
 
 
 class ProductSerializer(FastRepresentationMixin, serializers.ModelSerializer):
-    category_name = serializers.CharField(source="category.name", read_only=True, default=None)
+    category_name = serializers.CharField(source="category.name", read_only=True, allow_null=True)
     inventory = serializers.SerializerMethodField(
         help_text="Inventory metrics (null where none were computed for the product)."
     )

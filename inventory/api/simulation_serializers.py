@@ -80,7 +80,7 @@ class SimulationRunSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
     job_url = serializers.SerializerMethodField()
     page_url = serializers.SerializerMethodField()
-    created_by = serializers.CharField(source="created_by.email", default=None)
+    created_by = serializers.CharField(source="created_by.email", read_only=True, allow_null=True)
 
     class Meta:
         model = SimulationRun

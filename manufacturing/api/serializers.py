@@ -230,7 +230,7 @@ class PlannedOrderSerializer(serializers.ModelSerializer):
 
 
 class MrpExceptionSerializer(serializers.ModelSerializer):
-    sku = serializers.CharField(source="product.sku", default=None, read_only=True)
+    sku = serializers.CharField(source="product.sku", read_only=True, allow_null=True)
 
     class Meta:
         model = MrpException

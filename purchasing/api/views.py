@@ -349,7 +349,7 @@ class OrderSuggestionViewSet(
             "`X-Transfer-Orders` header; see /api/v1/transfer-orders/)."
         ),
     )
-    @action(detail=False, methods=["post"])
+    @action(detail=False, methods=["post"], pagination_class=None)
     def convert(self, request):
         converted = cart_service.cart_convert(user=request.user, today=timezone.localdate())
         rows = selectors.purchase_order_list(user=request.user).filter(

@@ -1,0 +1,151 @@
+"""The API against its own OpenAPI schema, fuzzed by schemathesis over a live server.
+
+A throw-away tenant (``fuzz``) is provisioned with a few rows of each kind, served by a live
+Django server on loopback, and schemathesis (its command line, as an operator would run it)
+drives every operation of the tenant API as the tenant's administrator: examples from the
+schema, boundary values, random valid and invalid data, and stateful sequences that reuse
+what one call created in the next. It must find no server error, no answer that breaks the
+schema, no undocumented status code and no wrong content type. The tenant is dropped at the
+end, so what the fuzzer wrote touches no other test.
+
+Bounded (``FUZZ_EXAMPLES`` per operation, 25 by default) so it fits in ``make test``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django_tenants.utils import schema_context
+
+from tests.conftest import PASSWORD
+
+HOST = "fuzz.localhost"
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
+CHECKS = ",".join(
+    [
+        "not_a_server_error",
+        "status_code_conformance",
+        "content_type_conformance",
+        "response_schema_conformance",
+    ]
+)
+
+
+@pytest.fixture(scope="module")
+def fuzz_server(django_db_setup, django_db_blocker):
+    """A live server for a fresh tenant ``fuzz``; yields (base URL, admin access token)."""
+    from django.contrib.staticfiles.handlers import StaticFilesHandler
+    from django.test.testcases import LiveServerThread
+
+    from tenants.models import Tenant
+    from tenants.services import tenant_provision
+
+    with django_db_blocker.unblock():
+        result = tenant_provision(
+            slug="fuzz",
+            name="Fuzz Ltd",
+            domain=HOST,
+            admin_email="admin@fuzz.example.com",
+            admin_password=PASSWORD,
+        )
+        with schema_context(result.tenant.schema_name):
+            from accounts.models import User
+
+            admin = User.objects.get(username="admin@fuzz.example.com")
+            _seed(admin)
+        token = _long_lived_access(admin)
+        thread = LiveServerThread("127.0.0.1", StaticFilesHandler, port=0)
+        thread.daemon = True
+        thread.start()
+        thread.is_ready.wait()
+        if thread.error:
+            raise thread.error
+        try:
+            yield f"http://127.0.0.1:{thread.port}", token
+        finally:
+            thread.terminate()
+            connection.set_schema_to_public()
+            Tenant.objects.get(slug="fuzz").delete(force_drop=True)
+            from tenants.middleware import forget_tenant_lookups
+
+            forget_tenant_lookups()
+
+
+def _long_lived_access(admin) -> str:
+    """An access token that outlives the run (a default one expires within minutes)."""
+    from datetime import timedelta
+
+    from accounts.tokens import TenantTokenObtainPairSerializer
+    from tests.conftest import schema_for_host
+
+    with schema_context(schema_for_host(HOST)):
+        access = TenantTokenObtainPairSerializer.get_token(admin).access_token
+        access.set_exp(lifetime=timedelta(hours=3))
+        return str(access)
+
+
+def _seed(admin) -> None:
+    """A few rows of the main kinds, so operations on an id have something to find."""
+    from tests import factories
+
+    for _ in range(2):
+        product = factories.ProductFactory()
+        location = factories.LocationFactory()
+        factories.DemandHistoryFactory(product=product, location=location)
+        factories.VehicleFactory()
+        factories.DeliveryOrderFactory()
+
+
+def test_every_operation_matches_the_schema(fuzz_server, tmp_path: Path):
+    base, token = fuzz_server
+    report_dir = tmp_path / "report"
+    schema_url = f"{base}/api/v1/schema/?format=json"
+    command = [
+        str(Path(sys.executable).with_name("st")),
+        "run",
+        schema_url,
+        "--url",
+        base,
+        "--header",
+        f"Host: {HOST}",
+        "--header",
+        f"Authorization: Bearer {token}",
+        "--checks",
+        CHECKS,
+        "--max-examples",
+        str(EXAMPLES),
+        "--phases",
+        "examples,coverage,fuzzing,stateful",
+        "--workers",
+        "2",
+        "--seed",
+        os.environ.get("FUZZ_SEED", "20261206"),
+        "--request-timeout",
+        "60",
+        "--generation-database",
+        "none",
+        "--no-color",
+        "--report",
+        "json",
+        "--report-dir",
+        str(report_dir),
+    ]
+    run = subprocess.run(  # the project's own schemathesis, fixed arguments
+        command, capture_output=True, text=True, timeout=1800, check=False
+    )
+    reports = list(report_dir.glob("*.json"))
+    assert reports, f"schemathesis wrote no report:\n{run.stdout[-4000:]}\n{run.stderr[-4000:]}"
+    report = json.loads(reports[0].read_text())
+    failures = report.get("failures", [])
+    summary = [
+        f"{failure['code']} {failure['title']}: {', '.join(failure['operations'][:10])}"
+        for failure in failures
+    ]
+    assert not failures, "\n".join(summary) + "\n\n" + run.stdout[-20000:]
+    assert run.returncode == 0, run.stdout[-20000:]
