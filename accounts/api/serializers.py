@@ -2,6 +2,7 @@ from django.db import connection
 from rest_framework import serializers
 
 from accounts.models import ApiKey, User
+from core.permissions import KEY_SCOPE_CHOICES, KEY_SCOPES
 
 
 class MeSerializer(serializers.ModelSerializer):
@@ -49,6 +50,8 @@ class ApiKeySerializer(serializers.ModelSerializer):
             "name",
             "prefix",
             "scopes",
+            "allowed_networks",
+            "require_signature",
             "owner",
             "created_at",
             "expires_at",
@@ -62,16 +65,32 @@ class ApiKeySerializer(serializers.ModelSerializer):
 class ApiKeyCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     scopes = serializers.ListField(
-        child=serializers.ChoiceField(choices=ApiKey.Scope.choices), min_length=1, max_length=2
+        child=serializers.ChoiceField(choices=KEY_SCOPE_CHOICES),
+        min_length=1,
+        max_length=len(KEY_SCOPES),
+        help_text="``<area>:read`` or ``<area>:write``; ``read`` and ``write`` mean every area.",
     )
     expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    allowed_networks = serializers.ListField(
+        child=serializers.CharField(max_length=49),
+        required=False,
+        default=list,
+        max_length=100,
+        help_text="CIDR blocks the key may be used from (empty: anywhere).",
+    )
+    require_signature = serializers.BooleanField(
+        required=False, default=False, help_text="Refuse calls without a valid X-Signature."
+    )
 
 
 class ApiKeyCreatedSerializer(ApiKeySerializer):
     key = serializers.CharField(read_only=True, help_text="Shown once; store it now.")
+    signing_secret = serializers.CharField(
+        read_only=True, help_text="Shown once: the HMAC-SHA256 secret that signs requests."
+    )
 
     class Meta(ApiKeySerializer.Meta):
-        fields = (*ApiKeySerializer.Meta.fields, "key")
+        fields = (*ApiKeySerializer.Meta.fields, "key", "signing_secret")
         read_only_fields = fields
 
 

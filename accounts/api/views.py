@@ -27,7 +27,7 @@ from accounts.api.serializers import (
 from accounts.exceptions import RateLimited
 from accounts.lockout import login_failure_record, login_guard, login_success_record
 from accounts.tokens import check_tenant_claim
-from core.permissions import IsAuthenticatedAnywhere, IsTenantAdminInPerson
+from core.permissions import Area, IsAuthenticatedAnywhere, IsTenantAdminInPerson
 from core.throttling import client_ip, consume
 
 
@@ -48,6 +48,7 @@ def _rate_limited(wait: int) -> RateLimited:
 class TokenView(TokenObtainPairView):
     """Log in with ``{"username", "password"}`` → ``{"access", "refresh"}`` for this tenant."""
 
+    api_area = Area.OPEN
     throttle_classes: list = []
 
     def post(self, request, *args, **kwargs):
@@ -68,6 +69,7 @@ class TokenView(TokenObtainPairView):
 class TokenRefreshTenantView(TokenRefreshView):
     """Rotate a refresh token of this tenant; the old one is blacklisted."""
 
+    api_area = Area.OPEN
     throttle_classes: list = []
 
     def post(self, request, *args, **kwargs):
@@ -78,6 +80,7 @@ class TokenRefreshTenantView(TokenRefreshView):
 class LogoutView(APIView):
     """Blacklist a refresh token of this tenant. Access tokens expire on their own (minutes)."""
 
+    api_area = Area.OPEN
     permission_classes = [AllowAny]
 
     @extend_schema(request=LogoutSerializer, responses={204: None})
@@ -94,6 +97,7 @@ class LogoutView(APIView):
 
 
 class MeView(APIView):
+    api_area = Area.OPEN
     permission_classes = [IsAuthenticatedAnywhere]
 
     @extend_schema(responses=MeSerializer)
@@ -104,6 +108,7 @@ class MeView(APIView):
 class UserViewSet(ReadOnlyModelViewSet):
     """Users of the tenant (administrators in person only: an API key cannot manage users)."""
 
+    api_area = Area.PEOPLE
     serializer_class = UserSerializer
     permission_classes = [IsTenantAdminInPerson]
     filterset_fields = ("role", "is_active")
@@ -135,6 +140,7 @@ class ApiKeyViewSet(ReadOnlyModelViewSet):
     """API keys of the tenant (administrators in person only). The secret is returned once,
     by ``POST``."""
 
+    api_area = Area.PEOPLE
     serializer_class = ApiKeySerializer
     permission_classes = [IsTenantAdminInPerson]
     ordering_fields = ("created_at", "last_used_at")

@@ -17,7 +17,7 @@ from core.api.serializers import (
     UploadSerializer,
 )
 from core.models import AuditLog, Event, Job
-from core.permissions import IsTenantAdmin, IsTenantMember
+from core.permissions import Area, IsTenantAdmin, IsTenantMember
 
 
 def accepted_body(body: dict) -> Response:
@@ -40,6 +40,7 @@ class JobFilter(django_filters.FilterSet):
 class JobViewSet(ReadOnlyModelViewSet):
     """Long operations of the tenant; poll ``/api/v1/jobs/{id}/`` until ``status`` is final."""
 
+    api_area = Area.JOBS
     serializer_class = JobSerializer
     permission_classes = [IsTenantMember]
     filterset_class = JobFilter
@@ -53,6 +54,7 @@ class JobViewSet(ReadOnlyModelViewSet):
 
 
 class AuditLogViewSet(ReadOnlyModelViewSet):
+    api_area = Area.AUDIT
     serializer_class = AuditLogSerializer
     permission_classes = [IsTenantAdmin]
     filterset_fields = ("action", "object_type", "object_id")
@@ -92,6 +94,7 @@ class EventViewSet(ReadOnlyModelViewSet):
     """What happened in the tenant (the event outbox), newest first. The same events are
     delivered to webhooks by the integrations app."""
 
+    api_area = Area.INTEGRATIONS
     serializer_class = EventSerializer
     # Same audience as the audit log: events name actors and the tenant's activity.
     permission_classes = [IsTenantAdmin]
@@ -108,6 +111,7 @@ class UploadViewSet(ReadOnlyModelViewSet):
     """Files sent for imports. ``POST`` takes a CSV, XLSX or JSON file, checked by content
     (never by extension) and at most ``UPLOAD_MAX_BYTES``."""
 
+    api_area = Area.ETL
     serializer_class = UploadSerializer
     permission_classes = [IsTenantMember]
     parser_classes = [MultiPartParser]

@@ -17,7 +17,7 @@ from rest_framework.viewsets import ModelViewSet, ReadOnlyModelViewSet
 from core.api.serializers import JobSerializer
 from core.api.views import accepted_body
 from core.exports import csv_stream
-from core.permissions import IsTenantAdmin, IsTenantMember
+from core.permissions import Area, IsTenantAdmin, IsTenantMember
 from etl import exports, quality, selectors, services
 from etl.api.serializers import (
     DataQualityQuerySerializer,
@@ -33,6 +33,7 @@ class ImportBatchViewSet(ReadOnlyModelViewSet):
     """File imports. ``POST`` (multipart: ``kind``, ``file``, ``dry_run``, ``create_missing``)
     answers 202 with the batch; poll the batch (or its job) until ``status`` is final."""
 
+    api_area = Area.ETL
     serializer_class = ImportBatchSerializer
     permission_classes = [IsTenantMember]
     parser_classes = [MultiPartParser]
@@ -79,6 +80,7 @@ class ImportBatchViewSet(ReadOnlyModelViewSet):
 class DataSourceViewSet(ModelViewSet):
     """Data sources (tenant administrators). The URL is accepted, encrypted, never shown."""
 
+    api_area = Area.SETTINGS
     serializer_class = DataSourceSerializer
     permission_classes = [IsTenantAdmin]
     parser_classes = [JSONParser]
@@ -103,6 +105,7 @@ class DataSourceViewSet(ModelViewSet):
 class SyncStatusView(APIView):
     """Every data source with its last sync run."""
 
+    api_area = Area.ETL
     permission_classes = [IsTenantMember]
 
     @extend_schema(responses=DataSourceSerializer(many=True))
@@ -114,6 +117,7 @@ class SyncStatusView(APIView):
 class SyncTriggerView(APIView):
     """Queue a sync now (tenant administrators): one job per active source, or one source."""
 
+    api_area = Area.ETL
     permission_classes = [IsTenantAdmin]
 
     @extend_schema(request=SyncTriggerSerializer, responses={202: JobSerializer(many=True)})
@@ -141,6 +145,7 @@ class ExportView(APIView):
     this view, so the documented contract (§9, ``--format``) reads the same on the command
     line and over HTTP."""
 
+    api_area = Area.ETL
     permission_classes = [IsTenantMember]
     renderer_classes = [JSONRenderer]
     content_negotiation_class = _NoFormatOverride
@@ -194,6 +199,7 @@ class ExportView(APIView):
 class SystemStatusView(APIView):
     """``GET /api/v1/system/status`` — counts per data type, what is missing, the next action."""
 
+    api_area = Area.ETL
     permission_classes = [IsTenantMember]
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
@@ -205,6 +211,7 @@ class DataQualityView(APIView):
     """``GET /api/v1/data-quality/?limit=N`` — the sales-history data-quality report: a summary
     per check and its ``limit`` (≤ 100) worst series. Cached 5 minutes; an import refreshes it."""
 
+    api_area = Area.ETL
     permission_classes = [IsTenantMember]
 
     @extend_schema(parameters=[DataQualityQuerySerializer], responses=OpenApiTypes.OBJECT)

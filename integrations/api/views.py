@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 from rest_framework.viewsets import ModelViewSet
 
 from accounts.permissions import IsTenantAdminInPerson, IsTenantMember
-from core.permissions import VIEWER, _key_allows
+from core.permissions import VIEWER, Area, _key_allows
 from integrations import selectors, services
 from integrations.api import serializers as s
 from integrations.models import ReportSubscription
@@ -21,6 +21,7 @@ class WebhookEndpointViewSet(ModelViewSet):
     as JSON ``{id, type, created_at, tenant, data}`` signed in ``X-Webhook-Signature``
     (see the README)."""
 
+    api_area = Area.PEOPLE
     serializer_class = s.WebhookEndpointSerializer
     permission_classes = [IsTenantAdminInPerson]
     filterset_fields = ("is_active",)
@@ -121,7 +122,7 @@ class IsTenantUser(IsTenantMember):
             user
             and user.is_authenticated
             and connection.schema_name != "public"
-            and _key_allows(request)
+            and _key_allows(request, view)
             and user.has_role(VIEWER)
         )
 
@@ -130,6 +131,7 @@ class NotificationPreferenceView(APIView):
     """Your own e-mail notifications (stock low, import rejected, sync failed go to
     administrators): ``email_enabled: false`` opts out."""
 
+    api_area = Area.INTEGRATIONS
     permission_classes = [IsTenantUser]
 
     @extend_schema(responses={200: s.NotificationPreferenceSerializer})
@@ -154,6 +156,7 @@ class ReportSubscriptionViewSet(ModelViewSet):
     """Your own scheduled reports: ``what_to_order`` (a CSV of the items to order now), mailed
     weekly on ``weekday``. Every role may subscribe."""
 
+    api_area = Area.INTEGRATIONS
     serializer_class = s.ReportSubscriptionSerializer
     permission_classes = [IsTenantUser]
     queryset = ReportSubscription.objects.none()

@@ -19,6 +19,7 @@ from core import services as core_services
 from core.api.serializers import JobSerializer
 from core.api.views import accepted
 from core.exceptions import ValidationFailed
+from core.permissions import Area
 from manufacturing import planning, selectors, services
 from manufacturing.api.serializers import (
     BomSerializer,
@@ -40,6 +41,7 @@ class BomViewSet(ModelViewSet):
     """Bills of materials with nested lines and operations and the per-unit cost roll-up.
     A save that would make a cycle is 400 ``bom_cycle`` naming it (``A → B → C → A``)."""
 
+    api_area = Area.MANUFACTURING
     serializer_class = BomSerializer
     permission_classes = [IsTenantMember]
     filterset_fields = ("product", "is_active")
@@ -99,6 +101,7 @@ class BomViewSet(ModelViewSet):
 
 
 class WorkCentreViewSet(ModelViewSet):
+    api_area = Area.MANUFACTURING
     serializer_class = WorkCentreSerializer
     permission_classes = [IsTenantMember]
     ordering_fields = ("code",)
@@ -115,6 +118,7 @@ class WorkingOrderViewSet(
     ones. Release reserves the components (409 when short, unless ``{"override": true}``);
     complete consumes them and produces the output in one transaction."""
 
+    api_area = Area.MANUFACTURING
     serializer_class = WorkingOrderSerializer
     permission_classes = [IsTenantMember]
     filterset_fields = ("status", "product", "location", "mrp_run")
@@ -197,6 +201,7 @@ class MrpRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericVie
     list a run's results (paginated); ``…/planned-orders/{po}/pegging/`` answers "why is this
     order here?"; ``…/planned-orders/{po}/firm/`` firms a planned order."""
 
+    api_area = Area.MANUFACTURING
     serializer_class = MrpRunSerializer
     permission_classes = [IsTenantMember]
     filterset_fields = ("status", "source")
@@ -273,6 +278,7 @@ class CapacityView(APIView):
     """Hours required per work centre per day (planned and released working orders) against
     capacity, ``?from=YYYY-MM-DD&to=YYYY-MM-DD`` (default: today and 27 days on)."""
 
+    api_area = Area.MANUFACTURING
     permission_classes = [IsTenantMember]
 
     @extend_schema(

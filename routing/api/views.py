@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.viewsets import GenericViewSet, ModelViewSet
 
 from core.api.views import accepted_body
-from core.permissions import IsTenantMember
+from core.permissions import Area, IsTenantMember
 from routing import selectors, services
 from routing.api.serializers import (
     DeliveryOrderSerializer,
@@ -20,6 +20,7 @@ from routing.models import RoutePlan
 
 
 class VehicleViewSet(ModelViewSet):
+    api_area = Area.ROUTING
     serializer_class = VehicleSerializer
     permission_classes = [IsTenantMember]
     filterset_fields = ("is_active", "start_depot")
@@ -30,6 +31,7 @@ class VehicleViewSet(ModelViewSet):
 
 
 class DeliveryOrderViewSet(ModelViewSet):
+    api_area = Area.ROUTING
     serializer_class = DeliveryOrderSerializer
     permission_classes = [IsTenantMember]
     filterset_fields = ("date",)
@@ -43,6 +45,7 @@ class RoutePlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Generic
     """Route plans. ``POST`` answers 202 with the queued plan; poll its ``url`` (or the job's)
     until ``status`` is ``succeeded`` or ``failed``."""
 
+    api_area = Area.ROUTING
     serializer_class = RoutePlanSerializer
     permission_classes = [IsTenantMember]
     filterset_fields = ("date", "status")
