@@ -43,6 +43,10 @@ SHARED_APPS = [
     "drf_spectacular_sidecar",
     "corsheaders",
     "django_prometheus",
+    "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -52,6 +56,9 @@ TENANT_APPS = [
     "django.contrib.messages",
     "accounts",
     "rest_framework_simplejwt.token_blacklist",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "core",
     "catalog",
     "inventory",
@@ -99,6 +106,8 @@ MIDDLEWARE = [
     "django.middleware.gzip.GZipMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "core.middleware.AdminNetworkMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -109,6 +118,31 @@ MIDDLEWARE = [
     "core.middleware.AccessLogMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
+
+# Security headers (ADR 31). Scripts only from this origin (no inline script, no eval): the
+# pages' JavaScript is in static files and Swagger's initialiser is served as a file too.
+# Inline styles stay allowed (style attributes, ECharts' and htmx's own); they cannot run code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# The back office (/admin/) only from these networks (CIDRs; empty: from anywhere). The client
+# address is core.throttling.client_ip's: the peer as the proxy set-up reports it.
+ADMIN_ALLOWED_NETWORKS = env_list("ADMIN_ALLOWED_NETWORKS", "")
 
 ROOT_URLCONF = "config.urls_tenant"
 PUBLIC_SCHEMA_URLCONF = "config.urls_public"
@@ -205,7 +239,7 @@ SPECTACULAR_SETTINGS = {
         "PurchaseOrderSourceEnum": "purchasing.models.PurchaseOrder.Source",
         "OrderSuggestionSourceEnum": "purchasing.models.OrderSuggestion.Source",
         "MrpRunSourceEnum": "manufacturing.models.MrpRun.Source",
-        "ApiKeyScopeEnum": "accounts.models.ApiKey.Scope",
+        "ApiKeyScopeEnum": "core.permissions.KEY_SCOPE_CHOICES",
         "ForecastMethodEnum": "forecasting.api.serializers.METHOD_CHOICES",
     },
 }
