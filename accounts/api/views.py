@@ -13,13 +13,18 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
-from accounts import selectors, services
+from accounts import selectors, services, two_factor
 from accounts.api.serializers import (
     ApiKeyCreatedSerializer,
     ApiKeyCreateSerializer,
     ApiKeySerializer,
     LogoutSerializer,
     MeSerializer,
+    TwoFactorCodeSerializer,
+    TwoFactorDisableSerializer,
+    TwoFactorEnrolmentSerializer,
+    TwoFactorRecoverySerializer,
+    TwoFactorStatusSerializer,
     UserCreateSerializer,
     UserRoleSerializer,
     UserSerializer,
@@ -59,8 +64,10 @@ class TokenView(TokenObtainPairView):
             raise _rate_limited(wait)
         try:
             response = super().post(request, *args, **kwargs)
-        except AuthenticationFailed:
-            login_failure_record(username=username)
+        except AuthenticationFailed as exc:
+            # A missing second factor is no failure; a wrong one was counted by two_factor.
+            if getattr(exc, "envelope_code", None) not in ("otp_required", "otp_invalid"):
+                login_failure_record(username=username)
             raise
         login_success_record(username=username)
         return response
@@ -164,3 +171,61 @@ class ApiKeyViewSet(ReadOnlyModelViewSet):
     def revoke(self, request, pk=None):
         key = services.api_key_revoke(key=self.get_object())
         return Response(ApiKeySerializer(key).data)
+
+
+class TwoFactorView(APIView):
+    """Your two-factor authentication (TOTP). ``GET``: whether it is on. People only: an API
+    key cannot see or change it."""
+
+    api_area = Area.PEOPLE
+    permission_classes = [IsAuthenticatedAnywhere]
+
+    @extend_schema(responses=TwoFactorStatusSerializer)
+    def get(self, request):
+        return Response({"enabled": two_factor.otp_enabled(user=request.user)})
+
+
+class TwoFactorEnrolView(APIView):
+    """Start enrolment: answers the ``otpauth://`` URI (and the same as an SVG QR code) for an
+    authenticator app; confirm with a first code at ``confirm``."""
+
+    api_area = Area.PEOPLE
+    permission_classes = [IsAuthenticatedAnywhere]
+
+    @extend_schema(request=None, responses={201: TwoFactorEnrolmentSerializer})
+    def post(self, request):
+        uri = two_factor.otp_enrol_start(user=request.user)
+        return Response(
+            {"otpauth_uri": uri, "qr_svg": two_factor.qr_svg(uri)}, status=status.HTTP_201_CREATED
+        )
+
+
+class TwoFactorConfirmView(APIView):
+    """Confirm enrolment with a code from the app: 2FA is on from now, and the answer holds
+    ten recovery codes, each usable once, shown only here."""
+
+    api_area = Area.PEOPLE
+    permission_classes = [IsAuthenticatedAnywhere]
+
+    @extend_schema(request=TwoFactorCodeSerializer, responses=TwoFactorRecoverySerializer)
+    def post(self, request):
+        data = TwoFactorCodeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        codes = two_factor.otp_enrol_confirm(
+            request=request._request, user=request.user, code=data.validated_data["code"]
+        )
+        return Response({"recovery_codes": codes})
+
+
+class TwoFactorDisableView(APIView):
+    """Turn 2FA off with your password and a current code (or a recovery code)."""
+
+    api_area = Area.PEOPLE
+    permission_classes = [IsAuthenticatedAnywhere]
+
+    @extend_schema(request=TwoFactorDisableSerializer, responses={204: None})
+    def post(self, request):
+        data = TwoFactorDisableSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        two_factor.otp_disable(request=request._request, user=request.user, **data.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -257,6 +257,9 @@ RATE_LIMIT_LOGIN = env_rate("RATE_LIMIT_LOGIN", "5/m")
 # Logins from one address across all usernames (password spraying), and the per-account
 # lockout: after N failures locked for S seconds, doubling per lockout up to MAX (ADR 25).
 RATE_LIMIT_LOGIN_IP = env_rate("RATE_LIMIT_LOGIN_IP", "20/10m")
+# Two-factor codes per user (ADR 31), on top of django-otp's delay after each failure.
+RATE_LIMIT_OTP = env_rate("RATE_LIMIT_OTP", "10/5m")
+OTP_TOTP_ISSUER = "Demand planning"
 LOGIN_LOCKOUT_FAILURES = env_int("LOGIN_LOCKOUT_FAILURES", 5, minimum=1)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 60, minimum=1)
 LOGIN_LOCKOUT_MAX_SECONDS = env_int("LOGIN_LOCKOUT_MAX_SECONDS", 3600, minimum=1)
