@@ -257,6 +257,17 @@ RATE_LIMIT_LOGIN = env_rate("RATE_LIMIT_LOGIN", "5/m")
 # Logins from one address across all usernames (password spraying), and the per-account
 # lockout: after N failures locked for S seconds, doubling per lockout up to MAX (ADR 25).
 RATE_LIMIT_LOGIN_IP = env_rate("RATE_LIMIT_LOGIN_IP", "20/10m")
+# Starting heavy work, per tenant (every user and key together), on top of RATE_LIMIT_USER:
+# 429 + Retry-After past it (ADR 31).
+RATE_LIMIT_HEAVY_WORK = {
+    "forecast_run": env_rate("RATE_LIMIT_FORECAST_RUNS", "20/h"),
+    "simulation": env_rate("RATE_LIMIT_SIMULATIONS", "30/h"),
+    "import": env_rate("RATE_LIMIT_IMPORTS", "120/h"),
+    "export": env_rate("RATE_LIMIT_EXPORTS", "120/h"),
+    "route_plan": env_rate("RATE_LIMIT_ROUTE_PLANS", "60/h"),
+    "mrp_run": env_rate("RATE_LIMIT_MRP_RUNS", "30/h"),
+    "inventory_refresh": env_rate("RATE_LIMIT_INVENTORY_REFRESHES", "30/h"),
+}
 # Two-factor codes per user (ADR 31), on top of django-otp's delay after each failure.
 RATE_LIMIT_OTP = env_rate("RATE_LIMIT_OTP", "10/5m")
 OTP_TOTP_ISSUER = "Demand planning"

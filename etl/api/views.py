@@ -18,6 +18,7 @@ from core.api.serializers import JobSerializer
 from core.api.views import accepted_body
 from core.exports import csv_stream
 from core.permissions import Area, IsTenantAdmin, IsTenantMember
+from core.throttling import HEAVY_THROTTLES
 from etl import exports, quality, selectors, services
 from etl.api.serializers import (
     DataQualityQuerySerializer,
@@ -34,6 +35,8 @@ class ImportBatchViewSet(ReadOnlyModelViewSet):
     answers 202 with the batch; poll the batch (or its job) until ``status`` is final."""
 
     api_area = Area.ETL
+    heavy_work = "import"
+    throttle_classes = HEAVY_THROTTLES
     serializer_class = ImportBatchSerializer
     permission_classes = [IsTenantMember]
     parser_classes = [MultiPartParser]
@@ -146,6 +149,9 @@ class ExportView(APIView):
     line and over HTTP."""
 
     api_area = Area.ETL
+    heavy_work = "export"
+    heavy_actions = ("get",)
+    throttle_classes = HEAVY_THROTTLES
     permission_classes = [IsTenantMember]
     renderer_classes = [JSONRenderer]
     content_negotiation_class = _NoFormatOverride

@@ -14,6 +14,7 @@ from rest_framework.viewsets import GenericViewSet, ModelViewSet, ReadOnlyModelV
 
 from core.api.views import accepted_body
 from core.permissions import Area, IsTenantAdmin, IsTenantMember
+from core.throttling import HEAVY_THROTTLES
 from forecasting import selectors, services
 from forecasting.api import serializers as s
 
@@ -29,6 +30,8 @@ class ForecastRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Gener
     ``job_url`` the job to poll); a viewer may read but not start runs."""
 
     api_area = Area.FORECASTING
+    heavy_work = "forecast_run"
+    throttle_classes = HEAVY_THROTTLES
     serializer_class = s.ForecastRunSerializer
     permission_classes = [IsTenantMember]
     filterset_fields = ("status", "trigger")

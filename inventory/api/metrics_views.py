@@ -11,7 +11,10 @@ from rest_framework.viewsets import ReadOnlyModelViewSet
 from core import services as core_services
 from core.api.serializers import JobSerializer
 from core.api.views import accepted
+from core.models import Job
 from core.permissions import Area, IsTenantAdmin, IsTenantMember
+from core.selectors import active_run
+from core.throttling import HEAVY_THROTTLES
 from inventory import dashboard, metrics
 from inventory.api.metrics_serializers import (
     DashboardQuerySerializer,
@@ -52,11 +55,17 @@ class InventoryCalculateView(APIView):
     """Start a refresh of every inventory metric of the tenant (202 + job)."""
 
     api_area = Area.INVENTORY
+    heavy_work = "inventory_refresh"
+    heavy_actions = ("post",)
+    throttle_classes = HEAVY_THROTTLES
     permission_classes = [IsTenantMember]
 
     @extend_schema(request=None, responses={202: JobSerializer})
     def post(self, request):
-        job = core_services.job_create(kind="inventory_refresh", user=request.user)
+        # At most one active refresh per tenant (ADR 31): a second request gets the running job.
+        job = active_run(Job.objects.filter(kind="inventory_refresh")) or core_services.job_create(
+            kind="inventory_refresh", user=request.user
+        )
         return accepted(job)
 
 

@@ -17,6 +17,7 @@ from core.api.views import accepted_body
 from core.exceptions import ValidationFailed
 from core.exports import csv_stream
 from core.permissions import Area, IsTenantMember
+from core.throttling import HEAVY_THROTTLES
 from inventory import simulation_service as service
 from inventory.api.simulation_serializers import (
     SimulationInputSerializer,
@@ -34,6 +35,8 @@ class SimulationRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Gen
     run's ``summary`` here and its per-item rows under ``results/``."""
 
     api_area = Area.INVENTORY
+    heavy_work = "simulation"
+    throttle_classes = HEAVY_THROTTLES
     serializer_class = SimulationRunSerializer
     permission_classes = [IsTenantMember]
     filterset_fields = ("status",)

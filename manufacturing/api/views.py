@@ -15,11 +15,14 @@ from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet, ModelViewSet
 
 from accounts.permissions import IsTenantMember
+from core import selectors as core_selectors
 from core import services as core_services
 from core.api.serializers import JobSerializer
 from core.api.views import accepted
 from core.exceptions import ValidationFailed
 from core.permissions import Area
+from core.selectors import active_run
+from core.throttling import HEAVY_THROTTLES
 from manufacturing import planning, selectors, services
 from manufacturing.api.serializers import (
     BomSerializer,
@@ -202,6 +205,8 @@ class MrpRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericVie
     order here?"; ``…/planned-orders/{po}/firm/`` firms a planned order."""
 
     api_area = Area.MANUFACTURING
+    heavy_work = "mrp_run"
+    throttle_classes = HEAVY_THROTTLES
     serializer_class = MrpRunSerializer
     permission_classes = [IsTenantMember]
     filterset_fields = ("status", "source")
@@ -217,6 +222,10 @@ class MrpRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericVie
     def create(self, request):
         data = MrpRunCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        # At most one active MRP run per tenant (ADR 31): a second request gets the running job.
+        active = active_run(MrpRun.objects.exclude(job_id=""))
+        if active is not None:
+            return accepted(core_selectors.access_job(user=request.user, job_id=active.job_id))
         run = planning.mrp_run_create(
             source=data.validated_data["source"],
             horizon_days=data.validated_data["horizon"],

@@ -8,6 +8,7 @@ from rest_framework.viewsets import GenericViewSet, ModelViewSet
 
 from core.api.views import accepted_body
 from core.permissions import Area, IsTenantMember
+from core.throttling import HEAVY_THROTTLES
 from routing import selectors, services
 from routing.api.serializers import (
     DeliveryOrderSerializer,
@@ -46,6 +47,8 @@ class RoutePlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Generic
     until ``status`` is ``succeeded`` or ``failed``."""
 
     api_area = Area.ROUTING
+    heavy_work = "route_plan"
+    throttle_classes = HEAVY_THROTTLES
     serializer_class = RoutePlanSerializer
     permission_classes = [IsTenantMember]
     filterset_fields = ("date", "status")
