@@ -24,9 +24,15 @@ class OtpAdminAuthenticationForm(AdminAuthenticationForm):
     def confirm_login_allowed(self, user) -> None:
         super().confirm_login_allowed(user)
         from accounts.exceptions import RateLimited
-        from accounts.two_factor import otp_enabled, otp_verify
+        from accounts.two_factor import ENROL_PAGE, otp_enabled, otp_enrolment_required, otp_verify
 
         if not otp_enabled(user=user):
+            if otp_enrolment_required(user=user):
+                raise ValidationError(
+                    "This tenant requires two-factor authentication of administrators: "
+                    f"turn it on at {ENROL_PAGE} first.",
+                    code="otp_enrolment_required",
+                )
             return
         code = self.data.get("otp", "")
         try:

@@ -78,3 +78,18 @@ class ApiKey(models.Model):
     def is_active(self) -> bool:
         now = timezone.now()
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+class SecuritySettings(models.Model):
+    """The tenant's security settings: one row (``accounts.services.security_settings_get``).
+    ``require_2fa_for_admins``: administrators must turn two-factor authentication on before
+    they can use the pages, the back office or the token endpoint (ADR 31)."""
+
+    require_2fa_for_admins = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "security settings"
+
+    def __str__(self) -> str:
+        return "Security settings"

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.authentication import hash_key
-from accounts.models import ApiKey, User
+from accounts.models import ApiKey, SecuritySettings, User
 from core.exceptions import Conflict, ValidationFailed
 from core.permissions import KEY_SCOPES, expand_scopes
 
@@ -173,3 +173,17 @@ def demo_users_ensure(*, domain: str, password: str) -> list[dict[str, Any]]:
             user_create(email=email, password=password, role=role, first_name=role.title())
         created.append({"email": email, "role": role})
     return created
+
+
+def security_settings_get() -> SecuritySettings:
+    """The tenant's one row of security settings (made with the defaults when missing)."""
+    settings_row, _ = SecuritySettings.objects.get_or_create(pk=1)
+    return settings_row
+
+
+def security_settings_update(*, require_2fa_for_admins: bool) -> SecuritySettings:
+    with transaction.atomic():
+        settings_row = security_settings_get()
+        settings_row.require_2fa_for_admins = require_2fa_for_admins
+        settings_row.save(update_fields=["require_2fa_for_admins", "updated_at"])
+    return settings_row

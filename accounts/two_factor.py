@@ -117,10 +117,31 @@ def otp_verify(*, request: HttpRequest | None, user: User, code: str) -> bool:
     return False
 
 
+def otp_enrolment_required(*, user: User) -> bool:
+    """True for an administrator without 2FA when the tenant requires it of administrators."""
+    from accounts.services import security_settings_get
+
+    return (
+        user.role == User.Role.ADMIN
+        and security_settings_get().require_2fa_for_admins
+        and not otp_enabled(user=user)
+    )
+
+
+ENROL_PAGE = "/app/account/two-factor/"
+ENROL_FIRST_SESSION_KEY = "otp_enrol_first"
+
+
 def login_otp_check(*, request: HttpRequest | None, user: User, code: str | None) -> None:
     """For the token endpoint: nothing when the user has no 2FA; otherwise raise 401
     ``otp_required`` without a code and ``otp_invalid`` with a wrong one."""
     if not otp_enabled(user=user):
+        if otp_enrolment_required(user=user):
+            raise CredentialRefused(
+                f"Administrators of this tenant must turn on two-factor authentication first: "
+                f"log in to the app, which opens {ENROL_PAGE}.",
+                code="otp_enrolment_required",
+            )
         return
     if not code:
         raise CredentialRefused(

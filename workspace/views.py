@@ -63,7 +63,12 @@ class LoginView(auth_views.LoginView):
         and ask for the code (``/app/login/code/``) before any session is theirs."""
         user = form.get_user()
         if not otp_enabled(user=user):
-            return super().form_valid(form)
+            response = super().form_valid(form)
+            if two_factor.otp_enrolment_required(user=user):
+                # Signed in, but every page sends to enrolment until 2FA is on (middleware).
+                self.request.session[ENROL_FIRST] = True
+                return redirect("workspace-two-factor")
+            return response
         self.request.session[PENDING_USER] = user.pk
         self.request.session[PENDING_SINCE] = time.time()
         self.request.session[PENDING_NEXT] = self.get_redirect_url()
@@ -71,6 +76,7 @@ class LoginView(auth_views.LoginView):
 
 
 PENDING_USER, PENDING_SINCE, PENDING_NEXT = "otp_user", "otp_since", "otp_next"
+ENROL_FIRST = two_factor.ENROL_FIRST_SESSION_KEY
 PENDING_SECONDS = 300
 
 
@@ -119,6 +125,7 @@ def two_factor_page(request: HttpRequest) -> HttpResponse:
                 context["recovery_codes"] = two_factor.otp_enrol_confirm(
                     request=request, user=user, code=request.POST.get("code", "")
                 )
+                request.session.pop(ENROL_FIRST, None)
             elif action == "disable":
                 two_factor.otp_disable(
                     request=request,

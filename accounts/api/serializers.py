@@ -1,7 +1,7 @@
 from django.db import connection
 from rest_framework import serializers
 
-from accounts.models import ApiKey, User
+from accounts.models import ApiKey, SecuritySettings, User
 from core.permissions import KEY_SCOPE_CHOICES, KEY_SCOPES
 
 
@@ -118,3 +118,10 @@ class TwoFactorRecoverySerializer(serializers.Serializer):
 class TwoFactorDisableSerializer(serializers.Serializer):
     password = serializers.CharField(max_length=128, style={"input_type": "password"})
     code = serializers.CharField(max_length=32)
+
+
+class SecuritySettingsSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SecuritySettings
+        fields = ("require_2fa_for_admins", "updated_at")
+        read_only_fields = ("updated_at",)

@@ -14,5 +14,6 @@ urlpatterns = [
     path("me/two-factor/enrol", views.TwoFactorEnrolView.as_view(), name="two-factor-enrol"),
     path("me/two-factor/confirm", views.TwoFactorConfirmView.as_view(), name="two-factor-confirm"),
     path("me/two-factor/disable", views.TwoFactorDisableView.as_view(), name="two-factor-disable"),
+    path("security-settings", views.SecuritySettingsView.as_view(), name="security-settings"),
     *router.urls,
 ]

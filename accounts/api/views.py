@@ -20,6 +20,7 @@ from accounts.api.serializers import (
     ApiKeySerializer,
     LogoutSerializer,
     MeSerializer,
+    SecuritySettingsSerializer,
     TwoFactorCodeSerializer,
     TwoFactorDisableSerializer,
     TwoFactorEnrolmentSerializer,
@@ -229,3 +230,25 @@ class TwoFactorDisableView(APIView):
         data.is_valid(raise_exception=True)
         two_factor.otp_disable(request=request._request, user=request.user, **data.validated_data)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SecuritySettingsView(APIView):
+    """The tenant's security settings (administrators in person): ``require_2fa_for_admins``
+    (off by default) makes every administrator turn two-factor authentication on before
+    using the pages, the back office or the token endpoint."""
+
+    api_area = Area.PEOPLE
+    permission_classes = [IsTenantAdminInPerson]
+
+    @extend_schema(responses=SecuritySettingsSerializer)
+    def get(self, request):
+        return Response(SecuritySettingsSerializer(services.security_settings_get()).data)
+
+    @extend_schema(request=SecuritySettingsSerializer, responses=SecuritySettingsSerializer)
+    def put(self, request):
+        data = SecuritySettingsSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        row = services.security_settings_update(
+            require_2fa_for_admins=data.validated_data.get("require_2fa_for_admins", False)
+        )
+        return Response(SecuritySettingsSerializer(row).data)

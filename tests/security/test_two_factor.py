@@ -184,3 +184,73 @@ def test_two_factor_is_per_tenant(tenant_b):
         "/api/v1/me/two-factor/enrol", HTTP_AUTHORIZATION=f"Bearer {access}"
     )
     assert_error(on_b, 401)
+
+
+# The tenant's requirement for administrators --------------------------------------------------
+
+
+def _require_for_admins(on: bool = True) -> None:
+    from accounts.services import security_settings_update
+
+    security_settings_update(require_2fa_for_admins=on)
+
+
+def test_the_requirement_is_off_by_default_and_only_admins_in_person_set_it():
+    from accounts.services import security_settings_get
+
+    assert security_settings_get().require_2fa_for_admins is False
+    admin = make_user(User.Role.ADMIN)
+    client = client_for(HOST_A, admin)
+    assert client.get("/api/v1/security-settings").json()["require_2fa_for_admins"] is False
+    assert_error(
+        client_for(HOST_A, make_user(User.Role.PLANNER)).put(
+            "/api/v1/security-settings", {"require_2fa_for_admins": True}, format="json"
+        ),
+        403,
+    )
+    _, raw = api_key_create(user=admin, name="k", scopes=["write"])
+    keyed = Client(HTTP_HOST=HOST_A).put(
+        "/api/v1/security-settings",
+        {"require_2fa_for_admins": True},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Api-Key {raw}",
+    )
+    assert_error(keyed, 403, "api_key_not_allowed")
+    assert security_settings_get().require_2fa_for_admins is False
+    on = client.put("/api/v1/security-settings", {"require_2fa_for_admins": True}, format="json")
+    assert on.status_code == 200 and on.json()["require_2fa_for_admins"] is True
+
+
+def test_required_admins_must_enrol_before_tokens_pages_or_the_back_office():
+    cache.clear()
+    _require_for_admins()
+    admin, planner = make_user(User.Role.ADMIN), make_user(User.Role.PLANNER)
+    assert_error(_token(admin), 401, "otp_enrolment_required")
+    assert _token(planner).status_code == 200  # only administrators
+    # The back office refuses and says where to enrol.
+    back_office = Client(HTTP_HOST=HOST_A).post(
+        "/admin/login/", {"username": admin.username, "password": PASSWORD, "next": "/admin/"}
+    )
+    assert back_office.status_code == 200 and b"/app/account/two-factor/" in back_office.content
+    # The app signs in but every page sends to enrolment until it is done.
+    browser = Client(HTTP_HOST=HOST_A)
+    login = browser.post("/app/login/", {"username": admin.username, "password": PASSWORD})
+    assert login["Location"] == "/app/account/two-factor/"
+    assert browser.get("/app/dashboard/")["Location"] == "/app/account/two-factor/"
+    assert browser.get("/admin/")["Location"] == "/app/account/two-factor/"
+    browser.post("/app/account/two-factor/", {"action": "start"})
+    browser.post("/app/account/two-factor/", {"action": "confirm", "code": _code(admin)})
+    assert otp_enabled(user=admin)
+    assert browser.get("/app/dashboard/").status_code == 200
+    assert _token(admin, otp=_code(admin, steps_ahead=1)).status_code == 200
+
+
+def test_the_requirement_leaves_api_keys_and_other_tenants_alone(tenant_b):
+    _require_for_admins()
+    admin = make_user(User.Role.ADMIN)
+    _, raw = api_key_create(user=admin, name="k", scopes=["catalog:read"])
+    keyed = Client(HTTP_HOST=HOST_A).get("/api/v1/categories/", HTTP_AUTHORIZATION=f"Api-Key {raw}")
+    assert keyed.status_code == 200
+    with schema_context(tenant_b.schema_name):
+        admin_b = make_user(User.Role.ADMIN)
+    assert _token(admin_b, host=HOST_B).status_code == 200
