@@ -8,6 +8,7 @@ from rest_framework.viewsets import GenericViewSet, ModelViewSet
 
 from core.api.views import accepted_body
 from core.permissions import Area, IsTenantMember
+from core.selectors import active_run
 from core.throttling import HEAVY_THROTTLES
 from routing import selectors, services
 from routing.api.serializers import (
@@ -64,7 +65,9 @@ class RoutePlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Generic
     def create(self, request):
         data = RoutePlanInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        plan = services.route_plan_start(
+        # At most one active route plan per tenant (ADR 31): a second request gets the plan
+        # already queued or solving, so one tenant cannot fill the shared workers.
+        plan = active_run(RoutePlan.objects.filter(job__isnull=False)) or services.route_plan_start(
             date=data.validated_data["date"],
             time_limit_seconds=data.validated_data["time_limit_seconds"],
             engine=data.validated_data["engine"],

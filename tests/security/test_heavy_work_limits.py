@@ -66,3 +66,23 @@ def test_a_second_inventory_refresh_returns_the_running_one(tenant_b):
     response = client_for(HOST_A, make_user()).post("/api/v1/inventory/calculate")
     assert response.status_code == 202 and response.json()["id"] == str(job.pk)
     assert Job.objects.filter(kind="inventory_refresh").count() == 1
+
+
+def test_a_second_route_plan_returns_the_running_one(tenant_b):
+    from routing.models import RoutePlan
+
+    job = Job.objects.create(kind="route_plan", status="running")
+    plan = RoutePlan.objects.create(date="2026-03-02", status="running", job=job)
+    client = client_for(HOST_A, make_user(User.Role.PLANNER))
+    response = client.post("/api/v1/route-plans/", {"date": "2026-03-03"}, format="json")
+    assert response.status_code == 202, response.content
+    assert response.json()["id"] == plan.pk
+    assert RoutePlan.objects.count() == 1
+    # Tenant B's planners are not held up by tenant A's plan.
+    with schema_context(tenant_b.schema_name):
+        other = make_user(User.Role.PLANNER)
+    on_b = client_for(HOST_B, other).post(
+        "/api/v1/route-plans/", {"date": "2026-03-03"}, format="json"
+    )
+    assert on_b.status_code == 400  # B has no vehicle: its own request was really handled
+    assert on_b.json()["error"]["details"].get("vehicles")
