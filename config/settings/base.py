@@ -271,7 +271,6 @@ RATE_LIMIT_HEAVY_WORK = {
 }
 # Two-factor codes per user (ADR 31), on top of django-otp's delay after each failure.
 RATE_LIMIT_OTP = env_rate("RATE_LIMIT_OTP", "10/5m")
-OTP_TOTP_ISSUER = "Demand planning"
 LOGIN_LOCKOUT_FAILURES = env_int("LOGIN_LOCKOUT_FAILURES", 5, minimum=1)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 60, minimum=1)
 LOGIN_LOCKOUT_MAX_SECONDS = env_int("LOGIN_LOCKOUT_MAX_SECONDS", 3600, minimum=1)
