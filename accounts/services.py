@@ -157,6 +157,15 @@ def api_key_create(
     return key, raw
 
 
+def api_key_signing_secret_rotate(*, key: ApiKey) -> str:
+    """A new signing secret for ``key`` (the old one stops working at once). Returns it; it
+    is shown only then. Keys made before request signing get their first one this way."""
+    secret = secrets.token_hex(32)
+    key.signing_secret = secret
+    key.save(update_fields=["signing_secret"])
+    return secret
+
+
 def api_key_revoke(*, key: ApiKey) -> ApiKey:
     if key.revoked_at is None:
         key.revoked_at = timezone.now()

@@ -94,6 +94,10 @@ class ApiKeyCreatedSerializer(ApiKeySerializer):
         read_only_fields = fields
 
 
+class ApiKeySigningSecretSerializer(serializers.Serializer):
+    signing_secret = serializers.CharField(help_text="Shown once: store it now.")
+
+
 class LogoutSerializer(serializers.Serializer):
     refresh = serializers.CharField()
 

@@ -18,6 +18,7 @@ from accounts.api.serializers import (
     ApiKeyCreatedSerializer,
     ApiKeyCreateSerializer,
     ApiKeySerializer,
+    ApiKeySigningSecretSerializer,
     LogoutSerializer,
     MeSerializer,
     SecuritySettingsSerializer,
@@ -166,6 +167,13 @@ class ApiKeyViewSet(ReadOnlyModelViewSet):
         key, raw = services.api_key_create(user=request.user, **data.validated_data)
         key.key = raw
         return Response(ApiKeyCreatedSerializer(key).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=ApiKeySigningSecretSerializer)
+    @action(detail=True, methods=["post"], url_path="signing-secret")
+    def signing_secret(self, request, pk=None):
+        """A new signing secret for the key, shown once; the old one stops working."""
+        secret = services.api_key_signing_secret_rotate(key=self.get_object())
+        return Response({"signing_secret": secret})
 
     @extend_schema(request=None, responses=ApiKeySerializer)
     @action(detail=True, methods=["post"])

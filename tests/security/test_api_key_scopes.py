@@ -311,3 +311,24 @@ def test_a_signature_of_another_key_or_tenant_does_not_pass(signing_key, tenant_
     # The key is unknown on tenant B, signed or not.
     on_b = _signed(_key_client(raw, host=HOST_B), key, "GET", "/api/v1/categories/")
     assert_error(on_b, 401)
+
+
+def test_a_signing_secret_can_be_rotated_by_an_admin_in_person(signing_key):
+    key, raw = signing_key
+    admin = key.user
+    old_secret = key.signing_secret
+    assert_error(
+        _key_client(raw).post(f"/api/v1/api-keys/{key.pk}/signing-secret/"), 401
+    )  # unsigned, and keys never manage keys
+    rotated = client_for(HOST_A, admin).post(f"/api/v1/api-keys/{key.pk}/signing-secret/")
+    assert rotated.status_code == 200
+    new_secret = rotated.json()["signing_secret"]
+    assert len(new_secret) == 64 and new_secret != old_secret
+    key.refresh_from_db()
+    assert_error(_signed(_key_client(raw), _Secret(old_secret), "GET", "/api/v1/categories/"), 401)
+    assert _signed(_key_client(raw), key, "GET", "/api/v1/categories/").status_code == 200
+
+
+class _Secret:
+    def __init__(self, secret: str) -> None:
+        self.signing_secret = secret
