@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm as BaseUserChangeForm
 from django.core.exceptions import ValidationError
 
-from accounts.models import ApiKey, User
+from accounts.models import ApiKey, SecuritySettings, User
 from accounts.services import _refuse_losing_last_admin
 from core.exceptions import Conflict
 
@@ -47,8 +47,28 @@ class ApiKeyAdmin(admin.ModelAdmin):
     list_filter = ("revoked_at",)
     search_fields = ("name", "prefix", "user__email")
     readonly_fields = ("prefix", "key_hash", "created_at", "last_used_at")
-    fields = ("name", "user", "scopes", "expires_at", "revoked_at", *readonly_fields)
+    fields = (
+        "name",
+        "user",
+        "scopes",
+        "allowed_networks",
+        "require_signature",
+        "expires_at",
+        "revoked_at",
+        *readonly_fields,
+    )
 
     def has_add_permission(self, request) -> bool:
         # Keys are created through the API, which shows the secret once.
+        return False
+
+
+@admin.register(SecuritySettings)
+class SecuritySettingsAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "require_2fa_for_admins", "updated_at")
+
+    def has_add_permission(self, request) -> bool:
+        return not SecuritySettings.objects.exists()  # one row
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False

@@ -10,16 +10,22 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+import ipaddress
+import time
+from django.http.request import RawPostDataException
 from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
+from accounts.signing import SIGNATURE_MAX_AGE_SECONDS, sign
 from accounts.tokens import check_tenant_claim
 from core.logging import get_logger
 
 log = get_logger("auth")
+from core.exceptions import CredentialRefused
+from core.throttling import client_ip
 
 API_KEY_KEYWORD = b"api-key"
 # last_used_at is written at most this often per key, so reads do not become writes.
@@ -125,6 +131,8 @@ class ApiKeyAuthentication(BaseAuthentication):
             )
         if not key.user.is_active:
             raise exceptions.AuthenticationFailed("API key owner is inactive.")
+        _check_network(request, key)
+        _check_signature(request, key)
         now = timezone.now()
         if key.last_used_at is None or (now - key.last_used_at).total_seconds() > (
             LAST_USED_RESOLUTION_SECONDS
@@ -135,3 +143,73 @@ class ApiKeyAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request) -> str:
         return "Api-Key"
+
+
+def _check_network(request, key) -> None:
+    """The client address (``core.throttling.client_ip``: the peer as the project's proxy set-up
+    reports it, never a raw ``X-Forwarded-For``) must lie in one of the key's networks."""
+    if not key.allowed_networks:
+        return
+    try:
+        address = ipaddress.ip_address(client_ip(request._request))
+    except ValueError:
+        address = None
+    if address is None or not any(
+        address in ipaddress.ip_network(network, strict=False) for network in key.allowed_networks
+    ):
+        raise CredentialRefused(
+            "This API key may not be used from this address.", code="api_key_network"
+        )
+
+
+def _check_signature(request, key) -> None:
+    """Check ``X-Signature`` when the call carries one or the key requires one (ADR 31)."""
+    meta = request._request.META
+    signature = meta.get("HTTP_X_SIGNATURE", "")
+    timestamp = meta.get("HTTP_X_SIGNATURE_TIMESTAMP", "")
+    if not signature and not timestamp:
+        if key.require_signature:
+            raise CredentialRefused(
+                "This API key requires signed requests (X-Signature, X-Signature-Timestamp).",
+                code="signature_required",
+            )
+        return
+    if not key.signing_secret:
+        raise CredentialRefused(
+            "This API key has no signing secret; create a new key to sign requests.",
+            code="signature_invalid",
+        )
+    try:
+        age = abs(time.time() - int(timestamp))
+    except ValueError:
+        raise CredentialRefused(
+            "X-Signature-Timestamp must be Unix seconds.", code="signature_invalid"
+        ) from None
+    if age > SIGNATURE_MAX_AGE_SECONDS:
+        raise CredentialRefused(
+            "Signature timestamp outside the 5-minute window.", code="signature_expired"
+        )
+    try:
+        body = request._request.body
+    except RawPostDataException:  # a form body already parsed: the raw bytes are gone
+        raise CredentialRefused(
+            "The request body could not be verified.", code="signature_invalid"
+        ) from None
+    expected = sign(
+        secret=key.signing_secret,
+        method=request.method,
+        path=request._request.get_full_path(),
+        timestamp=timestamp,
+        body=body,
+    )
+    if not hmac.compare_digest(expected, signature.strip().lower()):
+        raise CredentialRefused("Invalid request signature.", code="signature_invalid")
+    try:  # each signature once within the window; a cache outage fails open, like the limiter
+        first_use = cache.add(
+            f"api-key-signature:{key.prefix}:{expected}", 1, 2 * SIGNATURE_MAX_AGE_SECONDS
+        )
+    except Exception as exc:  # the cache backend's connection errors vary by client version
+        log.warning("signature_replay_check_unavailable", error=str(exc))
+        first_use = True
+    if not first_use:
+        raise CredentialRefused("This signed request was already used.", code="signature_replayed")

@@ -44,18 +44,22 @@ class User(AbstractUser):
 
 class ApiKey(models.Model):
     """A partner's key. Only ``prefix`` and a SHA-256 of the secret are stored; the full key is
-    shown once, at creation. Keys of 256 random bits need no slow hash: nothing to brute-force."""
+    shown once, at creation. Keys of 256 random bits need no slow hash: nothing to brute-force.
+
+    ``scopes`` are ``<area>:read|write`` (``core.permissions.KEY_SCOPES``). ``allowed_networks``
+    (CIDRs; empty: anywhere) bounds the client address. ``signing_secret`` signs requests
+    (HMAC-SHA256, ADR 31); it is stored as is because the server must recompute signatures,
+    like a webhook's secret, and shown once. ``require_signature`` refuses unsigned calls."""
 
     is_api_key = True  # how core.permissions tells a key from a token without importing accounts
-
-    class Scope(models.TextChoices):
-        READ = "read"
-        WRITE = "write"
 
     name = models.CharField(max_length=100)
     prefix = models.CharField(max_length=16, unique=True)
     key_hash = models.CharField(max_length=64)
-    scopes = ArrayField(models.CharField(max_length=8, choices=Scope.choices), default=list)
+    scopes = ArrayField(models.CharField(max_length=32), default=list)
+    allowed_networks = ArrayField(models.CharField(max_length=49), default=list, blank=True)
+    signing_secret = models.CharField(max_length=64, editable=False, default="")
+    require_signature = models.BooleanField(default=False)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_keys"
     )
@@ -74,3 +78,18 @@ class ApiKey(models.Model):
     def is_active(self) -> bool:
         now = timezone.now()
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+class SecuritySettings(models.Model):
+    """The tenant's security settings: one row (``accounts.services.security_settings_get``).
+    ``require_2fa_for_admins``: administrators must turn two-factor authentication on before
+    they can use the pages, the back office or the token endpoint (ADR 31)."""
+
+    require_2fa_for_admins = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "security settings"
+
+    def __str__(self) -> str:
+        return "Security settings"

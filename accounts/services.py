@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from collections.abc import Callable
 from datetime import datetime
@@ -15,8 +16,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts.authentication import hash_key
-from accounts.models import ApiKey, User
+from accounts.models import ApiKey, SecuritySettings, User
 from core.exceptions import Conflict, ValidationFailed
+from core.permissions import KEY_SCOPES, expand_scopes
 
 
 def user_create(
@@ -155,15 +157,41 @@ def _set_role(*, user: User, role: str) -> User:
     return user
 
 
-def api_key_create(
-    *, user: User, name: str, scopes: list[str], expires_at: datetime | None = None
-) -> tuple[ApiKey, str]:
-    """Create a key for ``user``. Returns the key row and the full secret, shown only once."""
-    scopes = sorted(set(scopes))
-    if not scopes or any(scope not in ApiKey.Scope.values for scope in scopes):
+def _networks_parse(networks: list[str]) -> list[str]:
+    parsed, bad = [], []
+    for network in networks:
+        try:
+            parsed.append(str(ipaddress.ip_network(str(network).strip(), strict=False)))
+        except ValueError:
+            bad.append(network)
+    if bad:
         raise ValidationFailed(
-            "Scopes must be a non-empty subset of read, write.", details={"scopes": scopes}
+            "Allowed networks must be IP addresses or CIDR blocks.",
+            details={"allowed_networks": bad},
         )
+    return sorted(set(parsed))
+
+
+def api_key_create(
+    *,
+    user: User,
+    name: str,
+    scopes: list[str],
+    expires_at: datetime | None = None,
+    allowed_networks: list[str] | None = None,
+    require_signature: bool = False,
+) -> tuple[ApiKey, str]:
+    """Create a key for ``user``. ``scopes`` are ``<area>:read|write``; ``read`` and ``write``
+    still mean every area's read, or everything a key may do. Returns the key row and the full
+    secret, shown only once (the row carries ``signing_secret``, shown only then too)."""
+    scopes = expand_scopes(scopes)
+    unknown = [scope for scope in scopes if scope not in KEY_SCOPES]
+    if not scopes or unknown:
+        raise ValidationFailed(
+            "Scopes must be a non-empty subset of " + ", ".join(KEY_SCOPES) + ".",
+            details={"scopes": unknown or scopes},
+        )
+    networks = _networks_parse(allowed_networks or [])
     if expires_at is not None and expires_at <= timezone.now():
         raise ValidationFailed(
             "Expiry must be in the future.", details={"expires_at": str(expires_at)}
@@ -178,10 +206,22 @@ def api_key_create(
             prefix=prefix,
             key_hash=hash_key(raw),
             scopes=scopes,
+            allowed_networks=networks,
+            signing_secret=secrets.token_hex(32),
+            require_signature=require_signature,
             user=user,
             expires_at=expires_at,
         )
     return key, raw
+
+
+def api_key_signing_secret_rotate(*, key: ApiKey) -> str:
+    """A new signing secret for ``key`` (the old one stops working at once). Returns it; it
+    is shown only then. Keys made before request signing get their first one this way."""
+    secret = secrets.token_hex(32)
+    key.signing_secret = secret
+    key.save(update_fields=["signing_secret"])
+    return secret
 
 
 def api_key_revoke(*, key: ApiKey) -> ApiKey:
@@ -200,3 +240,17 @@ def demo_users_ensure(*, domain: str, password: str) -> list[dict[str, Any]]:
             user_create(email=email, password=password, role=role, first_name=role.title())
         created.append({"email": email, "role": role})
     return created
+
+
+def security_settings_get() -> SecuritySettings:
+    """The tenant's one row of security settings (made with the defaults when missing)."""
+    settings_row, _ = SecuritySettings.objects.get_or_create(pk=1)
+    return settings_row
+
+
+def security_settings_update(*, require_2fa_for_admins: bool) -> SecuritySettings:
+    with transaction.atomic():
+        settings_row = security_settings_get()
+        settings_row.require_2fa_for_admins = require_2fa_for_admins
+        settings_row.save(update_fields=["require_2fa_for_admins", "updated_at"])
+    return settings_row

@@ -8,12 +8,15 @@ same id on tenant B.
 
 from __future__ import annotations
 
+from django.contrib.auth.models import update_last_login
 from django.db import connection
-from rest_framework import exceptions
+from rest_framework import exceptions, serializers
 from rest_framework_simplejwt.serializers import (
     TokenObtainPairSerializer,
+    TokenObtainSerializer,
     TokenRefreshSerializer,
 )
+from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import RefreshToken, Token
 
 TENANT_CLAIM = "tenant"
@@ -27,6 +30,29 @@ def check_tenant_claim(token: Token) -> None:
 
 
 class TenantTokenObtainPairSerializer(TokenObtainPairSerializer):
+    otp = serializers.CharField(
+        required=False,
+        write_only=True,
+        max_length=32,
+        help_text="The two-factor code (or a recovery code) when the account has 2FA on.",
+    )
+
+    def validate(self, attrs):
+        """Credentials first (simplejwt), then the second factor, then the tokens: no token
+        is made for a user who has 2FA on and gave no valid code (ADR 31)."""
+        from accounts.two_factor import login_otp_check
+
+        code = attrs.pop("otp", None)
+        data = TokenObtainSerializer.validate(self, attrs)
+        request = self.context.get("request")
+        login_otp_check(request=getattr(request, "_request", None), user=self.user, code=code)
+        refresh = self.get_token(self.user)
+        data["refresh"] = str(refresh)
+        data["access"] = str(refresh.access_token)
+        if api_settings.UPDATE_LAST_LOGIN:
+            update_last_login(None, self.user)
+        return data
+
     @classmethod
     def get_token(cls, user) -> RefreshToken:
         token = super().get_token(user)

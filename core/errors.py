@@ -100,7 +100,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     response = drf_default_handler(exc, context)
     if response is None:
         return None
-    code = next(
+    code = getattr(exc, "envelope_code", None) or next(
         (value for klass, value in _DRF_CODES.items() if isinstance(exc, klass)),
         getattr(exc, "default_code", "error"),
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from rest_framework import exceptions as drf_exceptions
+
 
 class DomainError(Exception):
     status_code = 400
@@ -77,3 +79,20 @@ class ImportRowsRejected(ValidationFailed):
     def __init__(self, errors: list[dict[str, Any]], message: str | None = None):
         self.errors = errors
         super().__init__(message or "Rows rejected by the writer.", details={"errors": errors})
+
+
+class _CodedMixin:
+    """A DRF refusal whose envelope carries its own code (``api_key_scope_missing``) instead of
+    the class's generic one (``permission_denied``)."""
+
+    def __init__(self, message: str, *, code: str) -> None:
+        super().__init__(message, code=code)  # type: ignore[call-arg]
+        self.envelope_code = code
+
+
+class CredentialRefused(_CodedMixin, drf_exceptions.AuthenticationFailed):
+    """401: the credential is not accepted for this call (signature, network, second factor)."""
+
+
+class AccessRefused(_CodedMixin, drf_exceptions.PermissionDenied):
+    """403: the credential is valid but may not do this (an API key's scopes)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import time
 import uuid
@@ -101,3 +102,37 @@ class AccessLogMiddleware:
             user_id=getattr(user, "pk", None) if getattr(user, "is_authenticated", False) else None,
         )
         return response
+
+
+class AdminNetworkMiddleware:
+    """The back office only from ``ADMIN_ALLOWED_NETWORKS`` (ADR 31): any other address gets a
+    404 for ``/admin/``, as if there were none. The address is ``client_ip``'s (never a raw
+    ``X-Forwarded-For``)."""
+
+    def __init__(self, get_response):
+        from django.conf import settings
+
+        self.networks = [
+            ipaddress.ip_network(network.strip(), strict=False)
+            for network in settings.ADMIN_ALLOWED_NETWORKS
+            if network.strip()
+        ]
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if self.networks and request.path.startswith("/admin/") and not self._allowed(request):
+            from django.http import Http404
+
+            from core.errors import page_not_found
+
+            return page_not_found(request, Http404())
+        return self.get_response(request)
+
+    def _allowed(self, request: HttpRequest) -> bool:
+        from core.throttling import client_ip
+
+        try:
+            address = ipaddress.ip_address(client_ip(request))
+        except ValueError:
+            return False
+        return any(address in network for network in self.networks)

@@ -1,5 +1,11 @@
-"""Role-based permissions. Reads need any role; writes need planner; admin endpoints need admin.
-An API key is capped both by its owner's role and by its scopes (``read``, ``write``).
+"""Role permissions, and the scopes that bound an API key. Reads need any role; writes need
+planner; admin endpoints need admin. An API key is capped both by its owner's role and by its
+scopes: one ``<area>:read`` / ``<area>:write`` pair per area of the API (ADR 31).
+
+Every API view declares its area (``api_area``); a key calling a view without one, or a view
+of the people area (users, keys, webhooks, tenants and their plans), is refused. Settings can be
+read with ``settings:read``; no scope lets a key change them. The role classes check the key's
+scope themselves, so no view can forget it.
 
 They live in ``core`` (the bottom layer) so that every app's views can use them; they rely
 only on what the user and the credential say of themselves (``user.has_role(role)``, an API
@@ -11,24 +17,111 @@ from __future__ import annotations
 from django.db import connection
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
+from core.exceptions import AccessRefused
+
 ADMIN, PLANNER, VIEWER = "admin", "planner", "viewer"  # accounts.models.User.Role
-READ, WRITE = "read", "write"  # accounts.models.ApiKey.Scope
+READ, WRITE = "read", "write"
+
+
+class Area:
+    """The areas of the API. A view names one in ``api_area``."""
+
+    CATALOG = "catalog"
+    INVENTORY = "inventory"
+    FORECASTING = "forecasting"
+    PURCHASING = "purchasing"
+    MANUFACTURING = "manufacturing"
+    ROUTING = "routing"
+    ETL = "etl"
+    INTEGRATIONS = "integrations"
+    JOBS = "jobs"
+    AUDIT = "audit"
+    SETTINGS = "settings"
+    # Managed by people only: users, API keys, webhooks, tenants and plans. No scope opens it.
+    PEOPLE = "people"
+    # Needs no scope: sign-in, the caller's own identity, the schema and its docs.
+    OPEN = "open"
+
+
+# Areas a key may only read: the audit log is a record, settings are managed by people.
+_READ_ONLY_AREAS = (Area.AUDIT, Area.SETTINGS)
+KEY_AREAS = (
+    Area.CATALOG,
+    Area.INVENTORY,
+    Area.FORECASTING,
+    Area.PURCHASING,
+    Area.MANUFACTURING,
+    Area.ROUTING,
+    Area.ETL,
+    Area.INTEGRATIONS,
+    Area.JOBS,
+    Area.AUDIT,
+    Area.SETTINGS,
+)
+KEY_SCOPES: tuple[str, ...] = tuple(
+    f"{area}:{level}"
+    for area in KEY_AREAS
+    for level in (READ, WRITE)
+    if level == READ or area not in _READ_ONLY_AREAS
+)
+# The scopes of keys made before areas (ADR 31): ``read`` → every ``:read``, ``write`` → all.
+LEGACY_SCOPES = {
+    READ: tuple(scope for scope in KEY_SCOPES if scope.endswith(":read")),
+    WRITE: KEY_SCOPES,
+}
+# What a key's creator may ask for (the API's enum): the scopes and the two legacy names.
+KEY_SCOPE_CHOICES = (*KEY_SCOPES, READ, WRITE)
+
+
+def expand_scopes(scopes: list[str]) -> list[str]:
+    """The stored form of requested scopes: legacy ``read``/``write`` expanded, sorted, unique.
+    Unknown names are kept, for the caller's validation to name them."""
+    expanded: set[str] = set()
+    for scope in scopes:
+        expanded.update(LEGACY_SCOPES.get(scope, (scope,)))
+    return sorted(expanded)
 
 
 def _is_api_key(credential) -> bool:
     return bool(getattr(credential, "is_api_key", False))
 
 
-def _key_allows(request) -> bool:
+def required_scope(request, view) -> str | None:
+    """The scope an API key needs for this call: None when none is needed; raises
+    PermissionDenied when no key may make it."""
+    area = getattr(view, "api_area", None)
+    if area == Area.OPEN:
+        return None
+    if area is None or area not in KEY_AREAS:
+        raise AccessRefused(
+            "API keys cannot manage users, keys, webhooks, plans or settings; sign in.",
+            code="api_key_not_allowed",
+        )
+    level = READ if request.method in SAFE_METHODS else WRITE
+    return f"{area}:{level}"
+
+
+def _key_allows(request, view) -> bool:
+    """True for anything but an API key; for a key, True when it holds the call's scope, else
+    PermissionDenied naming the missing scope."""
     key = request.auth
     if not _is_api_key(key):
         return True
-    needed = READ if request.method in SAFE_METHODS else WRITE
-    return needed in key.scopes
+    needed = required_scope(request, view)
+    if needed is None or needed in key.scopes:
+        return True
+    raise AccessRefused(f"This API key lacks the scope {needed}.", code="api_key_scope_missing")
 
 
 def _on_tenant() -> bool:
     return connection.schema_name != "public"
+
+
+class HasKeyScope(BasePermission):
+    """The scope check alone, for a view whose other permissions are not role classes."""
+
+    def has_permission(self, request, view) -> bool:
+        return _key_allows(request, view)
 
 
 class IsTenantMember(BasePermission):
@@ -40,7 +133,7 @@ class IsTenantMember(BasePermission):
         user = request.user
         if not (user and user.is_authenticated and _on_tenant()):
             return False
-        if not _key_allows(request):
+        if not _key_allows(request, view):
             return False
         if request.method in SAFE_METHODS:
             return user.has_role(VIEWER)
@@ -58,7 +151,7 @@ class IsTenantAdmin(BasePermission):
             user
             and user.is_authenticated
             and _on_tenant()
-            and _key_allows(request)
+            and _key_allows(request, view)
             and user.has_role(ADMIN)
         )
 
@@ -77,7 +170,7 @@ class IsAuthenticatedAnywhere(BasePermission):
     """Any authenticated caller, on a tenant or on the platform host (``/me``, logout)."""
 
     def has_permission(self, request, view) -> bool:
-        return bool(request.user and request.user.is_authenticated and _key_allows(request))
+        return bool(request.user and request.user.is_authenticated and _key_allows(request, view))
 
 
 class IsPlatformStaff(BasePermission):

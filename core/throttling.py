@@ -121,3 +121,35 @@ class RateLimitThrottle(BaseThrottle):
 
     def wait(self) -> float | None:
         return self._wait
+
+
+class HeavyWorkThrottle(BaseThrottle):
+    """Per-tenant limit on starting heavy work (forecast runs, simulations, imports, exports,
+    route plans, MRP runs), on top of the per-user limit (ADR 31). A view names its kind in
+    ``heavy_work`` and the actions that start it in ``heavy_actions`` (viewset actions, or
+    HTTP methods for plain views); the rate per kind is ``RATE_LIMIT_HEAVY_WORK[kind]``. The
+    counter key is the kind alone: the cache prefixes it with the tenant's schema, so every
+    user and key of a tenant shares it and tenants never share one."""
+
+    group = "heavy"
+
+    def allow_request(self, request, view) -> bool:
+        self._wait = None
+        kind = getattr(view, "heavy_work", None)
+        starts = getattr(view, "heavy_actions", ("create",))
+        if kind is None or (getattr(view, "action", None) or request.method.lower()) not in starts:
+            return True
+        rate = settings.RATE_LIMIT_HEAVY_WORK.get(kind)
+        if not rate:
+            return True
+        usage = consume(request._request, group=self.group, key=f"heavy:{kind}", rate=rate)
+        if usage and usage["should_limit"]:
+            self._wait = max(int(usage["time_left"]), 1)
+            return False
+        return True
+
+    def wait(self) -> float | None:
+        return self._wait
+
+
+HEAVY_THROTTLES = [RateLimitThrottle, HeavyWorkThrottle]

@@ -9,6 +9,8 @@ urlpatterns = [
     path("", views.home, name="workspace-home"),
     path("app/", views.home, name="workspace-app"),
     path("app/login/", views.LoginView.as_view(), name="workspace-login"),
+    path("app/login/code/", views.login_code, name="workspace-login-code"),
+    path("app/account/two-factor/", views.two_factor_page, name="workspace-two-factor"),
     path("app/logout/", views.LogoutView.as_view(), name="workspace-logout"),
     path("app/password-reset/", views.PasswordResetView.as_view(), name="workspace-password-reset"),
     path(

@@ -4,8 +4,11 @@ poll."""
 
 from __future__ import annotations
 
+import time
+
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -21,6 +24,9 @@ from accounts.models import User
 from core import selectors as core_selectors
 from core.exceptions import DomainError, NotFound
 from core.pages import admin_page, member_page
+from accounts import two_factor
+from accounts.exceptions import RateLimited
+from accounts.two_factor import otp_enabled, otp_verify
 from core.throttling import client_ip, consume
 
 
@@ -59,6 +65,86 @@ class LoginView(auth_views.LoginView):
             response["Retry-After"] = str(wait)
             return response
         return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        """Password right: log in, or, when the user has 2FA on, remember who is half-way
+        and ask for the code (``/app/login/code/``) before any session is theirs."""
+        user = form.get_user()
+        if not otp_enabled(user=user):
+            response = super().form_valid(form)
+            if two_factor.otp_enrolment_required(user=user):
+                # Signed in, but every page sends to enrolment until 2FA is on (middleware).
+                self.request.session[ENROL_FIRST] = True
+                return redirect("workspace-two-factor")
+            return response
+        self.request.session[PENDING_USER] = user.pk
+        self.request.session[PENDING_SINCE] = time.time()
+        self.request.session[PENDING_NEXT] = self.get_redirect_url()
+        return redirect("workspace-login-code")
+
+
+PENDING_USER, PENDING_SINCE, PENDING_NEXT = "otp_user", "otp_since", "otp_next"
+ENROL_FIRST = two_factor.ENROL_FIRST_SESSION_KEY
+PENDING_SECONDS = 300
+
+
+def login_code(request: HttpRequest) -> HttpResponse:
+    """The login's second step for a user with 2FA on: a TOTP or recovery code within five
+    minutes of the password. Attempts are limited per user (accounts.two_factor)."""
+    session = request.session
+    user_id, since = session.get(PENDING_USER), session.get(PENDING_SINCE, 0)
+    if user_id is None or time.time() - since > PENDING_SECONDS:
+        for name in (PENDING_USER, PENDING_SINCE, PENDING_NEXT):
+            session.pop(name, None)
+        return redirect(settings.LOGIN_URL)
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return redirect(settings.LOGIN_URL)
+    context: dict = {}
+    status = 200
+    if request.method == "POST":
+        try:
+            if otp_verify(request=request, user=user, code=request.POST.get("code", "")):
+                next_url = session.get(PENDING_NEXT) or settings.LOGIN_REDIRECT_URL
+                for name in (PENDING_USER, PENDING_SINCE, PENDING_NEXT):
+                    session.pop(name, None)
+                auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                return redirect(next_url)
+            context["invalid"], status = True, 400
+        except RateLimited as exc:
+            context["rate_limited"], status = exc.details["retry_after_seconds"], 429
+    return render(request, "workspace/login_code.html", context, status=status)
+
+
+@member_page
+def two_factor_page(request: HttpRequest) -> HttpResponse:
+    """Your two-factor authentication: set up (QR code of the ``otpauth://`` URI), confirm
+    (recovery codes shown once), turn off with password and code."""
+    user = request.user
+    context: dict = {}
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "start":
+                uri = two_factor.otp_enrol_start(user=user)
+                context.update(otpauth_uri=uri, qr_svg=two_factor.qr_svg(uri))
+            elif action == "confirm":
+                context["recovery_codes"] = two_factor.otp_enrol_confirm(
+                    request=request, user=user, code=request.POST.get("code", "")
+                )
+                request.session.pop(ENROL_FIRST, None)
+            elif action == "disable":
+                two_factor.otp_disable(
+                    request=request,
+                    user=user,
+                    password=request.POST.get("password", ""),
+                    code=request.POST.get("code", ""),
+                )
+        except DomainError as exc:
+            context["error"], status = exc.message, exc.status_code
+    context["enabled"] = two_factor.otp_enabled(user=user)
+    return render(request, "workspace/two_factor.html", context, status=status)
 
 
 class LogoutView(auth_views.LogoutView):

@@ -1,7 +1,8 @@
 from django.db import connection
 from rest_framework import serializers
 
-from accounts.models import ApiKey, User
+from accounts.models import ApiKey, SecuritySettings, User
+from core.permissions import KEY_SCOPE_CHOICES, KEY_SCOPES
 
 
 class MeSerializer(serializers.ModelSerializer):
@@ -66,6 +67,8 @@ class ApiKeySerializer(serializers.ModelSerializer):
             "name",
             "prefix",
             "scopes",
+            "allowed_networks",
+            "require_signature",
             "owner",
             "created_at",
             "expires_at",
@@ -79,17 +82,37 @@ class ApiKeySerializer(serializers.ModelSerializer):
 class ApiKeyCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     scopes = serializers.ListField(
-        child=serializers.ChoiceField(choices=ApiKey.Scope.choices), min_length=1, max_length=2
+        child=serializers.ChoiceField(choices=KEY_SCOPE_CHOICES),
+        min_length=1,
+        max_length=len(KEY_SCOPES),
+        help_text="``<area>:read`` or ``<area>:write``; ``read`` and ``write`` mean every area.",
     )
     expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    allowed_networks = serializers.ListField(
+        child=serializers.CharField(max_length=49),
+        required=False,
+        default=list,
+        max_length=100,
+        help_text="CIDR blocks the key may be used from (empty: anywhere).",
+    )
+    require_signature = serializers.BooleanField(
+        required=False, default=False, help_text="Refuse calls without a valid X-Signature."
+    )
 
 
 class ApiKeyCreatedSerializer(ApiKeySerializer):
     key = serializers.CharField(read_only=True, help_text="Shown once; store it now.")
+    signing_secret = serializers.CharField(
+        read_only=True, help_text="Shown once: the HMAC-SHA256 secret that signs requests."
+    )
 
     class Meta(ApiKeySerializer.Meta):
-        fields = (*ApiKeySerializer.Meta.fields, "key")
+        fields = (*ApiKeySerializer.Meta.fields, "key", "signing_secret")
         read_only_fields = fields
+
+
+class ApiKeySigningSecretSerializer(serializers.Serializer):
+    signing_secret = serializers.CharField(help_text="Shown once: store it now.")
 
 
 class LogoutSerializer(serializers.Serializer):
@@ -110,3 +133,20 @@ class ErasureSerializer(serializers.Serializer):
     api_keys = serializers.IntegerField()
     audit_entries = serializers.IntegerField()
     rows_scrubbed = serializers.IntegerField()
+class TwoFactorStatusSerializer(serializers.Serializer):
+    enabled = serializers.BooleanField()
+class TwoFactorEnrolmentSerializer(serializers.Serializer):
+    otpauth_uri = serializers.CharField(help_text="Add it to an authenticator app.")
+    qr_svg = serializers.CharField(help_text="The same URI as an SVG QR code.")
+class TwoFactorCodeSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=32)
+class TwoFactorRecoverySerializer(serializers.Serializer):
+    recovery_codes = serializers.ListField(child=serializers.CharField())
+class TwoFactorDisableSerializer(serializers.Serializer):
+    password = serializers.CharField(max_length=128, style={"input_type": "password"})
+    code = serializers.CharField(max_length=32)
+class SecuritySettingsSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SecuritySettings
+        fields = ("require_2fa_for_admins", "updated_at")
+        read_only_fields = ("updated_at",)

@@ -14,7 +14,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
-from accounts import selectors, services
+from accounts import selectors, services, two_factor
 from accounts.api.serializers import (
     ApiKeyCreatedSerializer,
     ApiKeyCreateSerializer,
@@ -23,6 +23,13 @@ from accounts.api.serializers import (
     LogoutSerializer,
     MeSerializer,
     PersonalDataSerializer,
+    ApiKeySigningSecretSerializer,
+    SecuritySettingsSerializer,
+    TwoFactorCodeSerializer,
+    TwoFactorDisableSerializer,
+    TwoFactorEnrolmentSerializer,
+    TwoFactorRecoverySerializer,
+    TwoFactorStatusSerializer,
     UserCreateSerializer,
     UserInviteSerializer,
     UserRoleSerializer,
@@ -31,7 +38,7 @@ from accounts.api.serializers import (
 from accounts.exceptions import RateLimited
 from accounts.lockout import login_failure_record, login_guard, login_success_record
 from accounts.tokens import check_tenant_claim
-from core.permissions import IsAuthenticatedAnywhere, IsTenantAdminInPerson
+from core.permissions import Area, IsAuthenticatedAnywhere, IsTenantAdminInPerson
 from core.throttling import client_ip, consume
 
 
@@ -52,6 +59,7 @@ def _rate_limited(wait: int) -> RateLimited:
 class TokenView(TokenObtainPairView):
     """Log in with ``{"username", "password"}`` → ``{"access", "refresh"}`` for this tenant."""
 
+    api_area = Area.OPEN
     throttle_classes: list = []
 
     def post(self, request, *args, **kwargs):
@@ -62,8 +70,10 @@ class TokenView(TokenObtainPairView):
             raise _rate_limited(wait)
         try:
             response = super().post(request, *args, **kwargs)
-        except AuthenticationFailed:
-            login_failure_record(username=username)
+        except AuthenticationFailed as exc:
+            # A missing second factor is no failure; a wrong one was counted by two_factor.
+            if getattr(exc, "envelope_code", None) not in ("otp_required", "otp_invalid"):
+                login_failure_record(username=username)
             raise
         login_success_record(username=username)
         return response
@@ -72,6 +82,7 @@ class TokenView(TokenObtainPairView):
 class TokenRefreshTenantView(TokenRefreshView):
     """Rotate a refresh token of this tenant; the old one is blacklisted."""
 
+    api_area = Area.OPEN
     throttle_classes: list = []
 
     def post(self, request, *args, **kwargs):
@@ -82,6 +93,7 @@ class TokenRefreshTenantView(TokenRefreshView):
 class LogoutView(APIView):
     """Blacklist a refresh token of this tenant. Access tokens expire on their own (minutes)."""
 
+    api_area = Area.OPEN
     permission_classes = [AllowAny]
 
     @extend_schema(request=LogoutSerializer, responses={204: None})
@@ -98,6 +110,7 @@ class LogoutView(APIView):
 
 
 class MeView(APIView):
+    api_area = Area.OPEN
     permission_classes = [IsAuthenticatedAnywhere]
 
     @extend_schema(responses=MeSerializer)
@@ -108,6 +121,7 @@ class MeView(APIView):
 class UserViewSet(ReadOnlyModelViewSet):
     """Users of the tenant (administrators in person only: an API key cannot manage users)."""
 
+    api_area = Area.PEOPLE
     serializer_class = UserSerializer
     permission_classes = [IsTenantAdminInPerson]
     filterset_fields = ("role", "is_active")
@@ -172,6 +186,7 @@ class ApiKeyViewSet(ReadOnlyModelViewSet):
     """API keys of the tenant (administrators in person only). The secret is returned once,
     by ``POST``."""
 
+    api_area = Area.PEOPLE
     serializer_class = ApiKeySerializer
     permission_classes = [IsTenantAdminInPerson]
     ordering_fields = ("created_at", "last_used_at")
@@ -190,8 +205,95 @@ class ApiKeyViewSet(ReadOnlyModelViewSet):
         key.key = raw
         return Response(ApiKeyCreatedSerializer(key).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=None, responses=ApiKeySigningSecretSerializer)
+    @action(detail=True, methods=["post"], url_path="signing-secret")
+    def signing_secret(self, request, pk=None):
+        """A new signing secret for the key, shown once; the old one stops working."""
+        secret = services.api_key_signing_secret_rotate(key=self.get_object())
+        return Response({"signing_secret": secret})
+
     @extend_schema(request=None, responses=ApiKeySerializer)
     @action(detail=True, methods=["post"])
     def revoke(self, request, pk=None):
         key = services.api_key_revoke(key=self.get_object())
         return Response(ApiKeySerializer(key).data)
+
+
+class TwoFactorView(APIView):
+    """Your two-factor authentication (TOTP). ``GET``: whether it is on. People only: an API
+    key cannot see or change it."""
+
+    api_area = Area.PEOPLE
+    permission_classes = [IsAuthenticatedAnywhere]
+
+    @extend_schema(responses=TwoFactorStatusSerializer)
+    def get(self, request):
+        return Response({"enabled": two_factor.otp_enabled(user=request.user)})
+
+
+class TwoFactorEnrolView(APIView):
+    """Start enrolment: answers the ``otpauth://`` URI (and the same as an SVG QR code) for an
+    authenticator app; confirm with a first code at ``confirm``."""
+
+    api_area = Area.PEOPLE
+    permission_classes = [IsAuthenticatedAnywhere]
+
+    @extend_schema(request=None, responses={201: TwoFactorEnrolmentSerializer})
+    def post(self, request):
+        uri = two_factor.otp_enrol_start(user=request.user)
+        return Response(
+            {"otpauth_uri": uri, "qr_svg": two_factor.qr_svg(uri)}, status=status.HTTP_201_CREATED
+        )
+
+
+class TwoFactorConfirmView(APIView):
+    """Confirm enrolment with a code from the app: 2FA is on from now, and the answer holds
+    ten recovery codes, each usable once, shown only here."""
+
+    api_area = Area.PEOPLE
+    permission_classes = [IsAuthenticatedAnywhere]
+
+    @extend_schema(request=TwoFactorCodeSerializer, responses=TwoFactorRecoverySerializer)
+    def post(self, request):
+        data = TwoFactorCodeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        codes = two_factor.otp_enrol_confirm(
+            request=request._request, user=request.user, code=data.validated_data["code"]
+        )
+        return Response({"recovery_codes": codes})
+
+
+class TwoFactorDisableView(APIView):
+    """Turn 2FA off with your password and a current code (or a recovery code)."""
+
+    api_area = Area.PEOPLE
+    permission_classes = [IsAuthenticatedAnywhere]
+
+    @extend_schema(request=TwoFactorDisableSerializer, responses={204: None})
+    def post(self, request):
+        data = TwoFactorDisableSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        two_factor.otp_disable(request=request._request, user=request.user, **data.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SecuritySettingsView(APIView):
+    """The tenant's security settings (administrators in person): ``require_2fa_for_admins``
+    (off by default) makes every administrator turn two-factor authentication on before
+    using the pages, the back office or the token endpoint."""
+
+    api_area = Area.PEOPLE
+    permission_classes = [IsTenantAdminInPerson]
+
+    @extend_schema(responses=SecuritySettingsSerializer)
+    def get(self, request):
+        return Response(SecuritySettingsSerializer(services.security_settings_get()).data)
+
+    @extend_schema(request=SecuritySettingsSerializer, responses=SecuritySettingsSerializer)
+    def put(self, request):
+        data = SecuritySettingsSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        row = services.security_settings_update(
+            require_2fa_for_admins=data.validated_data.get("require_2fa_for_admins", False)
+        )
+        return Response(SecuritySettingsSerializer(row).data)

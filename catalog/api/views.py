@@ -20,10 +20,11 @@ from catalog.api.serializers import (
 )
 from catalog.filters import DemandHistoryFilter, StockLevelFilter, StockMovementFilter
 from catalog.services import StockChange
-from core.permissions import IsTenantMember
+from core.permissions import Area, IsTenantMember
 
 
 class CategoryViewSet(ModelViewSet):
+    api_area = Area.CATALOG
     serializer_class = CategorySerializer
     permission_classes = [IsTenantMember]
     filterset_fields = ("parent",)
@@ -37,6 +38,7 @@ class LocationViewSet(ModelViewSet):
     """Locations. Deleting one that still has stock, movements or sales history answers 409
     with their counts; ``POST …/reassign/`` moves them to another location first."""
 
+    api_area = Area.CATALOG
     serializer_class = LocationSerializer
     permission_classes = [IsTenantMember]
     filterset_fields = ("kind", "is_active")
@@ -63,6 +65,7 @@ class LocationViewSet(ModelViewSet):
 
 
 class StockLevelViewSet(ReadOnlyModelViewSet):
+    api_area = Area.CATALOG
     serializer_class = StockLevelSerializer
     permission_classes = [IsTenantMember]
     filterset_class = StockLevelFilter
@@ -76,6 +79,7 @@ class StockMovementViewSet(mixins.ListModelMixin, GenericViewSet):
     """The stock ledger. ``POST`` records a receipt, sale or adjustment; ``POST transfer/``
     moves stock between locations. Quantities are signed: + adds stock, − removes it."""
 
+    api_area = Area.CATALOG
     serializer_class = StockMovementSerializer
     permission_classes = [IsTenantMember]
     filterset_class = StockMovementFilter
@@ -125,6 +129,7 @@ class StockMovementViewSet(mixins.ListModelMixin, GenericViewSet):
 
 
 class DemandHistoryViewSet(ReadOnlyModelViewSet):
+    api_area = Area.CATALOG
     serializer_class = DemandHistorySerializer
     permission_classes = [IsTenantMember]
     filterset_class = DemandHistoryFilter
@@ -139,6 +144,7 @@ class ProductExclusionViewSet(ModelViewSet):
     ``recommendations``): viewers read, planners and admins write. One exclusion per product;
     a second one for the same product is 409."""
 
+    api_area = Area.CATALOG
     serializer_class = ProductExclusionSerializer
     permission_classes = [IsTenantMember]
     filterset_fields = ("product",)

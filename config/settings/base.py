@@ -44,6 +44,10 @@ SHARED_APPS = [
     "drf_spectacular_sidecar",
     "corsheaders",
     "django_prometheus",
+    "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -53,6 +57,9 @@ TENANT_APPS = [
     "django.contrib.messages",
     "accounts",
     "rest_framework_simplejwt.token_blacklist",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "core",
     "catalog",
     "inventory",
@@ -110,16 +117,44 @@ MIDDLEWARE = [
     "django.middleware.gzip.GZipMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "core.middleware.AdminNetworkMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.TwoFactorEnrolmentMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.throttling.AnonymousRateLimitMiddleware",
     "core.middleware.AccessLogMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
+
+# Security headers (ADR 31). Scripts only from this origin (no inline script, no eval): the
+# pages' JavaScript is in static files and Swagger's initialiser is served as a file too.
+# Inline styles stay allowed (style attributes, ECharts' and htmx's own); they cannot run code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# The back office (/admin/) only from these networks (CIDRs; empty: from anywhere). The client
+# address is core.throttling.client_ip's: the peer as the proxy set-up reports it.
+ADMIN_ALLOWED_NETWORKS = env_list("ADMIN_ALLOWED_NETWORKS", "")
 
 ROOT_URLCONF = "config.urls_tenant"
 PUBLIC_SCHEMA_URLCONF = "config.urls_public"
@@ -228,7 +263,7 @@ SPECTACULAR_SETTINGS = {
         "PurchaseOrderSourceEnum": "purchasing.models.PurchaseOrder.Source",
         "OrderSuggestionSourceEnum": "purchasing.models.OrderSuggestion.Source",
         "MrpRunSourceEnum": "manufacturing.models.MrpRun.Source",
-        "ApiKeyScopeEnum": "accounts.models.ApiKey.Scope",
+        "ApiKeyScopeEnum": "core.permissions.KEY_SCOPE_CHOICES",
         "ForecastMethodEnum": "forecasting.api.serializers.METHOD_CHOICES",
         "ReportKindEnum": "integrations.models.ReportSchedule.Kind",
     },
@@ -247,6 +282,19 @@ RATE_LIMIT_LOGIN = env_rate("RATE_LIMIT_LOGIN", "5/m")
 # Logins from one address across all usernames (password spraying), and the per-account
 # lockout: after N failures locked for S seconds, doubling per lockout up to MAX (ADR 25).
 RATE_LIMIT_LOGIN_IP = env_rate("RATE_LIMIT_LOGIN_IP", "20/10m")
+# Starting heavy work, per tenant (every user and key together), on top of RATE_LIMIT_USER:
+# 429 + Retry-After past it (ADR 31).
+RATE_LIMIT_HEAVY_WORK = {
+    "forecast_run": env_rate("RATE_LIMIT_FORECAST_RUNS", "20/h"),
+    "simulation": env_rate("RATE_LIMIT_SIMULATIONS", "30/h"),
+    "import": env_rate("RATE_LIMIT_IMPORTS", "120/h"),
+    "export": env_rate("RATE_LIMIT_EXPORTS", "120/h"),
+    "route_plan": env_rate("RATE_LIMIT_ROUTE_PLANS", "60/h"),
+    "mrp_run": env_rate("RATE_LIMIT_MRP_RUNS", "30/h"),
+    "inventory_refresh": env_rate("RATE_LIMIT_INVENTORY_REFRESHES", "30/h"),
+}
+# Two-factor codes per user (ADR 31), on top of django-otp's delay after each failure.
+RATE_LIMIT_OTP = env_rate("RATE_LIMIT_OTP", "10/5m")
 LOGIN_LOCKOUT_FAILURES = env_int("LOGIN_LOCKOUT_FAILURES", 5, minimum=1)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 60, minimum=1)
 LOGIN_LOCKOUT_MAX_SECONDS = env_int("LOGIN_LOCKOUT_MAX_SECONDS", 3600, minimum=1)

@@ -19,6 +19,7 @@ MEDIA_ROOT = BASE_DIR / ".data" / "test-media"  # noqa: F405
 # the production defaults explicitly and use their own client addresses.
 RATE_LIMIT_ANON = "100000/m"
 RATE_LIMIT_USER = "100000/m"
+RATE_LIMIT_HEAVY_WORK = {kind: "100000/m" for kind in RATE_LIMIT_HEAVY_WORK}  # noqa: F405
 RATE_LIMIT_LOGIN = "100000/m"
 RATE_LIMIT_LOGIN_IP = "100000/m"
 ALLOWED_HOSTS = [".localhost", "localhost", "testserver"]

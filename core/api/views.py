@@ -24,8 +24,8 @@ from core.api.serializers import (
 from core.exports import csv_stream
 from core.filters import UtcIsoDateTimeFilter
 from core.models import AuditLog, Event, Job
-from core.permissions import IsTenantAdmin, IsTenantMember
 from core.selectors import AUDIT_CSV_COLUMNS
+from core.permissions import Area, IsTenantAdmin, IsTenantMember
 
 
 def accepted_body(body: dict) -> Response:
@@ -48,6 +48,7 @@ class JobFilter(django_filters.FilterSet):
 class JobViewSet(ReadOnlyModelViewSet):
     """Long operations of the tenant; poll ``/api/v1/jobs/{id}/`` until ``status`` is final."""
 
+    api_area = Area.JOBS
     serializer_class = JobSerializer
     permission_classes = [IsTenantMember]
     filterset_class = JobFilter
@@ -128,6 +129,7 @@ class AuditLogViewSet(ReadOnlyModelViewSet):
     administrators only; entries are never changed. ``…/export/`` streams the filtered
     entries as CSV."""
 
+    api_area = Area.AUDIT
     serializer_class = AuditLogSerializer
     permission_classes = [IsTenantAdmin]
     filterset_class = AuditLogFilter
@@ -179,6 +181,7 @@ class EventViewSet(ReadOnlyModelViewSet):
     """What happened in the tenant (the event outbox), newest first. The same events are
     delivered to webhooks by the integrations app."""
 
+    api_area = Area.INTEGRATIONS
     serializer_class = EventSerializer
     # Same audience as the audit log: events name actors and the tenant's activity.
     permission_classes = [IsTenantAdmin]
@@ -195,6 +198,7 @@ class UploadViewSet(ReadOnlyModelViewSet):
     """Files sent for imports. ``POST`` takes a CSV, XLSX or JSON file, checked by content
     (never by extension) and at most ``UPLOAD_MAX_BYTES``."""
 
+    api_area = Area.ETL
     serializer_class = UploadSerializer
     permission_classes = [IsTenantMember]
     parser_classes = [MultiPartParser]

@@ -18,7 +18,8 @@ from core.api.serializers import JobSerializer
 from core.api.views import accepted_body
 from core.db_routing import ReplicaReadsMixin
 from core.exports import csv_stream
-from core.permissions import IsTenantAdmin, IsTenantMember
+from core.permissions import Area, IsTenantAdmin, IsTenantMember
+from core.throttling import HEAVY_THROTTLES
 from etl import exports, quality, selectors, services
 from etl.api.serializers import (
     DataQualityQuerySerializer,
@@ -34,6 +35,9 @@ class ImportBatchViewSet(ReadOnlyModelViewSet):
     """File imports. ``POST`` (multipart: ``kind``, ``file``, ``dry_run``, ``create_missing``)
     answers 202 with the batch; poll the batch (or its job) until ``status`` is final."""
 
+    api_area = Area.ETL
+    heavy_work = "import"
+    throttle_classes = HEAVY_THROTTLES
     serializer_class = ImportBatchSerializer
     permission_classes = [IsTenantMember]
     parser_classes = [MultiPartParser]
@@ -101,6 +105,7 @@ class ImportBatchViewSet(ReadOnlyModelViewSet):
 class DataSourceViewSet(ModelViewSet):
     """Data sources (tenant administrators). The URL is accepted, encrypted, never shown."""
 
+    api_area = Area.SETTINGS
     serializer_class = DataSourceSerializer
     permission_classes = [IsTenantAdmin]
     parser_classes = [JSONParser]
@@ -125,6 +130,7 @@ class DataSourceViewSet(ModelViewSet):
 class SyncStatusView(APIView):
     """Every data source with its last sync run."""
 
+    api_area = Area.ETL
     permission_classes = [IsTenantMember]
 
     @extend_schema(
@@ -140,6 +146,7 @@ class SyncStatusView(APIView):
 class SyncTriggerView(APIView):
     """Queue a sync now (tenant administrators): one job per active source, or one source."""
 
+    api_area = Area.ETL
     permission_classes = [IsTenantAdmin]
 
     @extend_schema(request=SyncTriggerSerializer, responses={202: JobSerializer(many=True)})
@@ -167,6 +174,10 @@ class ExportView(APIView):
     this view, so the documented contract (§9, ``--format``) reads the same on the command
     line and over HTTP."""
 
+    api_area = Area.ETL
+    heavy_work = "export"
+    heavy_actions = ("get",)
+    throttle_classes = HEAVY_THROTTLES
     permission_classes = [IsTenantMember]
     renderer_classes = [JSONRenderer]
     content_negotiation_class = _NoFormatOverride
@@ -220,6 +231,7 @@ class ExportView(APIView):
 class SystemStatusView(ReplicaReadsMixin, APIView):
     """``GET /api/v1/system/status`` — counts per data type, what is missing, the next action."""
 
+    api_area = Area.ETL
     permission_classes = [IsTenantMember]
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
@@ -231,6 +243,7 @@ class DataQualityView(ReplicaReadsMixin, APIView):
     """``GET /api/v1/data-quality/?limit=N`` — the sales-history data-quality report: a summary
     per check and its ``limit`` (≤ 100) worst series. Cached 5 minutes; an import refreshes it."""
 
+    api_area = Area.ETL
     permission_classes = [IsTenantMember]
 
     @extend_schema(parameters=[DataQualityQuerySerializer], responses=OpenApiTypes.OBJECT)

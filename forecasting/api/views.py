@@ -14,7 +14,8 @@ from rest_framework.viewsets import GenericViewSet, ModelViewSet, ReadOnlyModelV
 
 from core.api.views import accepted_body
 from core.db_routing import ReplicaReadsMixin
-from core.permissions import IsTenantAdmin, IsTenantMember
+from core.permissions import Area, IsTenantAdmin, IsTenantMember
+from core.throttling import HEAVY_THROTTLES
 from forecasting import selectors, services
 from forecasting.api import serializers as s
 
@@ -29,6 +30,9 @@ class ForecastRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Gener
     """Forecast runs. ``POST`` answers 202 with the queued run (``Location`` is its URL,
     ``job_url`` the job to poll); a viewer may read but not start runs."""
 
+    api_area = Area.FORECASTING
+    heavy_work = "forecast_run"
+    throttle_classes = HEAVY_THROTTLES
     serializer_class = s.ForecastRunSerializer
     permission_classes = [IsTenantMember]
     filterset_fields = ("status", "trigger")
@@ -64,6 +68,7 @@ class ForecastSeriesView(APIView):
     or summed over its locations, per day, week or month, from a run (default: the latest
     successful)."""
 
+    api_area = Area.FORECASTING
     permission_classes = [IsTenantMember]
 
     @extend_schema(
@@ -90,6 +95,7 @@ class ForecastAggregateView(GenericAPIView):
     bottom-up quantile band shifted by the reconciled-minus-bottom-up mean (clipped at
     zero)."""
 
+    api_area = Area.FORECASTING
     permission_classes = [IsTenantMember]
     serializer_class = s.AggregateRowSerializer
     filter_backends: list = []
@@ -114,6 +120,7 @@ class LeaderboardView(APIView):
     """The Test Bed of one SKU: per location every backtested method ranked by
     mean pinball loss (the score the recommendation uses)."""
 
+    api_area = Area.FORECASTING
     permission_classes = [IsTenantMember]
 
     @extend_schema(
@@ -133,6 +140,7 @@ class LeaderboardView(APIView):
 class TestBedSummaryView(ReplicaReadsMixin, APIView):
     """Totals of a run per demand class and per method."""
 
+    api_area = Area.FORECASTING
     permission_classes = [IsTenantMember]
 
     @extend_schema(parameters=[s.RunQuerySerializer], responses={200: s.TestBedSummarySerializer})
@@ -146,6 +154,7 @@ class TestBedRoiView(APIView):
     """What the recommended methods save in safety stock and inventory value against the
     tenant's current method (seasonal naive by default) at the same service level."""
 
+    api_area = Area.FORECASTING
     permission_classes = [IsTenantMember]
 
     @extend_schema(parameters=[s.RoiQuerySerializer], responses={200: s.TestBedRoiSerializer})
@@ -164,6 +173,7 @@ class TestBedRoiView(APIView):
 class MethodOverrideViewSet(ModelViewSet):
     """Planners pin a method per SKU (and location); runs honour pins. Viewers read."""
 
+    api_area = Area.FORECASTING
     serializer_class = s.MethodOverrideSerializer
     permission_classes = [IsTenantMember]
     ordering_fields = ("created_at", "updated_at")
@@ -202,6 +212,7 @@ class ModelRegistryViewSet(ReadOnlyModelViewSet):
     """The current model per SKU × location: champion method, challenger, parameters,
     backtest metrics, training window and drift."""
 
+    api_area = Area.FORECASTING
     serializer_class = s.ModelRegistrySerializer
     permission_classes = [IsTenantMember]
     filterset_fields = ("method", "reason", "drift_flagged")
@@ -223,6 +234,7 @@ class ScenarioViewSet(
     """What-if scenarios on a run's forecast; the detail compares base and scenario totals
     per period (``?interval=day|week|month``)."""
 
+    api_area = Area.FORECASTING
     permission_classes = [IsTenantMember]
     ordering_fields = ("created_at", "name")
 
@@ -280,6 +292,8 @@ class ScenarioViewSet(
 class ForecastSettingsView(APIView):
     """The tenant's forecasting defaults, retraining interval and drift threshold: members
     read, administrators write."""
+
+    api_area = Area.SETTINGS
 
     def get_permissions(self):
         if self.request.method in SAFE_METHODS:

@@ -11,8 +11,8 @@ from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet, ModelViewSet
 
 from accounts.permissions import IsTenantAdminInPerson, IsTenantMember
-from core.permissions import VIEWER, _key_allows
 from integrations import notifications, reports, selectors, services
+from core.permissions import VIEWER, Area, _key_allows
 from integrations.api import serializers as s
 from integrations.exceptions import LinkRefused
 from integrations.models import Notification, Report, ReportSchedule, ReportSubscription
@@ -26,6 +26,7 @@ class WebhookEndpointViewSet(ModelViewSet):
     as JSON ``{id, type, created_at, tenant, data}`` signed in ``X-Webhook-Signature``
     (see the README)."""
 
+    api_area = Area.PEOPLE
     serializer_class = s.WebhookEndpointSerializer
     permission_classes = [IsTenantAdminInPerson]
     filterset_fields = ("is_active",)
@@ -126,7 +127,7 @@ class IsTenantUser(IsTenantMember):
             user
             and user.is_authenticated
             and connection.schema_name != "public"
-            and _key_allows(request)
+            and _key_allows(request, view)
             and user.has_role(VIEWER)
         )
 
@@ -135,6 +136,7 @@ class NotificationPreferenceView(APIView):
     """Your own e-mail notifications (stock low, import rejected, sync failed go to
     administrators): ``email_enabled: false`` opts out."""
 
+    api_area = Area.INTEGRATIONS
     permission_classes = [IsTenantUser]
 
     @extend_schema(responses={200: s.NotificationPreferenceSerializer})
@@ -161,6 +163,7 @@ class ReportSubscriptionViewSet(ModelViewSet):
     """Your own scheduled reports: ``what_to_order`` (a CSV of the items to order now), mailed
     weekly on ``weekday``. Every role may subscribe."""
 
+    api_area = Area.INTEGRATIONS
     serializer_class = s.ReportSubscriptionSerializer
     permission_classes = [IsTenantUser]
     queryset = ReportSubscription.objects.none()

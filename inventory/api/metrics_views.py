@@ -11,7 +11,10 @@ from rest_framework.viewsets import ReadOnlyModelViewSet
 from core import services as core_services
 from core.api.serializers import JobSerializer
 from core.api.views import accepted
-from core.permissions import IsTenantAdmin, IsTenantMember
+from core.models import Job
+from core.permissions import Area, IsTenantAdmin, IsTenantMember
+from core.selectors import active_run
+from core.throttling import HEAVY_THROTTLES
 from inventory import dashboard, metrics
 from inventory.api.metrics_serializers import (
     DashboardQuerySerializer,
@@ -24,6 +27,8 @@ from inventory.filters import InventoryMetricsFilter
 
 class InventorySettingsView(APIView):
     """The tenant's inventory-policy settings: members read, administrators write."""
+
+    api_area = Area.SETTINGS
 
     def get_permissions(self):
         if self.request.method in SAFE_METHODS:
@@ -49,17 +54,25 @@ class InventorySettingsView(APIView):
 class InventoryCalculateView(APIView):
     """Start a refresh of every inventory metric of the tenant (202 + job)."""
 
+    api_area = Area.INVENTORY
+    heavy_work = "inventory_refresh"
+    heavy_actions = ("post",)
+    throttle_classes = HEAVY_THROTTLES
     permission_classes = [IsTenantMember]
 
     @extend_schema(request=None, responses={202: JobSerializer})
     def post(self, request):
-        job = core_services.job_create(kind="inventory_refresh", user=request.user)
+        # At most one active refresh per tenant (ADR 31): a second request gets the running job.
+        job = active_run(Job.objects.filter(kind="inventory_refresh")) or core_services.job_create(
+            kind="inventory_refresh", user=request.user
+        )
         return accepted(job)
 
 
 class InventoryMetricsViewSet(ReadOnlyModelViewSet):
     """Policy metrics per product × location, filtered server-side on the indexed table."""
 
+    api_area = Area.INVENTORY
     serializer_class = InventoryMetricsSerializer
     permission_classes = [IsTenantMember]
     filterset_class = InventoryMetricsFilter
@@ -80,6 +93,7 @@ class InventoryDashboardView(APIView):
     and stock-value and sales trends (daily: 30 days, weekly: 26 weeks, monthly: 12 months).
     Cached 5 minutes per tenant; every metrics refresh invalidates it."""
 
+    api_area = Area.INVENTORY
     permission_classes = [IsTenantMember]
 
     @extend_schema(parameters=[DashboardQuerySerializer], responses={200: DashboardSerializer})

@@ -16,7 +16,8 @@ from core.api.serializers import JobSerializer
 from core.api.views import accepted_body
 from core.exceptions import ValidationFailed
 from core.exports import csv_stream
-from core.permissions import IsTenantMember
+from core.permissions import Area, IsTenantMember
+from core.throttling import HEAVY_THROTTLES
 from inventory import simulation_service as service
 from inventory.api.simulation_serializers import (
     SimulationInputSerializer,
@@ -33,6 +34,9 @@ class SimulationRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Gen
     """Replays of the last months. ``POST`` answers 202 with the job; poll it, then read the
     run's ``summary`` here and its per-item rows under ``results/``."""
 
+    api_area = Area.INVENTORY
+    heavy_work = "simulation"
+    throttle_classes = HEAVY_THROTTLES
     serializer_class = SimulationRunSerializer
     permission_classes = [IsTenantMember]
     filterset_fields = ("status",)
@@ -75,6 +79,7 @@ class SimulationExportView(APIView):
     """``GET /api/v1/inventory/simulations/{id}/export.csv`` — the per-item table as CSV
     (text cells a spreadsheet would run as a formula are escaped)."""
 
+    api_area = Area.INVENTORY
     permission_classes = [IsTenantMember]
 
     @extend_schema(

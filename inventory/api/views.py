@@ -8,7 +8,7 @@ from catalog import selectors as catalog_selectors
 from catalog.filters import (
     NullsLastOrderingFilter,
 )
-from core.permissions import IsTenantMember
+from core.permissions import Area, IsTenantMember
 from inventory import selectors
 from inventory.api.serializers import ProductSerializer
 from inventory.filters import ProductFilter
@@ -30,6 +30,7 @@ from inventory.filters import ProductFilter
     )
 )
 class ProductViewSet(ModelViewSet):
+    api_area = Area.CATALOG
     serializer_class = ProductSerializer
     permission_classes = [IsTenantMember]
     filterset_class = ProductFilter

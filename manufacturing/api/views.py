@@ -15,10 +15,14 @@ from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet, ModelViewSet
 
 from accounts.permissions import IsTenantMember
+from core import selectors as core_selectors
 from core import services as core_services
 from core.api.serializers import JobSerializer
 from core.api.views import accepted
 from core.exceptions import ValidationFailed
+from core.permissions import Area
+from core.selectors import active_run
+from core.throttling import HEAVY_THROTTLES
 from manufacturing import planning, selectors, services
 from manufacturing.api.serializers import (
     BomSerializer,
@@ -40,6 +44,7 @@ class BomViewSet(ModelViewSet):
     """Bills of materials with nested lines and operations and the per-unit cost roll-up.
     A save that would make a cycle is 400 ``bom_cycle`` naming it (``A → B → C → A``)."""
 
+    api_area = Area.MANUFACTURING
     serializer_class = BomSerializer
     permission_classes = [IsTenantMember]
     filterset_fields = ("product", "is_active")
@@ -99,6 +104,7 @@ class BomViewSet(ModelViewSet):
 
 
 class WorkCentreViewSet(ModelViewSet):
+    api_area = Area.MANUFACTURING
     serializer_class = WorkCentreSerializer
     permission_classes = [IsTenantMember]
     ordering_fields = ("code",)
@@ -115,6 +121,7 @@ class WorkingOrderViewSet(
     ones. Release reserves the components (409 when short, unless ``{"override": true}``);
     complete consumes them and produces the output in one transaction."""
 
+    api_area = Area.MANUFACTURING
     serializer_class = WorkingOrderSerializer
     permission_classes = [IsTenantMember]
     filterset_fields = ("status", "product", "location", "mrp_run")
@@ -197,6 +204,9 @@ class MrpRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericVie
     list a run's results (paginated); ``…/planned-orders/{po}/pegging/`` answers "why is this
     order here?"; ``…/planned-orders/{po}/firm/`` firms a planned order."""
 
+    api_area = Area.MANUFACTURING
+    heavy_work = "mrp_run"
+    throttle_classes = HEAVY_THROTTLES
     serializer_class = MrpRunSerializer
     permission_classes = [IsTenantMember]
     filterset_fields = ("status", "source")
@@ -212,6 +222,10 @@ class MrpRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericVie
     def create(self, request):
         data = MrpRunCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        # At most one active MRP run per tenant (ADR 31): a second request gets the running job.
+        active = active_run(MrpRun.objects.exclude(job_id=""))
+        if active is not None:
+            return accepted(core_selectors.access_job(user=request.user, job_id=active.job_id))
         run = planning.mrp_run_create(
             source=data.validated_data["source"],
             horizon_days=data.validated_data["horizon"],
@@ -273,6 +287,7 @@ class CapacityView(APIView):
     """Hours required per work centre per day (planned and released working orders) against
     capacity, ``?from=YYYY-MM-DD&to=YYYY-MM-DD`` (default: today and 27 days on)."""
 
+    api_area = Area.MANUFACTURING
     permission_classes = [IsTenantMember]
 
     @extend_schema(

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet, ModelViewSet
 
 from accounts.permissions import IsTenantAdmin, IsTenantMember
+from core.permissions import Area
 from purchasing import cart_service, selectors, services, transfers
 from purchasing.api import serializers as s
 from purchasing.filters import OrderSuggestionFilter, PurchaseOrderFilter, SupplierProductFilter
@@ -27,6 +28,7 @@ class SupplierViewSet(ModelViewSet):
     """Suppliers: viewers read, planners and admins write. Saving one links catalogue
     products whose ``supplier_code`` names it. ``GET …/{id}/scorecard/?days=90|365``."""
 
+    api_area = Area.PURCHASING
     serializer_class = s.SupplierSerializer
     permission_classes = [IsTenantMember]
     filterset_fields = ("kind", "is_active", "code")
@@ -65,6 +67,7 @@ class SupplierProductViewSet(ModelViewSet):
     ``lead_time_source`` is ``learned`` (≥ 3 receipts), ``supplier_product``, ``supplier`` or
     ``product``; σ is 0 unless learned."""
 
+    api_area = Area.PURCHASING
     serializer_class = s.SupplierProductSerializer
     permission_classes = [IsTenantMember]
     filterset_class = SupplierProductFilter
@@ -94,6 +97,7 @@ class SupplierProductViewSet(ModelViewSet):
 class ExchangeRateViewSet(ModelViewSet):
     """Rates to the tenant's currency: one unit of ``currency`` is worth ``rate`` units."""
 
+    api_area = Area.PURCHASING
     serializer_class = s.ExchangeRateSerializer
     permission_classes = [IsTenantMember]
     ordering_fields = ("currency",)
@@ -104,6 +108,8 @@ class ExchangeRateViewSet(ModelViewSet):
 
 class PurchasingSettingsView(APIView):
     """The tenant's purchasing settings: everyone reads, admins change."""
+
+    api_area = Area.SETTINGS
 
     def get_permissions(self):
         if self.request.method == "GET":
@@ -134,6 +140,7 @@ class PurchaseOrderViewSet(
     ``POST …/{id}/approve|send|cancel|close|receive|confirm/``; an illegal one answers 409
     with the allowed actions."""
 
+    api_area = Area.PURCHASING
     serializer_class = s.PurchaseOrderSerializer
     permission_classes = [IsTenantMember]
     filterset_class = PurchaseOrderFilter
@@ -290,6 +297,7 @@ class OrderSuggestionViewSet(
     latest MRP run's buy orders); ``POST …/convert/`` turns the kept lines into draft purchase
     orders (one per supplier × location). Lines left out carry a ``reason``."""
 
+    api_area = Area.PURCHASING
     serializer_class = s.OrderSuggestionSerializer
     permission_classes = [IsTenantMember]
     filterset_class = OrderSuggestionFilter
@@ -375,6 +383,7 @@ class TransferOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Gen
     an illegal one answers 409 with the allowed actions, shipping without the stock 409.
     Viewers read, planners act."""
 
+    api_area = Area.PURCHASING
     serializer_class = s.TransferOrderSerializer
     permission_classes = [IsTenantMember]
     filterset_fields = ("status", "from_location", "to_location")

@@ -7,7 +7,9 @@ from rest_framework.response import Response
 from rest_framework.viewsets import GenericViewSet, ModelViewSet
 
 from core.api.views import accepted_body
-from core.permissions import IsTenantMember
+from core.permissions import Area, IsTenantMember
+from core.selectors import active_run
+from core.throttling import HEAVY_THROTTLES
 from routing import selectors, services
 from routing.api.serializers import (
     DeliveryOrderSerializer,
@@ -20,6 +22,7 @@ from routing.models import RoutePlan
 
 
 class VehicleViewSet(ModelViewSet):
+    api_area = Area.ROUTING
     serializer_class = VehicleSerializer
     permission_classes = [IsTenantMember]
     filterset_fields = ("is_active", "start_depot")
@@ -30,6 +33,7 @@ class VehicleViewSet(ModelViewSet):
 
 
 class DeliveryOrderViewSet(ModelViewSet):
+    api_area = Area.ROUTING
     serializer_class = DeliveryOrderSerializer
     permission_classes = [IsTenantMember]
     filterset_fields = ("date",)
@@ -43,6 +47,9 @@ class RoutePlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Generic
     """Route plans. ``POST`` answers 202 with the queued plan; poll its ``url`` (or the job's)
     until ``status`` is ``succeeded`` or ``failed``."""
 
+    api_area = Area.ROUTING
+    heavy_work = "route_plan"
+    throttle_classes = HEAVY_THROTTLES
     serializer_class = RoutePlanSerializer
     permission_classes = [IsTenantMember]
     filterset_fields = ("date", "status")
@@ -58,7 +65,9 @@ class RoutePlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Generic
     def create(self, request):
         data = RoutePlanInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        plan = services.route_plan_start(
+        # At most one active route plan per tenant (ADR 31): a second request gets the plan
+        # already queued or solving, so one tenant cannot fill the shared workers.
+        plan = active_run(RoutePlan.objects.filter(job__isnull=False)) or services.route_plan_start(
             date=data.validated_data["date"],
             time_limit_seconds=data.validated_data["time_limit_seconds"],
             engine=data.validated_data["engine"],

@@ -13,7 +13,7 @@ from rest_framework.viewsets import ReadOnlyModelViewSet
 
 from core.api.serializers import UsageSerializer
 from core.exceptions import NotFound
-from core.permissions import IsPlatformStaff
+from core.permissions import Area, IsPlatformStaff
 from tenants import backup, selectors, services, tasks
 from tenants.api.serializers import (
     BackupSerializer,
@@ -30,6 +30,7 @@ from tenants.api.serializers import (
 class TenantViewSet(ReadOnlyModelViewSet):
     """Tenants of the platform (platform staff only, on the platform host)."""
 
+    api_area = Area.PEOPLE
     serializer_class = TenantSerializer
     permission_classes = [IsPlatformStaff]
     lookup_field = "slug"
