@@ -5,13 +5,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
+import ipaddress
+import time
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-import ipaddress
-import time
 from django.http.request import RawPostDataException
 from django.utils import timezone
 from rest_framework import exceptions
@@ -21,11 +21,11 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
 from accounts.signing import SIGNATURE_MAX_AGE_SECONDS, sign
 from accounts.tokens import check_tenant_claim
+from core.exceptions import CredentialRefused
 from core.logging import get_logger
+from core.throttling import client_ip
 
 log = get_logger("auth")
-from core.exceptions import CredentialRefused
-from core.throttling import client_ip
 
 API_KEY_KEYWORD = b"api-key"
 # last_used_at is written at most this often per key, so reads do not become writes.

@@ -61,6 +61,8 @@ def _started_by(job: Any):
         request_id=job.request_id or context.current_request_id(),
         ip=context.current_ip(),
     )
+
+
 def _run_seconds(job: Any) -> float | None:
     started = getattr(job, "started_at", None)
     return (timezone.now() - started).total_seconds() if started else None

@@ -19,14 +19,14 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import selectors as accounts_selectors
 from accounts import services as accounts_services
+from accounts import two_factor
+from accounts.exceptions import RateLimited
 from accounts.links import invitation_tokens, password_reset_tokens
 from accounts.models import User
+from accounts.two_factor import otp_enabled, otp_verify
 from core import selectors as core_selectors
 from core.exceptions import DomainError, NotFound
 from core.pages import admin_page, member_page
-from accounts import two_factor
-from accounts.exceptions import RateLimited
-from accounts.two_factor import otp_enabled, otp_verify
 from core.throttling import client_ip, consume
 
 

@@ -133,18 +133,30 @@ class ErasureSerializer(serializers.Serializer):
     api_keys = serializers.IntegerField()
     audit_entries = serializers.IntegerField()
     rows_scrubbed = serializers.IntegerField()
+
+
 class TwoFactorStatusSerializer(serializers.Serializer):
     enabled = serializers.BooleanField()
+
+
 class TwoFactorEnrolmentSerializer(serializers.Serializer):
     otpauth_uri = serializers.CharField(help_text="Add it to an authenticator app.")
     qr_svg = serializers.CharField(help_text="The same URI as an SVG QR code.")
+
+
 class TwoFactorCodeSerializer(serializers.Serializer):
     code = serializers.CharField(max_length=32)
+
+
 class TwoFactorRecoverySerializer(serializers.Serializer):
     recovery_codes = serializers.ListField(child=serializers.CharField())
+
+
 class TwoFactorDisableSerializer(serializers.Serializer):
     password = serializers.CharField(max_length=128, style={"input_type": "password"})
     code = serializers.CharField(max_length=32)
+
+
 class SecuritySettingsSerializer(serializers.ModelSerializer):
     class Meta:
         model = SecuritySettings

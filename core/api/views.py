@@ -24,8 +24,8 @@ from core.api.serializers import (
 from core.exports import csv_stream
 from core.filters import UtcIsoDateTimeFilter
 from core.models import AuditLog, Event, Job
-from core.selectors import AUDIT_CSV_COLUMNS
 from core.permissions import Area, IsTenantAdmin, IsTenantMember
+from core.selectors import AUDIT_CSV_COLUMNS
 
 
 def accepted_body(body: dict) -> Response:

@@ -11,8 +11,8 @@ from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet, ModelViewSet
 
 from accounts.permissions import IsTenantAdminInPerson, IsTenantMember
-from integrations import notifications, reports, selectors, services
 from core.permissions import VIEWER, Area, _key_allows
+from integrations import notifications, reports, selectors, services
 from integrations.api import serializers as s
 from integrations.exceptions import LinkRefused
 from integrations.models import Notification, Report, ReportSchedule, ReportSubscription
