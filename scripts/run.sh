@@ -77,8 +77,9 @@ cat <<MSG
     API docs    http://$HOST/api/v1/docs/
     Back office http://$HOST/admin/
 $(awk '/^LOGIN / { printf "    %-11s %s / %s\n", toupper(substr($2,1,1)) substr($2,2), $3, $4 }' "$setup_log")
-  The demo's forecast, inventory refresh, simulation, route plan and cart are being prepared
-  on the worker; the dashboard shows the progress.
+$(grep -q 'demo preparation job .* queued$' "$setup_log" && printf '%s\n' \
+  "  The demo's forecast, inventory refresh, simulation, route plan and cart are being" \
+  "  prepared on the worker; the dashboard shows the progress." || true)
   Press Ctrl-C to stop.
 
 MSG
