@@ -80,7 +80,7 @@ def test_personal_data_export(person, tenant_admin):
         {
             "name": "ERP sync",
             "prefix": key.prefix,
-            "scopes": ["read"],
+            "scopes": key.scopes,
             "created_at": key.created_at.isoformat(),
             "expires_at": None,
             "last_used_at": None,
