@@ -4,13 +4,14 @@
 
 Seeds a throw-away tenant as ``benchmarks/api.py`` does, then sends ``--requests`` requests to
 each endpoint through Django's test client (every middleware, the JWT, the tenant lookup, the
-view, the serializer, the renderer; no HTTP server) under cProfile, and splits the mean time per
-request into the parts that matter: tenant lookup (middleware), authentication (JWT → user),
-throttle, database (time inside the driver's ``execute``: queries and COUNT), serialisation
-(``serializer.data``), rendering (JSON) and the rest (URL routing, other middleware, DRF). Also
-counts queries per request (driver ``execute`` calls,
-search_path changes included). Profiling inflates Python's share; compare the parts, not the total
-with wrk's figures. Prints one JSON object on its last line.
+view, the serializer, the renderer; no HTTP server) under cProfile, with production's tenant
+and JWT-user caches, and splits the mean time per request into the parts that matter: tenant
+lookup (middleware), authentication (JWT → user), throttle, filters, pagination (COUNT and the
+page), database (time inside the driver's ``execute``), Redis, serialisation
+(``serializer.data``) and rendering (JSON). Also counts queries (driver ``execute`` calls,
+``SET search_path`` included) and Redis commands per request. Profiling inflates Python's
+share: compare the parts, not the totals with wrk's figures. Prints one JSON object on its
+last line.
 """
 
 from __future__ import annotations
@@ -44,9 +45,12 @@ PARTS = {
     "authentication": ("rest_framework/request.py", "_authenticate"),
     "throttle": ("rest_framework/views.py", "check_throttles"),
     "permissions": ("rest_framework/views.py", "check_permissions"),
+    "filters": ("rest_framework/generics.py", "filter_queryset"),
+    "paginate": ("rest_framework/generics.py", "paginate_queryset"),
     "database": ("psycopg/cursor.py", "execute"),
+    "redis": ("redis/client.py", "execute_command"),
     "serializer": ("rest_framework/serializers.py", "data"),
-    "render": ("django/template/response.py", "rendered_content"),
+    "render": ("rest_framework/response.py", "rendered_content"),
 }
 
 
@@ -88,6 +92,7 @@ def profile(client, path: str, headers: dict[str, str], requests: int) -> dict:
         "ms_per_request": round(plain_ms, 2),
         "profiled_ms_per_request": round(total * 1000 / requests, 2),
         "queries": round(_calls(stats, *PARTS["database"]) / requests, 2),
+        "redis_calls": round(_calls(stats, *PARTS["redis"]) / requests, 2),
         "parts_ms_profiled": parts,
     }
 
@@ -105,9 +110,13 @@ def main() -> None:
         host, token, _run_id = seed(args.days, f"apiprof{secrets.token_hex(3)}")
         if args.keep:
             print(f"database {name} host {host} token {token}", file=sys.stderr)
+        from django.conf import settings
         from django.db import connection
         from django.test import Client
 
+        # The seeding ran with the test settings; requests get production's caches.
+        settings.TENANT_LOOKUP_CACHE_SECONDS = 30
+        settings.JWT_USER_CACHE_SECONDS = 300
         connection.set_schema_to_public()
         client = Client(HTTP_HOST=host)
         headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
