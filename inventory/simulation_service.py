@@ -52,8 +52,8 @@ MIN_WINDOW_DAYS = 7  # a shorter replay holds no full review cycle (the loader r
 MAX_COVER_DAYS = 365
 MIN_HISTORY_DAYS = 28  # before the window: the first forecast needs something to fit
 WARM_UP_DAYS = 182  # history before the window used to learn the forecast's error
-# Every fast engine method but theta (too slow to re-fit weekly), and "recommended": per item
-# and re-fit the candidate whose forecasts missed least so far.
+# Every fast engine method but theta (too slow to re-fit weekly), and "recommended": each
+# item's Test Bed pick on the history before the window (ADR 32).
 SIMULATION_METHODS = (*(m for m in FAST_METHODS if m != "theta"), RECOMMENDED)
 CLASSES = ("A", "B", "C")
 
