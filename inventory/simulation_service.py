@@ -54,8 +54,8 @@ MAX_COVER_DAYS = 365
 MAX_STOCKOUT_COST = 1_000_000
 MIN_HISTORY_DAYS = 28  # before the window: the first forecast needs something to fit
 WARM_UP_DAYS = 182  # history before the window used to learn the forecast's error
-# Every fast engine method but theta (too slow to re-fit weekly), and "recommended": per item
-# and re-fit the candidate whose forecasts missed least so far.
+# Every fast engine method but theta (too slow to re-fit weekly), and "recommended": each
+# item's Test Bed pick on the history before the window (ADR 32).
 SIMULATION_METHODS = (*(m for m in FAST_METHODS if m != "theta"), RECOMMENDED)
 CLASSES = ("A", "B", "C")
 

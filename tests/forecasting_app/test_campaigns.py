@@ -14,7 +14,7 @@ import pytest
 from django.core.management import call_command
 from django_tenants.utils import schema_context
 
-from catalog.models import Category, DemandHistory, Product
+from catalog.models import Category, DemandHistory, Location, Product
 from etl.exports import export_content
 from etl.importing import run_import
 from forecasting import selectors, services
@@ -353,3 +353,25 @@ def test_back_office_lists_adds_and_changes_campaigns(tenant_admin):
     assert made.created_by == tenant_admin and [p.pk for p in made.products.all()] == [
         products[1].pk
     ]
+
+
+def test_a_run_loads_the_imported_stockout_flags_with_the_history():
+    seed()
+    text = (
+        "date,sku,location,quantity,stockout\n2026-04-28,FC-A,FC-L1,0,yes\n"
+        "2026-04-29,FC-A,FC-L1,0,0\n"
+    )
+    assert load("sales", text).status == "imported"
+    run = services.forecast_run_start(horizon=7, methods=["naive"], enqueue=False)
+    block = services.history_load(run=run)
+    assert block.stockout is not None and block.in_stock is not None
+    product = Product.objects.get(sku="FC-A").pk
+    location = Location.objects.get(code="FC-L1").pk
+    row = int(np.flatnonzero((block.product == product) & (block.location == location))[0])
+    day = (dt.date(2026, 4, 28) - run.data_start).days
+    assert block.stockout[row].nonzero()[0].tolist() == [day]
+    assert block.in_stock[row].nonzero()[0].tolist() == [day + 1]
+    assert block.stockout.sum() == 1 and block.in_stock.sum() == 1
+    assert block.rows(row, row + 1).stockout.tolist() == [block.stockout[row].tolist()]
+    finished = services.forecast_run_execute(run_id=run.pk)
+    assert finished.status == "succeeded"
