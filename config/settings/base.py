@@ -516,6 +516,12 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # attribution. Empty (the default): a plain background, so pages and tests need no internet.
 MAP_TILE_URL = env_str("MAP_TILE_URL", "")
 MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", "")
+if MAP_TILE_URL:
+    # The route plan's base map loads its tiles as images from the tile server ({s}: any
+    # subdomain), so the Content-Security-Policy lets images come from there too.
+    _scheme, _, _rest = MAP_TILE_URL.partition("://")
+    _host = _rest.split("/", 1)[0].replace("{s}", "*")
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(f"{_scheme}://{_host}")
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True

@@ -7,3 +7,25 @@ document.addEventListener("change", (event) => {
     field.form.submit();
   }
 });
+
+// A <button data-print> prints the page (the driver sheet).
+document.addEventListener("click", (event) => {
+  const button = event.target instanceof Element ? event.target.closest("[data-print]") : null;
+  if (button) window.print();
+});
+
+// The light/dark toggle in the header; the choice is kept in the browser (theme.js applies it
+// before the page paints).
+document.addEventListener("DOMContentLoaded", () => {
+  const toggle = document.getElementById("theme-toggle");
+  if (!toggle) return;
+  toggle.addEventListener("click", () => {
+    const root = document.documentElement;
+    const dark = root.dataset.theme ? root.dataset.theme === "dark"
+      : window.matchMedia("(prefers-color-scheme: dark)").matches;
+    root.dataset.theme = dark ? "light" : "dark";
+    try { localStorage.setItem("theme", root.dataset.theme); } catch (e) { /* private mode */ }
+    // Charts take their theme when drawn: redraw them by reloading the page.
+    if (document.querySelector("[_echarts_instance_]")) location.reload();
+  });
+});

@@ -7,9 +7,11 @@
   const pct = (v) => v === null || v === undefined ? "–" : (100 * v).toFixed(1) + "%";
   document.getElementById("estimated").textContent = pct(data.estimated_service_level);
   document.getElementById("realised").textContent = pct(data.realised_service_level.in_stock_rate);
+  document.querySelectorAll("#at-risk td[data-risk]").forEach((td) => { td.textContent = pct(Number(td.dataset.risk)); });
   if (!data.rows) return;
   const t = data.trend;
-  Charts.line("value-chart", {x: t.periods, series: [{name: "Stock value", values: t.inventory_value}]});
+  const valueChart = document.getElementById("value-chart");
+  Charts.line("value-chart", {x: t.periods, series: [{name: `Stock value (${valueChart.dataset.currency})`, values: t.inventory_value}]});
   Charts.line("sales-chart", {x: t.periods, series: [
     {name: "Units sold", values: t.sales_quantity},
     {name: "Revenue", values: t.sales_revenue},
