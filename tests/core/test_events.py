@@ -133,8 +133,15 @@ def test_the_daily_beat_task_prunes_with_the_setting():
     assert entry["kwargs"] == {"task_name": "core.tasks.prune_events"}
     assert settings.EVENT_RETENTION_DAYS == 90
     assert prune_events.apply().get() == 0
+    # The setting is the default of each tenant's retention (core.retention, ADR 34); the
+    # tenant's own value then governs.
+    from core.models import RetentionSettings
+    from core.retention import retention_settings_get
+
+    RetentionSettings.objects.all().delete()
     with override_settings(EVENT_RETENTION_DAYS=7):
-        assert prune_events.apply().get() == 1
+        assert retention_settings_get().events_days == 7
+    assert prune_events.apply().get() == 1
 
 
 # --- API --------------------------------------------------------------------------------------
