@@ -103,7 +103,7 @@ def required_scope(request, view) -> str | None:
 
 def _key_allows(request, view) -> bool:
     """True for anything but an API key; for a key, True when it holds the call's scope, else
-    PermissionDenied naming the missing scope."""
+    AccessRefused (403 ``api_key_scope_missing``) naming the missing scope."""
     key = request.auth
     if not _is_api_key(key):
         return True
@@ -115,13 +115,6 @@ def _key_allows(request, view) -> bool:
 
 def _on_tenant() -> bool:
     return connection.schema_name != "public"
-
-
-class HasKeyScope(BasePermission):
-    """The scope check alone, for a view whose other permissions are not role classes."""
-
-    def has_permission(self, request, view) -> bool:
-        return _key_allows(request, view)
 
 
 class IsTenantMember(BasePermission):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,20 @@ import pytest
 from tests.browser.conftest import log_in
 
 IDLE = "!document.querySelector('.htmx-request')"  # no htmx request in flight
+
+
+def wait_until(page, expression: str, timeout: float = 15.0) -> None:
+    """Poll ``expression`` with ``page.evaluate`` until it is truthy. Playwright's
+    ``wait_for_function`` evaluates its predicate with ``eval`` inside the page, which the
+    Content-Security-Policy (no 'unsafe-eval', ADR 31) refuses; ``evaluate`` goes through the
+    DevTools protocol and is not subject to it."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {expression}")
+        time.sleep(0.05)
+
+
 SHOTS = Path(tempfile.gettempdir())  # screenshots to look at: workspace-*.png
 PAGES = ["/app/dashboard/", "/app/what-to-order/", "/app/test-bed/", "/app/simulations/",
          "/app/route-plans/"]  # fmt: skip
@@ -55,21 +70,21 @@ def test_what_to_order_filters_sort_and_export(browser, live_app, people, rows):
     page.wait_for_url("**/app/what-to-order/?tab=critical")
     assert page.locator("nav.tabs a.active").get_attribute("data-tab") == "critical"
     page.click('nav.tabs a[data-tab="all"]')
-    page.wait_for_function("document.querySelector('#row-count').textContent.includes('30 rows')")
+    wait_until(page, "document.querySelector('#row-count').textContent.includes('30 rows')")
     page.fill("#q", "BR-02")  # htmx: no reload, the URL follows the filters
-    page.wait_for_function("document.querySelectorAll('#what-to-order tbody tr').length === 10")
+    wait_until(page, "document.querySelectorAll('#what-to-order tbody tr').length === 10")
     assert "q=BR-02" in page.url and "tab=all" in page.url
     page.select_option("select[name=abc]", "A")
-    page.wait_for_function("document.querySelectorAll('#what-to-order tbody tr').length === 3")
-    page.wait_for_function(IDLE)
+    wait_until(page, "document.querySelectorAll('#what-to-order tbody tr').length === 3")
+    wait_until(page, IDLE)
     page.click('th a[data-sort="sku"]')
-    page.wait_for_function("location.search.includes('sort=sku')")
-    page.wait_for_function(IDLE)
+    wait_until(page, "location.search.includes('sort=sku')")
+    wait_until(page, IDLE)
     skus = page.locator("td.col-sku a").all_inner_texts()
     assert skus == sorted(skus) and skus == ["BR-021", "BR-024", "BR-027"]
     page.click('th a[data-sort="sku"]')
-    page.wait_for_function("location.search.includes('sort=-sku')")
-    page.wait_for_function(IDLE)
+    wait_until(page, "location.search.includes('sort=-sku')")
+    wait_until(page, IDLE)
     assert page.locator("td.col-sku a").all_inner_texts() == ["BR-027", "BR-024", "BR-021"]
     with page.expect_download() as download:
         page.click("#export-csv")

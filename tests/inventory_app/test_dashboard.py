@@ -144,7 +144,7 @@ def test_page_shows_the_tenants_own_dashboard(viewer, tenant_a, tenant_b):
     inventory_refresh()
     response = _page_client(HOST_A, viewer).get("/app/dashboard/?period=monthly")
     assert response.status_code == 200
-    assert b"Charts.line" in response.content and b"status-chart" in response.content
+    assert b"pages/dashboard.js" in response.content and b"status-chart" in response.content
     data = _page_data(response)
     assert data["inventory_value"] == pytest.approx(350) and data["period"] == "monthly"
 
