@@ -227,6 +227,7 @@ class UploadViewSet(ReadOnlyModelViewSet):
 class UsageView(APIView):
     """The tenant's plan and, per limit, what it allows and what is used (tenant admins)."""
 
+    api_area = Area.SETTINGS
     permission_classes = [IsTenantAdmin]
 
     @extend_schema(responses=UsageSerializer)

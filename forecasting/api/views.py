@@ -320,6 +320,7 @@ class CampaignViewSet(ModelViewSet):
     """Promotions and campaigns: planners create, change and delete them, viewers read. The
     next forecast run learns their uplift from past campaign days and lifts future ones."""
 
+    api_area = Area.FORECASTING
     serializer_class = s.CampaignSerializer
     permission_classes = [IsTenantMember]
     ordering_fields = ("start", "end", "name", "created_at")

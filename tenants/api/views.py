@@ -148,6 +148,7 @@ class PlatformHealthView(APIView):
     """Detailed health for platform staff: the readiness checks plus worker heartbeat, beat's
     last run, queue depth and versions (``core.health.details``)."""
 
+    api_area = Area.PEOPLE
     permission_classes = [IsPlatformStaff]
 
     @extend_schema(responses=PlatformHealthSerializer)
