@@ -182,7 +182,7 @@ def test_older_archive_is_migrated_forward(tmp_path):
     assert "etl_datasource" not in manifest["tables"]
 
     result = backup.import_tenant(str(archive), schema="older_restored")
-    assert result.migrated_forward == ["etl.0002_datasource_syncrun"]
+    assert result.migrated_forward == ["etl.0002_datasource_syncrun", "etl.0003_import_versioning"]
     with connection.cursor() as cursor:
         template = backup._applied_migrations(cursor, settings.TENANT_BASE_SCHEMA)
         assert backup._applied_migrations(cursor, "older_restored") == template
