@@ -1,9 +1,10 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import path
 
-from etl import quality
+from core.exceptions import DomainError
+from etl import quality, services
 from etl.models import DataSource, ImportBatch, SyncRun
 
 
@@ -23,9 +24,22 @@ class ImportBatchAdmin(admin.ModelAdmin):
     list_filter = ("kind", "status", "dry_run")
     search_fields = ("source_name",)
     readonly_fields = [f.name for f in ImportBatch._meta.fields]
+    actions = ["revert_batches"]
 
     def has_add_permission(self, request) -> bool:
         return False
+
+    @admin.action(description="Revert the selected imports (ADR 28)", permissions=["change"])
+    def revert_batches(self, request, queryset) -> None:
+        """Each batch on its own transaction, newest first (a later batch blocks an earlier
+        one until it is reverted); a refusal is shown and the others go on."""
+        for batch in queryset.order_by("-created_at"):
+            try:
+                services.import_batch_revert(batch_id=batch.pk, user=request.user)
+            except DomainError as exc:
+                self.message_user(request, f"{batch}: {exc.message}", messages.ERROR)
+            else:
+                self.message_user(request, f"{batch.kind} {batch.source_name}: reverted")
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.data_quality_view)

@@ -480,13 +480,21 @@ def _build_typed(cursor, spec: ImportSpec, mapping: dict[str, str]) -> bool:
         for column in spec.columns
         if column.type == "date" and column.name in mapping
     ]
+    # The cheap checks run in the same pass (ADR 28): ``etl_wrong`` is true on a row that
+    # breaks one; the per-cell report reads the rows again only when some row does.
+    present = [column for column in spec.columns if column.name in mapping]
+    wrong = sql.SQL(" OR ").join(
+        [sql.SQL("({} IS NOT NULL)").format(_typed_why(column)) for column in present]
+        or [sql.SQL("false")]
+    )
     try:
         with transaction.atomic():
             cursor.execute(
                 sql.SQL(
                     "CREATE TEMP TABLE etl_typed ON COMMIT DROP AS "
-                    "SELECT row_no, {cols} FROM {stage}"
-                ).format(cols=sql.SQL(", ").join(columns), stage=sql.Identifier(STAGE))
+                    "SELECT typed.*, coalesce({wrong}, false) AS etl_wrong "
+                    "FROM (SELECT row_no, {cols} FROM {stage} OFFSET 0) typed"
+                ).format(wrong=wrong, cols=sql.SQL(", ").join(columns), stage=sql.Identifier(STAGE))
             )
     except (psycopg.errors.DataError, DataError):
         return False
@@ -539,11 +547,8 @@ def _collect_errors(
             )
             for column in present
         ]
-        # One plain scan answers "is anything wrong?"; the per-cell report runs only if so.
-        any_wrong = sql.SQL(" OR ").join(
-            sql.SQL("({} IS NOT NULL)").format(_typed_why(column)) for column in present
-        )
-        cursor.execute(sql.SQL("SELECT 1 FROM etl_typed s WHERE {} LIMIT 1").format(any_wrong))
+        # The cast computed "is anything wrong?"; the per-cell report runs only if so.
+        cursor.execute("SELECT 1 FROM etl_typed WHERE etl_wrong LIMIT 1")
         if cursor.fetchone() is None:
             _collect_key_errors(cursor, spec, mapping, create_missing)
             return

@@ -261,13 +261,17 @@ def sync_run_execute(*, source_id: int) -> SyncRun:
             source_name=f"sync:{source.name}",
             create_missing=source.create_missing,
         )
-        report = run_import(
-            kind=source.dataset,
-            stream=extract.stream,
-            size=extract.size,
-            create_missing=source.create_missing,
-            batch_id=str(pending.id),
-        )
+        try:
+            report = run_import(
+                kind=source.dataset,
+                stream=extract.stream,
+                size=extract.size,
+                create_missing=source.create_missing,
+                batch_id=str(pending.id),
+            )
+        except BaseException as exc:  # never a batch pending forever (ADR 25)
+            import_batch_fail(batch_id=str(pending.id), error=f"{type(exc).__name__}: {exc}")
+            raise
     batch = import_batch_record(batch=pending, report=report)
     run.batch = batch
     run.rows_read = report.rows

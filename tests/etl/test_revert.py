@@ -263,3 +263,32 @@ def test_import_data_revert_command(tmp_path, tenant_a, capsys):
     with pytest.raises(SystemExit):
         call_command("import_data", "--revert", "not-a-uuid", "--schema", tenant_a.schema_name)
     assert "not a batch id" in capsys.readouterr().err
+
+
+def test_admin_action_reverts_newest_first_and_reports_refusals(tmp_path, tenant_a):
+    from django.test import Client
+
+    _base(tmp_path)
+    before = state()
+    first = imp(tmp_path, "sales", "date,sku,location,quantity\n2026-01-01,A,S1,10\n")
+    later = imp(tmp_path, "sales", "date,sku,location,quantity\n2026-01-01,A,S1,20\n")
+    suppliers = imp(tmp_path, "suppliers", "code,name\nACME,Acme Ltd\n")
+    admin = make_user(User.Role.ADMIN, is_staff=True)
+    client = Client(HTTP_HOST=HOST_A)
+    client.force_login(admin)
+    response = client.post(
+        "/admin/etl/importbatch/",
+        {"action": "revert_batches", "_selected_action": [first.pk, later.pk, suppliers.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "suppliers imports are not revertible" in text
+    with schema_context(tenant_a.schema_name):
+        assert state()["DemandHistory"] == before["DemandHistory"]
+        statuses = dict(ImportBatch.objects.values_list("pk", "status"))
+    assert (statuses[first.pk], statuses[later.pk], statuses[suppliers.pk]) == (
+        "reverted",
+        "reverted",
+        "imported",
+    )
