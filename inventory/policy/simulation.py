@@ -26,7 +26,6 @@ from typing import Any, cast, overload
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import special
 
 from forecasting.engine.backtest import COMBO, run_test_bed
 from forecasting.engine.forecast import ForecastSpec
@@ -789,6 +788,8 @@ class ForecastEstimates:
         at each item's ``service_level``: ``Q_q(miss / RMSE) / z_q`` (1 without misses or
         below the median). Demand over a lead time is skewed and forecast misses heavy
         tailed, so at 98 % the normal z under-protects (ADR 32)."""
+        from scipy import special  # on first use: start-up stays light (ADR 27)
+
         items = self.mean_daily_demand.shape[0]
         level = np.broadcast_to(np.asarray(service_level, float), (items,))
         if self.miss_quantiles is None:
@@ -1321,6 +1322,8 @@ def calibrated_service_level(
     assumes every decision day is alike; reorders fall after runs of high demand, so cycles
     fail more often than the misses say — the replayed past measures by how much. Too little
     history: the targets unchanged."""
+    from scipy import special  # on first use: start-up stays light (ADR 27)
+
     items = inputs.history.shape[0]
     target = np.broadcast_to(np.asarray(inputs.service_level, float), (items,)).copy()
     days = min(options.calibrate_days, start - options.error_window_days - 1)
