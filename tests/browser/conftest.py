@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 
 import pytest
 from django_tenants.utils import schema_context
@@ -126,3 +127,15 @@ def log_in(context, base: str, user: User):
     page.wait_for_url("**/app/dashboard/")
     page.errors = errors  # type: ignore[attr-defined]
     return page
+
+
+def wait_until(page, expression: str, timeout: float = 15.0) -> None:
+    """Poll ``expression`` with ``page.evaluate`` until it is truthy. Playwright's
+    ``wait_for_function`` evaluates its predicate with ``eval`` inside the page, which the
+    Content-Security-Policy (no 'unsafe-eval', ADR 31) refuses; ``evaluate`` goes through the
+    DevTools protocol and is not subject to it."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {expression}")
+        time.sleep(0.05)

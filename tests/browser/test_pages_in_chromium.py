@@ -7,26 +7,13 @@ from __future__ import annotations
 import csv
 import io
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import log_in
+from tests.browser.conftest import log_in, wait_until
 
 IDLE = "!document.querySelector('.htmx-request')"  # no htmx request in flight
-
-
-def wait_until(page, expression: str, timeout: float = 15.0) -> None:
-    """Poll ``expression`` with ``page.evaluate`` until it is truthy. Playwright's
-    ``wait_for_function`` evaluates its predicate with ``eval`` inside the page, which the
-    Content-Security-Policy (no 'unsafe-eval', ADR 31) refuses; ``evaluate`` goes through the
-    DevTools protocol and is not subject to it."""
-    deadline = time.monotonic() + timeout
-    while not page.evaluate(expression):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {expression}")
-        time.sleep(0.05)
 
 
 SHOTS = Path(tempfile.gettempdir())  # screenshots to look at: workspace-*.png

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django_tenants.utils import schema_context
 
-from tests.browser.conftest import log_in
+from tests.browser.conftest import log_in, wait_until
 from tests.conftest import HOST_A, HOST_B, delete_users, make_user
 
 SHOTS = Path(tempfile.gettempdir())  # screenshots to look at: planner-*.png
@@ -122,7 +122,7 @@ def test_planner_pages_on_data(planner_data, empty_tenant, people, rows, live_ap
 
     # Product page: a zoomable chart with markers, stock section, pin form, export.
     page.goto(live_app + f"/app/products/{planner_data['product']}/forecast/?interval=day")
-    page.wait_for_function("!!document.querySelector('#forecast-chart canvas')")
+    wait_until(page, "!!document.querySelector('#forecast-chart canvas')")
     assert page.evaluate(ZOOM, "forecast-chart") >= 1
     legend = page.evaluate(
         "echarts.getInstanceByDom(document.getElementById('forecast-chart'))"
