@@ -181,7 +181,9 @@ def deliveries_claim_due(
     """The deliveries due now as ``(id, attempts)``, each pushed ``CLAIM_SECONDS`` ahead so
     the next dispatcher run does not hand it out again while its task waits in the queue."""
     now = now or timezone.now()
-    limit = limit or settings.WEBHOOK_DISPATCH_BATCH
+    limit = settings.WEBHOOK_DISPATCH_BATCH if limit is None else limit
+    if limit <= 0:
+        return []
     with transaction.atomic():
         due = list(
             WebhookDelivery.objects.filter(status__in=OPEN, next_attempt_at__lte=now)

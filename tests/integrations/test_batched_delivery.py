@@ -75,7 +75,6 @@ def test_disabled_endpoints_deliveries_die_and_refused_urls_fail(receiver, setti
 
 def test_the_dispatcher_queues_batches(receiver, settings, django_capture_on_commit_callbacks):
     settings.WEBHOOK_DELIVERY_CHUNK = 2
-    settings.CELERY_TASK_ALWAYS_EAGER = True
     from config.celery import app
 
     app.conf.task_always_eager = True
@@ -88,3 +87,20 @@ def test_the_dispatcher_queues_batches(receiver, settings, django_capture_on_com
         app.conf.task_always_eager = False
     assert len(receiver.requests) == 5
     assert WebhookDelivery.objects.filter(status=Status.SUCCEEDED).count() == 5
+
+
+def test_one_dispatcher_run_queues_at_most_its_cap(receiver, settings):
+    settings.WEBHOOK_DISPATCH_MAX = 3
+    settings.WEBHOOK_DELIVERY_CHUNK = 2
+    from config.celery import app
+
+    app.conf.task_always_eager = True
+    try:
+        services.webhook_endpoint_create(url=receiver.url, events=["*"])
+        for number in range(5):
+            emit_event("route_plan.completed", {"route_plan_id": number})
+        assert dispatch_webhooks() == 3
+        assert dispatch_webhooks() == 2
+    finally:
+        app.conf.task_always_eager = False
+    assert len(receiver.requests) == 5
