@@ -215,7 +215,7 @@ def main() -> None:
             emit = _emit(args.events)
         connection.close()
 
-        worker_log = tempfile.TemporaryFile()
+        worker_log = tempfile.TemporaryFile()  # noqa: SIM115 (closed after the run)
         worker = _start_worker(args.workers, worker_log)
         try:
             # The system runs with its worker up: the clock starts once it answers a ping.
