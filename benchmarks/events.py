@@ -24,6 +24,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -33,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.dev"
 os.environ["CELERY_QUEUE"] = f"bench-events-{uuid.uuid4().hex[:8]}"
 os.environ.setdefault("LOG_LEVEL", "WARNING")
+os.environ["DEBUG"] = "0"  # DEBUG keeps every query in memory: not how production runs
 os.environ["WEBHOOK_ALLOW_PRIVATE"] = "1"
 os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -135,7 +137,8 @@ def _emit(count: int) -> dict[str, float]:
     }
 
 
-def _start_worker(workers: int) -> subprocess.Popen:
+def _start_worker(workers: int, log) -> subprocess.Popen:
+    """The worker's output goes to a file: a pipe nobody reads fills and blocks it."""
     queue = os.environ["CELERY_QUEUE"]
     return subprocess.Popen(  # noqa: S603 (our own executable and arguments)
         [
@@ -160,7 +163,7 @@ def _start_worker(workers: int) -> subprocess.Popen:
         cwd=ROOT,
         env=os.environ.copy(),
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
         start_new_session=True,
     )
 
@@ -212,7 +215,8 @@ def main() -> None:
             emit = _emit(args.events)
         connection.close()
 
-        worker = _start_worker(args.workers)
+        worker_log = tempfile.TemporaryFile()  # noqa: SIM115 (closed after the run)
+        worker = _start_worker(args.workers, worker_log)
         try:
             # The system runs with its worker up: the clock starts once it answers a ping.
             boot = time.perf_counter()
@@ -251,7 +255,9 @@ def main() -> None:
             with app.connection_for_write() as conn:
                 conn.default_channel.queue_delete(os.environ["CELERY_QUEUE"])
             connection.close()
-        errors = worker.stderr.read().decode(errors="replace") if worker.stderr else ""
+        worker_log.seek(0)
+        errors = worker_log.read().decode(errors="replace")
+        worker_log.close()
 
     delivered = received.value
     result = {

@@ -19,17 +19,22 @@ TRANSIENT = (OperationalError, InterfaceError)
 def dispatch_webhooks() -> int:
     """Fan new events out to deliveries and queue the due ones in batches of
     ``WEBHOOK_DELIVERY_CHUNK`` (one task each). Repeats while there is work, for at most
-    ``WEBHOOK_DISPATCH_SECONDS``, so a burst does not wait 5 s per ``WEBHOOK_DISPATCH_BATCH``."""
+    ``WEBHOOK_DISPATCH_SECONDS``, so a burst does not wait 5 s per ``WEBHOOK_DISPATCH_BATCH``;
+    at most ``WEBHOOK_DISPATCH_MAX`` deliveries are queued per run, so claimed deliveries do
+    not wait in the broker past their claim and get queued twice."""
     deadline = time.monotonic() + settings.WEBHOOK_DISPATCH_SECONDS
     chunk = settings.WEBHOOK_DELIVERY_CHUNK
     queued = 0
     while True:
         fanned = services.events_fan_out()
-        due = services.deliveries_claim_due()
+        room = settings.WEBHOOK_DISPATCH_MAX - queued
+        due = services.deliveries_claim_due(limit=min(room, settings.WEBHOOK_DISPATCH_BATCH))
         for start in range(0, len(due), chunk):
             deliver_webhooks.delay([list(claim) for claim in due[start : start + chunk]])
         queued += len(due)
         if (not fanned and not due) or time.monotonic() >= deadline:
+            return queued
+        if queued >= settings.WEBHOOK_DISPATCH_MAX and not fanned:
             return queued
 
 
