@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.db import connection
 from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -195,6 +196,7 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Gene
 
     serializer_class = s.NotificationSerializer
     permission_classes = [IsTenantUser]
+    api_area = Area.INTEGRATIONS
     queryset = Notification.objects.none()
     ordering_fields = ("id", "created_at")
 
@@ -238,6 +240,7 @@ class NotificationSubscriptionsView(APIView):
     or your role's default (planners: stock low and failed runs)."""
 
     permission_classes = [IsTenantUser]
+    api_area = Area.INTEGRATIONS
 
     @extend_schema(responses={200: s.SubscriptionsSerializer})
     def get(self, request):
@@ -260,6 +263,7 @@ class ReportScheduleViewSet(ModelViewSet):
     ``hour`` in the tenant's time zone. Everyone reads; planners and admins write."""
 
     serializer_class = s.ReportScheduleSerializer
+    api_area = Area.INTEGRATIONS
     permission_classes = [IsTenantMember]
     queryset = ReportSchedule.objects.none()
     filterset_fields = ("kind", "is_active")
@@ -297,6 +301,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericVie
 
     serializer_class = s.ReportSerializer
     permission_classes = [IsTenantMember]
+    api_area = Area.INTEGRATIONS
     queryset = Report.objects.none()
     filterset_fields = ("kind", "schedule", "format")
     ordering_fields = ("created_at",)
@@ -314,10 +319,14 @@ class ReportDownloadView(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
+    api_area = Area.OPEN  # the signed link is the credential
 
     @extend_schema(
         parameters=[OpenApiParameter("token", str, required=True)],
-        responses={(200, "application/octet-stream"): bytes, 403: None},
+        responses={
+            (200, "text/csv"): OpenApiTypes.BINARY,
+            (200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY,
+        },
     )
     def get(self, request, pk: int):
         report = reports.download_check(report_id=pk, token=request.query_params.get("token", ""))
