@@ -126,6 +126,7 @@ def what_to_order(request):
             query=query,
             offset=(page.number - 1) * query.page_size,
             limit=query.page_size,
+            total=paginator.count,
         )
     )
     for row in page.object_list:

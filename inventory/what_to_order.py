@@ -140,12 +140,17 @@ def _filtered(query: WhatToOrderQuery) -> QuerySet[InventoryMetrics]:
     return rows
 
 
-def _ordering(query: WhatToOrderQuery) -> tuple[Any, str]:
-    """The list's order: the sort column with NULLs last, then the id, so pages never overlap."""
-    expression = F(SORTS[query.sort])
-    if query.descending:
-        return expression.desc(nulls_last=True), "id"
-    return expression.asc(nulls_last=True), "id"
+def _ordering(query: WhatToOrderQuery, *, reverse: bool = False) -> tuple[Any, Any]:
+    """The list's order: the sort column with NULLs last, then the id, so pages never overlap.
+    ``reverse`` is exactly that order backwards (NULLs first, ids descending)."""
+    expression, tie_break = F(SORTS[query.sort]), F("id")
+    if query.descending == reverse:
+        if reverse:
+            return expression.asc(nulls_first=True), tie_break.desc()
+        return expression.asc(nulls_last=True), tie_break.asc()
+    if reverse:
+        return expression.desc(nulls_first=True), tie_break.desc()
+    return expression.desc(nulls_last=True), tie_break.asc()
 
 
 def _with_on_order(rows: QuerySet[InventoryMetrics]) -> QuerySet[InventoryMetrics]:
@@ -181,17 +186,27 @@ def what_to_order_rows(*, user: Any, query: WhatToOrderQuery) -> QuerySet[Invent
 
 
 def what_to_order_page_rows(
-    *, user: Any, query: WhatToOrderQuery, offset: int, limit: int
+    *, user: Any, query: WhatToOrderQuery, offset: int, limit: int, total: int | None = None
 ) -> QuerySet[InventoryMetrics]:
-    """One page of ``what_to_order_rows`` by a deferred join, still one SQL statement: the
-    inner query filters, sorts and pages the metrics ids alone (joining product, location or
-    the stock level only when a filter or the sort needs them), the outer one loads those
-    ``limit`` rows with their product, location and on-order. An OFFSET then skips narrow
-    id rows instead of rows joined to three tables (ADR 30)."""
+    """Rows ``offset`` to ``offset + limit`` of ``what_to_order_rows``, by a deferred join in
+    one SQL statement: the inner query filters, sorts and pages the metrics ids alone (joining
+    product, location or the stock level only when a filter or the sort needs them), the outer
+    one loads those rows with their product, location and on-order. An OFFSET then skips
+    narrow id rows instead of rows joined to three tables. Given the list's ``total``, a page
+    in the second half is read from the other end in the reverse order (the last page is
+    then the first rows of a reverse sort: a top-N sort, not a sort of every row); the outer
+    query puts the rows back in the list's order (ADR 30)."""
     ids = _tabbed(query)
     if query.sort == "on_order":
         ids = _with_on_order(ids)
-    ids = ids.order_by(*_ordering(query)).values("id")[offset : offset + limit]
+    if total is not None and offset < total and 2 * offset + limit > total:
+        from_end = total - offset - limit
+        if from_end < 0:  # the last page holds fewer than ``limit`` rows
+            limit, from_end = limit + from_end, 0
+        ids = ids.order_by(*_ordering(query, reverse=True)).values("id")
+        ids = ids[from_end : from_end + limit]
+    else:
+        ids = ids.order_by(*_ordering(query)).values("id")[offset : offset + limit]
     return (
         _with_on_order(InventoryMetrics.objects.filter(id__in=ids))
         .select_related("product", "location")
