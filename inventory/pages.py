@@ -120,14 +120,19 @@ def what_to_order(request):
     # COUNT(*)), and the page's rows come from a deferred join instead of slicing the list.
     paginator = Paginator(range(counts[query.tab]), query.page_size)
     page = paginator.get_page(query.page)
-    page.object_list = list(
-        wto.what_to_order_page_rows(
-            user=request.user,
-            query=query,
-            offset=(page.number - 1) * query.page_size,
-            limit=query.page_size,
-            total=paginator.count,
+    on_page = len(page.object_list)  # the rows this page holds (none: no query)
+    page.object_list = (
+        list(
+            wto.what_to_order_page_rows(
+                user=request.user,
+                query=query,
+                offset=page.start_index() - 1,
+                limit=on_page,
+                total=paginator.count,
+            )
         )
+        if on_page
+        else []
     )
     for row in page.object_list:
         row.risk_pct = None if row.stockout_risk is None else round(100 * row.stockout_risk, 1)
