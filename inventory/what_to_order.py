@@ -3,7 +3,8 @@ inventory metrics with their stock on order, filtered, sorted and paged in the d
 
 ``what_to_order_query`` reads and cleans the request's parameters (unknown values fall back to
 the defaults, sort keys are whitelisted); ``what_to_order_rows`` returns the filtered, sorted
-queryset and ``what_to_order_page_rows`` one page of it; ``what_to_order_tab_counts`` counts rows per status tab under the same filters.
+queryset and ``what_to_order_page_rows`` one page of it (a deferred join);
+``what_to_order_tab_counts`` counts rows per status tab under the same filters.
 The list, its export and its bulk actions all use the same query, so an export holds exactly
 what the list shows."""
 
