@@ -111,15 +111,29 @@ def _cart_url() -> str | None:
 @member_page
 def what_to_order(request):
     """The planner's daily list. Fixed query count per page: the tab counts (one GROUP BY, which
-    is also the pager's count), the page of rows (one query with product, location and
-    on-order) and the filter choices. An
+    is also the pager's count), the page of rows (one query: the page's ids sorted and
+    paged alone, then their product, location and on-order) and the filter choices. An
     htmx request (filters, sort, pages) gets only the results fragment."""
     query = wto.what_to_order_query(request.GET)
-    rows = wto.what_to_order_rows(user=request.user, query=query)
     counts = wto.what_to_order_tab_counts(user=request.user, query=query)
-    paginator = Paginator(rows, query.page_size)
-    paginator.count = counts[query.tab]  # the tab counts already hold it: no second COUNT(*)
+    # The pager only numbers the pages: the tab counts already hold the count (no second
+    # COUNT(*)), and the page's rows come from a deferred join instead of slicing the list.
+    paginator = Paginator(range(counts[query.tab]), query.page_size)
     page = paginator.get_page(query.page)
+    on_page = len(page.object_list)  # the rows this page holds (none: no query)
+    page.object_list = (
+        list(
+            wto.what_to_order_page_rows(
+                user=request.user,
+                query=query,
+                offset=page.start_index() - 1,
+                limit=on_page,
+                total=paginator.count,
+            )
+        )
+        if on_page
+        else []
+    )
     for row in page.object_list:
         row.risk_pct = None if row.stockout_risk is None else round(100 * row.stockout_risk, 1)
     context = {

@@ -3,7 +3,8 @@ inventory metrics with their stock on order, filtered, sorted and paged in the d
 
 ``what_to_order_query`` reads and cleans the request's parameters (unknown values fall back to
 the defaults, sort keys are whitelisted); ``what_to_order_rows`` returns the filtered, sorted
-queryset; ``what_to_order_tab_counts`` counts rows per status tab under the same filters.
+queryset and ``what_to_order_page_rows`` one page of it (a deferred join);
+``what_to_order_tab_counts`` counts rows per status tab under the same filters.
 The list, its export and its bulk actions all use the same query, so an export holds exactly
 what the list shows."""
 
@@ -140,32 +141,77 @@ def _filtered(query: WhatToOrderQuery) -> QuerySet[InventoryMetrics]:
     return rows
 
 
-def what_to_order_rows(*, user: Any, query: WhatToOrderQuery) -> QuerySet[InventoryMetrics]:
-    """The rows of the list, with ``product``, ``location`` and ``on_order`` (the stock
-    level's units on open purchase orders), sorted with NULLs last and the id as tie-break,
-    so pages never overlap."""
+def _ordering(query: WhatToOrderQuery, *, reverse: bool = False) -> tuple[Any, Any]:
+    """The list's order: the sort column with NULLs last, then the id, so pages never overlap.
+    ``reverse`` is exactly that order backwards (NULLs first, ids descending)."""
+    expression, tie_break = F(SORTS[query.sort]), F("id")
+    if query.descending == reverse:
+        if reverse:
+            return expression.asc(nulls_first=True), tie_break.desc()
+        return expression.asc(nulls_last=True), tie_break.asc()
+    if reverse:
+        return expression.desc(nulls_first=True), tie_break.desc()
+    return expression.desc(nulls_last=True), tie_break.asc()
+
+
+def _with_on_order(rows: QuerySet[InventoryMetrics]) -> QuerySet[InventoryMetrics]:
+    """``on_order`` from the pair's stock level by a LEFT JOIN (product → its stock levels at
+    the row's location), not a correlated subquery: a subquery runs once per row the database
+    walks, including the rows an OFFSET skips (ADR 30)."""
+    return rows.annotate(
+        stock_here=FilteredRelation(
+            "product__stock_levels",
+            condition=Q(product__stock_levels__location_id=F("location_id")),
+        ),
+        on_order=F("stock_here__on_order"),
+    )
+
+
+def _tabbed(query: WhatToOrderQuery) -> QuerySet[InventoryMetrics]:
     rows = _filtered(query)
     statuses = TAB_STATUSES[query.tab]
     if statuses is not None:
         rows = rows.filter(status__in=statuses)
-    expression = F(SORTS[query.sort])
-    order = (
-        expression.desc(nulls_last=True) if query.descending else expression.asc(nulls_last=True)
-    )
-    # On order from the pair's stock level by a LEFT JOIN (product → its stock levels at the
-    # row's location), not a correlated subquery: a subquery runs once per row the database
-    # walks, including the rows an OFFSET skips, which made deep pages and sorting by on
-    # order take seconds on 100,000 rows (benchmarks/what_to_order_page.py, ADR 30).
+    return rows
+
+
+def what_to_order_rows(*, user: Any, query: WhatToOrderQuery) -> QuerySet[InventoryMetrics]:
+    """The rows of the list (every page), with ``product``, ``location`` and ``on_order``
+    (the stock level's units on open purchase orders), in the list's order: the export's
+    query."""
     return (
-        rows.select_related("product", "location")
-        .annotate(
-            stock_here=FilteredRelation(
-                "product__stock_levels",
-                condition=Q(product__stock_levels__location_id=F("location_id")),
-            ),
-            on_order=F("stock_here__on_order"),
-        )
-        .order_by(order, "id")
+        _with_on_order(_tabbed(query))
+        .select_related("product", "location")
+        .order_by(*_ordering(query))
+    )
+
+
+def what_to_order_page_rows(
+    *, user: Any, query: WhatToOrderQuery, offset: int, limit: int, total: int | None = None
+) -> QuerySet[InventoryMetrics]:
+    """Rows ``offset`` to ``offset + limit`` of ``what_to_order_rows``, by a deferred join in
+    one SQL statement: the inner query filters, sorts and pages the metrics ids alone (joining
+    product, location or the stock level only when a filter or the sort needs them), the outer
+    one loads those rows with their product, location and on-order. An OFFSET then skips
+    narrow id rows instead of rows joined to three tables. Given the list's ``total``, a page
+    in the second half is read from the other end in the reverse order (the last page is
+    then the first rows of a reverse sort: a top-N sort, not a sort of every row); the outer
+    query puts the rows back in the list's order (ADR 30)."""
+    ids = _tabbed(query)
+    if query.sort == "on_order":
+        ids = _with_on_order(ids)
+    if total is not None and offset < total and 2 * offset + limit > total:
+        from_end = total - offset - limit
+        if from_end < 0:  # the last page holds fewer than ``limit`` rows
+            limit, from_end = limit + from_end, 0
+        ids = ids.order_by(*_ordering(query, reverse=True)).values("id")
+        ids = ids[from_end : from_end + limit]
+    else:
+        ids = ids.order_by(*_ordering(query)).values("id")[offset : offset + limit]
+    return (
+        _with_on_order(InventoryMetrics.objects.filter(id__in=ids))
+        .select_related("product", "location")
+        .order_by(*_ordering(query))
     )
 
 

@@ -151,3 +151,61 @@ def test_query_count_does_not_grow_with_rows(viewer):
     eight = page_queries(client, URL + "?tab=all&q=Q&sort=-on_order")
     # domain, session, user, tab counts, the page, locations, categories
     assert len(two) == len(eight) == 7, eight
+
+
+@pytest.mark.django_db
+def test_every_page_is_the_slice_of_the_whole_list_in_both_directions(viewer):
+    """The deferred join (and a second-half page read from the other end in reverse) gives
+    exactly the rows of the whole sorted list, NULLs last and the id as tie-break, with a short
+    last page; the HTML page shows the same rows as the function."""
+    from django.http import QueryDict
+
+    from inventory import what_to_order as wto
+    from inventory.models import InventoryMetrics
+
+    rows = seed_metrics(23)
+    # NULLs and ties: cover undefined on every fourth row, equal risks on every other.
+    InventoryMetrics.objects.filter(pk__in=[row.pk for row in rows[::4]]).update(days_of_cover=None)
+    InventoryMetrics.objects.filter(pk__in=[row.pk for row in rows[::2]]).update(stockout_risk=0.5)
+    for key, *_ in wto.COLUMNS:
+        for sort in (key, "-" + key):
+            query = wto.what_to_order_query(QueryDict(f"tab=all&sort={sort}"))
+            whole = [
+                (row.pk, row.on_order) for row in wto.what_to_order_rows(user=None, query=query)
+            ]
+            assert len(whole) == 23
+            for size in (5, 10, 25):
+                paged = []
+                for offset in range(0, 23, size):
+                    page = wto.what_to_order_page_rows(
+                        user=None, query=query, offset=offset, limit=size, total=23
+                    )
+                    paged += [(row.pk, row.on_order) for row in page]
+                assert paged == whole, (sort, size)
+    client = _client(viewer)
+    query = wto.what_to_order_query(QueryDict("tab=all&sort=-days_of_cover"))
+    whole = [row.product.sku for row in wto.what_to_order_rows(user=None, query=query)]
+    last = client.get(URL + "?tab=all&sort=-days_of_cover&size=25&page=1")
+    assert _sku_cells(last) == whole
+    beyond = client.get(URL + "?tab=all&sort=-days_of_cover&size=25&page=9")  # → the last page
+    assert beyond.status_code == 200 and _sku_cells(beyond) == whole
+    empty = client.get(URL + "?tab=all&q=no-such-product")
+    assert empty.status_code == 200 and _sku_cells(empty) == []
+
+
+@pytest.mark.django_db
+def test_pages_show_only_the_tenants_own_rows(viewer, tenant_a, tenant_b):
+    """Tenant B's rows never appear on tenant A's pages, at any offset or sort."""
+    from django.db import connection
+
+    seed_metrics(6, prefix="WT")
+    connection.set_tenant(tenant_b)
+    try:
+        seed_metrics(9, prefix="WB")
+    finally:
+        connection.set_tenant(tenant_a)
+    client = _client(viewer)
+    for url in (URL + "?tab=all", URL + "?tab=all&sort=-on_order&size=25&page=9"):
+        html = client.get(url).content.decode()
+        assert sorted(_sku_cells(client.get(url))) == [f"WT-{i:03d}" for i in range(6)]
+        assert "WB-" not in html
