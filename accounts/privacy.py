@@ -173,7 +173,8 @@ def user_erase(*, user: User, by: User | None = None) -> dict[str, int]:
         user.is_active = False
         user.last_login = None
         user.save()
-        scrubbed = scrub_text(needle=email, replacement=ERASED_LABEL) if email else 0
+        # An address stays an address (columns hold e-mails: recipients, contacts), pseudonymous.
+        scrubbed = scrub_text(needle=email, replacement=user.email) if email else 0
         audit_record(
             action="action",
             object_type="accounts.user",

@@ -13,7 +13,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import DataError, IntegrityError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions as drf_exceptions
@@ -78,6 +78,14 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         exc = drf_exceptions.ValidationError(details)
     if isinstance(exc, ProtectedError | RestrictedError):
         return Response(_still_used(exc), status=409)
+    if isinstance(exc, DataError):
+        # A value PostgreSQL cannot hold (a NUL character, a time zone offset or a number out
+        # of its range) that no validator caught first: invalid input, nothing was written.
+        log.warning("data_error", error=str(exc).splitlines()[0][:200])
+        return Response(
+            envelope("validation_error", "A value is not valid or out of range.", {}),
+            status=400,
+        )
     if isinstance(exc, IntegrityError):
         # A uniqueness or reference rule the validation could not see in advance (two requests
         # at once): the database refused the write, nothing was written.

@@ -35,7 +35,7 @@ class ForecastRunInputSerializer(serializers.Serializer):
 class ForecastRunSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
     job_url = serializers.SerializerMethodField()
-    job = JobSerializer(read_only=True)
+    job = JobSerializer(read_only=True, allow_null=True)
     created_by = serializers.CharField(source="created_by.email", read_only=True, allow_null=True)
 
     class Meta:
@@ -441,7 +441,7 @@ class CampaignSerializer(serializers.ModelSerializer):
         required=False,
         allow_null=True,
     )
-    created_by = serializers.CharField(source="created_by.email", default=None, read_only=True)
+    created_by = serializers.CharField(source="created_by.email", read_only=True, allow_null=True)
 
     class Meta:
         model = Campaign

@@ -261,10 +261,12 @@ class ExportQuerySerializer(serializers.Serializer):
 
 
 class OrderSuggestionSerializer(serializers.ModelSerializer):
-    supplier = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    supplier = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     sku = serializers.CharField(source="product.sku", read_only=True)
     location = serializers.CharField(source="location.code", read_only=True)
-    source_location = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    source_location = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
     product = serializers.IntegerField(source="product_id", read_only=True)
 
     class Meta:

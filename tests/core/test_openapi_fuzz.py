@@ -38,7 +38,37 @@ CHECKS = ",".join(
 
 
 @pytest.fixture(scope="module")
-def fuzz_server(django_db_setup, django_db_blocker):
+def fuzz_queue():
+    """The work the fuzzer starts (forecast runs, imports, MRP…) goes to a broker queue of its
+    own that no worker consumes, and is purged at the end: the suite's live worker never runs
+    it, and nothing of it outlives the throw-away tenant."""
+    import uuid
+
+    from celery.app.task import Task
+
+    from config.celery import app
+
+    queue = f"fuzz-{uuid.uuid4().hex[:8]}"
+    send = Task.apply_async
+
+    def to_fuzz_queue(self, args=None, kwargs=None, **options):
+        options["queue"] = queue
+        return send(self, args, kwargs, **options)
+
+    Task.apply_async = to_fuzz_queue
+    try:
+        yield queue
+    finally:
+        Task.apply_async = send
+        with app.connection_for_write() as conn:
+            channel = conn.default_channel
+            channel.queue_declare(queue=queue, auto_delete=False)
+            channel.queue_purge(queue)
+            channel.queue_delete(queue)
+
+
+@pytest.fixture(scope="module")
+def fuzz_server(django_db_setup, django_db_blocker, fuzz_queue):
     """A live server for a fresh tenant ``fuzz``; yields (base URL, admin access token)."""
     from django.contrib.staticfiles.handlers import StaticFilesHandler
     from django.test.testcases import LiveServerThread
