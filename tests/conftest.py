@@ -221,3 +221,9 @@ def delete_users(tenant, *users) -> None:
             object_type="accounts.user", object_id__in=[str(i) for i in ids]
         ).delete()
         AuditLog.objects.filter(actor_id__in=ids).delete()
+
+
+def pytest_collection_modifyitems(items):
+    """The schema fuzz runs last: it drives the whole API for minutes, and no other test should
+    share a worker, a queue or a cache with the work it started."""
+    items.sort(key=lambda item: "test_openapi_fuzz" in str(item.fspath))

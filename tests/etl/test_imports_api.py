@@ -11,7 +11,15 @@ from django_tenants.utils import schema_context
 from accounts.models import User
 from catalog.models import DemandHistory, Location, Product
 from etl.models import ImportBatch
-from tests.conftest import HOST_A, HOST_B, assert_error, client_for, delete_users, make_user
+from tests.conftest import (
+    HOST_A,
+    HOST_B,
+    assert_error,
+    client_for,
+    delete_users,
+    make_user,
+    wait_for_job,
+)
 
 
 def _upload(client, kind: str, text: str, **extra):
@@ -48,7 +56,7 @@ def test_upload_is_202_then_the_worker_imports_it(live_worker, live_db, tenant_a
         batch = _wait(client, response["Location"])
         assert (batch["status"], batch["rows"], batch["inserted"]) == ("imported", 2, 2)
         assert batch["created"] == {"products": 1, "locations": 1}
-        job = client.get(batch["job_url"]).json()
+        job = wait_for_job(client, batch["job_url"])  # the batch is done a moment before it
         assert job["status"] == "succeeded" and job["result"]["batch_id"] == batch["id"]
 
         bad = _upload(client, "sales", "date,sku,location,quantity\n2026-01-03,A,S,=1+2\n")

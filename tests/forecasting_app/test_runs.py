@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from accounts.models import User
@@ -302,6 +303,7 @@ def test_a_run_reads_only_its_own_tenants_history(tenant_a, tenant_b):
 
 
 def test_api_run_is_202_then_chunks_run_on_the_worker(live_worker, live_db, tenant_a, tenant_b):
+    job_started = timezone.now()  # jobs other tests left in tenant A are older
     with schema_context(tenant_a.schema_name):
         user = make_user(User.Role.PLANNER)
         seed()
@@ -333,7 +335,9 @@ def test_api_run_is_202_then_chunks_run_on_the_worker(live_worker, live_db, tena
 
         # the run queued an inventory refresh; the worker runs it in tenant A
         with schema_context(tenant_a.schema_name):
-            refresh = Job.objects.get(kind="inventory_refresh", params__trigger="forecast")
+            refresh = Job.objects.filter(
+                kind="inventory_refresh", params__trigger="forecast", created_at__gte=job_started
+            ).get()
         refreshed = wait_for_job(client, f"/api/v1/jobs/{refresh.pk}/", timeout=60)
         assert refreshed["status"] == "succeeded", refreshed
     finally:
