@@ -17,6 +17,11 @@
     apply();
   }));
   apply();
+  // The search box already filters as one types (its "input" trigger); the "change" it fires
+  // again on blur must not reach the form, or clicking a sort or tab link would race a second,
+  // stale filter request (the links share the form's request queue: hx-sync on #results).
+  const search = document.getElementById("q");
+  if (search) search.addEventListener("change", (event) => event.stopPropagation());
   // Select every row of the page; keep the bulk form's query in step with the filters.
   document.addEventListener("change", (event) => {
     if (event.target.id === "select-all") {

@@ -13,7 +13,8 @@ import pytest
 
 from tests.browser.conftest import log_in, wait_until
 
-IDLE = "!document.querySelector('.htmx-request')"  # no htmx request in flight
+# No htmx request in flight, and no swap still settling (htmx wires up the new links as it settles).
+IDLE = "!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
 
 
 SHOTS = Path(tempfile.gettempdir())  # screenshots to look at: workspace-*.png
