@@ -14,6 +14,7 @@ bearer token or an address allowlist (``metrics_allowed``).
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import ipaddress
 import os
@@ -203,10 +204,8 @@ def _message_time(raw: bytes | str | None) -> float | None:
     stamps = [float(sent)] if isinstance(sent, int | float) else []
     eta = headers.get("eta")
     if isinstance(eta, str):
-        try:
+        with contextlib.suppress(ValueError):
             stamps.append(datetime.fromisoformat(eta).timestamp())
-        except ValueError:
-            pass
     return max(stamps) if stamps else None
 
 
