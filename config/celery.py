@@ -8,6 +8,7 @@ enqueued a task travels the same way, so the worker's log lines can be joined to
 from __future__ import annotations
 
 import os
+import time
 
 from celery.signals import before_task_publish, task_postrun, task_prerun, worker_init
 from tenant_schemas_celery.app import CeleryApp
@@ -27,6 +28,8 @@ def _attach_request_id(headers: dict | None = None, **_: object) -> None:
 
     if headers is None:
         return
+    # When it was sent: the queue's oldest-message age (core.metrics) reads it on the broker.
+    headers.setdefault("dp_sent_at", time.time())
     request_id = context.current_request_id()
     if request_id and "request_id" not in headers:
         headers["request_id"] = request_id

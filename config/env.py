@@ -52,6 +52,22 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_storage_target(name: str, default: str = "") -> str:
+    """``file:///absolute/path``, ``s3://bucket[/prefix]`` or empty; validated at start."""
+    value = os.environ.get(name, default).strip()
+    if not value:
+        return ""
+    parsed = urlparse(value)
+    if (parsed.scheme == "file" and parsed.path.startswith("/") and not parsed.netloc) or (
+        parsed.scheme == "s3" and parsed.netloc
+    ):
+        return value
+    raise ImproperlyConfigured(
+        f"Environment variable {name} must be file:///absolute/path or s3://bucket[/prefix], "
+        f"got {value!r}."
+    )
+
+
 def env_networks(name: str, default: str = "") -> list[str]:
     """Comma-separated addresses or CIDR networks (``10.0.0.0/8,::1``); validated at start."""
     import ipaddress

@@ -14,6 +14,7 @@ bearer token or an address allowlist (``metrics_allowed``).
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import ipaddress
 import os
@@ -187,6 +188,51 @@ def celery_queue_lengths() -> dict[str, int]:
     return lengths
 
 
+def _message_time(raw: bytes | str | None) -> float | None:
+    """When a message on the Redis broker was sent (``dp_sent_at``, stamped by
+    ``config.celery`` on publish), or its ETA if later; None when it carries neither."""
+    import json
+    from datetime import datetime
+
+    if not raw:
+        return None
+    try:
+        headers = json.loads(raw).get("headers") or {}
+    except (ValueError, AttributeError):
+        return None
+    sent = headers.get("dp_sent_at")
+    stamps = [float(sent)] if isinstance(sent, int | float) else []
+    eta = headers.get("eta")
+    if isinstance(eta, str):
+        with contextlib.suppress(ValueError):
+            stamps.append(datetime.fromisoformat(eta).timestamp())
+    return max(stamps) if stamps else None
+
+
+def celery_queue_oldest_ages(now: float | None = None) -> dict[str, float]:
+    """Seconds the oldest message of each Celery queue has waited (0 when empty). With the
+    Redis broker a queue is a list per priority step, LPUSHed and BRPOPped: the oldest
+    message is the last element, read without taking it. Other brokers cannot be peeked:
+    nothing is reported (the jobs' p95 queue wait still is)."""
+    from kombu import Connection
+
+    now = now or time.time()
+    ages: dict[str, float] = {}
+    with Connection(settings.CELERY_BROKER_URL, connect_timeout=1) as conn:
+        if not str(conn.transport_cls).startswith("redis"):
+            return ages
+        channel = conn.default_channel
+        for queue in celery_queue_names():
+            oldest: float | None = None
+            for priority in channel.priority_steps:
+                raw = channel.client.lindex(channel._q_for_pri(queue, priority), -1)
+                sent = _message_time(raw)
+                if sent is not None and (oldest is None or sent < oldest):
+                    oldest = sent
+            ages[queue] = max(now - oldest, 0.0) if oldest is not None else 0.0
+    return ages
+
+
 def heartbeat_ages(now: float | None = None) -> dict[str, float | None]:
     """Seconds since a worker last ran the heartbeat task, and since beat last sent a task
     (django-celery-beat's ``last_run_at``, kept in ``public``)."""
@@ -225,14 +271,22 @@ class LiveCollector(Collector):
             "dp_celery_queue_length", "Messages waiting in a Celery queue", labels=["queue"]
         )
         up = GaugeMetricFamily("dp_broker_up", "1 when the Celery broker answered the scrape")
+        oldest = GaugeMetricFamily(
+            "dp_celery_queue_oldest_age_seconds",
+            "Seconds the oldest message of a Celery queue has waited (0 when empty)",
+            labels=["queue"],
+        )
         try:
             for queue, count in celery_queue_lengths().items():
                 depth.add_metric([queue], count)
+            for queue, age in celery_queue_oldest_ages().items():
+                oldest.add_metric([queue], age)
             up.add_metric([], 1)
         except Exception as exc:
             log.warning("metrics_broker_unavailable", error=str(exc))
             up.add_metric([], 0)
         yield depth
+        yield oldest
         yield up
         ages = GaugeMetricFamily(
             "dp_heartbeat_age_seconds",
@@ -248,7 +302,12 @@ class LiveCollector(Collector):
         yield ages
 
 
-LIVE_METRIC_NAMES = ("dp_celery_queue_length", "dp_broker_up", "dp_heartbeat_age_seconds")
+LIVE_METRIC_NAMES = (
+    "dp_celery_queue_length",
+    "dp_celery_queue_oldest_age_seconds",
+    "dp_broker_up",
+    "dp_heartbeat_age_seconds",
+)
 
 
 def registry_for_export() -> CollectorRegistry:

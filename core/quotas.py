@@ -149,16 +149,68 @@ def api_call_count() -> None:
     quota_enforce_daily("api_calls_per_day", used_today=count - 1)
 
 
-def storage_used_mb() -> int:
-    """The active tenant schema's tables, indexes and TOAST, in MB (rounded up)."""
+# --- storage: the schema's tables plus the tenant's files ---------------------------------------
+# Each app that keeps files for a tenant registers a counter of their bytes (core: uploads;
+# integrations: report files; tenants: backups); the plan's ``storage_mb`` is their sum.
+STORAGE: dict[str, Callable[[], int]] = {}
+MB = 1024 * 1024
+
+
+def storage_part(name: str):
+    """Register the function that counts one kind of the active tenant's stored bytes."""
+
+    def register(count: Callable[[], int]) -> Callable[[], int]:
+        STORAGE[name] = count
+        return count
+
+    return register
+
+
+@storage_part("database")
+def database_bytes() -> int:
+    """The active tenant schema's tables, indexes and TOAST."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
             "JOIN pg_namespace n ON n.oid = c.relnamespace "
             "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'm')"
         )
-        size = int(cursor.fetchone()[0])
-    return -(-size // (1024 * 1024))
+        return int(cursor.fetchone()[0])
+
+
+@storage_part("uploads")
+def uploads_bytes() -> int:
+    """Files users uploaded (imports read from them), as recorded when stored."""
+    from django.db.models import Sum
+
+    from core.models import Upload
+
+    return int(Upload.objects.aggregate(total=Sum("size"))["total"] or 0)
+
+
+def storage_bytes() -> dict[str, int]:
+    """Bytes stored by the active tenant, per kind (database, uploads, reports, backups)."""
+    return {name: int(count()) for name, count in STORAGE.items()}
+
+
+def _mb(size: int) -> int:
+    return -(-size // MB)
+
+
+def storage_used_mb() -> int:
+    """Everything the active tenant stores, in MB (rounded up)."""
+    return _mb(sum(storage_bytes().values()))
+
+
+def storage_enforce(*, adding_bytes: int = 0) -> None:
+    """Refuse (403 ``quota_exceeded``) storing ``adding_bytes`` more when that would take the
+    tenant over its plan's ``storage_mb``. Called by the services before they write a file
+    (and by the importer before it writes rows)."""
+    if allowed("storage_mb") is None:
+        return
+    used = sum(storage_bytes().values())
+    used_mb = _mb(used)
+    quota_enforce("storage_mb", used=used_mb, adding=_mb(used + adding_bytes) - used_mb)
 
 
 USAGE["api_calls_per_day"] = api_calls_today
@@ -175,7 +227,7 @@ def usage_report() -> dict[str, Any]:
             "used": count() if count else 0,
             "per": "day" if limit in DAILY_LIMITS else None,
         }
-    return {"plan": _plan_name(), "limits": limits}
+    return {"plan": _plan_name(), "limits": limits, "storage_bytes": storage_bytes()}
 
 
 class PlanApiCallsThrottle:

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core import quotas
 from core.context import current_request_id
 from core.exceptions import ServiceUnavailable
 from core.logging import get_logger
@@ -181,6 +182,7 @@ def audit_prune(*, older_than_days: int | None = None) -> int:
 def upload_store(*, uploaded, user: Any, allowed: set[str]) -> Upload:
     """Guard (size, sniffed type, name) and store an uploaded file for later processing."""
     guarded = guard_upload(uploaded, allowed=allowed)
+    quotas.storage_enforce(adding_bytes=guarded.size)  # 403 over the plan's storage
     digest = hashlib.sha256()
     for chunk in uploaded.chunks():
         digest.update(chunk)

@@ -746,8 +746,8 @@ def run_import(
     started = time.perf_counter()
     spec = SPECS[kind]
     # A tenant over its plan's storage adds no more data (403 quota_exceeded).
-    if not dry_run and quotas.allowed("storage_mb") is not None:
-        quotas.quota_enforce("storage_mb", used=quotas.storage_used_mb())
+    if not dry_run:
+        quotas.storage_enforce()
     report = ImportReport(kind=kind)
     progress = progress or (lambda percent, message: None)
     try:

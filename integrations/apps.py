@@ -5,7 +5,7 @@ class IntegrationsConfig(AppConfig):
     name = "integrations"
 
     def ready(self) -> None:
-        from core import audit
+        from core import audit, quotas
         from integrations.models import (
             NotificationPreference,
             NotificationSubscription,
@@ -23,3 +23,12 @@ class IntegrationsConfig(AppConfig):
             NotificationPreference,
         ):
             audit.track(model)
+
+        @quotas.storage_part("reports")
+        def reports_bytes() -> int:
+            """Generated report files the tenant keeps (until retention prunes them)."""
+            from django.db.models import Sum
+
+            from integrations.models import Report
+
+            return int(Report.objects.aggregate(total=Sum("size"))["total"] or 0)

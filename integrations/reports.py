@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.db.models import Avg, Count, Q
 from django.utils import timezone
 
+from core import quotas
 from core.events import emit_event
 from core.exceptions import ValidationFailed
 from core.exports import csv_stream, safe_cell
@@ -301,6 +302,7 @@ def report_generate(*, schedule: ReportSchedule, now: datetime | None = None) ->
     content = render(columns, rows, schedule.format)
     local = now.astimezone(tenant_zone())
     file_name = f"{schedule.kind.replace('_', '-')}-{local:%Y-%m-%d-%H%M}.{schedule.format}"
+    quotas.storage_enforce(adding_bytes=len(content))  # 403 over the plan's storage
     with transaction.atomic():
         report = Report(
             schedule=schedule,
@@ -346,7 +348,12 @@ def reports_generate_due(*, now: datetime | None = None) -> int:
             )
             if schedule is None:
                 return made
-            report_generate(schedule=schedule, now=now)
+            try:
+                report_generate(schedule=schedule, now=now)
+            except quotas.QuotaExceeded as exc:
+                # Over the plan's storage: this one is skipped (not retried every 5 minutes).
+                log.warning("report_skipped_quota", schedule=schedule.pk, details=exc.details)
+                made -= 1
             schedule.last_run_at = now
             # A dispatcher that was down does not make every missed report: the next one.
             schedule.next_run_at = next_run(schedule, after=now, zone=zone)

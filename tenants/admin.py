@@ -107,7 +107,7 @@ class TenantAdmin(admin.ModelAdmin):
             tenant_restore(slug=tenant.slug, actor=request.user)
         self.message_user(request, "Restored.")
 
-    @admin.action(description="Export a backup (into TENANT_BACKUP_DIR)")
+    @admin.action(description="Export a backup (into the backup store)")
     def export_backup(self, request, queryset):
         from tenants.backup import backup_name
         from tenants.tasks import backup_tenant

@@ -39,6 +39,7 @@ from django_tenants.utils import get_tenant_base_schema, schema_context
 from psycopg import sql
 
 from core.exceptions import ValidationFailed
+from tenants import backup_store
 from tenants.exceptions import BackupRefused
 from tenants.middleware import forget_tenant_lookups
 from tenants.models import Domain, Tenant
@@ -498,69 +499,68 @@ def _restore(archive, manifest, schema, slug, name, domain, back_to, progress) -
     )
 
 
-# --- the backup directory: nightly exports, staff exports, retention --------------------------
+# --- the backup store: nightly exports, staff exports, retention (ADR 26, ADR 41) ------------
 
-BACKUP_NAME_RE = re.compile(r"^[a-z0-9-]+-\d{8}T\d{6}Z\.zip$")
-
-
-def backup_dir(slug: str) -> Path:
-    return Path(settings.TENANT_BACKUP_DIR) / slug
+BACKUP_NAME_RE = backup_store.BACKUP_NAME_RE
 
 
 def backup_name(tenant: Tenant) -> str:
     return f"{tenant.slug}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}.zip"
 
 
-def backup_write(tenant: Tenant, name: str | None = None) -> Path:
-    """Export ``tenant`` into ``TENANT_BACKUP_DIR/<slug>/``; the file appears only complete
-    (written under a temporary name, then renamed)."""
+def backup_write(tenant: Tenant, name: str | None = None) -> str:
+    """Export ``tenant`` into the backup store (``BACKUP_TARGET``: a directory or a bucket),
+    streamed; the backup appears only complete. Returns where it was written."""
     name = name or backup_name(tenant)
-    if not BACKUP_NAME_RE.match(name):
-        raise ValidationFailed("Not a backup file name.", details={"name": name})
-    folder = backup_dir(tenant.slug)
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / name
-    partial = folder / f".{name}.partial"
-    try:
+
+    def write(sink: IO[bytes]) -> None:
         with schema_context(tenant.schema_name):
-            export_tenant(tenant, str(partial))
-        partial.replace(target)
-    finally:
-        partial.unlink(missing_ok=True)
-    return target
+            export_tenant(tenant, sink)
+
+    return backup_store.store().write(tenant.slug, name, write)
 
 
 def backups_list(slug: str) -> list[dict[str, Any]]:
     """The complete backups of a tenant, newest first."""
-    folder = backup_dir(slug)
-    if not folder.is_dir():
-        return []
-    files = sorted(
-        (p for p in folder.iterdir() if BACKUP_NAME_RE.match(p.name)),
-        key=lambda p: p.name,
-        reverse=True,
-    )
-    return [
-        {
-            "name": p.name,
-            "bytes": p.stat().st_size,
-            "created_at": datetime.fromtimestamp(p.stat().st_mtime, UTC),
-        }
-        for p in files
-    ]
+    return backup_store.store().list(slug)
 
 
-def backup_path(slug: str, name: str) -> Path | None:
-    if not BACKUP_NAME_RE.match(name):
-        return None
-    path = backup_dir(slug) / name
-    return path if path.is_file() else None
+def backup_open(slug: str, name: str) -> IO[bytes] | None:
+    """A readable stream of one backup, or None."""
+    return backup_store.store().open(slug, name)
 
 
 def backups_prune(slug: str, keep: int) -> list[str]:
     """Delete all but the ``keep`` newest backups of a tenant; returns the deleted names."""
-    removed = []
-    for entry in backups_list(slug)[max(keep, 1) :]:
-        (backup_dir(slug) / entry["name"]).unlink(missing_ok=True)
-        removed.append(entry["name"])
+    removed = [entry["name"] for entry in backups_list(slug)[max(keep, 1) :]]
+    if removed:
+        backup_store.store().delete(slug, removed)
     return removed
+
+
+def backups_bytes(slug: str) -> int:
+    return sum(entry["bytes"] for entry in backups_list(slug))
+
+
+@contextmanager
+def archive_source(source: str) -> Iterator[str]:
+    """A local path for ``source``: a path, ``file:///path``, ``s3://bucket/key`` (downloaded
+    to a temporary file with the ``BACKUP_S3_*`` settings, removed afterwards) or
+    ``backup:<slug>/<name>`` (one of the configured store's backups)."""
+    if source.startswith("backup:"):
+        slug, _, name = source.removeprefix("backup:").partition("/")
+        with backup_store.store().fetch(slug, name) as path:
+            if path is None:
+                raise FileNotFoundError(f"No backup {name!r} of {slug!r} in the backup store.")
+            yield str(path)
+        return
+    if source.startswith("s3://"):
+        location = backup_store.parse_s3_url(source)
+        if location is None:
+            raise FileNotFoundError(f"Not an s3://bucket/key address: {source!r}")
+        with backup_store.download(*location) as path:
+            if path is None:
+                raise FileNotFoundError(f"No such object: {source}")
+            yield str(path)
+        return
+    yield source.removeprefix("file://")

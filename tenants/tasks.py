@@ -27,13 +27,13 @@ def fan_out(task_name: str, jitter_seconds: int | None = None) -> int:
 
 @shared_task(name="tenants.tasks.backup_tenant", acks_late=True)
 def backup_tenant(slug: str, name: str | None = None) -> str:
-    """Export one tenant into TENANT_BACKUP_DIR (staff API and admin action)."""
+    """Export one tenant into the backup store (staff API and admin action)."""
     from tenants.backup import backup_write
     from tenants.selectors import access_tenant
 
     with schema_context("public"):
         tenant = access_tenant(slug=slug)
-    return str(backup_write(tenant, name))
+    return backup_write(tenant, name)
 
 
 @shared_task(name="tenants.tasks.backup_all", acks_late=True)
@@ -54,7 +54,10 @@ def backup_all() -> dict[str, int]:
         except Exception as exc:  # reported; the next tenant still runs
             failed += 1
             log.error("tenant_backup_failed", tenant=tenant.slug, error=str(exc))
-        backups_prune(tenant.slug, settings.TENANT_BACKUP_KEEP)
+        try:
+            backups_prune(tenant.slug, settings.TENANT_BACKUP_KEEP)
+        except Exception as exc:  # the next night prunes again
+            log.error("tenant_backup_prune_failed", tenant=tenant.slug, error=str(exc))
     return {"exported": done, "failed": failed}
 
 

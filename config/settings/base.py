@@ -15,6 +15,7 @@ from config.env import (
     env_list,
     env_networks,
     env_rate,
+    env_storage_target,
     env_str,
 )
 
@@ -416,7 +417,7 @@ CELERY_BEAT_SCHEDULE = {
     for name, entry in TENANT_BEAT_SCHEDULE.items()
 }
 # Platform-wide entries, not fanned out. Nightly tenant backups (tenants.backup): one archive
-# per active tenant into TENANT_BACKUP_DIR/<slug>/, the TENANT_BACKUP_KEEP newest kept; one
+# per active tenant into BACKUP_TARGET/<slug>/, the TENANT_BACKUP_KEEP newest kept; one
 # task exports the tenants one after another, so backups never compete for the database.
 PLATFORM_BEAT_SCHEDULE = {
     "tenants-purge-daily": {
@@ -435,6 +436,16 @@ PLATFORM_BEAT_SCHEDULE = {
 }
 CELERY_BEAT_SCHEDULE.update(PLATFORM_BEAT_SCHEDULE)
 TENANT_BACKUP_DIR = Path(env_str("TENANT_BACKUP_DIR", str(BASE_DIR / ".data" / "backups")))
+# Where backups go (ADR 41): file:///path, s3://bucket/prefix, or empty for TENANT_BACKUP_DIR.
+# A bucket is written by a streamed multipart upload (BACKUP_S3_PART_MB per part in memory);
+# without keys boto3's usual credential chain applies (instance role, AWS_* variables).
+BACKUP_TARGET = env_storage_target("BACKUP_TARGET")
+BACKUP_S3_ENDPOINT_URL = env_str("BACKUP_S3_ENDPOINT_URL", "")
+BACKUP_S3_REGION = env_str("BACKUP_S3_REGION", "us-east-1")
+BACKUP_S3_ACCESS_KEY_ID = env_str("BACKUP_S3_ACCESS_KEY_ID", "")
+BACKUP_S3_SECRET_ACCESS_KEY = env_str("BACKUP_S3_SECRET_ACCESS_KEY", "")
+BACKUP_S3_ADDRESSING_STYLE = env_str("BACKUP_S3_ADDRESSING_STYLE", "path")
+BACKUP_S3_PART_MB = env_int("BACKUP_S3_PART_MB", 16, minimum=5)
 # A tenant whose deletion is requested is deactivated at once and restorable this many days.
 TENANT_DELETION_GRACE_DAYS = env_int("TENANT_DELETION_GRACE_DAYS", 30, minimum=1)
 TENANT_BACKUP_KEEP = env_int("TENANT_BACKUP_KEEP", 7, minimum=1)

@@ -93,3 +93,7 @@ class LimitUsageSerializer(serializers.Serializer):
 class UsageSerializer(serializers.Serializer):
     plan = serializers.CharField()
     limits = serializers.DictField(child=LimitUsageSerializer())
+    storage_bytes = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text="What storage_mb counts, in bytes: database, uploads, reports, backups.",
+    )

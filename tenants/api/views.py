@@ -71,7 +71,8 @@ class TenantViewSet(ReadOnlyModelViewSet):
     @extend_schema(request=None, responses={202: ExportQueuedSerializer})
     @action(detail=True, methods=["post"])
     def export(self, request, slug=None):
-        """Queue a backup of the tenant into TENANT_BACKUP_DIR; download it when ready."""
+        """Queue a backup of the tenant into the backup store (BACKUP_TARGET); download it when
+        ready."""
         tenant = selectors.access_tenant(slug=slug)
         name = backup.backup_name(tenant)
         job = tasks.backup_tenant.delay(tenant.slug, name)
@@ -124,10 +125,10 @@ class TenantViewSet(ReadOnlyModelViewSet):
     )
     def backup_download(self, request, slug=None, name=None):
         tenant = selectors.access_tenant(slug=slug)
-        path = backup.backup_path(tenant.slug, name or "")
-        if path is None:
+        stream = backup.backup_open(tenant.slug, name or "")
+        if stream is None:
             raise NotFound("No such backup (yet).", details={"name": name})
-        return FileResponse(path.open("rb"), as_attachment=True, filename=path.name)
+        return FileResponse(stream, as_attachment=True, filename=name)
 
     @extend_schema(request=TenantImportSerializer, responses={201: TenantImportedSerializer})
     @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser])

@@ -175,6 +175,52 @@ def test_scrape_reports_queue_depth_and_worker_heartbeat():
     assert age and float(age[0].split()[-1]) < 60
 
 
+@override_settings(METRICS_TOKEN="t0ken")
+def test_scrape_reports_the_age_of_the_oldest_waiting_message(settings):
+    """Not the depth: how long the oldest message has waited, read on the Redis broker
+    without taking it. Nobody consumes this queue, so the messages stay where they are."""
+    import time
+    import uuid
+
+    from kombu import Connection
+
+    from config.celery import app
+
+    queue = f"age-test-{uuid.uuid4().hex[:8]}"
+    settings.CELERY_TASK_DEFAULT_QUEUE = queue
+
+    def oldest() -> float:
+        text = _scrape(HTTP_AUTHORIZATION="Bearer t0ken").content.decode()
+        line = f'dp_celery_queue_oldest_age_seconds{{queue="{queue}"}}'
+        found = [row for row in text.splitlines() if row.startswith(line)]
+        assert found, text
+        return float(found[0].split()[-1])
+
+    assert oldest() == 0.0  # empty queue
+    try:
+        # Sent ten minutes ago (the stamp config.celery puts on every message), then a fresh one.
+        app.send_task(
+            "core.tasks.heartbeat", queue=queue, headers={"dp_sent_at": time.time() - 600}
+        )
+        app.send_task("core.tasks.heartbeat", queue=queue)
+        assert metrics.celery_queue_lengths()[queue] == 2
+        age = oldest()
+        assert 595 <= age < 700, age
+        # A message sent now but due in five minutes has waited for nothing yet.
+        assert (
+            metrics._message_time(
+                b'{"headers": {"dp_sent_at": 100.0, "eta": "1970-01-01T00:10:00+00:00"}}'
+            )
+            == 600.0
+        )
+        assert metrics._message_time(b'{"headers": {}}') is None
+        assert metrics._message_time(b"not json") is None
+    finally:
+        with Connection(settings.CELERY_BROKER_URL) as conn:
+            conn.default_channel.client.delete(queue)
+    assert oldest() == 0.0
+
+
 def test_every_declared_metric_is_exported():
     names = metrics.exported_metric_names()
     for name in (
@@ -189,6 +235,7 @@ def test_every_declared_metric_is_exported():
         "dp_etl_rows_total",
         "dp_etl_syncs_total",
         "dp_celery_queue_length",
+        "dp_celery_queue_oldest_age_seconds",
     ):
         assert name in names
 

@@ -96,6 +96,7 @@ def test_alerts_cover_what_operators_must_hear_about():
         "HighLatencyP95",
         "CeleryQueueBacklog",
         "JobsWaitTooLong",
+        "CeleryQueueStale",
         "JobsFailing",
         "EtlSyncFailed",
         "WebhookDeadLetters",

@@ -259,3 +259,135 @@ def test_provisioning_defaults_to_unlimited_and_takes_a_plan(capsys):
     with pytest.raises(ValidationFailed):
         tenant_provision(slug=f"{slug}-x", name="Bad", plan="platinum")
     assert default.created
+
+
+# --- storage counts the tenant's files, not only its tables -------------------------------------
+
+
+@pytest.fixture(autouse=False)
+def _new_files_removed():
+    """The database rolls back after each test; files written to media do not."""
+    import shutil
+    from pathlib import Path
+
+    from django.conf import settings
+
+    roots = [
+        Path(settings.MEDIA_ROOT) / kind / schema
+        for kind in ("uploads", "reports")
+        for schema in ("t_alpha", "t_beta")
+    ]
+    before = {root: set(root.iterdir()) if root.is_dir() else set() for root in roots}
+    yield
+    for root, kept in before.items():
+        for path in set(root.iterdir()) - kept if root.is_dir() else ():
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+
+
+def _csv(size: int) -> bytes:
+    row = b"2024-01-01,SKU-1,LOC-1,1\n"
+    return b"date,sku,location,quantity\n" + row * (size // len(row))
+
+
+def _post_file(client, content: bytes):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return client.post(
+        "/api/v1/uploads/",
+        {"file": SimpleUploadedFile("sales.csv", content, content_type="text/csv")},
+        format="multipart",
+    )
+
+
+def test_storage_counts_uploads_reports_and_backups_and_refuses_over_the_plan(
+    plan_for_alpha, tenant_admin, settings, tmp_path, _new_files_removed
+):
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from core import quotas
+    from core.models import Upload
+    from integrations.models import Report, ReportSchedule
+    from integrations.reports import report_generate
+
+    settings.BACKUP_TARGET = ""
+    settings.TENANT_BACKUP_DIR = tmp_path / "backups"
+    client = client_for(HOST_A, tenant_admin)
+    before = quotas.storage_bytes()
+    assert set(before) == {"database", "uploads", "reports", "backups"}
+
+    # Uploaded files count with their size.
+    content = _csv(2 * 1024 * 1024)
+    assert _post_file(client, content).status_code == 201
+    assert quotas.storage_bytes()["uploads"] == before["uploads"] + len(content)
+    # Report files too.
+    Report.objects.create(
+        kind="forecast_accuracy",
+        format="csv",
+        file=ContentFile(b"x" * 5000, name="r.csv"),
+        file_name="r.csv",
+        size=5000,
+        created_at=timezone.now(),
+    )
+    assert quotas.storage_bytes()["reports"] == before["reports"] + 5000
+    # And the tenant's backups in the backup store.
+    folder = settings.TENANT_BACKUP_DIR / "alpha"
+    folder.mkdir(parents=True)
+    (folder / "alpha-20240101T000000Z.zip").write_bytes(b"\0" * (3 * 1024 * 1024))
+    assert quotas.storage_bytes()["backups"] == 3 * 1024 * 1024
+
+    # /api/v1/usage/ shows the parts and their sum.
+    usage = client.get("/api/v1/usage/").json()
+    assert usage["storage_bytes"]["backups"] == 3 * 1024 * 1024
+    assert usage["limits"]["storage_mb"]["used"] == quotas._mb(sum(usage["storage_bytes"].values()))
+
+    # A plan with room for the tables and uploads but not the backup: a small file is refused,
+    # because the backups count.
+    without_backups = sum(v for k, v in quotas.storage_bytes().items() if k != "backups")
+    plan_for_alpha(storage_mb=-(-without_backups // (1024 * 1024)) + 1)
+    uploads = Upload.objects.count()
+    refused = _post_file(client, _csv(2000))
+    body = assert_error(refused, 403, "quota_exceeded")
+    assert body["details"]["limit"] == "storage_mb"
+    assert Upload.objects.count() == uploads
+    # Report generation is refused by the service too, before any file is written.
+    schedule = ReportSchedule.objects.create(
+        name="nightly", kind="forecast_accuracy", format="csv", frequency="daily"
+    )
+    reports = Report.objects.count()
+    with pytest.raises(QuotaExceeded):
+        report_generate(schedule=schedule)
+    assert Report.objects.count() == reports
+    # The backup pruned: room again.
+    (folder / "alpha-20240101T000000Z.zip").unlink()
+    assert _post_file(client, _csv(2000)).status_code == 201
+
+
+def test_storage_is_counted_per_tenant(
+    plan_for_alpha, tenant_admin, settings, tmp_path, tenant_b, _new_files_removed
+):
+    from core import quotas
+
+    settings.BACKUP_TARGET = ""
+    settings.TENANT_BACKUP_DIR = tmp_path / "backups"
+    (tmp_path / "backups" / "alpha").mkdir(parents=True)
+    (tmp_path / "backups" / "alpha" / "alpha-20240101T000000Z.zip").write_bytes(b"\0" * 4096)
+    assert _post_file(client_for(HOST_A, tenant_admin), _csv(100_000)).status_code == 201
+    alpha = quotas.storage_bytes()
+    assert alpha["backups"] == 4096
+    connection.set_tenant(tenant_b)
+    beta = quotas.storage_bytes()
+    assert beta["backups"] == 0
+    from django.db.models import Sum
+
+    from core.models import Upload
+
+    assert beta["uploads"] == int(Upload.objects.aggregate(t=Sum("size"))["t"] or 0)
+    assert beta["uploads"] != alpha["uploads"] or beta["uploads"] == 0
+    # Alpha at its storage limit does not limit beta (unlimited plan).
+    plan_for_alpha(storage_mb=1)
+    beta_admin = _beta_admin()
+    assert _post_file(client_for(HOST_B, beta_admin), _csv(2000)).status_code == 201
+    connection.set_tenant(Tenant.objects.get(slug="alpha"))
+    connection.tenant.plan = Tenant.objects.get(slug="alpha").plan
+    assert_error(_post_file(client_for(HOST_A, tenant_admin), _csv(2000)), 403, "quota_exceeded")

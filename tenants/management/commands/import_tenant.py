@@ -5,7 +5,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from core.exceptions import DomainError
-from tenants.backup import import_tenant
+from tenants.backup import archive_source, import_tenant
 
 
 class Command(BaseCommand):
@@ -16,7 +16,11 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("file")
+        parser.add_argument(
+            "file",
+            help="A path, s3://bucket/key (BACKUP_S3_* settings) or backup:<slug>/<name> "
+            "(a backup in BACKUP_TARGET).",
+        )
         parser.add_argument("--schema", required=True, help="The new tenant's schema name.")
         parser.add_argument("--domain", help="Host name (default <slug>.TENANT_DOMAIN_SUFFIX).")
         parser.add_argument("--slug", help="The new tenant's slug (default from the schema).")
@@ -26,7 +30,10 @@ class Command(BaseCommand):
         started = time.perf_counter()
         verbose = options.get("verbosity", 1) > 1
         try:
-            with open(options["file"], "rb") as source:
+            with (
+                archive_source(options["file"]) as path,
+                open(path, "rb") as source,
+            ):
                 result = import_tenant(
                     source,
                     schema=options["schema"],
