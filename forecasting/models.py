@@ -341,7 +341,9 @@ class LiveScore(models.Model):
     horizon or the newest actual), as sums so that any grouping adds up: WAPE = Σ|e| / Σy,
     bias = Σe / Σy, value added over seasonal naive = 1 − Σ|e| / Σ|e_naive|. ``served`` is
     true for the method served (the champion), false for a challenger in shadow. Kept when
-    the run is pruned (no cascade), so the evidence outlives the stored values (ADR 38)."""
+    the run is pruned (no cascade), so the evidence outlives the stored values (ADR 38).
+    ``first_date`` … ``last_date`` is the window scored; ``days`` the days counted in it (a
+    day flagged as a stockout is censored)."""
 
     run = models.ForeignKey(
         ForecastRun, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"

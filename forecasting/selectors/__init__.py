@@ -25,6 +25,7 @@ from forecasting.selectors.live import (
     live_metrics,
     live_window,
     model_version_list,
+    product_live_panel,
 )
 from forecasting.selectors.policy import PolicyForecast, latest_forecast_for_policy
 from forecasting.selectors.registry import (
@@ -96,6 +97,7 @@ __all__ = [
     "method_override_list",
     "model_registry_list",
     "model_version_list",
+    "product_live_panel",
     "reconciled_bottom",
     "resolve_run",
     "scenario_comparison",

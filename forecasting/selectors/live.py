@@ -183,6 +183,48 @@ def challenger_trials(*, user: User | None = None, limit: int | None = None) -> 
     return trials[:limit] if limit else trials
 
 
+def product_live_panel(*, user: User | None = None, product_id: int) -> list[dict]:
+    """Per location of one product: its champion and challenger, the served forecast's live
+    metrics over the window, and the trial's evidence where a challenger is on it."""
+    from forecasting.services.champions import challenger_evidence
+
+    entries = list(
+        ModelRegistryEntry.objects.filter(product_id=product_id)
+        .select_related("location")
+        .order_by("location__code")
+    )
+    if not entries:
+        return []
+    sums = {
+        row["location_id"]: row
+        for row in live_accuracy_series(user=user).filter(product_id=product_id)
+    }
+    evidence = challenger_evidence(product_id=product_id)
+    trials = {int(loc): i for i, loc in enumerate(evidence.location_id.tolist())}
+    panel = []
+    for entry in entries:
+        row = sums.get(entry.location_id, {})
+        at = trials.get(entry.location_id)
+        panel.append(
+            {
+                "id": entry.pk,
+                "location": entry.location.code,
+                "champion": entry.method,
+                "challenger": entry.challenger,
+                "reason": entry.reason,
+                "live": live_metrics(
+                    days=row.get("days"),
+                    actual=row.get("actual"),
+                    abs_error=row.get("abs_error"),
+                    error=row.get("error"),
+                    naive_abs_error=row.get("naive_abs_error"),
+                ),
+                "trial": evidence.record(at) if at is not None else None,
+            }
+        )
+    return panel
+
+
 def model_version_list(*, user: User | None = None) -> QuerySet[ModelVersion]:
     return ModelVersion.objects.select_related("product", "location", "promoted_by")
 

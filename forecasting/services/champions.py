@@ -122,13 +122,16 @@ def _share(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
 def challenger_evidence(
     *, product_id: int | None = None, location_id: int | None = None
 ) -> ChallengerEvidence:
-    """The live evidence of every challenger on trial (or of one series): one grouped query
+    """The live evidence of every challenger on trial (or of one product, or one series):
+    one grouped query
     pairing the champion's and the challenger's scores of the same runs, from the run that
     created the challenger on. A series whose challenger has no scored day yet has zeros."""
     where, params = "", {}
     if product_id is not None:
-        where = "AND r.product_id = %(product)s AND r.location_id = %(location)s"
+        where = "AND r.product_id = %(product)s"
         params = {"product": product_id, "location": location_id}
+    if location_id is not None:
+        where += " AND r.location_id = %(location)s"
     registry = ModelRegistryEntry._meta.db_table
     versions = ModelVersion._meta.db_table
     live = LiveScore._meta.db_table

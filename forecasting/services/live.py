@@ -16,8 +16,9 @@ def live_scores_update() -> int:
     ``data_end`` (the origin) up to the next run's origin, its horizon or the newest actual,
     whichever comes first, so each actual day is scored once against the forecast that was
     served on it. A day without a sale is zero demand; a day the import flagged as a stockout
-    is censored and left out. Seasonal naive is the origin's last week repeated. Runs whose
-    window is already scored to its end are skipped. Returns the rows written."""
+    is censored and left out. Seasonal naive is the origin's last week repeated. A row's
+    ``first_date`` … ``last_date`` is the window scored (``days`` the days counted in it);
+    runs whose window is already scored to its end are skipped. Returns the rows written."""
     runs = ForecastRun._meta.db_table
     values = ForecastValue._meta.db_table
     sales = DemandHistory._meta.db_table
@@ -45,7 +46,7 @@ def live_scores_update() -> int:
                  last_date, days, actual, abs_error, error, squared_error, naive_abs_error,
                  scored_at)
             SELECT v.run_id, v.product_id, v.location_id, v.method, bool_or(v.selected),
-                   MAX(c.pattern), w.origin, MIN(v.date), MAX(v.date), COUNT(*),
+                   MAX(c.pattern), w.origin, w.origin + 1, w.last_day, COUNT(*),
                    SUM(COALESCE(d.quantity, 0)::float8),
                    SUM(abs(v.forecast - COALESCE(d.quantity, 0)::float8)),
                    SUM(v.forecast - COALESCE(d.quantity, 0)::float8),
@@ -62,7 +63,7 @@ def live_scores_update() -> int:
                  AND n.location_id = v.location_id
                  AND n.date = w.origin - 6 + mod(v.date - w.origin - 1, 7)
             WHERE (v.selected OR v.method = c.challenger) AND d.stockout IS NOT TRUE
-            GROUP BY v.run_id, v.product_id, v.location_id, v.method, w.origin
+            GROUP BY v.run_id, v.product_id, v.location_id, v.method, w.origin, w.last_day
             ON CONFLICT (run_id, product_id, location_id, method) DO UPDATE SET
                 served = EXCLUDED.served, pattern = EXCLUDED.pattern,
                 first_date = EXCLUDED.first_date, last_date = EXCLUDED.last_date,
