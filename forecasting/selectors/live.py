@@ -48,7 +48,9 @@ def live_window(*, weeks: int = DEFAULT_WEEKS) -> tuple[date | None, date | None
     return through - timedelta(days=7 * weeks), through
 
 
-def live_accuracy_summary(*, user: User | None = None, weeks: int = DEFAULT_WEEKS) -> dict:
+def live_accuracy_summary(
+    *, user: User | None = None, weeks: int = DEFAULT_WEEKS
+) -> dict[str, Any]:
     """The served forecasts' live accuracy of the tenant, per demand class and per method over
     the window (one grouped query with grouping sets), and the challengers on trial."""
     since, through = live_window(weeks=weeks)
@@ -143,7 +145,9 @@ def live_accuracy_series(
     )
 
 
-def challenger_trials(*, user: User | None = None, limit: int | None = None) -> list[dict]:
+def challenger_trials(
+    *, user: User | None = None, limit: int | None = None
+) -> list[dict[str, Any]]:
     """The challengers on trial with their live evidence against the champion (the same
     evidence the automatic decision reads), best improvement first."""
     from forecasting.services.champions import challenger_evidence
@@ -183,7 +187,7 @@ def challenger_trials(*, user: User | None = None, limit: int | None = None) -> 
     return trials[:limit] if limit else trials
 
 
-def product_live_panel(*, user: User | None = None, product_id: int) -> list[dict]:
+def product_live_panel(*, user: User | None = None, product_id: int) -> list[dict[str, Any]]:
     """Per location of one product: its champion and challenger, the served forecast's live
     metrics over the window, and the trial's evidence where a challenger is on it."""
     from forecasting.services.champions import challenger_evidence

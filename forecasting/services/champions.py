@@ -210,11 +210,11 @@ def challengers_decide() -> ChallengerDecision:
         evidence.challenger_abs_error < evidence.champion_abs_error,
         challenger_wape < champion_wape * (1.0 - settings.challenger_margin),
     )
-    promote = np.flatnonzero(mature & beats) if settings.challenger_auto_promote else []
+    promote = np.flatnonzero(mature & beats & settings.challenger_auto_promote)
     reject = np.flatnonzero(mature & ~beats)
     with transaction.atomic():
         if len(promote):
-            _promote(evidence, np.asarray(promote), ModelVersion.Promotion.AUTOMATIC, None)
+            _promote(evidence, promote, ModelVersion.Promotion.AUTOMATIC, None)
         if len(reject):
             _reject(evidence, reject)
     return ChallengerDecision(int(evidence.product_id.size), len(promote), len(reject))

@@ -76,4 +76,4 @@ def live_scores_update() -> int:
         written = cursor.rowcount
     if written:
         bump_namespace("forecasts")
-    return max(written, 0)
+    return max(int(written), 0)

@@ -477,7 +477,7 @@ def _carry_over(cursor: CursorWrapper, run: ForecastRun, refit: list[int]) -> No
         return
     for model in (ForecastValue, BacktestScore, SeriesClassification):
         columns = [
-            f.column for f in model._meta.concrete_fields if f.column not in ("id", "run_id")
+            str(f.column) for f in model._meta.concrete_fields if f.column not in ("id", "run_id")
         ]
         names = ", ".join(columns)
         cursor.execute(
