@@ -47,6 +47,8 @@ def forecast_drift_check(*, retrain: bool = True) -> DriftResult:
     one is already active (the other series carry over from the latest run, ADR 38)."""
     from forecasting.selectors import latest_successful_run
 
+    # Every series of the latest run is checked, the ones a partial run carried over too
+    # (their registry entry keeps the run that fitted them, ADR 38).
     settings = forecast_settings_get()
     run = latest_successful_run()
     if run is None:
@@ -81,7 +83,6 @@ def forecast_drift_check(*, retrain: bool = True) -> DriftResult:
                 drift_checked_at = now()
             FROM recent e
             WHERE r.product_id = e.product_id AND r.location_id = e.location_id
-              AND r.run_id = %(run)s
             RETURNING r.drift_flagged, r.product_id
             """,  # noqa: S608
             {"run": run.pk, "last": last_day, "threshold": settings.drift_threshold},

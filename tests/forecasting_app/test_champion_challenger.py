@@ -460,3 +460,17 @@ def test_the_pages_show_live_accuracy_and_trials_and_a_planner_promotes(tenant_a
     assert version.method == first.challenger and version.promotion == "planner"
     assert version.evidence["days"] == 7
     assert planner.post(url).status_code == 409
+
+
+@pytest.mark.django_db
+def test_the_trial_length_is_a_forecast_setting():
+    admin = client_for(HOST_A, make_user("admin"))
+    assert admin.get("/api/v1/forecast-settings/").json()["challenger_weeks"] == 4
+    assert admin.put("/api/v1/forecast-settings/", {"challenger_weeks": 0}).status_code == 400
+    assert admin.put("/api/v1/forecast-settings/", {"challenger_margin": 2}).status_code == 400
+    changed = admin.put(
+        "/api/v1/forecast-settings/", {"challenger_weeks": 6, "challenger_auto_promote": False}
+    )
+    assert changed.status_code == 200
+    settings = services.forecast_settings_get()
+    assert (settings.challenger_weeks, settings.challenger_auto_promote) == (6, False)
