@@ -7,9 +7,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
+import numpy as np
 from django.db import connection
 from django.db.models import Max, QuerySet, Sum
 
+from catalog.models import Location
 from core.selectors import get_or_not_found
 from forecasting.models import LiveScore, ModelRegistryEntry, ModelVersion
 
@@ -186,46 +188,90 @@ def challenger_trials(
     return trials[:limit] if limit else trials
 
 
-def product_live_panel(*, user: User | None = None, product_id: int) -> list[dict[str, Any]]:
-    """Per location of one product: its champion and challenger, the served forecast's live
-    metrics over the window, and the trial's evidence where a challenger is on it."""
-    from forecasting.services.champions import challenger_evidence
+def product_live_panel(
+    *, user: User | None = None, product_id: int, weeks: int = DEFAULT_WEEKS
+) -> list[dict[str, Any]]:
+    """Per location of one product, in one query: its champion and challenger, the served
+    forecast's live metrics over the window, and the trial's evidence where a challenger is
+    on it (the champion's and the challenger's scores of the same runs, as the decision
+    reads them)."""
+    from forecasting.services.champions import ChallengerEvidence
 
-    entries = list(
-        ModelRegistryEntry.objects.filter(product_id=product_id)
-        .select_related("location")
-        .order_by("location__code")
-    )
-    if not entries:
-        return []
-    sums = {
-        row["location_id"]: row
-        for row in live_accuracy_series(user=user).filter(product_id=product_id)
-    }
-    evidence = challenger_evidence(product_id=product_id)
-    trials = {int(loc): i for i, loc in enumerate(evidence.location_id.tolist())}
-    panel = []
-    for entry in entries:
-        row = sums.get(entry.location_id, {})
-        at = trials.get(entry.location_id)
-        panel.append(
-            {
-                "id": entry.pk,
-                "location": entry.location.code,
-                "champion": entry.method,
-                "challenger": entry.challenger,
-                "reason": entry.reason,
-                "live": live_metrics(
-                    days=row.get("days"),
-                    actual=row.get("actual"),
-                    abs_error=row.get("abs_error"),
-                    error=row.get("error"),
-                    naive_abs_error=row.get("naive_abs_error"),
-                ),
-                "trial": evidence.record(at) if at is not None else None,
-            }
+    live = LiveScore._meta.db_table
+    versions = ModelVersion._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT r.id, r.location_id, l.code, r.method, r.challenger, r.reason,
+                   s.days, s.actual, s.abs_error, s.error, s.naive_abs_error,
+                   e.runs, e.days, e.actual, e.a_abs, e.a_err, e.b_abs, e.b_err, e.naive,
+                   e.first, e.last
+            FROM {ModelRegistryEntry._meta.db_table} r
+            JOIN {Location._meta.db_table} l ON l.id = r.location_id
+            LEFT JOIN LATERAL (
+                SELECT SUM(days) AS days, SUM(actual) AS actual, SUM(abs_error) AS abs_error,
+                       SUM(error) AS error, SUM(naive_abs_error) AS naive_abs_error
+                FROM {live}
+                WHERE served AND product_id = r.product_id AND location_id = r.location_id
+                  AND last_date > (SELECT MAX(last_date) FROM {live}) - %(days)s
+            ) s ON true
+            LEFT JOIN LATERAL (
+                SELECT COUNT(a.run_id) AS runs, COALESCE(SUM(a.days), 0) AS days,
+                       COALESCE(SUM(a.actual), 0) AS actual,
+                       COALESCE(SUM(a.abs_error), 0) AS a_abs,
+                       COALESCE(SUM(a.error), 0) AS a_err,
+                       COALESCE(SUM(b.abs_error), 0) AS b_abs,
+                       COALESCE(SUM(b.error), 0) AS b_err,
+                       COALESCE(SUM(a.naive_abs_error), 0) AS naive,
+                       MIN(a.first_date) AS first, MAX(a.last_date) AS last
+                FROM {versions} cv
+                LEFT JOIN ({live} a JOIN {live} b ON b.run_id = a.run_id
+                           AND b.product_id = a.product_id AND b.location_id = a.location_id)
+                     ON a.product_id = cv.product_id AND a.location_id = cv.location_id
+                     AND a.method = r.method AND b.method = cv.method
+                     AND a.run_id >= COALESCE(cv.run_id, 0)
+                WHERE cv.product_id = r.product_id AND cv.location_id = r.location_id
+                  AND cv.status = 'challenger' AND cv.method = r.challenger
+                GROUP BY cv.id
+            ) e ON r.challenger <> ''
+            WHERE r.product_id = %(product)s
+            ORDER BY l.code
+            """,  # noqa: S608
+            {"product": product_id, "days": 7 * weeks},
         )
-    return panel
+        rows = cursor.fetchall()
+    on_trial = [row for row in rows if row[11] is not None]
+    evidence = ChallengerEvidence(
+        product_id=np.full(len(on_trial), product_id, dtype=np.int64),
+        location_id=np.array([row[1] for row in on_trial], dtype=np.int64),
+        champion=np.array([row[3] for row in on_trial], dtype=object),
+        challenger=np.array([row[4] for row in on_trial], dtype=object),
+        runs=np.array([row[11] for row in on_trial], dtype=np.int64),
+        days=np.array([row[12] for row in on_trial], dtype=np.int64),
+        actual=np.array([row[13] for row in on_trial], dtype=np.float64),
+        champion_abs_error=np.array([row[14] for row in on_trial], dtype=np.float64),
+        champion_error=np.array([row[15] for row in on_trial], dtype=np.float64),
+        challenger_abs_error=np.array([row[16] for row in on_trial], dtype=np.float64),
+        challenger_error=np.array([row[17] for row in on_trial], dtype=np.float64),
+        naive_abs_error=np.array([row[18] for row in on_trial], dtype=np.float64),
+        first_date=[row[19] for row in on_trial],
+        last_date=[row[20] for row in on_trial],
+    )
+    trial_of = {row[0]: i for i, row in enumerate(on_trial)}
+    return [
+        {
+            "id": row[0],
+            "location": row[2],
+            "champion": row[3],
+            "challenger": row[4],
+            "reason": row[5],
+            "live": live_metrics(
+                days=row[6], actual=row[7], abs_error=row[8], error=row[9], naive_abs_error=row[10]
+            ),
+            "trial": evidence.record(trial_of[row[0]]) if row[0] in trial_of else None,
+        }
+        for row in rows
+    ]
 
 
 def model_version_list(*, user: User | None = None) -> QuerySet[ModelVersion]:
