@@ -40,8 +40,9 @@ def _fill(cursor, *, series: int, runs: int, horizon: int, challenged: float) ->
     )
     days = 120 + 7 * runs + horizon
     cursor.execute(
-        f"INSERT INTO {DemandHistory._meta.db_table} (product_id, location_id, date, quantity) "  # noqa: S608
-        f"SELECT p.id, l.id, date '2026-01-01' + d, (10 + 5 * sin(d) + random() * 6)::int "
+        f"INSERT INTO {DemandHistory._meta.db_table} "  # noqa: S608
+        "(product_id, location_id, date, quantity, on_promotion) "
+        "SELECT p.id, l.id, date '2026-01-01' + d, (10 + 5 * sin(d) + random() * 6)::int, false "
         f"FROM {Product._meta.db_table} p CROSS JOIN {Location._meta.db_table} l "
         "CROSS JOIN generate_series(0, %s) d",
         [days - 1],
