@@ -6,6 +6,7 @@ from forecasting.models import (
     ForecastSettings,
     MethodOverride,
     ModelRegistryEntry,
+    ModelVersion,
     Scenario,
 )
 
@@ -52,6 +53,30 @@ class ModelRegistryAdmin(admin.ModelAdmin):
     search_fields = ("product__sku", "location__code")
     list_select_related = ("product", "location")
     readonly_fields = [f.name for f in ModelRegistryEntry._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(ModelVersion)
+class ModelVersionAdmin(admin.ModelAdmin):
+    """Read-only: versions change through runs and promotions (ADR 38)."""
+
+    list_display = (
+        "product",
+        "location",
+        "method",
+        "status",
+        "created_at",
+        "promoted_at",
+        "promotion",
+        "retired_at",
+        "retired_reason",
+    )
+    list_filter = ("status", "promotion", "method")
+    search_fields = ("product__sku", "location__code")
+    list_select_related = ("product", "location")
+    readonly_fields = [f.name for f in ModelVersion._meta.fields]
 
     def has_add_permission(self, request) -> bool:
         return False

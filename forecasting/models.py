@@ -58,6 +58,15 @@ class ForecastSettings(models.Model):
     )
     # Successful runs kept with their stored values; older ones are pruned by the schedule.
     keep_runs = models.PositiveSmallIntegerField(default=8, validators=[MinValueValidator(1)])
+    # Champion / challenger (ADR 38): a challenger runs in shadow and is promoted once it has
+    # beaten the champion's live WAPE by ``challenger_margin`` (relative) over this many weeks.
+    challenger_weeks = models.PositiveSmallIntegerField(
+        default=4, validators=[MinValueValidator(1), MaxValueValidator(52)]
+    )
+    challenger_margin = models.FloatField(
+        default=0.0, validators=[MinValueValidator(0.0), MaxValueValidator(0.9)]
+    )
+    challenger_auto_promote = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -189,6 +198,9 @@ class SeriesClassification(models.Model):
         BACKTEST = "backtest"
         FALLBACK = "fallback"
         OVERRIDE = "override"
+        # The registry's champion kept serving while the backtest prefers another method,
+        # which runs in shadow as the challenger until live accuracy decides (ADR 38).
+        CHAMPION = "champion"
 
     run = _run_fk()
     product = _series_fk("catalog.Product")
@@ -204,6 +216,9 @@ class SeriesClassification(models.Model):
     runner_up = models.CharField(max_length=40, blank=True)
     reason = models.CharField(max_length=16, choices=Reason.choices)
     parameters = models.JSONField(default=dict, blank=True)
+    # The method stored in shadow for this series (never served) and its fitted parameters.
+    challenger = models.CharField(max_length=40, blank=True, default="", db_default="")
+    challenger_parameters = models.JSONField(default=dict, blank=True)
     mae = models.FloatField(null=True)
     rmse = models.FloatField(null=True)
     rmsse = models.FloatField(null=True)
@@ -222,9 +237,10 @@ class SeriesClassification(models.Model):
 
 
 class ModelRegistryEntry(models.Model):
-    """The current model of one SKU × location: the champion method (best by backtest, or
-    pinned), its parameters and backtest metrics, when and on what data it was trained, and
-    the last drift check."""
+    """The current model of one SKU × location: the champion method (the one served: first
+    by backtest, then kept until a challenger beats it live, or pinned), the challenger in
+    shadow (blank when none), the champion's parameters and backtest metrics, when and on
+    what data it was trained, and the last drift check. ``ModelVersion`` keeps the history."""
 
     product = models.ForeignKey("catalog.Product", on_delete=models.CASCADE, related_name="+")
     location = models.ForeignKey("catalog.Location", on_delete=models.CASCADE, related_name="+")
@@ -258,6 +274,109 @@ class ModelRegistryEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product_id}@{self.location_id}: {self.method}"
+
+
+class ModelVersion(models.Model):
+    """One version of the model of a SKU × location (ADR 38): a method with its parameters and
+    backtest scores (of its latest fit), created by a run as the first champion, a planner's pin
+    or a challenger in shadow; promoted (automatically on live evidence, by a planner, or as
+    the first or pinned model) and retired (beaten, replaced or rejected). ``evidence`` keeps the
+    live scores of both sides when a challenger was promoted or rejected."""
+
+    class Status(models.TextChoices):
+        CHAMPION = "champion"
+        CHALLENGER = "challenger"
+        RETIRED = "retired"
+
+    class Promotion(models.TextChoices):
+        INITIAL = "initial"  # the first model of the series, by backtest
+        OVERRIDE = "override"  # a planner's pin
+        AUTOMATIC = "automatic"  # beat the champion over the live window
+        PLANNER = "planner"  # promoted by a planner
+
+    product = models.ForeignKey("catalog.Product", on_delete=models.CASCADE, related_name="+")
+    location = models.ForeignKey("catalog.Location", on_delete=models.CASCADE, related_name="+")
+    method = models.CharField(max_length=40)
+    status = models.CharField(max_length=16, choices=Status.choices)
+    parameters = models.JSONField(default=dict, blank=True)
+    run = models.ForeignKey(
+        ForecastRun, null=True, on_delete=models.SET_NULL, db_constraint=False, related_name="+"
+    )
+    last_run_id = models.BigIntegerField(null=True, blank=True)
+    mae = models.FloatField(null=True)
+    rmse = models.FloatField(null=True)
+    rmsse = models.FloatField(null=True)
+    wape = models.FloatField(null=True)
+    bias = models.FloatField(null=True)
+    created_at = models.DateTimeField()
+    promoted_at = models.DateTimeField(null=True, blank=True)
+    promotion = models.CharField(max_length=16, choices=Promotion.choices, blank=True)
+    promoted_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    retired_at = models.DateTimeField(null=True, blank=True)
+    retired_reason = models.CharField(max_length=32, blank=True)
+    evidence = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ("product_id", "location_id", "-created_at", "-id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("product", "location", "status"),
+                condition=models.Q(status__in=("champion", "challenger")),
+                name="model_version_one_active",
+            )
+        ]
+        indexes = [
+            models.Index(fields=("product", "location", "-created_at"), name="model_version_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id}@{self.location_id}: {self.method} ({self.status})"
+
+
+class LiveScore(models.Model):
+    """Live accuracy of one method's stored forecast of one series in one run, over the days
+    that run was the current one (after its ``origin``, until the next run's origin, the
+    horizon or the newest actual), as sums so that any grouping adds up: WAPE = Σ|e| / Σy,
+    bias = Σe / Σy, value added over seasonal naive = 1 − Σ|e| / Σ|e_naive|. ``served`` is
+    true for the method served (the champion), false for a challenger in shadow. Kept when
+    the run is pruned (no cascade), so the evidence outlives the stored values (ADR 38).
+    ``first_date`` … ``last_date`` is the window scored; ``days`` the days counted in it (a
+    day flagged as a stockout is censored)."""
+
+    run = models.ForeignKey(
+        ForecastRun, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    product = _series_fk("catalog.Product")
+    location = _series_fk("catalog.Location")
+    method = models.CharField(max_length=40)
+    served = models.BooleanField()
+    pattern = models.CharField(max_length=16, blank=True)
+    origin = models.DateField()
+    first_date = models.DateField()
+    last_date = models.DateField()
+    days = models.PositiveIntegerField()
+    actual = models.FloatField()
+    abs_error = models.FloatField()
+    error = models.FloatField()
+    squared_error = models.FloatField()
+    naive_abs_error = models.FloatField()
+    scored_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=("run", "product", "location", "method"), name="live_score_unique"
+            )
+        ]
+        indexes = [
+            models.Index(fields=("product", "location", "origin"), name="live_score_series"),
+            models.Index(fields=("origin",), name="live_score_origin"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.method} on {self.product_id}@{self.location_id} (run {self.run_id})"
 
 
 class MethodOverride(models.Model):

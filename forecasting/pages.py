@@ -5,9 +5,12 @@ Bed summary of a run. The product page, which adds the stock panel, is in
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
+from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.html import escape
 from django.views.decorators.http import require_POST
 
@@ -117,3 +120,30 @@ def forecast_run_start(request):
     if run.job is None:  # a run started without a job (a command): nothing to poll
         return HttpResponse(f'<p class="muted">Run {run.pk} is already {run.status}.</p>')
     return render(request, "pages/_job_progress.html", {"job": run.job, "label": "Forecast run"})
+
+
+@require_POST
+@planner_action
+def challenger_promote(request, entry_id: int):
+    """The "Promote" button of the Test Bed and the product page: the planner promotes a
+    series' challenger now (the API's ``promote`` action; the evidence so far is kept)."""
+    try:
+        entry = selectors.access_model_registry_entry(user=request.user, entry_id=entry_id)
+    except NotFound as exc:
+        return HttpResponse(f"<p>{escape(exc.message)}</p>", status=404)
+    if request.POST.get("next") == "product":
+        back = reverse("product-forecast-page", args=[entry.product_id])
+        back += f"?location={quote(entry.location.code)}"
+    else:
+        back = reverse("test-bed-page")
+    try:
+        services.challenger_promote(entry=entry, user=request.user)
+    except DomainError as exc:
+        return HttpResponse(
+            f'<p>{escape(exc.message)}</p><p><a href="{escape(back)}">Back</a></p>', status=409
+        )
+    messages.success(
+        request,
+        f"{entry.challenger} is now the champion of {entry.product.sku}@{entry.location.code}.",
+    )
+    return redirect(back)

@@ -89,14 +89,21 @@ def _result(run: ForecastRun) -> dict:
 
 @shared_task(name="forecasting.tasks.drift_check", acks_late=True)
 def drift_check() -> dict:
-    """After a data sync: flag drifting series and queue retraining (in the task's tenant)."""
-    return services.forecast_drift_check().as_dict()
+    """After a data sync: score the stored forecasts against the new actuals, decide the
+    challengers on trial, flag drifting series and queue their re-fit (in the task's
+    tenant)."""
+    scored = services.live_scores_update()
+    decided = services.challengers_decide()
+    return {**services.forecast_drift_check().as_dict(), "live_scores": scored, **decided.as_dict()}
 
 
 @shared_task(name="forecasting.tasks.retrain_due", acks_late=True)
 def retrain_due() -> int | None:
-    """Beat (fanned out per tenant): prune old runs, retrain when the tenant's interval has
-    passed."""
+    """Beat (fanned out per tenant): score live accuracy and decide the challengers (before
+    pruning, so no run goes unscored), prune old runs, retrain when the tenant's interval
+    has passed."""
+    services.live_scores_update()
+    services.challengers_decide()
     services.forecast_runs_prune()
     run = services.forecast_retrain_due()
     return run.pk if run else None

@@ -410,6 +410,9 @@ class ForecastSettingsSerializer(serializers.ModelSerializer):
             "drift_min_days",
             "chunk_size",
             "keep_runs",
+            "challenger_weeks",
+            "challenger_margin",
+            "challenger_auto_promote",
             "updated_at",
         )
         read_only_fields = ("updated_at",)
@@ -463,3 +466,154 @@ class CampaignSerializer(serializers.ModelSerializer):
         read_only_fields = ("id", "created_by", "created_at", "updated_at")
         validators: list = []  # the service checks names, dates and scope
         extra_kwargs = {"name": {"validators": []}}
+
+
+# --- live accuracy and champion / challenger (ADR 38) -------------------------------------
+
+
+class LiveQuerySerializer(serializers.Serializer):
+    weeks = serializers.IntegerField(min_value=1, max_value=104, required=False, default=8)
+
+
+class LiveSeriesQuerySerializer(LiveQuerySerializer):
+    sku = serializers.CharField(max_length=64, required=False)
+    location = serializers.CharField(max_length=64, required=False)
+
+
+class LiveMetricsSerializer(serializers.Serializer):
+    """Ratios of sums over the scored days: ``wape`` Σ|e|/Σy, ``bias`` Σe/Σy (+ over-forecast),
+    ``mae`` per day, ``fva`` forecast value added over seasonal naive, 1 − Σ|e|/Σ|e_naive|
+    (+ better than naive); null where the denominator is zero."""
+
+    days = serializers.IntegerField()
+    actual = serializers.FloatField()
+    wape = serializers.FloatField(allow_null=True)
+    bias = serializers.FloatField(allow_null=True)
+    mae = serializers.FloatField(allow_null=True)
+    fva = serializers.FloatField(allow_null=True)
+
+
+class LiveGroupSerializer(LiveMetricsSerializer):
+    series = serializers.IntegerField()
+
+
+class LiveClassSerializer(LiveGroupSerializer):
+    pattern = serializers.CharField()
+
+
+class LiveMethodSerializer(LiveGroupSerializer):
+    method = serializers.CharField()
+
+
+class TrialsCountSerializer(serializers.Serializer):
+    on_trial = serializers.IntegerField()
+    promoted = serializers.IntegerField()
+    rejected = serializers.IntegerField()
+
+
+class LiveSummarySerializer(serializers.Serializer):
+    weeks = serializers.IntegerField()
+    since = serializers.DateField(allow_null=True)
+    through = serializers.DateField(allow_null=True)
+    series = serializers.IntegerField()
+    tenant = LiveMetricsSerializer()
+    by_class = LiveClassSerializer(many=True)
+    by_method = LiveMethodSerializer(many=True)
+    trials = TrialsCountSerializer()
+
+
+class LiveSeriesSerializer(LiveMetricsSerializer):
+    """One SKU × location's served forecast scored live over the window."""
+
+    sku = serializers.CharField()
+    location = serializers.CharField()
+    pattern = serializers.CharField()
+    through = serializers.DateField()
+
+    def to_representation(self, instance):
+        from forecasting.selectors import live_metrics
+
+        return {
+            "sku": instance["product__sku"],
+            "location": instance["location__code"],
+            "pattern": instance["pattern"] or "",
+            "through": instance["through"].isoformat() if instance["through"] else None,
+            **live_metrics(
+                days=instance["days"],
+                actual=instance["actual"],
+                abs_error=instance["abs_error"],
+                error=instance["error"],
+                naive_abs_error=instance["naive_abs_error"],
+            ),
+        }
+
+
+class EvidenceSideSerializer(serializers.Serializer):
+    method = serializers.CharField()
+    wape = serializers.FloatField(allow_null=True)
+    bias = serializers.FloatField(allow_null=True)
+    mae = serializers.FloatField(allow_null=True)
+    fva = serializers.FloatField(allow_null=True)
+
+
+class EvidenceSerializer(serializers.Serializer):
+    """Live scores of champion and challenger on the same days (runs since the challenger
+    was created)."""
+
+    runs = serializers.IntegerField()
+    days = serializers.IntegerField()
+    weeks = serializers.FloatField()
+    actual = serializers.FloatField(allow_null=True)
+    champion = EvidenceSideSerializer()
+    challenger = EvidenceSideSerializer()
+    to = serializers.DateField(allow_null=True)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = serializers.DateField(allow_null=True)  # a keyword in Python
+        return fields
+
+
+class ChallengerTrialSerializer(EvidenceSerializer):
+    id = serializers.IntegerField(help_text="The model registry entry (promote it there).")
+    sku = serializers.CharField()
+    location = serializers.CharField()
+    weeks_needed = serializers.IntegerField()
+    mature = serializers.BooleanField()
+    improvement = serializers.FloatField(
+        allow_null=True, help_text="1 − challenger WAPE / champion WAPE (+ is better)."
+    )
+
+
+class ModelVersionSerializer(serializers.ModelSerializer):
+    sku = serializers.CharField(source="product.sku", read_only=True)
+    location = serializers.CharField(source="location.code", read_only=True)
+    promoted_by = serializers.CharField(source="promoted_by.email", read_only=True, allow_null=True)
+
+    class Meta:
+        from forecasting.models import ModelVersion
+
+        model = ModelVersion
+        fields = (
+            "id",
+            "sku",
+            "location",
+            "method",
+            "status",
+            "parameters",
+            "run",
+            "last_run_id",
+            "mae",
+            "rmse",
+            "rmsse",
+            "wape",
+            "bias",
+            "created_at",
+            "promoted_at",
+            "promotion",
+            "promoted_by",
+            "retired_at",
+            "retired_reason",
+            "evidence",
+        )
+        read_only_fields = fields

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins
+from rest_framework.decorators import action
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
@@ -209,19 +210,100 @@ class MethodOverrideViewSet(ModelViewSet):
 
 
 class ModelRegistryViewSet(ReadOnlyModelViewSet):
-    """The current model per SKU × location: champion method, challenger, parameters,
-    backtest metrics, training window and drift."""
+    """The current model per SKU × location: champion method (the one served), the
+    challenger in shadow, parameters, backtest metrics, training window and drift. A planner
+    ``POST``s ``promote`` to make the challenger the champion now (ADR 38)."""
 
     api_area = Area.FORECASTING
     serializer_class = s.ModelRegistrySerializer
     permission_classes = [IsTenantMember]
-    filterset_fields = ("method", "reason", "drift_flagged")
+    filterset_fields = ("method", "reason", "drift_flagged", "challenger")
     ordering_fields = ("rmsse", "wape", "drift_ratio", "trained_at")
 
     def get_queryset(self):
         queryset = selectors.model_registry_list(user=self.request.user)
         sku = self.request.query_params.get("sku")
         return queryset.filter(product__sku=sku) if sku else queryset
+
+    def get_object(self):
+        return selectors.access_model_registry_entry(
+            user=self.request.user, entry_id=self.kwargs["pk"]
+        )
+
+    @extend_schema(request=None, responses={200: s.ModelRegistrySerializer})
+    @action(detail=True, methods=["post"])
+    def promote(self, request, pk=None):
+        """Promote this series' challenger to champion now; the live evidence so far is
+        kept on both versions. 409 when no challenger is on trial."""
+        entry = services.challenger_promote(entry=self.get_object(), user=request.user)
+        return Response(s.ModelRegistrySerializer(entry).data)
+
+
+class ModelVersionViewSet(ReadOnlyModelViewSet):
+    """Every version of the model per SKU × location: champion, challenger or retired, with
+    created, promoted (how, by whom, on what evidence) and retired times (ADR 38)."""
+
+    api_area = Area.FORECASTING
+    serializer_class = s.ModelVersionSerializer
+    permission_classes = [IsTenantMember]
+    filterset_fields = ("status", "method", "promotion")
+    ordering_fields = ("created_at", "promoted_at", "retired_at")
+
+    def get_queryset(self):
+        queryset = selectors.model_version_list(user=self.request.user)
+        sku = self.request.query_params.get("sku")
+        return queryset.filter(product__sku=sku) if sku else queryset
+
+
+class LiveAccuracyView(APIView):
+    """Live accuracy of the served forecasts over the last ``weeks`` weeks of actuals: the
+    tenant's WAPE, bias, MAE and value added over seasonal naive, per demand class and per
+    method, and the challenger trials' counts (ADR 38)."""
+
+    api_area = Area.FORECASTING
+    permission_classes = [IsTenantMember]
+
+    @extend_schema(parameters=[s.LiveQuerySerializer], responses={200: s.LiveSummarySerializer})
+    def get(self, request):
+        query = _query(s.LiveQuerySerializer, request)
+        body = selectors.live_accuracy_summary(user=request.user, weeks=query["weeks"])
+        return Response(s.LiveSummarySerializer(body).data)
+
+
+class LiveAccuracySeriesView(GenericAPIView):
+    """Live accuracy per SKU × location (paginated, by SKU and location; ``sku`` and
+    ``location`` filter)."""
+
+    api_area = Area.FORECASTING
+    permission_classes = [IsTenantMember]
+    serializer_class = s.LiveSeriesSerializer
+    filter_backends: list = []
+
+    @extend_schema(parameters=[s.LiveSeriesQuerySerializer])
+    def get(self, request):
+        query = _query(s.LiveSeriesQuerySerializer, request)
+        rows = selectors.live_accuracy_series(
+            user=request.user,
+            weeks=query["weeks"],
+            sku=query.get("sku"),
+            location=query.get("location"),
+        )
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+class ChallengerTrialsView(GenericAPIView):
+    """The challengers on trial with their live evidence against the champion, best
+    improvement first (paginated)."""
+
+    api_area = Area.FORECASTING
+    permission_classes = [IsTenantMember]
+    serializer_class = s.ChallengerTrialSerializer
+    filter_backends: list = []
+
+    def get(self, request):
+        page = self.paginate_queryset(selectors.challenger_trials(user=request.user))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
 class ScenarioViewSet(

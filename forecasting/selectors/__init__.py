@@ -16,6 +16,17 @@ from forecasting.selectors.hierarchy import (
     RECONCILIATIONS,
     reconciled_bottom,
 )
+from forecasting.selectors.live import (
+    DEFAULT_WEEKS,
+    access_model_registry_entry,
+    challenger_trials,
+    live_accuracy_series,
+    live_accuracy_summary,
+    live_metrics,
+    live_window,
+    model_version_list,
+    product_live_panel,
+)
 from forecasting.selectors.policy import PolicyForecast, latest_forecast_for_policy
 from forecasting.selectors.registry import (
     access_method_override,
@@ -53,6 +64,7 @@ from forecasting.selectors.testbed import (
 )
 
 __all__ = [
+    "DEFAULT_WEEKS",
     "HISTORY_DAYS_SHOWN",
     "INTERVALS",
     "LEVELS",
@@ -66,18 +78,26 @@ __all__ = [
     "access_campaign",
     "access_forecast_run",
     "access_method_override",
+    "access_model_registry_entry",
     "access_scenario",
     "campaign_days",
     "campaign_export_rows",
     "campaign_list",
+    "challenger_trials",
     "forecast_aggregate",
     "forecast_export_rows",
     "forecast_run_list",
     "forecast_series",
     "latest_forecast_for_policy",
     "latest_successful_run",
+    "live_accuracy_series",
+    "live_accuracy_summary",
+    "live_metrics",
+    "live_window",
     "method_override_list",
     "model_registry_list",
+    "model_version_list",
+    "product_live_panel",
     "reconciled_bottom",
     "resolve_run",
     "scenario_comparison",

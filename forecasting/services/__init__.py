@@ -2,7 +2,9 @@
 
 - ``runs``: settings, start / execute / chunk / fail / finish a run, pruning, ABC of a run;
 - ``chunks``: a chunk's history load, Test Bed and bulk storage of values, scores and classes;
-- ``registry``: the model registry upsert when a run finishes;
+- ``registry``: the model registry and its versions, upserted when a run finishes;
+- ``live``: live accuracy, stored forecasts scored against actuals as they arrive (ADR 38);
+- ``champions``: champion / challenger evidence, automatic and planner promotion (ADR 38);
 - ``retraining``: drift checks and scheduled retraining;
 - ``overrides``: planners' method pins;
 - ``scenarios``: what-if scenarios;
@@ -15,6 +17,13 @@ binary COPY and ``INSERT … SELECT FROM unnest``. Quantities are units per day.
 """
 
 from forecasting.services.campaigns import campaign_delete, campaign_save
+from forecasting.services.champions import (
+    ChallengerDecision,
+    ChallengerEvidence,
+    challenger_evidence,
+    challenger_promote,
+    challengers_decide,
+)
 from forecasting.services.chunks import (
     SEASON_LENGTH,
     SeriesBlock,
@@ -22,6 +31,7 @@ from forecasting.services.chunks import (
     forecast_chunk_compute,
     history_load,
 )
+from forecasting.services.live import live_scores_update
 from forecasting.services.overrides import method_override_delete, method_override_save
 from forecasting.services.registry import registry_upsert
 from forecasting.services.retraining import (
@@ -48,10 +58,15 @@ from forecasting.services.scenarios import scenario_create, scenario_delete
 __all__ = [
     "MAX_FOLDS",
     "SEASON_LENGTH",
+    "ChallengerDecision",
+    "ChallengerEvidence",
     "DriftResult",
     "SeriesBlock",
     "campaign_delete",
     "campaign_save",
+    "challenger_evidence",
+    "challenger_promote",
+    "challengers_decide",
     "chunk_products",
     "forecast_chunk_compute",
     "forecast_drift_check",
@@ -68,6 +83,7 @@ __all__ = [
     "forecast_settings_get",
     "forecast_settings_update",
     "history_load",
+    "live_scores_update",
     "method_override_delete",
     "method_override_save",
     "registry_upsert",

@@ -20,7 +20,7 @@ from catalog.selectors import excluded_product_ids
 from forecasting import bulk
 from forecasting.engine.backtest import SCORES, run_test_bed
 from forecasting.engine.forecast import ForecastSpec
-from forecasting.engine.methods import FAST_METHODS, method_named
+from forecasting.engine.methods import FAST_METHODS, METHODS, method_named
 from forecasting.models import (
     QUANTILE_FIELDS,
     QUANTILE_LEVELS,
@@ -28,6 +28,7 @@ from forecasting.models import (
     ForecastRun,
     ForecastValue,
     MethodOverride,
+    ModelRegistryEntry,
     SeriesClassification,
 )
 from forecasting.selectors.campaigns import campaign_days
@@ -90,6 +91,8 @@ def history_load(*, run: ForecastRun, products: Sequence[int] | None = None) -> 
         where = sql.SQL("{} AND product_id NOT IN ({})").format(
             where, sql.SQL(", ").join(sql.Literal(int(p)) for p in excluded)
         )
+    if products is None:
+        products = (run.parameters or {}).get("products") or None  # a partial run (ADR 38)
     if products is not None:
         ids = sql.SQL(", ").join(sql.Literal(int(p)) for p in products) or sql.SQL("NULL")
         where = sql.SQL("{} AND product_id IN ({})").format(where, ids)
@@ -158,10 +161,12 @@ def _value_blocks(
     chosen: np.ndarray,
     bands: Any = None,
     banded: np.ndarray | None = None,
+    shadow: np.ndarray | None = None,
 ) -> list[bytes]:
     """COPY blocks of the forecast values. The selected rows of the ``banded`` series carry
     the quantiles of ``bands`` (the Test Bed's selection: its point method's mean, the band
-    method's quantiles, ADR 23); other rows are their method's own."""
+    method's quantiles, ADR 23); other rows are their method's own. ``shadow`` names the
+    challenger per series ('' where none): its rows are stored unselected (ADR 38)."""
     horizon = run.horizon
     assert run.data_end is not None  # set by forecast_run_start
     first_day = (run.data_end + timedelta(days=1) - date(2000, 1, 1)).days
@@ -198,7 +203,84 @@ def _value_blocks(
             ("float8", quantiles[:, level, :].ravel()) for level in range(len(QUANTILE_LEVELS))
         ]
         blocks.append(bulk.encode_block(columns, count))
+    if shadow is not None and not run.store_all_methods:  # all methods hold them already
+        for name in sorted(set(shadow) - {""}):
+            rows = np.flatnonzero(shadow == name)
+            result = forecasts[name]
+            blocks.append(
+                bulk.encode_block(
+                    [
+                        ("int8", run.pk),
+                        ("int8", np.repeat(block.product[rows], horizon)),
+                        ("int8", np.repeat(block.location[rows], horizon)),
+                        ("date", np.tile(days, rows.size)),
+                        ("text", name),
+                        ("bool", False),
+                        ("float8", result.point[rows].ravel()),
+                        *[
+                            ("float8", result.quantiles[rows][:, level, :].ravel())
+                            for level in range(len(QUANTILE_LEVELS))
+                        ],
+                    ],
+                    rows.size * horizon,
+                )
+            )
     return blocks
+
+
+def _registry_for(
+    product: np.ndarray, location: np.ndarray, available: set[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The registry's champion and challenger per series ('' where none, or where the method
+    is no longer known to the engine), from one query over the block's products."""
+    champion = np.full(product.size, "", dtype=object)
+    challenger = np.full(product.size, "", dtype=object)
+    rows = list(
+        ModelRegistryEntry.objects.filter(product_id__in=np.unique(product).tolist()).values_list(
+            "product_id", "location_id", "method", "challenger"
+        )
+    )
+    if not rows:
+        return champion, challenger
+    keys = pair_keys([r[0] for r in rows], [r[1] for r in rows])
+    order = np.argsort(keys)
+    wanted = pair_keys(product, location)
+    at = np.clip(np.searchsorted(keys[order], wanted), 0, keys.size - 1)
+    found = keys[order][at] == wanted
+    known = available | set(METHODS)
+    methods = np.array([r[2] if r[2] in known else "" for r in rows], dtype=object)[order]
+    challengers = np.array([r[3] if r[3] in known else "" for r in rows], dtype=object)[order]
+    champion[found] = methods[at[found]]
+    challenger[found] = challengers[at[found]]
+    return champion, challenger
+
+
+def serving_plan(
+    *,
+    recommended: np.ndarray,
+    recommended_reason: np.ndarray,
+    pinned: np.ndarray,
+    champion: np.ndarray,
+    challenger: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per series (object arrays of names, '' for none): the method served, why, and the
+    challenger stored in shadow (ADR 38). A pin is served and has no challenger; a series
+    with a champion keeps it, and the backtest's pick, when it differs, becomes the
+    challenger unless one is already on trial; a series without one is served the pick."""
+    has_pin = pinned != ""
+    has_champion = (champion != "") & ~has_pin
+    chosen = np.where(has_pin, pinned, np.where(has_champion, champion, recommended))
+    reason = np.where(
+        has_pin,
+        "override",
+        np.where(has_champion & (champion != recommended), "champion", recommended_reason),
+    )
+    on_trial = (challenger != "") & (challenger != chosen)
+    new = has_champion & (recommended != champion)
+    shadow = np.where(
+        has_pin, "", np.where(has_champion & on_trial, challenger, np.where(new, recommended, ""))
+    )
+    return chosen.astype(object), reason.astype(object), shadow.astype(object)
 
 
 VALUE_COLUMNS = (
@@ -261,12 +343,18 @@ def forecast_chunk_compute(*, run: ForecastRun, block: SeriesBlock) -> dict[str,
     )
     pinned = _overrides_for(block.product, block.location)
     forecasts: dict[str, Any] = dict(selection.forecasts)
-    for name in sorted(set(pinned) - {""} - set(forecasts)):
-        forecasts[name] = method_named(name)(block.history, spec, None)[0]
     recommended = selection.recommendation
     has_pin = pinned != ""
-    chosen = np.where(has_pin, pinned, recommended.method).astype(object)
-    reason = np.where(has_pin, "override", recommended.reason)
+    champion, challenger = _registry_for(block.product, block.location, set(forecasts))
+    chosen, reason, shadow = serving_plan(
+        recommended=np.asarray(recommended.method, dtype=object),
+        recommended_reason=np.asarray(recommended.reason, dtype=object),
+        pinned=pinned,
+        champion=champion,
+        challenger=challenger,
+    )
+    for name in sorted((set(chosen) | set(shadow)) - {""} - set(forecasts)):
+        forecasts[name] = method_named(name)(block.history, spec, None)[0]
     if run.store_all_methods:
         forecasts["ensemble"] = selection.ensemble
     test_bed_seconds = time.perf_counter() - started
@@ -292,7 +380,9 @@ def forecast_chunk_compute(*, run: ForecastRun, block: SeriesBlock) -> dict[str,
         return np.where(chosen_column >= 0, picked, np.nan)
 
     band_method = recommended.band_method
-    banded = ~has_pin if band_method is not None else None
+    # The Test Bed's bands go with its own pick; a pin or a champion kept over the pick
+    # carries its method's own quantiles.
+    banded = (chosen == recommended.method) & ~has_pin if band_method is not None else None
     uplift = selection.uplift
     touched = np.asarray(campaigns.flags.any(axis=1), dtype=bool)
     parameters = []
@@ -304,6 +394,18 @@ def forecast_chunk_compute(*, run: ForecastRun, block: SeriesBlock) -> dict[str,
         if uplift is not None and touched[i]:  # the campaign multiplier it learned (ADR 32)
             found["campaign_uplift"] = round(float(uplift.factor[i]), 4)
         parameters.append(json.dumps(found))
+    challenger_parameters = [
+        json.dumps(
+            {
+                key: _json_value(value[i])
+                for key, value in forecasts[name].params.items()
+                if len(value) > i
+            }
+            if name
+            else {}
+        )
+        for i, name in enumerate(shadow)
+    ]
 
     started = time.perf_counter()
     classes = selection.classification
@@ -315,7 +417,7 @@ def forecast_chunk_compute(*, run: ForecastRun, block: SeriesBlock) -> dict[str,
             cursor,
             ForecastValue._meta.db_table,
             VALUE_COLUMNS,
-            _value_blocks(run, block, forecasts, chosen, selection.selected, banded),
+            _value_blocks(run, block, forecasts, chosen, selection.selected, banded, shadow),
         )
         score_blocks = [
             bulk.encode_block(
@@ -351,16 +453,19 @@ def forecast_chunk_compute(*, run: ForecastRun, block: SeriesBlock) -> dict[str,
             f"""
             INSERT INTO {SeriesClassification._meta.db_table}
                 (run_id, product_id, location_id, pattern, xyz, abc, new_item, adi, cv2, cv,
-                 method, runner_up, reason, parameters, mae, rmse, rmsse, wape, bias,
-                 quantity_total, revenue_total)
+                 method, runner_up, reason, parameters, challenger, challenger_parameters,
+                 mae, rmse, rmsse, wape, bias, quantity_total, revenue_total)
             SELECT %s, p, l, pattern, xyz, '', new_item, adi, cv2, cv, method, runner_up,
-                   reason, parameters::jsonb, mae, rmse, rmsse, wape, bias, quantity, revenue
+                   reason, parameters::jsonb, challenger, challenger_parameters::jsonb,
+                   mae, rmse, rmsse, wape, bias, quantity, revenue
             FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::text[], %s::bool[],
                         %s::float8[], %s::float8[], %s::float8[], %s::text[], %s::text[],
-                        %s::text[], %s::text[], %s::float8[], %s::float8[], %s::float8[],
-                        %s::float8[], %s::float8[], %s::float8[], %s::float8[])
+                        %s::text[], %s::text[], %s::text[], %s::text[], %s::float8[],
+                        %s::float8[], %s::float8[], %s::float8[], %s::float8[], %s::float8[],
+                        %s::float8[])
                 AS t(p, l, pattern, xyz, new_item, adi, cv2, cv, method, runner_up, reason,
-                     parameters, mae, rmse, rmsse, wape, bias, quantity, revenue)
+                     parameters, challenger, challenger_parameters, mae, rmse, rmsse, wape,
+                     bias, quantity, revenue)
             """,  # noqa: S608 (table name from the model, values bound)
             [
                 run.pk,
@@ -376,6 +481,8 @@ def forecast_chunk_compute(*, run: ForecastRun, block: SeriesBlock) -> dict[str,
                 runner_up.astype(str).tolist(),
                 reason.astype(str).tolist(),
                 parameters,
+                shadow.astype(str).tolist(),
+                challenger_parameters,
                 _nullable(chosen_score("mae")),
                 _nullable(chosen_score("rmse")),
                 _nullable(chosen_score("rmsse")),

@@ -43,9 +43,12 @@ def forecast_drift_check(*, retrain: bool = True) -> DriftResult:
     forecast against the actuals that arrived since; a day without a sale is zero) with its
     backtest RMSE. A series drifts when the recent RMSE exceeds ``drift_threshold`` × the
     backtest RMSE over at least ``drift_min_days`` days. Results go to the model registry;
-    with ``retrain`` a drift-triggered run is queued unless one is already active."""
+    with ``retrain`` a drift-triggered partial run of the drifted SKUs only is queued unless
+    one is already active (the other series carry over from the latest run, ADR 38)."""
     from forecasting.selectors import latest_successful_run
 
+    # Every series of the latest run is checked, the ones a partial run carried over too
+    # (their registry entry keeps the run that fitted them, ADR 38).
     settings = forecast_settings_get()
     run = latest_successful_run()
     if run is None:
@@ -80,17 +83,19 @@ def forecast_drift_check(*, retrain: bool = True) -> DriftResult:
                 drift_checked_at = now()
             FROM recent e
             WHERE r.product_id = e.product_id AND r.location_id = e.location_id
-              AND r.run_id = %(run)s
-            RETURNING r.drift_flagged
+            RETURNING r.drift_flagged, r.product_id
             """,  # noqa: S608
             {"run": run.pk, "last": last_day, "threshold": settings.drift_threshold},
         )
-        flags = [row[0] for row in cursor.fetchall()]
+        rows = cursor.fetchall()
+    flags = [row[0] for row in rows]
     flagged = sum(flags)
+    drifted = sorted({row[1] for row in rows if row[0]})
     bump_namespace("forecasts")
     retrain_run = None
     if flagged and retrain and forecast_run_active() is None:
-        retrain_run = forecast_run_start(trigger=ForecastRun.Trigger.DRIFT)
+        # Only the SKUs that drifted are re-fitted; the rest carry over (ADR 38).
+        retrain_run = forecast_run_start(trigger=ForecastRun.Trigger.DRIFT, products=drifted)
     return DriftResult(run.pk, days, len(flags), flagged, retrain_run.pk if retrain_run else None)
 
 

@@ -32,8 +32,10 @@ from forecasting.engine.methods import METHODS
 from forecasting.exceptions import ForecastInputError
 from forecasting.models import (
     MAX_HORIZON_DAYS,
+    BacktestScore,
     ForecastRun,
     ForecastSettings,
+    ForecastValue,
     ModelRegistryEntry,
     Scenario,
     SeriesClassification,
@@ -114,6 +116,7 @@ def forecast_run_start(
     trigger: str = ForecastRun.Trigger.MANUAL,
     user: User | None = None,
     enqueue: bool = True,
+    products: Sequence[int] | None = None,
 ) -> ForecastRun:
     """Check the request against the tenant's history and create a queued run; with
     ``enqueue`` also a ``forecast_run`` job whose task executes it after commit.
@@ -121,6 +124,11 @@ def forecast_run_start(
     ``methods`` empty means every fast method. The data window is the last ``history_days``
     days (the tenant's setting by default) up to the newest sale; it must hold the
     backtest's ``folds × horizon`` days and two more.
+
+    ``products`` makes a partial run (drift, ADR 38): only those SKUs are re-fitted; the other
+    series carry over from the latest successful run (its ``base_run``) when the run
+    finishes, so the newest run still holds every served forecast. Without a base run, or
+    with no products, the run is whole.
     """
     forecast_runs_quota_check()
     settings = forecast_settings_get()
@@ -148,6 +156,11 @@ def forecast_run_start(
             f"{days} days of history are too few for {folds} backtest folds of {horizon} days.",
             details={"horizon": [f"At most {max(1, (days - 2) // folds)} with {folds} folds."]},
         )
+    parameters: dict[str, Any] = {"history_days": history_days, "season_length": SEASON_LENGTH}
+    base = _latest_successful() if products else None
+    if base is not None:
+        parameters["products"] = sorted({int(p) for p in products or ()})
+        parameters["base_run"] = base.pk
     with transaction.atomic():
         run = ForecastRun.objects.create(
             horizon=horizon,
@@ -157,7 +170,7 @@ def forecast_run_start(
             trigger=trigger,
             data_start=start,
             data_end=end,
-            parameters={"history_days": history_days, "season_length": SEASON_LENGTH},
+            parameters=parameters,
             created_by=user if getattr(user, "pk", None) else None,
         )
         if enqueue:
@@ -166,6 +179,18 @@ def forecast_run_start(
             run.job = job_create(kind="forecast_run", params={"run_id": run.pk}, user=user)
             run.save(update_fields=["job"])
     return run
+
+
+def _latest_successful() -> ForecastRun | None:
+    from forecasting.selectors import latest_successful_run
+
+    return latest_successful_run()
+
+
+def refit_products(run: ForecastRun) -> list[int] | None:
+    """The SKUs a partial run re-fits, or None for a whole run."""
+    products = (run.parameters or {}).get("products")
+    return [int(p) for p in products] if products else None
 
 
 def forecast_runs_prune_older(cutoff: datetime) -> int:
@@ -356,6 +381,9 @@ def forecast_run_plan_chunks(*, run_id: int) -> list[list[int]]:
     product = np.array([r[0] for r in rows], dtype=np.int64)
     counts = np.array([r[1] for r in rows], dtype=np.int64)
     kept = ~np.isin(product, sorted(excluded_product_ids(scope="forecast")))
+    refit = refit_products(run)
+    if refit is not None:  # a partial run re-fits only these SKUs
+        kept &= np.isin(product, refit)
     product, counts = product[kept], counts[kept]  # as history_load leaves them out
     series_product = np.repeat(product, counts)
     chunks = chunk_products(series_product, forecast_settings_get().chunk_size)
@@ -414,8 +442,11 @@ def forecast_run_finish(*, run_id: int, phases: dict[str, float] | None = None) 
         if run.status != ForecastRun.Status.RUNNING:
             return run  # finished already (a redelivered last chunk) or failed
         with connection.cursor() as cursor:
+            refit = refit_products(run)
+            if refit is not None:
+                _carry_over(cursor, run, refit)
             _classify_abc(cursor, run)
-            registry_upsert(cursor, run)
+            registry_upsert(cursor, run, products=refit)
         run.summary = _summary(run)
         if phases:
             run.summary["seconds"] = {k: round(v, 3) for k, v in phases.items()}
@@ -436,6 +467,25 @@ def forecast_run_finish(*, run_id: int, phases: dict[str, float] | None = None) 
         bump_namespace("forecasts")
         forecast_run_succeeded.send(sender=ForecastRun, run_id=run.pk)
     return run
+
+
+def _carry_over(cursor: CursorWrapper, run: ForecastRun, refit: list[int]) -> None:
+    """A partial run takes the stored values, scores and classes of every SKU it did not
+    re-fit from its base run (three ``INSERT … SELECT``), so it serves them unchanged."""
+    base = (run.parameters or {}).get("base_run")
+    if not base:
+        return
+    for model in (ForecastValue, BacktestScore, SeriesClassification):
+        columns = [
+            str(f.column) for f in model._meta.concrete_fields if f.column not in ("id", "run_id")
+        ]
+        names = ", ".join(columns)
+        cursor.execute(
+            f"INSERT INTO {model._meta.db_table} (run_id, {names}) "  # noqa: S608
+            f"SELECT %s, {names} FROM {model._meta.db_table} "
+            "WHERE run_id = %s AND NOT (product_id = ANY(%s))",
+            [run.pk, base, refit],
+        )
 
 
 def _run_event(run: ForecastRun) -> dict[str, Any]:
