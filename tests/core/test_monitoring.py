@@ -176,7 +176,7 @@ def test_scrape_reports_queue_depth_and_worker_heartbeat():
 
 
 @override_settings(METRICS_TOKEN="t0ken")
-def test_scrape_reports_the_age_of_the_oldest_waiting_message(settings):
+def test_scrape_reports_the_age_of_the_oldest_waiting_message(settings, monkeypatch):
     """Not the depth: how long the oldest message has waited, read on the Redis broker
     without taking it. Nobody consumes this queue, so the messages stay where they are."""
     import time
@@ -187,7 +187,9 @@ def test_scrape_reports_the_age_of_the_oldest_waiting_message(settings):
     from config.celery import app
 
     queue = f"age-test-{uuid.uuid4().hex[:8]}"
-    settings.CELERY_TASK_DEFAULT_QUEUE = queue
+    # Scraped as if it were the app's queue; the app's own settings are left alone (Celery
+    # reads them once: a changed default queue would outlive this test).
+    monkeypatch.setattr(metrics, "celery_queue_names", lambda: [queue])
 
     def oldest() -> float:
         text = _scrape(HTTP_AUTHORIZATION="Bearer t0ken").content.decode()
