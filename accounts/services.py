@@ -248,9 +248,43 @@ def security_settings_get() -> SecuritySettings:
     return settings_row
 
 
-def security_settings_update(*, require_2fa_for_admins: bool) -> SecuritySettings:
+def security_settings_update(
+    *, require_2fa_for_admins: bool, keep_session_key: str | None = None
+) -> SecuritySettings:
+    """Turning ``require_2fa_for_admins`` on ends the sessions and refresh tokens of every
+    administrator without 2FA (except ``keep_session_key``, the acting request's session):
+    they log in again, and the login makes them turn 2FA on."""
+    from accounts.two_factor import otp_enabled
+
     with transaction.atomic():
         settings_row = security_settings_get()
+        turned_on = require_2fa_for_admins and not settings_row.require_2fa_for_admins
         settings_row.require_2fa_for_admins = require_2fa_for_admins
         settings_row.save(update_fields=["require_2fa_for_admins", "updated_at"])
+        if turned_on:
+            for admin in User.objects.filter(role=User.Role.ADMIN, is_active=True):
+                if not otp_enabled(user=admin):
+                    user_sessions_end(user=admin, keep_session_key=keep_session_key)
     return settings_row
+
+
+def user_sessions_end(*, user: User, keep_session_key: str | None = None) -> dict[str, int]:
+    """End the user's open sessions but ``keep_session_key`` (the request that asked) and
+    blacklist every refresh token issued to them: after their password or second factor
+    changed, nothing opened before goes on. Access tokens expire on their own (minutes)."""
+    from django.contrib.sessions.models import Session
+    from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+
+    doomed = [
+        session.pk
+        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+        if str(session.get_decoded().get("_auth_user_id")) == str(user.pk)
+        and session.pk != keep_session_key
+    ]
+    Session.objects.filter(pk__in=doomed).delete()
+    outstanding = OutstandingToken.objects.filter(user=user, expires_at__gt=timezone.now())
+    open_tokens = outstanding.filter(blacklistedtoken__isnull=True)
+    BlacklistedToken.objects.bulk_create(
+        [BlacklistedToken(token=token) for token in open_tokens], ignore_conflicts=True
+    )
+    return {"sessions": len(doomed), "refresh_tokens": outstanding.count()}

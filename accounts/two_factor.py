@@ -79,7 +79,17 @@ def otp_enrol_confirm(*, request: HttpRequest | None, user: User, code: str) -> 
     with transaction.atomic():
         device.confirmed = True
         device.save(update_fields=["confirmed"])
+        # Sessions and refresh tokens opened without the second factor end here; the
+        # request that turned it on keeps its own session.
+        from accounts.services import user_sessions_end
+
+        user_sessions_end(user=user, keep_session_key=_session_key(request))
         return _recovery_codes_replace(user=user)
+
+
+def _session_key(request: HttpRequest | None) -> str | None:
+    session = getattr(request, "session", None)
+    return getattr(session, "session_key", None)
 
 
 def _recovery_codes_replace(*, user: User) -> list[str]:

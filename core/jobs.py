@@ -25,6 +25,9 @@ from core.progress import Heartbeat, close_progress_connection
 
 log = get_logger("jobs")
 JOB_TASKS: dict[str, Any] = {}
+# A kind's ``on_failure(job, error)``: also run when the reaper fails a lost job, so the
+# domain row the job drives (a forecast run, an import batch) does not stay running.
+JOB_FAILURE_HOOKS: dict[str, Any] = {}
 # Kinds whose unfinished jobs the dashboard announces with their progress bar, with the
 # banner's words (``job_task(..., announce="…")``; e.g. the demo's preparation).
 ANNOUNCED_KINDS: dict[str, str] = {}
@@ -161,6 +164,8 @@ def job_task(
             metrics.job_finished(kind=kind, status="succeeded", seconds=_run_seconds(job))
 
         JOB_TASKS[kind] = task
+        if on_failure is not None:
+            JOB_FAILURE_HOOKS[kind] = on_failure
         return task
 
     return decorate

@@ -77,10 +77,17 @@ def broker_check() -> None:
 
 def job_start(*, job_id: str) -> Job | None:
     """Mark a job running. Returns None when the job is already finished (a redelivered
-    message after a crash or a duplicate), so the task does nothing twice."""
+    message after a crash or a duplicate), or already running: a message redelivered while
+    another worker still has the job, or after its worker died (a killed pool process's
+    message comes back at once) — then the reaper re-queues the silent job once and fails it
+    the next time, so a job that kills its worker cannot loop. Retries and the reaper set the
+    job back to queued before they send it again."""
     with transaction.atomic():
         job = Job.objects.select_for_update().filter(pk=job_id).first()
         if job is None or job.status in Job.FINISHED:
+            return None
+        if job.status == Job.Status.RUNNING:
+            log.warning("job_redelivered", job_id=job_id, attempts=job.attempts)
             return None
         job.status = Job.Status.RUNNING
         job.attempts += 1
@@ -124,32 +131,56 @@ def job_requeue(*, job_id: str, error: str) -> None:
     Job.objects.filter(pk=job_id).update(status=Job.Status.QUEUED, error=error[:10_000])
 
 
+def _fail_with_hook(job_id: Any, kind: str, error: str, *, was: Any) -> bool:
+    """Fail one job that is still in status ``was`` (claimed by the update, so two reapers
+    never both fail it) and run its kind's failure hook, which fails the domain row the job
+    drives (a forecast run, an import batch) too. Returns whether this call failed it."""
+    from core.jobs import JOB_FAILURE_HOOKS
+
+    with transaction.atomic():
+        claimed = Job.objects.filter(pk=job_id, status__in=was).update(
+            status=Job.Status.FAILED, error=error, finished_at=timezone.now()
+        )
+        hook = JOB_FAILURE_HOOKS.get(kind)
+        if claimed and hook is not None:
+            try:
+                with transaction.atomic():
+                    hook(Job.objects.get(pk=job_id), error)
+            except Exception:  # the job still ends failed; the log says what stayed open
+                log.exception("job_failure_hook_failed", job_id=str(job_id), kind=kind)
+    return bool(claimed)
+
+
 def jobs_reap_stale(*, older_than: timedelta | None = None) -> int:
     """Fail jobs stuck queued or running for longer than ``JOB_STALE_HOURS`` (worker lost)."""
     cutoff = timezone.now() - (older_than or timedelta(hours=settings.JOB_STALE_HOURS))
-    return Job.objects.filter(
-        status__in=(Job.Status.QUEUED, Job.Status.RUNNING), created_at__lt=cutoff
-    ).update(
-        status=Job.Status.FAILED,
-        error="Abandoned: no progress within the stale limit.",
-        finished_at=timezone.now(),
+    open_states = (Job.Status.QUEUED, Job.Status.RUNNING)
+    stale = Job.objects.filter(status__in=open_states, created_at__lt=cutoff)
+    return sum(
+        _fail_with_hook(
+            job_id, kind, "Abandoned: no progress within the stale limit.", was=open_states
+        )
+        for job_id, kind in stale.values_list("id", "kind")
     )
 
 
 def jobs_reap_lost(*, silent_for: timedelta | None = None) -> dict[str, int]:
-    """Running jobs whose heartbeat stopped ``JOB_HEARTBEAT_LOST_MINUTES`` ago (a worker
+    """Running jobs whose heartbeat stopped ``JOB_HEARTBEAT_LOST_SECONDS`` ago (a worker
     killed mid-task, its message unacknowledged until the broker's visibility timeout):
-    re-queued once, failed the next time. Returns the counts ``requeued`` and ``failed``."""
+    re-queued once, failed the next time (with the kind's failure hook, so a forecast run or
+    an import batch is not left running either). Returns the counts ``requeued`` and
+    ``failed``."""
     from core.jobs import task_for_kind
 
-    cutoff = timezone.now() - (silent_for or timedelta(minutes=settings.JOB_HEARTBEAT_LOST_MINUTES))
+    cutoff = timezone.now() - (silent_for or timedelta(seconds=settings.JOB_HEARTBEAT_LOST_SECONDS))
     lost = Job.objects.filter(status=Job.Status.RUNNING).filter(
         Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
     )
-    failed = lost.filter(requeues__gte=1).update(
-        status=Job.Status.FAILED,
-        error="Worker lost twice (no heartbeat): failed.",
-        finished_at=timezone.now(),
+    failed = sum(
+        _fail_with_hook(
+            job_id, kind, "Worker lost twice (no heartbeat): failed.", was=(Job.Status.RUNNING,)
+        )
+        for job_id, kind in lost.filter(requeues__gte=1).values_list("id", "kind")
     )
     requeued = 0
     for job_id, kind in lost.filter(requeues=0).values_list("id", "kind"):

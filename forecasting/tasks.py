@@ -9,12 +9,14 @@ as chunks finish.
 from __future__ import annotations
 
 from celery import group, shared_task
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from core import services as core_services
 from core.jobs import JOB_CONTINUES, ProgressFn, job_task
 from core.logging import get_logger
-from core.progress import close_progress_connection
+from core.models import Job
+from core.progress import Heartbeat, close_progress_connection
 from forecasting import services
 from forecasting.models import ForecastRun
 
@@ -54,7 +56,11 @@ def forecast_run_job(job, progress: ProgressFn) -> dict:
 def forecast_chunk_task(self, job_id: str, run_id: int, index: int, products: list[int]) -> None:
     """One chunk of a distributed run; the last one to finish finishes the run."""
     try:
-        done, count = services.forecast_run_chunk(run_id=run_id, index=index, products=products)
+        # The job shows it is alive while a chunk computes (the reaper re-queues silent jobs).
+        with Heartbeat(
+            job_table=Job._meta.db_table, job_id=job_id, interval=settings.JOB_HEARTBEAT_SECONDS
+        ):
+            done, count = services.forecast_run_chunk(run_id=run_id, index=index, products=products)
         core_services.job_progress(
             job_id=job_id, progress=5 + int(90 * done / max(count, 1)), message=f"{done}/{count}"
         )

@@ -212,6 +212,12 @@ class PasswordSetView(auth_views.PasswordResetConfirmView):
     success_url = reverse_lazy("workspace-password-reset-complete")
     extra_context = {"purpose": "reset"}
 
+    def form_valid(self, form):
+        """A new password ends every session and refresh token opened with the old one."""
+        response = super().form_valid(form)
+        accounts_services.user_sessions_end(user=form.user)
+        return response
+
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "workspace/password_reset_complete.html"

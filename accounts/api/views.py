@@ -293,7 +293,9 @@ class SecuritySettingsView(APIView):
     def put(self, request):
         data = SecuritySettingsSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        session = getattr(request._request, "session", None)
         row = services.security_settings_update(
-            require_2fa_for_admins=data.validated_data.get("require_2fa_for_admins", False)
+            require_2fa_for_admins=data.validated_data.get("require_2fa_for_admins", False),
+            keep_session_key=getattr(session, "session_key", None),
         )
         return Response(SecuritySettingsSerializer(row).data)

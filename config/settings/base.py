@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 from config.env import (
     database_from_url,
@@ -334,12 +335,24 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_max": 0.5,
 }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+FAN_OUT_JITTER_SECONDS = env_int("FAN_OUT_JITTER_SECONDS", 300, minimum=0)
+# Heartbeats (ADR 25): a running job touches heartbeat_at every JOB_HEARTBEAT_SECONDS; the
+# reaper (every JOB_REAPER_SECONDS, per tenant) re-queues a running job silent for
+# JOB_HEARTBEAT_LOST_SECONDS once, and fails it the next time (a worker killed mid-task).
+JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 30, minimum=1)
+JOB_HEARTBEAT_LOST_SECONDS = env_int("JOB_HEARTBEAT_LOST_SECONDS", 600, minimum=2)
+JOB_REAPER_SECONDS = env_int("JOB_REAPER_SECONDS", 300, minimum=1)
+if JOB_HEARTBEAT_LOST_SECONDS < 2 * JOB_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured(
+        "JOB_HEARTBEAT_LOST_SECONDS must be at least twice JOB_HEARTBEAT_SECONDS."
+    )
 # Schedules live in code. Each entry runs one dispatcher that fans the task out to every active
 # tenant with jitter (tenants.tasks.fan_out); later domains add ETL, retraining and refreshes.
 TENANT_BEAT_SCHEDULE = {
     "jobs-reap-lost": {
         "task": "core.tasks.reap_lost_jobs",
-        "schedule": crontab(minute="*/5"),
+        "schedule": timedelta(seconds=JOB_REAPER_SECONDS),
+        "jitter_seconds": min(FAN_OUT_JITTER_SECONDS, JOB_REAPER_SECONDS),
     },
     "jobs-reap-stale-daily": {
         "task": "core.tasks.reap_stale_jobs",
@@ -449,15 +462,14 @@ BACKUP_S3_PART_MB = env_int("BACKUP_S3_PART_MB", 16, minimum=5)
 # A tenant whose deletion is requested is deactivated at once and restorable this many days.
 TENANT_DELETION_GRACE_DAYS = env_int("TENANT_DELETION_GRACE_DAYS", 30, minimum=1)
 TENANT_BACKUP_KEEP = env_int("TENANT_BACKUP_KEEP", 7, minimum=1)
-FAN_OUT_JITTER_SECONDS = env_int("FAN_OUT_JITTER_SECONDS", 300, minimum=0)
 JOB_STALE_HOURS = env_int("JOB_STALE_HOURS", 24, minimum=1)
-# Heartbeats (ADR 25): a running job touches heartbeat_at at least this often; one silent for
-# JOB_HEARTBEAT_LOST_MINUTES is re-queued once by the reaper, then failed. The broker's
-# visibility timeout matches the longest task (JOB_MAX_SECONDS): an unacknowledged message
-# of a task that is still running is never handed to a second worker.
-JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 30, minimum=1)
-JOB_HEARTBEAT_LOST_MINUTES = env_int("JOB_HEARTBEAT_LOST_MINUTES", 10, minimum=1)
-JOB_MAX_SECONDS = env_int("JOB_MAX_SECONDS", 2 * 3600, minimum=60)
+JOB_MAX_SECONDS = env_int("JOB_MAX_SECONDS", 2 * 3600, minimum=120)
+# No task runs longer than JOB_MAX_SECONDS: the soft limit raises in the task a minute
+# before (a job ends failed, a backup stops after the tenant it is on), the hard limit kills
+# the process. The broker's visibility timeout lies beyond the hard limit, so the message
+# of a task that may still be running is never handed to a second worker.
+CELERY_TASK_SOFT_TIME_LIMIT = JOB_MAX_SECONDS - 60
+CELERY_TASK_TIME_LIMIT = JOB_MAX_SECONDS
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": JOB_MAX_SECONDS + 300}
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365, minimum=1)
 AUDIT_EXPORT_MAX_ROWS = env_int("AUDIT_EXPORT_MAX_ROWS", 1_000_000, minimum=1)

@@ -1,3 +1,4 @@
+import os
 import uuid
 
 from .base import *  # noqa: F403
@@ -13,7 +14,8 @@ JWT_USER_CACHE_SECONDS = 0  # query-count baselines count the user's row; tests 
 CACHES["default"]["KEY_PREFIX"] = f"dp-test-{uuid.uuid4().hex[:8]}"  # noqa: F405
 # A queue of its own per test run: two runs on one machine (two checkouts, CI beside a
 # developer) must not take each other's tasks.
-CELERY_TASK_DEFAULT_QUEUE = f"test-{uuid.uuid4().hex[:8]}"
+# A worker process a test starts itself (tests/processes.py) is told the run's queue.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("TEST_CELERY_QUEUE") or f"test-{uuid.uuid4().hex[:8]}"
 MEDIA_ROOT = BASE_DIR / ".data" / "test-media"  # noqa: F405
 # High default limits so the suite's own traffic is never limited; the rate-limit tests set
 # the production defaults explicitly and use their own client addresses.

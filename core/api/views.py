@@ -26,6 +26,7 @@ from core.filters import UtcIsoDateTimeFilter
 from core.models import AuditLog, Event, Job
 from core.permissions import Area, IsTenantAdmin, IsTenantMember
 from core.selectors import AUDIT_CSV_COLUMNS
+from core.throttling import HEAVY_THROTTLES
 
 
 def accepted_body(body: dict) -> Response:
@@ -132,6 +133,10 @@ class AuditLogViewSet(ReadOnlyModelViewSet):
     api_area = Area.AUDIT
     serializer_class = AuditLogSerializer
     permission_classes = [IsTenantAdmin]
+    # The export streams up to AUDIT_EXPORT_MAX_ROWS: heavy work, limited per tenant.
+    heavy_work = "export"
+    heavy_actions = ("export",)
+    throttle_classes = HEAVY_THROTTLES
     filterset_class = AuditLogFilter
     ordering_fields = ("created_at",)
     queryset = AuditLog.objects.none()

@@ -41,7 +41,7 @@ def test_a_silent_running_job_is_requeued_once_then_failed(
 ):
     sent = []
     monkeypatch.setattr(JOB_TASKS["demo"], "delay", lambda job_id: sent.append(job_id))
-    long_ago = timezone.now() - timedelta(minutes=settings.JOB_HEARTBEAT_LOST_MINUTES + 1)
+    long_ago = timezone.now() - timedelta(seconds=settings.JOB_HEARTBEAT_LOST_SECONDS + 60)
     lost = Job.objects.create(
         kind="demo", status=Job.Status.RUNNING, started_at=long_ago, heartbeat_at=long_ago
     )
@@ -65,8 +65,32 @@ def test_a_silent_running_job_is_requeued_once_then_failed(
 
 
 def test_the_broker_visibility_timeout_covers_the_longest_task():
+    """Every task is stopped (hard time limit) before the broker would hand its unacknowledged
+    message to a second worker, and is told a minute earlier (soft limit)."""
+    from config.celery import app
+
     timeout = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
-    assert timeout > settings.JOB_MAX_SECONDS
+    app.loader.import_default_modules()
+    tasks = [task for name, task in app.tasks.items() if not name.startswith("celery.")]
+    assert len(tasks) > 20
+    for task in tasks:
+        hard = task.time_limit or app.conf.task_time_limit
+        soft = task.soft_time_limit or app.conf.task_soft_time_limit
+        assert hard is not None and hard < timeout, task.name
+        assert soft is not None and soft < hard, task.name
+    assert app.conf.task_time_limit == settings.JOB_MAX_SECONDS
+
+
+@pytest.mark.django_db
+def test_a_message_redelivered_while_its_job_runs_does_nothing():
+    """A redelivered message (a killed pool process, a visibility timeout) finds its job
+    running: it neither runs it a second time nor counts an attempt; the reaper decides."""
+    job = Job.objects.create(kind="demo", status=Job.Status.RUNNING, attempts=1)
+    assert services.job_start(job_id=str(job.id)) is None
+    job.refresh_from_db()
+    assert (job.status, job.attempts) == ("running", 1)
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.QUEUED)  # a retry or the reaper
+    assert services.job_start(job_id=str(job.id)).attempts == 2
 
 
 @pytest.mark.django_db

@@ -86,3 +86,30 @@ def test_a_second_route_plan_returns_the_running_one(tenant_b):
     )
     assert on_b.status_code == 400  # B has no vehicle: its own request was really handled
     assert on_b.json()["error"]["details"].get("vehicles")
+
+
+@pytest.mark.parametrize(
+    ("kind", "method", "path", "role"),
+    [
+        ("forecast_run", "post", "/api/v1/forecast-runs/", User.Role.PLANNER),
+        ("simulation", "post", "/api/v1/inventory/simulations/", User.Role.PLANNER),
+        ("import", "post", "/api/v1/imports/", User.Role.PLANNER),
+        ("route_plan", "post", "/api/v1/route-plans/", User.Role.PLANNER),
+        ("inventory_refresh", "post", "/api/v1/inventory/calculate", User.Role.PLANNER),
+        ("export", "get", "/api/v1/audit-log/export/", User.Role.ADMIN),
+    ],
+)
+def test_every_kind_of_heavy_work_is_limited_per_tenant(settings, kind, method, path, role):
+    """Each endpoint that starts heavy work counts against its kind's tenant budget, whoever
+    asks and whatever the first answer was (a refused start still cost the check)."""
+    settings.RATE_LIMIT_HEAVY_WORK = {**settings.RATE_LIMIT_HEAVY_WORK, kind: "1/m"}
+    cache.clear()
+    try:
+        first = getattr(client_for(HOST_A, make_user(role)), method)(path)
+        assert first.status_code != 429, first.content
+        second = getattr(client_for(HOST_A, make_user(role)), method)(path)
+        assert_error(second, 429, "rate_limited")
+        # Another kind's budget is untouched.
+        assert client_for(HOST_A, make_user(role)).get("/api/v1/products/").status_code == 200
+    finally:
+        cache.clear()

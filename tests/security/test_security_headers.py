@@ -85,3 +85,25 @@ def test_the_back_office_is_hidden_outside_the_allowed_networks(settings):
 def test_without_the_setting_the_back_office_is_reachable(settings):
     settings.ADMIN_ALLOWED_NETWORKS = []
     assert Client(HTTP_HOST=HOST_A, REMOTE_ADDR="192.0.2.7").get("/admin/login/").status_code == 200
+
+
+def test_hsts_and_secure_cookies_reach_the_browser_behind_the_proxy(settings):
+    """The production values (checked above) take effect through the middleware: an HTTPS
+    request (as the proxy reports it) gets HSTS, and the login's cookies are Secure."""
+    from tests.conftest import PASSWORD, make_user
+
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.SECURE_HSTS_SECONDS = 31_536_000
+    settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = True
+    user = make_user()
+    browser = Client(HTTP_HOST=HOST_A, HTTP_X_FORWARDED_PROTO="https")
+    page = browser.get("/app/login/")
+    assert page["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+    assert page.cookies[settings.CSRF_COOKIE_NAME]["secure"]
+    login = browser.post("/app/login/", {"username": user.email, "password": PASSWORD})
+    assert login.status_code == 302
+    session = login.cookies[settings.SESSION_COOKIE_NAME]
+    assert session["secure"] and session["httponly"]
+    # Plain HTTP (no proxy header) gets no HSTS: browsers ignore it there anyway.
+    assert "Strict-Transport-Security" not in Client(HTTP_HOST=HOST_A).get("/app/login/")
