@@ -64,6 +64,11 @@ EVENT_TABLE = Event._meta.db_table
 # --- Endpoints --------------------------------------------------------------------------------
 
 
+def _schema() -> str:
+    """The active tenant schema (django-tenants adds it to the connection; no stubs)."""
+    return str(getattr(connection, "schema_name", ""))
+
+
 def webhook_events_clean(events: list[str]) -> list[str]:
     """The event types an endpoint subscribes to: known types, or ``["*"]`` for all."""
     if not isinstance(events, list) or not events:
@@ -254,7 +259,7 @@ def _body(*, event_id: int, type: str, created_at: datetime, data: Any) -> bytes
         "id": event_id,
         "type": type,
         "created_at": created_at,
-        "tenant": getattr(tenant, "slug", None) or connection.schema_name,
+        "tenant": getattr(tenant, "slug", None) or _schema(),
         "data": data,
     }
     return json.dumps(payload, cls=DjangoJSONEncoder, separators=(",", ":")).encode()
@@ -750,7 +755,7 @@ def notification_recipients() -> list[str]:
 def admins_mail(*, subject: str, body: str) -> int:
     """One mail per administrator (no one sees the others' addresses); returns how many."""
     tenant = getattr(connection, "tenant", None)
-    prefix = f"[{getattr(tenant, 'name', connection.schema_name)}] "
+    prefix = f"[{getattr(tenant, 'name', _schema())}] "
     messages = [(prefix + subject, body, None, [address]) for address in notification_recipients()]
     return send_mass_mail(messages, fail_silently=False) if messages else 0
 
