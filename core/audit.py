@@ -137,6 +137,38 @@ def audit_record(
     )
 
 
+def audit_status_change(
+    model: Any,
+    object_id: Any,
+    *,
+    status: str,
+    previous: str | None = None,
+    error: str = "",
+    started_by: int | None = None,
+    object_repr: str = "",
+) -> None:
+    """One entry for a status change written with ``QuerySet.update`` (a run, an import
+    finishing or failing in a worker), which the save signal does not see. The actor is the
+    context's (a job runs as the user, and with the API key, that started it); without one,
+    the user who started the run (``started_by``)."""
+    actor = None
+    if current_actor() is None and started_by:
+        from django.contrib.auth import get_user_model
+
+        actor = get_user_model().objects.filter(pk=started_by).first()
+    changes: dict[str, Any] = {"status": [previous, status]}
+    if error:
+        changes["error"] = [None, _plain(error)]
+    audit_record(
+        action="update",
+        object_type=model._meta.label_lower,
+        object_id=object_id,
+        object_repr=object_repr or f"{model.__name__} {object_id} ({status})",
+        changes=changes,
+        actor=actor,
+    )
+
+
 def _plain(value: Any) -> Any:
     """A JSON-ready, bounded form of a field value."""
     if value is None or isinstance(value, bool | int | float):
@@ -202,12 +234,20 @@ def _on_save(sender, instance, created, update_fields=None, raw=False, **kwargs)
             if not changes:
                 return
     instance._audit_before = {**getattr(instance, "_audit_before", {}), **after}
+    actor = None
+    started_by = getattr(instance, "created_by_id", None)
+    if not created and "status" in changes and started_by and current_actor() is None:
+        # A run finishing outside any request or job context: named after who started it.
+        from django.contrib.auth import get_user_model
+
+        actor = get_user_model().objects.filter(pk=started_by).first()
     audit_record(
         action="create" if created else "update",
         object_type=sender._meta.label_lower,
         object_id=instance.pk,
         object_repr=str(instance),
         changes=changes,
+        actor=actor,
     )
 
 

@@ -138,7 +138,7 @@ class Event(models.Model):
     ``delivered_at`` is set by that delivery worker."""
 
     id = models.BigAutoField(primary_key=True)
-    type = models.CharField(max_length=64, db_index=True)
+    type = models.CharField(max_length=64)  # (type, created_at) serves the filters
     data = models.JSONField(default=dict, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -148,7 +148,15 @@ class Event(models.Model):
 
     class Meta:
         ordering = ("-created_at", "-id")
-        indexes = [models.Index(fields=("type", "created_at"), name="core_event_type_created")]
+        indexes = [
+            models.Index(fields=("type", "created_at"), name="core_event_type_created"),
+            # The dispatcher's "oldest undelivered first" without walking delivered events.
+            models.Index(
+                fields=("id",),
+                condition=models.Q(delivered_at__isnull=True),
+                name="core_event_undelivered",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.type} {self.pk}"

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core import services as core_services
+from core.audit import audit_status_change
 from core.cache import bump_namespace
 from core.events import emit_event
 from core.exceptions import NotFound, ValidationFailed
@@ -123,12 +124,22 @@ def import_batch_run(*, batch_id: str, progress: ProgressFn | None = None) -> Im
 def import_batch_fail(*, batch_id: str, error: str) -> None:
     """A batch whose job failed outside the import's own checks (worker error, retries
     exhausted, lost worker): failed with the error as its report, never pending forever."""
-    ImportBatch.objects.filter(pk=batch_id, status=ImportBatch.Status.PENDING).update(
+    failed = ImportBatch.objects.filter(pk=batch_id, status=ImportBatch.Status.PENDING).update(
         status=ImportBatch.Status.FAILED,
         error_count=1,
         errors=[{"row": None, "column": "", "value": "", "why": error[:500]}],
         finished_at=timezone.now(),
     )
+    if failed:
+        started_by = ImportBatch.objects.filter(pk=batch_id).values_list("created_by_id", flat=True)
+        audit_status_change(
+            ImportBatch,
+            batch_id,
+            status=ImportBatch.Status.FAILED,
+            previous=ImportBatch.Status.PENDING,
+            error=error,
+            started_by=started_by[0],
+        )
 
 
 def import_file(

@@ -55,6 +55,11 @@ TITLES = {
 NOTIFIABLE = frozenset(TITLES)
 
 
+def _schema() -> str:
+    """The active tenant schema (django-tenants adds it to the connection; no stubs)."""
+    return str(getattr(connection, "schema_name", ""))
+
+
 def _body(event: Event) -> str:
     return "\n".join(f"{key}: {value}" for key, value in sorted(event.data.items()))[:2000]
 
@@ -138,7 +143,7 @@ def notifications_create(*, events: list[Event]) -> list[int]:
 
 def _prefix() -> str:
     tenant = getattr(connection, "tenant", None)
-    return f"[{getattr(tenant, 'name', connection.schema_name)}] "
+    return f"[{getattr(tenant, 'name', _schema())}] "
 
 
 def notifications_mail_event(*, event_id: int) -> int:

@@ -17,7 +17,7 @@ from django.core import signing
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
 from django.db import connection, transaction
-from django.db.models import Avg, Count, Q
+from django.db.models import Avg, Count, Q, QuerySet
 from django.utils import timezone
 
 from core import quotas
@@ -39,7 +39,12 @@ Table = tuple[list[str], list[tuple[Any, ...]]]
 # --- What each report holds (one query each) ---------------------------------------------------
 
 
-def _metrics_rows(queryset, order: tuple[str, ...]) -> list[tuple[Any, ...]]:
+def _schema() -> str:
+    """The active tenant schema (django-tenants adds it to the connection; no stubs)."""
+    return str(getattr(connection, "schema_name", ""))
+
+
+def _metrics_rows(queryset: QuerySet[Any], order: tuple[str, ...]) -> list[tuple[Any, ...]]:
     return list(
         queryset.order_by(*order).values_list(
             "product__sku",
@@ -378,7 +383,7 @@ def reports_prune(*, older_than_days: int | None = None, now: datetime | None = 
 def download_token(report: Report) -> str:
     """A token naming this tenant and report, valid ``REPORT_LINK_SECONDS`` (signed with the
     secret key; checked by ``download_check``)."""
-    return signing.dumps({"s": connection.schema_name, "r": report.pk}, salt=SIGNING_SALT)
+    return signing.dumps({"s": _schema(), "r": report.pk}, salt=SIGNING_SALT)
 
 
 def download_path(report: Report) -> str:
@@ -392,7 +397,7 @@ def download_check(*, report_id: Any, token: str) -> Report | None:
         claim = signing.loads(token, salt=SIGNING_SALT, max_age=settings.REPORT_LINK_SECONDS)
     except signing.BadSignature:  # SignatureExpired is one
         return None
-    if claim.get("s") != connection.schema_name or str(claim.get("r")) != str(report_id):
+    if claim.get("s") != _schema() or str(claim.get("r")) != str(report_id):
         return None
     return Report.objects.filter(pk=claim["r"]).first()
 

@@ -3,7 +3,7 @@ subscriptions to the user who made them."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import QuerySet
 
@@ -24,8 +24,11 @@ def webhook_endpoint_list(*, user: Any) -> QuerySet[WebhookEndpoint]:
 
 
 def access_webhook_endpoint(*, user: Any, endpoint_id: Any) -> WebhookEndpoint:
-    return get_or_not_found(
-        webhook_endpoint_list(user=user), "No such webhook endpoint.", pk=endpoint_id
+    return cast(
+        WebhookEndpoint,
+        get_or_not_found(
+            webhook_endpoint_list(user=user), "No such webhook endpoint.", pk=endpoint_id
+        ),
     )
 
 
@@ -39,8 +42,11 @@ def webhook_delivery_list(*, endpoint: WebhookEndpoint) -> QuerySet[WebhookDeliv
 
 
 def access_webhook_delivery(*, endpoint: WebhookEndpoint, delivery_id: Any) -> WebhookDelivery:
-    return get_or_not_found(
-        webhook_delivery_list(endpoint=endpoint), "No such delivery.", pk=delivery_id
+    return cast(
+        WebhookDelivery,
+        get_or_not_found(
+            webhook_delivery_list(endpoint=endpoint), "No such delivery.", pk=delivery_id
+        ),
     )
 
 
@@ -54,8 +60,11 @@ def report_subscription_list(*, user: Any) -> QuerySet[ReportSubscription]:
 
 
 def access_report_subscription(*, user: Any, subscription_id: Any) -> ReportSubscription:
-    return get_or_not_found(
-        report_subscription_list(user=user), "No such report subscription.", pk=subscription_id
+    return cast(
+        ReportSubscription,
+        get_or_not_found(
+            report_subscription_list(user=user), "No such report subscription.", pk=subscription_id
+        ),
     )
 
 
@@ -69,8 +78,9 @@ def notification_unread_count(*, user: Any) -> int:
 
 
 def access_notification(*, user: Any, notification_id: Any) -> Notification:
-    return get_or_not_found(
-        notification_list(user=user), "No such notification.", pk=notification_id
+    return cast(
+        Notification,
+        get_or_not_found(notification_list(user=user), "No such notification.", pk=notification_id),
     )
 
 
@@ -79,8 +89,11 @@ def report_schedule_list(*, user: Any) -> QuerySet[ReportSchedule]:
 
 
 def access_report_schedule(*, user: Any, schedule_id: Any) -> ReportSchedule:
-    return get_or_not_found(
-        report_schedule_list(user=user), "No such report schedule.", pk=schedule_id
+    return cast(
+        ReportSchedule,
+        get_or_not_found(
+            report_schedule_list(user=user), "No such report schedule.", pk=schedule_id
+        ),
     )
 
 
@@ -89,4 +102,4 @@ def report_list(*, user: Any) -> QuerySet[Report]:
 
 
 def access_report(*, user: Any, report_id: Any) -> Report:
-    return get_or_not_found(report_list(user=user), "No such report.", pk=report_id)
+    return cast(Report, get_or_not_found(report_list(user=user), "No such report.", pk=report_id))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
@@ -58,7 +58,9 @@ def deliver_webhooks(claims: list[list[int]]) -> dict[str, int]:
     autoretry_for=TRANSIENT,
     retry_backoff=True,
 )
-def deliver_webhook(self, delivery_id: int, expected_attempts: int | None = None) -> str | None:
+def deliver_webhook(
+    self: Task, delivery_id: int, expected_attempts: int | None = None
+) -> str | None:
     delivery = services.webhook_delivery_attempt(
         delivery_id=delivery_id, expected_attempts=expected_attempts
     )

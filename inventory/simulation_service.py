@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from catalog.models import DemandHistory, Product, StockLevel, StockMovement
 from core import quotas
+from core.audit import audit_status_change
 from core.events import emit_event
 from core.exceptions import ValidationFailed
 from core.jobs import ProgressFn
@@ -233,6 +234,14 @@ def simulation_run_execute(*, run_id: int, progress: ProgressFn | None = None) -
         SimulationRun.objects.filter(pk=run.pk).update(
             status=SimulationRun.Status.FAILED, error=message, finished_at=timezone.now()
         )
+        audit_status_change(
+            SimulationRun,
+            run.pk,
+            status=SimulationRun.Status.FAILED,
+            previous=SimulationRun.Status.RUNNING,
+            error=message,
+            started_by=run.created_by_id,
+        )
         raise
     report(85, "Storing results")
     summary["seconds"] = round(time.perf_counter() - started, 3)
@@ -246,6 +255,13 @@ def simulation_run_execute(*, run_id: int, progress: ProgressFn | None = None) -
             summary=summary,
             daily=daily,
             finished_at=timezone.now(),
+        )
+        audit_status_change(
+            SimulationRun,
+            run.pk,
+            status=SimulationRun.Status.SUCCEEDED,
+            previous=SimulationRun.Status.RUNNING,
+            started_by=run.created_by_id,
         )
         emit_event("simulation.completed", {"simulation_id": run.pk}, actor=run.created_by_id)
     run.refresh_from_db()

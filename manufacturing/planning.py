@@ -31,6 +31,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from catalog.models import Location, Product, StockLevel
+from core.audit import audit_status_change
 from core.events import emit_event
 from core.jobs import ProgressFn
 from core.pgcopy import copy_from_query, copy_to_table
@@ -103,9 +104,14 @@ def mrp_run_create(
 
 
 def mrp_run_fail(*, run_id: int, error: str) -> None:
-    MrpRun.objects.filter(pk=run_id).update(
+    failed = MrpRun.objects.filter(pk=run_id).update(
         status=MrpRun.Status.FAILED, error=error[:2000], finished_at=timezone.now()
     )
+    if failed:
+        started_by = MrpRun.objects.filter(pk=run_id).values_list("created_by_id", flat=True)
+        audit_status_change(
+            MrpRun, run_id, status=MrpRun.Status.FAILED, error=error, started_by=started_by[0]
+        )
 
 
 # --- Loading ------------------------------------------------------------------------------------
@@ -415,6 +421,13 @@ def mrp_run_execute(
         counts["buy_orders_handed_to_purchasing"] = handed
         MrpRun.objects.filter(pk=run.pk).update(
             status=MrpRun.Status.SUCCEEDED, finished_at=timezone.now(), summary=counts, error=""
+        )
+        audit_status_change(
+            MrpRun,
+            run.pk,
+            status=MrpRun.Status.SUCCEEDED,
+            previous=MrpRun.Status.RUNNING,
+            started_by=run.created_by_id,
         )
         emit_event("mrp_run.completed", {"mrp_run_id": run.pk, **counts}, actor=run.created_by_id)
     report(100, "done")

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Coalesce
 
+from core.audit import audit_status_change
 from core.cache import cached
 from core.events import emit_event
 from core.jobs import ProgressFn
@@ -154,6 +155,14 @@ def route_plan_solve(*, plan_id: int, progress: ProgressFn | None = None) -> Rou
             status=RoutePlan.Status.FAILED,
             input_hash=input_hash,
             statistics={"error": exc.message, "details": exc.details},
+        )
+        audit_status_change(
+            RoutePlan,
+            plan.pk,
+            status=RoutePlan.Status.FAILED,
+            previous=RoutePlan.Status.RUNNING,
+            error=exc.message,
+            started_by=plan.created_by_id,
         )
         raise
     report(90, "Storing routes")

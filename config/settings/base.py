@@ -492,10 +492,14 @@ WEBHOOK_DISABLE_AFTER_HOURS = env_int("WEBHOOK_DISABLE_AFTER_HOURS", 24, minimum
 WEBHOOK_DISPATCH_BATCH = env_int("WEBHOOK_DISPATCH_BATCH", 500, minimum=1)
 # One delivery task attempts this many deliveries (kept-alive connections, bulk records); a
 # dispatcher run repeats fan-out and claims while there is work, for at most this long.
-WEBHOOK_DELIVERY_CHUNK = env_int("WEBHOOK_DELIVERY_CHUNK", 50, minimum=1)
+WEBHOOK_DELIVERY_CHUNK = env_int("WEBHOOK_DELIVERY_CHUNK", 100, minimum=1)
+# Threads one worker process posts a batch on (one endpoint's deliveries stay on one thread
+# unless it has more than its share; ADR 36).
+WEBHOOK_DELIVERY_THREADS = env_int("WEBHOOK_DELIVERY_THREADS", 4, minimum=1)
 WEBHOOK_DISPATCH_SECONDS = env_int("WEBHOOK_DISPATCH_SECONDS", 4, minimum=1)
-# Deliveries one dispatcher run queues at most (every 5 s: 1,000 per second per tenant).
-WEBHOOK_DISPATCH_MAX = env_int("WEBHOOK_DISPATCH_MAX", 5000, minimum=1)
+# Deliveries one dispatcher run queues at most (every 5 s: 2,000 per second per tenant; a
+# claim waits at most CLAIM_SECONDS (120) in the broker before it is handed out again).
+WEBHOOK_DISPATCH_MAX = env_int("WEBHOOK_DISPATCH_MAX", 10000, minimum=1)
 # Scheduled reports (ADR 33): files kept this long, download links valid this long, and the
 # scheme of the links mailed (the host is the tenant's primary domain).
 REPORT_RETENTION_DAYS = env_int("REPORT_RETENTION_DAYS", 90, minimum=1)

@@ -24,6 +24,7 @@ from catalog.classification import abc_classify
 from catalog.models import DemandHistory, Product
 from catalog.selectors import excluded_product_ids
 from core import metrics, quotas
+from core.audit import audit_status_change
 from core.cache import bump_namespace
 from core.events import emit_event
 from core.jobs import ProgressFn
@@ -428,7 +429,14 @@ def forecast_run_fail(*, run_id: int, error: str) -> None:
         ForecastRun.objects.filter(pk=run_id).exclude(status=ForecastRun.Status.SUCCEEDED).update(
             status=ForecastRun.Status.FAILED, error=error[:5000], finished_at=timezone.now()
         )
-        if was_open is not None:
+        if was_open is not None:  # the run's end (a later chunk's failure changes nothing)
+            audit_status_change(
+                ForecastRun,
+                run_id,
+                status=ForecastRun.Status.FAILED,
+                error=error,
+                started_by=was_open["created_by_id"],
+            )
             data = {"run_id": run_id, "error": error[:500]}
             emit_event("forecast_run.failed", data, actor=was_open["created_by_id"])
 

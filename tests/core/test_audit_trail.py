@@ -293,3 +293,110 @@ def test_a_tenant_never_sees_another_tenants_trail(tenant_admin, tenant_a, tenan
         alpha_id = AuditLog.objects.filter(object_type="alpha.secret").get().pk
     with schema_context(tenant_b.schema_name):
         assert not AuditLog.objects.filter(pk=alpha_id, object_type="alpha.secret").exists()
+
+
+# --- Run completions written with QuerySet.update (a worker finishing what a user started) ---
+
+
+def _sim_run(user):
+    from inventory.models import SimulationRun
+
+    return SimulationRun.objects.create(window_days=90, status="running", created_by=user)
+
+
+def _finish_simulation(run):
+    from inventory.simulation_service import simulation_run_execute
+
+    try:
+        simulation_run_execute(run_id=run.pk)
+    except Exception:  # no sales: the run fails, and its end is what is audited
+        return "failed"
+    return "succeeded"
+
+
+def _finish_forecast(run):
+    from forecasting.services.runs import forecast_run_fail
+
+    forecast_run_fail(run_id=run.pk, error="worker lost")
+    return "failed"
+
+
+def _finish_mrp(run):
+    from manufacturing.planning import mrp_run_fail
+
+    mrp_run_fail(run_id=run.pk, error="worker lost")
+    return "failed"
+
+
+def _finish_route_plan(run):
+    from routing.services import route_plan_solve
+
+    try:
+        route_plan_solve(plan_id=run.pk)
+    except Exception:  # no vehicles: the plan fails
+        return "failed"
+    return "succeeded"
+
+
+def _finish_import(batch):
+    from etl.services import import_batch_fail
+
+    import_batch_fail(batch_id=str(batch.pk), error="worker lost")
+    return "failed"
+
+
+def _forecast_run(user):
+    return ForecastRunFactory(status="running", created_by=user)
+
+
+def _route_plan(user):
+    from routing.models import RoutePlan
+
+    return RoutePlan.objects.create(date=TODAY, status="running", created_by=user)
+
+
+def _mrp_run(user):
+    from manufacturing.models import MrpRun
+
+    return MrpRun.objects.create(status="running", created_by=user)
+
+
+def _import_batch(user):
+    from etl.models import ImportBatch
+
+    return ImportBatch.objects.create(kind="locations", source_name="x.csv", created_by=user)
+
+
+RUNS = [
+    ("forecast run", _forecast_run, _finish_forecast),
+    ("simulation", _sim_run, _finish_simulation),
+    ("route plan", _route_plan, _finish_route_plan),
+    ("mrp run", _mrp_run, _finish_mrp),
+    ("import batch", _import_batch, _finish_import),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("make", "finish"), [r[1:] for r in RUNS], ids=[r[0] for r in RUNS])
+@pytest.mark.parametrize("bound", ["starter in context", "api key in context", "no context"])
+def test_run_completions_are_audited_with_who_started_them(planner, make, finish, bound):
+    run = make(planner)
+    AuditLog.objects.all().delete()
+    if bound == "no context":  # beat or a reaper finishing it: the starter is named
+        status = finish(run)
+    else:
+        key = "dp_abc123" if bound == "api key in context" else ""
+        actor = context.DeferredActor(planner.pk, None, api_key=key)
+        with context.bound(actor=actor, request_id="req-run-1"):
+            status = finish(run)
+    entries = [
+        e
+        for e in AuditLog.objects.filter(object_type=run._meta.label_lower, object_id=str(run.pk))
+        if "status" in e.changes and e.changes["status"][1] == status
+    ]
+    assert len(entries) == 1, list(AuditLog.objects.values("object_type", "changes"))
+    entry = entries[0]
+    assert entry.actor_id == planner.pk and entry.actor_label == planner.email
+    assert entry.api_key == ("dp_abc123" if bound == "api key in context" else "")
+    if status == "failed" and run._meta.label_lower != "routing.routeplan":
+        assert "error" in entry.changes
