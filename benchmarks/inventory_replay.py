@@ -226,6 +226,13 @@ def main() -> None:
         default="censor",
         help="censor: stockout days (file column, else inferred) are missing demand",
     )
+    parser.add_argument(
+        "--groups",
+        choices=("target", "pattern"),
+        default="target",
+        help="service-level groups of the allocation and calibration: all items of a target, "
+        "or the engine's demand pattern of the days before the window",
+    )
     parser.add_argument("--refit", type=int, default=7)
     parser.add_argument("--policy-kind", default="reorder_point")
     parser.add_argument("--review-days", type=float, default=1.0)
@@ -295,6 +302,10 @@ def main() -> None:
     picks = None
     if args.method == RECOMMENDED:  # once, not per target: the days before the window only
         picks = recommended_methods(data["history"][:, : data["history"].shape[1] - args.days])
+    groups = None
+    if args.groups == "pattern":
+        before = data["history"][:, : data["history"].shape[1] - args.days]
+        groups = np.asarray(classify(before).pattern, dtype=object)
     load_seconds = time.perf_counter() - started
     items = data["history"].shape[0]
     settings = PolicySettings(
@@ -324,6 +335,7 @@ def main() -> None:
             minimum_order_quantity=data["moq"],
             pack_size=data["pack_size"],
             method=args.method if picks is None else picks,
+            service_level_group=groups,
         )
 
     classed: dict[float, dict[str, dict[str, float]]] = {}

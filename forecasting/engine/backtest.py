@@ -492,7 +492,7 @@ def run_test_bed(
     yearly: bool | None = None,
     calibrate: bool = True,
     start_date: date | None = None,
-    shrinkage: float = 0.5,
+    shrinkage: float = 0.75,
     new_items: str = "class_best",
     promo: np.ndarray | None = None,
     point_score: str | None = "rmsse",
@@ -523,7 +523,7 @@ def run_test_bed(
     the quantile levels by default (a probabilistic score that rewards the median and the
     spread; on intermittent demand point scores such as RMSSE prefer forecasts near zero and
     rank by noise), or any of :data:`RANKING_SCORES`.
-    ``shrinkage`` and ``new_items``: see :func:`recommend` (defaults: halfway toward the
+    ``shrinkage`` and ``new_items``: see :func:`recommend` (defaults: three quarters toward the
     pattern's scores; new series get their pattern's best method by backtest).
     ``promo`` ``(series, periods + horizon)``: promotion flags for the global methods
     (``"gbm"``, opt-in through ``methods``).

@@ -12,7 +12,7 @@ from typing import Protocol
 
 import numpy as np
 
-from . import baselines, gbm, intermittent, smoothing, theta
+from . import baselines, gbm, intermittent, profiled, smoothing, theta
 from .forecast import Forecast, ForecastSpec
 
 Method = Callable[[np.ndarray, ForecastSpec, Sequence[int] | None], list[Forecast]]
@@ -48,6 +48,8 @@ METHODS: dict[str, Method] = {
     "tsb": intermittent.tsb,
     "adida": intermittent.adida,
     "imapa": intermittent.imapa,
+    "ses_profiled": profiled.ses_profiled,
+    "imapa_profiled": profiled.imapa_profiled,
     "gbm": gbm.gbm,
 }
 
@@ -67,6 +69,8 @@ FAST_METHODS: tuple[str, ...] = (
     "tsb",
     "adida",
     "imapa",
+    "ses_profiled",
+    "imapa_profiled",
 )
 # Global models learn across all series: opt-in (slower), they take the promotions and the
 # calendar as keyword arguments and see the raw history (they model the year themselves).

@@ -11,6 +11,7 @@ from inventory.policy.calculate import PolicySettings
 from inventory.policy.simulation import (
     ReplayInputs,
     ReplayOptions,
+    calibrated_service_level,
     protection_days_for,
     recommended_methods,
     replay,
@@ -187,6 +188,21 @@ def test_proposed_policy_is_calibrated_on_stationary_demand():
         inputs.service_level = np.full(items, target)
         outcome = replay(inputs)
         assert abs(outcome.proposed.summary()["cycle_service_level"] - target) < 0.02
+
+
+def test_a_group_launched_after_the_calibration_window_borrows_the_overall_shift():
+    rng = np.random.default_rng(12)
+    items, launched, days = 200, 20, 120
+    history = rng.poisson(rng.gamma(3.0, 8.0, items)[:, None], (items, 500)).astype(float)
+    history[:launched, : 500 - days] = 0.0  # no sale before the replay window
+    group = np.where(np.arange(items) < launched, "new", "old")
+    inputs = inputs_for(history, days, lead=5.0, service_level_group=group)
+    inputs.service_level = np.full(items, 0.98)
+    options = ReplayOptions(calibrate_days=182)
+    levels = calibrated_service_level(inputs, PolicySettings(), options, 500 - days)
+    assert not np.allclose(levels[launched:], 0.98)  # the past replay moved the old items
+    # The new items finished no cycle in the past: same correction as all items, not none.
+    np.testing.assert_allclose(levels[:launched], levels[launched])
 
 
 def test_on_hand_is_walked_back_through_the_ledger():
