@@ -55,6 +55,7 @@ ENDPOINTS = (
     "/api/v1/inventory/metrics/?page_size=50",
     "/api/v1/stock-levels/?page_size=50",
     "/api/v1/sales-history/?page_size=50",
+    "/api/v1/sales-history/?cursor=&page_size=50",  # keyset pages: no COUNT(*) (ADR 37)
     "/api/v1/forecast-runs/?page_size=50",
     "/api/v1/purchase-orders/?page_size=50",
     "/api/v1/supplier-products/?page_size=50",

@@ -5,6 +5,7 @@ item demand file.
 
     python benchmarks/ingest.py --rows 1000000
     python benchmarks/ingest.py --store-item ../shared/data/demand/store-item-demand/train.csv
+    python benchmarks/ingest.py --smoke      # 2,000 rows, a few seconds: make test runs it
 
 Runs in a throw-away database. Prints one JSON object on its last line: rows, seconds, rows
 per second, peak resident memory of the process (MB), the second (unchanged) re-import's time,
@@ -75,7 +76,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--store-item", help="path of store-item-demand train.csv")
+    parser.add_argument(
+        "--smoke", action="store_true", help="2,000 rows in a database of its own (make test)"
+    )
     args = parser.parse_args()
+    if args.smoke:
+        args.rows, args.store_item = 2_000, None
 
     workdir = tempfile.mkdtemp(prefix="ingest-")
     path = os.path.join(workdir, "sales.csv")
@@ -87,7 +93,7 @@ def main() -> None:
         generate_sales(path, args.rows)
     size = os.path.getsize(path)
 
-    with bench_database("ingest"):
+    with bench_database("ingest_smoke" if args.smoke else "ingest"):
         from django_tenants.utils import schema_context
 
         from etl.services import import_file
@@ -114,6 +120,7 @@ def main() -> None:
         json.dumps(
             {
                 "benchmark": "ingest",
+                "smoke": args.smoke,
                 "source": source,
                 "rows": first.rows,
                 "file_mb": round(size / 1e6, 1),

@@ -21,6 +21,7 @@ from django.core.cache import cache
 from django.db import connection
 
 from core.exceptions import DomainError
+from core.throttling import count_in_redis
 
 HARD_LIMITS = ("products", "locations", "users", "storage_mb")
 DAILY_LIMITS = ("api_calls_per_day", "forecast_runs_per_day", "simulations_per_day")
@@ -140,10 +141,8 @@ def api_call_count() -> None:
     the plan's limit. Fails open when Redis does not answer (as the rate limits do)."""
     if allowed("api_calls_per_day") is None:
         return
-    key = _api_calls_key()
     try:
-        cache.add(key, 0, 2 * 24 * 3600)
-        count = int(cache.incr(key))
+        count = count_in_redis(_api_calls_key(), 2 * 24 * 3600)  # one round trip (ADR 37)
     except Exception:
         return
     quota_enforce_daily("api_calls_per_day", used_today=count - 1)

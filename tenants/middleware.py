@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import time
-
-from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.db import connection
 from django.http.request import split_domain_port
@@ -13,15 +9,13 @@ from django_tenants.middleware.main import TenantMainMiddleware
 from django_tenants.utils import remove_www
 
 from core.errors import json_error
-
-_cache: dict[str, tuple[float, object]] = {}
-_lock = threading.Lock()
+from tenants.lookup import lookups, tenant_lookups_changed
 
 
 def forget_tenant_lookups() -> None:
-    """Drop this process's cached host → tenant map (after a tenant or domain change)."""
-    with _lock:
-        _cache.clear()
+    """After a tenant, domain or plan change: every process drops its cached host → tenant
+    map within ``TENANT_LOOKUP_CHECK_SECONDS`` (ADR 37)."""
+    tenant_lookups_changed()
 
 
 class TenantMiddleware(TenantMainMiddleware):
@@ -33,17 +27,10 @@ class TenantMiddleware(TenantMainMiddleware):
         return remove_www(domain)
 
     def get_tenant(self, domain_model, hostname):
-        ttl = settings.TENANT_LOOKUP_CACHE_SECONDS
-        now = time.monotonic()
-        if ttl:
-            hit = _cache.get(hostname)
-            if hit and hit[0] > now:
-                return hit[1]
-        tenant = domain_model.objects.select_related("tenant__plan").get(domain=hostname).tenant
-        if ttl:
-            with _lock:
-                _cache[hostname] = (now + ttl, tenant)
-        return tenant
+        def load(host: str):
+            return domain_model.objects.select_related("tenant__plan").get(domain=host).tenant
+
+        return lookups.get(hostname, load)
 
     def process_request(self, request):
         connection.set_schema_to_public()

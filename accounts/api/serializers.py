@@ -19,6 +19,18 @@ class MeSerializer(serializers.ModelSerializer):
     def get_role(self, user: User) -> str:
         return "staff" if user.is_superuser and connection.schema_name == "public" else user.role
 
+    def to_representation(self, instance: User) -> dict[str, object]:
+        # Built directly: ModelSerializer introspects the model's fields on every instance,
+        # which was a fifth of ``/me``'s cost (ADR 37). Same keys and values (a test compares).
+        return {
+            "id": instance.pk,
+            "email": instance.email,
+            "first_name": instance.first_name,
+            "last_name": instance.last_name,
+            "role": self.get_role(instance),
+            "tenant": self.get_tenant(instance),
+        }
+
 
 class UserSerializer(serializers.ModelSerializer):
     invitation_pending = serializers.SerializerMethodField(

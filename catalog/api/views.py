@@ -20,6 +20,7 @@ from catalog.api.serializers import (
 )
 from catalog.filters import DemandHistoryFilter, StockLevelFilter, StockMovementFilter
 from catalog.services import StockChange
+from core.pagination import PageOrCursorPagination
 from core.permissions import Area, IsTenantMember
 
 
@@ -84,6 +85,8 @@ class StockMovementViewSet(mixins.ListModelMixin, GenericViewSet):
     permission_classes = [IsTenantMember]
     filterset_class = StockMovementFilter
     ordering_fields = ("occurred_at",)
+    pagination_class = PageOrCursorPagination
+    cursor_ordering = ("-occurred_at", "-id")
 
     def get_queryset(self):
         return selectors.stock_movement_list(user=self.request.user)
@@ -134,6 +137,9 @@ class DemandHistoryViewSet(ReadOnlyModelViewSet):
     permission_classes = [IsTenantMember]
     filterset_class = DemandHistoryFilter
     ordering_fields = ("date", "quantity")
+    # ``?cursor=``: keyset pages on the unique key, no COUNT(*) of a table that grows (ADR 37).
+    pagination_class = PageOrCursorPagination
+    cursor_ordering = ("product_id", "location_id", "date")
 
     def get_queryset(self):
         return selectors.demand_history_list(user=self.request.user)

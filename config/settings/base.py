@@ -87,6 +87,9 @@ PUBLIC_DOMAIN = env_str("PUBLIC_DOMAIN", "localhost")
 # Tenants get <slug>.<TENANT_DOMAIN_SUFFIX> unless a domain is given.
 TENANT_DOMAIN_SUFFIX = env_str("TENANT_DOMAIN_SUFFIX", "localhost")
 TENANT_LOOKUP_CACHE_SECONDS = env_int("TENANT_LOOKUP_CACHE_SECONDS", 30, minimum=0)
+# How often a process reads the shared generation of that cache: a tenant, domain or plan
+# changed in another process is served here within this many seconds (ADR 37).
+TENANT_LOOKUP_CHECK_SECONDS = env_int("TENANT_LOOKUP_CHECK_SECONDS", 1, minimum=0)
 # The user behind a JWT, cached per tenant and user (0: read the database on every request).
 JWT_USER_CACHE_SECONDS = env_int("JWT_USER_CACHE_SECONDS", 300, minimum=0)
 
