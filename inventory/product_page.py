@@ -221,6 +221,53 @@ def _stock_panel(product: Product, place: Location | None) -> list[InventoryMetr
     return list(rows)
 
 
+def _campaign_points(
+    rows: list[dict[str, Any]], interval: str, campaigns: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """A marker on each bucket with a campaign day of the SKU (Campaign model, past and
+    future; ADR 39), at the bucket's sales or forecast, naming the campaigns."""
+    points = []
+    for r in rows:  # buckets × the SKU's few campaigns
+        first = r["period"]
+        last = first + timedelta(days=bucket_days(first, interval) - 1)
+        names = [c["name"] for c in campaigns if c["start"] <= last and c["end"] >= first]
+        if names:
+            y = r["sales"] if r["sales"] is not None else r["forecast"]
+            points.append(
+                {"x": first.isoformat(), "y": y, "label": "Campaign: " + ", ".join(names)}
+            )
+    return points
+
+
+def _explanation(request: Any, product: Product, code: str | None) -> dict[str, Any] | None:
+    """The forecast's parts per day and over the horizon, the model's inputs by importance
+    and the SKU's campaigns (``forecasting.selectors.forecast_explanation``)."""
+    try:
+        found = forecasting_selectors.forecast_explanation(
+            user=request.user, sku=product.sku, location=code
+        )
+    except NotFound:
+        return None
+    if not found["days"]:
+        return None
+    parts = [name for name in found["components"]]
+    totals = {name: sum(day[name] for day in found["days"]) for name in parts}
+    return {
+        **found,
+        "totals": [{"name": name, "value": totals[name]} for name in parts],
+        "forecast_total": sum(day["forecast"] for day in found["days"]),
+        "chart": {
+            "x": [day["date"].isoformat() for day in found["days"]],
+            "parts": [
+                {"name": name, "values": [round(day[name], 3) for day in found["days"]]}
+                for name in parts
+            ],
+            "forecast": [round(day["forecast"], 3) for day in found["days"]],
+            "importance": found["importance"][:10],
+        },
+    }
+
+
 def _chart(rows: list[dict[str, Any]], interval: str) -> dict[str, Any]:
     x = [r["period"].isoformat() for r in rows]
     first_forecast = next((r for r in rows if r["forecast"] is not None), None)
@@ -276,10 +323,16 @@ def product_page(request, product_id: int):
         "methods": sorted(METHODS),
         "export_query": request.GET.urlencode(),
     }
+    explanation = _explanation(request, product, code) if rows else None
     if rows:
         forecast = [r for r in rows if r["forecast"] is not None]
+        chart = _chart(rows, interval)
+        chart["campaigns"] = _campaign_points(
+            rows, interval, explanation["campaigns"] if explanation else []
+        )
         context.update(
-            chart=_chart(rows, interval),
+            explanation=explanation,
+            chart=chart,
             horizon_total=sum(r["forecast"] for r in forecast),
             horizon_p90=sum(r["p90"] for r in forecast),
         )

@@ -11,6 +11,7 @@ from forecasting.selectors.campaigns import (
     campaign_export_rows,
     campaign_list,
 )
+from forecasting.selectors.explain import forecast_explanation, product_campaigns
 from forecasting.selectors.hierarchy import (
     MAX_RECONCILED_SERIES,
     RECONCILIATIONS,
@@ -71,6 +72,7 @@ __all__ = [
     "campaign_export_rows",
     "campaign_list",
     "forecast_aggregate",
+    "forecast_explanation",
     "forecast_export_rows",
     "forecast_run_list",
     "forecast_series",
@@ -78,6 +80,7 @@ __all__ = [
     "latest_successful_run",
     "method_override_list",
     "model_registry_list",
+    "product_campaigns",
     "reconciled_bottom",
     "resolve_run",
     "scenario_comparison",

@@ -18,13 +18,15 @@ from catalog.keys import pair_keys
 from catalog.models import DemandHistory
 from catalog.selectors import excluded_product_ids
 from forecasting import bulk
-from forecasting.engine.backtest import SCORES, run_test_bed
+from forecasting.engine import explain
+from forecasting.engine.backtest import SCORES, ForecastSelection, run_test_bed
 from forecasting.engine.forecast import ForecastSpec
-from forecasting.engine.methods import FAST_METHODS, method_named
+from forecasting.engine.methods import FAST_METHODS, GLOBAL_METHODS, method_named
 from forecasting.models import (
     QUANTILE_FIELDS,
     QUANTILE_LEVELS,
     BacktestScore,
+    ForecastExplanation,
     ForecastRun,
     ForecastValue,
     MethodOverride,
@@ -298,12 +300,20 @@ def forecast_chunk_compute(*, run: ForecastRun, block: SeriesBlock) -> dict[str,
     parameters = []
     for i, name in enumerate(chosen):  # a small dict per series for the registry
         params = forecasts[name].params
-        found = {key: _json_value(value[i]) for key, value in params.items() if len(value) > i}
+        found = {
+            key: _json_value(value[i])
+            for key, value in params.items()
+            if len(value) > i and key != "importance"  # stored with the explanation
+        }
         if banded is not None and band_method is not None and banded[i]:
             found["band_method"] = str(band_method[i])
         if uplift is not None and touched[i]:  # the campaign multiplier it learned (ADR 32)
             found["campaign_uplift"] = round(float(uplift.factor[i]), 4)
         parameters.append(json.dumps(found))
+
+    explain_started = time.perf_counter()
+    explanations = _explanation_rows(run, block, selection, forecasts, chosen, campaigns.flags)
+    test_bed_seconds += time.perf_counter() - explain_started
 
     started = time.perf_counter()
     classes = selection.classification
@@ -385,7 +395,66 @@ def forecast_chunk_compute(*, run: ForecastRun, block: SeriesBlock) -> dict[str,
                 block.revenue.tolist(),
             ],
         )
+        cursor.execute(
+            f"""
+            INSERT INTO {ForecastExplanation._meta.db_table}
+                (run_id, product_id, location_id, method, components, importance)
+            SELECT %s, p, l, method, components::jsonb, importance::jsonb
+            FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::text[], %s::text[])
+                AS t(p, l, method, components, importance)
+            """,  # noqa: S608 (table name from the model, values bound)
+            [run.pk, products, block.location.tolist(), *explanations],
+        )
     return {"test_bed": test_bed_seconds, "write": time.perf_counter() - started}
+
+
+# Parts stored per day (``other`` is the stored forecast minus their sum, at read time).
+STORED_PARTS = tuple(name for name in explain.COMPONENTS if name != "other")
+
+
+def _explanation_rows(
+    run: ForecastRun,
+    block: SeriesBlock,
+    selection: ForecastSelection,
+    forecasts: dict[str, Any],
+    chosen: np.ndarray,
+    campaign: np.ndarray,
+) -> tuple[list[str], list[str], list[str]]:
+    """``(methods, components JSON, importance JSON)`` per series: the served point forecast
+    split by the engine (ADR 39) with the yearly index and campaign factor the Test Bed
+    applied to it. A pin run outside the Test Bed got neither; a global method no yearly
+    index (it models the year itself)."""
+    n, horizon = block.product.size, run.horizon
+    periods = block.history.shape[1]
+    point = np.zeros((n, horizon))
+    for name in np.unique(chosen):  # a loop over methods
+        rows = chosen == name
+        point[rows] = forecasts[name].point[rows]
+    in_bed = np.isin(chosen, list(selection.forecasts))
+    profile, uplift = selection.yearly, selection.uplift
+    index, factor = explain.horizon_multipliers(
+        series=n,
+        periods=periods,
+        horizon=horizon,
+        yearly_rows=None if profile is None else profile.rows,
+        yearly_index=None if profile is None else profile.index,
+        campaign=campaign,
+        uplift=None if uplift is None else uplift.factor,
+        reseasoned=in_bed & ~np.isin(chosen, GLOBAL_METHODS),
+        lifted=in_bed,
+    )
+    parts = explain.decompose(point, yearly_index=index, campaign_factor=factor).parts
+    table = np.round(np.stack([parts[name] for name in STORED_PARTS], axis=1), 3)
+    components = [
+        json.dumps(dict(zip(STORED_PARTS, series, strict=True))) for series in table.tolist()
+    ]
+    importance = ["{}"] * n
+    for name in np.unique(chosen):
+        shared = forecasts[name].params.get("importance")
+        if shared is not None:
+            for i in np.flatnonzero(chosen == name):  # the model's mapping, same for each row
+                importance[i] = json.dumps(shared[i])
+    return chosen.astype(str).tolist(), components, importance
 
 
 def _json_value(value: Any) -> Any:
@@ -397,7 +466,7 @@ def _json_value(value: Any) -> Any:
 
 
 def _delete_rows(cursor: CursorWrapper, run: ForecastRun, products: list[int]) -> None:
-    for model in (ForecastValue, BacktestScore, SeriesClassification):
+    for model in (ForecastValue, BacktestScore, SeriesClassification, ForecastExplanation):
         cursor.execute(
             f"DELETE FROM {model._meta.db_table} WHERE run_id = %s AND product_id = ANY(%s)",  # noqa: S608
             [run.pk, products],

@@ -175,7 +175,7 @@ def test_api_streams_csv_with_sales_filters(catalog, viewer):
     ]
     response = client.get("/api/v1/exports/sales/?location=DC&date_to=2026-01-01")
     assert b"".join(response.streaming_content).decode().splitlines()[1:] == [
-        "2026-01-01,B,DC,7.500,"
+        "2026-01-01,B,DC,7.500,,"
     ]
 
 
