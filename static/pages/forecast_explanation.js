@@ -12,6 +12,10 @@
     series: d.parts.map((p) => ({name: p.name, values: p.values, color: colours[p.name]})),
   });
   if (chart) {
+    // Day labels as "Fri 05-01", as many as fit (28 full dates would overlap).
+    const days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+    const label = (v) => `${days[new Date(v + "T00:00:00Z").getUTCDay()]} ${v.slice(5)}`;
+    chart.setOption({xAxis: {axisLabel: {interval: "auto", formatter: label}}});
     chart.setOption({series: chart.getOption().series.concat([{
       name: "forecast", type: "line", data: d.forecast, showSymbol: false,
       lineStyle: {color: "#111827", width: 2}, itemStyle: {color: "#111827"}}])});
