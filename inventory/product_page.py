@@ -239,30 +239,30 @@ def _campaign_points(
     return points
 
 
-def _explanation(request: Any, product: Product, code: str | None) -> dict[str, Any] | None:
+def _explanation(
+    run_id: int, product: Product, place: Location | None, rows: list[dict[str, Any]], interval: str
+) -> dict[str, Any]:
     """The forecast's parts per day and over the horizon, the model's inputs by importance
-    and the SKU's campaigns (``forecasting.selectors.forecast_explanation``)."""
-    try:
-        found = forecasting_selectors.forecast_explanation(
-            user=request.user, sku=product.sku, location=code
-        )
-    except NotFound:
-        return None
-    if not found["days"]:
-        return None
-    parts = [name for name in found["components"]]
-    totals = {name: sum(day[name] for day in found["days"]) for name in parts}
+    (``forecasting.selectors.explanation_of``) and the SKU's campaigns over the chart's
+    window: three queries with no campaign in the window."""
+    found = forecasting_selectors.explanation_of(run_id=run_id, product=product, location=place)
+    last = rows[-1]["period"] + timedelta(days=bucket_days(rows[-1]["period"], interval) - 1)
+    campaigns = forecasting_selectors.product_campaigns(
+        product=product, location=place, start=rows[0]["period"], end=last
+    )
+    parts = found["components"]
+    days = found["days"]
     return {
         **found,
-        "totals": [{"name": name, "value": totals[name]} for name in parts],
-        "forecast_total": sum(day["forecast"] for day in found["days"]),
+        "campaigns": campaigns,
+        "totals": [{"name": name, "value": sum(day[name] for day in days)} for name in parts],
+        "forecast_total": sum(day["forecast"] for day in days),
         "chart": {
-            "x": [day["date"].isoformat() for day in found["days"]],
+            "x": [day["date"].isoformat() for day in days],
             "parts": [
-                {"name": name, "values": [round(day[name], 3) for day in found["days"]]}
-                for name in parts
+                {"name": name, "values": [round(day[name], 3) for day in days]} for name in parts
             ],
-            "forecast": [round(day["forecast"], 3) for day in found["days"]],
+            "forecast": [round(day["forecast"], 3) for day in days],
             "importance": found["importance"][:10],
         },
     }
@@ -323,15 +323,14 @@ def product_page(request, product_id: int):
         "methods": sorted(METHODS),
         "export_query": request.GET.urlencode(),
     }
-    explanation = _explanation(request, product, code) if rows else None
     if rows:
+        assert run_id is not None  # rows come from a run
+        explanation = _explanation(run_id, product, place, rows, interval)
         forecast = [r for r in rows if r["forecast"] is not None]
         chart = _chart(rows, interval)
-        chart["campaigns"] = _campaign_points(
-            rows, interval, explanation["campaigns"] if explanation else []
-        )
+        chart["campaigns"] = _campaign_points(rows, interval, explanation["campaigns"])
         context.update(
-            explanation=explanation,
+            explanation=explanation if explanation["days"] else None,
             chart=chart,
             horizon_total=sum(r["forecast"] for r in forecast),
             horizon_p90=sum(r["p90"] for r in forecast),

@@ -11,7 +11,11 @@ from forecasting.selectors.campaigns import (
     campaign_export_rows,
     campaign_list,
 )
-from forecasting.selectors.explain import forecast_explanation, product_campaigns
+from forecasting.selectors.explain import (
+    explanation_of,
+    forecast_explanation,
+    product_campaigns,
+)
 from forecasting.selectors.hierarchy import (
     MAX_RECONCILED_SERIES,
     RECONCILIATIONS,
@@ -71,6 +75,7 @@ __all__ = [
     "campaign_days",
     "campaign_export_rows",
     "campaign_list",
+    "explanation_of",
     "forecast_aggregate",
     "forecast_explanation",
     "forecast_export_rows",

@@ -23,14 +23,32 @@ def forecast_explanation(
     served ``forecast`` and its parts (``level``, ``trend``, ``weekly``, ``yearly``,
     ``promotion``, ``other``), which add up to it; the methods; for the gradient-boosting
     model the mean feature importance over the series it served; and the SKU's campaigns
-    from the run's first day to the end of its horizon. Two queries for the forecast."""
+    from the run's first day to the end of its horizon."""
     run = resolve_run(user=user, run_id=run_id)
     product = _product_by_sku(sku)
     place = _location_by_code(location) if location else None
-    values = ForecastValue.objects.filter(run_id=run.pk, product_id=product.pk, selected=True)
-    stored = ForecastExplanation.objects.filter(run_id=run.pk, product_id=product.pk)
-    if place is not None:
-        values, stored = values.filter(location_id=place.pk), stored.filter(location_id=place.pk)
+    assert run.data_start is not None and run.data_end is not None  # a successful run
+    end = run.data_end + timedelta(days=run.horizon)
+    return {
+        "run": run.pk,
+        "sku": product.sku,
+        "location": place.code if place else None,
+        **explanation_of(run_id=run.pk, product=product, location=place),
+        "campaigns": product_campaigns(
+            product=product, location=place, start=run.data_start, end=end
+        ),
+    }
+
+
+def explanation_of(*, run_id: int, product: Product, location: Location | None) -> dict[str, Any]:
+    """``components``, ``methods``, ``days`` and ``importance`` of
+    :func:`forecast_explanation` for a run, product and location already in hand (the
+    product page has them): two queries."""
+    values = ForecastValue.objects.filter(run_id=run_id, product_id=product.pk, selected=True)
+    stored = ForecastExplanation.objects.filter(run_id=run_id, product_id=product.pk)
+    if location is not None:
+        values = values.filter(location_id=location.pk)
+        stored = stored.filter(location_id=location.pk)
     days: dict[date, dict[str, float]] = {}
     for day, forecast in values.order_by("date").values_list("date", "forecast"):
         row = days.setdefault(day, {"forecast": 0.0, **dict.fromkeys(COMPONENTS, 0.0)})
@@ -50,12 +68,7 @@ def forecast_explanation(
                 importance[feature] = importance.get(feature, 0.0) + share
     for row in days.values():  # the rest: exact by construction
         row["other"] = row["forecast"] - sum(row[name] for name in COMPONENTS if name != "other")
-    assert run.data_start is not None and run.data_end is not None  # a successful run
-    end = run.data_end + timedelta(days=run.horizon)
     return {
-        "run": run.pk,
-        "sku": product.sku,
-        "location": place.code if place else None,
         "components": list(COMPONENTS),
         "methods": sorted(methods),
         "days": [{"date": day, **days[day]} for day in dates],
@@ -63,9 +76,6 @@ def forecast_explanation(
             {"feature": feature, "share": round(total / explained, 4)}
             for feature, total in sorted(importance.items(), key=lambda item: -item[1])
         ],
-        "campaigns": product_campaigns(
-            product=product, location=place, start=run.data_start, end=end
-        ),
     }
 
 
@@ -74,16 +84,22 @@ def product_campaigns(
 ) -> list[dict[str, Any]]:
     """The campaigns touching ``product`` (named, or through its category and the categories
     above it) at ``location`` (any location when ``None``) between ``start`` and ``end``,
-    each clipped to the window: ``name, kind, start, end, expected_uplift``. Three queries."""
+    each clipped to the window: ``name, kind, start, end, expected_uplift``. One query
+    without campaigns in the window; then their links and, for category campaigns, the
+    category tree."""
     campaigns = Campaign.objects.filter(start__lte=end, end__gte=start).prefetch_related(
         "products", "categories", "locations"
     )
-    tree = list(Category.objects.values_list("pk", "parent_id"))
+    tree: list[tuple[int, int | None]] | None = None
     found = []
     for campaign in campaigns.order_by("start", "name"):  # a loop over campaigns
         named = any(p.pk == product.pk for p in campaign.products.all())
         roots = {c.pk for c in campaign.categories.all()}
-        covered = roots and product.category_id in category_descendants(tree, roots)
+        covered = False
+        if roots and not named and product.category_id is not None:
+            if tree is None:
+                tree = list(Category.objects.values_list("pk", "parent_id"))
+            covered = product.category_id in category_descendants(tree, roots)
         places = [loc.pk for loc in campaign.locations.all()]
         here = not places or location is None or location.pk in places
         if (named or covered) and here:
