@@ -330,7 +330,8 @@ def product_page(request, product_id: int):
         chart = _chart(rows, interval)
         chart["campaigns"] = _campaign_points(rows, interval, explanation["campaigns"])
         context.update(
-            explanation=explanation if explanation["days"] else None,
+            # Runs from before explanations were stored (ADR 39) have none to show.
+            explanation=explanation if explanation["methods"] else None,
             chart=chart,
             horizon_total=sum(r["forecast"] for r in forecast),
             horizon_p90=sum(r["p90"] for r in forecast),
