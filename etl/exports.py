@@ -67,7 +67,7 @@ def stock_rows(**_: Any) -> Iterator[tuple[Any, ...]]:
 def sales_rows(*, sales_filter: SalesFilter | None = None, **_: Any) -> Iterator[tuple[Any, ...]]:
     """Sales history joined to its SKU and location code. Rows whose product or location is
     gone (the table has no foreign-key constraint) cannot be named and are left out; the
-    data-quality report counts them."""
+    data-quality report counts them. ``stockout`` is the import's flag (None: unknown)."""
     f = sales_filter or SalesFilter()
     rows = DemandHistory.objects.all()
     if f.date_from:
@@ -80,7 +80,7 @@ def sales_rows(*, sales_filter: SalesFilter | None = None, **_: Any) -> Iterator
         rows = rows.filter(location__code=f.location)
     return (
         rows.order_by("date", "product__sku", "location__code")
-        .values_list("date", "product__sku", "location__code", "quantity", "revenue")
+        .values_list("date", "product__sku", "location__code", "quantity", "revenue", "stockout")
         .iterator(chunk_size=CHUNK_ROWS)
     )
 
@@ -141,7 +141,11 @@ EXPORTS: dict[str, ExportSpec] = {
         product_rows,
     ),
     "stock": ExportSpec("stock", ("sku", "location", "on_hand"), stock_rows),
-    "sales": ExportSpec("sales", ("date", "sku", "location", "quantity", "revenue"), sales_rows),
+    # ``stockout`` last (true/false, empty where unknown): the import's optional column (ADR 32),
+    # so a file exported and imported back keeps the flags.
+    "sales": ExportSpec(
+        "sales", ("date", "sku", "location", "quantity", "revenue", "stockout"), sales_rows
+    ),
     "forecasts": ExportSpec(
         "forecasts",
         ("sku", "location", "date", "method", "forecast", "p10", "p50", "p90"),

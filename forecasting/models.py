@@ -236,6 +236,29 @@ class SeriesClassification(models.Model):
         return f"{self.product_id}@{self.location_id}: {self.pattern}/{self.xyz}"
 
 
+class ForecastExplanation(models.Model):
+    """Why one series' served forecast is what it is (ADR 39): ``components`` maps level,
+    trend, weekly, yearly and promotion to one value per forecast day (units, rounded to
+    0.001; ``forecasting.engine.explain``), ``other`` being the stored forecast minus their
+    sum, so the parts add up to it exactly; ``importance`` the gradient-boosting model's
+    permutation importance per feature (empty for other methods)."""
+
+    run = _run_fk()
+    product = _series_fk("catalog.Product")
+    location = _series_fk("catalog.Location")
+    method = models.CharField(max_length=40)
+    components = models.JSONField(default=dict)
+    importance = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=("run", "product", "location"), name="forecast_explain_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id}@{self.location_id} {self.method}"
+
+
 class ModelRegistryEntry(models.Model):
     """The current model of one SKU × location: the champion method (the one served: first
     by backtest, then kept until a challenger beats it live, or pinned), the challenger in

@@ -221,6 +221,53 @@ def _stock_panel(product: Product, place: Location | None) -> list[InventoryMetr
     return list(rows)
 
 
+def _campaign_points(
+    rows: list[dict[str, Any]], interval: str, campaigns: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """A marker on each bucket with a campaign day of the SKU (Campaign model, past and
+    future; ADR 39), at the bucket's sales or forecast, naming the campaigns."""
+    points = []
+    for r in rows:  # buckets × the SKU's few campaigns
+        first = r["period"]
+        last = first + timedelta(days=bucket_days(first, interval) - 1)
+        names = [c["name"] for c in campaigns if c["start"] <= last and c["end"] >= first]
+        if names:
+            y = r["sales"] if r["sales"] is not None else r["forecast"]
+            points.append(
+                {"x": first.isoformat(), "y": y, "label": "Campaign: " + ", ".join(names)}
+            )
+    return points
+
+
+def _explanation(
+    run_id: int, product: Product, place: Location | None, rows: list[dict[str, Any]], interval: str
+) -> dict[str, Any]:
+    """The forecast's parts per day and over the horizon, the model's inputs by importance
+    (``forecasting.selectors.explanation_of``) and the SKU's campaigns over the chart's
+    window: three queries with no campaign in the window."""
+    found = forecasting_selectors.explanation_of(run_id=run_id, product=product, location=place)
+    last = rows[-1]["period"] + timedelta(days=bucket_days(rows[-1]["period"], interval) - 1)
+    campaigns = forecasting_selectors.product_campaigns(
+        product=product, location=place, start=rows[0]["period"], end=last
+    )
+    parts = found["components"]
+    days = found["days"]
+    return {
+        **found,
+        "campaigns": campaigns,
+        "totals": [{"name": name, "value": sum(day[name] for day in days)} for name in parts],
+        "forecast_total": sum(day["forecast"] for day in days),
+        "chart": {
+            "x": [day["date"].isoformat() for day in days],
+            "parts": [
+                {"name": name, "values": [round(day[name], 3) for day in days]} for name in parts
+            ],
+            "forecast": [round(day["forecast"], 3) for day in days],
+            "importance": found["importance"][:10],
+        },
+    }
+
+
 def _chart(rows: list[dict[str, Any]], interval: str) -> dict[str, Any]:
     x = [r["period"].isoformat() for r in rows]
     first_forecast = next((r for r in rows if r["forecast"] is not None), None)
@@ -277,9 +324,15 @@ def product_page(request, product_id: int):
         "export_query": request.GET.urlencode(),
     }
     if rows:
+        assert run_id is not None  # rows come from a run
+        explanation = _explanation(run_id, product, place, rows, interval)
         forecast = [r for r in rows if r["forecast"] is not None]
+        chart = _chart(rows, interval)
+        chart["campaigns"] = _campaign_points(rows, interval, explanation["campaigns"])
         context.update(
-            chart=_chart(rows, interval),
+            # Runs from before explanations were stored (ADR 39) have none to show.
+            explanation=explanation if explanation["methods"] else None,
+            chart=chart,
             horizon_total=sum(r["forecast"] for r in forecast),
             horizon_p90=sum(r["p90"] for r in forecast),
         )

@@ -163,6 +163,49 @@ class ForecastSeriesSerializer(serializers.Serializer):
     forecast = QuantilesSerializer(many=True)
 
 
+class ExplanationQuerySerializer(serializers.Serializer):
+    sku = serializers.CharField(max_length=64)
+    location = serializers.CharField(max_length=64, required=False)
+    run = serializers.IntegerField(min_value=1, required=False)
+
+
+class ExplainedDaySerializer(serializers.Serializer):
+    date = serializers.DateField()
+    forecast = serializers.FloatField(help_text="The served point forecast (units)")
+    level = serializers.FloatField(help_text="Baseline on the first forecast day")
+    trend = serializers.FloatField(help_text="Change of the baseline since the first day")
+    weekly = serializers.FloatField(help_text="Day-of-week effect")
+    yearly = serializers.FloatField(help_text="Effect of the time of year")
+    promotion = serializers.FloatField(help_text="Uplift of a campaign on this day")
+    other = serializers.FloatField(
+        help_text="The rest: forecast minus the other parts (a damped trend's bend, lag effects)"
+    )
+
+
+class FeatureImportanceSerializer(serializers.Serializer):
+    feature = serializers.CharField()
+    share = serializers.FloatField(help_text="Share of the permutation importance, sums to 1")
+
+
+class CampaignSpanSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    start = serializers.DateField()
+    end = serializers.DateField()
+    expected_uplift = serializers.FloatField(allow_null=True)
+
+
+class ForecastExplanationSerializer(serializers.Serializer):
+    run = serializers.IntegerField()
+    sku = serializers.CharField()
+    location = serializers.CharField(allow_null=True)
+    components = serializers.ListField(child=serializers.CharField())
+    methods = serializers.ListField(child=serializers.CharField())
+    days = ExplainedDaySerializer(many=True)
+    importance = FeatureImportanceSerializer(many=True)
+    campaigns = CampaignSpanSerializer(many=True)
+
+
 class AggregateRowSerializer(QuantilesSerializer):
     key = serializers.CharField(allow_null=True)
 

@@ -12,6 +12,7 @@ router.register("scenarios", views.ScenarioViewSet, basename="scenario")
 router.register("campaigns", views.CampaignViewSet, basename="campaign")
 urlpatterns = [
     path("forecasts/aggregate/", views.ForecastAggregateView.as_view(), name="forecast-aggregate"),
+    path("forecasts/explain/", views.ForecastExplanationView.as_view(), name="forecast-explain"),
     path("forecasts/", views.ForecastSeriesView.as_view(), name="forecast-series"),
     path("test-bed/leaderboard/", views.LeaderboardView.as_view(), name="test-bed-leaderboard"),
     path("forecast-settings/", views.ForecastSettingsView.as_view(), name="forecast-settings"),

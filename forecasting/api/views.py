@@ -87,6 +87,30 @@ class ForecastSeriesView(APIView):
         return Response(s.ForecastSeriesSerializer(body).data)
 
 
+class ForecastExplanationView(APIView):
+    """Why the forecast of one SKU (at one location, or summed over its locations) is what it
+    is: per forecast day the served forecast and its parts — level, trend, weekly, yearly,
+    promotion and other — which add up to it (ADR 39); for the gradient-boosting model the
+    inputs it leaned on (permutation importance); and the SKU's campaigns from the run's first
+    day to the end of its horizon."""
+
+    api_area = Area.FORECASTING
+    permission_classes = [IsTenantMember]
+
+    @extend_schema(
+        parameters=[s.ExplanationQuerySerializer], responses={200: s.ForecastExplanationSerializer}
+    )
+    def get(self, request):
+        query = _query(s.ExplanationQuerySerializer, request)
+        body = selectors.forecast_explanation(
+            user=request.user,
+            sku=query["sku"],
+            location=query.get("location"),
+            run_id=query.get("run"),
+        )
+        return Response(s.ForecastExplanationSerializer(body).data)
+
+
 class ForecastAggregateView(GenericAPIView):
     """Forecasts of product, category or tenant level per period (paginated rows of
     ``key, period, forecast, p05…p95, lower_90, upper_90``). ``reconciliation=bottom_up``

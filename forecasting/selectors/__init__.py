@@ -11,6 +11,11 @@ from forecasting.selectors.campaigns import (
     campaign_export_rows,
     campaign_list,
 )
+from forecasting.selectors.explain import (
+    explanation_of,
+    forecast_explanation,
+    product_campaigns,
+)
 from forecasting.selectors.hierarchy import (
     MAX_RECONCILED_SERIES,
     RECONCILIATIONS,
@@ -84,7 +89,9 @@ __all__ = [
     "campaign_export_rows",
     "campaign_list",
     "challenger_trials",
+    "explanation_of",
     "forecast_aggregate",
+    "forecast_explanation",
     "forecast_export_rows",
     "forecast_run_list",
     "forecast_series",
@@ -97,6 +104,7 @@ __all__ = [
     "method_override_list",
     "model_registry_list",
     "model_version_list",
+    "product_campaigns",
     "product_live_panel",
     "reconciled_bottom",
     "resolve_run",

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import orjson
 from django.db import connection, transaction
 from psycopg import sql
 
@@ -18,13 +19,15 @@ from catalog.keys import pair_keys
 from catalog.models import DemandHistory
 from catalog.selectors import excluded_product_ids
 from forecasting import bulk
-from forecasting.engine.backtest import SCORES, run_test_bed
+from forecasting.engine import explain
+from forecasting.engine.backtest import SCORES, ForecastSelection, run_test_bed
 from forecasting.engine.forecast import ForecastSpec
-from forecasting.engine.methods import FAST_METHODS, METHODS, method_named
+from forecasting.engine.methods import FAST_METHODS, GLOBAL_METHODS, METHODS, method_named
 from forecasting.models import (
     QUANTILE_FIELDS,
     QUANTILE_LEVELS,
     BacktestScore,
+    ForecastExplanation,
     ForecastRun,
     ForecastValue,
     MethodOverride,
@@ -310,9 +313,9 @@ def _nullable(values: np.ndarray) -> list[float | None]:
 
 
 def forecast_chunk_compute(*, run: ForecastRun, block: SeriesBlock) -> dict[str, float]:
-    """Run the Test Bed on one block of series and store its forecasts, scores and classes
-    (replacing what an earlier attempt stored for these products). Returns CPU seconds of
-    the engine and wall seconds of the writes."""
+    """Run the Test Bed on one block of series and store its forecasts, scores, classes and
+    explanations (replacing what an earlier attempt stored for these products). Returns wall
+    seconds of the engine, of the writes and of the explanations (split and insert)."""
     if block.product.size == 0:
         return {"test_bed": 0.0, "write": 0.0}
     spec = ForecastSpec(horizon=run.horizon, season_length=SEASON_LENGTH, levels=QUANTILE_LEVELS)
@@ -388,7 +391,11 @@ def forecast_chunk_compute(*, run: ForecastRun, block: SeriesBlock) -> dict[str,
     parameters = []
     for i, name in enumerate(chosen):  # a small dict per series for the registry
         params = forecasts[name].params
-        found = {key: _json_value(value[i]) for key, value in params.items() if len(value) > i}
+        found = {
+            key: _json_value(value[i])
+            for key, value in params.items()
+            if len(value) > i and key != "importance"  # stored with the explanation
+        }
         if banded is not None and band_method is not None and banded[i]:
             found["band_method"] = str(band_method[i])
         if uplift is not None and touched[i]:  # the campaign multiplier it learned (ADR 32)
@@ -406,6 +413,10 @@ def forecast_chunk_compute(*, run: ForecastRun, block: SeriesBlock) -> dict[str,
         )
         for i, name in enumerate(shadow)
     ]
+
+    explain_started = time.perf_counter()
+    explanations = _explanation_rows(run, block, selection, forecasts, chosen, campaigns.flags)
+    explain_seconds = time.perf_counter() - explain_started
 
     started = time.perf_counter()
     classes = selection.classification
@@ -492,7 +503,74 @@ def forecast_chunk_compute(*, run: ForecastRun, block: SeriesBlock) -> dict[str,
                 block.revenue.tolist(),
             ],
         )
-    return {"test_bed": test_bed_seconds, "write": time.perf_counter() - started}
+        explain_started = time.perf_counter()
+        cursor.execute(
+            f"""
+            INSERT INTO {ForecastExplanation._meta.db_table}
+                (run_id, product_id, location_id, method, components, importance)
+            SELECT %s, p, l, method, components::jsonb, importance::jsonb
+            FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::text[], %s::text[])
+                AS t(p, l, method, components, importance)
+            """,  # noqa: S608 (table name from the model, values bound)
+            [run.pk, products, block.location.tolist(), *explanations],
+        )
+        explain_seconds += time.perf_counter() - explain_started
+    return {
+        "test_bed": test_bed_seconds,
+        "write": time.perf_counter() - started - explain_seconds,
+        "explain": explain_seconds,  # the split and its insert (ADR 39)
+    }
+
+
+# Parts stored per day (``other`` is the stored forecast minus their sum, at read time).
+STORED_PARTS = tuple(name for name in explain.COMPONENTS if name != "other")
+
+
+def _explanation_rows(
+    run: ForecastRun,
+    block: SeriesBlock,
+    selection: ForecastSelection,
+    forecasts: dict[str, Any],
+    chosen: np.ndarray,
+    campaign: np.ndarray,
+) -> tuple[list[str], list[str], list[str]]:
+    """``(methods, components JSON, importance JSON)`` per series: the served point forecast
+    split by the engine (ADR 39) with the yearly index and campaign factor the Test Bed
+    applied to it. A pin run outside the Test Bed got neither; a global method no yearly
+    index (it models the year itself)."""
+    n, horizon = block.product.size, run.horizon
+    periods = block.history.shape[1]
+    point = np.zeros((n, horizon))
+    for name in np.unique(chosen):  # a loop over methods
+        rows = chosen == name
+        point[rows] = forecasts[name].point[rows]
+    in_bed = np.isin(chosen, list(selection.forecasts))
+    profile, uplift = selection.yearly, selection.uplift
+    index, factor = explain.horizon_multipliers(
+        series=n,
+        periods=periods,
+        horizon=horizon,
+        yearly_rows=None if profile is None else profile.rows,
+        yearly_index=None if profile is None else profile.index,
+        campaign=campaign,
+        uplift=None if uplift is None else uplift.factor,
+        reseasoned=in_bed & ~np.isin(chosen, GLOBAL_METHODS),
+        lifted=in_bed,
+    )
+    parts = explain.decompose(point, yearly_index=index, campaign_factor=factor).parts
+    table = np.round(np.stack([parts[name] for name in STORED_PARTS], axis=1), 3)
+    numpy = orjson.OPT_SERIALIZE_NUMPY  # ~7x json.dumps of lists (benchmarks/forecast_explain.py)
+    components = [
+        orjson.dumps(dict(zip(STORED_PARTS, series, strict=True)), option=numpy).decode()
+        for series in table
+    ]
+    importance = ["{}"] * n
+    for name in np.unique(chosen):
+        shared = forecasts[name].params.get("importance")
+        if shared is not None:
+            for i in np.flatnonzero(chosen == name):  # the model's mapping, same for each row
+                importance[i] = json.dumps(shared[i])
+    return chosen.astype(str).tolist(), components, importance
 
 
 def _json_value(value: Any) -> Any:
@@ -504,7 +582,7 @@ def _json_value(value: Any) -> Any:
 
 
 def _delete_rows(cursor: CursorWrapper, run: ForecastRun, products: list[int]) -> None:
-    for model in (ForecastValue, BacktestScore, SeriesClassification):
+    for model in (ForecastValue, BacktestScore, SeriesClassification, ForecastExplanation):
         cursor.execute(
             f"DELETE FROM {model._meta.db_table} WHERE run_id = %s AND product_id = ANY(%s)",  # noqa: S608
             [run.pk, products],

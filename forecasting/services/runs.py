@@ -302,7 +302,7 @@ def forecast_run_execute(
     load_seconds = time.perf_counter() - started
     chunks = chunk_products(block.product, size)
     _mark_running(run, series=int(block.product.size), chunks=len(chunks))
-    phases = {"load": load_seconds, "test_bed": 0.0, "write": 0.0}
+    phases = {"load": load_seconds, "test_bed": 0.0, "write": 0.0, "explain": 0.0}
     start = 0
     for index, products in enumerate(chunks):
         stop = start + int(np.isin(block.product[start:], products).sum())
@@ -310,6 +310,7 @@ def forecast_run_execute(
         seconds = forecast_chunk_compute(run=run, block=part)
         phases["test_bed"] += seconds["test_bed"]
         phases["write"] += seconds["write"]
+        phases["explain"] += seconds.get("explain", 0.0)
         start = stop
         _chunk_done(run.pk, index)
         report(5 + int(90 * (index + 1) / len(chunks)), f"Chunk {index + 1} of {len(chunks)}")

@@ -7,7 +7,8 @@
  *     (points: event markers such as stockouts or promotions, drawn on the x category at y with
  *     their label in the tooltip)
  *   Charts.bars(el, {labels: [...], series: [{name, values, color}], horizontal: bool,
- *                    colors: [per-bar colour], onClick: (index) => …})
+ *                    stack: bool, colors: [per-bar colour], onClick: (index) => …})
+ *     (stack: the series stacked, negative parts below zero)
  *   Charts.scatter(el, {points: [{x, y, color, label, r}], paths: [{points: [[x, y]…], color}]})
  *
  * Values may be null (a gap). The palette is fixed, so a series index keeps its colour across
@@ -124,10 +125,11 @@ const Charts = (() => {
       xAxis: horizontal ? value : category,
       yAxis: horizontal ? category : value,
       series: spec.series.map((s, i) => ({
-        name: s.name, type: "bar", data: s.values.map((v, k) => spec.colors && spec.series.length === 1
+        name: s.name, type: "bar", stack: spec.stack ? "total" : undefined, data: s.values.map((v, k) => spec.colors && spec.series.length === 1
           ? {value: v, itemStyle: {color: spec.colors[k]}} : v),
         itemStyle: {color: s.color || PALETTE[i % PALETTE.length]},
-        label: {show: horizontal && !narrow(), position: "right", formatter: (p) => fmt(p.value)},
+        label: {show: horizontal && !spec.stack && !narrow(), position: "right",
+                formatter: (p) => fmt(p.value)},
       })),
     });
     if (spec.series.length < 2 && !spec.legend) option.legend.show = false;

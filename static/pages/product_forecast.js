@@ -12,7 +12,8 @@
       bands: [{name: "90% interval", lower: d.lower_90, upper: d.upper_90, color: "#dc2626", opacity: 0.08},
               {name: "p10–p90", lower: d.p10, upper: d.p90, color: "#dc2626"}],
       points: [{name: "out of stock", color: "#dc2626", data: d.stockouts},
-               {name: "promotion", color: "#d97706", symbol: "diamond", data: d.promotions}],
+               {name: "promotion", color: "#d97706", symbol: "diamond", data: d.promotions},
+               {name: "campaign", color: "#7c3aed", symbol: "triangle", data: d.campaigns || []}],
     });
   }
   const board = document.getElementById("leaderboard-data");

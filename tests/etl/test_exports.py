@@ -25,8 +25,8 @@ PRODUCTS = (
     "pack_size\nA,Apple,Fruit,kg,0.50,1.20,finished,ACME,5,10,6\nB,=1+2,,,,,raw,-X,,,\n"
 )
 SALES = (
-    "date,sku,location,quantity,revenue\n2026-01-01,A,S1,3,3.60\n2026-01-02,A,S1,0,0\n"
-    "2026-01-01,B,DC,7.5,\n2026-01-03,B,S1,2,4\n"
+    "date,sku,location,quantity,revenue,stockout\n2026-01-01,A,S1,3,3.60,false\n"
+    "2026-01-02,A,S1,0,0,true\n2026-01-01,B,DC,7.5,,\n2026-01-03,B,S1,2,4,\n"
 )
 STOCK = "sku,location,on_hand\nA,DC,12\nB,S1,0.5\n"
 
@@ -72,12 +72,13 @@ def test_csv_has_the_contract_columns_and_values(catalog):
     assert products[0] == PRODUCT_HEADER
     assert products[1] == "A,Apple,Fruit,kg,0.50,1.20,finished,ACME,5,10.000,6.000"
     sales = list(csv.reader(io.StringIO(content("sales", "csv").decode())))
-    assert sales[0] == ["date", "sku", "location", "quantity", "revenue"]
+    # The import's optional ``stockout`` column comes last: True/False, empty where unknown.
+    assert sales[0] == ["date", "sku", "location", "quantity", "revenue", "stockout"]
     assert sales[1:] == [
-        ["2026-01-01", "A", "S1", "3.000", "3.60"],
-        ["2026-01-01", "B", "DC", "7.500", ""],
-        ["2026-01-02", "A", "S1", "0.000", "0.00"],
-        ["2026-01-03", "B", "S1", "2.000", "4.00"],
+        ["2026-01-01", "A", "S1", "3.000", "3.60", "False"],
+        ["2026-01-01", "B", "DC", "7.500", "", ""],
+        ["2026-01-02", "A", "S1", "0.000", "0.00", "True"],
+        ["2026-01-03", "B", "S1", "2.000", "4.00", ""],
     ]
     stock = content("stock", "csv").decode().splitlines()
     assert stock == ["sku,location,on_hand", "A,DC,12.000", "B,S1,0.500"]
@@ -101,6 +102,7 @@ def test_json_and_xlsx_shapes(catalog):
         "location": "S1",
         "quantity": "3.000",
         "revenue": "3.60",
+        "stockout": False,
     }
     sheet = load_workbook(io.BytesIO(content("stock", "xlsx"))).active
     assert [list(r) for r in sheet.iter_rows(values_only=True)] == [
@@ -119,6 +121,19 @@ def test_export_then_import_changes_nothing(catalog, file_format):
         report = load(kind, content(kind, file_format))
         assert (report.inserted, report.updated) == (0, 0), (kind, report.as_dict())
     assert snapshot() == before
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_stockout_flags_survive_an_export_and_a_reimport(catalog, file_format):
+    """True, false and unknown (empty) flags each come back after the sales are wiped and the
+    exported file is imported again."""
+    before = sorted(DemandHistory.objects.values_list("product_id", "date", "quantity", "stockout"))
+    assert {row[3] for row in before} == {True, False, None}
+    exported = content("sales", file_format)
+    DemandHistory.objects.all().delete()
+    assert load("sales", exported).inserted == 4
+    after = sorted(DemandHistory.objects.values_list("product_id", "date", "quantity", "stockout"))
+    assert after == before
 
 
 def test_export_command_writes_every_format(catalog, tenant_a, tmp_path):
@@ -154,10 +169,13 @@ def test_api_streams_csv_with_sales_filters(catalog, viewer):
     assert response.streaming and response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
     text = b"".join(response.streaming_content).decode()
-    assert text.splitlines() == ["date,sku,location,quantity,revenue", "2026-01-02,A,S1,0.000,0.00"]
+    assert text.splitlines() == [
+        "date,sku,location,quantity,revenue,stockout",
+        "2026-01-02,A,S1,0.000,0.00,True",
+    ]
     response = client.get("/api/v1/exports/sales/?location=DC&date_to=2026-01-01")
     assert b"".join(response.streaming_content).decode().splitlines()[1:] == [
-        "2026-01-01,B,DC,7.500,"
+        "2026-01-01,B,DC,7.500,,"
     ]
 
 
