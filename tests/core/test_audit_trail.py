@@ -400,3 +400,39 @@ def test_run_completions_are_audited_with_who_started_them(planner, make, finish
     assert entry.api_key == ("dp_abc123" if bound == "api key in context" else "")
     if status == "failed" and run._meta.label_lower != "routing.routeplan":
         assert "error" in entry.changes
+
+
+@pytest.mark.django_db
+def test_a_sync_records_its_source_and_its_run_under_who_started_it(planner, tmp_path):
+    """Syncs are writes too: the data source saved and each run, with the starter."""
+    from django.db import connection
+    from django.test import override_settings
+
+    from etl import services as etl
+
+    AuditLog.objects.all().delete()
+    with override_settings(ETL_DROP_ROOT=tmp_path):
+        folder = tmp_path / connection.schema_name
+        folder.mkdir()
+        (folder / "daily.csv").write_text("date,sku,location,quantity\n2026-03-01,A,S1,2\n")
+        with context.bound(actor=planner, request_id="req-sync-1", ip="203.0.113.7"):
+            source = etl.data_source_save(
+                name="drop",
+                kind="csv_drop",
+                dataset="sales",
+                path="daily.csv",
+                create_missing=True,
+            )
+            run = etl.sync_run_execute(source_id=source.pk)
+    assert run.status == "succeeded", run.error
+    saved = AuditLog.objects.get(object_type="etl.datasource", action="create")
+    assert (saved.actor_id, saved.object_id, saved.request_id) == (
+        planner.pk,
+        str(source.pk),
+        "req-sync-1",
+    )
+    assert "url_encrypted" not in saved.changes  # never the connection string
+    runs = AuditLog.objects.filter(object_type="etl.syncrun", object_id=str(run.pk))
+    assert {e.action for e in runs} >= {"create", "update"}
+    finished = runs.filter(action="update").latest("id")
+    assert finished.actor_id == planner.pk and finished.changes["status"][-1] == "succeeded"
