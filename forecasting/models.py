@@ -346,7 +346,9 @@ class ModelVersion(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=("product", "location", "status"),
-                condition=models.Q(status__in=("champion", "challenger")),
+                # Two equalities, not IN: PostgreSQL prints an IN list back in a form that
+                # re-parses differently, and the template clone compares index definitions.
+                condition=models.Q(status="champion") | models.Q(status="challenger"),
                 name="model_version_one_active",
             )
         ]

@@ -235,7 +235,9 @@ class Migration(migrations.Migration):
                 ],
                 "constraints": [
                     models.UniqueConstraint(
-                        condition=models.Q(("status__in", ("champion", "challenger"))),
+                        condition=models.Q(
+                            ("status", "champion"), ("status", "challenger"), _connector="OR"
+                        ),
                         fields=("product", "location", "status"),
                         name="model_version_one_active",
                     )

@@ -315,7 +315,7 @@ def test_refresh_runs_under_query_capture_with_a_fixed_query_count():
         return [
             q["sql"]
             for q in captured.captured_queries
-            if not q["sql"].startswith("SET ") and '"core_event"' not in q["sql"]
+            if not q["sql"].startswith("SET ") and "core_event" not in q["sql"]
         ]
 
     counts = {}
