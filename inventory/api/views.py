@@ -8,6 +8,7 @@ from catalog import selectors as catalog_selectors
 from catalog.filters import (
     NullsLastOrderingFilter,
 )
+from core.lists import ValuesListMixin
 from core.permissions import Area, IsTenantMember
 from inventory import selectors
 from inventory.api.serializers import ProductSerializer
@@ -29,7 +30,7 @@ from inventory.filters import ProductFilter
         )
     )
 )
-class ProductViewSet(ModelViewSet):
+class ProductViewSet(ValuesListMixin, ModelViewSet):
     api_area = Area.CATALOG
     serializer_class = ProductSerializer
     permission_classes = [IsTenantMember]
