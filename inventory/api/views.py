@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.viewsets import ModelViewSet
 
@@ -8,6 +7,7 @@ from catalog import selectors as catalog_selectors
 from catalog.filters import (
     NullsLastOrderingFilter,
 )
+from core.filters import DjangoFilterBackend
 from core.lists import ValuesListMixin
 from core.permissions import Area, IsTenantMember
 from inventory import selectors
