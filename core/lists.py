@@ -40,7 +40,10 @@ class ValuesListMixin:
             return super().list(request, *args, **kwargs)  # type: ignore[misc]
         plan, columns = planned
         queryset = self.filter_queryset(self.get_queryset()).values(*columns)  # type: ignore[attr-defined]
-        page = self.paginate_queryset(queryset)  # type: ignore[attr-defined]
+        if paginator is not None and hasattr(paginator, "paginate_with_total"):
+            page = paginator.paginate_with_total(queryset, request, self)
+        else:
+            page = self.paginate_queryset(queryset)  # type: ignore[attr-defined]
         rows = write_values_rows(plan, serializer, list(queryset if page is None else page))
         if page is None:
             return Response(rows)
