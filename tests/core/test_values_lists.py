@@ -91,3 +91,22 @@ def test_another_tenants_rows_never_count(tenant_admin, tenant_b):
     assert {row["sku"] for row in counts_a["results"]}.isdisjoint(
         {row["sku"] for row in counts_b["results"]}
     )
+
+
+def test_filter_backend_skips_the_form_only_without_filters(tenant_admin, monkeypatch):
+    """No filter parameter: the filterset is not bound (its form never built); a filter
+    parameter, even an invalid one, still goes through django-filter (400 on bad input)."""
+    from inventory.filters import ProductFilter
+
+    _sellers(2)
+    client = client_for(HOST_A, tenant_admin)
+    assert client.get("/api/v1/products/?stockout_risk_min=abc").status_code == 400
+    assert client.get("/api/v1/products/?unknown=1&page_size=1").json()["count"] == 2
+    bound = []
+    original = ProductFilter.is_valid
+    monkeypatch.setattr(ProductFilter, "is_valid", lambda self: bound.append(1) or original(self))
+    response = client.get("/api/v1/products/?page_size=1&ordering=-sku&format=json")
+    assert response.status_code == 200 and response.json()["count"] == 2
+    assert bound == []
+    assert client.get("/api/v1/products/?excluded=true").json()["count"] == 1
+    assert bound == [1]
