@@ -15,6 +15,7 @@ import datetime as dt
 from typing import Any
 
 import django_filters
+import django_filters.rest_framework
 from django import forms
 from django_filters.filters import QuerySetRequestMixin
 
@@ -54,3 +55,34 @@ class UtcIsoDateTimeField(django_filters.fields.IsoDateTimeField):
 
 class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = UtcIsoDateTimeField
+
+
+# Query parameters that are never a filter's (pagination, ordering, format).
+_NOT_FILTERS = frozenset({"page", "page_size", "ordering", "cursor", "format"})
+
+
+class DjangoFilterBackend(django_filters.rest_framework.DjangoFilterBackend):
+    """django-filter's backend, skipped when the request names no filter (ADR 37).
+
+    A filterset bound to no filter parameter validates and returns the queryset unchanged, but
+    builds its form (a deep copy of every field) on the way: a tenth of a 50-row list. The
+    backend returns the queryset as is when every query parameter is one of ``_NOT_FILTERS``
+    (and no filter has that name), no filter is required and the filterset does not override
+    ``filter_queryset``; otherwise, or for any other parameter, django-filter runs as before.
+    """
+
+    def filter_queryset(self, request: Any, queryset: Any, view: Any) -> Any:
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None and _nothing_to_filter(filterset_class, request):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
+
+
+def _nothing_to_filter(filterset_class: Any, request: Any) -> bool:
+    if filterset_class.filter_queryset is not django_filters.FilterSet.filter_queryset:
+        return False
+    filters = filterset_class.base_filters
+    if any(declared.extra.get("required") for declared in filters.values()):
+        return False
+    allowed = _NOT_FILTERS.difference(filters)
+    return all(name in allowed for name in request.query_params)

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import F
+from django.db.models import Count, F, Window
 from django.db.models.fields.tuple_lookups import TupleGreaterThan, TupleLessThan
 from rest_framework import serializers
 from rest_framework.pagination import PageNumberPagination as _PageNumberPagination
@@ -32,6 +32,46 @@ class PageNumberPagination(_PageNumberPagination):
 
     page_size_query_param = "page_size"
     max_page_size = 1000
+
+    def paginate_with_total(self, queryset, request, view=None):
+        """``paginate_queryset`` in one query: the page's rows carry the total
+        (``COUNT(*) OVER ()``, computed before the ``LIMIT``), so the separate ``COUNT(*)`` goes
+        (ADR 37). For the bounded lists read with ``.values()`` (``core.lists``); the window
+        counts every matching row, so a ``DISTINCT`` or grouped query, ``page=last``, a page
+        number that is not a plain positive integer and an empty page after the first take
+        ``paginate_queryset`` (its answer, its errors). Returns the page's rows (dicts)."""
+        query = queryset.query
+        raw = request.query_params.get(self.page_query_param) or "1"
+        size = self.get_page_size(request)
+        if (
+            not size
+            or query.distinct
+            or query.group_by is not None
+            or query.combinator
+            or query.is_sliced
+            or not isinstance(raw, str)
+            or not raw.isascii()
+            or not raw.isdigit()
+            or int(raw) < 1
+        ):
+            return self.paginate_queryset(queryset, request, view)
+        self.request = request
+        number = int(raw)
+        offset = (number - 1) * size
+        rows = list(queryset.annotate(**{_TOTAL: Window(Count("*"))})[offset : offset + size])
+        if not rows and number > 1:
+            return self.paginate_queryset(queryset, request, view)  # DRF's own 404
+        paginator = self.django_paginator_class(queryset, size)
+        paginator.__dict__["count"] = rows[0].pop(_TOTAL) if rows else 0
+        for row in rows[1:]:
+            del row[_TOTAL]
+        self.page = paginator._get_page(rows, number, paginator)
+        if paginator.num_pages > 1 and self.template is not None:
+            self.display_page_controls = True
+        return rows
+
+
+_TOTAL = "page_total_rows"
 
 
 class PageOrCursorPagination(PageNumberPagination):

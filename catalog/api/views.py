@@ -20,6 +20,7 @@ from catalog.api.serializers import (
 )
 from catalog.filters import DemandHistoryFilter, StockLevelFilter, StockMovementFilter
 from catalog.services import StockChange
+from core.lists import ValuesListMixin
 from core.pagination import PageOrCursorPagination
 from core.permissions import Area, IsTenantMember
 
@@ -65,7 +66,7 @@ class LocationViewSet(ModelViewSet):
         return Response({"moved": moved})
 
 
-class StockLevelViewSet(ReadOnlyModelViewSet):
+class StockLevelViewSet(ValuesListMixin, ReadOnlyModelViewSet):
     api_area = Area.CATALOG
     serializer_class = StockLevelSerializer
     permission_classes = [IsTenantMember]

@@ -11,6 +11,7 @@ from rest_framework.viewsets import ReadOnlyModelViewSet
 from core import services as core_services
 from core.api.serializers import JobSerializer
 from core.api.views import accepted
+from core.lists import ValuesListMixin
 from core.models import Job
 from core.permissions import Area, IsTenantAdmin, IsTenantMember
 from core.selectors import active_run
@@ -69,7 +70,7 @@ class InventoryCalculateView(APIView):
         return accepted(job)
 
 
-class InventoryMetricsViewSet(ReadOnlyModelViewSet):
+class InventoryMetricsViewSet(ValuesListMixin, ReadOnlyModelViewSet):
     """Policy metrics per product × location, filtered server-side on the indexed table."""
 
     api_area = Area.INVENTORY

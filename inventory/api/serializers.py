@@ -22,6 +22,8 @@ class ProductInventorySerializer(serializers.Serializer):
 
 
 class ProductSerializer(FastRepresentationMixin, serializers.ModelSerializer):
+    # The annotations the method fields read, for lists read with .values() (core.lists).
+    values_extra = (*PRODUCT_INVENTORY_FIELDS, "excluded")
     category_name = serializers.CharField(source="category.name", read_only=True, allow_null=True)
     inventory = serializers.SerializerMethodField(
         help_text="Inventory metrics (null where none were computed for the product)."

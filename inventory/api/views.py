@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.viewsets import ModelViewSet
 
@@ -8,6 +7,8 @@ from catalog import selectors as catalog_selectors
 from catalog.filters import (
     NullsLastOrderingFilter,
 )
+from core.filters import DjangoFilterBackend
+from core.lists import ValuesListMixin
 from core.permissions import Area, IsTenantMember
 from inventory import selectors
 from inventory.api.serializers import ProductSerializer
@@ -29,7 +30,7 @@ from inventory.filters import ProductFilter
         )
     )
 )
-class ProductViewSet(ModelViewSet):
+class ProductViewSet(ValuesListMixin, ModelViewSet):
     api_area = Area.CATALOG
     serializer_class = ProductSerializer
     permission_classes = [IsTenantMember]
