@@ -16,6 +16,7 @@ from typing import Any
 
 import django_filters
 import django_filters.rest_framework
+import rest_framework.filters
 from django import forms
 from django_filters.filters import QuerySetRequestMixin
 
@@ -86,3 +87,15 @@ def _nothing_to_filter(filterset_class: Any, request: Any) -> bool:
         return False
     allowed = _NOT_FILTERS.difference(filters)
     return all(name in allowed for name in request.query_params)
+
+
+class OrderingFilter(rest_framework.filters.OrderingFilter):
+    """DRF's ``?ordering=``, with the primary key appended as a tie-breaker: ordering by a
+    column with repeated values (``on_hand``, ``quantity``) otherwise leaves the order of ties
+    to the query plan, so a row could appear on two pages, or on none, as a client pages."""
+
+    def get_ordering(self, request: Any, queryset: Any, view: Any) -> Any:
+        ordering = super().get_ordering(request, queryset, view)
+        if ordering and not any(str(f).lstrip("-") in ("pk", "id") for f in ordering):
+            ordering = [*ordering, "pk"]
+        return ordering
