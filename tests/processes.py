@@ -33,12 +33,13 @@ def wait_for_port(port: int, timeout: float = 30.0) -> None:
     raise AssertionError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
 
 
-def start_redis(directory: Path) -> tuple[subprocess.Popen, int] | None:
-    """A private Redis on a free loopback port, persisting nothing; None without the binary."""
+def start_redis(directory: Path, port: int | None = None) -> tuple[subprocess.Popen, int] | None:
+    """A private Redis on loopback (a free port unless ``port`` is given, to start one again
+    where a stopped one was), persisting nothing; None without the binary."""
     binary = shutil.which("redis-server")
     if binary is None:
         return None
-    port = free_port()
+    port = port or free_port()
     process = subprocess.Popen(
         [
             binary,

@@ -3,10 +3,6 @@ a protecting foreign key refuses."""
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
-import time
 from decimal import Decimal
 
 import pytest
@@ -16,46 +12,18 @@ from catalog.models import Location, Product
 from catalog.services import StockChange, stock_change
 from core.cache import CACHE_FAILURES, cached
 from tests.conftest import HOST_A, PASSWORD, assert_error, client_for, skip_unless_required
+from tests.processes import start_redis
 
 pytestmark = pytest.mark.django_db
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture
 def private_redis(tmp_path):
     """A Redis of the test's own (never the shared one), stopped by the test when it likes."""
-    binary = shutil.which("redis-server")
-    if binary is None:
+    started = start_redis(tmp_path)
+    if started is None:
         skip_unless_required("redis-server is not installed", required_by="REQUIRE_REDIS_SERVER")
-    port = _free_port()
-    process = subprocess.Popen(
-        [
-            binary,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(tmp_path),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-            break
-        except OSError:
-            time.sleep(0.05)
+    process, port = started
     from django.conf import settings
 
     caches = {"default": {**settings.CACHES["default"], "LOCATION": f"redis://127.0.0.1:{port}/0"}}

@@ -3,48 +3,20 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
-import time
 
 import pytest
 from django.test import Client, override_settings
 
+from tests.processes import free_port, start_redis
+
 pytestmark = pytest.mark.django_db
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _start_redis(port: int, workdir) -> subprocess.Popen:
-    process = subprocess.Popen(
-        [
-            shutil.which("redis-server"),
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(workdir),
-        ],
-        stdout=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return process
-        except OSError:
-            time.sleep(0.05)
-    process.kill()
-    raise RuntimeError("redis-server did not start")
+    started = start_redis(workdir, port)
+    assert started is not None, "redis-server is required (make test installs it)"
+    return started[0]
 
 
 def test_live_answers_on_any_host():
@@ -72,7 +44,7 @@ def test_ready_checks_every_dependency():
 def test_ready_turns_503_when_redis_stops_and_200_when_it_returns(tmp_path):
     if shutil.which("redis-server") is None:
         pytest.fail("redis-server is required (make test installs it)")
-    port = _free_port()
+    port = free_port()
     url = f"redis://127.0.0.1:{port}/0"
     process = _start_redis(port, tmp_path)
     try:
