@@ -18,7 +18,10 @@ class AccountsConfig(AppConfig):
         audit.track(ApiKey)
         from django.db.models.signals import post_delete, post_save
 
-        from accounts.authentication import user_changed
+        from accounts.authentication import jwt_user_cache_key, user_changed
+        from core.throttling import read_along
+
+        read_along(jwt_user_cache_key)
 
         post_save.connect(user_changed, sender=User, dispatch_uid="accounts.user_cache_save")
         post_delete.connect(user_changed, sender=User, dispatch_uid="accounts.user_cache_delete")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import hmac
 import ipaddress
+import json
 import time
 from typing import Any
 
@@ -68,7 +70,32 @@ def user_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
     forget_cached_user(instance.pk)
 
 
+def jwt_user_cache_key(request: Any) -> str | None:
+    """The user cache key of the JWT this request carries, from its payload read unverified
+    (the key only: the token is verified, and its user id compared, before the entry is used).
+    ``core.throttling`` reads it in the anonymous-limit look's round trip (ADR 37)."""
+    if not settings.JWT_USER_CACHE_SECONDS or jwt_settings.CHECK_REVOKE_TOKEN:
+        return None
+    parts = request.META.get("HTTP_AUTHORIZATION", "").split()
+    if len(parts) != 2 or parts[0] not in jwt_settings.AUTH_HEADER_TYPES:
+        return None
+    try:
+        payload = parts[1].split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        user_id = claims[jwt_settings.USER_ID_CLAIM]
+    except Exception:  # not a JWT: authentication answers for it
+        return None
+    if not isinstance(user_id, int | str) or isinstance(user_id, bool):
+        return None
+    return user_cache_key(user_id)
+
+
 class TenantJWTAuthentication(JWTAuthentication):
+    def authenticate(self, request):
+        # The user's cache entry when the anonymous-limit look read it (core.throttling).
+        self._read_along = getattr(getattr(request, "_request", request), "cache_read_along", {})
+        return super().authenticate(request)
+
     def get_validated_token(self, raw_token):
         token = super().get_validated_token(raw_token)
         check_tenant_claim(token)
@@ -82,10 +109,14 @@ class TenantJWTAuthentication(JWTAuthentication):
         if user_id is None or not seconds or jwt_settings.CHECK_REVOKE_TOKEN:
             return super().get_user(validated_token)
         key = user_cache_key(user_id)
-        try:
-            cached = cache.get(key)
-        except Exception:
-            cached = USER_CACHE_TOMBSTONE
+        read_along = getattr(self, "_read_along", {})
+        if key in read_along:
+            cached = read_along[key]
+        else:
+            try:
+                cached = cache.get(key)
+            except Exception:
+                cached = USER_CACHE_TOMBSTONE
         if cached is None or isinstance(cached, str):  # absent, or the marker
             user = super().get_user(validated_token)
             if cached is None:

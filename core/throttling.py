@@ -9,6 +9,7 @@ reports Redis, and refusing every call would turn a cache outage into a full out
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -51,6 +52,45 @@ def read_in_redis(key: str) -> int:
     return int(value) if value is not None else 0
 
 
+# Cache entries read in the same round trip as the anonymous limit's look (ADR 37): a higher
+# app registers a function giving the key its authentication will read for this request
+# (accounts: the JWT user's entry), or None. The look's ``MGET`` leaves the decoded values in
+# ``request.cache_read_along`` ({key: value or None}); a reader that finds no entry there (no
+# look, limits off, Redis did not answer) reads the cache itself, as before.
+_READ_ALONG: list[Callable[[HttpRequest], str | None]] = []
+
+
+def read_along(function: Callable[[HttpRequest], str | None]) -> None:
+    if function not in _READ_ALONG:
+        _READ_ALONG.append(function)
+
+
+def read_many_in_redis(keys: list[str]) -> list[bytes | None]:
+    """The raw values of ``keys`` (through the cache's key function) in one ``MGET``; raises
+    when Redis does not answer."""
+    from django.core.cache import cache
+
+    client = cache.client.get_client(write=False)  # type: ignore[attr-defined]
+    return list(client.mget([cache.make_key(key) for key in keys]))
+
+
+def _look(request: HttpRequest, cache_key: str) -> int:
+    """The counter ``cache_key`` and, in the same round trip, the entries registered with
+    ``read_along`` for this request (left in ``request.cache_read_along``)."""
+    along = [key for function in _READ_ALONG if (key := function(request)) is not None]
+    if not along:
+        return read_in_redis(cache_key)
+    from django.core.cache import cache
+
+    count, *values = read_many_in_redis([cache_key, *along])
+    decode = cache.client.decode  # type: ignore[attr-defined]
+    request.cache_read_along = {  # type: ignore[attr-defined]
+        key: None if value is None else decode(value)
+        for key, value in zip(along, values, strict=True)
+    }
+    return int(count) if count is not None else 0
+
+
 def consume(
     request: HttpRequest, *, group: str, key: str, rate: str, increment: bool = True
 ) -> dict[str, Any] | None:
@@ -69,7 +109,7 @@ def consume(
         if increment:
             count = count_in_redis(cache_key, period + EXPIRATION_FUDGE)
         else:
-            count = read_in_redis(cache_key)
+            count = _look(request, cache_key)
     except Exception as exc:  # the cache backend's connection errors vary by client version
         log.warning("ratelimit_unavailable", error=str(exc))
         return None

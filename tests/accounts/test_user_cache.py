@@ -126,3 +126,57 @@ def test_zero_seconds_reads_the_database_every_time(planner):
     first, _ = _queries(client)
     second, _ = _queries(client)
     assert first == second
+
+
+def _redis_commands(monkeypatch) -> list[str]:
+    """The Redis commands the process sends (a spy on the real client: they still run)."""
+    import redis
+
+    sent: list[str] = []
+    single = redis.Redis.execute_command
+    pipeline = redis.client.Pipeline.execute
+
+    def spy(self, *args, **options):
+        sent.append(str(args[0]).upper())
+        return single(self, *args, **options)
+
+    def spy_pipeline(self, *args, **options):
+        sent.append("PIPELINE " + " ".join(str(c[0][0]).upper() for c in self.command_stack))
+        return pipeline(self, *args, **options)
+
+    monkeypatch.setattr(redis.Redis, "execute_command", spy)
+    monkeypatch.setattr(redis.client.Pipeline, "execute", spy_pipeline)
+    return sent
+
+
+def test_the_anonymous_look_and_the_users_entry_are_one_round_trip(planner, monkeypatch):
+    """ADR 37: the anonymous limit's counter and the JWT user's entry in one MGET; the user is
+    still read from the cache (no user query) and a change marker still sends it to the
+    database."""
+    client = client_for(HOST_A, planner)
+    _settled(planner)
+    assert client.get("/api/v1/me").status_code == 200  # fills the entry
+    sent = _redis_commands(monkeypatch)
+    assert not any('"accounts_user"' in q["sql"] for q in _captured(client))
+    assert "MGET" in sent and "GET" not in sent, sent
+    with schema_context(schema_for_host(HOST_A)):
+        cache.set(user_cache_key(planner.pk), USER_CACHE_TOMBSTONE, 10)
+    assert any('"accounts_user"' in q["sql"] for q in _captured(client))
+
+
+def test_a_redis_that_does_not_answer_is_no_error(planner):
+    client = client_for(HOST_A, planner)
+    down = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "KEY_FUNCTION": "django_tenants.cache.make_key",
+            "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
+            "KEY_PREFIX": f"down-{uuid.uuid4().hex[:6]}",
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.2, "SOCKET_TIMEOUT": 0.2},
+        }
+    }
+    with override_settings(CACHES=down):
+        response = client.get("/api/v1/me")
+    assert response.status_code == 200
+    assert response.json()["email"] == planner.email
