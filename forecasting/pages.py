@@ -147,3 +147,32 @@ def challenger_promote(request, entry_id: int):
         f"{entry.challenger} is now the champion of {entry.product.sku}@{entry.location.code}.",
     )
     return redirect(back)
+
+
+@require_POST
+@planner_action
+def challenger_nominate(request, entry_id: int):
+    """The product page's "Nominate" form: a planner names the challenger of one series (the
+    API's ``challenge`` action); the next run forecasts it in shadow."""
+    try:
+        entry = selectors.access_model_registry_entry(user=request.user, entry_id=entry_id)
+    except NotFound as exc:
+        return HttpResponse(f"<p>{escape(exc.message)}</p>", status=404)
+    back = reverse("product-forecast-page", args=[entry.product_id])
+    back += f"?location={quote(entry.location.code)}"
+    method = request.POST.get("method", "")
+    try:
+        services.challenger_nominate(
+            entry=entry, method=method, user=request.user, replace=bool(request.POST.get("replace"))
+        )
+    except DomainError as exc:
+        return HttpResponse(
+            f'<p>{escape(exc.message)}</p><p><a href="{escape(back)}">Back</a></p>',
+            status=exc.status_code,
+        )
+    messages.success(
+        request,
+        f"{method} is the challenger of {entry.product.sku}@{entry.location.code} from the "
+        "next forecast run.",
+    )
+    return redirect(back)

@@ -10,4 +10,9 @@ urlpatterns = [
         pages.challenger_promote,
         name="challenger-promote-page",
     ),
+    path(
+        "test-bed/challenge/<int:entry_id>/",
+        pages.challenger_nominate,
+        name="challenger-nominate-page",
+    ),
 ]

@@ -318,6 +318,16 @@ class MethodOverrideSerializer(serializers.ModelSerializer):
         validators: list = []  # the service checks the one-pin-per-place rule
 
 
+class ChallengerNominateSerializer(serializers.Serializer):
+    """A planner's challenger for one series (ADR 38): a method of the engine, forecast in
+    shadow from the next run on. The engine takes no per-method parameters: method only."""
+
+    method = serializers.ChoiceField(choices=METHOD_CHOICES)
+    replace = serializers.BooleanField(
+        default=False, help_text="Replace the challenger on trial (else 409 naming it)."
+    )
+
+
 class ModelRegistrySerializer(serializers.ModelSerializer):
     sku = serializers.CharField(source="product.sku", read_only=True)
     location = serializers.CharField(source="location.code", read_only=True)

@@ -236,7 +236,8 @@ class MethodOverrideViewSet(ModelViewSet):
 class ModelRegistryViewSet(ReadOnlyModelViewSet):
     """The current model per SKU × location: champion method (the one served), the
     challenger in shadow, parameters, backtest metrics, training window and drift. A planner
-    ``POST``s ``promote`` to make the challenger the champion now (ADR 38)."""
+    ``POST``s ``promote`` to make the challenger the champion now, or ``challenge`` to
+    nominate a challenger (ADR 38)."""
 
     api_area = Area.FORECASTING
     serializer_class = s.ModelRegistrySerializer
@@ -260,6 +261,22 @@ class ModelRegistryViewSet(ReadOnlyModelViewSet):
         """Promote this series' challenger to champion now; the live evidence so far is
         kept on both versions. 409 when no challenger is on trial."""
         entry = services.challenger_promote(entry=self.get_object(), user=request.user)
+        return Response(s.ModelRegistrySerializer(entry).data)
+
+    @extend_schema(
+        request=s.ChallengerNominateSerializer, responses={200: s.ModelRegistrySerializer}
+    )
+    @action(detail=True, methods=["post"])
+    def challenge(self, request, pk=None):
+        """Nominate a challenger for this series: the next run forecasts it in shadow and
+        scores it live like any challenger. 400 for an unknown method or the champion; 409
+        for a pinned series, or while another challenger is on trial unless ``replace``."""
+        entry = self.get_object()
+        serializer = s.ChallengerNominateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        entry = services.challenger_nominate(
+            entry=entry, user=request.user, **serializer.validated_data
+        )
         return Response(s.ModelRegistrySerializer(entry).data)
 
 

@@ -21,6 +21,7 @@ from forecasting.services.champions import (
     ChallengerDecision,
     ChallengerEvidence,
     challenger_evidence,
+    challenger_nominate,
     challenger_promote,
     challengers_decide,
 )
@@ -65,6 +66,7 @@ __all__ = [
     "campaign_delete",
     "campaign_save",
     "challenger_evidence",
+    "challenger_nominate",
     "challenger_promote",
     "challengers_decide",
     "chunk_products",

@@ -11,14 +11,18 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from core.cache import bump_namespace
-from core.exceptions import Conflict
+from core.exceptions import Conflict, ValidationFailed
+from forecasting.engine.methods import METHODS
 from forecasting.models import (
     BacktestScore,
     ForecastRun,
     ForecastValue,
     LiveScore,
+    MethodOverride,
     ModelRegistryEntry,
     ModelVersion,
     SeriesClassification,
@@ -232,6 +236,76 @@ def challenger_promote(*, entry: ModelRegistryEntry, user: User | None) -> Model
             )
         _promote(evidence, np.arange(1), ModelVersion.Promotion.PLANNER, user)
     entry.refresh_from_db()
+    return entry
+
+
+def challenger_nominate(
+    *, entry: ModelRegistryEntry, method: str, user: User | None, replace: bool = False
+) -> ModelRegistryEntry:
+    """A planner nominates ``method`` as the challenger of one series: a new challenger
+    version (``evidence.nominated_by``), which the next run forecasts in shadow and scores
+    live like the backtest's pick, promoted or rejected by the same rules. 400 for a method
+    the engine does not know or the champion itself; 409 for a pinned series (a pin has no
+    challenger) and, unless ``replace``, when another challenger is on trial (it retires as
+    ``withdrawn``). Nominating the challenger already on trial changes nothing."""
+    if method not in METHODS:
+        raise ValidationFailed(
+            f"Unknown forecasting method {method!r}.",
+            details={"method": [f"Known: {sorted(METHODS)}."]},
+        )
+    with transaction.atomic():
+        entry = ModelRegistryEntry.objects.select_for_update().get(pk=entry.pk)
+        pinned = MethodOverride.objects.filter(product_id=entry.product_id).filter(
+            Q(location_id=entry.location_id) | Q(location__isnull=True)
+        )
+        if pinned.exists():
+            raise Conflict(
+                "This series is pinned to a method: a pin has no challenger.",
+                details={"method": ["Remove the pin first."]},
+            )
+        if method == entry.method:
+            raise ValidationFailed(
+                f"{method} is already the champion of this series.",
+                details={"method": ["Nominate a method other than the champion."]},
+            )
+        current = entry.challenger
+        if current == method:
+            return entry
+        if current and not replace:
+            raise Conflict(
+                f"{current} is already on trial as this series' challenger; send "
+                f'"replace": true to replace it.',
+                details={"challenger": [current]},
+            )
+        who = str(getattr(user, "email", "") or "")
+        now = timezone.now()
+        if current:
+            ModelVersion.objects.filter(
+                product_id=entry.product_id,
+                location_id=entry.location_id,
+                status=ModelVersion.Status.CHALLENGER,
+            ).update(
+                status=ModelVersion.Status.RETIRED,
+                retired_at=now,
+                retired_reason="withdrawn",
+                evidence={"withdrawn_by": who, "replaced_by": method},
+            )
+        # The trial's evidence counts from the series' current run on; that run holds no
+        # shadow rows of the nominee, so the pairing starts with the next run.
+        ModelVersion.objects.create(
+            product_id=entry.product_id,
+            location_id=entry.location_id,
+            method=method,
+            status=ModelVersion.Status.CHALLENGER,
+            parameters={},
+            run_id=entry.run_id,
+            last_run_id=entry.run_id,
+            created_at=now,
+            evidence={"nominated_by": who, "nominated_by_id": getattr(user, "pk", None)},
+        )
+        entry.challenger = method  # a tracked model: the save is the audit entry (ADR 33)
+        entry.save(update_fields=["challenger"])
+    bump_namespace("forecasts")
     return entry
 
 

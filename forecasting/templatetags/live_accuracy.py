@@ -10,10 +10,12 @@ from django import template
 
 from core.pages import can_act
 from forecasting import selectors
+from forecasting.engine.methods import METHODS
 
 register = template.Library()
 
 TRIALS_SHOWN = 20
+METHOD_CHOICES = sorted(METHODS)
 
 
 def _percent(share: float | None) -> float | None:
@@ -53,6 +55,7 @@ def test_bed_live(context: Any) -> dict[str, Any]:
         "by_class": [_planner(row) for row in summary["by_class"]],
         "trials": [_trial(t) for t in trials],
         "can_act": can_act(request.user),
+        "methods": METHOD_CHOICES,
         "csrf_token": context.get("csrf_token"),
     }
 
@@ -71,5 +74,6 @@ def product_live(context: Any, product: Any) -> dict[str, Any]:
             for row in panel
         ],
         "can_act": can_act(request.user),
+        "methods": METHOD_CHOICES,
         "csrf_token": context.get("csrf_token"),
     }

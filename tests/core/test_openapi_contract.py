@@ -44,6 +44,22 @@ def test_error_codes_follow_what_the_operation_has():
     ]
 
 
+def test_a_challenger_nomination_is_documented(schema):
+    operation = schema["paths"]["/api/v1/model-registry/{id}/challenge/"]["post"]
+    body = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    request = schema["components"]["schemas"][body.rsplit("/", 1)[1]]
+    assert request["required"] == ["method"] and set(request["properties"]) == {
+        "method",
+        "replace",
+    }
+    method = request["properties"]["method"]
+    choices = schema["components"]["schemas"][method["$ref"].rsplit("/", 1)[1]]["enum"]
+    assert {"ses", "theta", "croston"} <= set(choices)
+    answer = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    assert answer.endswith("/ModelRegistry")
+    assert {"400", "403", "404", "409"} <= set(operation["responses"])
+
+
 def test_times_of_day_are_wall_clock_strings(schema):
     shift = schema["components"]["schemas"]["Vehicle"]["properties"]["shift_start"]
     assert "format" not in shift

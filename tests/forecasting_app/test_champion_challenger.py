@@ -25,7 +25,7 @@ from forecasting.models import (
     SeriesClassification,
 )
 from forecasting.services.chunks import serving_plan
-from tests.conftest import HOST_A, HOST_B, client_for, make_user
+from tests.conftest import HOST_A, HOST_B, assert_error, client_for, make_user
 from tests.forecasting_app.seed import END, seed
 
 METHODS = ["naive", "seasonal_naive", "ses"]
@@ -474,3 +474,122 @@ def test_the_trial_length_is_a_forecast_setting():
     assert changed.status_code == 200
     settings = services.forecast_settings_get()
     assert (settings.challenger_weeks, settings.challenger_auto_promote) == (6, False)
+
+
+def _unchallenged_entry() -> ModelRegistryEntry:
+    """After a first run with naive only: every series has naive as champion, no challenger."""
+    seed()
+    _run(horizon=14, methods=["naive"])
+    return ModelRegistryEntry.objects.select_related("product", "location").order_by("pk")[0]
+
+
+@pytest.mark.django_db
+def test_a_planner_nominates_a_challenger_that_the_next_run_shadows(tenant_a, tenant_b):
+    from core.models import AuditLog
+
+    entry = _unchallenged_entry()
+    url = f"/api/v1/model-registry/{entry.pk}/challenge/"
+    body = {"method": "theta"}
+    assert_error(client_for(HOST_A, make_user("viewer")).post(url, body, format="json"), 403)
+    with schema_context(tenant_b.schema_name):
+        intruder = make_user("admin")
+    assert_error(client_for(HOST_B, intruder).post(url, body, format="json"), 404)
+    connection.set_tenant(tenant_a)
+    assert ModelRegistryEntry.objects.get(pk=entry.pk).challenger == ""
+
+    planner = make_user("planner")
+    client = client_for(HOST_A, planner)
+    error = assert_error(client.post(url, {"method": "prophet"}, format="json"), 400)
+    assert "method" in error["details"]
+    assert_error(client.post(url, {}, format="json"), 400)
+    assert_error(client.post(url, {"method": "naive"}, format="json"), 400)  # the champion
+    assert not ModelVersion.objects.filter(status="challenger").exists()  # wrote nothing
+
+    response = client.post(url, body, format="json")
+    assert response.status_code == 200, response.content
+    assert (response.json()["method"], response.json()["challenger"]) == ("naive", "theta")
+    pair = {"product_id": entry.product_id, "location_id": entry.location_id}
+    version = ModelVersion.objects.get(status="challenger", **pair)
+    assert version.method == "theta" and version.evidence["nominated_by"] == planner.email
+    assert AuditLog.objects.filter(
+        object_type="forecasting.modelregistryentry",
+        object_id=str(entry.pk),
+        changes__challenger=["", "theta"],
+    ).exists()
+
+    # another challenger on trial: 409 naming it, unless replace
+    error = assert_error(client.post(url, {"method": "ses"}, format="json"), 409)
+    assert "theta" in error["message"]
+    response = client.post(url, {"method": "ses", "replace": True}, format="json")
+    assert response.status_code == 200 and response.json()["challenger"] == "ses"
+    withdrawn = ModelVersion.objects.get(status="retired", method="theta", **pair)
+    assert withdrawn.retired_reason == "withdrawn"
+
+    # the next run (theta, ses not among its methods) shadows the nominee, serves the champion
+    run = _run(horizon=14, methods=["naive"])
+    values = ForecastValue.objects.filter(run_id=run.pk, **pair)
+    assert set(values.filter(selected=True).values_list("method", flat=True)) == {"naive"}
+    assert set(values.filter(selected=False).values_list("method", flat=True)) == {"ses"}
+    assert values.filter(selected=False).count() == 14
+    kept = SeriesClassification.objects.get(run_id=run.pk, **pair)
+    assert (kept.method, kept.challenger) == ("naive", "ses")
+    assert ModelVersion.objects.get(status="challenger", **pair).method == "ses"
+    assert {r[3] for r in selectors.forecast_export_rows()} == {"naive"}
+    # scored live like any challenger: actuals that follow ses, then the decision promotes
+    services.forecast_settings_update(challenger_weeks=1)
+    _actuals(run, 8, {(entry.product_id, entry.location_id): "ses"})
+    services.live_scores_update()
+    assert LiveScore.objects.filter(run_id=run.pk, method="ses", **pair).exists()
+    services.challengers_decide()
+    assert ModelVersion.objects.get(status="champion", **pair).method == "ses"
+
+
+@pytest.mark.django_db
+def test_a_pinned_series_has_no_challenger_and_keys_need_the_write_scope(tenant_a):
+    from rest_framework.test import APIClient
+
+    from accounts.services import api_key_create
+
+    entry = _unchallenged_entry()
+    url = f"/api/v1/model-registry/{entry.pk}/challenge/"
+    admin = make_user("admin")
+    _, raw = api_key_create(user=admin, name="reader", scopes=["forecasting:read"])
+    reader = APIClient(HTTP_HOST=HOST_A, HTTP_AUTHORIZATION=f"Api-Key {raw}")
+    assert_error(reader.post(url, {"method": "ses"}, format="json"), 403, "api_key_scope_missing")
+    _, raw = api_key_create(
+        user=admin, name="writer", scopes=["forecasting:read", "forecasting:write"]
+    )
+    writer = APIClient(HTTP_HOST=HOST_A, HTTP_AUTHORIZATION=f"Api-Key {raw}")
+    assert writer.post(url, {"method": "ses"}, format="json").status_code == 200
+
+    services.method_override_save(
+        product=entry.product, location=None, method="croston", note="", user=admin
+    )
+    error = assert_error(writer.post(url, {"method": "ses", "replace": True}, format="json"), 409)
+    assert "pin" in error["message"]
+
+
+@pytest.mark.django_db
+def test_a_planner_nominates_from_the_product_page(tenant_a):
+    from django.test import Client
+
+    entry = _unchallenged_entry()
+    viewer = Client(HTTP_HOST=HOST_A)
+    viewer.force_login(make_user("viewer"))
+    page = viewer.get(f"/app/products/{entry.product_id}/forecast/").content.decode()
+    assert "Nominate" not in page
+    url = f"/app/test-bed/challenge/{entry.pk}/"
+    assert viewer.post(url, {"method": "ses"}).status_code == 403
+
+    planner = Client(HTTP_HOST=HOST_A)
+    planner.force_login(make_user("planner"))
+    page = planner.get(f"/app/products/{entry.product_id}/forecast/").content.decode()
+    assert "Nominate" in page and "<script>" not in page
+    assert planner.post(url, {"method": "nope"}).status_code == 400
+    response = planner.post(url, {"method": "ses"})
+    assert response.status_code == 302
+    assert response["Location"].startswith(f"/app/products/{entry.product_id}/forecast/")
+    assert ModelRegistryEntry.objects.get(pk=entry.pk).challenger == "ses"
+    assert planner.post(url, {"method": "theta"}).status_code == 409
+    assert planner.post(url, {"method": "theta", "replace": "1"}).status_code == 302
+    assert ModelRegistryEntry.objects.get(pk=entry.pk).challenger == "theta"
