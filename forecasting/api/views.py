@@ -125,7 +125,10 @@ class ForecastAggregateView(GenericAPIView):
     serializer_class = s.AggregateRowSerializer
     filter_backends: list = []
 
-    @extend_schema(parameters=[s.AggregateQuerySerializer])
+    @extend_schema(
+        parameters=[s.AggregateQuerySerializer],
+        responses={200: s.AggregateRowSerializer(many=True)},  # many: the page envelope
+    )
     def get(self, request):
         query = _query(s.AggregateQuerySerializer, request)
         rows = selectors.forecast_aggregate(
@@ -320,7 +323,10 @@ class LiveAccuracySeriesView(GenericAPIView):
     serializer_class = s.LiveSeriesSerializer
     filter_backends: list = []
 
-    @extend_schema(parameters=[s.LiveSeriesQuerySerializer])
+    @extend_schema(
+        parameters=[s.LiveSeriesQuerySerializer],
+        responses={200: s.LiveSeriesSerializer(many=True)},  # many: the page envelope
+    )
     def get(self, request):
         query = _query(s.LiveSeriesQuerySerializer, request)
         rows = selectors.live_accuracy_series(
@@ -342,6 +348,7 @@ class ChallengerTrialsView(GenericAPIView):
     serializer_class = s.ChallengerTrialSerializer
     filter_backends: list = []
 
+    @extend_schema(responses={200: s.ChallengerTrialSerializer(many=True)})  # the page envelope
     def get(self, request):
         page = self.paginate_queryset(selectors.challenger_trials(user=request.user))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)

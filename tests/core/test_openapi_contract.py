@@ -29,6 +29,29 @@ def test_every_operation_declares_the_error_envelope(schema):
                 assert {"400", "409", "413", "415", "503"} <= set(responses), (method, path)
 
 
+def test_every_hand_paginated_list_declares_the_page_envelope(schema):
+    """A view whose ``get`` pages by hand (``get_paginated_response``) is not a list to the
+    schema generator unless told so: its 200 must be the page (``count``, ``results``), as the
+    fuzzer found for ``challengers/`` and ``live-accuracy/series/``."""
+    import inspect
+
+    from drf_spectacular.generators import EndpointEnumerator
+
+    checked = []
+    for path, _regex, method, callback in EndpointEnumerator().get_api_endpoints():
+        view = getattr(callback, "cls", None)
+        handler = getattr(view, "get", None)
+        if method != "GET" or handler is None or "actions" in getattr(callback, "__dict__", {}):
+            continue
+        if "get_paginated_response" not in inspect.getsource(handler):
+            continue
+        answer = schema["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]
+        page = schema["components"]["schemas"][answer["schema"]["$ref"].rsplit("/", 1)[1]]
+        assert {"count", "results"} <= set(page["properties"]), path
+        checked.append(path)
+    assert {"/api/v1/challengers/", "/api/v1/live-accuracy/series/"} <= set(checked)
+
+
 def test_error_codes_follow_what_the_operation_has():
     assert error_codes("get", {}) == ["401", "403", "404", "429"]
     query = {"parameters": [{"in": "query", "name": "page"}]}
