@@ -28,6 +28,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from forecasting.engine.backtest import COMBO, run_test_bed
+from forecasting.engine.classification import classify
 from forecasting.engine.forecast import ForecastSpec
 from forecasting.engine.methods import FAST_METHODS, method_named
 from inventory.policy.calculate import (
@@ -958,7 +959,12 @@ def rolling_forecast_estimates(
     spread, freedom = pooled_error_spread(
         own, count / period[:, None], daily_spread * level_error
     )
-    tails = _miss_quantiles(cumulative, protection, first, start_day, period, first_sale)
+    # Tails pooled per demand pattern of the days before the window (ADR 44): a lumpy item's
+    # misses are skewed as other lumpy items' are, not as a smooth item's.
+    pattern = np.asarray(classify(values[:, :start_day]).pattern)
+    tails = _miss_quantiles(
+        cumulative, protection, first, start_day, period, first_sale, group=pattern
+    )
     return ForecastEstimates(
         mean_daily_demand=at_fit / period[:, None],
         demand_std_daily=np.nan_to_num(spread),
@@ -980,6 +986,7 @@ def _miss_quantiles(
     start_day: int,
     period: NDArray[np.int64],
     first_sale: NDArray[np.int64],
+    group: np.ndarray | None = None,
 ) -> FloatArray | None:
     """(items, len(TAIL_LEVELS)) quantiles of the warm-up misses over P (decision days
     before the window whose P days ended before it, from the first sale) in units of the
@@ -1005,13 +1012,18 @@ def _miss_quantiles(
         return None
     standardized = np.where(usable, miss / np.where(rmse > 0, rmse, 1.0)[:, None], np.nan)
     levels = np.asarray(TAIL_LEVELS)
-    pooled = np.nanquantile(standardized[usable], levels)
+    pooled = np.repeat(np.nanquantile(standardized[usable], levels)[None, :], miss.shape[0], 0)
+    if group is not None:  # each group's own pool where it has enough misses
+        for label in np.unique(group):
+            members = group == label
+            if usable[members].sum() >= MIN_TAIL_MISSES:
+                pooled[members] = np.nanquantile(standardized[members][usable[members]], levels)
     own = np.full((miss.shape[0], levels.size), np.nan)
     rows = usable.sum(axis=1) >= MIN_TAIL_MISSES
     if rows.any():
         own[rows] = np.nanquantile(standardized[rows], levels, axis=1).T
     weight = np.where(rows, usable.sum(axis=1) / period, 0.0)[:, None]
-    mixed = (weight * np.nan_to_num(own) + TAIL_POOLING * pooled[None, :]) / (weight + TAIL_POOLING)
+    mixed = (weight * np.nan_to_num(own) + TAIL_POOLING * pooled) / (weight + TAIL_POOLING)
     return np.maximum.accumulate(mixed, axis=1)  # quantiles rise with the level
 
 
