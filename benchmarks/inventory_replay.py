@@ -217,8 +217,9 @@ def main() -> None:
     parser.add_argument(
         "--calibrate-days",
         type=int,
-        default=182,
-        help="replay this many days before the window to calibrate the targets (0: off)",
+        default=364,
+        help="replay this many days before the window to calibrate the targets (0: off); "
+        "a whole year balances the seasons, a shorter history calibrates on what it has",
     )
     parser.add_argument(
         "--stockouts",
