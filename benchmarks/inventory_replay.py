@@ -234,6 +234,12 @@ def main() -> None:
         help="service-level groups of the allocation and calibration: all items of a target, "
         "or the engine's demand pattern of the days before the window",
     )
+    parser.add_argument(
+        "--demo-days",
+        type=int,
+        default=912,
+        help="demo: days of history generated (912: a year to calibrate on before the window)",
+    )
     parser.add_argument("--refit", type=int, default=7)
     parser.add_argument("--policy-kind", default="reorder_point")
     parser.add_argument("--review-days", type=float, default=1.0)
@@ -278,7 +284,7 @@ def main() -> None:
 
     started = time.perf_counter()
     if args.sales == "demo":
-        data = demo_data(730)
+        data = demo_data(args.demo_days)
     else:
         history, names, flags = load_daily_demand(Path(args.sales))
         items = history.shape[0]

@@ -956,9 +956,7 @@ def rolling_forecast_estimates(
     # The prior's scale: the daily demand spread widened by the error of a level read from
     # only ``seen_days`` days, Var(Σ_P) = P·d²·(1 + P / seen) (a mean's prediction interval).
     level_error = np.sqrt(1.0 + period[:, None] / seen_days)
-    spread, freedom = pooled_error_spread(
-        own, count / period[:, None], daily_spread * level_error
-    )
+    spread, freedom = pooled_error_spread(own, count / period[:, None], daily_spread * level_error)
     # Tails pooled per demand pattern of the days before the window (ADR 44): a lumpy item's
     # misses are skewed as other lumpy items' are, not as a smooth item's.
     pattern = np.asarray(classify(values[:, :start_day]).pattern)
