@@ -29,6 +29,11 @@ level per demand class (``results[].proposed.by_class``): the ``classes.csv`` ne
 file (``benchmarks/demand_mix.py`` writes one) or ``--classes FILE``, else the engine's demand
 patterns. ``--method recommended`` forecasts each series with its Test Bed pick on the days
 before the window.
+
+ADR 44: an item first sold inside the window counts its cycles from its first receipt on or
+after that sale (``simulate(launch_day=)``); the targets are calibrated on up to a year before
+the window (``--calibrate-days 364``: a half-year of a seasonal series learns the season);
+``demo`` generates 912 days (``--demo-days``) so that a year precedes the window's warm-up.
 """
 
 from __future__ import annotations
