@@ -109,3 +109,21 @@ def test_receipts_before_the_first_sale_start_nothing(day):
         [[0, 0, 0, 2, 2]], policy, [1], [0.0], on_order=[[0.0, 4.0]], launch_day=[3 + day]
     )
     assert result.cycles[0] == 0
+
+
+def test_miss_tails_pool_within_the_demand_pattern():
+    from inventory.policy.simulation import TAIL_LEVELS, _miss_quantiles, _prefix_sum
+
+    # Forecast 1 a day (P = 1). Items 0–1 sell 10 every 10th day: misses −1 and +9, RMSE 3,
+    # standardised −1/3 and 3. Items 2–3 alternate 0 and 2: misses ±1, standardised ±1.
+    skewed = np.where(np.arange(40) % 10 == 9, 10.0, 0.0)
+    flat = np.tile([0.0, 2.0], 20)
+    values = np.stack([skewed, skewed, flat, flat])
+    args = (_prefix_sum(values), np.ones((4, 40)), 0, 40, np.ones(4, np.int64), np.zeros(4, int))
+    top = TAIL_LEVELS.index(0.99)
+    pooled_by_pattern = _miss_quantiles(*args, group=np.array(["lumpy"] * 2 + ["smooth"] * 2))
+    pooled_by_all = _miss_quantiles(*args)
+    # Within its pattern a flat item's 99 % quantile stays its own, 1; pooled with the skewed
+    # items' it is (40·1 + 30·3) / (40 + 30): their 3 leaks into it.
+    assert pooled_by_pattern[2, top] == pytest.approx(1.0)
+    assert pooled_by_all[2, top] == pytest.approx((40 * 1 + 30 * 3) / 70)
