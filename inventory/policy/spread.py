@@ -26,7 +26,7 @@ from numpy.typing import ArrayLike, NDArray
 FloatArray = NDArray[np.float64]
 
 # Pseudo-observations (independent errors) the pooled prior is worth against an item's own
-# (4 was measured too: 0.2–1 point less for launches, equal inventory on the mixed sets; ADR 44).
+# (4 was measured too: launches 2–3 points lower, the same inventory; ADR 44).
 PRIOR_WEIGHT = 2.0
 # Items with fewer independent errors than this do not enter the pooled ratio.
 MIN_POOL_OBSERVATIONS = 4.0
