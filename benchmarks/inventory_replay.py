@@ -29,6 +29,11 @@ level per demand class (``results[].proposed.by_class``): the ``classes.csv`` ne
 file (``benchmarks/demand_mix.py`` writes one) or ``--classes FILE``, else the engine's demand
 patterns. ``--method recommended`` forecasts each series with its Test Bed pick on the days
 before the window.
+
+ADR 44: an item first sold inside the window counts its cycles from its first receipt on or
+after that sale (``simulate(launch_day=)``); the targets are calibrated on up to a year before
+the window (``--calibrate-days 364``: a half-year of a seasonal series learns the season);
+``demo`` generates 912 days (``--demo-days``) so that a year precedes the window's warm-up.
 """
 
 from __future__ import annotations
@@ -217,8 +222,9 @@ def main() -> None:
     parser.add_argument(
         "--calibrate-days",
         type=int,
-        default=182,
-        help="replay this many days before the window to calibrate the targets (0: off)",
+        default=364,
+        help="replay this many days before the window to calibrate the targets (0: off); "
+        "a whole year balances the seasons, a shorter history calibrates on what it has",
     )
     parser.add_argument(
         "--stockouts",
@@ -232,6 +238,12 @@ def main() -> None:
         default="target",
         help="service-level groups of the allocation and calibration: all items of a target, "
         "or the engine's demand pattern of the days before the window",
+    )
+    parser.add_argument(
+        "--demo-days",
+        type=int,
+        default=912,
+        help="demo: days of history generated (912: a year to calibrate on before the window)",
     )
     parser.add_argument("--refit", type=int, default=7)
     parser.add_argument("--policy-kind", default="reorder_point")
@@ -277,7 +289,7 @@ def main() -> None:
 
     started = time.perf_counter()
     if args.sales == "demo":
-        data = demo_data(730)
+        data = demo_data(args.demo_days)
     else:
         history, names, flags = load_daily_demand(Path(args.sales))
         items = history.shape[0]

@@ -37,6 +37,7 @@ from inventory.policy.service_level import (
     z_for_cycle_service_level,
     z_for_fill_rate,
 )
+from inventory.policy.spread import small_sample_factor
 from inventory.policy.status import days_until_order, recommended_order_quantity, stock_status
 
 FloatArray = NDArray[np.float64]
@@ -119,6 +120,10 @@ class PolicyInputs:
     lead_time_demand_quantiles: FloatArray | None = None
     # (items,) labels (say the ABC class) of the "aggregate" service-level allocation
     service_level_group: NDArray[Any] | None = None
+    # (items,) independent observations (degrees of freedom) behind ``demand_std_daily``;
+    # a cycle-service-level item's spread is widened by the Student-t factor at its level
+    # (``spread.small_sample_factor``). None (or NaN): the spread is taken as known.
+    error_observations: FloatArray | None = None
 
 
 @dataclass
@@ -219,6 +224,11 @@ def calculate_policy(inputs: PolicyInputs, settings: PolicySettings) -> PolicyRe
         known = ~np.isnan(optimal)
         level = np.where(known, optimal, level)
         fill_rate_kind &= ~known  # the critical ratio is a cycle service level
+
+    if inputs.error_observations is not None:
+        # A spread estimated from few errors: its quantile is Student-t, wider (ADR 44).
+        widen = small_sample_factor(level, _column(inputs.error_observations, np.nan, size))
+        sigma_d = sigma_d * np.where(fill_rate_kind, 1.0, widen)
 
     if up_to_policy:
         mean_ltd, std_ltd = lead_time_demand(demand, sigma_d, lead_time, lead_time_std, review)

@@ -28,6 +28,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from forecasting.engine.backtest import COMBO, run_test_bed
+from forecasting.engine.classification import classify
 from forecasting.engine.forecast import ForecastSpec
 from forecasting.engine.methods import FAST_METHODS, method_named
 from inventory.policy.calculate import (
@@ -37,6 +38,7 @@ from inventory.policy.calculate import (
     calculate_policy,
 )
 from inventory.policy.levels import DAYS_PER_YEAR, round_order_quantity
+from inventory.policy.spread import pooled_error_spread
 
 FloatArray = NDArray[np.float64]
 
@@ -197,6 +199,7 @@ def simulate(
     backorders: bool = False,
     on_order: ArrayLike | None = None,
     record_orders: bool = False,
+    launch_day: ArrayLike | None = None,
 ) -> SimulationResult:
     """Replay ``policy`` over ``demand`` (items, days; NaN = no demand recorded).
 
@@ -207,6 +210,11 @@ def simulate(
     Lost sales by default; ``backorders=True`` keeps unmet demand to serve from later receipts.
     ``record_orders`` keeps every day's order quantities (``orders_by_day``), e.g. to check
     that no decision depends on later demand.
+    ``launch_day`` (items,): the day of each item's first sale ever when it falls inside the
+    replay (< 0: it sold before). A launched item's cycles are counted from its first receipt
+    on or after that day: no policy stocks an item it has never seen sell, so the stretch from
+    the first sale to the first delivery is no replenishment cycle (its lost sales still count
+    in the fill rate and stockout days). Every later cycle counts as any other (ADR 44).
     """
     costs = costs or SimulationCosts()
     demand_by_day = np.ascontiguousarray(np.nan_to_num(np.asarray(demand, dtype=float).T))
@@ -215,6 +223,10 @@ def simulate(
     state = _ReplayState.begin(
         demand_by_day, policy, lead_time_days, starting_stock, costs, on_order, record_orders
     )
+    if launch_day is not None:
+        launch = np.broadcast_to(np.asarray(launch_day, dtype=np.int64), (state.on_hand.size,))
+        state.launch_day = launch.copy()
+        state.counting = launch < 0
     for day in range(state.days):
         if day % policy.review_period_days == 0:
             state.review(day)
@@ -258,6 +270,9 @@ class _ReplayState:
     daily_short: FloatArray
     daily_stockouts: NDArray[np.int64]
     order_log: FloatArray | None
+    # Launched items: cycles count from the first receipt on or after ``launch_day``.
+    counting: NDArray[np.bool_] | None = None
+    launch_day: NDArray[np.int64] | None = None
 
     @property
     def days(self) -> int:
@@ -371,6 +386,12 @@ class _ReplayState:
         self.in_transit -= arriving
         self.received += arriving
         arrived = arriving > 0
+        if self.counting is not None and self.launch_day is not None:
+            # A launched item's first receipt since its first sale starts its first cycle.
+            starting = arrived & ~self.counting & (day >= self.launch_day)
+            self.counting |= starting
+            arrived &= self.counting & ~starting
+            self.cycle_had_stockout &= self.counting
         self.cycles += arrived
         self.stockout_cycles += arrived & self.cycle_had_stockout
         self.cycle_had_stockout &= ~arrived
@@ -394,7 +415,9 @@ class _ReplayState:
             self.backlog += short
         stocked_out = short > 0
         self.stockout_days += stocked_out
-        self.cycle_had_stockout |= stocked_out
+        self.cycle_had_stockout |= (
+            stocked_out if self.counting is None else stocked_out & self.counting
+        )
         self.on_hand_sum += self.on_hand
         self.daily_value[day] = self.on_hand @ self.unit_cost
         self.daily_short[day] = short.sum()
@@ -447,6 +470,8 @@ class DemandEstimates:
     mean_daily_demand: FloatArray
     demand_std_daily: FloatArray
     change_days: NDArray[np.int64]
+    # (items, K) independent errors behind each spread (its degrees of freedom); None: known
+    spread_observations: FloatArray | None = None
 
 
 def rolling_demand_estimates(
@@ -564,6 +589,9 @@ def policy_from_estimates(
             minimum_order_quantity=per_column(minimum_order_quantity).ravel(),
             pack_size=per_column(pack_size).ravel(),
             service_level_group=group.ravel(),
+            error_observations=None
+            if estimates.spread_observations is None
+            else estimates.spread_observations.ravel(),
         ),
         settings,
     )
@@ -782,6 +810,9 @@ class ForecastEstimates:
     # (items, len(TAIL_LEVELS)): quantiles of each item's misses over P in units of their
     # RMSE, from the warm-up before the window, shrunk toward all items' (None: normal).
     miss_quantiles: FloatArray | None = None
+    # (items, K) degrees of freedom of each spread (own independent misses + the pooled
+    # prior's weight, ADR 44); None: the spreads are taken as known.
+    spread_observations: FloatArray | None = None
 
     def tail_factor(self, service_level: ArrayLike) -> FloatArray:
         """(items,) the factor that turns ``z·σ`` into the empirical quantile of the misses
@@ -809,7 +840,12 @@ class ForecastEstimates:
         return np.asarray(clipped_factor, dtype=np.float64)
 
     def as_demand_estimates(self) -> DemandEstimates:
-        return DemandEstimates(self.mean_daily_demand, self.demand_std_daily, self.change_days)
+        return DemandEstimates(
+            self.mean_daily_demand,
+            self.demand_std_daily,
+            self.change_days,
+            self.spread_observations,
+        )
 
 
 def rolling_forecast_estimates(
@@ -911,9 +947,22 @@ def rolling_forecast_estimates(
     daily_spread = np.sqrt(np.maximum(daily_var - daily_mean**2, 0.0))
 
     enough = count >= min_misses
-    spread = np.where(enough, rmse / np.sqrt(period[:, None]), daily_spread)
+    own = np.where(enough, rmse / np.sqrt(period[:, None]), daily_spread)
     at_fit = protection[:, fit_day - first]
-    tails = _miss_quantiles(cumulative, protection, first, start_day, period, first_sale)
+    # Few misses (a launch): the own spread shrunk toward the item's demand spread times the
+    # pool's error-to-demand variance ratio (empirical Bayes); its degrees of freedom for
+    # the t widening in ``calculate_policy`` (ADR 44).
+    # Misses over P overlapping days: about count / P independent ones.
+    # The prior's scale: the daily demand spread widened by the error of a level read from
+    # only ``seen_days`` days, Var(Σ_P) = P·d²·(1 + P / seen) (a mean's prediction interval).
+    level_error = np.sqrt(1.0 + period[:, None] / seen_days)
+    spread, freedom = pooled_error_spread(own, count / period[:, None], daily_spread * level_error)
+    # Tails pooled per demand pattern of the days before the window (ADR 44): a lumpy item's
+    # misses are skewed as other lumpy items' are, not as a smooth item's.
+    pattern = np.asarray(classify(values[:, :start_day]).pattern)
+    tails = _miss_quantiles(
+        cumulative, protection, first, start_day, period, first_sale, group=pattern
+    )
     return ForecastEstimates(
         mean_daily_demand=at_fit / period[:, None],
         demand_std_daily=np.nan_to_num(spread),
@@ -924,6 +973,7 @@ def rolling_forecast_estimates(
         method_names=names,
         method_index=chosen,
         miss_quantiles=tails,
+        spread_observations=freedom,
     )
 
 
@@ -934,6 +984,7 @@ def _miss_quantiles(
     start_day: int,
     period: NDArray[np.int64],
     first_sale: NDArray[np.int64],
+    group: np.ndarray | None = None,
 ) -> FloatArray | None:
     """(items, len(TAIL_LEVELS)) quantiles of the warm-up misses over P (decision days
     before the window whose P days ended before it, from the first sale) in units of the
@@ -959,13 +1010,18 @@ def _miss_quantiles(
         return None
     standardized = np.where(usable, miss / np.where(rmse > 0, rmse, 1.0)[:, None], np.nan)
     levels = np.asarray(TAIL_LEVELS)
-    pooled = np.nanquantile(standardized[usable], levels)
+    pooled = np.repeat(np.nanquantile(standardized[usable], levels)[None, :], miss.shape[0], 0)
+    if group is not None:  # each group's own pool where it has enough misses
+        for label in np.unique(group):
+            members = group == label
+            if usable[members].sum() >= MIN_TAIL_MISSES:
+                pooled[members] = np.nanquantile(standardized[members][usable[members]], levels)
     own = np.full((miss.shape[0], levels.size), np.nan)
     rows = usable.sum(axis=1) >= MIN_TAIL_MISSES
     if rows.any():
         own[rows] = np.nanquantile(standardized[rows], levels, axis=1).T
     weight = np.where(rows, usable.sum(axis=1) / period, 0.0)[:, None]
-    mixed = (weight * np.nan_to_num(own) + TAIL_POOLING * pooled[None, :]) / (weight + TAIL_POOLING)
+    mixed = (weight * np.nan_to_num(own) + TAIL_POOLING * pooled) / (weight + TAIL_POOLING)
     return np.maximum.accumulate(mixed, axis=1)  # quantiles rise with the level
 
 
@@ -1080,9 +1136,7 @@ def policy_from_forecasts(
         level = np.asarray(policy_arguments.get("service_level", 0.95), float)
         first_column = level if level.ndim < 2 else level[:, 0]
         factor = estimates.tail_factor(first_column)
-        demand = DemandEstimates(
-            demand.mean_daily_demand, demand.demand_std_daily * factor[:, None], demand.change_days
-        )
+        demand = replace(demand, demand_std_daily=demand.demand_std_daily * factor[:, None])
     fitted = policy_from_estimates(
         demand,
         lead_time_days,
@@ -1239,7 +1293,18 @@ def _replay_policy(
         costs=setup.costs,
         backorders=options.backorders,
         record_orders=options.record_orders,
+        launch_day=launch_days(setup.history, setup.start),
     )
+
+
+def launch_days(history: ArrayLike, start: int) -> NDArray[np.int64]:
+    """(items,) the replay day of each item's first sale ever when it falls in the window
+    (``history`` columns from ``start`` on), else −1 (sold before it; never sold: −1 too, an
+    item without demand has no stockout to count). See ``simulate(launch_day=)``."""
+    values = np.nan_to_num(np.asarray(history, dtype=float))
+    selling = values > 0
+    first = np.where(selling.any(axis=1), np.argmax(selling, axis=1), -1)
+    return np.where(first >= start, first - start, -1).astype(np.int64)
 
 
 def _baseline_policy(
