@@ -354,6 +354,49 @@ def select(
     return Forecast("selected", point, quantiles, sample.levels, params)
 
 
+# Sparse patterns whose point method is their pattern's best single one (run_test_bed), ranked
+# over up to POOLED_FOLDS folds of the horizon (a year of origins on daily data) where the
+# history allows: more evidence than the Test Bed's folds for one choice per pattern.
+POOLED_PATTERNS: tuple[str, ...] = (INTERMITTENT, LUMPY)
+POOLED_FOLDS = 12
+
+
+def pattern_choice(
+    fitted: np.ndarray,
+    scored: np.ndarray,
+    spec: ForecastSpec,
+    methods: Sequence[str],
+    pattern: np.ndarray,
+    rows: np.ndarray,
+    score: str,
+    *,
+    folds: int = POOLED_FOLDS,
+    yearly: bool | None = None,
+    start_date: date | None = None,
+) -> tuple[np.ndarray, int] | None:
+    """Per series of ``rows`` (bool), its pattern's best method among ``methods`` by the mean
+    relative ``score`` (:func:`recommend` with shrinkage 1) over a backtest of the ``rows``
+    with as many folds of ``spec.horizon`` as fit, at most ``folds``, each origin leaving at
+    least two seasons and two horizons of history. The methods fit ``fitted`` and are scored
+    on ``scored``; ``(methods per row of rows, folds used)``, or ``None`` when no row is asked
+    for or not even one fold fits."""
+    if not rows.any():
+        return None
+    periods = scored.shape[1]
+    least = 2 * max(spec.season_length, spec.horizon)
+    fitting = min(folds, (periods - least) // spec.horizon)
+    if fitting < 1:
+        return None
+    origins = rolling_origins(periods, spec.horizon, fitting)
+    runs, _profile, _seconds = _run_methods(
+        fitted[rows], spec, methods, origins, origins[0], yearly, start_date
+    )
+    result = _score(scored[rows], spec, origins, runs)
+    _relative, pooled = _relative_scores(_ranking_matrix(result, score), pattern[rows])
+    names = np.asarray(result.methods, dtype=object)
+    return names[np.argmin(pooled, axis=1)], fitting
+
+
 COMBO = "combo"
 COMBO_SIZES = (2, 3)
 
@@ -504,6 +547,7 @@ def run_test_bed(
     campaign: np.ndarray | None = None,
     campaign_group: np.ndarray | None = None,
     expected_uplift: np.ndarray | None = None,
+    pooled_patterns: Sequence[str] = POOLED_PATTERNS,
 ) -> ForecastSelection:
     """Classify, backtest every method, recommend one per series, and forecast ``spec.horizon``
     periods past the end of ``history`` with every method, the selection and the ensemble.
@@ -536,6 +580,11 @@ def run_test_bed(
     by the point score, k among these sizes chosen per series on the same folds — competes
     like any method (its fold forecasts are the members' fold forecasts averaged, so it costs
     no extra run); ``()`` leaves it out.
+    ``pooled_patterns``: series of these demand patterns (default intermittent and lumpy) that
+    are not new take their pattern's best single method by the point score over all its
+    series (shrinkage 1, no combination): a sparse series' three folds rank methods by noise,
+    and the combination's fold score flatters it (its members and size are picked on the same
+    folds), which on sparse demand cost more than it gained on held-out data (ADR 40 addendum).
 
     Censored demand and spikes (:mod:`cleaning`): days of ``stockout`` ``(series, periods)``
     (the import's flags) and, with ``infer_stockouts``, zero runs implausible for the series
@@ -618,6 +667,31 @@ def run_test_bed(
     recommendation = recommend(
         result, classification, point_rank, shrinkage=shrinkage, new_items=new_items
     )
+    sparse = np.isin(classification.pattern, list(pooled_patterns)) & ~classification.new_item
+    if sparse.any():
+        started = time.process_time()
+        local = [name for name in methods if name not in GLOBAL_METHODS]
+        pooled = recommend(
+            singles, classification, point_rank, shrinkage=1.0, new_items=new_items
+        ).method
+        longer = pattern_choice(
+            fitted,
+            values,
+            spec,
+            local,
+            classification.pattern,
+            sparse,
+            point_rank,
+            yearly=yearly,
+            start_date=start_date,
+        )
+        if longer is not None and longer[1] > folds:
+            pooled = pooled.copy()
+            pooled[sparse] = longer[0]
+        recommendation = Recommendation(
+            np.where(sparse, pooled, recommendation.method), recommendation.reason
+        )
+        seconds["pattern_choice"] = time.process_time() - started
     if point_rank != score:
         # The bands come from single methods: a combination's members are ranked by the point
         # score, and averaged quantiles under-cover (measured, ADR 23).

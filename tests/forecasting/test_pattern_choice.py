@@ -1,0 +1,67 @@
+"""Sparse patterns take their pattern's best single method, ranked over a longer backtest
+(ADR 40 addendum)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from forecasting.engine.backtest import (
+    COMBO,
+    POOLED_FOLDS,
+    pattern_choice,
+    run_test_bed,
+)
+from forecasting.engine.classification import INTERMITTENT, LUMPY, SMOOTH
+from forecasting.engine.forecast import ForecastSpec
+
+SPEC = ForecastSpec(horizon=14, season_length=7)
+
+
+def mixed(seed: int = 4, sparse: int = 16, dense: int = 6, periods: int = 420) -> np.ndarray:
+    """``sparse`` intermittent/lumpy rows (sales on ~25 % of days) and ``dense`` smooth ones."""
+    rng = np.random.default_rng(seed)
+    occurs = rng.random((sparse, periods)) < 0.25
+    sizes = rng.negative_binomial(2, 0.4, size=(sparse, periods)) + 1
+    smooth = rng.poisson(40.0, size=(dense, periods))
+    return np.vstack([np.where(occurs, sizes, 0), smooth]).astype(float)
+
+
+def test_sparse_series_share_their_patterns_single_method_and_dense_ones_do_not_have_to():
+    history = mixed()
+    bed = run_test_bed(history, SPEC)
+    pattern = bed.classification.pattern
+    sparse = np.isin(pattern, [INTERMITTENT, LUMPY]) & ~bed.classification.new_item
+    assert sparse.sum() >= 10 and (pattern == SMOOTH).any()
+    method = bed.recommendation.method
+    for name in (INTERMITTENT, LUMPY):
+        rows = sparse & (pattern == name)
+        if rows.any():
+            assert len(set(method[rows])) == 1
+    assert COMBO not in set(method[sparse])
+    # The choice is the longer backtest's: the selection carries that method's forecast.
+    picked = pattern_choice(
+        history, history, SPEC, bed.backtest.methods[:-1], pattern, sparse, "rmsse"
+    )
+    assert picked is not None
+    assert picked[1] == POOLED_FOLDS  # 420 days leave room for 12 folds of 14
+    assert method[sparse].tolist() == picked[0].tolist()
+    for row in np.flatnonzero(sparse):
+        np.testing.assert_allclose(bed.selected.point[row], bed.forecasts[method[row]].point[row])
+    # Without the rule each sparse series ranks on its own folds: choices differ or combine.
+    own = run_test_bed(history, SPEC, pooled_patterns=()).recommendation.method
+    assert len(set(own[sparse])) > 2 or COMBO in set(own[sparse])
+
+
+def test_the_longer_backtest_uses_as_many_folds_as_the_history_allows():
+    history = mixed(periods=120)
+    pattern = np.array([INTERMITTENT] * len(history), dtype=object)
+    rows = np.ones(len(history), dtype=bool)
+    picked = pattern_choice(history, history, SPEC, ("ses", "sba"), pattern, rows, "rmsse")
+    assert picked is not None
+    assert picked[1] == (120 - 28) // 14  # each origin keeps two horizons of history
+    assert set(picked[0]) <= {"ses", "sba"}
+    assert (
+        pattern_choice(history[:, :30], history[:, :30], SPEC, ("ses",), pattern, rows, "rmse")
+        is None
+    )
+    assert pattern_choice(history, history, SPEC, ("ses",), pattern, ~rows, "rmse") is None
