@@ -670,7 +670,7 @@ def run_test_bed(
     sparse = np.isin(classification.pattern, list(pooled_patterns)) & ~classification.new_item
     if sparse.any():
         started = time.process_time()
-        local = [name for name in methods if name not in GLOBAL_METHODS]
+        own_methods = [name for name in methods if name not in GLOBAL_METHODS]
         pooled = recommend(
             singles, classification, point_rank, shrinkage=1.0, new_items=new_items
         ).method
@@ -678,7 +678,7 @@ def run_test_bed(
             fitted,
             values,
             spec,
-            local,
+            own_methods,
             classification.pattern,
             sparse,
             point_rank,
