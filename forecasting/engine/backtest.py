@@ -371,6 +371,7 @@ def pattern_choice(
     score: str,
     *,
     folds: int = POOLED_FOLDS,
+    more_than: int = 0,
     yearly: bool | None = None,
     start_date: date | None = None,
 ) -> tuple[np.ndarray, int] | None:
@@ -379,13 +380,13 @@ def pattern_choice(
     with as many folds of ``spec.horizon`` as fit, at most ``folds``, each origin leaving at
     least two seasons and two horizons of history. The methods fit ``fitted`` and are scored
     on ``scored``; ``(methods per row of rows, folds used)``, or ``None`` when no row is asked
-    for or not even one fold fits."""
+    for or no more than ``more_than`` folds fit."""
     if not rows.any():
         return None
     periods = scored.shape[1]
     least = 2 * max(spec.season_length, spec.horizon)
     fitting = min(folds, (periods - least) // spec.horizon)
-    if fitting < 1:
+    if fitting < max(1, more_than + 1):
         return None
     origins = rolling_origins(periods, spec.horizon, fitting)
     runs, _profile, _seconds = _run_methods(
@@ -580,11 +581,13 @@ def run_test_bed(
     by the point score, k among these sizes chosen per series on the same folds — competes
     like any method (its fold forecasts are the members' fold forecasts averaged, so it costs
     no extra run); ``()`` leaves it out.
-    ``pooled_patterns``: series of these demand patterns (default intermittent and lumpy) that
-    are not new take their pattern's best single method by the point score over all its
-    series (shrinkage 1, no combination): a sparse series' three folds rank methods by noise,
-    and the combination's fold score flatters it (its members and size are picked on the same
-    folds), which on sparse demand cost more than it gained on held-out data (ADR 40 addendum).
+    ``pooled_patterns``: where the history holds more folds than ``folds`` (up to
+    :data:`POOLED_FOLDS`), series of these demand patterns (default intermittent and lumpy)
+    that are not new take their pattern's best single method by the point score over all its
+    series and those folds (:func:`pattern_choice`; no combination): a sparse series' few
+    folds rank methods by noise, and the combination's fold score flatters it (its members
+    and size are picked on the same folds). Measured in ADR 40's addendum; with no more folds
+    than the Test Bed's (monthly car parts) the per-series choice stays.
 
     Censored demand and spikes (:mod:`cleaning`): days of ``stockout`` ``(series, periods)``
     (the import's flags) and, with ``infer_stockouts``, zero runs implausible for the series
@@ -671,9 +674,6 @@ def run_test_bed(
     if sparse.any():
         started = time.process_time()
         own_methods = [name for name in methods if name not in GLOBAL_METHODS]
-        pooled = recommend(
-            singles, classification, point_rank, shrinkage=1.0, new_items=new_items
-        ).method
         longer = pattern_choice(
             fitted,
             values,
@@ -682,15 +682,14 @@ def run_test_bed(
             classification.pattern,
             sparse,
             point_rank,
+            more_than=folds,
             yearly=yearly,
             start_date=start_date,
         )
-        if longer is not None and longer[1] > folds:
-            pooled = pooled.copy()
-            pooled[sparse] = longer[0]
-        recommendation = Recommendation(
-            np.where(sparse, pooled, recommendation.method), recommendation.reason
-        )
+        if longer is not None:
+            method = recommendation.method.copy()
+            method[sparse] = longer[0]
+            recommendation = Recommendation(method, recommendation.reason)
         seconds["pattern_choice"] = time.process_time() - started
     if point_rank != score:
         # The bands come from single methods: a combination's members are ranked by the point

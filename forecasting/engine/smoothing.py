@@ -34,8 +34,8 @@ SES_ALPHAS = (0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9)
 # Lead-time SES (:func:`ses_lead`): down to a memory of ~500 periods, which a one-step criterion
 # never picks but a flat forecast over weeks of sparse, noisy demand wants (ADR 40 addendum).
 LEAD_ALPHAS = (0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5)
-# Periods after the first sale before a level is scored (the start-up of the level).
-LEAD_BURN_IN = 56
+# Horizons after the first sale before a level is scored (the start-up of the level).
+LEAD_BURN_IN = 2
 # Weight of the group's α choice against the series' own (:func:`ses_lead`).
 LEAD_SHRINKAGE = 0.75
 HOLT_ALPHAS = (0.05, 0.1, 0.2, 0.4, 0.7)
@@ -122,8 +122,10 @@ def ses_lead(
     Each series' criterion, relative to its mean over the grid, is shrunk by ``shrinkage``
     toward the mean of its group (intermittent — average inter-demand interval ≥ 1.32 since
     the first sale — or not, over the series passed in): a few hundred overlapping windows
-    still rank neighbouring α by noise. The level starts at the first sale; series that never
-    sold forecast zero. Variance: the one-step error variance of the chosen α grown as for
+    still rank neighbouring α by noise. Windows are scored from :data:`LEAD_BURN_IN` horizons
+    after the first sale; a group without any (short histories) takes the lowest one-step
+    error instead. The level starts at the first sale; series that never sold forecast zero.
+    Variance: the one-step error variance of the chosen α grown as for
     ETS(A,N,N)."""
     if not 0.0 <= shrinkage <= 1.0:
         raise ValueError("shrinkage must lie in [0, 1]")
@@ -132,7 +134,11 @@ def ses_lead(
     grid = np.asarray(alphas, dtype=np.float64)
     ordered = np.array(sorted(set(wanted)), dtype=np.int64)
     levels, lead, sse, counts = kernels.lead_ses_states(
-        np.ascontiguousarray(values, dtype=np.float64), grid, ordered, spec.horizon, LEAD_BURN_IN
+        np.ascontiguousarray(values, dtype=np.float64),
+        grid,
+        ordered,
+        spec.horizon,
+        LEAD_BURN_IN * spec.horizon,
     )
     steps = np.arange(spec.horizon)
     forecasts = []
@@ -147,7 +153,11 @@ def ses_lead(
         score = lead[k]
         scale = score.mean(axis=1, keepdims=True)
         relative = np.where(scale > 0, score / np.where(scale > 0, scale, 1.0), 1.0)
-        pooled = np.ones_like(relative)
+        # Without any scored window in its group (too short a history) a series falls back
+        # to the lowest one-step error.
+        one_step = sse[k] / np.maximum(counts[k], 1.0)
+        pooled = one_step / np.maximum(one_step.mean(axis=1, keepdims=True), 1e-12)
+        relative = np.where(scale > 0, relative, pooled)
         for member in (group, ~group):
             scored = member & (scale[:, 0] > 0)
             if scored.any():

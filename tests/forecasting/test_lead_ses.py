@@ -77,3 +77,11 @@ def test_the_profiled_variant_is_a_fast_method_and_keeps_the_weekly_pattern():
     week = np.array([10.0, 12.0, 15.0, 11.0, 20.0, 30.0, 25.0])
     result = forecast(np.tile(week, 30)[None, :], "ses_lead_profiled", SPEC)
     np.testing.assert_allclose(result.point[0], np.tile(week, 4), rtol=1e-6)
+
+
+def test_too_short_a_history_for_any_lead_window_takes_the_one_step_choice():
+    # 60 periods, horizon 28: no window starts two horizons after the first sale.
+    history = np.concatenate([np.full(30, 10.0), np.full(30, 30.0)])[None, :]
+    result = smoothing.ses_lead(history, SPEC)[0]
+    assert result.params["alpha"][0] == max(smoothing.LEAD_ALPHAS)
+    assert result.point[0, 0] == pytest.approx(30.0, rel=0.01)

@@ -65,3 +65,14 @@ def test_the_longer_backtest_uses_as_many_folds_as_the_history_allows():
         is None
     )
     assert pattern_choice(history, history, SPEC, ("ses",), pattern, ~rows, "rmse") is None
+    # No more folds than the Test Bed's own: no pattern choice (the per-series one stays).
+    assert (
+        pattern_choice(history, history, SPEC, ("ses",), pattern, rows, "rmse", more_than=6) is None
+    )
+
+
+def test_no_more_folds_than_the_test_beds_keeps_the_per_series_choice():
+    history = mixed(periods=98)  # (98 − 28) // 14 = 5 folds fit, the Test Bed runs 5
+    bed = run_test_bed(history, SPEC, folds=5)
+    own = run_test_bed(history, SPEC, folds=5, pooled_patterns=())
+    assert bed.recommendation.method.tolist() == own.recommendation.method.tolist()
