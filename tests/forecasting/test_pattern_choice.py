@@ -1,10 +1,11 @@
-"""Sparse patterns take their pattern's best single method, ranked over a longer backtest
-(ADR 40 addendum)."""
+"""Sparse patterns take their pattern's best single method, ranked over a longer backtest, and
+keep their spikes (ADR 40 addendum)."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from forecasting.engine import cleaning
 from forecasting.engine.backtest import (
     COMBO,
     POOLED_FOLDS,
@@ -12,7 +13,7 @@ from forecasting.engine.backtest import (
     run_test_bed,
 )
 from forecasting.engine.classification import INTERMITTENT, LUMPY, SMOOTH
-from forecasting.engine.forecast import ForecastSpec
+from forecasting.engine.forecast import ForecastSpec, is_count_like
 
 SPEC = ForecastSpec(horizon=14, season_length=7)
 
@@ -76,3 +77,20 @@ def test_no_more_folds_than_the_test_beds_keeps_the_per_series_choice():
     bed = run_test_bed(history, SPEC, folds=5)
     own = run_test_bed(history, SPEC, folds=5, pooled_patterns=())
     assert bed.recommendation.method.tolist() == own.recommendation.method.tolist()
+
+
+def test_a_sparse_series_with_filled_stockout_days_is_not_capped():
+    # Lumpy sales (a quarter of the days, sizes averaging 20); twelve stockout days are filled
+    # with weekday medians, which makes row 1 fractional, so no longer count-like.
+    rng = np.random.default_rng(0)
+    occurs = rng.random((3, 420)) < 0.25
+    sizes = rng.negative_binomial(1, 1 / 20, size=(3, 420)) + 1
+    history = np.where(occurs, sizes, 0).astype(float)
+    stockout = np.zeros(history.shape, dtype=bool)
+    stockout[:, 300:312] = True
+    filled, _mask = cleaning.censor(history, stockout, infer=False)
+    assert is_count_like(history).all() and not is_count_like(filled)[1]
+    bed = run_test_bed(history, SPEC, stockout=stockout, infer_stockouts=False)
+    level = bed.forecasts["ses"].point.mean(axis=1)
+    # Capped at its mostly-zero fortnight medians the level fell to a fifth of the demand.
+    assert level[1] > 0.6 * history[1, -200:].mean()
