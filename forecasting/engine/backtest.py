@@ -380,9 +380,9 @@ def pattern_choice(
     relative ``score`` (:func:`recommend` with shrinkage 1) over a backtest of the ``rows``
     with as many folds of ``spec.horizon`` as fit, at most ``folds``, each origin leaving at
     least two seasons and two horizons of history. The methods fit ``fitted`` and are scored
-    on ``scored``; ``(methods per row of rows, folds used)``, or ``None`` when no row is asked
-    for or no more than ``more_than`` folds fit."""
-    if not rows.any():
+    on ``scored``; ``(methods per row of rows, folds used)``, or ``None`` when no row or no
+    method is asked for or no more than ``more_than`` folds fit."""
+    if not rows.any() or not methods:
         return None
     periods = scored.shape[1]
     least = 2 * max(spec.season_length, spec.horizon)

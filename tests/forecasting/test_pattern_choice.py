@@ -66,6 +66,7 @@ def test_the_longer_backtest_uses_as_many_folds_as_the_history_allows():
         is None
     )
     assert pattern_choice(history, history, SPEC, ("ses",), pattern, ~rows, "rmse") is None
+    assert pattern_choice(history, history, SPEC, (), pattern, rows, "rmse") is None
     # No more folds than the Test Bed's own: no pattern choice (the per-series one stays).
     assert (
         pattern_choice(history, history, SPEC, ("ses",), pattern, rows, "rmse", more_than=6) is None
