@@ -28,6 +28,7 @@ from .classification import (
     classify,
 )
 from .forecast import (
+    ADI_CUTOFF,
     Forecast,
     ForecastSpec,
     as_history,
@@ -354,6 +355,50 @@ def select(
     return Forecast("selected", point, quantiles, sample.levels, params)
 
 
+# Sparse patterns whose point method is their pattern's best single one (run_test_bed), ranked
+# over up to POOLED_FOLDS folds of the horizon (a year of origins on daily data) where the
+# history allows: more evidence than the Test Bed's folds for one choice per pattern.
+POOLED_PATTERNS: tuple[str, ...] = (INTERMITTENT, LUMPY)
+POOLED_FOLDS = 12
+
+
+def pattern_choice(
+    fitted: np.ndarray,
+    scored: np.ndarray,
+    spec: ForecastSpec,
+    methods: Sequence[str],
+    pattern: np.ndarray,
+    rows: np.ndarray,
+    score: str,
+    *,
+    folds: int = POOLED_FOLDS,
+    more_than: int = 0,
+    yearly: bool | None = None,
+    start_date: date | None = None,
+) -> tuple[np.ndarray, int] | None:
+    """Per series of ``rows`` (bool), its pattern's best method among ``methods`` by the mean
+    relative ``score`` (:func:`recommend` with shrinkage 1) over a backtest of the ``rows``
+    with as many folds of ``spec.horizon`` as fit, at most ``folds``, each origin leaving at
+    least two seasons and two horizons of history. The methods fit ``fitted`` and are scored
+    on ``scored``; ``(methods per row of rows, folds used)``, or ``None`` when no row or no
+    method is asked for or no more than ``more_than`` folds fit."""
+    if not rows.any() or not methods:
+        return None
+    periods = scored.shape[1]
+    least = 2 * max(spec.season_length, spec.horizon)
+    fitting = min(folds, (periods - least) // spec.horizon)
+    if fitting < max(1, more_than + 1):
+        return None
+    origins = rolling_origins(periods, spec.horizon, fitting)
+    runs, _profile, _seconds = _run_methods(
+        fitted[rows], spec, methods, origins, origins[0], yearly, start_date
+    )
+    result = _score(scored[rows], spec, origins, runs)
+    _relative, pooled = _relative_scores(_ranking_matrix(result, score), pattern[rows])
+    names = np.asarray(result.methods, dtype=object)
+    return names[np.argmin(pooled, axis=1)], fitting
+
+
 COMBO = "combo"
 COMBO_SIZES = (2, 3)
 
@@ -504,6 +549,7 @@ def run_test_bed(
     campaign: np.ndarray | None = None,
     campaign_group: np.ndarray | None = None,
     expected_uplift: np.ndarray | None = None,
+    pooled_patterns: Sequence[str] = POOLED_PATTERNS,
 ) -> ForecastSelection:
     """Classify, backtest every method, recommend one per series, and forecast ``spec.horizon``
     periods past the end of ``history`` with every method, the selection and the ensemble.
@@ -536,6 +582,13 @@ def run_test_bed(
     by the point score, k among these sizes chosen per series on the same folds — competes
     like any method (its fold forecasts are the members' fold forecasts averaged, so it costs
     no extra run); ``()`` leaves it out.
+    ``pooled_patterns``: where the history holds more folds than ``folds`` (up to
+    :data:`POOLED_FOLDS`), series of these demand patterns (default intermittent and lumpy)
+    that are not new take their pattern's best single method by the point score over all its
+    series and those folds (:func:`pattern_choice`; no combination): a sparse series' few
+    folds rank methods by noise, and the combination's fold score flatters it (its members
+    and size are picked on the same folds). Measured in ADR 40's addendum; with no more folds
+    than the Test Bed's (monthly car parts) the per-series choice stays.
 
     Censored demand and spikes (:mod:`cleaning`): days of ``stockout`` ``(series, periods)``
     (the import's flags) and, with ``infer_stockouts``, zero runs implausible for the series
@@ -579,7 +632,11 @@ def run_test_bed(
     names = list(dict.fromkeys([*methods, *FALLBACK_BY_PATTERN.values()]))
     fitted = baseline
     if winsorise:
-        fitted = cleaning.winsorise(baseline, ~is_count_like(baseline))
+        # Only series that sell most periods: a sparse series whose filled stockout days are
+        # fractional is no longer count-like, and capping it at the band of its mostly-zero
+        # fortnight medians cut its demand by two thirds (ADR 40 addendum).
+        frequent = classification.adi < ADI_CUTOFF
+        fitted = cleaning.winsorise(baseline, ~is_count_like(baseline) & frequent)
     runs, profile, seconds = _run_methods(
         fitted, spec, names, (*origins, periods), origins[0], yearly, start_date, promo
     )
@@ -618,6 +675,27 @@ def run_test_bed(
     recommendation = recommend(
         result, classification, point_rank, shrinkage=shrinkage, new_items=new_items
     )
+    sparse = np.isin(classification.pattern, list(pooled_patterns)) & ~classification.new_item
+    if sparse.any():
+        started = time.process_time()
+        own_methods = [name for name in methods if name not in GLOBAL_METHODS]
+        longer = pattern_choice(
+            fitted,
+            values,
+            spec,
+            own_methods,
+            classification.pattern,
+            sparse,
+            point_rank,
+            more_than=folds,
+            yearly=yearly,
+            start_date=start_date,
+        )
+        if longer is not None:
+            method = recommendation.method.copy()
+            method[sparse] = longer[0]
+            recommendation = Recommendation(method, recommendation.reason)
+        seconds["pattern_choice"] = time.process_time() - started
     if point_rank != score:
         # The bands come from single methods: a combination's members are ranked by the point
         # score, and averaged quantiles under-cover (measured, ADR 23).

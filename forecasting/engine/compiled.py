@@ -473,6 +473,59 @@ def ses_states(values: F64, alpha: F64, origins: I64, discount: float) -> tuple[
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
+def lead_ses_states(
+    values: F64, alpha: F64, origins: I64, horizon: int, burn: int
+) -> tuple[F64, F64, F64, F64]:
+    """SES scored by its lead-time error: per origin, series and α the level, the sum over
+    past periods t of (mean of the ``horizon`` periods after t − level at t)² (only windows
+    that end before the origin, from ``burn`` periods after the first sale), the one-step
+    SSE and its count, each ``(origins, series, grid)``. The level starts at the first sale,
+    at the mean of up to ``horizon`` periods from it (never past the origin)."""
+    n, periods = values.shape
+    grid = alpha.shape[0]
+    k = origins.shape[0]
+    levels = np.zeros((k, n, grid))
+    lead = np.zeros((k, n, grid))
+    sse = np.zeros((k, n, grid))
+    counts = np.zeros((k, n, grid))
+    totals = np.zeros(periods + 1)
+    for i in range(n):
+        first = periods
+        for t in range(periods):
+            if values[i, t] > 0:
+                first = t
+                break
+        for t in range(periods):
+            totals[t + 1] = totals[t] + values[i, t]
+        for j in range(k):
+            origin = origins[j]
+            if first >= origin:
+                continue
+            span = min(horizon, origin - first)
+            start = (totals[first + span] - totals[first]) / span
+            for g in range(grid):
+                a = alpha[g]
+                level = start
+                score = 0.0
+                squares = 0.0
+                count = 0.0
+                for t in range(first, origin):
+                    error = values[i, t] - level
+                    if t > first:
+                        squares += error * error
+                        count += 1.0
+                    level += a * error
+                    if t - first >= burn and t + horizon < origin:
+                        ahead = (totals[t + 1 + horizon] - totals[t + 1]) / horizon
+                        score += (ahead - level) * (ahead - level)
+                levels[j, i, g] = level
+                lead[j, i, g] = score
+                sse[j, i, g] = squares
+                counts[j, i, g] = count
+    return levels, lead, sse, counts
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
 def trailing_medians(values: F64, window: int) -> F64:
     """``(series, periods − window)``: column ``j`` is the median of ``values[:, j : j + window]``
     (the ``window`` periods before period ``j + window``), by insertion into a sorted buffer."""

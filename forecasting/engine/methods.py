@@ -50,6 +50,7 @@ METHODS: dict[str, Method] = {
     "imapa": intermittent.imapa,
     "ses_profiled": profiled.ses_profiled,
     "imapa_profiled": profiled.imapa_profiled,
+    "ses_lead_profiled": profiled.ses_lead_profiled,
     "gbm": gbm.gbm,
 }
 
@@ -71,6 +72,7 @@ FAST_METHODS: tuple[str, ...] = (
     "imapa",
     "ses_profiled",
     "imapa_profiled",
+    "ses_lead_profiled",
 )
 # Global models learn across all series: opt-in (slower), they take the promotions and the
 # calendar as keyword arguments and see the raw history (they model the year themselves).

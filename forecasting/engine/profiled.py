@@ -108,3 +108,4 @@ def profiled(base: LevelMethod, name: str) -> LevelMethod:
 
 ses_profiled = profiled(smoothing.ses, "ses_profiled")
 imapa_profiled = profiled(intermittent.imapa, "imapa_profiled")
+ses_lead_profiled = profiled(smoothing.ses_lead, "ses_lead_profiled")

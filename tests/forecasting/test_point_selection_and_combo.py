@@ -57,7 +57,11 @@ def test_the_selection_carries_the_point_method_and_the_band_method():
 
 def test_run_test_bed_ranks_the_point_by_rmsse_and_the_bands_by_pinball():
     history = sparse_and_smooth()
-    bed = run_test_bed(history, SPEC, shrinkage=0.0, new_item_periods=1, combo_sizes=())
+    # pooled_patterns=(): the sparse rows keep their own ranking (the rule of ADR 40's addendum
+    # gives them their pattern's choice, tests/forecasting/test_pattern_choice.py).
+    bed = run_test_bed(
+        history, SPEC, shrinkage=0.0, new_item_periods=1, combo_sizes=(), pooled_patterns=()
+    )
     names = np.asarray(bed.backtest.methods, dtype=object)
     point = names[np.argmin(bed.backtest.scores["rmsse"], axis=1)]
     bands = names[np.argmin(bed.backtest.scores["pinball"], axis=1)]
@@ -70,7 +74,13 @@ def test_run_test_bed_ranks_the_point_by_rmsse_and_the_bands_by_pinball():
         np.testing.assert_allclose(bed.selected.quantiles[row], bed.forecasts[band].quantiles[row])
     # point_score=None: one ranking (pinball) picks both, as before ADR 23.
     single = run_test_bed(
-        history, SPEC, shrinkage=0.0, new_item_periods=1, combo_sizes=(), point_score=None
+        history,
+        SPEC,
+        shrinkage=0.0,
+        new_item_periods=1,
+        combo_sizes=(),
+        point_score=None,
+        pooled_patterns=(),
     )
     assert single.recommendation.band_method is None
     assert single.recommendation.method.tolist() == bands.tolist()
