@@ -302,4 +302,23 @@ def job_progress(request: HttpRequest, job_id: str) -> HttpResponse:
         job = core_selectors.access_job(user=request.user, job_id=job_id)
     except NotFound:
         raise Http404("No such job.") from None
-    return render(request, "pages/_job_progress.html", {"job": job})
+    return render(request, "pages/_job_progress.html", {"job": job, **job_result_link(job)})
+
+
+def job_result_link(job) -> dict[str, str]:
+    """The bar's label, and where a job's result is read on the pages once it has finished:
+    the route plan, the import batch's report (also when the file was rejected)."""
+    params = job.params or {}
+    if job.kind == "route_plan" and "plan_id" in params:
+        return {
+            "label": "Route plan",
+            "link": reverse("route-plan-page", args=[params["plan_id"]]),
+            "link_label": "Open the plan",
+        }
+    if job.kind == "import" and "batch_id" in params:
+        return {
+            "label": "Import",
+            "link": reverse("import-batch-page", args=[params["batch_id"]]),
+            "link_label": "Open the import's report",
+        }
+    return {}
