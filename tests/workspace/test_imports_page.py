@@ -132,3 +132,20 @@ def test_another_tenants_imports_are_never_listed(planner, tenant_b):
     assert "beta-only.csv" in theirs and "alpha-only.csv" not in theirs
     assert other.get(f"/app/imports/{mine.pk}/").status_code == 404
     assert other.get(f"/app/imports/{mine.pk}/errors.csv").status_code == 404
+
+
+def test_the_report_lists_the_first_errors_in_fixed_queries(viewer):
+    from tests.workspace.seed import page_queries
+
+    errors = [
+        {"row": i, "column": "quantity", "value": "x", "why": "not a number"} for i in range(300)
+    ]
+    batch = ImportBatch.objects.create(
+        kind="sales", source_name="many.csv", status="rejected", error_count=300, errors=errors
+    )
+    client = _client(viewer)
+    url = f"/app/imports/{batch.pk}/"
+    html = client.get(url).content.decode()
+    assert html.count("<td>not a number</td>") == 200 and "100 more in the CSV" in html
+    # domain, session, user, the batch
+    assert len(page_queries(client, url)) == 4
