@@ -26,6 +26,7 @@ urlpatterns = [
     path("app/", include("inventory.pages")),
     path("app/", include("forecasting.urls_pages")),
     path("app/", include("routing.urls")),
+    path("app/", include("etl.urls_pages")),
     path("app/", include("purchasing.urls_pages")),
     path("app/", include("manufacturing.urls_pages")),
     path("app/", include("integrations.urls_pages")),

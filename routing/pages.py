@@ -1,19 +1,25 @@
-"""Server-rendered pages of the routing domain (``/app/route-plans/<id>/``)."""
+"""Server-rendered pages of the routing domain: the plans (with the "Plan routes" button),
+one plan (``/app/route-plans/<id>/``) and its driver sheets."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
+from django.utils.html import escape
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
-from core.exceptions import NotFound
-from core.pages import member_page
-from routing import selectors
+from core.exceptions import DomainError, NotFound
+from core.pages import can_act, member_page, planner_action
+from core.selectors import active_run
+from routing import selectors, services
 from routing.models import RoutePlan
 
 PALETTE = (
@@ -32,11 +38,55 @@ PALETTE = (
 )  # fmt: skip  (the chart helpers' palette: a route keeps its colour in table and drawing)
 
 
+@require_GET
 @member_page
 def route_plan_list(request):
-    """The latest route plans, newest delivery date first (one query)."""
+    """The latest route plans, newest delivery date first (one query); planners also get the
+    "Plan routes" form (a delivery date, tomorrow by default)."""
     plans = list(RoutePlan.objects.order_by("-date", "-pk")[:50])
-    return render(request, "routing/route_plan_list.html", {"plans": plans})
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    context = {"plans": plans, "can_act": can_act(request.user), "tomorrow": tomorrow}
+    return render(request, "routing/route_plan_list.html", context)
+
+
+def _message(text: str, status: int = 400) -> HttpResponse:
+    return HttpResponse(f'<p class="muted" role="alert">{escape(text)}</p>', status=status)
+
+
+@require_POST
+@planner_action
+def route_plan_start_page(request):
+    """The "Plan routes" button: the same service and guards as ``POST /api/v1/route-plans/``
+    (one active plan per tenant, an active vehicle, orders a vehicle can carry), with the
+    tenant's settings and the API's default time limit; answers the job's progress bar, or
+    a sentence saying why nothing started (400), or the active plan's bar and a note (409)."""
+    raw = request.POST.get("date", "").strip()
+    try:
+        date = dt.date.fromisoformat(raw) if raw else timezone.localdate() + dt.timedelta(days=1)
+    except ValueError:
+        return _message("The delivery date must be a date (YYYY-MM-DD).")
+    active = active_run(RoutePlan.objects.filter(job__isnull=False).select_related("job"))
+    if active is not None:
+        note = (
+            f"Plan {active.pk} for {active.date} is already {active.status}: "
+            "one plan at a time; this one was not started."
+        )
+        response = render(
+            request,
+            "pages/_job_progress.html",
+            {"job": active.job, "label": f"Route plan {active.date}", "note": note},
+            status=409,
+        )
+        return response
+    if not selectors.delivery_orders_of_day(date=date).exists():
+        return _message(f"There are no delivery orders for {date}: nothing to plan.")
+    try:
+        plan = services.route_plan_start(date=date, user=request.user)
+    except DomainError as exc:
+        return _message(exc.message, exc.status_code)
+    return render(
+        request, "pages/_job_progress.html", {"job": plan.job, "label": f"Route plan {date}"}
+    )
 
 
 def _plan_or_404(request: Any, plan_id: int) -> RoutePlan:

@@ -6,6 +6,7 @@ from routing import pages
 
 urlpatterns = [
     path("route-plans/", pages.route_plan_list, name="route-plan-list"),
+    path("route-plans/start/", pages.route_plan_start_page, name="route-plan-start-page"),
     path("route-plans/<int:plan_id>/", pages.route_plan_page, name="route-plan-page"),
     path(
         "route-plans/<int:plan_id>/driver-sheet/<str:vehicle>/",

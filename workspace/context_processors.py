@@ -45,6 +45,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         if url is not None:
             links.append({"label": label, "url": url, "active": request.path.startswith(prefixes)})
     user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and user.has_role("planner"):
+        url = reverse("import-list-page")  # planners and admins upload files (viewers: URL)
+        links.append({"label": "Imports", "url": url, "active": request.path.startswith(url)})
     if user is not None and user.is_authenticated and user.has_role("admin"):
         url = reverse("workspace-users")  # admins also manage the tenant's users
         links.append({"label": "Users", "url": url, "active": request.path.startswith(url)})

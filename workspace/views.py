@@ -22,6 +22,7 @@ from accounts import services as accounts_services
 from accounts import two_factor
 from accounts.exceptions import RateLimited
 from accounts.links import invitation_tokens, password_reset_tokens
+from accounts.lockout import login_failure_record, login_guard, login_success_record
 from accounts.models import User
 from accounts.two_factor import otp_enabled, otp_verify
 from core import selectors as core_selectors
@@ -31,9 +32,10 @@ from core.throttling import client_ip, consume
 
 
 class LoginView(auth_views.LoginView):
-    """Session login for every role. Each POST counts against the same limit as the API's
-    token endpoint (group ``login``, per IP + username), failed or not; the form's one error
-    message never says whether the address exists."""
+    """Session login for every role. Each POST counts against the same limits as the API's
+    token endpoint (group ``login``: per IP + username and per IP), failed or not, and a failed
+    one towards the account's lockout (``accounts.lockout``), which a full login clears. The
+    form's one error message never says whether the address exists."""
 
     template_name = "workspace/login.html"
     redirect_authenticated_user = True
@@ -48,14 +50,11 @@ class LoginView(auth_views.LoginView):
 
     def post(self, request, *args, **kwargs):
         username = str(request.POST.get("username", "")).strip().lower()[:200]
-        usage = consume(
-            request,
-            group="login",
-            key=f"{client_ip(request)}|{username}",
-            rate=settings.RATE_LIMIT_LOGIN,
-        )
-        if usage and usage["should_limit"]:
-            wait = max(int(usage["time_left"]), 1)
+        # Per address + username, per address, and the account's lockout (accounts.lockout):
+        # the same guard as the token endpoint and the admin login. A locked name is refused
+        # whether or not such an account exists, with the rate limit's words.
+        wait = login_guard(request, group="login", username=username)
+        if wait:
             response = render(
                 request,
                 self.template_name,
@@ -66,11 +65,18 @@ class LoginView(auth_views.LoginView):
             return response
         return super().post(request, *args, **kwargs)
 
+    def form_invalid(self, form):
+        """Wrong password, unknown address or inactive account: one failure towards the
+        lockout of the name typed."""
+        login_failure_record(username=str(form.data.get("username", ""))[:200])
+        return super().form_invalid(form)
+
     def form_valid(self, form):
         """Password right: log in, or, when the user has 2FA on, remember who is half-way
         and ask for the code (``/app/login/code/``) before any session is theirs."""
         user = form.get_user()
         if not otp_enabled(user=user):
+            login_success_record(username=user.get_username())
             response = super().form_valid(form)
             if two_factor.otp_enrolment_required(user=user):
                 # Signed in, but every page sends to enrolment until 2FA is on (middleware).
@@ -109,6 +115,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
                 for name in (PENDING_USER, PENDING_SINCE, PENDING_NEXT):
                     session.pop(name, None)
                 auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                login_success_record(username=user.get_username())
                 return redirect(next_url)
             context["invalid"], status = True, 400
         except RateLimited as exc:
@@ -295,4 +302,23 @@ def job_progress(request: HttpRequest, job_id: str) -> HttpResponse:
         job = core_selectors.access_job(user=request.user, job_id=job_id)
     except NotFound:
         raise Http404("No such job.") from None
-    return render(request, "pages/_job_progress.html", {"job": job})
+    return render(request, "pages/_job_progress.html", {"job": job, **job_result_link(job)})
+
+
+def job_result_link(job) -> dict[str, str]:
+    """The bar's label, and where a job's result is read on the pages once it has finished:
+    the route plan, the import batch's report (also when the file was rejected)."""
+    params = job.params or {}
+    if job.kind == "route_plan" and "plan_id" in params:
+        return {
+            "label": "Route plan",
+            "link": reverse("route-plan-page", args=[params["plan_id"]]),
+            "link_label": "Open the plan",
+        }
+    if job.kind == "import" and "batch_id" in params:
+        return {
+            "label": "Import",
+            "link": reverse("import-batch-page", args=[params["batch_id"]]),
+            "link_label": "Open the import's report",
+        }
+    return {}

@@ -29,3 +29,16 @@ document.addEventListener("DOMContentLoaded", () => {
     if (document.querySelector("[_echarts_instance_]")) location.reload();
   });
 });
+
+// Forms marked data-show-errors show a refusal's sentence (4xx: nothing started, a file the
+// server would not take) in their target instead of dropping it as htmx does by default.
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const detail = event.detail;
+  const status = detail.xhr ? detail.xhr.status : 0;
+  const source = detail.requestConfig ? detail.requestConfig.elt : null;
+  if (status >= 400 && status < 500 && source instanceof Element
+      && source.closest("[data-show-errors]")) {
+    detail.shouldSwap = true;
+    detail.isError = false;
+  }
+});

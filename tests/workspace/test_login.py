@@ -6,7 +6,7 @@ import pytest
 from django.test import Client, override_settings
 
 from accounts.models import User
-from tests.conftest import HOST_A, PASSWORD, make_user
+from tests.conftest import HOST_A, HOST_B, PASSWORD, make_user
 
 
 def _login(client: Client, email: str, password: str = PASSWORD, next_url: str = ""):
@@ -126,3 +126,74 @@ def test_navigation_links_only_pages_that_exist(viewer):
             assert f">{label}</a>" not in html
         else:
             assert f">{label}</a>" in html
+
+
+_lockout_addresses = (f"10.77.{a}.{b}" for a in range(1, 250) for b in range(1, 250))
+
+
+def _login_from_fresh_address(host: str, email: str, password: str = PASSWORD):
+    """Each attempt from its own address: only the account's lockout sees them together."""
+    client = Client(HTTP_HOST=host, REMOTE_ADDR=next(_lockout_addresses))
+    return client.post("/app/login/", {"username": email, "password": password})
+
+
+@pytest.mark.django_db
+def test_the_app_login_locks_the_account_after_repeated_failures(planner, viewer):
+    wrong = [_login_from_fresh_address(HOST_A, planner.email, "wrong-password-1") for _ in range(5)]
+    assert [r.status_code for r in wrong] == [200] * 5
+    locked = _login_from_fresh_address(HOST_A, planner.email)  # even the right password
+    assert locked.status_code == 429 and int(locked["Retry-After"]) >= 1
+    assert (
+        b"Too many login attempts" in locked.content
+        and "_auth_user_id" not in locked.wsgi_request.session
+    )
+    # The API's token endpoint honours the same lockout; another account is not affected.
+    api = Client(HTTP_HOST=HOST_A, REMOTE_ADDR=next(_lockout_addresses)).post(
+        "/api/v1/auth/token",
+        {"username": planner.email, "password": PASSWORD},
+        content_type="application/json",
+    )
+    assert api.status_code == 429
+    assert _login_from_fresh_address(HOST_A, viewer.email).status_code == 302
+
+
+@pytest.mark.django_db
+def test_a_locked_unknown_address_gets_the_same_answer_as_a_locked_account(planner):
+    ghost = "nobody-locked@example.com"
+    for email in (planner.email, ghost):
+        for _ in range(5):
+            _login_from_fresh_address(HOST_A, email, "wrong-password-1")
+    known = _login_from_fresh_address(HOST_A, planner.email, "wrong-password-1")
+    unknown = _login_from_fresh_address(HOST_A, ghost, "wrong-password-1")
+    assert known.status_code == unknown.status_code == 429
+
+    def alert(response) -> str:
+        html = response.content.decode()
+        start = html.index('role="alert"')
+        return html[start : html.index("</p>", start)]
+
+    assert alert(known) == alert(unknown)
+
+
+@pytest.mark.django_db
+def test_a_successful_app_login_clears_the_failures(planner):
+    for _ in range(4):
+        _login_from_fresh_address(HOST_A, planner.email, "wrong-password-1")
+    assert _login_from_fresh_address(HOST_A, planner.email).status_code == 302
+    for _ in range(4):  # four more after the success: not five in a row
+        _login_from_fresh_address(HOST_A, planner.email, "wrong-password-1")
+    assert _login_from_fresh_address(HOST_A, planner.email).status_code == 302
+
+
+@pytest.mark.django_db
+def test_failures_in_one_tenant_do_not_lock_the_same_address_in_another(tenant_b):
+    from django_tenants.utils import schema_context
+
+    email = "same-name-both-tenants@example.com"
+    make_user(User.Role.PLANNER, email=email)
+    with schema_context(tenant_b.schema_name):
+        make_user(User.Role.PLANNER, email=email)
+    for _ in range(5):
+        _login_from_fresh_address(HOST_A, email, "wrong-password-1")
+    assert _login_from_fresh_address(HOST_A, email).status_code == 429
+    assert _login_from_fresh_address(HOST_B, email).status_code == 302

@@ -106,6 +106,15 @@ def _route_plans(count: int) -> None:
     )
 
 
+def _imports(count: int) -> None:
+    from etl.models import ImportBatch
+
+    ImportBatch.objects.bulk_create(
+        ImportBatch(kind="sales", source_name=f"sales-{i}.csv", status="rejected", error_count=1)
+        for i in range(count)
+    )
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("url", "make", "baseline"),
@@ -116,6 +125,7 @@ def _route_plans(count: int) -> None:
         ("/app/what-to-order/?tab=all", seed_metrics, 7),
         ("/app/simulations/", _simulations, 4),
         ("/app/route-plans/", _route_plans, 4),
+        ("/app/imports/", _imports, 4),
     ],
 )
 def test_query_counts_do_not_grow_with_rows(viewer, url, make, baseline):
@@ -143,6 +153,7 @@ def test_page_baselines_on_an_empty_tenant(viewer):
         ("/app/what-to-order/", 6),  # no rows: no page query
         ("/app/simulations/", 4),
         ("/app/route-plans/", 4),
+        ("/app/imports/", 4),
     ):
         queries = page_queries(client, url)
         if expected is not None:
