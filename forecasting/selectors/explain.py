@@ -86,7 +86,7 @@ def scenario_explained(
     the fly: one pass over the horizon's days, no query."""
     if not days:
         return days, []
-    category = product.category.name if product.category_id else ""
+    category = product.category.name if product.category is not None else ""
     sku = np.full(len(days), product.sku)
     kind = np.full(len(days), category)
     dates = np.array([row["date"] for row in days], dtype="datetime64[D]")

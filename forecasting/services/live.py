@@ -10,12 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
 
 from catalog.models import DemandHistory
 from core.cache import bump_namespace
 from forecasting.models import ForecastRun, ForecastValue, LiveScore, SeriesClassification
+
+if TYPE_CHECKING:
+    from django.db.backends.utils import CursorWrapper
 
 # The statement joins every value row of the open windows to two slices of the sales: JIT
 # compilation costs ~0.3 s and gains nothing, the hash tables must not spill to disk, and
@@ -60,7 +64,8 @@ def live_scores_update(*, full: bool = False) -> int:
         # The newest actual among the days still to score: the block-range index on the
         # date (ADR 28) reads only the recent blocks of a history that arrives in date order.
         cursor.execute(f"SELECT MAX(date) FROM {sales} WHERE date > %s", [first])  # noqa: S608
-        newest = cursor.fetchone()[0] or first
+        found = cursor.fetchone()
+        newest = (found[0] if found else None) or first
         todo = [(w, min(w.end, newest)) for w in windows]
         todo = [(w, last) for w, last in todo if last > w.after]
         if not todo:
@@ -79,7 +84,7 @@ def live_scores_update(*, full: bool = False) -> int:
     return written
 
 
-def _open_windows(cursor, *, full: bool) -> list[_Window]:
+def _open_windows(cursor: CursorWrapper, *, full: bool) -> list[_Window]:
     """The runs with days left to score and where to start: one small query over the runs
     (the scored rows are read through the run's index, and only for the runs not scored to
     their window's end)."""
@@ -115,7 +120,7 @@ def _open_windows(cursor, *, full: bool) -> list[_Window]:
     return windows
 
 
-def _score(cursor, todo: list[tuple[_Window, date]]) -> int:
+def _score(cursor: CursorWrapper, todo: list[tuple[_Window, date]]) -> int:
     """One ``SELECT`` for every window: its days ``after`` …
     ``last`` joined to the sales of those days (the actual) and of the week before each
     origin (seasonal naive), both read once as a date slice and hashed; the sums are
@@ -126,7 +131,7 @@ def _score(cursor, todo: list[tuple[_Window, date]]) -> int:
     sales = DemandHistory._meta.db_table
     classes = SeriesClassification._meta.db_table
     live = LiveScore._meta.db_table
-    arrays = {
+    arrays: dict[str, Any] = {
         "run": [w.run for w, _ in todo],
         "origin": [w.origin for w, _ in todo],
         "after": [w.after for w, _ in todo],
