@@ -146,7 +146,7 @@ def _score(cursor: CursorWrapper, todo: list[tuple[_Window, date]]) -> int:
         "%(last)s::date[]) AS w(id, origin, after, last_day)"
     )
     # The sums are computed into a temporary table first: PostgreSQL plans no parallel
-    # workers for an INSERT … SELECT, it does for CREATE TABLE … AS (7.9 s → 5.0 s).
+    # workers for an INSERT … SELECT, it does for CREATE TABLE … AS (8.7 s → 4.4 s + 1.2 s).
     cursor.execute(
         f"""
         CREATE TEMPORARY TABLE live_batch AS
