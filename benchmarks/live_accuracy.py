@@ -1,7 +1,8 @@
 """Live accuracy and champion / challenger at scale (ADR 38): the time to score the stored
-forecasts of several weekly runs against the actuals (``live_scores_update``), to read the
-trials' evidence and decide them (``challengers_decide``), and to read the tenant summary
-(``live_accuracy_summary``).
+forecasts of several weekly runs against the actuals (``live_scores_update``; again with
+nothing new; when one day of actuals arrives on the open window; a recompute from scratch),
+to read the trials' evidence and decide them (``challengers_decide``), and to read the
+tenant summary (``live_accuracy_summary``).
 
     python benchmarks/live_accuracy.py --series 10000 --runs 4 --horizon 28
 
@@ -84,6 +85,53 @@ def _fill(cursor, *, series: int, runs: int, horizon: int, challenged: float) ->
     return values
 
 
+def _a_day_arrives(*, cursor_factory, services):
+    """A daily sync on the open window: the sales of the newest run's last two forecast days
+    and after are held back and the run scored without them, then one day arrives and is
+    scored (timed: the daily case; the incremental scoring adds that day, the earlier code
+    re-scored the whole window), then the other. Then a recompute from scratch
+    (``full=True``, when the code has it) is timed and compared with the incrementally built
+    rows (max relative difference)."""
+    import inspect
+
+    from catalog.models import DemandHistory
+    from forecasting.models import ForecastRun, LiveScore
+
+    sales = DemandHistory._meta.db_table
+    last_run = ForecastRun.objects.order_by("-finished_at", "-id").first()
+    with cursor_factory() as cursor:
+        newest = last_run.data_end + timedelta(days=last_run.horizon)
+        cursor.execute(
+            f"CREATE TEMP TABLE held AS SELECT * FROM {sales} WHERE date > %s",  # noqa: S608
+            [newest - timedelta(days=2)],
+        )
+        cursor.execute(f"DELETE FROM {sales} WHERE date > %s", [newest - timedelta(days=2)])  # noqa: S608
+    LiveScore.objects.filter(run_id=last_run.pk).delete()
+    services.live_scores_update()
+    timed = 0.0
+    for day in (newest - timedelta(days=1), newest):
+        with cursor_factory() as cursor:
+            cursor.execute(f"INSERT INTO {sales} SELECT * FROM held WHERE date = %s", [day])  # noqa: S608
+            cursor.execute(f"ANALYZE {sales}")
+        started = time.perf_counter()
+        services.live_scores_update()
+        timed = timed or time.perf_counter() - started
+    if "full" not in inspect.signature(services.live_scores_update).parameters:
+        return timed, None
+    fields = ("days", "actual", "abs_error", "error", "squared_error", "naive_abs_error")
+    key = ("run_id", "product_id", "location_id", "method")
+    before = {tuple(r[:4]): r[4:] for r in LiveScore.objects.values_list(*key, *fields)}
+    started = time.perf_counter()
+    services.live_scores_update(full=True)
+    seconds = time.perf_counter() - started
+    after = {tuple(r[:4]): r[4:] for r in LiveScore.objects.values_list(*key, *fields)}
+    worst = 0.0 if before.keys() == after.keys() else float("inf")
+    for k, row in after.items():
+        for a, b in zip(row, before.get(k, row), strict=True):
+            worst = max(worst, abs(a - b) / max(abs(a), 1.0))
+    return timed, (seconds, worst)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--series", type=int, default=10_000)
@@ -124,6 +172,10 @@ def main() -> None:
             started = time.perf_counter()
             again = services.live_scores_update()
             seconds["live_scores_update_again"] = time.perf_counter() - started
+            day, full = _a_day_arrives(cursor_factory=connection.cursor, services=services)
+            seconds["live_scores_update_day"] = day
+            if full is not None:
+                seconds["live_scores_update_full"], equal = full
             services.forecast_settings_update(challenger_weeks=1)
             started = time.perf_counter()
             decision = services.challengers_decide()
@@ -144,6 +196,7 @@ def main() -> None:
                 "versions": ModelVersion.objects.count(),
                 "registry": ModelRegistryEntry.objects.count(),
                 "tenant_wape": summary["tenant"]["wape"],
+                "incremental_equals_full": equal if full is not None else None,
                 "seconds": {k: round(v, 3) for k, v in seconds.items()},
                 "load_average": [round(x, 2) for x in os.getloadavg()],
             }

@@ -167,6 +167,11 @@ class ExplanationQuerySerializer(serializers.Serializer):
     sku = serializers.CharField(max_length=64)
     location = serializers.CharField(max_length=64, required=False)
     run = serializers.IntegerField(min_value=1, required=False)
+    scenario = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        help_text="Explain this what-if scenario's forecast (on its base run) instead",
+    )
 
 
 class ExplainedDaySerializer(serializers.Serializer):
@@ -195,10 +200,29 @@ class CampaignSpanSerializer(serializers.Serializer):
     expected_uplift = serializers.FloatField(allow_null=True)
 
 
+class ScenarioCampaignSerializer(serializers.Serializer):
+    campaign = serializers.IntegerField()
+    name = serializers.CharField()
+    start = serializers.DateField()
+    end = serializers.DateField()
+    multiplier = serializers.FloatField(help_text="The factor the scenario lifts this SKU by")
+
+
+class ExplainedScenarioSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    campaigns = ScenarioCampaignSerializer(
+        many=True, help_text="The campaigns the scenario adds that lift this SKU"
+    )
+
+
 class ForecastExplanationSerializer(serializers.Serializer):
     run = serializers.IntegerField()
     sku = serializers.CharField()
     location = serializers.CharField(allow_null=True)
+    scenario = ExplainedScenarioSerializer(
+        allow_null=True, help_text="The what-if explained (null: the served forecast)"
+    )
     components = serializers.ListField(child=serializers.CharField())
     methods = serializers.ListField(child=serializers.CharField())
     days = ExplainedDaySerializer(many=True)

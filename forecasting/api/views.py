@@ -92,7 +92,8 @@ class ForecastExplanationView(APIView):
     is: per forecast day the served forecast and its parts — level, trend, weekly, yearly,
     promotion and other — which add up to it (ADR 39); for the gradient-boosting model the
     inputs it leaned on (permutation importance); and the SKU's campaigns from the run's first
-    day to the end of its horizon."""
+    day to the end of its horizon. ``scenario`` explains a what-if's forecast instead: the
+    campaigns it adds show in ``promotion``, its other multipliers scale every part."""
 
     api_area = Area.FORECASTING
     permission_classes = [IsTenantMember]
@@ -107,6 +108,7 @@ class ForecastExplanationView(APIView):
             sku=query["sku"],
             location=query.get("location"),
             run_id=query.get("run"),
+            scenario_id=query.get("scenario"),
         )
         return Response(s.ForecastExplanationSerializer(body).data)
 

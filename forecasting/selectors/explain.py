@@ -6,38 +6,114 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from catalog.models import Category, Location, Product
 from forecasting.engine.explain import COMPONENTS
-from forecasting.models import Campaign, ForecastExplanation, ForecastValue
+from forecasting.exceptions import ForecastInputError
+from forecasting.models import Campaign, ForecastExplanation, ForecastValue, Scenario
 from forecasting.selectors.campaigns import category_descendants
 from forecasting.selectors.runs import _location_by_code, _product_by_sku, resolve_run
+from forecasting.selectors.scenarios import access_scenario, scenario_multipliers
 
 if TYPE_CHECKING:
     from accounts.models import User
 
 
 def forecast_explanation(
-    *, user: User, sku: str, location: str | None = None, run_id: Any = None
+    *,
+    user: User,
+    sku: str,
+    location: str | None = None,
+    run_id: Any = None,
+    scenario_id: Any = None,
 ) -> dict[str, Any]:
     """Per forecast day of the SKU (at one location, or summed over its locations): the
     served ``forecast`` and its parts (``level``, ``trend``, ``weekly``, ``yearly``,
     ``promotion``, ``other``), which add up to it; the methods; for the gradient-boosting
     model the mean feature importance over the series it served; and the SKU's campaigns
-    from the run's first day to the end of its horizon."""
+    from the run's first day to the end of its horizon.
+
+    With ``scenario_id`` the forecast is the what-if's (its base run's forecast times the
+    scenario's multipliers, as :func:`scenario_comparison` computes it) and the parts are
+    :func:`scenario_explained`'s; ``run_id``, when given too, must be the scenario's base
+    run."""
+    scenario: Scenario | None = None
+    if scenario_id not in (None, ""):
+        scenario = access_scenario(user=user, scenario_id=scenario_id)
+        if run_id not in (None, "") and int(run_id) != scenario.base_run_id:
+            raise ForecastInputError(
+                f"Scenario {scenario.pk} is a what-if on run {scenario.base_run_id}.",
+                details={"run": ["Not the scenario's base run."]},
+            )
+        run_id = scenario.base_run_id
     run = resolve_run(user=user, run_id=run_id)
     product = _product_by_sku(sku)
     place = _location_by_code(location) if location else None
     assert run.data_start is not None and run.data_end is not None  # a successful run
     end = run.data_end + timedelta(days=run.horizon)
+    explained = explanation_of(run_id=run.pk, product=product, location=place)
+    what_if = None
+    if scenario is not None:
+        explained["days"], added = scenario_explained(
+            explained["days"], adjustments=scenario.adjustments, product=product
+        )
+        what_if = {"id": scenario.pk, "name": scenario.name, "campaigns": added}
     return {
         "run": run.pk,
         "sku": product.sku,
         "location": place.code if place else None,
-        **explanation_of(run_id=run.pk, product=product, location=place),
+        "scenario": what_if,
+        **explained,
         "campaigns": product_campaigns(
             product=product, location=place, start=run.data_start, end=end
         ),
     }
+
+
+def scenario_explained(
+    days: list[dict[str, Any]], *, adjustments: list[dict[str, Any]], product: Product
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The base run's explained ``days`` of ``product`` turned into the what-if's: each
+    day's forecast times the scenario's factor ``f`` (:func:`scenario_multipliers`, every
+    adjustment matching the SKU, its category and the day — the location plays no part, as
+    in the comparison), split like the engine splits a campaign (ADR 39): the campaigns the
+    scenario adds, ``c`` (the product of their factors), are peeled off first, ``S − S/c``,
+    and go to ``promotion``; the rest ``S/c`` is the base forecast times the plain
+    multipliers ``g`` (the other adjustments), which scale every base part alike. ``other``
+    is again the forecast minus the other parts, so they add up exactly. Also returns the added
+    campaigns that lift this SKU (``campaign, name, start, end, multiplier``), computed on
+    the fly: one pass over the horizon's days, no query."""
+    if not days:
+        return days, []
+    category = product.category.name if product.category is not None else ""
+    sku = np.full(len(days), product.sku)
+    kind = np.full(len(days), category)
+    dates = np.array([row["date"] for row in days], dtype="datetime64[D]")
+    factor = scenario_multipliers(adjustments, sku, kind, dates)
+    campaigns = [a for a in adjustments if "multipliers" in a]
+    plain = scenario_multipliers(
+        [a for a in adjustments if "multipliers" not in a], sku, kind, dates
+    )
+    explained = []
+    for row, f, g in zip(days, factor, plain, strict=True):
+        scenario = row["forecast"] * float(f)  # what the comparison sums
+        parts = {name: row[name] * float(g) for name in COMPONENTS if name != "other"}
+        parts["promotion"] += scenario - row["forecast"] * float(g)  # S − S/c
+        parts["other"] = scenario - sum(parts.values())
+        explained.append({"date": row["date"], "forecast": scenario, **parts})
+    added = [
+        {
+            "campaign": a["campaign"],
+            "name": a.get("campaign_name", ""),
+            "start": a["date_from"],
+            "end": a["date_to"],
+            "multiplier": float(a["multipliers"][product.sku]),
+        }
+        for a in campaigns
+        if product.sku in a["multipliers"]
+    ]
+    return explained, added
 
 
 def explanation_of(*, run_id: int, product: Product, location: Location | None) -> dict[str, Any]:
