@@ -56,6 +56,8 @@ def values_list_response(
             return None
     if callable(queryset):
         queryset = queryset()
+    if not keyset:
+        queryset = stable_ordering(queryset)
     values = queryset.prefetch_related(None).values(*columns)
     if keyset or paginator is None:
         page = view.paginate_queryset(values)
@@ -75,6 +77,50 @@ def values_list_response(
     if page is None:
         return Response(rows)
     return view.get_paginated_response(rows)
+
+
+def stable_ordering(queryset: Any) -> Any:
+    """``queryset`` ordered so that no two rows tie: its ordering (explicit, else the model's
+    ``Meta.ordering``) with ``pk`` appended unless it already names the primary key or every
+    field of a unique constraint. Ties otherwise come in whatever order PostgreSQL's plan
+    gives, so a row could appear on two pages, or on none. An ordering by expressions, and
+    grouped, ``extra()`` or ``DISTINCT ON`` queries, are left alone."""
+    query = queryset.query
+    meta = query.get_meta()
+    if query.extra_order_by or query.distinct_fields or query.combinator:
+        return queryset
+    if query.group_by is not None:
+        return queryset  # the pk would join the GROUP BY and change the rows
+    if query.order_by:
+        ordering = list(query.order_by)
+    elif query.default_ordering and meta.ordering:
+        ordering = list(meta.ordering)
+    else:
+        ordering = []
+    if not all(isinstance(item, str) for item in ordering):
+        return queryset
+    names = {item.lstrip("-?") for item in ordering}
+    if names & {"pk", meta.pk.name, meta.pk.attname} or _unique_within(meta, names):
+        return queryset
+    return queryset.order_by(*ordering, "pk")
+
+
+def _unique_within(meta: Any, names: set[str]) -> bool:
+    """Whether ``names`` (field names or attnames) cover a unique field or constraint."""
+
+    def named(field_name: str) -> bool:
+        field = meta.get_field(field_name)
+        return field.name in names or getattr(field, "attname", None) in names
+
+    for field in meta.concrete_fields:
+        if field.unique and named(field.name):
+            return True
+    sets = [tuple(fields) for fields in meta.unique_together]
+    sets += [
+        constraint.fields
+        for constraint in meta.total_unique_constraints  # no condition, no expressions
+    ]
+    return any(fields and all(named(name) for name in fields) for fields in sets)
 
 
 class ValuesListMixin:

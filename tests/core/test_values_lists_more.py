@@ -239,3 +239,29 @@ def test_another_tenants_orders_never_appear(tenant_admin, tenant_b):
     assert terms_b["count"] == 0
     body_a = client_for(HOST_A, tenant_admin).get("/api/v1/purchase-orders/").json()
     assert body_a["count"] == 8
+
+
+def test_stable_ordering_appends_the_pk_only_to_orderings_with_ties():
+    from catalog.models import DemandHistory, StockLevel
+    from core.lists import stable_ordering
+    from inventory.models import InventoryMetrics
+    from purchasing.selectors import purchase_order_list
+
+    def ordering(queryset):
+        return list(stable_ordering(queryset).query.order_by)
+
+    assert ordering(Product.objects.all()) == []  # Meta.ordering ("sku",) is unique
+    assert ordering(StockLevel.objects.all()) == []  # (product_id, location_id) is unique
+    assert ordering(InventoryMetrics.objects.all()) == []
+    assert ordering(PurchaseOrder.objects.all()) == []  # ("-created_at", "-id")
+    assert ordering(Product.objects.order_by("name")) == ["name", "pk"]
+    assert ordering(DemandHistory.objects.order_by("-quantity")) == ["-quantity", "pk"]
+    assert ordering(DemandHistory.objects.order_by("product", "location", "date")) == [
+        "product", "location", "date"
+    ]  # fmt: skip
+    assert ordering(Location.objects.order_by("-id")) == ["-id"]
+    assert ordering(Supplier.objects.values("lead_time_days").annotate(n=Count("id"))) == []
+    orders = purchase_order_list(user=None).filter(status="draft")  # type: ignore[arg-type]
+    assert ordering(orders) == []
+    rows = [o.pk for o in stable_ordering(Product.objects.order_by("name"))]
+    assert rows == sorted(rows)  # (no products: the query runs)
