@@ -94,7 +94,9 @@ def _stats(field: str) -> Subquery:
     return Subquery(
         LeadTimeStats.objects.filter(
             supplier_id=OuterRef("supplier_id"), product_id=OuterRef("product_id")
-        ).values(field)[:1]
+        )
+        .order_by()  # one row at most (unique per supplier and product): no ORDER BY to build
+        .values(field)[:1]
     )
 
 

@@ -94,6 +94,16 @@ class SupplierProductSerializer(FastRepresentationMixin, serializers.ModelSerial
         )
 
     def _lead_time(self, obj) -> tuple[float, float, str]:
+        """The row's lead time, worked out once for its three fields."""
+        last = self.__dict__.get("_last_lead_time")
+        if last is not None and last[0] is obj:
+            return last[1]
+        figures = self._lead_time_of(obj)
+        self.__dict__["_last_lead_time"] = (obj, figures)
+        return figures
+
+    @staticmethod
+    def _lead_time_of(obj) -> tuple[float, float, str]:
         if isinstance(obj, SupplierProduct):
             return selectors.lead_time_of(obj)
         return selectors.lead_time_from(  # a .values() row
