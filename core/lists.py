@@ -59,6 +59,10 @@ def values_list_response(
     if not keyset:
         queryset = stable_ordering(queryset)
     values = queryset.prefetch_related(None).values(*columns)
+    # A separate COUNT(*) counts the queryset as it was (as DRF's path does): ``.values()``
+    # joins the tables of ``a__b`` columns, which the count does not need (on the sales
+    # history, twice the count's time in PostgreSQL).
+    values.count = queryset.prefetch_related(None).count  # type: ignore[method-assign]
     if keyset or paginator is None:
         page = view.paginate_queryset(values)
     elif hasattr(paginator, "paginate_with_total") and getattr(
@@ -66,9 +70,6 @@ def values_list_response(
     ):
         page = paginator.paginate_with_total(values, request, view)
     else:
-        # The count of the queryset as it was: ``.values()`` joins the tables of ``a__b``
-        # columns, which a ``COUNT(*)`` does not need (twice the time on the sales history).
-        values.count = queryset.prefetch_related(None).count  # type: ignore[method-assign]
         page = view.paginate_queryset(values)
     serializer = (serializer_class or view.get_serializer_class())(
         context=view.get_serializer_context()
