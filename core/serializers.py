@@ -14,6 +14,7 @@ both on real rows.
 
 from __future__ import annotations
 
+import datetime
 import decimal
 from collections.abc import Callable
 from typing import Any
@@ -71,6 +72,20 @@ def _datetime_writer(field: serializers.DateTimeField) -> Callable[[Any], Any]:
         except OverflowError:
             return field.to_representation(value)  # DRF's own error
         return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    return write
+
+
+def _date_writer(field: serializers.DateField) -> Callable[[Any], Any]:
+    """DRF's ISO 8601 DateField output (``date.isoformat()``) without its per-value checks."""
+    output_format = getattr(field, "format", api_settings.DATE_FORMAT)
+    if output_format is None or output_format.lower() != ISO_8601:
+        return field.to_representation
+
+    def write(value: Any) -> Any:
+        if type(value) is datetime.date:
+            return value.isoformat()
+        return field.to_representation(value)  # a string, a datetime: DRF's own answer
 
     return write
 
@@ -138,6 +153,8 @@ def _plan(serializer: serializers.Serializer) -> Plan:
             write = _decimal_writer(field)  # type: ignore[arg-type]
         elif kind is serializers.DateTimeField:
             write = _datetime_writer(field)  # type: ignore[arg-type]
+        elif kind is serializers.DateField:
+            write = _date_writer(field)  # type: ignore[arg-type]
         plan.append((name, field, _attribute_reader(attrs), write))
     return plan
 
@@ -357,6 +374,8 @@ def values_plan(serializer: serializers.Serializer) -> tuple[ValuesPlan, list[st
             write = _decimal_writer(field)  # type: ignore[arg-type]
         elif kind is serializers.DateTimeField:
             write = _datetime_writer(field)  # type: ignore[arg-type]
+        elif kind is serializers.DateField:
+            write = _date_writer(field)  # type: ignore[arg-type]
         plan.append((name, column, None, write, field))
         columns.append(column)
     for name in extra:
