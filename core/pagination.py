@@ -108,7 +108,10 @@ class PageOrCursorPagination(PageNumberPagination):
         if len(rows) > size:
             rows = rows[:size]
             last = rows[-1]
-            self.next_position = [getattr(last, name) for name in names]
+            if isinstance(last, dict):  # a page read with .values() (core.lists)
+                self.next_position = [last[name] for name in names]
+            else:
+                self.next_position = [getattr(last, name) for name in names]
         return rows
 
     # --- cursor text: base64url of a JSON list of the last row's key values --------------------

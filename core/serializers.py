@@ -14,6 +14,7 @@ both on real rows.
 
 from __future__ import annotations
 
+import datetime
 import decimal
 from collections.abc import Callable
 from typing import Any
@@ -71,6 +72,20 @@ def _datetime_writer(field: serializers.DateTimeField) -> Callable[[Any], Any]:
         except OverflowError:
             return field.to_representation(value)  # DRF's own error
         return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    return write
+
+
+def _date_writer(field: serializers.DateField) -> Callable[[Any], Any]:
+    """DRF's ISO 8601 DateField output (``date.isoformat()``) without its per-value checks."""
+    output_format = getattr(field, "format", api_settings.DATE_FORMAT)
+    if output_format is None or output_format.lower() != ISO_8601:
+        return field.to_representation
+
+    def write(value: Any) -> Any:
+        if type(value) is datetime.date:
+            return value.isoformat()
+        return field.to_representation(value)  # a string, a datetime: DRF's own answer
 
     return write
 
@@ -138,6 +153,8 @@ def _plan(serializer: serializers.Serializer) -> Plan:
             write = _decimal_writer(field)  # type: ignore[arg-type]
         elif kind is serializers.DateTimeField:
             write = _datetime_writer(field)  # type: ignore[arg-type]
+        elif kind is serializers.DateField:
+            write = _date_writer(field)  # type: ignore[arg-type]
         plan.append((name, field, _attribute_reader(attrs), write))
     return plan
 
@@ -211,6 +228,8 @@ def _values_column(model: Any, field: serializers.Field, attrs: list[str]) -> st
             return None
         last = position == len(attrs) - 1
         if last:
+            if model_field.many_to_one and name == model_field.attname != model_field.name:
+                break  # ``product_id``: the foreign key's own column
             if model_field.is_relation or isinstance(model_field, FileField):
                 return None
             if not model_field.concrete:
@@ -224,22 +243,106 @@ def _values_column(model: Any, field: serializers.Field, attrs: list[str]) -> st
     return "__".join(attrs)
 
 
+class Children:
+    """A nested ``many=True`` serializer over a reverse foreign key (``order.lines``), read
+    for a whole page in one ``.values()`` query, grouped by parent in the query's order: what
+    ``prefetch_related`` and DRF's ``ListSerializer`` give (same rows, same order)."""
+
+    __slots__ = ("accessor", "child", "columns", "fk", "model", "plan")
+
+    def __init__(self, accessor: str, model: Any, fk: str, child: Any, plan: Any, columns: Any):
+        self.accessor = accessor  # the relation's name on the parent (the field's source)
+        self.model = model  # the child model
+        self.fk = fk  # the child's column holding the parent's id (``order_id``)
+        self.child = child  # the child serializer (its method fields, if any)
+        self.plan = plan
+        self.columns = columns
+
+    def fetch(self, parent_queryset: Any, parent_ids: list[Any]) -> dict[Any, list[Any]]:
+        """{parent id: [written child rows]} for ``parent_ids``. The rows come from the
+        parent queryset's ``Prefetch`` of this relation when it has one (its filters and
+        order), else from the child model's default manager (its ``Meta.ordering``)."""
+        queryset = self.model._default_manager.all()
+        for lookup in getattr(parent_queryset, "_prefetch_related_lookups", ()):
+            prefetched = getattr(lookup, "queryset", None)
+            if getattr(lookup, "prefetch_to", lookup) == self.accessor and prefetched is not None:
+                queryset = prefetched
+        grouped: dict[Any, list[Any]] = {parent: [] for parent in parent_ids}
+        if not parent_ids:
+            return grouped
+        columns = list(dict.fromkeys([self.fk, *self.columns]))
+        rows = list(queryset.filter(**{f"{self.fk}__in": parent_ids}).values(*columns))
+        for values, written in zip(
+            rows, write_values_rows(self.plan, self.child, rows), strict=True
+        ):
+            grouped[values[self.fk]].append(written)
+        return grouped
+
+
+def _children(model: Any, field: serializers.ListSerializer) -> Children | None:
+    """The plan of a nested ``many=True`` field over a plain reverse foreign key, or None."""
+    if field.source == "*" or len(field.source_attrs) != 1:
+        return None
+    try:
+        relation = model._meta.get_field(field.source_attrs[0])
+    except FieldDoesNotExist:
+        return None
+    if not relation.one_to_many or not relation.auto_created or relation.related_model is None:
+        return None
+    child = field.child
+    planned = values_plan(child)  # type: ignore[arg-type]
+    if planned is None or getattr(getattr(child, "Meta", None), "model", None) is not (
+        relation.related_model
+    ):
+        return None
+    plan, columns = planned
+    if any(isinstance(write, Children) or method for _n, _c, method, write, _f in plan):
+        return None  # one level of nesting, and no method fields (their context is the page's)
+    fk = relation.field.attname
+    return Children(relation.get_accessor_name(), relation.related_model, fk, child, plan, columns)
+
+
 def values_plan(serializer: serializers.Serializer) -> tuple[ValuesPlan, list[str]] | None:
     """(name, column, method name, writer, field) per readable field and the columns to read,
-    or None when a field has no column (the instance path then serves the list)."""
+    or None when a field has no column (the instance path then serves the list).
+
+    ``values_extra`` names annotations the view's queryset provides: method fields read them
+    from the row, and a plain field whose source is one of them reads it as a column.
+    ``values_columns`` maps a field to ``(column, write)`` for a value DRF reads through a
+    model method, a property or a related object (``get_kind_display``, a flags property, a
+    slug): ``write`` turns the column's value (not None; None is written as null) into
+    exactly what the field writes (the byte-identity tests hold each one to it). A
+    nested ``many=True`` serializer over a reverse foreign key is read in one query per page
+    (``Children``); its column is the parent's primary key."""
     model = getattr(getattr(serializer, "Meta", None), "model", None)
     if model is None:
         return None
     extra: tuple[str, ...] = tuple(getattr(serializer, "values_extra", ()))
+    overrides: dict[str, tuple[str, Callable[[Any], Any]]] = dict(
+        getattr(serializer, "values_columns", {})
+    )
     plan: ValuesPlan = []
     columns: list[str] = []
     for field in serializer._readable_fields:
         name = field.field_name
         kind = type(field)
+        if name in overrides:
+            column, write_column = overrides[name]
+            plan.append((name, column, None, write_column, field))
+            columns.append(column)
+            continue
         if kind is serializers.SerializerMethodField:
             if not extra:
                 return None
             plan.append((name, None, field.method_name, None, field))  # type: ignore[attr-defined]
+            continue
+        if isinstance(field, serializers.ListSerializer):
+            nested = _children(model, field)
+            if nested is None:
+                return None
+            pk = model._meta.pk.attname
+            plan.append((name, pk, None, nested, field))
+            columns.append(pk)
             continue
         attrs = list(field.source_attrs)
         if not attrs or field.source == "*":
@@ -260,7 +363,10 @@ def values_plan(serializer: serializers.Serializer) -> tuple[ValuesPlan, list[st
             return None
         if isinstance(field, serializers.BaseSerializer):
             return None
-        column = _values_column(model, field, attrs)
+        if len(attrs) == 1 and attrs[0] in extra:
+            column: str | None = attrs[0]
+        else:
+            column = _values_column(model, field, attrs)
         if column is None:
             return None
         write = _CASTS.get(kind) or field.to_representation
@@ -268,18 +374,30 @@ def values_plan(serializer: serializers.Serializer) -> tuple[ValuesPlan, list[st
             write = _decimal_writer(field)  # type: ignore[arg-type]
         elif kind is serializers.DateTimeField:
             write = _datetime_writer(field)  # type: ignore[arg-type]
+        elif kind is serializers.DateField:
+            write = _date_writer(field)  # type: ignore[arg-type]
         plan.append((name, column, None, write, field))
         columns.append(column)
     for name in extra:
         if name not in columns:
             columns.append(name)
-    return plan, columns
+    return plan, list(dict.fromkeys(columns))
 
 
 def write_values_rows(
-    plan: ValuesPlan, serializer: serializers.Serializer, rows: list[dict[str, Any]]
+    plan: ValuesPlan,
+    serializer: serializers.Serializer,
+    rows: list[dict[str, Any]],
+    queryset: Any = None,
 ) -> list[dict[str, Any]]:
-    """Each row as DRF's ``to_representation`` writes the same model instance."""
+    """Each row as DRF's ``to_representation`` writes the same model instance. Nested
+    children (``Children``) are read for all the rows at once, from ``queryset``'s prefetch
+    of them when it has one."""
+    children: dict[str, dict[Any, list[Any]]] = {}
+    for name, column, _method, write, _field in plan:
+        if isinstance(write, Children):
+            ids = [values[column] for values in rows]  # type: ignore[index]
+            children[name] = write.fetch(queryset, ids)
     steps = [
         (name, column, getattr(serializer, method) if method else None, write)
         for name, column, method, write, _field in plan
@@ -295,6 +413,9 @@ def write_values_rows(
                 row[name] = method(wrapped)
                 continue
             value = values[column]
+            if name in children:
+                row[name] = children[name][value]
+                continue
             row[name] = None if value is None else write(value)
         out.append(row)
     return out

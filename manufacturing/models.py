@@ -283,7 +283,11 @@ class PlannedOrder(models.Model):
 
     @property
     def exceptions(self) -> list[str]:
-        return [name for flag, name in self.FLAG_NAMES if self.exception_flags & flag]
+        return self.exception_names(self.exception_flags)
+
+    @classmethod
+    def exception_names(cls, flags: int) -> list[str]:
+        return [name for flag, name in cls.FLAG_NAMES if flags & flag]
 
 
 class Peg(models.Model):

@@ -94,7 +94,9 @@ def _stats(field: str) -> Subquery:
     return Subquery(
         LeadTimeStats.objects.filter(
             supplier_id=OuterRef("supplier_id"), product_id=OuterRef("product_id")
-        ).values(field)[:1]
+        )
+        .order_by()  # one row at most (unique per supplier and product): no ORDER BY to build
+        .values(field)[:1]
     )
 
 
@@ -119,7 +121,8 @@ def access_supplier_product(*, user: User, supplier_product_id: Any) -> Supplier
 
 def lead_time_of(term: SupplierProduct) -> tuple[float, float, str]:
     """(mean days, σ days, source) of an annotated supplier product, by precedence: learned
-    from ≥ 3 receipts, the supplier product's override, the supplier's default, the product's."""
+    from ≥ 3 receipts, the supplier product's override, the supplier's default, the product's
+    (the supplier and the product are read only when needed)."""
     count = getattr(term, "stats_count", None) or 0
     if count >= MIN_LEARNED_RECEIPTS:
         learned: Any = term  # the stats_* annotations of supplier_product_list
@@ -129,6 +132,25 @@ def lead_time_of(term: SupplierProduct) -> tuple[float, float, str]:
     if term.supplier.lead_time_days is not None:
         return float(term.supplier.lead_time_days), 0.0, SUPPLIER
     return float(term.product.lead_time_days), 0.0, PRODUCT
+
+
+def lead_time_from(
+    *,
+    stats_count: int | None,
+    stats_mean: Any,
+    stats_std: Any,
+    own_days: Any,
+    supplier_days: Any,
+    product_days: Any,
+) -> tuple[float, float, str]:
+    """``lead_time_of``'s precedence over plain values (a list row read with ``.values()``)."""
+    if (stats_count or 0) >= MIN_LEARNED_RECEIPTS:
+        return float(stats_mean), float(stats_std or 0), LEARNED
+    if own_days is not None:
+        return float(own_days), 0.0, SUPPLIER_PRODUCT
+    if supplier_days is not None:
+        return float(supplier_days), 0.0, SUPPLIER
+    return float(product_days), 0.0, PRODUCT
 
 
 @dataclass(frozen=True)
@@ -247,9 +269,21 @@ def open_supply_rows() -> list[tuple[int, int, date, float]]:
 # --- Purchase orders ----------------------------------------------------------------------------
 
 _LINE_VALUE = ExpressionWrapper(
-    F("lines__quantity") * F("lines__unit_price"),
+    F("quantity") * F("unit_price"),
     output_field=DecimalField(max_digits=30, decimal_places=7),
 )
+
+
+def _line_totals(value: Any) -> Subquery:
+    """One figure over an order's lines, per order (a correlated subquery: the order query
+    is not grouped, so its ``Meta.ordering`` and a total counted with the page both hold)."""
+    return Subquery(
+        PurchaseOrderLine.objects.filter(order_id=OuterRef("pk"))
+        .order_by()
+        .values("order_id")
+        .annotate(figure=value)
+        .values("figure")[:1]
+    )
 
 
 def purchase_order_list(*, user: User) -> QuerySet[PurchaseOrder]:
@@ -258,8 +292,10 @@ def purchase_order_list(*, user: User) -> QuerySet[PurchaseOrder]:
     return (
         PurchaseOrder.objects.select_related("supplier", "location")
         .annotate(
-            total_value=Coalesce(Sum(_LINE_VALUE), Decimal("0"), output_field=DecimalField()),
-            line_count=Count("lines"),
+            total_value=Coalesce(
+                _line_totals(Sum(_LINE_VALUE)), Decimal("0"), output_field=DecimalField()
+            ),
+            line_count=Coalesce(_line_totals(Count("id")), 0),
         )
         .prefetch_related(
             Prefetch(

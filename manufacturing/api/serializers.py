@@ -202,11 +202,20 @@ class MrpRunCreateSerializer(serializers.Serializer):
     horizon = serializers.IntegerField(min_value=1, max_value=730, default=90)
 
 
+_KIND_LABELS = dict(PlannedOrder._meta.get_field("kind").flatchoices)
+
+
 class PlannedOrderSerializer(serializers.ModelSerializer):
     sku = serializers.CharField(source="product.sku", read_only=True)
     location_code = serializers.CharField(source="location.code", read_only=True)
     kind = serializers.CharField(source="get_kind_display", read_only=True)
     exceptions = serializers.ListField(child=serializers.CharField(), read_only=True)
+    # The list reads its rows with ``.values()`` (core.lists, ADR 37): the kind's label and
+    # the exception names from their columns, as ``get_kind_display`` and ``exceptions`` do.
+    values_columns = {
+        "kind": ("kind", lambda kind: str(_KIND_LABELS.get(kind, kind))),
+        "exceptions": ("exception_flags", PlannedOrder.exception_names),
+    }
 
     class Meta:
         model = PlannedOrder

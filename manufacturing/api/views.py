@@ -20,6 +20,7 @@ from core import services as core_services
 from core.api.serializers import JobSerializer
 from core.api.views import accepted
 from core.exceptions import ValidationFailed
+from core.lists import values_list_response
 from core.permissions import Area
 from core.selectors import active_run
 from core.throttling import HEAVY_THROTTLES
@@ -249,9 +250,11 @@ class MrpRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericVie
         sku = request.query_params.get("sku")
         if sku:
             queryset = queryset.filter(product__sku=sku)
-        page = self.paginate_queryset(
-            queryset.order_by("low_level_code", "product_id", "due_date", "id")
-        )
+        queryset = queryset.order_by("low_level_code", "product_id", "due_date", "id")
+        fast = values_list_response(self, request, queryset, PlannedOrderSerializer)
+        if fast is not None:
+            return fast
+        page = self.paginate_queryset(queryset)
         return self.get_paginated_response(PlannedOrderSerializer(page, many=True).data)
 
     @extend_schema(responses={200: MrpExceptionSerializer(many=True)})

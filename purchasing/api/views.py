@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet, ModelViewSet
 
 from accounts.permissions import IsTenantAdmin, IsTenantMember
+from core.lists import ValuesListMixin
 from core.permissions import Area
 from purchasing import cart_service, selectors, services, transfers
 from purchasing.api import serializers as s
@@ -62,7 +63,7 @@ class SupplierViewSet(ModelViewSet):
         return Response(s.ScorecardSerializer(card).data)
 
 
-class SupplierProductViewSet(ModelViewSet):
+class SupplierProductViewSet(ValuesListMixin, ModelViewSet):
     """A supplier's terms per product, with the lead time used for planning:
     ``lead_time_source`` is ``learned`` (≥ 3 receipts), ``supplier_product``, ``supplier`` or
     ``product``; σ is 0 unless learned."""
@@ -133,7 +134,11 @@ class PurchasingSettingsView(APIView):
 
 
 class PurchaseOrderViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, GenericViewSet
+    ValuesListMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    GenericViewSet,
 ):
     """Purchase orders: ``draft → approved → sent → partially_received → received``, or
     ``cancelled`` (before any receipt) or ``closed`` (short-closed). Workflow actions are
