@@ -45,7 +45,9 @@ class ForecastRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Gener
     def get_object(self):
         return selectors.access_forecast_run(user=self.request.user, run_id=self.kwargs["pk"])
 
-    @extend_schema(request=s.ForecastRunInputSerializer, responses={202: s.ForecastRunSerializer})
+    @extend_schema(
+        request=s.ForecastRunInputSerializer, responses={202: s.ForecastRunStartSerializer}
+    )
     def create(self, request):
         data = s.ForecastRunInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -61,7 +63,7 @@ class ForecastRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Gener
             user=request.user,
         )
         run = selectors.access_forecast_run(user=request.user, run_id=run.pk)
-        return accepted_body(s.ForecastRunSerializer(run).data)
+        return accepted_body(s.ForecastRunStartSerializer(run).data)
 
 
 class ForecastSeriesView(APIView):

@@ -12,7 +12,6 @@ from rest_framework.decorators import action
 from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet
 
-from core.api.serializers import JobSerializer
 from core.api.views import accepted_body
 from core.exceptions import ValidationFailed
 from core.exports import csv_stream
@@ -23,6 +22,7 @@ from inventory.api.simulation_serializers import (
     SimulationInputSerializer,
     SimulationItemSerializer,
     SimulationRunSerializer,
+    SimulationStartSerializer,
 )
 
 CLASS_PARAMETER = OpenApiParameter(
@@ -48,7 +48,7 @@ class SimulationRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Gen
     def get_object(self):
         return service.access_simulation_run(user=self.request.user, run_id=self.kwargs["pk"])
 
-    @extend_schema(request=SimulationInputSerializer, responses={202: JobSerializer})
+    @extend_schema(request=SimulationInputSerializer, responses={202: SimulationStartSerializer})
     def create(self, request):
         data = SimulationInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -59,9 +59,7 @@ class SimulationRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Gen
         run = service.simulation_run_active() or service.simulation_run_start(
             user=request.user, **values
         )
-        body = JobSerializer(run.job).data
-        body["simulation"] = {"id": run.pk, "url": SimulationRunSerializer().get_url(run)}
-        return accepted_body(body)
+        return accepted_body(SimulationStartSerializer(run.job, context={"run": run}).data)
 
     @extend_schema(
         parameters=[CLASS_PARAMETER], responses={200: SimulationItemSerializer(many=True)}
