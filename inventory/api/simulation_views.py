@@ -16,6 +16,7 @@ from core.api.views import accepted_body
 from core.exceptions import ValidationFailed
 from core.exports import csv_stream
 from core.permissions import Area, IsTenantMember
+from core.selectors import active_run
 from core.throttling import HEAVY_THROTTLES
 from inventory import simulation_service as service
 from inventory.api.simulation_serializers import (
@@ -24,6 +25,7 @@ from inventory.api.simulation_serializers import (
     SimulationRunSerializer,
     SimulationStartSerializer,
 )
+from inventory.models import SimulationRun
 
 CLASS_PARAMETER = OpenApiParameter(
     "abc_class", str, enum=["A", "B", "C"], description="Only items of this ABC class."
@@ -56,9 +58,9 @@ class SimulationRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Gen
         values["service_levels"] = dict(values.get("service_levels") or {})
         # At most one active simulation per tenant (ARCHITECTURE §11): a second request gets
         # the one already queued or running, so one tenant cannot fill the shared workers.
-        run = service.simulation_run_active() or service.simulation_run_start(
-            user=request.user, **values
-        )
+        # Only a run with a job counts: a command's run has no job to poll (ADR 43).
+        active = active_run(SimulationRun.objects.select_related("job").filter(job__isnull=False))
+        run = active or service.simulation_run_start(user=request.user, **values)
         return accepted_body(SimulationStartSerializer(run.job, context={"run": run}).data)
 
     @extend_schema(

@@ -182,3 +182,26 @@ def test_a_start_without_the_common_block_is_refused():
 
     with pytest.raises(ImproperlyConfigured, match="job_id"):
         accepted_body({"url": "/api/v1/x/1/", "status": "queued", "job_url": "/api/v1/jobs/1/"})
+
+
+@pytest.mark.parametrize("path", ["/api/v1/forecast-runs/", "/api/v1/inventory/simulations/"])
+def test_a_run_a_command_started_does_not_stand_in_for_a_job(tenant_admin, path):
+    """A command's run (no job) is active: the API still answers a run with a job to poll,
+    not that run (whose body could not have the common block)."""
+    from forecasting import services as forecasting
+    from inventory import simulation_service
+
+    if path == "/api/v1/forecast-runs/":
+        from tests.forecasting_app.seed import seed
+
+        seed(days=60)
+        commanded = forecasting.forecast_run_start(horizon=7, enqueue=False)
+        payload = {"horizon": 7}
+    else:
+        commanded = simulation_service.simulation_run_start(window_days=60, enqueue=False)
+        payload = {"window_days": 60}
+    assert commanded.job_id is None and commanded.status == "queued"
+    response = client_for(HOST_A, tenant_admin).post(path, payload, format="json")
+    assert response.status_code == 202, response.content
+    body = response.json()
+    assert body["job_id"] and body["job_url"] == f"/api/v1/jobs/{body['job_id']}/"
