@@ -227,7 +227,7 @@ def test_sign_in_pages_baselines(planner):
     assert len(queries) == LOGIN_CODE_BASELINE, queries
 
 
-TEST_BED_BASELINE = 26  # runs, leaderboard, ROI, accuracy by class, drift, champions …
+TEST_BED_BASELINE = 27  # runs, leaderboard, ROI and its currency, accuracy, drift, champions …
 
 
 def test_test_bed_baseline_with_runs(viewer):
