@@ -271,6 +271,9 @@ SPECTACULAR_SETTINGS = {
         "ApiKeyScopeEnum": "core.permissions.KEY_SCOPE_CHOICES",
         "ForecastMethodEnum": "forecasting.api.serializers.METHOD_CHOICES",
         "ReportKindEnum": "integrations.models.ReportSchedule.Kind",
+        # The job-start bodies (ADR 43) reuse these choice sets: keep the names they had.
+        "JobStatusEnum": "core.models.Job.Status",
+        "ImportBatchStatusEnum": "etl.models.ImportBatch.Status",
     },
 }
 

@@ -33,6 +33,42 @@ class JobSerializer(serializers.ModelSerializer):
         return f"/api/v1/jobs/{job.id}/"
 
 
+#: The common block of every 202 job start (ADR 43): the job's id and polling URL, and the
+#: ``status`` and ``url`` of what the body describes (the job itself, or the resource the job
+#: fills: a forecast run, a route plan, an import batch). ``Location`` is ``url``.
+JOB_START_FIELDS = ("job_id", "job_url", "status", "url")
+
+JOB_ID_HELP = "Id of the job doing the work."
+JOB_URL_HELP = "The job to poll (GET) until its ``status`` is final."
+
+
+class JobStartFields(serializers.Serializer):
+    """``job_id`` and ``job_url`` (never null) for the 202 body of a resource whose ``job``
+    does the work; the resource serializer brings ``status`` and ``url``."""
+
+    job_id = serializers.UUIDField(read_only=True, help_text=JOB_ID_HELP)
+    job_url = serializers.SerializerMethodField(help_text=JOB_URL_HELP)
+
+    def get_job_url(self, obj) -> str:
+        return f"/api/v1/jobs/{obj.job_id}/"
+
+
+class JobStartSerializer(JobSerializer):
+    """The 202 body of a start that answers the job itself (inventory refresh, MRP run): the
+    job, with the common block of every job start (``job_id`` = ``id``, ``job_url`` =
+    ``url``)."""
+
+    job_id = serializers.UUIDField(source="id", read_only=True, help_text=JOB_ID_HELP)
+    job_url = serializers.SerializerMethodField(help_text=JOB_URL_HELP)
+
+    class Meta(JobSerializer.Meta):
+        fields = (*JobSerializer.Meta.fields, "job_id", "job_url")
+        read_only_fields = fields
+
+    def get_job_url(self, job: Job) -> str:
+        return self.get_url(job)
+
+
 class AuditLogSerializer(serializers.ModelSerializer):
     actor = serializers.IntegerField(
         source="actor_id", read_only=True, allow_null=True, help_text="Id of the acting user."

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import django_filters
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Q
 from django.http import StreamingHttpResponse
 from drf_spectacular.utils import extend_schema
@@ -14,9 +15,11 @@ from rest_framework.viewsets import ReadOnlyModelViewSet
 
 from core import selectors, services
 from core.api.serializers import (
+    JOB_START_FIELDS,
     AuditLogSerializer,
     EventSerializer,
     JobSerializer,
+    JobStartSerializer,
     UploadInputSerializer,
     UploadSerializer,
     UsageSerializer,
@@ -30,14 +33,18 @@ from core.throttling import HEAVY_THROTTLES
 
 
 def accepted_body(body: dict) -> Response:
-    """202 with a pollable resource (job, import batch, route plan): its ``url`` goes in
-    ``Location``."""
+    """202 with a pollable resource (job, import batch, route plan, forecast run): its ``url``
+    goes in ``Location``. Every job start answers through here, and every body carries the
+    common block (``JOB_START_FIELDS``, ADR 43): a body without it is a programming error."""
+    missing = [name for name in JOB_START_FIELDS if body.get(name) in (None, "")]
+    if missing:
+        raise ImproperlyConfigured(f"A job start's body lacks {missing} (ADR 43).")
     return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
 
 
 def accepted(job: Job) -> Response:
     """202 with the job body and its polling URL in ``Location``."""
-    return accepted_body(JobSerializer(job).data)
+    return accepted_body(JobStartSerializer(job).data)
 
 
 class JobFilter(django_filters.FilterSet):

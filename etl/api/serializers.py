@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from core.api.serializers import JobStartFields
 from etl.models import DataSource, ImportBatch
 from etl.specs import SPECS
 
@@ -52,6 +53,15 @@ class ImportBatchSerializer(serializers.ModelSerializer):
 
     def get_errors_csv_url(self, batch: ImportBatch) -> str | None:
         return f"/api/v1/imports/{batch.id}/errors/" if batch.error_count else None
+
+
+class ImportBatchStartSerializer(JobStartFields, ImportBatchSerializer):
+    """The 202 body of an import start: the batch, with the common block of every job start
+    (ADR 43)."""
+
+    class Meta(ImportBatchSerializer.Meta):
+        fields = (*ImportBatchSerializer.Meta.fields, "job_id")
+        read_only_fields = fields
 
 
 class DataSourceSerializer(serializers.ModelSerializer):

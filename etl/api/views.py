@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.viewsets import ModelViewSet, ReadOnlyModelViewSet
 
-from core.api.serializers import JobSerializer
+from core.api.serializers import JobStartSerializer
 from core.api.views import accepted_body
 from core.db_routing import ReplicaReadsMixin
 from core.exports import csv_stream
@@ -26,6 +26,7 @@ from etl.api.serializers import (
     DataSourceSerializer,
     ExportQuerySerializer,
     ImportBatchSerializer,
+    ImportBatchStartSerializer,
     ImportStartSerializer,
     SyncTriggerSerializer,
 )
@@ -52,7 +53,7 @@ class ImportBatchViewSet(ReadOnlyModelViewSet):
 
     @extend_schema(
         request={"multipart/form-data": ImportStartSerializer},
-        responses={202: ImportBatchSerializer},
+        responses={202: ImportBatchStartSerializer},
     )
     def create(self, request):
         data = ImportStartSerializer(data=request.data)
@@ -64,8 +65,7 @@ class ImportBatchViewSet(ReadOnlyModelViewSet):
             dry_run=data.validated_data["dry_run"],
             create_missing=data.validated_data["create_missing"],
         )
-        body = ImportBatchSerializer(batch).data
-        return accepted_body(body)
+        return accepted_body(ImportBatchStartSerializer(batch).data)
 
     @extend_schema(
         request=None,
@@ -149,12 +149,14 @@ class SyncTriggerView(APIView):
     api_area = Area.ETL
     permission_classes = [IsTenantAdmin]
 
-    @extend_schema(request=SyncTriggerSerializer, responses={202: JobSerializer(many=True)})
+    @extend_schema(request=SyncTriggerSerializer, responses={202: JobStartSerializer(many=True)})
     def post(self, request):
         data = SyncTriggerSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         jobs = services.sync_trigger(user=request.user, source_id=data.validated_data.get("source"))
-        return Response(JobSerializer(jobs, many=True).data, status=status.HTTP_202_ACCEPTED)
+        # One job per source, so no single Location; each item has the common block (ADR 43).
+        body = JobStartSerializer(jobs, many=True).data
+        return Response(body, status=status.HTTP_202_ACCEPTED)
 
 
 class _NoFormatOverride(DefaultContentNegotiation):

@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from catalog.models import Category, Location, Product
-from core.api.serializers import JobSerializer
+from core.api.serializers import JobSerializer, JobStartFields
 from forecasting.engine.methods import METHODS
 from forecasting.models import (
     MAX_HORIZON_DAYS,
@@ -71,6 +71,15 @@ class ForecastRunSerializer(serializers.ModelSerializer):
 
     def get_job_url(self, run: ForecastRun) -> str | None:
         return f"/api/v1/jobs/{run.job_id}/" if run.job_id else None
+
+
+class ForecastRunStartSerializer(JobStartFields, ForecastRunSerializer):
+    """The 202 body of a forecast run start: the run, with the common block of every job start
+    (ADR 43)."""
+
+    class Meta(ForecastRunSerializer.Meta):
+        fields = (*ForecastRunSerializer.Meta.fields, "job_id")
+        read_only_fields = fields
 
 
 class SeriesQuerySerializer(serializers.Serializer):

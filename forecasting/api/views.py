@@ -16,9 +16,11 @@ from rest_framework.viewsets import GenericViewSet, ModelViewSet, ReadOnlyModelV
 from core.api.views import accepted_body
 from core.db_routing import ReplicaReadsMixin
 from core.permissions import Area, IsTenantAdmin, IsTenantMember
+from core.selectors import active_run
 from core.throttling import HEAVY_THROTTLES
 from forecasting import selectors, services
 from forecasting.api import serializers as s
+from forecasting.models import ForecastRun
 
 
 def _query(serializer_class, request) -> dict:
@@ -45,14 +47,18 @@ class ForecastRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Gener
     def get_object(self):
         return selectors.access_forecast_run(user=self.request.user, run_id=self.kwargs["pk"])
 
-    @extend_schema(request=s.ForecastRunInputSerializer, responses={202: s.ForecastRunSerializer})
+    @extend_schema(
+        request=s.ForecastRunInputSerializer, responses={202: s.ForecastRunStartSerializer}
+    )
     def create(self, request):
         data = s.ForecastRunInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
         # At most one active run per tenant (ARCHITECTURE §11): a second request gets the run
-        # already queued or running, so one tenant cannot fill the shared workers.
-        run = services.forecast_run_active() or services.forecast_run_start(
+        # already queued or running, so one tenant cannot fill the shared workers. Only a run
+        # with a job counts (as for route plans): a command's run has no job to poll (ADR 43).
+        active = active_run(ForecastRun.objects.filter(job__isnull=False))
+        run = active or services.forecast_run_start(
             horizon=values.get("horizon"),
             methods=values.get("methods"),
             folds=values.get("folds"),
@@ -61,7 +67,7 @@ class ForecastRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Gener
             user=request.user,
         )
         run = selectors.access_forecast_run(user=request.user, run_id=run.pk)
-        return accepted_body(s.ForecastRunSerializer(run).data)
+        return accepted_body(s.ForecastRunStartSerializer(run).data)
 
 
 class ForecastSeriesView(APIView):

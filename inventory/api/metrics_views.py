@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 from rest_framework.viewsets import ReadOnlyModelViewSet
 
 from core import services as core_services
-from core.api.serializers import JobSerializer
+from core.api.serializers import JobStartSerializer
 from core.api.views import accepted
 from core.lists import ValuesListMixin
 from core.models import Job
@@ -61,7 +61,7 @@ class InventoryCalculateView(APIView):
     throttle_classes = HEAVY_THROTTLES
     permission_classes = [IsTenantMember]
 
-    @extend_schema(request=None, responses={202: JobSerializer})
+    @extend_schema(request=None, responses={202: JobStartSerializer})
     def post(self, request):
         # At most one active refresh per tenant (ADR 31): a second request gets the running job.
         job = active_run(Job.objects.filter(kind="inventory_refresh")) or core_services.job_create(

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.api.serializers import JobStartSerializer
+from core.models import Job
 from inventory.models import SimulationItemResult, SimulationRun
 from inventory.simulation_service import (
     MAX_COVER_DAYS,
@@ -130,3 +133,24 @@ class SimulationItemSerializer(serializers.ModelSerializer):
     class Meta:
         model = SimulationItemResult
         exclude = ("run", "product")
+
+
+class SimulationRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    url = serializers.CharField(read_only=True, help_text="The run: its summary once done.")
+
+
+class SimulationStartSerializer(JobStartSerializer):
+    """The 202 body of a simulation start: the job (with the common block of every job start,
+    ADR 43) and the run it fills (``context["run"]``)."""
+
+    simulation = serializers.SerializerMethodField()
+
+    class Meta(JobStartSerializer.Meta):
+        fields = (*JobStartSerializer.Meta.fields, "simulation")
+        read_only_fields = fields
+
+    @extend_schema_field(SimulationRefSerializer)
+    def get_simulation(self, job: Job) -> dict:
+        run = self.context["run"]
+        return {"id": run.pk, "url": SimulationRunSerializer().get_url(run)}

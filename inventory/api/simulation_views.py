@@ -12,18 +12,20 @@ from rest_framework.decorators import action
 from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet
 
-from core.api.serializers import JobSerializer
 from core.api.views import accepted_body
 from core.exceptions import ValidationFailed
 from core.exports import csv_stream
 from core.permissions import Area, IsTenantMember
+from core.selectors import active_run
 from core.throttling import HEAVY_THROTTLES
 from inventory import simulation_service as service
 from inventory.api.simulation_serializers import (
     SimulationInputSerializer,
     SimulationItemSerializer,
     SimulationRunSerializer,
+    SimulationStartSerializer,
 )
+from inventory.models import SimulationRun
 
 CLASS_PARAMETER = OpenApiParameter(
     "abc_class", str, enum=["A", "B", "C"], description="Only items of this ABC class."
@@ -48,7 +50,7 @@ class SimulationRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Gen
     def get_object(self):
         return service.access_simulation_run(user=self.request.user, run_id=self.kwargs["pk"])
 
-    @extend_schema(request=SimulationInputSerializer, responses={202: JobSerializer})
+    @extend_schema(request=SimulationInputSerializer, responses={202: SimulationStartSerializer})
     def create(self, request):
         data = SimulationInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -56,12 +58,10 @@ class SimulationRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Gen
         values["service_levels"] = dict(values.get("service_levels") or {})
         # At most one active simulation per tenant (ARCHITECTURE §11): a second request gets
         # the one already queued or running, so one tenant cannot fill the shared workers.
-        run = service.simulation_run_active() or service.simulation_run_start(
-            user=request.user, **values
-        )
-        body = JobSerializer(run.job).data
-        body["simulation"] = {"id": run.pk, "url": SimulationRunSerializer().get_url(run)}
-        return accepted_body(body)
+        # Only a run with a job counts: a command's run has no job to poll (ADR 43).
+        active = active_run(SimulationRun.objects.select_related("job").filter(job__isnull=False))
+        run = active or service.simulation_run_start(user=request.user, **values)
+        return accepted_body(SimulationStartSerializer(run.job, context={"run": run}).data)
 
     @extend_schema(
         parameters=[CLASS_PARAMETER], responses={200: SimulationItemSerializer(many=True)}

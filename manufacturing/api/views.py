@@ -17,7 +17,7 @@ from rest_framework.viewsets import GenericViewSet, ModelViewSet
 from accounts.permissions import IsTenantMember
 from core import selectors as core_selectors
 from core import services as core_services
-from core.api.serializers import JobSerializer
+from core.api.serializers import JobStartSerializer
 from core.api.views import accepted
 from core.exceptions import ValidationFailed
 from core.lists import values_list_response
@@ -219,7 +219,7 @@ class MrpRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericVie
     def get_object(self):
         return selectors.access_mrp_run(user=self.request.user, run_id=self.kwargs["pk"])
 
-    @extend_schema(request=MrpRunCreateSerializer, responses={202: JobSerializer})
+    @extend_schema(request=MrpRunCreateSerializer, responses={202: JobStartSerializer})
     def create(self, request):
         data = MrpRunCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from core.api.serializers import JobStartFields
 from routing.models import (
     DeliveryOrder,
     Route,
@@ -184,6 +185,15 @@ class RoutePlanSerializer(serializers.ModelSerializer):
 
     def get_job_url(self, plan: RoutePlan) -> str | None:
         return f"/api/v1/jobs/{plan.job_id}/" if plan.job_id else None
+
+
+class RoutePlanStartSerializer(JobStartFields, RoutePlanSerializer):
+    """The 202 body of a route plan start: the plan, with the common block of every job start
+    (ADR 43)."""
+
+    class Meta(RoutePlanSerializer.Meta):
+        fields = (*RoutePlanSerializer.Meta.fields, "job_id")
+        read_only_fields = fields
 
 
 class RoutePlanInputSerializer(serializers.Serializer):

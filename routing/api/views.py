@@ -16,6 +16,7 @@ from routing.api.serializers import (
     GeoJSONSerializer,
     RoutePlanInputSerializer,
     RoutePlanSerializer,
+    RoutePlanStartSerializer,
     VehicleSerializer,
 )
 from routing.models import RoutePlan
@@ -61,7 +62,7 @@ class RoutePlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Generic
     def get_object(self):
         return selectors.access_route_plan(user=self.request.user, plan_id=self.kwargs["pk"])
 
-    @extend_schema(request=RoutePlanInputSerializer, responses={202: RoutePlanSerializer})
+    @extend_schema(request=RoutePlanInputSerializer, responses={202: RoutePlanStartSerializer})
     def create(self, request):
         data = RoutePlanInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -74,8 +75,7 @@ class RoutePlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Generic
             lateness_cost_per_hour=data.validated_data["lateness_cost_per_hour"],
             user=request.user,
         )
-        body = RoutePlanSerializer(plan).data
-        return accepted_body(body)
+        return accepted_body(RoutePlanStartSerializer(plan).data)
 
     @extend_schema(responses={200: GeoJSONSerializer})
     @action(detail=True, methods=["get"])

@@ -8,7 +8,19 @@
   const tiles = JSON.parse(document.getElementById("route-plan-tiles").textContent);
   const map = L.map(host, {zoomSnap: 0.25, attributionControl: !!tiles.url});
   if (tiles.url) {
-    L.tileLayer(tiles.url, {maxZoom: 19, attribution: tiles.attribution || ""}).addTo(map);
+    const layer = L.tileLayer(tiles.url, {maxZoom: 19, attribution: tiles.attribution || ""});
+    // A configured tile server that does not answer (down, blocked, a wrong MAP_TILE_URL):
+    // once a tile fails before any loaded, drop the layer for the plain background with its
+    // grid, as without tiles, rather than a map of broken images.
+    let loaded = false;
+    layer.on("tileload", () => { loaded = true; });
+    layer.on("tileerror", () => {
+      if (loaded || !map.hasLayer(layer)) return;
+      map.removeLayer(layer);
+      if (map.attributionControl) map.attributionControl.remove();
+      host.classList.add("plain");
+    });
+    layer.addTo(map);
   }
   const bounds = [];
   drawing.paths.forEach((p) => {

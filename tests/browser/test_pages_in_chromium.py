@@ -96,6 +96,30 @@ def test_what_to_order_filters_sort_and_export(browser, live_app, people, rows):
     context.close()
 
 
+def test_bulk_add_to_cart_from_what_to_order(browser, live_app, people, rows):
+    """Tick two rows, "Add to cart", and the cart shows both lines (the rows fixture removes
+    the lines with its products)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = log_in(context, live_app, people["planner"])
+    page.goto(live_app + "/app/what-to-order/?tab=all&q=BR-01&sort=sku")
+    wait_until(page, "document.querySelectorAll('#what-to-order tbody tr').length === 10")
+    wait_until(page, IDLE)
+    chosen = page.locator("td.col-sku a").all_inner_texts()[:2]
+    assert chosen == ["BR-010", "BR-011"], chosen
+    for index in (0, 1):
+        page.locator("#what-to-order tbody input[name=rows]").nth(index).check()
+    wait_until(page, "document.querySelectorAll('input[name=rows]:checked').length === 2")
+    with page.expect_navigation():
+        page.click("#add-to-cart")
+    page.wait_for_url("**/app/cart/")
+    assert "2 line(s) added to the cart" in page.inner_text("main")
+    page.reload()  # the cart as it is stored, not as the redirect showed it
+    cells = page.locator("main table tbody tr td:first-child").all_inner_texts()
+    assert set(chosen) <= set(cells), cells
+    assert page.errors == [], page.errors
+    context.close()
+
+
 def test_a_run_started_from_a_button_reaches_100(live_worker, browser, live_app, people, rows):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = log_in(context, live_app, people["planner"])

@@ -50,6 +50,16 @@ def test_test_bed_shows_accuracy_bias_roi_and_the_stock_class(viewer):
     assert "Accuracy per week" in html and "Accuracy per month" in html and "Bias" in html
     assert 'id="methods-table"' in html and "RMSSE" in html
     assert 'id="roi"' in html and "seasonal_naive" in html
+    # Money in the tenant's currency, as on the dashboard.
+    from purchasing.selectors import purchasing_settings_get
+
+    settings = purchasing_settings_get()
+    settings.currency = "SEK"
+    settings.save()
+    html = client.get("/app/test-bed/").content.decode()
+    card = html[html.index('id="roi-value"') :][:120]
+    assert "<small>SEK</small>" in card, card
+    assert "Value saved (SEK)" in html
     # The class in the hardest-series table is the stock one (InventoryMetrics).
     worst = SeriesClassification.objects.filter(run=run).order_by("-rmsse").first()
     metric = InventoryMetrics.objects.get(
