@@ -160,6 +160,7 @@ def what_to_order(request):
         "can_act": can_act(request.user),
         "cart_url": _cart_url(),
         "scopes": ProductExclusion.Scope.choices,
+        "exclude_url": reverse("what-to-order-exclude"),
         "page_sizes": wto.PAGE_SIZES,
     }
     if request.headers.get("HX-Request") and not request.headers.get("HX-Boosted"):
@@ -198,8 +199,12 @@ def what_to_order_exclude(request):
     scopes = [s for s in request.POST.getlist("scopes") if s in ProductExclusion.Scope.values]
     reason = request.POST.get("reason", "").strip()[:255] or "Excluded from the what-to-order list"
     back = reverse("what-to-order") + "?" + request.POST.get("query", "")
+    htmx = bool(request.headers.get("HX-Request"))  # a row's menu: answer in the row
     if not ids or not scopes:
-        messages.warning(request, "Choose rows and at least one scope to exclude.")
+        text = "Choose rows and at least one scope to exclude."
+        if htmx:
+            return render(request, "pages/_row_status.html", {"text": text, "level": "warning"})
+        messages.warning(request, text)
         return redirect(back)
     product_ids = set(
         wto.InventoryMetrics.objects.filter(pk__in=ids).values_list("product_id", flat=True)
@@ -214,12 +219,14 @@ def what_to_order_exclude(request):
             excluded += 1
         except DomainError:
             skipped += 1
-    messages.success(
-        request,
+    text = (
         f"Excluded {excluded} product(s) from {', '.join(scopes)}"
         + (f"; {skipped} already had an exclusion." if skipped else ".")
-        + " It takes effect at the next refresh.",
+        + " It takes effect at the next refresh."
     )
+    if htmx:
+        return render(request, "pages/_row_status.html", {"text": text, "level": "success"})
+    messages.success(request, text)
     return redirect(back)
 
 

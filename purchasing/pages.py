@@ -111,13 +111,22 @@ def cart_add(request):
     pairs = list(
         InventoryMetrics.objects.filter(pk__in=ids).values_list("product_id", "location_id")
     )
+    htmx = bool(request.headers.get("HX-Request"))  # a row's button: answer in the row
     if not pairs:
-        messages.warning(request, "Choose rows to add to the cart.")
+        text = "Choose rows to add to the cart."
+        if htmx:
+            return render(request, "pages/_row_status.html", {"text": text, "level": "warning"})
+        messages.warning(request, text)
         return redirect("/app/what-to-order/?" + request.POST.get("query", ""))
     result = cart_service.cart_build(pairs=pairs)
-    messages.success(
-        request, f"{result.lines} line(s) added to the cart, {result.kept} with a quantity to buy."
-    )
+    text = f"{result.lines} line(s) added to the cart, {result.kept} with a quantity to buy."
+    if htmx:
+        return render(
+            request,
+            "pages/_row_status.html",
+            {"text": text, "level": "success", "link": "/app/cart/", "link_label": "Open cart"},
+        )
+    messages.success(request, text)
     return redirect("/app/cart/")
 
 

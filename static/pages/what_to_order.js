@@ -28,6 +28,11 @@
       document.querySelectorAll("input[name=rows]").forEach((box) => { box.checked = event.target.checked; });
     }
   });
+  // A row's "Exclude…" menu closes once its request is answered (the answer shows in the row).
+  document.body.addEventListener("htmx:afterRequest", (event) => {
+    const menu = event.target.closest && event.target.closest("details.row-exclude");
+    if (menu) menu.open = false;
+  });
   document.body.addEventListener("htmx:afterSwap", () => {
     const bulk = document.querySelector("#bulk input[name=query]");
     if (bulk) bulk.value = location.search.replace(/^\?/, "");

@@ -132,3 +132,28 @@ def test_a_run_started_from_a_button_reaches_100(live_worker, browser, live_app,
     assert bar.get_attribute("aria-valuenow") == "100"
     assert page.errors == [], page.errors
     context.close()
+
+
+def test_row_add_to_cart_from_what_to_order(browser, live_app, people, rows):
+    """A row's own "Add to cart" (no ticking): the answer shows in the row without leaving the
+    page, and the cart holds that row's line."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = log_in(context, live_app, people["planner"])
+    page.goto(live_app + "/app/what-to-order/?tab=all&q=BR-02&sort=sku")
+    wait_until(page, "document.querySelectorAll('#what-to-order tbody tr').length === 10")
+    wait_until(page, IDLE)
+    row = page.locator("#what-to-order tbody tr").nth(3)
+    sku = row.locator("td.col-sku a").inner_text()
+    assert sku == "BR-023", sku
+    row.locator("form.row-add button").click()
+    wait_until(page, "document.querySelector('#what-to-order .row-status') !== null")
+    wait_until(page, IDLE)
+    status = row.locator(".row-status")
+    assert "1 line(s) added to the cart" in status.inner_text()
+    assert page.url.endswith("/app/what-to-order/?tab=all&q=BR-02&sort=sku")  # no navigation
+    status.locator("a").click()
+    page.wait_for_url("**/app/cart/")
+    cells = page.locator("main table tbody tr td:first-child").all_inner_texts()
+    assert sku in cells, cells
+    assert page.errors == [], page.errors
+    context.close()

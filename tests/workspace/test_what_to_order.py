@@ -209,3 +209,99 @@ def test_pages_show_only_the_tenants_own_rows(viewer, tenant_a, tenant_b):
         html = client.get(url).content.decode()
         assert sorted(_sku_cells(client.get(url))) == [f"WT-{i:03d}" for i in range(6)]
         assert "WB-" not in html
+
+
+def _row_status(response) -> str:
+    assert response.status_code == 200 and 'role="status"' in response.content.decode()
+    return response.content.decode()
+
+
+@pytest.mark.django_db
+def test_row_actions_add_one_row_to_the_cart_and_exclude_it(planner, viewer):
+    """Each planner row has its own "Add to cart" and "Exclude…" (the bulk endpoints with one
+    row); htmx gets the answer for the row, a plain form post the usual redirect."""
+    from django.urls import reverse
+
+    from purchasing.models import OrderSuggestion
+
+    metrics = seed_metrics(4)
+    client = _client(planner)
+    html = client.get(URL + "?tab=all&sort=sku").content.decode()
+    cart, exclude = reverse("cart-add"), reverse("what-to-order-exclude")
+    for row in metrics:
+        assert f'hx-target="#row-status-{row.pk}"' in html
+        assert f'name="rows" value="{row.pk}" class="secondary"' in html  # the row's add button
+        assert f'name="rows" value="{row.pk}">Exclude {row.product.sku}</button>' in html
+    assert html.count(f'hx-post="{cart}"') == html.count(f'hx-post="{exclude}"') == 4
+    # The row actions cost no query: a planner's page has the viewer's baseline (7), at any size.
+    assert len(page_queries(client, URL + "?tab=all")) == 7
+    seed_metrics(6, prefix="WX")
+    assert len(page_queries(client, URL + "?tab=all&q=W")) == 7
+    # Add to cart: exactly that row, with its recommended quantity.
+    added = client.post(cart, {"rows": [metrics[2].pk]}, HTTP_HX_REQUEST="true")
+    assert "1 line(s) added to the cart" in _row_status(added) and 'href="/app/cart/"' in (
+        added.content.decode()
+    )
+    lines = list(OrderSuggestion.objects.filter(product__sku__startswith="WT-"))
+    assert [(s.product.sku, s.location_id, s.status) for s in lines] == [
+        ("WT-002", metrics[2].location_id, "open")
+    ]
+    assert lines[0].quantity == metrics[2].recommended_order_qty == 48
+    # Without htmx the same post is the bulk form's: a redirect to the cart.
+    plain = client.post(cart, {"rows": [metrics[1].pk]})
+    assert plain.status_code == 302 and plain["Location"] == "/app/cart/"
+    assert OrderSuggestion.objects.filter(product__sku__startswith="WT-").count() == 2
+    # Exclude with a scope: only that row's product, only that scope.
+    excluded = client.post(
+        exclude,
+        {"rows": [metrics[3].pk], "scopes": ["abc"], "reason": "seasonal", "query": "tab=all"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert "Excluded 1 product(s) from abc." in _row_status(excluded)
+    assert [(e.product.sku, e.scopes, e.reason) for e in ProductExclusion.objects.all()] == [
+        ("WT-003", ["abc"], "seasonal")
+    ]
+    no_scope = client.post(exclude, {"rows": [metrics[0].pk]}, HTTP_HX_REQUEST="true")
+    assert "at least one scope" in _row_status(no_scope)
+    assert ProductExclusion.objects.count() == 1
+    # Viewers: no row buttons, and the posts are refused.
+    seen = _client(viewer).get(URL + "?tab=all").content.decode()
+    assert "row-status-" not in seen and "Add to cart" not in seen and "Exclude" not in seen
+    for url, data in ((cart, {"rows": [metrics[0].pk]}),
+                      (exclude, {"rows": [metrics[0].pk], "scopes": ["abc"]})):  # fmt: skip
+        assert _client(viewer).post(url, data, HTTP_HX_REQUEST="true").status_code == 403
+    assert OrderSuggestion.objects.filter(product__sku__startswith="WT-").count() == 2
+    assert ProductExclusion.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_row_actions_ignore_another_tenants_rows(planner, tenant_a, tenant_b):
+    """A row id of tenant B posted on tenant A's host adds and excludes nothing anywhere."""
+    from django.db import connection
+    from django.urls import reverse
+
+    from purchasing.models import OrderSuggestion
+
+    own = seed_metrics(2, prefix="WT")
+    connection.set_tenant(tenant_b)
+    try:
+        theirs = seed_metrics(6, prefix="WB")
+    finally:
+        connection.set_tenant(tenant_a)
+    foreign = [row.pk for row in theirs if row.pk not in {m.pk for m in own}]
+    assert foreign
+    client = _client(planner)
+    added = client.post(reverse("cart-add"), {"rows": foreign}, HTTP_HX_REQUEST="true")
+    assert "Choose rows" in _row_status(added)
+    excluded = client.post(
+        reverse("what-to-order-exclude"),
+        {"rows": foreign, "scopes": ["recommendations"]},
+        HTTP_HX_REQUEST="true",
+    )
+    assert "Excluded 0 product(s)" in _row_status(excluded)
+    assert not OrderSuggestion.objects.exists() and not ProductExclusion.objects.exists()
+    connection.set_tenant(tenant_b)
+    try:
+        assert not OrderSuggestion.objects.exists() and not ProductExclusion.objects.exists()
+    finally:
+        connection.set_tenant(tenant_a)
