@@ -35,6 +35,9 @@ class PolicyForecast:
     p50_total: np.ndarray
     p90_total: np.ndarray
     data_end: date | None = None  # the run's last day of history; forecasts start after
+    # Days of backtest error behind ``sigma_daily`` (the run's folds × horizon, each fold's
+    # last day ending at ``data_end``); NaN where the spread came from the p10–p90 band.
+    error_days: np.ndarray | None = None
 
 
 def latest_forecast_for_policy() -> PolicyForecast:
@@ -72,4 +75,5 @@ def latest_forecast_for_policy() -> PolicyForecast:
         p50_total=table[:, 3],
         p90_total=table[:, 4],
         data_end=run.data_end,
+        error_days=np.where(np.isnan(table[:, 5]), np.nan, float(run.folds * run.horizon)),
     )

@@ -24,6 +24,7 @@ from inventory.policy import (
     latest_order_date,
 )
 from inventory.policy.network import roll_up
+from inventory.policy.spread import pooled_error_spread
 from inventory.refresh.load import XYZ_BUCKET_DAYS, RefreshInputs
 from inventory.refresh.write import product_summary
 
@@ -46,6 +47,7 @@ class Pairs:
     own_variance: np.ndarray
     revenue: np.ndarray
     last_day: np.ndarray  # last day with a sale in the look-back, −1 for none
+    first_sale_day: np.ndarray  # first day with a positive quantity in the look-back, −1: none
 
     @property
     def size(self) -> int:
@@ -68,6 +70,8 @@ class Demand:
     revenue: np.ndarray
     policy_mean: np.ndarray
     policy_std: np.ndarray
+    # Independent errors behind ``policy_std`` (NaN: taken as known), ADR 44 addendum.
+    error_observations: np.ndarray
     days_since_last_sale: np.ndarray
     forecast_pairs: int
 
@@ -167,6 +171,8 @@ def _pairs(inputs: RefreshInputs) -> Pairs:
     unpriced[row] = sales["quantity_unpriced"]
     last_day = np.full(size, -1, dtype=np.int64)
     last_day[row] = sales["last_day"]
+    first_sale_day = np.full(size, -1, dtype=np.int64)
+    first_sale_day[row] = sales["first_sale_day"]
 
     product = keys >> 32
     product_index = np.searchsorted(products["id"], product)
@@ -184,18 +190,24 @@ def _pairs(inputs: RefreshInputs) -> Pairs:
         own_variance=np.maximum(quantity_sq / inputs.lookback - own_mean**2, 0.0),
         revenue=revenue + unpriced * products["price"][product_index],
         last_day=last_day,
+        first_sale_day=first_sale_day,
     )
 
 
-def _forecast_demand(inputs: RefreshInputs, pairs: Pairs) -> tuple[np.ndarray, np.ndarray, int]:
+def _forecast_demand(
+    inputs: RefreshInputs, pairs: Pairs
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """Daily demand mean and error variance for the policy, per pair.
 
     Where the latest successful forecast run covers ``as_of`` (its data ends at most one
     horizon before), a pair takes the forecast's mean over the horizon and the square of its
     error spread (the selected method's backtest RMSE): safety stock protects against the
     forecast's error, not the raw demand spread (issue 5; ADR 13). Other pairs keep their
-    sales moments. Returns the two arrays and how many pairs came from the forecast."""
+    sales moments. Returns the two arrays, the days of backtest error behind each pair's
+    spread (NaN where none: sales moments or the p10–p90 band) and how many pairs came from
+    the forecast."""
     mean, variance = pairs.own_mean, pairs.own_variance
+    error_days = np.full(pairs.size, np.nan)
     forecast = inputs.forecast
     if (
         forecast.run_id is None
@@ -203,7 +215,7 @@ def _forecast_demand(inputs: RefreshInputs, pairs: Pairs) -> tuple[np.ndarray, n
         or inputs.as_of > forecast.data_end + timedelta(days=forecast.horizon)
         or pairs.size == 0
     ):
-        return mean, variance, 0
+        return mean, variance, error_days, 0
     keys = pair_keys(forecast.product_id, forecast.location_id)
     at = np.minimum(np.searchsorted(pairs.keys, keys), pairs.size - 1)
     use = (
@@ -214,14 +226,64 @@ def _forecast_demand(inputs: RefreshInputs, pairs: Pairs) -> tuple[np.ndarray, n
     mean, variance = mean.copy(), variance.copy()
     mean[at[use]] = forecast.mean_daily[use]
     variance[at[use]] = forecast.sigma_daily[use] ** 2
-    return mean, variance, int(use.sum())
+    if forecast.error_days is not None:
+        error_days[at[use]] = forecast.error_days[use]
+        # Backtest days before the first sale are a forecast of nothing against nothing: no
+        # error (as the replay counts misses from the first sale). The folds end at data_end.
+        end = inputs.lookback - 1 - (inputs.as_of - forecast.data_end).days
+        launched = pairs.first_sale_day > 0  # 0: selling since the look-back's start or before
+        after_sale = np.maximum(end - pairs.first_sale_day + 1, 0).astype(float)
+        error_days = np.where(launched, np.minimum(error_days, after_sale), error_days)
+    return mean, variance, error_days, int(use.sum())
+
+
+def _pooled_error_spread(
+    inputs: RefreshInputs, pairs: Pairs, variance: np.ndarray, error_days: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The forecast pairs' error variance shrunk toward the pooled prior and its degrees of
+    freedom, as the replay does (ADR 44 and its addendum): ``n`` = backtest error days / P
+    independent errors over the protection interval P = lead time + review period (the
+    folds' P-day windows; the replay's "misses over P overlapping days: count / P"), the
+    prior ``κ·d²·(1 + P/m)`` with ``d`` the pair's daily demand spread over its ``m`` days
+    since the first sale in the look-back. Pairs without backtest errors (sales moments, the
+    p10–p90 band) keep their variance and NaN: the spread is taken as known, as before."""
+    backtested = np.isfinite(error_days)
+    if not backtested.any():
+        return variance, np.full(pairs.size, np.nan)
+    lead_time = pairs.of_product(inputs.products, "lead_time")
+    period = np.maximum(np.nan_to_num(lead_time) + float(inputs.settings.review_period_days), 1)
+    lookback = inputs.lookback
+    seen = np.where(
+        pairs.first_sale_day >= 0, lookback - np.maximum(pairs.first_sale_day, 0), np.nan
+    ).astype(float)
+    quantity = pairs.own_mean * lookback
+    squares = (pairs.own_variance + pairs.own_mean**2) * lookback
+    with np.errstate(invalid="ignore", divide="ignore"):
+        daily_variance = np.maximum(squares / seen - (quantity / seen) ** 2, 0.0)
+        scale = np.sqrt(daily_variance * (1.0 + period / seen))
+    spread, freedom = pooled_error_spread(
+        np.where(backtested, np.sqrt(variance), np.nan),
+        np.where(backtested, error_days / period, 0.0),
+        np.where(backtested, scale, np.nan),
+    )
+    return (
+        np.where(backtested, spread**2, variance),
+        np.where(backtested, freedom, np.nan),
+    )
 
 
 def _demand(inputs: RefreshInputs, pairs: Pairs) -> Demand:
     """The look-back's moments and the policy's demand, rolled up the supply network (a DC's
     demand is its own plus that of every location it replenishes; means and variances add)."""
-    policy_mean, policy_variance, forecast_pairs = _forecast_demand(inputs, pairs)
-    (mean_daily, variance, weekly, revenue, policy_mean, policy_variance), (last_day,) = roll_up(
+    policy_mean, policy_variance, error_days, forecast_pairs = _forecast_demand(inputs, pairs)
+    policy_variance, freedom = _pooled_error_spread(inputs, pairs, policy_variance, error_days)
+    # Degrees of freedom of a sum of variances (Welch–Satterthwaite): ν = (Σ s²)² / Σ s⁴/ν,
+    # a known spread (NaN) adding nothing to the denominator.
+    uncertainty = np.where(np.isfinite(freedom), policy_variance**2 / freedom, 0.0)
+    (
+        (mean_daily, variance, weekly, revenue, policy_mean, policy_variance, uncertainty),
+        (last_day,),
+    ) = roll_up(
         pairs.keys,
         inputs.location_ids,
         inputs.parent_ids,
@@ -232,6 +294,7 @@ def _demand(inputs: RefreshInputs, pairs: Pairs) -> Demand:
             pairs.revenue,
             policy_mean,
             policy_variance,
+            uncertainty,
         ],
         [pairs.last_day],
     )
@@ -246,6 +309,9 @@ def _demand(inputs: RefreshInputs, pairs: Pairs) -> Demand:
         revenue=revenue,
         policy_mean=policy_mean,
         policy_std=np.sqrt(policy_variance),
+        error_observations=np.where(
+            uncertainty > 0, policy_variance**2 / np.where(uncertainty > 0, uncertainty, 1), np.nan
+        ),
         days_since_last_sale=np.where(sold, (inputs.lookback - 1) - last_day, np.nan),
         forecast_pairs=forecast_pairs,
     )
@@ -352,6 +418,7 @@ def _policy(
             # Each class's target on average over its cycles (pairs out of ABC form their
             # own group) under the aggregate allocation.
             service_level_group=abc,
+            error_observations=demand.error_observations,
         ),
         policy_settings,
     )

@@ -100,7 +100,8 @@ AGGREGATE_SESSION = ("SET LOCAL jit = off", "SET LOCAL work_mem = '256MB'")
 def _sales_by_pair(start: date, as_of: date, weeks: int, with_revenue: bool = True) -> np.ndarray:
     """One query: sales of the look-back per product × location, as a structured array
     (product, location, quantity, quantity² summed per day, revenue, quantity without revenue,
-    last sale day, and ``weeks`` weekly totals ``w0…`` for XYZ; ``weeks=0`` skips those).
+    last sale day, first day with a positive quantity (−1: none; ADR 44), and ``weeks``
+    weekly totals ``w0…`` for XYZ; ``weeks=0`` skips those).
 
     Grouping by pair (not by pair and week) keeps the hash table to one entry per pair; the
     week totals are FILTER sums. ``with_revenue=False`` (classes kept: revenue only ranks new
@@ -118,7 +119,8 @@ def _sales_by_pair(start: date, as_of: date, weeks: int, with_revenue: bool = Tr
     )
     query = f"""
         SELECT product_id::int8, location_id::int8, SUM(quantity), SUM(quantity * quantity),
-               {revenue_sums}, MAX(day)
+               {revenue_sums}, MAX(day),
+               COALESCE(MIN(day) FILTER (WHERE quantity > 0), -1)
                {week_sums}
         -- float8 sums are several times faster than numeric ones
         FROM (
@@ -137,6 +139,7 @@ def _sales_by_pair(start: date, as_of: date, weeks: int, with_revenue: bool = Tr
         ("revenue", "float8"),
         ("quantity_unpriced", "float8"),
         ("last_day", "int4"),
+        ("first_sale_day", "int4"),
         *((f"w{k}", "float8") for k in range(weeks)),
     ]
     with transaction.atomic(), connection.cursor() as cursor:
