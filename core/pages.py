@@ -48,6 +48,33 @@ admin_page = _door(ADMIN)
 """Tenant admins only: the users and settings pages."""
 
 
+def heavy_work(kind: str, label: str) -> Callable[[View], View]:
+    """A start button of heavy work (``kind`` of ``RATE_LIMIT_HEAVY_WORK``): the same per-tenant
+    budget as the API's ``HeavyWorkThrottle`` (one shared counter, ADR 31). Over budget the
+    button answers 429 with ``Retry-After`` and one sentence, and nothing starts. Put it under
+    ``planner_action`` so a viewer's refused POST does not spend the tenant's budget."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            from core.throttling import heavy_work_wait
+
+            wait = heavy_work_wait(request, kind)
+            if wait is not None:
+                response = HttpResponse(
+                    f'<p class="muted" role="alert">Too many {label} were started in this '
+                    f"workspace recently; nothing was started. Try again in {wait} s.</p>",
+                    status=429,
+                )
+                response["Retry-After"] = str(wait)
+                return response
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
 def can_act(user: Any) -> bool:
     """Whether the page shows buttons that start or change work."""
     return bool(user.is_authenticated and user.has_role(PLANNER))

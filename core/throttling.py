@@ -217,17 +217,25 @@ class HeavyWorkThrottle(BaseThrottle):
         starts = getattr(view, "heavy_actions", ("create",))
         if kind is None or (getattr(view, "action", None) or request.method.lower()) not in starts:
             return True
-        rate = settings.RATE_LIMIT_HEAVY_WORK.get(kind)
-        if not rate:
-            return True
-        usage = consume(request._request, group=self.group, key=f"heavy:{kind}", rate=rate)
-        if usage and usage["should_limit"]:
-            self._wait = max(int(usage["time_left"]), 1)
-            return False
-        return True
+        self._wait = heavy_work_wait(request._request, kind)
+        return self._wait is None
 
     def wait(self) -> float | None:
         return self._wait
+
+
+def heavy_work_wait(request: HttpRequest, kind: str) -> int | None:
+    """Count one start of heavy work of ``kind`` against the tenant's budget
+    (``RATE_LIMIT_HEAVY_WORK[kind]``): None when it may start, else the seconds to wait. The
+    API's throttle and the pages' start buttons (``core.pages.heavy_work``) share the counter,
+    so a tenant cannot get round the limit by switching between them."""
+    rate = settings.RATE_LIMIT_HEAVY_WORK.get(kind)
+    if not rate:
+        return None
+    usage = consume(request, group=HeavyWorkThrottle.group, key=f"heavy:{kind}", rate=rate)
+    if usage and usage["should_limit"]:
+        return max(int(usage["time_left"]), 1)
+    return None
 
 
 HEAVY_THROTTLES = [RateLimitThrottle, HeavyWorkThrottle]

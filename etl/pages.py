@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.exceptions import DomainError, NotFound
 from core.exports import csv_stream
-from core.pages import can_act, member_page, planner_action
+from core.pages import can_act, heavy_work, member_page, planner_action
 from etl import selectors, services
 from etl.models import ImportBatch
 from etl.specs import SPECS
@@ -42,6 +42,7 @@ def _message(text: str, status: int) -> HttpResponse:
 
 @require_POST
 @planner_action
+@heavy_work("import", "imports")
 def import_start_page(request):
     """The upload form: the same service as ``POST /api/v1/imports/`` (file name, size 413,
     sniffed type 415, storage quota), then the import job's progress bar, which links the

@@ -15,7 +15,7 @@ from django.utils.html import escape
 from django.views.decorators.http import require_POST
 
 from core.exceptions import DomainError, NotFound
-from core.pages import can_act, member_page, planner_action
+from core.pages import can_act, heavy_work, member_page, planner_action
 from forecasting import selectors, services
 from forecasting.planning import stock_classes
 
@@ -110,6 +110,7 @@ def _planner_terms(method: dict[str, Any]) -> dict[str, Any]:
 
 @require_POST
 @planner_action
+@heavy_work("forecast_run", "forecast runs")
 def forecast_run_start(request):
     """The Test Bed's "Run a forecast" button: a run with the tenant's settings (or the one
     already queued or running, as the API does); answers the job's progress bar."""

@@ -20,7 +20,7 @@ from core import selectors as core_selectors
 from core import services as core_services
 from core.exceptions import DomainError, NotFound
 from core.exports import csv_stream, xlsx_bytes
-from core.pages import can_act, member_page, planner_action
+from core.pages import can_act, heavy_work, member_page, planner_action
 from inventory import product_page
 from inventory import simulation_service as service
 from inventory import what_to_order as wto
@@ -57,6 +57,7 @@ def dashboard_page(request):
 
 @require_POST
 @planner_action
+@heavy_work("inventory_refresh", "inventory refreshes")
 def inventory_refresh_start(request):
     """The dashboard's "Refresh" button: the same job as ``POST /api/v1/inventory/calculate``;
     answers the job's progress bar (htmx polls it)."""
@@ -66,6 +67,7 @@ def inventory_refresh_start(request):
 
 @require_POST
 @planner_action
+@heavy_work("simulation", "simulations")
 def simulation_start(request):
     """The "Simulate" button: a 365-day replay with the tenant's settings, or the run already
     queued or running (one at a time per tenant, like the API)."""

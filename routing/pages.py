@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
 from core.exceptions import DomainError, NotFound
-from core.pages import can_act, member_page, planner_action
+from core.pages import can_act, heavy_work, member_page, planner_action
 from core.selectors import active_run
 from routing import selectors, services
 from routing.models import RoutePlan
@@ -55,6 +55,7 @@ def _message(text: str, status: int = 400) -> HttpResponse:
 
 @require_POST
 @planner_action
+@heavy_work("route_plan", "route plans")
 def route_plan_start_page(request):
     """The "Plan routes" button: the same service and guards as ``POST /api/v1/route-plans/``
     (one active plan per tenant, an active vehicle, orders a vehicle can carry), with the

@@ -113,3 +113,62 @@ def test_every_kind_of_heavy_work_is_limited_per_tenant(settings, kind, method, 
         assert client_for(HOST_A, make_user(role)).get("/api/v1/products/").status_code == 200
     finally:
         cache.clear()
+
+
+def _page_client(user, host: str = HOST_A):
+    from django.test import Client
+
+    client = Client(HTTP_HOST=host)
+    client.force_login(user)
+    return client
+
+
+def test_page_buttons_share_the_apis_heavy_work_budget_per_tenant(settings, tenant_b):
+    """The dashboard's "Refresh" button spends the same per-tenant budget as
+    ``POST /api/v1/inventory/calculate``: over it the button answers 429 with Retry-After and
+    starts nothing; a viewer's refused press spends nothing; another tenant has its own."""
+    settings.RATE_LIMIT_HEAVY_WORK = {**settings.RATE_LIMIT_HEAVY_WORK, "inventory_refresh": "2/m"}
+    cache.clear()
+    planner = make_user(User.Role.PLANNER)
+    page = _page_client(planner)
+    assert (
+        _page_client(make_user(User.Role.VIEWER)).post("/app/dashboard/refresh/").status_code == 403
+    )
+    assert page.post("/app/dashboard/refresh/").status_code == 200
+    api = client_for(HOST_A, planner).post("/api/v1/inventory/calculate", {}, format="json")
+    assert api.status_code == 202, api.content
+    jobs = Job.objects.filter(kind="inventory_refresh").count()  # the API joins the queued one
+
+    refused = page.post("/app/dashboard/refresh/")
+    assert refused.status_code == 429 and int(refused["Retry-After"]) >= 1
+    assert b"nothing was started" in refused.content
+    assert Job.objects.filter(kind="inventory_refresh").count() == jobs
+    # The API sees the same spent budget.
+    again = client_for(HOST_A, planner).post("/api/v1/inventory/calculate", {}, format="json")
+    assert_error(again, 429, "rate_limited")
+
+    with schema_context(tenant_b.schema_name):
+        other = _page_client(make_user(User.Role.PLANNER), HOST_B)
+    assert other.post("/app/dashboard/refresh/").status_code == 200
+    cache.clear()
+
+
+@pytest.mark.parametrize(
+    ("kind", "url"),
+    [
+        ("forecast_run", "/app/test-bed/run/"),
+        ("simulation", "/app/simulations/start/"),
+        ("import", "/app/imports/start/"),
+        ("route_plan", "/app/route-plans/start/"),
+    ],
+)
+def test_every_start_button_is_limited(settings, kind, url):
+    settings.RATE_LIMIT_HEAVY_WORK = {**settings.RATE_LIMIT_HEAVY_WORK, kind: "1/m"}
+    cache.clear()
+    page = _page_client(make_user(User.Role.PLANNER))
+    page.post(url)  # the first press spends the budget, whatever it answers
+    jobs = Job.objects.count()
+    refused = page.post(url)
+    assert refused.status_code == 429 and int(refused["Retry-After"]) >= 1
+    assert Job.objects.count() == jobs
+    cache.clear()
