@@ -13,10 +13,12 @@ and 80 % interval coverage, overall and per class.
 
 ``forecast_accuracy.py`` calls the engine on arrays; this one goes through everything a tenant's
 upload does (parsing, stockout inference, the stored series, the run service's settings, the
-export), so a gap between the two is a gap a tenant sees. ``--compare-engine`` also runs the
-engine's Test Bed on the same training array and reports its figures next to the exported
-ones; ``--statsforecast-cache DIR`` adds AutoETS (statsforecast, season 7; fitted once per
-training array and kept in DIR, ``uv sync --group bench``). Prints one JSON object.
+export), so a gap between the two is a gap a tenant sees. ``--hide-stockout`` imports the
+sales without their ``stockout`` column (most uploads have none: stockouts are then only
+inferred). ``--compare-engine`` also runs the engine's Test Bed on the same training array
+and reports its figures next to the exported ones; ``--statsforecast-cache DIR`` adds
+AutoETS (statsforecast, season 7; fitted once per training array and kept in DIR, ``uv sync
+--group bench``). Prints one JSON object.
 """
 
 from __future__ import annotations
@@ -95,6 +97,11 @@ def main() -> None:
     parser.add_argument("--horizon", type=int, default=28)
     parser.add_argument("--statsforecast-cache", type=Path, help="add AutoETS, cached here")
     parser.add_argument("--compare-engine", action="store_true")
+    parser.add_argument(
+        "--hide-stockout",
+        action="store_true",
+        help="import the sales without their stockout column (stockouts only inferred)",
+    )
     args = parser.parse_args()
 
     started = time.perf_counter()
@@ -107,6 +114,12 @@ def main() -> None:
         args.sales, args.holdout, args.classes = paths["sales"], paths["holdout"], paths["classes"]
     if args.sales is None or args.holdout is None:
         parser.error("--generate N, or --sales and --holdout, are required")
+
+    if args.hide_stockout:
+        stripped = Path(scratch.name) / "sales_without_stockout.csv"
+        frame = pd.read_csv(args.sales, dtype=str)
+        frame.drop(columns=["stockout"], errors="ignore").to_csv(stripped, index=False)
+        args.sales = stripped
 
     from forecast_accuracy import _labels, load_sales
 
@@ -153,6 +166,7 @@ def main() -> None:
         "series": len(names),
         "series_exported": exported["series_exported"],
         "horizon": args.horizon,
+        "stockout_column_imported": not args.hide_stockout,
         "first_forecast_day": first_day,
         "seconds": phases,
         "selected_methods": exported["methods"],

@@ -5,9 +5,11 @@ value, not zero demand. Where the import does not say so, a run of zeros is infe
 stockout when it is implausible for the series: with ``p0`` the chance of a zero day — the
 share of zero days since the first sale, or the Poisson chance ``exp(−mean)`` at the mean of
 the four weeks before the run, whichever is larger (the cautious one) — a run of ``L`` zeros
-has probability ``p0^L``; below :data:`STOCKOUT_PROBABILITY` it is flagged. Runs that reach
-the end of the history are left alone (the item may have stopped selling; only later sales
-can tell). Flagged days are filled (:func:`impute`) with the median of the same weekday in
+has probability ``p0^L``; below :data:`STOCKOUT_PROBABILITY` it is flagged. A run that
+reaches the end of the history is the stockout the item is in now while it is at most
+:data:`TRAILING_DAYS` long (then the forecast is of the demand, not of the empty shelf); a
+longer one is left alone (the item may have stopped selling). Zeros in the first
+:data:`SETTLING_DAYS` after the first sale are not judged (a launch ramps up). Flagged days are filled (:func:`impute`) with the median of the same weekday in
 the four weeks either side that were not flagged, so every method and every backtest fold
 sees them as demand that existed rather than as zeros.
 
@@ -27,8 +29,10 @@ from . import kernels
 STOCKOUT_PROBABILITY = 1e-4
 LOCAL_WINDOW = 28
 # A launch ramps up: zeros in the first weeks after the first sale are not judged.
-SETTLING_DAYS = 56
+SETTLING_DAYS = 21
 IMPUTE_WEEKS = 4
+# The longest zero run reaching the end of the history that may still be a stockout.
+TRAILING_DAYS = 28
 # Winsorising: the band is the trailing median plus this many robust standard deviations
 # (1.4826 · MAD of the residuals, at least √median: the Poisson spread of counts).
 SPIKE_SIGMAS = 5.0
@@ -67,7 +71,14 @@ def infer_stockouts(values: np.ndarray, probability: float = STOCKOUT_PROBABILIT
     )
     p0 = np.clip(np.maximum(share[rows], np.exp(-local)), 1e-12, 1.0)
     settled = starts - first[rows] >= SETTLING_DAYS
-    flagged = (length * np.log(p0) < np.log(probability)) & (ends < periods) & settled
+    # A run still going at the end of the history is judged too while it is short: it is the
+    # stockout a planner is in now. A longer one may be an item that stopped selling.
+    open_ended = ends >= periods
+    flagged = (
+        (length * np.log(p0) < np.log(probability))
+        & (~open_ended | (length <= TRAILING_DAYS))
+        & settled
+    )
     for row, start, end in zip(rows[flagged], starts[flagged], ends[flagged], strict=True):
         mask[row, start:end] = True
     return mask

@@ -26,6 +26,7 @@ def test_forecast_end_to_end_benchmark_scores_every_exported_series():
             "--horizon",
             "14",
             "--compare-engine",
+            "--hide-stockout",
         ],
         cwd=ROOT,
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"},
@@ -37,6 +38,7 @@ def test_forecast_end_to_end_benchmark_scores_every_exported_series():
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
     out = json.loads(result.stdout.strip().splitlines()[-1])
     assert out["benchmark"] == "forecast_end_to_end"
+    assert out["stockout_column_imported"] is False
     assert out["series"] == 24 and out["series_exported"] == 24 and out["horizon"] == 14
     assert set(out["seconds"]) == {"import", "forecast", "export", "engine"}
     exported, engine = out["by_class"]["exported"], out["by_class"]["engine"]

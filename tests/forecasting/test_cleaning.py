@@ -15,13 +15,15 @@ def steady(periods: int = 140) -> np.ndarray:
 
 
 def test_a_zero_run_implausible_for_the_rate_is_a_stockout():
-    history = np.vstack([steady(), steady(), steady()])
+    history = np.vstack([steady(), steady(), steady(), steady()])
     history[0, 80:86] = 0.0  # six days without a sale at ~10 a day: a stockout
     history[1, 80:81] = 0.0  # one zero day: plausible enough (share of zeros ~1/140)
-    history[2, 133:] = 0.0  # zeros up to the end: might have stopped selling, left alone
+    history[2, 133:] = 0.0  # a week of zeros up to the end: out of stock now
+    history[3, 140 - cleaning.TRAILING_DAYS - 1 :] = 0.0  # longer: may have stopped selling
     mask = cleaning.infer_stockouts(history)
     assert mask[0].tolist() == [80 <= t < 86 for t in range(140)]
-    assert not mask[1].any() and not mask[2].any()
+    assert mask[2].tolist() == [t >= 133 for t in range(140)]
+    assert not mask[1].any() and not mask[3].any()
 
 
 def test_intermittent_zero_runs_and_a_launch_are_not_stockouts():
