@@ -9,9 +9,10 @@ has probability ``p0^L``; below :data:`STOCKOUT_PROBABILITY` it is flagged. A ru
 reaches the end of the history is the stockout the item is in now while it is at most
 :data:`TRAILING_DAYS` long (then the forecast is of the demand, not of the empty shelf); a
 longer one is left alone (the item may have stopped selling). Zeros in the first
-:data:`SETTLING_DAYS` after the first sale are not judged (a launch ramps up). Flagged days are filled (:func:`impute`) with the median of the same weekday in
-the four weeks either side that were not flagged, so every method and every backtest fold
-sees them as demand that existed rather than as zeros.
+:data:`SETTLING_DAYS` after the first sale are not judged (a launch ramps up). Weekly or
+monthly buckets keep :data:`COARSE_WINDOWS`. Flagged days are filled (:func:`impute`) with
+the median of the same weekday in the four weeks either side that were not flagged, so
+every method and every backtest fold sees them as demand that existed rather than as zeros.
 
 **Spikes.** Promotions without campaign data and one-off orders are outliers for a model of
 the level and the season: :func:`winsorise` caps each day at a robust high band around the
@@ -33,16 +34,30 @@ SETTLING_DAYS = 21
 IMPUTE_WEEKS = 4
 # The longest zero run reaching the end of the history that may still be a stockout.
 TRAILING_DAYS = 28
+# Weekly or monthly buckets (a season other than 7): a zero bucket says little about the
+# shelf, so only long-settled runs inside the history count (car parts, monthly: judging
+# sooner or at the end made RMSSE 0.5844 → 0.5853, ADR 32 addendum).
+COARSE_WINDOWS = {"settling": 56, "trailing": 0}
 # Winsorising: the band is the trailing median plus this many robust standard deviations
 # (1.4826 · MAD of the residuals, at least √median: the Poisson spread of counts).
 SPIKE_SIGMAS = 5.0
 SPIKE_WINDOW = 14
+# A launch's ramp-up is no spike: its first weeks after the first sale are not capped.
+LAUNCH_SPIKE_DAYS = 56
 
 BoolArray = NDArray[np.bool_]
 
 
-def infer_stockouts(values: np.ndarray, probability: float = STOCKOUT_PROBABILITY) -> BoolArray:
-    """``(series, periods)`` mask of the days inside zero runs implausible for the series."""
+def infer_stockouts(
+    values: np.ndarray,
+    probability: float = STOCKOUT_PROBABILITY,
+    *,
+    settling: int = SETTLING_DAYS,
+    trailing: int = TRAILING_DAYS,
+) -> BoolArray:
+    """``(series, periods)`` mask of the days inside zero runs implausible for the series:
+    none in the first ``settling`` periods after the first sale, and a run reaching the end
+    only while it is at most ``trailing`` long."""
     n, periods = values.shape
     mask = np.zeros((n, periods), dtype=bool)
     selling = values > 0
@@ -70,14 +85,12 @@ def infer_stockouts(values: np.ndarray, probability: float = STOCKOUT_PROBABILIT
         overall_mean[rows],
     )
     p0 = np.clip(np.maximum(share[rows], np.exp(-local)), 1e-12, 1.0)
-    settled = starts - first[rows] >= SETTLING_DAYS
+    settled = starts - first[rows] >= settling
     # A run still going at the end of the history is judged too while it is short: it is the
     # stockout a planner is in now. A longer one may be an item that stopped selling.
     open_ended = ends >= periods
     flagged = (
-        (length * np.log(p0) < np.log(probability))
-        & (~open_ended | (length <= TRAILING_DAYS))
-        & settled
+        (length * np.log(p0) < np.log(probability)) & (~open_ended | (length <= trailing)) & settled
     )
     for row, start, end in zip(rows[flagged], starts[flagged], ends[flagged], strict=True):
         mask[row, start:end] = True
@@ -98,7 +111,8 @@ def censor(
     raw = np.asarray(values, dtype=np.float64)
     mask = np.zeros(raw.shape, dtype=bool) if stockout is None else np.asarray(stockout, bool)
     if infer:
-        inferred = infer_stockouts(raw)
+        windows = {} if season == 7 else COARSE_WINDOWS
+        inferred = infer_stockouts(raw, **windows)
         if in_stock is not None:
             inferred &= ~np.asarray(in_stock, dtype=bool)
         mask = mask | inferred
@@ -134,7 +148,7 @@ def impute(values: np.ndarray, mask: np.ndarray, season: int = 7) -> np.ndarray:
 def winsorise(values: np.ndarray, rows: np.ndarray, sigmas: float = SPIKE_SIGMAS) -> np.ndarray:
     """``values`` with each day of the ``rows`` series capped at the median of the
     :data:`SPIKE_WINDOW` days before it plus ``sigmas`` robust standard deviations of the
-    series' residuals from that median (from :data:`SETTLING_DAYS` after the first sale)."""
+    series' residuals from that median (from :data:`LAUNCH_SPIKE_DAYS` after the first sale)."""
     capped = np.array(values, dtype=np.float64)
     periods = values.shape[1]
     if not rows.any() or periods <= SPIKE_WINDOW:
@@ -152,6 +166,6 @@ def winsorise(values: np.ndarray, rows: np.ndarray, sigmas: float = SPIKE_SIGMAS
     selling = block > 0
     first = np.where(selling.any(axis=1), np.argmax(selling, axis=1), periods)
     day = np.arange(SPIKE_WINDOW, periods)[None, :]
-    settled = day >= first[:, None] + SETTLING_DAYS
+    settled = day >= first[:, None] + LAUNCH_SPIKE_DAYS
     capped[chosen, SPIKE_WINDOW:] = np.where(settled, np.minimum(later, cap), later)
     return capped

@@ -26,6 +26,16 @@ def test_a_zero_run_implausible_for_the_rate_is_a_stockout():
     assert not mask[1].any() and not mask[3].any()
 
 
+def test_coarse_buckets_leave_a_trailing_run_alone():
+    monthly = np.tile(np.array([40.0, 42.0, 38.0, 45.0]), 20)
+    monthly[-3:] = 0.0  # three empty months at ~40 a month: implausible, but at the end
+    assert cleaning.infer_stockouts(monthly[None, :])[0, -3:].all()  # daily windows judge it
+    _filled, mask = cleaning.censor(monthly[None, :], season=12)
+    assert not mask.any()
+    _filled, mask = cleaning.censor(monthly[None, :], season=7)
+    assert mask[0, -3:].all()
+
+
 def test_intermittent_zero_runs_and_a_launch_are_not_stockouts():
     rng = np.random.default_rng(1)
     sparse = np.where(rng.random(140) < 0.15, 3.0, 0.0)  # long zero runs are its nature
