@@ -1021,8 +1021,8 @@ def _launch_lines(
     decision: NDArray[np.int64],
     period: NDArray[np.int64],
     first_sale: NDArray[np.int64],
-) -> tuple[NDArray[np.int64], FloatArray]:
-    """(age, level), each (items, decision days): a launching item's line
+) -> FloatArray:
+    """(items, decision days) the level of a launching item's line
     (``launch.launch_level``) through the sales of the days before each decision
     day since its first sale, as the daily metrics refresh reads it between forecast runs
     (ADR 44, launches); the line's level is the mean over the next P days."""
@@ -1044,7 +1044,7 @@ def _launch_lines(
         between(values * values),
         (period[:, None] + 1) / 2.0,
     )
-    return age, level
+    return level
 
 
 def _launch_protection(
@@ -1060,7 +1060,7 @@ def _launch_protection(
     launching = in_launch_phase(decision[None, :] - first_sale[:, None], first_sale[:, None])
     if not launching.any():
         return protection
-    _, level = _launch_lines(values, decision, period, first_sale)
+    level = _launch_lines(values, decision, period, first_sale)
     raised = launch_adjusted_mean(protection / period[:, None], level, launching)
     raised = raised * period[:, None]
     return np.asarray(raised, dtype=np.float64)
