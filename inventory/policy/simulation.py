@@ -37,6 +37,12 @@ from inventory.policy.calculate import (
     PolicySettings,
     calculate_policy,
 )
+from inventory.policy.launch import (
+    LAUNCH_WINDOW_DAYS,
+    in_launch_phase,
+    launch_adjusted_mean,
+    launch_level,
+)
 from inventory.policy.levels import DAYS_PER_YEAR, round_order_quantity
 from inventory.policy.spread import pooled_error_spread
 
@@ -60,6 +66,8 @@ class ReplenishmentPolicy:
     review_period_days: int = 1
     minimum_order_quantity: FloatArray | float = 0.0
     pack_size: FloatArray | float = 1.0
+    # (items, K) the service level each column was computed at (after any allocation)
+    service_level: FloatArray | None = None
 
     def __post_init__(self) -> None:
         if (self.order_up_to_level is None) == (self.order_quantity is None):
@@ -606,6 +614,7 @@ def policy_from_estimates(
         review_period_days=max(round(settings.review_period_days), 1),
         minimum_order_quantity=np.broadcast_to(np.asarray(minimum_order_quantity, float), (items,)),
         pack_size=np.broadcast_to(np.asarray(pack_size, float), (items,)),
+        service_level=result.service_level.reshape(items, columns),
     )
 
 
@@ -813,6 +822,12 @@ class ForecastEstimates:
     # (items, K) degrees of freedom of each spread (own independent misses + the pooled
     # prior's weight, ADR 44); None: the spreads are taken as known.
     spread_observations: FloatArray | None = None
+    # (items, days) replay days on which an item is launching (first sale fewer than
+    # ``launch.LAUNCH_DAYS`` days before): its policy is recomputed on each of them from that
+    # day's forecast over P and the pooled spread and degrees of freedom as of that day.
+    launching: NDArray[np.bool_] | None = None
+    launch_spread: FloatArray | None = None
+    launch_observations: FloatArray | None = None
 
     def tail_factor(self, service_level: ArrayLike) -> FloatArray:
         """(items,) the factor that turns ``z·σ`` into the empirical quantile of the misses
@@ -912,51 +927,72 @@ def rolling_forecast_estimates(
     selling = values > 0
     first_sale = np.where(selling.any(axis=1), np.argmax(selling, axis=1), total)
 
-    def track(assigned: np.ndarray) -> tuple[FloatArray, FloatArray, FloatArray]:
-        """Forecast over [d, d + P) on every decision day, and the RMSE and count of its
-        misses known at each re-fit."""
+    def track(assigned: np.ndarray) -> FloatArray:
+        """Forecast over [d, d + P) on every decision day (a launch raised to its line)."""
         protection = _protection_forecasts(
             values, assigned, origins, end, period, refit_every_days, season_length
         )
-        rmse, count = _windowed_misses(
-            cumulative, protection, first, period, fit_day, error_window_days, first_sale
-        )
-        return protection, rmse, count
+        return _launch_protection(values, protection, first, period, first_sale)
 
-    protection, rmse, count = track(methods)
+    protection = track(methods)
     names: tuple[str, ...] = tuple(sorted(set(methods.tolist())))
     chosen = np.repeat(
         np.searchsorted(np.asarray(names, dtype=object), methods)[:, None], change_days.size, 1
     ).astype(np.int64)
 
-    # Fallback: daily demand spread over the error window before each re-fit.
-    window_begin = np.clip(
-        np.maximum(fit_day[None, :] - error_window_days, first_sale[:, None]), 0, fit_day[None, :]
-    )  # (items, K)
-    demand_squares = _prefix_sum(values**2)
-    seen_days = np.maximum(fit_day[None, :] - window_begin, 1)
-    at = np.broadcast_to(fit_day[None, :], window_begin.shape)
-
-    def window_sum(prefix: FloatArray) -> FloatArray:
-        taken = np.take_along_axis(prefix, at, axis=1)
-        return taken - np.take_along_axis(prefix, window_begin, axis=1)
-
-    with np.errstate(invalid="ignore"):
-        daily_mean = window_sum(cumulative) / seen_days
-        daily_var = window_sum(demand_squares) / seen_days
-    daily_spread = np.sqrt(np.maximum(daily_var - daily_mean**2, 0.0))
-
-    enough = count >= min_misses
-    own = np.where(enough, rmse / np.sqrt(period[:, None]), daily_spread)
     at_fit = protection[:, fit_day - first]
-    # Few misses (a launch): the own spread shrunk toward the item's demand spread times the
-    # pool's error-to-demand variance ratio (empirical Bayes); its degrees of freedom for
-    # the t widening in ``calculate_policy`` (ADR 44).
-    # Misses over P overlapping days: about count / P independent ones.
-    # The prior's scale: the daily demand spread widened by the error of a level read from
-    # only ``seen_days`` days, Var(Σ_P) = P·d²·(1 + P / seen) (a mean's prediction interval).
-    level_error = np.sqrt(1.0 + period[:, None] / seen_days)
-    spread, freedom = pooled_error_spread(own, count / period[:, None], daily_spread * level_error)
+
+    def posterior(on_days: NDArray[np.int64]) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """The pooled spread, its degrees of freedom and the misses behind it (items, days)
+        as of ``on_days``."""
+        rmse, count = _windowed_misses(
+            cumulative, protection, first, period, on_days, error_window_days, first_sale
+        )
+        # Fallback: daily demand spread over the error window before each day.
+        window_begin = np.clip(
+            np.maximum(on_days[None, :] - error_window_days, first_sale[:, None]),
+            0,
+            on_days[None, :],
+        )  # (items, days)
+        seen_days = np.maximum(on_days[None, :] - window_begin, 1)
+        at = np.broadcast_to(on_days[None, :], window_begin.shape)
+
+        def window_sum(prefix: FloatArray) -> FloatArray:
+            taken = np.take_along_axis(prefix, at, axis=1)
+            return taken - np.take_along_axis(prefix, window_begin, axis=1)
+
+        with np.errstate(invalid="ignore"):
+            daily_mean = window_sum(cumulative) / seen_days
+            daily_var = window_sum(demand_squares) / seen_days
+        daily_spread = np.sqrt(np.maximum(daily_var - daily_mean**2, 0.0))
+        own = np.where(count >= min_misses, rmse / np.sqrt(period[:, None]), daily_spread)
+        # Few misses (a launch): the own spread shrunk toward the item's demand spread times
+        # the pool's error-to-demand variance ratio (empirical Bayes); its degrees of freedom
+        # for the t widening in ``calculate_policy`` (ADR 44).
+        # Misses over P overlapping days: about count / P independent ones.
+        # The prior's scale: the daily demand spread widened by the error of a level read from
+        # only ``seen_days`` days, Var(Σ_P) = P·d²·(1 + P / seen) (a mean's prediction
+        # interval).
+        # The prior's variance rests on the ``seen_days`` daily values behind its scale: the
+        # posterior's degrees of freedom combine both (``spread.pooled_error_spread``).
+        spread, freedom = pooled_error_spread(
+            own,
+            count / period[:, None],
+            daily_spread * np.sqrt(1.0 + period[:, None] / seen_days),
+            scale_observations=seen_days - 1.0,
+        )
+        return spread, freedom, count
+
+    demand_squares = _prefix_sum(values**2)
+    spread, freedom, count = posterior(fit_day)
+    # A launching item's policy follows its sales day by day, as the daily metrics refresh
+    # recomputes it between forecast runs: its spread too (ADR 44, launches).
+    replay_day = start_day + np.arange(days)
+    launching = in_launch_phase(replay_day[None, :] - first_sale[:, None], first_sale[:, None])
+    launch_spread = launch_freedom = None
+    if launching.any():
+        launch_spread, launch_freedom, _ = posterior(replay_day)
+        launch_spread = np.nan_to_num(launch_spread)
     # Tails pooled per demand pattern of the days before the window (ADR 44): a lumpy item's
     # misses are skewed as other lumpy items' are, not as a smooth item's.
     pattern = np.asarray(classify(values[:, :start_day]).pattern)
@@ -974,7 +1010,60 @@ def rolling_forecast_estimates(
         method_index=chosen,
         miss_quantiles=tails,
         spread_observations=freedom,
+        launching=launching if launch_spread is not None else None,
+        launch_spread=launch_spread,
+        launch_observations=launch_freedom,
     )
+
+
+def _launch_lines(
+    values: FloatArray,
+    decision: NDArray[np.int64],
+    period: NDArray[np.int64],
+    first_sale: NDArray[np.int64],
+) -> FloatArray:
+    """(items, decision days) the level of a launching item's line
+    (``launch.launch_level``) through the sales of the days before each decision
+    day since its first sale, as the daily metrics refresh reads it between forecast runs
+    (ADR 44, launches); the line's level is the mean over the next P days."""
+    total = values.shape[1]
+    age = decision[None, :] - first_sale[:, None]  # days sold before the decision day
+    window = np.clip(age, 0, LAUNCH_WINDOW_DAYS)
+    begin = decision[None, :] - window
+    day = np.arange(total, dtype=float)
+
+    def between(values_of_day: FloatArray) -> FloatArray:
+        prefix = _prefix_sum(values_of_day)
+        return prefix[:, decision] - np.take_along_axis(prefix, begin, axis=1)
+
+    sums = between(values)
+    level = launch_level(
+        window,
+        sums,
+        between(values * day[None, :]) - begin * sums,
+        between(values * values),
+        (period[:, None] + 1) / 2.0,
+    )
+    return level
+
+
+def _launch_protection(
+    values: FloatArray,
+    protection: FloatArray,
+    first: int,
+    period: NDArray[np.int64],
+    first_sale: NDArray[np.int64],
+) -> FloatArray:
+    """``protection`` (items, days from ``first``) with a launching item's forecast over P
+    raised to its launch line (``launch.launch_adjusted_mean``) as known on each day."""
+    decision = np.arange(first, first + protection.shape[1])
+    launching = in_launch_phase(decision[None, :] - first_sale[:, None], first_sale[:, None])
+    if not launching.any():
+        return protection
+    level = _launch_lines(values, decision, period, first_sale)
+    raised = launch_adjusted_mean(protection / period[:, None], level, launching)
+    raised = raised * period[:, None]
+    return np.asarray(raised, dtype=np.float64)
 
 
 def _miss_quantiles(
@@ -1149,6 +1238,10 @@ def policy_from_forecasts(
     reorder = np.asarray(fitted.reorder_point, float)[:, column] + shift
     assert fitted.order_up_to_level is not None
     up_to = np.asarray(fitted.order_up_to_level, float)[:, column] + shift
+    if estimates.launching is not None and estimates.launch_spread is not None:
+        reorder, up_to = _launch_policy(
+            estimates, lead_time_days, reorder, up_to, fitted.service_level, policy_arguments
+        )
     return ReplenishmentPolicy(
         reorder_point=np.maximum(reorder, 0.0),
         order_up_to_level=np.maximum(up_to, 0.0),
@@ -1157,6 +1250,68 @@ def policy_from_forecasts(
         minimum_order_quantity=fitted.minimum_order_quantity,
         pack_size=fitted.pack_size,
     )
+
+
+def _launch_policy(
+    estimates: ForecastEstimates,
+    lead_time_days: ArrayLike,
+    reorder: FloatArray,
+    up_to: FloatArray,
+    allocated: FloatArray | None,
+    arguments: dict[str, object],
+) -> tuple[FloatArray, FloatArray]:
+    """``reorder`` / ``up_to`` (items, days) with every launching item-day recomputed by
+    ``calculate_policy`` from that day's forecast over P (raised to the launch line) and the
+    pooled spread as of that day, at the level it got at the re-fit: a launch's safety
+    stock and lot follow its sales as the daily refresh's do, instead of staying at what
+    the last weekly re-fit knew (zero before the first sale)."""
+    assert estimates.launching is not None and estimates.launch_spread is not None
+    items, days = reorder.shape
+    item, day = np.nonzero(estimates.launching[:, :days])
+    if item.size == 0:
+        return reorder, up_to
+    settings = arguments.get("settings")
+    settings = settings if isinstance(settings, PolicySettings) else PolicySettings()
+    column = np.searchsorted(estimates.change_days, day, side="right") - 1
+
+    def cell(value: object, default: float) -> FloatArray:
+        array = np.asarray(default if value is None else value, dtype=float)
+        if array.ndim == 2:
+            return np.asarray(array[item, column], dtype=np.float64)
+        return np.asarray(np.broadcast_to(array, (items,))[item], dtype=np.float64)
+
+    # The level the item got at the re-fit (after the aggregate allocation, if any).
+    level = cell(arguments.get("service_level") if allocated is None else allocated, 0.95)
+    spread = estimates.launch_spread[item, day]
+    if estimates.miss_quantiles is not None and settings.service_level_kind == "cycle":
+        first_level = np.asarray(arguments.get("service_level", 0.95), float)
+        first_level = first_level if first_level.ndim < 2 else first_level[:, 0]
+        spread = spread * estimates.tail_factor(first_level)[item]
+    period = estimates.protection_days[item]
+    result = calculate_policy(
+        PolicyInputs(
+            mean_daily_demand=estimates.protection_demand[item, day] / period,
+            demand_std_daily=spread,
+            lead_time_days=cell(lead_time_days, 0.0),
+            lead_time_std_days=cell(arguments.get("lead_time_std_days"), 0.0),
+            on_hand=np.zeros(item.size),
+            service_level=level,
+            unit_cost=cell(arguments.get("unit_cost"), 1.0),
+            minimum_order_quantity=cell(arguments.get("minimum_order_quantity"), 0.0),
+            pack_size=cell(arguments.get("pack_size"), 1.0),
+            error_observations=None
+            if estimates.launch_observations is None
+            else estimates.launch_observations[item, day],
+        ),
+        replace(settings, service_level_allocation="item"),
+    )
+    reorder, up_to = reorder.copy(), up_to.copy()
+    up_to[item, day] = result.order_up_to_level
+    if settings.policy_kind == "order_up_to":
+        reorder[item, day] = result.order_up_to_level
+    else:
+        reorder[item, day] = result.reorder_point
+    return reorder, up_to
 
 
 def summaries_by_class(result: SimulationResult, classes: ArrayLike) -> dict[str, dict[str, float]]:

@@ -38,6 +38,7 @@ def pooled_error_spread(
     scale: ArrayLike,
     *,
     group: ArrayLike | None = None,
+    scale_observations: ArrayLike | None = None,
     prior_weight: float = PRIOR_WEIGHT,
     min_pool_observations: float = MIN_POOL_OBSERVATIONS,
 ) -> tuple[FloatArray, FloatArray]:
@@ -84,6 +85,23 @@ def pooled_error_spread(
         own_variance,
     )
     freedom = np.where(usable, count + prior_weight, count)
+    if scale_observations is not None:
+        # The prior is a variance estimated too, from the scale's own observations: the
+        # posterior's degrees of freedom are those of a weighted sum of two variance
+        # estimates (Welch–Satterthwaite), ν = (a + b)² / (a²/n + b²/m), a and b the own and
+        # prior terms of the posterior variance, n and m their observations.
+        behind = np.nan_to_num(np.asarray(scale_observations, dtype=float))
+        behind = np.broadcast_to(behind[:, None] if flat else behind, own.shape)
+        own_term = count * own_variance / (count + prior_weight)
+        prior_term = prior_weight * prior_variance / (count + prior_weight)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            spread_of_terms = np.where(count > 0, own_term**2 / count, 0.0) + np.where(
+                behind > 0, prior_term**2 / behind, np.inf
+            )
+            combined = (own_term + prior_term) ** 2 / spread_of_terms
+        combined = np.where(np.isfinite(combined) & (combined > 0), combined, freedom)
+        # Never below ``n + n₀``: the prior is worth at least its pseudo-observations.
+        freedom = np.where(usable, np.maximum(combined, freedom), freedom)
     result = np.where(np.isnan(own) & ~usable, np.nan, np.sqrt(posterior))
     if flat:
         return result[:, 0], freedom[:, 0]

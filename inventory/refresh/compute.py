@@ -23,6 +23,12 @@ from inventory.policy import (
     calculate_policy,
     latest_order_date,
 )
+from inventory.policy.launch import (
+    LAUNCH_WINDOW_DAYS,
+    in_launch_phase,
+    launch_adjusted_mean,
+    launch_level,
+)
 from inventory.policy.network import roll_up
 from inventory.policy.spread import pooled_error_spread
 from inventory.refresh.load import XYZ_BUCKET_DAYS, RefreshInputs
@@ -48,6 +54,8 @@ class Pairs:
     revenue: np.ndarray
     last_day: np.ndarray  # last day with a sale in the look-back, −1 for none
     first_sale_day: np.ndarray  # first day with a positive quantity in the look-back, −1: none
+    # Σ y, Σ day·y, Σ y² over the look-back's last ``LAUNCH_WINDOW_DAYS`` (the launch line)
+    recent: tuple[np.ndarray, np.ndarray, np.ndarray]
 
     @property
     def size(self) -> int:
@@ -173,6 +181,11 @@ def _pairs(inputs: RefreshInputs) -> Pairs:
     last_day[row] = sales["last_day"]
     first_sale_day = np.full(size, -1, dtype=np.int64)
     first_sale_day[row] = sales["first_sale_day"]
+    recent = tuple(np.zeros(size) for _ in range(3))
+    for column, name in zip(
+        recent, ("recent_quantity", "recent_weighted", "recent_squares"), strict=True
+    ):
+        column[row] = sales[name]
 
     product = keys >> 32
     product_index = np.searchsorted(products["id"], product)
@@ -191,12 +204,13 @@ def _pairs(inputs: RefreshInputs) -> Pairs:
         revenue=revenue + unpriced * products["price"][product_index],
         last_day=last_day,
         first_sale_day=first_sale_day,
+        recent=(recent[0], recent[1], recent[2]),
     )
 
 
 def _forecast_demand(
     inputs: RefreshInputs, pairs: Pairs
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Daily demand mean and error variance for the policy, per pair.
 
     Where the latest successful forecast run covers ``as_of`` (its data ends at most one
@@ -204,10 +218,11 @@ def _forecast_demand(
     error spread (the selected method's backtest RMSE): safety stock protects against the
     forecast's error, not the raw demand spread (issue 5; ADR 13). Other pairs keep their
     sales moments. Returns the two arrays, the days of backtest error behind each pair's
-    spread (NaN where none: sales moments or the p10–p90 band) and how many pairs came from
+    spread (NaN where none: sales moments or the p10–p90 band) and which pairs came from
     the forecast."""
     mean, variance = pairs.own_mean, pairs.own_variance
     error_days = np.full(pairs.size, np.nan)
+    from_forecast = np.zeros(pairs.size, dtype=bool)
     forecast = inputs.forecast
     if (
         forecast.run_id is None
@@ -215,7 +230,7 @@ def _forecast_demand(
         or inputs.as_of > forecast.data_end + timedelta(days=forecast.horizon)
         or pairs.size == 0
     ):
-        return mean, variance, error_days, 0
+        return mean, variance, error_days, from_forecast
     keys = pair_keys(forecast.product_id, forecast.location_id)
     at = np.minimum(np.searchsorted(pairs.keys, keys), pairs.size - 1)
     use = (
@@ -234,28 +249,35 @@ def _forecast_demand(
         launched = pairs.first_sale_day > 0  # 0: selling since the look-back's start or before
         after_sale = np.maximum(end - pairs.first_sale_day + 1, 0).astype(float)
         error_days = np.where(launched, np.minimum(error_days, after_sale), error_days)
-    return mean, variance, error_days, int(use.sum())
+    from_forecast[at[use]] = True
+    return mean, variance, error_days, from_forecast
 
 
 def _pooled_error_spread(
-    inputs: RefreshInputs, pairs: Pairs, variance: np.ndarray, error_days: np.ndarray
+    inputs: RefreshInputs,
+    pairs: Pairs,
+    variance: np.ndarray,
+    error_days: np.ndarray,
+    from_forecast: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The forecast pairs' error variance shrunk toward the pooled prior and its degrees of
-    freedom, as the replay does (ADR 44 and its addendum): ``n`` = backtest error days / P
-    independent errors over the protection interval P = lead time + review period (the
-    folds' P-day windows; the replay's "misses over P overlapping days: count / P"), the
-    prior ``κ·d²·(1 + P/m)`` with ``d`` the pair's daily demand spread over its ``m`` days
-    since the first sale in the look-back. Pairs without backtest errors (sales moments, the
-    p10–p90 band) keep their variance and NaN: the spread is taken as known, as before."""
+    freedom, as the replay does (ADR 44 and its addenda): ``n`` = the backtest's daily
+    errors since the first sale (the RMSE is a daily one, its errors one a day; the policy's
+    ``σ·√P`` takes them as independent, so does the count), the prior ``κ·d²·(1 + P/m)``
+    with ``d`` the pair's daily demand spread over its ``m`` days since the first sale in
+    the look-back, itself a variance from ``m − 1`` degrees of freedom (the posterior's
+    combine both, Welch–Satterthwaite). Sales-moment pairs (no run covers them): the sample
+    spread of their ``m`` days, ``ν = m − 1``. Pairs on the p10–p90 band (the method's own
+    predictive spread) keep NaN: taken as known."""
     backtested = np.isfinite(error_days)
-    if not backtested.any():
-        return variance, np.full(pairs.size, np.nan)
-    lead_time = pairs.of_product(inputs.products, "lead_time")
-    period = np.maximum(np.nan_to_num(lead_time) + float(inputs.settings.review_period_days), 1)
     lookback = inputs.lookback
     seen = np.where(
         pairs.first_sale_day >= 0, lookback - np.maximum(pairs.first_sale_day, 0), np.nan
     ).astype(float)
+    sample = np.where(~from_forecast & np.isfinite(seen) & (seen > 1), seen - 1.0, np.nan)
+    if not backtested.any():
+        return variance, sample
+    period = _protection_days(inputs, pairs)
     quantity = pairs.own_mean * lookback
     squares = (pairs.own_variance + pairs.own_mean**2) * lookback
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -263,20 +285,25 @@ def _pooled_error_spread(
         scale = np.sqrt(daily_variance * (1.0 + period / seen))
     spread, freedom = pooled_error_spread(
         np.where(backtested, np.sqrt(variance), np.nan),
-        np.where(backtested, error_days / period, 0.0),
+        np.where(backtested, error_days, 0.0),
         np.where(backtested, scale, np.nan),
+        scale_observations=seen - 1.0,
     )
     return (
         np.where(backtested, spread**2, variance),
-        np.where(backtested, freedom, np.nan),
+        np.where(backtested, freedom, sample),
     )
 
 
 def _demand(inputs: RefreshInputs, pairs: Pairs) -> Demand:
     """The look-back's moments and the policy's demand, rolled up the supply network (a DC's
     demand is its own plus that of every location it replenishes; means and variances add)."""
-    policy_mean, policy_variance, error_days, forecast_pairs = _forecast_demand(inputs, pairs)
-    policy_variance, freedom = _pooled_error_spread(inputs, pairs, policy_variance, error_days)
+    policy_mean, policy_variance, error_days, from_forecast = _forecast_demand(inputs, pairs)
+    policy_variance, freedom = _pooled_error_spread(
+        inputs, pairs, policy_variance, error_days, from_forecast
+    )
+    policy_mean = _launch_mean(inputs, pairs, policy_mean)
+    forecast_pairs = int(from_forecast.sum())
     # Degrees of freedom of a sum of variances (Welch–Satterthwaite): ν = (Σ s²)² / Σ s⁴/ν,
     # a known spread (NaN) adding nothing to the denominator.
     uncertainty = np.where(np.isfinite(freedom), policy_variance**2 / freedom, 0.0)
@@ -315,6 +342,40 @@ def _demand(inputs: RefreshInputs, pairs: Pairs) -> Demand:
         days_since_last_sale=np.where(sold, (inputs.lookback - 1) - last_day, np.nan),
         forecast_pairs=forecast_pairs,
     )
+
+
+def _protection_days(inputs: RefreshInputs, pairs: Pairs) -> np.ndarray:
+    """P = lead time + review period per pair, at least a day."""
+    lead_time = pairs.of_product(inputs.products, "lead_time")
+    review = float(inputs.settings.review_period_days)
+    return np.asarray(np.maximum(np.nan_to_num(lead_time) + review, 1.0), dtype=float)
+
+
+def _launch_mean(inputs: RefreshInputs, pairs: Pairs, mean: np.ndarray) -> np.ndarray:
+    """A launching pair's daily mean raised to its launch line (ADR 44, launches): the
+    least-squares line through its sales since the first sale (the last
+    ``LAUNCH_WINDOW_DAYS`` of them) at the middle of the protection period ahead, where it
+    is above the forecast's (or the look-back's) mean. A pair is launching when its first
+    sale in the look-back came after ``MIN_QUIET_DAYS`` without any, fewer than
+    ``LAUNCH_DAYS`` ago: the forecast run (weekly) and the look-back's mean (over days
+    before the launch too) both lag its ramp; the daily refresh follows it."""
+    lookback = inputs.lookback
+    first = pairs.first_sale_day
+    age = np.where(first >= 0, lookback - first, np.nan).astype(float)
+    launching = in_launch_phase(age, np.where(first >= 0, first, np.nan))
+    if not launching.any():
+        return mean
+    window = np.minimum(np.nan_to_num(age), LAUNCH_WINDOW_DAYS)
+    begin = lookback - window  # look-back day of the window's first day
+    total, weighted, squares = pairs.recent
+    level = launch_level(
+        window,
+        total,
+        weighted - begin * total,
+        squares,
+        (_protection_days(inputs, pairs) + 1.0) / 2.0,
+    )
+    return launch_adjusted_mean(mean, level, launching)
 
 
 def _keep_stored(

@@ -20,6 +20,7 @@ from core.pgcopy import copy_from_query
 from forecasting.selectors import PolicyForecast, latest_forecast_for_policy
 from inventory import supply
 from inventory.models import InventoryMetrics, InventorySettings
+from inventory.policy.launch import LAUNCH_WINDOW_DAYS
 
 XYZ_BUCKET_DAYS = 7  # XYZ from the coefficient of variation of weekly demand
 
@@ -100,7 +101,9 @@ AGGREGATE_SESSION = ("SET LOCAL jit = off", "SET LOCAL work_mem = '256MB'")
 def _sales_by_pair(start: date, as_of: date, weeks: int, with_revenue: bool = True) -> np.ndarray:
     """One query: sales of the look-back per product × location, as a structured array
     (product, location, quantity, quantity² summed per day, revenue, quantity without revenue,
-    last sale day, first day with a positive quantity (−1: none; ADR 44), and ``weeks``
+    last sale day, first day with a positive quantity (−1: none; ADR 44), the launch line's
+    sums over the last ``LAUNCH_WINDOW_DAYS`` (Σ quantity, Σ day·quantity, Σ quantity²), and
+    ``weeks``
     weekly totals ``w0…`` for XYZ; ``weeks=0`` skips those).
 
     Grouping by pair (not by pair and week) keeps the hash table to one entry per pair; the
@@ -112,6 +115,15 @@ def _sales_by_pair(start: date, as_of: date, weeks: int, with_revenue: bool = Tr
         f", COALESCE(SUM(quantity) FILTER (WHERE day >= {7 * k} AND day < {7 * k + 7}), 0)"
         for k in range(weeks)
     )
+    # The launch line's sums over the look-back's last days (ADR 44, launches): Σ y, Σ day·y,
+    # Σ y² (day counted from the look-back's start).
+    lookback = (as_of - start).days + 1
+    recent = f"day >= {lookback - LAUNCH_WINDOW_DAYS}"
+    launch_sums = (
+        f", COALESCE(SUM(quantity) FILTER (WHERE {recent}), 0)"
+        f", COALESCE(SUM(quantity * day) FILTER (WHERE {recent}), 0)"
+        f", COALESCE(SUM(quantity * quantity) FILTER (WHERE {recent}), 0)"
+    )
     revenue_sums = (
         "COALESCE(SUM(revenue), 0), COALESCE(SUM(quantity) FILTER (WHERE revenue IS NULL), 0)"
         if with_revenue
@@ -121,7 +133,7 @@ def _sales_by_pair(start: date, as_of: date, weeks: int, with_revenue: bool = Tr
         SELECT product_id::int8, location_id::int8, SUM(quantity), SUM(quantity * quantity),
                {revenue_sums}, MAX(day),
                COALESCE(MIN(day) FILTER (WHERE quantity > 0), -1)
-               {week_sums}
+               {launch_sums}{week_sums}
         -- float8 sums are several times faster than numeric ones
         FROM (
             SELECT product_id, location_id, (date - %(start)s::date)::int4 AS day,
@@ -140,6 +152,9 @@ def _sales_by_pair(start: date, as_of: date, weeks: int, with_revenue: bool = Tr
         ("quantity_unpriced", "float8"),
         ("last_day", "int4"),
         ("first_sale_day", "int4"),
+        ("recent_quantity", "float8"),
+        ("recent_weighted", "float8"),
+        ("recent_squares", "float8"),
         *((f"w{k}", "float8") for k in range(weeks)),
     ]
     with transaction.atomic(), connection.cursor() as cursor:

@@ -18,6 +18,7 @@ from catalog.services import StockChange, stock_change
 from inventory.metrics import inventory_refresh, inventory_settings_update
 from inventory.models import InventoryMetrics, ProductInventorySummary
 from inventory.policy.network import pair_keys, roll_up
+from inventory.policy.spread import small_sample_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -50,10 +51,12 @@ def test_lead_time_spread_raises_safety_stock_as_the_formula_says():
     inventory_refresh()
     spread = _row(product, location)
     assert spread.lead_time_std_days == 3
-    # SS = z·sqrt(L·σ_d² + d²·σ_L²) (+ the daily-review undershoot term, same in both).
-    undershoot_var = 40**2 / 12 + 100 / 2 - 100**2 / (4 * 40**2)
-    sigma_before = math.sqrt(9 * 100 + undershoot_var)
-    sigma_after = math.sqrt(9 * 100 + 40**2 * 9 + undershoot_var)
+    # SS = z·sqrt(L·σ_d² + d²·σ_L²) (+ the daily-review undershoot term, same in both);
+    # σ_d the sample spread of 90 days, widened by t₈₉ / z at the level (ADR 44, launches).
+    variance = (10 * float(small_sample_factor(steady.service_level, 89.0))) ** 2
+    undershoot_var = 40**2 / 12 + variance / 2 - variance**2 / (4 * 40**2)
+    sigma_before = math.sqrt(9 * variance + undershoot_var)
+    sigma_after = math.sqrt(9 * variance + 40**2 * 9 + undershoot_var)
     assert spread.safety_stock / steady.safety_stock == pytest.approx(
         sigma_after / sigma_before, rel=1e-6
     )
@@ -331,3 +334,77 @@ def test_refresh_runs_under_query_capture_with_a_fixed_query_count():
             result = inventory_refresh(reclassify=reclassify)
         assert result.rows == 31
         assert len(statements(large)) == counts[reclassify]
+
+
+def _pair() -> tuple[Product, Location]:
+    return (
+        Product.objects.create(sku="NEW", name="new", lead_time_days=7),
+        Location.objects.create(code="L", name="l"),
+    )
+
+
+def _launch(product: Product, location: Location, days: int) -> None:
+    """Sales only in the last ``days`` days, ramping up by one unit a day (1 … days)."""
+    today = timezone.localdate()
+    DemandHistory.objects.bulk_create(
+        DemandHistory(
+            product=product,
+            location=location,
+            date=today - timedelta(days=days - 1 - k),
+            quantity=Decimal(k + 1),
+        )
+        for k in range(days)
+    )
+
+
+def test_a_launch_takes_the_level_of_its_ramp_not_the_look_back_mean():
+    product, location = _pair()
+    # 20 days of sales (1 … 20) after 70 quiet days of the 90-day look-back: the look-back
+    # mean is 210 / 90 = 2.3 a day; the line through the sales is y = k + 1 exactly, read
+    # at the middle of the protection period ahead (lead time 7 + review 1: 4.5 days after
+    # the last day): 14 days' window (7 … 20) → 20 + 4.5 = 24.5 a day (ADR 44, launches).
+    _launch(product, location, 20)
+    inventory_refresh()
+    row = _row(product, location)
+    lead = float(row.lead_time_days)
+    assert row.mean_daily_demand == pytest.approx(20 + (lead + 1 + 1) / 2)
+    assert row.reorder_point > row.mean_daily_demand * lead
+
+
+def test_a_product_selling_from_the_first_day_of_the_look_back_is_no_launch():
+    product, location = _pair()
+    _sales(product, location, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14])
+    inventory_refresh()
+    assert _row(product, location).mean_daily_demand == pytest.approx(
+        sum(range(1, 15)) * (90 / 14) / 90, rel=0.05
+    )
+
+
+def test_sales_moments_get_the_t_widening_of_their_days():
+    product, location = _pair()
+    # No forecast run: the spread is the sample spread of the days since the first sale,
+    # ν = m − 1 (ADR 44, launches addendum). A young product (10 days) gets a wider quantile
+    # than the same spread from a whole look-back would.
+    from inventory.policy import PolicyInputs, PolicySettings, calculate_policy
+
+    _launch(product, location, 10)
+    inventory_refresh()
+    row = _row(product, location)
+
+    def safety_stock(observations):
+        return calculate_policy(
+            PolicyInputs(
+                mean_daily_demand=np.array([row.mean_daily_demand]),
+                demand_std_daily=np.array([row.demand_std]),
+                lead_time_days=np.array([float(row.lead_time_days)]),
+                lead_time_std_days=np.array([float(row.lead_time_std_days)]),
+                on_hand=np.array([0.0]),
+                service_level=np.array([row.service_level]),
+                unit_cost=np.array([np.nan]),
+                error_observations=observations,
+            ),
+            PolicySettings(service_level_allocation="item"),
+        ).safety_stock[0]
+
+    assert row.safety_stock == pytest.approx(safety_stock(np.array([9.0])), rel=1e-9)
+    assert row.safety_stock > 1.05 * safety_stock(None)
