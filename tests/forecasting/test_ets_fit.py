@@ -135,7 +135,10 @@ def _launch_batch() -> np.ndarray:
     mature = rng.poisson(20 * weeks, (6, 500)).astype(float)
     launched = np.zeros((3, 500))
     launched[:, 440:] = rng.poisson(12 * weeks[440:], (3, 60))
-    return np.concatenate([mature, launched, np.zeros((1, 500))])
+    # New too, but with sales on 5 days only: too few to fit a model, keeps its pattern's best.
+    rare = np.zeros((1, 500))
+    rare[0, [450, 462, 470, 481, 495]] = 3.0
+    return np.concatenate([mature, launched, np.zeros((1, 500)), rare])
 
 
 def test_new_series_take_the_launch_mean_of_lead_ses_and_estimated_ets():
@@ -146,6 +149,7 @@ def test_new_series_take_the_launch_mean_of_lead_ses_and_estimated_ets():
     method = np.asarray(bed.recommendation.method, dtype=object)
     assert set(method[6:9]) == {LAUNCH}
     assert LAUNCH not in set(method[:6]) and method[9] != LAUNCH  # never sold: no launch
+    assert new[10] and method[10] != LAUNCH
     # Without calibration or cleaning the launch is the mean of its members on the new rows
     # (the lead-time SES pools its α choice over the batch: take the Test Bed's own).
     raw = run_test_bed(history, SPEC, calibrate=False, infer_stockouts=False, winsorise=False)
