@@ -408,10 +408,11 @@ COMBO_SIZES = (2, 3)
 # ADR 40 addendum 2).
 LAUNCH = "launch"
 LAUNCH_MEMBERS = ("ses_lead_profiled", "ets")
-# Only new series with sales in at least this many seasons' worth of periods (14 selling days
-# of daily data, 24 selling months of monthly): the estimated ETS has something to fit. The
-# monthly car parts "new" for years after a few sales keep their pattern's best method (the
-# launch forecast there was 1.6 % worse by RMSSE).
+# Only new series that sell in most periods since their first sale (average inter-demand
+# interval below the engine's cutoff: a launch) or with sales in at least this many seasons'
+# worth of periods (14 selling days of daily data, 24 selling months of monthly): the
+# estimated ETS has something to fit. Monthly car parts "new" for years after a few sales keep
+# their pattern's best method (the launch forecast there was 1.6 % worse by RMSSE).
 LAUNCH_MIN_SALES_SEASONS = 2
 
 
@@ -738,11 +739,15 @@ def run_test_bed(
         )
         result = _merge_backtests(result, _score(values, spec, origins, {COMBO: runs[COMBO][:-1]}))
         seconds[COMBO] = time.process_time() - started
-    sales = (baseline > 0).sum(axis=1)
+    selling = baseline > 0
+    sales = selling.sum(axis=1)
+    since = periods - np.where(selling.any(axis=1), np.argmax(selling, axis=1), periods)
+    # Sells in most periods since its first sale (a launch), or has sold in enough of them.
+    dense = since < ADI_CUTOFF * np.maximum(sales, 1)
     fresh = (
         classification.new_item
         & (classification.pattern != NO_DEMAND)
-        & (sales >= LAUNCH_MIN_SALES_SEASONS * spec.season_length)
+        & (dense | (sales >= LAUNCH_MIN_SALES_SEASONS * spec.season_length))
     )
     launch = new_items == "launch" and LAUNCH_MEMBERS[0] in runs and bool(fresh.any())
     if launch:

@@ -135,7 +135,7 @@ def _launch_batch() -> np.ndarray:
     mature = rng.poisson(20 * weeks, (6, 500)).astype(float)
     launched = np.zeros((3, 500))
     launched[:, 440:] = rng.poisson(12 * weeks[440:], (3, 60))
-    # New too, but with sales on 5 days only: too few to fit a model, keeps its pattern's best.
+    # New too, but with sales on 5 of its last 50 days: no launch, too few sales to fit a model.
     rare = np.zeros((1, 500))
     rare[0, [450, 462, 470, 481, 495]] = 3.0
     return np.concatenate([mature, launched, np.zeros((1, 500)), rare])
