@@ -547,3 +547,108 @@ def trailing_medians(values: F64, window: int) -> F64:
             else:
                 out[row, j] = 0.5 * (buffer[half - 1] + buffer[half])
     return out
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def ets_candidates(
+    values: F64,
+    alpha: F64,
+    beta: F64,
+    gamma: F64,
+    phi: F64,
+    season_code: int,
+    m: int,
+    starts: I64,
+    burn_in: I64,
+    has_trend: bool,
+    level0: F64,
+    trend0: F64,
+    profile: F64,
+    origins: I64,
+    min_level: float,
+    min_factor: float,
+    max_factor: float,
+    discount: float,
+) -> tuple[F64, F64, F64, F64, F64]:
+    """:func:`smooth_states`'s recursions with parameters of each series' own: ``alpha`` …
+    ``phi`` ``(series, candidates)``, candidate ``c`` of series ``i`` run on row ``i`` (the
+    batched optimiser of :mod:`smoothing` scores its trial points this way). Series ``i``
+    starts at period ``starts[i]`` from ``level0``/``trend0``/``profile`` (``profile[i, j]``
+    the factor of periods ``t`` with ``t mod m = j``) and scores its one-step errors from
+    period ``burn_in[i]``. Per origin, series and candidate: the SSE, level, trend, season
+    rotated so that column j is the factor of period ``origin + j``, and the recent-weighted
+    mean squared error (``discount`` per period; NaN before any scored period)."""
+    n = values.shape[0]
+    cands = alpha.shape[1]
+    k = origins.shape[0]
+    last = origins[k - 1]
+    out_sse = np.zeros((k, n, cands))
+    out_level = np.zeros((k, n, cands))
+    out_trend = np.zeros((k, n, cands))
+    out_season = np.zeros((k, n, cands, m))
+    out_recent = np.full((k, n, cands), np.nan)
+    level = np.empty(cands)
+    trend = np.empty(cands)
+    sse = np.empty(cands)
+    recent = np.empty(cands)
+    factors = np.empty((m, cands))
+    seasonal = season_code != SEASON_NONE_CODE
+    multiplicative = season_code == SEASON_MULTIPLICATIVE_CODE
+    for i in range(n):
+        level[:] = level0[i]
+        trend[:] = trend0[i]
+        sse[:] = 0.0
+        recent[:] = 0.0
+        weight = 0.0
+        for j in range(m):
+            factors[j, :] = profile[i, j]
+        next_origin = 0
+        for t in range(last + 1):
+            position = t % m
+            while next_origin < k and origins[next_origin] == t:
+                for c in range(cands):
+                    out_sse[next_origin, i, c] = sse[c]
+                    out_level[next_origin, i, c] = level[c]
+                    out_trend[next_origin, i, c] = trend[c]
+                    if weight > 0:
+                        out_recent[next_origin, i, c] = recent[c] / weight
+                    for j in range(m):
+                        out_season[next_origin, i, c, j] = factors[(position + j) % m, c]
+                next_origin += 1
+            if t == last:
+                break
+            if t < starts[i]:
+                continue
+            actual = values[i, t]
+            scored = t >= burn_in[i]
+            if scored:
+                weight = discount * weight + 1.0
+            factor = factors[position]
+            for c in range(cands):
+                a = alpha[i, c]
+                b = beta[i, c]
+                g = gamma[i, c]
+                p = phi[i, c]
+                base = level[c] + p * trend[c] if has_trend else level[c]
+                if multiplicative:
+                    base = max(base, min_level)
+                    error = actual - base * factor[c]
+                    scaled = error / factor[c]
+                    level[c] = base + a * scaled
+                    if has_trend:
+                        trend[c] = p * trend[c] + b * scaled
+                    updated = factor[c] + g * error / base
+                    factor[c] = min(max(updated, min_factor), max_factor)
+                else:
+                    if seasonal:
+                        error = actual - base - factor[c]
+                        factor[c] = factor[c] + g * error
+                    else:
+                        error = actual - base
+                    level[c] = base + a * error
+                    if has_trend:
+                        trend[c] = p * trend[c] + b * error
+                if scored:
+                    sse[c] += error * error
+                    recent[c] = discount * recent[c] + error * error
+    return out_sse, out_level, out_trend, out_season, out_recent

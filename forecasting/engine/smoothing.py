@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -433,3 +433,291 @@ def ses_states(
     grid = SmoothingGrid.product(alphas)
     states = _run(values, grid, SEASON_NONE, 1, tuple(origins), 1)
     return [(state.level, state.sigma2) for state in states]
+
+
+# Estimated ETS (:func:`ets`): the model forms that compete per series (trend, season), the
+# optimiser's rounds and the parameter ranges (α ∈ [1e-4, 0.99], β ≤ α, γ ≤ 1 − α,
+# φ ∈ [0.8, 0.98], as statsforecast's ETS bounds).
+ETS_FORMS = (
+    (False, SEASON_NONE),
+    (True, SEASON_NONE),
+    (False, SEASON_ADDITIVE),
+    (True, SEASON_ADDITIVE),
+    (False, SEASON_MULTIPLICATIVE),
+    (True, SEASON_MULTIPLICATIVE),
+)
+ETS_ROUNDS = 12
+# Later origins start from the earlier optimum (or the start grid, if better) with a smaller
+# step and fewer rounds.
+ETS_WARM_ROUNDS = 6
+_ALPHA_LOW, _ALPHA_HIGH = 1e-4, 0.99
+_PHI_LOW, _PHI_HIGH = 0.8, 0.98
+# Start grid of the optimiser (α, β, γ, φ): the best of these is the first centre.
+_ETS_START = SmoothingGrid.product(
+    (0.01, 0.05, 0.2, 0.5), (0.001, 0.02), (0.001, 0.05, 0.2), (0.9, 0.98)
+)
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return np.asarray(1.0 / (1.0 + np.exp(-z)))
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, 1e-4, 1.0 - 1e-4)
+    return np.log(p / (1.0 - p))
+
+
+def _ets_params(z: np.ndarray, trend: bool, seasonal: bool) -> tuple[np.ndarray, ...]:
+    """Unconstrained coordinates ``(..., 4)`` → admissible (α, β, γ, φ)."""
+    alpha = _ALPHA_LOW + (_ALPHA_HIGH - _ALPHA_LOW) * _sigmoid(z[..., 0])
+    beta = alpha * _sigmoid(z[..., 1]) if trend else np.zeros_like(alpha)
+    gamma = (1.0 - alpha) * _sigmoid(z[..., 2]) if seasonal else np.zeros_like(alpha)
+    phi = _PHI_LOW + (_PHI_HIGH - _PHI_LOW) * _sigmoid(z[..., 3]) if trend else np.ones_like(alpha)
+    return alpha, beta, gamma, phi
+
+
+def _ets_coordinates(grid: SmoothingGrid) -> np.ndarray:
+    """(α, β, γ, φ) of ``grid`` → the optimiser's coordinates ``(grid, 4)``."""
+    alpha = (grid.alpha - _ALPHA_LOW) / (_ALPHA_HIGH - _ALPHA_LOW)
+    return np.stack(
+        [
+            _logit(alpha),
+            _logit(grid.beta / grid.alpha),
+            _logit(grid.gamma / (1.0 - grid.alpha)),
+            _logit((grid.phi - _PHI_LOW) / (_PHI_HIGH - _PHI_LOW)),
+        ],
+        axis=1,
+    )
+
+
+@dataclass(frozen=True)
+class EtsStart:
+    """Where each series' recursion starts and what it starts from: ``start`` (its first sale,
+    or period 0), initial ``level``, ``trend`` and ``profile`` ``(series, m)`` (indexed by
+    period mod m) from the first ``window`` periods after ``start``, errors scored from
+    ``burn_in``; ``usable`` says the series has the history the form needs."""
+
+    start: np.ndarray
+    level: np.ndarray
+    trend: np.ndarray
+    profile: np.ndarray
+    burn_in: np.ndarray
+    usable: np.ndarray
+
+
+def ets_start(values: np.ndarray, origin: int, season: str, m: int, trend: bool) -> EtsStart:
+    """Initial states from the first sale on (a launch's zeros are not its level): level the
+    mean of the first season (first period without one), trend from the first two seasons,
+    season the mean deviation (ratio) of up to four seasons from their cycle means, as
+    :func:`_run` but per series. A seasonal form needs two seasons of history after the first
+    sale before ``origin``; errors count from the end of the initialisation window."""
+    n, periods = values.shape
+    span = min(origin, periods)
+    selling = values[:, :span] > 0
+    start = np.where(selling.any(axis=1), np.argmax(selling, axis=1), 0).astype(np.int64)
+    seen = span - start
+    seasonal = season != SEASON_NONE
+    if seasonal:
+        cycles = np.clip(seen // m // 2, 1, 4)
+        usable = seen >= 2 * m
+    else:
+        cycles = np.ones(n, dtype=np.int64)
+        usable = np.ones(n, dtype=bool)
+    width = 4 * m if seasonal else m
+    index = np.minimum(start[:, None] + np.arange(width)[None, :], max(periods - 1, 0))
+    block = values[np.arange(n)[:, None], index]  # (series, width)
+    first = block[:, :m].mean(axis=1) if m > 1 else block[:, 0]
+    slope = np.zeros(n)
+    if trend and m > 1:
+        slope = np.where(cycles >= 2, (block[:, m : 2 * m].mean(axis=1) - first) / m, 0.0)
+    profile = np.zeros((n, m)) if not seasonal else np.empty((n, m))
+    if seasonal:
+        inside = (np.arange(4)[None, :] < cycles[:, None]).astype(float)  # (series, 4)
+        cycle = block.reshape(n, 4, m)
+        mean = cycle.mean(axis=2, keepdims=True)
+        if season == SEASON_MULTIPLICATIVE:
+            safe = np.where(mean > 0, mean, 1.0)
+            part = np.where(mean > 0, cycle / safe, 1.0)
+        else:
+            part = cycle - mean
+        relative = (part * inside[:, :, None]).sum(axis=1) / cycles[:, None]
+        if season == SEASON_MULTIPLICATIVE:
+            relative = np.maximum(relative, _MIN_SEASON_FACTOR)
+        # Column j of ``relative`` is the factor of period start + j: index by period mod m.
+        phase = (start[:, None] + np.arange(m)[None, :]) % m
+        np.put_along_axis(profile, phase, relative, axis=1)
+    elif m == 1:
+        profile = np.zeros((n, 1))
+    burn_in = start + (cycles * m if seasonal else 1)
+    return EtsStart(start, first, slope, profile, burn_in.astype(np.int64), usable)
+
+
+def _ets_pass(
+    values: np.ndarray,
+    params: tuple[np.ndarray, ...],
+    season: str,
+    m: int,
+    trend: bool,
+    initial: EtsStart,
+    origins: np.ndarray,
+) -> tuple[np.ndarray, ...]:
+    code = {
+        SEASON_NONE: kernels.SEASON_NONE_CODE,
+        SEASON_ADDITIVE: kernels.SEASON_ADDITIVE_CODE,
+        SEASON_MULTIPLICATIVE: kernels.SEASON_MULTIPLICATIVE_CODE,
+    }[season]
+    alpha, beta, gamma, phi = (np.ascontiguousarray(p, dtype=np.float64) for p in params)
+    return kernels.ets_candidates(
+        np.ascontiguousarray(values, dtype=np.float64),
+        alpha,
+        beta,
+        gamma,
+        phi,
+        code,
+        m,
+        initial.start,
+        initial.burn_in,
+        trend,
+        np.ascontiguousarray(initial.level, dtype=np.float64),
+        np.ascontiguousarray(initial.trend, dtype=np.float64),
+        np.ascontiguousarray(initial.profile, dtype=np.float64),
+        origins,
+        _MIN_LEVEL,
+        _MIN_SEASON_FACTOR,
+        _MAX_SEASON_FACTOR,
+        VARIANCE_DISCOUNT,
+    )
+
+
+def fit_ets(
+    values: np.ndarray,
+    origin: int,
+    season: str,
+    m: int,
+    trend: bool,
+    initial: EtsStart | None = None,
+    warm: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Estimate (α, β, γ, φ) per series by minimising the in-sample one-step SSE of
+    ``values[:, :origin]`` — all series at once: the best point of a start grid (and of
+    ``warm``, earlier optimiser coordinates ``(series, 4)``, when given), then rounds of a
+    batched compass search in logit coordinates (each series tries its centre ± its step
+    along every free parameter, moves to the best trial, halves its step when none is
+    better). Returns the coordinates ``(series, 4)`` (:func:`_ets_params` maps them to the
+    parameters) and the SSE ``(series,)``."""
+    n = values.shape[0]
+    seasonal = season != SEASON_NONE
+    if initial is None:
+        initial = ets_start(values, origin, season, m, trend)
+    at = np.array([origin], dtype=np.int64)
+    seen = values[:, :origin]
+    free = [0, *([1, 3] if trend else []), *([2] if seasonal else [])]
+    start = _ets_coordinates(_ETS_START)
+    # Distinct start points only (the grid repeats β, γ, φ that a form ignores).
+    _, unique = np.unique(np.round(start[:, free], 6), axis=0, return_index=True)
+    start = start[np.sort(unique)]
+    trial = np.broadcast_to(start, (n, *start.shape))
+    if warm is not None:
+        trial = np.concatenate([trial, warm[:, None, :]], axis=1)
+
+    def score(points: np.ndarray) -> np.ndarray:
+        params = _ets_params(points, trend, seasonal)
+        sse = _ets_pass(seen, params, season, m, trend, initial, at)[0][0]
+        return np.where(np.isfinite(sse), sse, np.inf)
+
+    sse = score(trial)
+    best = np.argmin(sse, axis=1)
+    rows = np.arange(n)
+    centre = trial[rows, best].copy()
+    lowest = sse[rows, best]
+    step = np.full(n, 0.5 if warm is not None else 1.0)
+    moves = np.zeros((2 * len(free), 4))
+    for j, d in enumerate(free):
+        moves[2 * j, d], moves[2 * j + 1, d] = 1.0, -1.0
+    for _ in range(ETS_WARM_ROUNDS if warm is not None else ETS_ROUNDS):
+        trial = centre[:, None, :] + step[:, None, None] * moves[None, :, :]
+        sse = score(trial)
+        chosen = np.argmin(sse, axis=1)
+        better = sse[rows, chosen] < lowest
+        centre[better] = trial[rows, chosen][better]
+        lowest = np.where(better, sse[rows, chosen], lowest)
+        step = np.where(better, step, step * 0.5)
+    return centre, lowest
+
+
+def ets(
+    history: np.ndarray, spec: ForecastSpec, origins: Sequence[int] | None = None
+) -> list[Forecast]:
+    """ETS with estimated parameters (issue 18): for each form of :data:`ETS_FORMS` (no or
+    damped trend × no, additive or multiplicative season; the multiplicative one only for
+    series without a zero since their first sale) :func:`fit_ets` estimates α, β, γ, φ per
+    series at every origin (later origins start from the earlier optimum), the recursion
+    starting at the series' first sale; each series takes the form with the lowest AIC of its
+    one-step errors, n·log(SSE/n) + 2·(parameters + initial states), all forms scored over
+    the same periods. Forecast and variance as :func:`smooth`'s."""
+    values = as_history(history)
+    wanted = check_origins(values.shape[1], origins)
+    n = values.shape[0]
+    m_season = spec.season_length
+    ordered = sorted(set(wanted))
+    results: dict[int, Forecast] = {}
+    warm: dict[tuple[bool, str], np.ndarray] = {}
+    for origin in ordered:
+        seen = values[:, :origin]
+        selling = seen > 0
+        first_sale = np.where(selling.any(axis=1), np.argmax(selling, axis=1), 0)
+        since = np.arange(origin)[None, :] >= first_sale[:, None]
+        positive = selling.any(axis=1) & np.all(~since | selling, axis=1)
+        seasonal_ok = m_season >= 2
+        # Every form scores its errors from the seasonal forms' burn-in (like with like).
+        common = None
+        if seasonal_ok:
+            common = ets_start(values, origin, SEASON_ADDITIVE, m_season, False)
+        candidates = []
+        for form, (trend, season) in enumerate(ETS_FORMS):
+            seasonal = season != SEASON_NONE
+            if seasonal and not seasonal_ok:
+                continue
+            if season == SEASON_MULTIPLICATIVE and not positive.any():
+                continue
+            m = m_season if seasonal else 1
+            initial = ets_start(values, origin, season, m, trend)
+            if common is not None:
+                later = np.maximum(initial.burn_in, common.burn_in)
+                burn = np.where(common.usable, later, initial.burn_in).astype(np.int64)
+                initial = replace(initial, burn_in=burn)
+            previous = warm.get((trend, season))
+            centre, _ = fit_ets(values, origin, season, m, trend, initial, previous)
+            warm[(trend, season)] = centre
+            alpha, beta, gamma, phi = _ets_params(centre, trend, seasonal)
+            columns = tuple(p[:, None] for p in (alpha, beta, gamma, phi))
+            at = np.array([origin], dtype=np.int64)
+            sse, level, slope, rotated, recent = _ets_pass(
+                values, columns, season, m, trend, initial, at
+            )
+            errors = np.maximum(origin - initial.burn_in, 1).astype(float)
+            fit = sse[0, :, 0]
+            sigma2 = np.where(np.isfinite(recent[0, :, 0]), recent[0, :, 0], fit / errors)
+            state = _State(np.arange(n), level[0, :, 0], slope[0, :, 0], rotated[0, :, 0], sigma2)
+            grid = SmoothingGrid(alpha, beta, gamma, phi)
+            forecast = _forecast_from(state, seen, grid, season, m, spec, "ets", origin)
+            count = 1 + 2 * int(trend) + int(seasonal)
+            states = 1 + int(trend) + (m - 1 if seasonal else 0)
+            aic = errors * np.log(np.maximum(fit, 1e-12) / errors) + 2.0 * (count + states)
+            valid = initial.usable & np.isfinite(aic) & np.isfinite(forecast.point).all(axis=1)
+            if season == SEASON_MULTIPLICATIVE:
+                valid &= positive
+            candidates.append((forecast, np.where(valid, aic, np.inf), form))
+        table = np.stack([c[1] for c in candidates], axis=1)
+        choice = np.argmin(table, axis=1)
+        chosen = candidates[0][0]
+        point, quantiles = chosen.point.copy(), chosen.quantiles.copy()
+        params = {key: value.copy() for key, value in chosen.params.items()}
+        for r, (forecast, _, _) in enumerate(candidates[1:], start=1):
+            rows = choice == r
+            point[rows], quantiles[rows] = forecast.point[rows], forecast.quantiles[rows]
+            for key in params:
+                params[key][rows] = forecast.params[key][rows]
+        params["form"] = np.array([c[2] for c in candidates], dtype=np.int64)[choice]
+        results[origin] = Forecast("ets", point, quantiles, chosen.levels, params)
+    return [results[origin] for origin in wanted]

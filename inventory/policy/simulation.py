@@ -27,7 +27,7 @@ from typing import Any, cast, overload
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from forecasting.engine.backtest import COMBO, run_test_bed
+from forecasting.engine.backtest import COMBO, LAUNCH, LAUNCH_MEMBERS, run_test_bed
 from forecasting.engine.classification import classify
 from forecasting.engine.forecast import ForecastSpec
 from forecasting.engine.methods import FAST_METHODS, method_named
@@ -757,6 +757,8 @@ def recommended_methods(
     if combined.any():
         members = np.asarray(bed.forecasts[COMBO].params["members"], dtype=object)
         picks[combined] = members[combined]
+    # New items' launch candidate is the mean of its members, re-fitted like a combination.
+    picks[picks == LAUNCH] = COMBINATION_SEPARATOR.join(LAUNCH_MEMBERS)
     return picks
 
 

@@ -11,6 +11,7 @@ from forecasting.engine.methods import (
     FAST_METHODS,
     GLOBAL_METHODS,
     METHODS,
+    OPTIONAL_METHODS,
     forecast,
     method_named,
 )
@@ -207,8 +208,9 @@ def test_grid_choice_is_reported_per_series():
 
 
 def test_registry_knows_every_method_and_rejects_unknown_names():
-    assert set(FAST_METHODS) | set(GLOBAL_METHODS) == set(METHODS)
+    assert set(FAST_METHODS) | set(GLOBAL_METHODS) | set(OPTIONAL_METHODS) == set(METHODS)
     assert not set(FAST_METHODS) & set(GLOBAL_METHODS)
+    assert not (set(FAST_METHODS) | set(GLOBAL_METHODS)) & set(OPTIONAL_METHODS)
     with pytest.raises(ValueError, match="unknown forecasting method"):
         method_named("crystal_ball")
 
