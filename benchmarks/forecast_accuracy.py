@@ -469,14 +469,17 @@ def _by_class(
         else np.full(len(actual), np.nan)
     )
     inside_90 = metrics.coverage(actual, *forecast.interval(0.9))
+    return class_means(labels, rmsse=rmsse, coverage_80=inside_80, coverage_90=inside_90)
+
+
+def class_means(labels: np.ndarray, **columns: np.ndarray) -> dict[str, dict[str, float]]:
+    """Each per-series column's mean (NaN skipped) per class of ``labels`` and over ``all``."""
     report = {}
     for name in ["all", *sorted(set(labels.tolist()))]:
         rows = np.ones(len(labels), dtype=bool) if name == "all" else labels == name
         report[name] = {
             "series": int(rows.sum()),
-            "rmsse": round(float(np.nanmean(rmsse[rows])), 4),
-            "coverage_80": round(float(np.nanmean(inside_80[rows])), 4),
-            "coverage_90": round(float(np.nanmean(inside_90[rows])), 4),
+            **{key: round(float(np.nanmean(value[rows])), 4) for key, value in columns.items()},
         }
     return report
 

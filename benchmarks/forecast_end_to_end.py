@@ -72,19 +72,12 @@ def score(
     labels: np.ndarray,
 ) -> dict[str, dict[str, float]]:
     """Mean RMSSE and 80 % coverage per class and overall (``forecast_accuracy.py``'s scale)."""
-    from forecast_accuracy import _rmsse_since_first_sale
+    from forecast_accuracy import _rmsse_since_first_sale, class_means
 
-    rmsse = _rmsse_since_first_sale(actual, point, train)
     inside = np.nanmean((actual >= low) & (actual <= high), axis=1)
-    report = {}
-    for name in ["all", *sorted(set(labels.tolist()))]:
-        rows = np.ones(len(labels), dtype=bool) if name == "all" else labels == name
-        report[name] = {
-            "series": int(rows.sum()),
-            "rmsse": round(float(np.nanmean(rmsse[rows])), 4),
-            "coverage_80": round(float(np.nanmean(inside[rows])), 4),
-        }
-    return report
+    return class_means(
+        labels, rmsse=_rmsse_since_first_sale(actual, point, train), coverage_80=inside
+    )
 
 
 def main() -> None:
