@@ -7,6 +7,7 @@ uses. The form goes through the API's input serializer and service, so the page 
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django.contrib import messages
@@ -78,10 +79,13 @@ def _percent(value: str, field: str, errors: list[str]) -> float | None:
     if not value.strip():
         return None
     try:
-        return float(value.replace(",", ".").replace("%", "").strip()) / 100.0
+        number = float(value.replace(",", ".").replace("%", "").strip())
     except ValueError:
+        number = math.nan
+    if not math.isfinite(number):  # "nan" and "inf" parse as floats
         errors.append(f"{field}: not a number.")
         return None
+    return number / 100.0
 
 
 def _input(post: Any) -> tuple[dict[str, Any], list[str], list[str]]:

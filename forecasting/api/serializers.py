@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 
 from drf_spectacular.utils import extend_schema_field
@@ -409,6 +410,11 @@ class WhatIfCampaignSerializer(serializers.Serializer):
         allow_null=True,
         help_text="Expected relative lift (0.3 = +30 %); else the uplift the base run learned",
     )
+
+    def validate_uplift(self, value):
+        if value is not None and not math.isfinite(value):
+            raise serializers.ValidationError("Not a number.")
+        return value
 
     def validate(self, attrs):
         if bool(attrs.get("sku")) == bool(attrs.get("category")):

@@ -141,6 +141,7 @@ def test_a_change_in_percent_and_the_product_page_link(planner):
         ({"campaign_sku": "SP-A"}, "Name one SKU or one category"),
         ({"campaign_start": "soon"}, "Campaign start"),
         ({"campaign_uplift": "lots"}, "Uplift: not a number"),
+        ({"campaign_uplift": "nan"}, "Uplift: not a number"),
         ({"campaign_uplift": "-100"}, "Uplift"),
         ({"name": ""}, "Name"),
         (
