@@ -15,7 +15,7 @@ from django_tenants.utils import schema_context
 
 from tests.browser.conftest import log_in, wait_until
 
-SHOTS = Path(tempfile.gettempdir())  # scenario-detail.png, scenario-detail-390.png
+SHOTS = Path(tempfile.gettempdir())  # scenario-list.png, scenario-detail.png, …-390.png
 WIDTH = "document.documentElement.scrollWidth"
 OPTION = "echarts.getInstanceByDom(document.getElementById(id)).getOption()"
 
@@ -59,6 +59,7 @@ def test_a_planner_adds_a_campaign_and_sees_the_what_if_chart(
     page.click("#what-if-link")
     page.wait_for_url("**/app/scenarios/?sku=WI-A*")
     assert page.input_value("input[name=campaign_sku]") == "WI-A"
+    page.screenshot(path=SHOTS / "scenario-list.png", full_page=True)
     end = forecast["end"]
     page.fill("input[name=name]", "WI spring display")
     page.fill("input[name=campaign_name]", "WI display week")

@@ -108,6 +108,9 @@ def test_a_planner_adds_a_what_if_campaign_and_sees_its_parts(planner):
     compared = _json(other, "scenario-data")
     assert compared["forecast"] == compared["base"]
     assert client.get(f"/app/scenarios/{scenario.pk}/?sku=NOPE").status_code == 404
+    Product.objects.create(sku="SP-NEW", name="never sold")
+    unsold = client.get(f"/app/scenarios/{scenario.pk}/?sku=SP-NEW").content.decode()
+    assert 'id="sku-no-forecast"' in unsold and 'id="scenario-data"' not in unsold
 
 
 def test_a_change_in_percent_and_the_product_page_link(planner):
