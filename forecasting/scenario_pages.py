@@ -51,7 +51,9 @@ def describe(adjustment: dict[str, Any]) -> str:
         span = f"{adjustment.get('date_from')} to {adjustment.get('date_to')}"
         what_if = adjustment.get("what_if")
         if what_if is not None:
-            scope = f"SKU {what_if['sku']}" if what_if.get("sku") else f"{what_if['category']}"
+            scope = (
+                f"SKU {what_if['sku']}" if what_if.get("sku") else f"category {what_if['category']}"
+            )
             uplift = what_if.get("uplift")
             lift = "learned uplift" if uplift is None else f"{100 * float(uplift):+.0f} %"
             return (

@@ -76,7 +76,8 @@ def test_a_planner_adds_a_what_if_campaign_and_sees_its_parts(planner):
     assert scenario.base_run_id == run.pk and scenario.created_by_id == planner.pk
 
     listing = client.get("/app/scenarios/").content.decode()
-    assert "Summer push" in listing and "New campaign “Display week” on SP Drinks" in listing
+    assert "Summer push" in listing
+    assert "New campaign “Display week” on category SP Drinks" in listing
     assert planner.email in listing
 
     page = client.get(f"/app/scenarios/{scenario.pk}/")  # the first affected SKU
