@@ -17,6 +17,7 @@ NAVIGATION: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("Dashboard", "inventory-dashboard", ("/app/dashboard/",)),
     ("What to order", "what-to-order", ("/app/what-to-order/",)),
     ("Forecasts / Test Bed", "test-bed-page", ("/app/test-bed/", "/app/products/")),
+    ("What-if", "scenario-list-page", ("/app/scenarios/",)),
     ("Simulation", "simulation-list", ("/app/simulations/",)),
     ("Routes", "route-plan-list", ("/app/route-plans/",)),
     # Slots for the purchasing and manufacturing pages (their own issues): shown once they land.

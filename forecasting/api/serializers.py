@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 
 from drf_spectacular.utils import extend_schema_field
@@ -210,7 +211,9 @@ class CampaignSpanSerializer(serializers.Serializer):
 
 
 class ScenarioCampaignSerializer(serializers.Serializer):
-    campaign = serializers.IntegerField()
+    campaign = serializers.IntegerField(
+        allow_null=True, help_text="Null: a campaign only the scenario adds (ADR 46)"
+    )
     name = serializers.CharField()
     start = serializers.DateField()
     end = serializers.DateField()
@@ -392,10 +395,40 @@ class ModelRegistrySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class WhatIfCampaignSerializer(serializers.Serializer):
+    """A campaign that exists only in the what-if (ADR 46): no campaign row is written."""
+
+    name = serializers.CharField(max_length=120)
+    start = serializers.DateField()
+    end = serializers.DateField()
+    sku = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    category = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    uplift = serializers.FloatField(
+        min_value=-0.99,
+        max_value=99.0,
+        required=False,
+        allow_null=True,
+        help_text="Expected relative lift (0.3 = +30 %); else the uplift the base run learned",
+    )
+
+    def validate_uplift(self, value):
+        if value is not None and not math.isfinite(value):
+            raise serializers.ValidationError("Not a number.")
+        return value
+
+    def validate(self, attrs):
+        if bool(attrs.get("sku")) == bool(attrs.get("category")):
+            raise serializers.ValidationError({"sku": "Name one SKU or one category."})
+        if attrs["end"] < attrs["start"]:
+            raise serializers.ValidationError({"end": "The campaign ends before it starts."})
+        return attrs
+
+
 class AdjustmentSerializer(serializers.Serializer):
     """A multiplier where its keys match; or ``campaign`` (an id): the campaign's SKUs over
     its dates, each lifted by ``multiplier`` when given, else by the uplift the base run
-    learned for it (else the campaign's expected uplift; ADR 32)."""
+    learned for it (else the campaign's expected uplift; ADR 32); or ``new_campaign``, a
+    campaign only this what-if adds (alone in its adjustment; ADR 46)."""
 
     multiplier = serializers.FloatField(min_value=0.0, max_value=100.0, required=False)
     sku = serializers.CharField(max_length=64, required=False)
@@ -403,8 +436,15 @@ class AdjustmentSerializer(serializers.Serializer):
     date_from = serializers.DateField(required=False)
     date_to = serializers.DateField(required=False)
     campaign = serializers.IntegerField(min_value=1, required=False)
+    new_campaign = WhatIfCampaignSerializer(required=False)
 
     def validate(self, attrs):
+        if "new_campaign" in attrs:
+            if len(attrs) > 1:
+                raise serializers.ValidationError(
+                    {"new_campaign": "A new campaign is an adjustment of its own."}
+                )
+            return attrs
         if "multiplier" not in attrs and "campaign" not in attrs:
             raise serializers.ValidationError({"multiplier": "Required (or name a campaign)."})
         if (
@@ -425,10 +465,19 @@ class ScenarioInputSerializer(serializers.Serializer):
 
     def validate_adjustments(self, adjustments):
         """Every SKU named must exist: one query for all adjustments."""
-        named = {a["sku"] for a in adjustments if a.get("sku")}
+        new = [a["new_campaign"] for a in adjustments if a.get("new_campaign")]
+        named = {a["sku"] for a in [*adjustments, *new] if a.get("sku")}
         known = set(Product.objects.filter(sku__in=named).values_list("sku", flat=True))
         if named - known:
             raise serializers.ValidationError(f"No such SKU: {', '.join(sorted(named - known))}.")
+        kinds = {c["category"] for c in new if c.get("category")}
+        if kinds:
+            found_kinds = set(
+                Category.objects.filter(name__in=kinds).values_list("name", flat=True)
+            )
+            if kinds - found_kinds:
+                missing = ", ".join(sorted(kinds - found_kinds))
+                raise serializers.ValidationError(f"No such category: {missing}.")
         campaigns = {a["campaign"] for a in adjustments if a.get("campaign")}
         found = set(Campaign.objects.filter(pk__in=campaigns).values_list("pk", flat=True))
         if campaigns - found:

@@ -15,6 +15,7 @@ from forecasting.selectors.explain import (
     explanation_of,
     forecast_explanation,
     product_campaigns,
+    scenario_product_view,
 )
 from forecasting.selectors.hierarchy import (
     MAX_RECONCILED_SERIES,
@@ -111,6 +112,7 @@ __all__ = [
     "scenario_comparison",
     "scenario_list",
     "scenario_multipliers",
+    "scenario_product_view",
     "test_bed_leaderboard",
     "test_bed_roi",
     "test_bed_summary",

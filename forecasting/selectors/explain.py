@@ -104,7 +104,7 @@ def scenario_explained(
         explained.append({"date": row["date"], "forecast": scenario, **parts})
     added = [
         {
-            "campaign": a["campaign"],
+            "campaign": a.get("campaign"),
             "name": a.get("campaign_name", ""),
             "start": a["date_from"],
             "end": a["date_to"],
@@ -190,3 +190,42 @@ def product_campaigns(
                 }
             )
     return found
+
+
+def scenario_product_view(*, scenario: Scenario, product: Product) -> dict[str, Any]:
+    """What the scenario page charts for one SKU (all its locations summed): per forecast
+    day of the base run the ``base`` forecast, the what-if ``forecast`` and its parts
+    (:func:`scenario_explained`, as the explain API answers with ``scenario``), and the
+    base run's ``p10``/``p90`` times the day's scenario factor (the band moves with the
+    forecast, as a campaign lifts the quantiles); also ``components``, ``methods`` and the
+    added ``campaigns``. Three queries."""
+    found = explanation_of(run_id=scenario.base_run_id, product=product, location=None)
+    base_days = found["days"]
+    days, added = scenario_explained(base_days, adjustments=scenario.adjustments, product=product)
+    band: dict[date, list[float]] = {}
+    rows = ForecastValue.objects.filter(
+        run_id=scenario.base_run_id, product_id=product.pk, selected=True
+    ).values_list("date", "p10", "p90")
+    for day, p10, p90 in rows:
+        low_high = band.setdefault(day, [0.0, 0.0])
+        low_high[0] += p10
+        low_high[1] += p90
+    merged = []
+    for base, row in zip(base_days, days, strict=True):
+        # The day's factor from the forecasts; 1 where the base forecast is zero.
+        factor = row["forecast"] / base["forecast"] if base["forecast"] else 1.0
+        low, high = band.get(row["date"], [None, None])
+        merged.append(
+            {
+                **row,
+                "base": base["forecast"],
+                "p10": None if low is None else low * factor,
+                "p90": None if high is None else high * factor,
+            }
+        )
+    return {
+        "components": found["components"],
+        "methods": found["methods"],
+        "days": merged,
+        "campaigns": added,
+    }

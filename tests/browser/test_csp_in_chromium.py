@@ -8,7 +8,7 @@ from tests.browser.conftest import log_in
 
 PAGES = ["/app/dashboard/", "/app/what-to-order/", "/app/test-bed/", "/app/simulations/",
          "/app/route-plans/", "/app/mrp/", "/app/capacity/", "/app/cart/",
-         "/app/purchase-orders/", "/app/account/two-factor/"]  # fmt: skip
+         "/app/purchase-orders/", "/app/account/two-factor/", "/app/scenarios/"]  # fmt: skip
 VIOLATIONS = """(() => { window.__csp = []; document.addEventListener('securitypolicyviolation',
   (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI)); })();"""
 
