@@ -80,3 +80,37 @@ def test_same_output_in_another_current_time_zone(tenant_admin):
         fast, plain = _both_ways(StockLevelSerializer, rows)
     assert fast == plain
     assert all("+05:30" in row["updated_at"] for row in fast if row.get("updated_at"))
+
+
+def test_writers_write_what_drf_writes():
+    """The per-type writers of the fast and values paths (core.serializers._writer) against
+    each field's own ``to_representation``, value and type, including values no database
+    column of that type holds (those take DRF's path)."""
+    from core.serializers import _writer
+
+    cases = [
+        (serializers.BooleanField(), [True, False, 1, 0, "true", "no", "x"]),
+        (serializers.ChoiceField(choices=[("a", "A"), (1, "one")]), ["a", "b", "", "1", 1, 2]),
+        (serializers.IntegerField(), [0, 7, 2**40]),
+        (serializers.CharField(), ["", "x"]),
+    ]
+    if hasattr(serializers, "BigIntegerField"):
+        cases.append((serializers.BigIntegerField(), [0, 2**62]))
+        cases.append((serializers.BigIntegerField(coerce_to_string=True), [0, 2**62]))
+    for field, values in cases:
+        write = _writer(field)
+        for value in values:
+            expected = field.to_representation(value)
+            assert (write(value), type(write(value))) == (expected, type(expected)), (field, value)
+
+
+def test_values_row_reads_like_a_model_instance():
+    from core.serializers import _row_over
+
+    values = {"computed_at": None, "excluded": True, "over": 3}
+    row = _row_over(values)
+    assert row.excluded is True and getattr(row, "computed_at", 1) is None and row.over == 3
+    assert not hasattr(row, "status")
+    with pytest.raises(AttributeError):
+        row.status  # noqa: B018
+    assert row.__dict__ is values  # shared, not copied
