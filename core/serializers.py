@@ -48,9 +48,27 @@ def _decimal_writer(field: serializers.DecimalField) -> Callable[[Any], Any]:
         context.prec = field.max_digits
     rounding = field.rounding
 
+    places = field.decimal_places
+    limit = field.max_digits
+
     def write(value: Any) -> Any:
         if not isinstance(value, decimal.Decimal):
             return field.to_representation(value)
+        if places > 0 and type(value) is decimal.Decimal:
+            # A value already at the field's scale (every value of a numeric column of that
+            # scale) quantizes to itself, and its plain text is what ``{:f}`` writes: no
+            # exponent, exactly ``places`` decimals, and no more characters than max_digits
+            # allows (so the quantize could not have raised). Anything else: the quantize.
+            text = str(value)
+            dot = text.find(".")
+            if (
+                dot > 0
+                and len(text) - dot - 1 == places
+                and "E" not in text
+                and "e" not in text
+                and (limit is None or len(text) - 1 - (text[0] == "-") <= limit)
+            ):
+                return text
         return f"{value.quantize(exponent, rounding=rounding, context=context):f}"
 
     return write

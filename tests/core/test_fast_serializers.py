@@ -114,3 +114,32 @@ def test_values_row_reads_like_a_model_instance():
     with pytest.raises(AttributeError):
         row.status  # noqa: B018
     assert row.__dict__ is values  # shared, not copied
+
+
+def test_decimal_writer_writes_what_drf_writes():
+    """Values at the field's scale take the plain-text shortcut; every other value (another
+    scale, exponents, specials, too many digits) takes the quantize; both as DRF writes."""
+    from decimal import Decimal, InvalidOperation
+
+    from core.serializers import _writer
+
+    texts = [
+        "0.00", "-0.00", "1.50", "-1.50", "12345678.12", "0.01", "1.5", "1.505", "1.504", "7",
+        "1E+2", "1.00E-2", "0.0000001", "-123.4567", "99999999999.99", "1000000000000.00",
+    ]  # fmt: skip
+    for field in (
+        serializers.DecimalField(max_digits=14, decimal_places=2),
+        serializers.DecimalField(max_digits=12, decimal_places=4),
+        serializers.DecimalField(max_digits=10, decimal_places=7),
+        serializers.DecimalField(max_digits=None, decimal_places=2),
+    ):
+        write = _writer(field)
+        for text in texts:
+            value = Decimal(text)
+            try:
+                expected = field.to_representation(value)
+            except InvalidOperation:
+                with pytest.raises(InvalidOperation):
+                    write(value)
+                continue
+            assert write(value) == expected, (field.max_digits, field.decimal_places, text)
