@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import copy
 import hashlib
 import hmac
 import ipaddress
@@ -13,13 +14,16 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.signals import setting_changed
 from django.db import transaction
+from django.dispatch import receiver
 from django.http.request import RawPostDataException
 from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.utils import aware_utcnow
 
 from accounts.signing import SIGNATURE_MAX_AGE_SECONDS, sign
 from accounts.tokens import check_tenant_claim
@@ -90,6 +94,50 @@ def jwt_user_cache_key(request: Any) -> str | None:
     return user_cache_key(user_id)
 
 
+# Access tokens this process has verified, by their exact bytes (issue 17, ADR 37): a client
+# sends the same token on every call for its lifetime, and verifying it (base64 checks, JSON,
+# HMAC, claims) was ~10 % of an authenticated call's CPU. Only the exact bytes that passed
+# simplejwt's full verification match (a changed signature or claim is another key, verified
+# in full); an entry is used only before the token's ``exp`` (simplejwt allows up to
+# ``exp`` + leeway); the tenant claim is checked on every request, and the user (active,
+# role, deleted) is read per request as before (``get_user``). Forgotten when the JWT or
+# secret-key settings change; bounded (cleared when full).
+_VERIFIED: dict[bytes, tuple[float, Any]] = {}
+VERIFIED_TOKENS_MAX = 4096
+
+
+@receiver(setting_changed)
+def _forget_verified_tokens(*, setting: str, **kwargs: Any) -> None:
+    if setting in ("SIMPLE_JWT", "SECRET_KEY"):
+        _VERIFIED.clear()
+
+
+def _remember_verified(raw_token: bytes, token: Any) -> None:
+    expires = token.payload.get("exp")
+    if not isinstance(expires, int | float) or isinstance(expires, bool):
+        return
+    if len(_VERIFIED) >= VERIFIED_TOKENS_MAX:
+        _VERIFIED.clear()
+    stored = copy.copy(token)
+    stored.payload = dict(token.payload)
+    _VERIFIED[bytes(raw_token)] = (float(expires), stored)
+
+
+def _verified(raw_token: bytes) -> Any:
+    """A fresh copy of the token verified earlier from exactly these bytes, unless expired."""
+    hit = _VERIFIED.get(raw_token)
+    if hit is None:
+        return None
+    expires, cached = hit
+    if time.time() >= expires:
+        _VERIFIED.pop(raw_token, None)
+        return None
+    token = copy.copy(cached)
+    token.payload = dict(cached.payload)  # a view that changes its copy changes nothing here
+    token.current_time = aware_utcnow()
+    return token
+
+
 class TenantJWTAuthentication(JWTAuthentication):
     def authenticate(self, request):
         # The user's cache entry when the anonymous-limit look read it (core.throttling).
@@ -97,7 +145,10 @@ class TenantJWTAuthentication(JWTAuthentication):
         return super().authenticate(request)
 
     def get_validated_token(self, raw_token):
-        token = super().get_validated_token(raw_token)
+        token = _verified(raw_token)
+        if token is None:
+            token = super().get_validated_token(raw_token)
+            _remember_verified(raw_token, token)
         check_tenant_claim(token)
         return token
 

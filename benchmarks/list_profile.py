@@ -1,7 +1,7 @@
 """One list request profiled: CPU, queries and the hottest functions (issue 17, ADR 37).
 
     python benchmarks/list_profile.py [--days 365] [--only purchase-orders] [--requests 100]
-                                      [--top 25] [--sql] [--keep] [--reuse]
+                                      [--top 25] [--sql] [--cpu] [--keep] [--reuse]
 
 Seeds a throw-away tenant as ``benchmarks/api.py`` does (``--keep`` keeps the database and
 writes its name, host and tenant to ``/tmp/list_profile_<db>.json``; ``--reuse`` reads them
@@ -9,7 +9,8 @@ back and skips the seeding, so a code change can be profiled again in seconds), 
 list endpoint through Django's test client with production's tenant and JWT-user caches:
 ``time.process_time()`` per request over ``--requests`` unprofiled requests, the queries of
 one request (``--sql`` prints them), and cProfile's ``--top`` functions by cumulative and by
-own time. Prints one JSON object on its last line.
+own time (``--cpu``: timed with the process's CPU clock, so waiting on the database and
+Redis is left out). Prints one JSON object on its last line.
 """
 
 from __future__ import annotations
@@ -57,6 +58,12 @@ def main() -> None:
     parser.add_argument("--only", default="", help="comma-separated substrings of endpoints")
     parser.add_argument("--extra", default="", help="comma-separated further paths")
     parser.add_argument("--sql", action="store_true", help="print one request's queries")
+    parser.add_argument(
+        "--cpu",
+        action="store_true",
+        help="profile with the process's CPU clock (time waiting for PostgreSQL and Redis "
+        "left out) instead of the wall clock",
+    )
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--reuse", action="store_true")
     args = parser.parse_args()
@@ -133,7 +140,7 @@ def _run(args, host: str, token: str, run_id: int | None) -> None:
         for _ in range(args.requests):
             client.get(path, **headers)
         cpu_ms = (time.process_time() - started) * 1000 / args.requests
-        profiler = cProfile.Profile()
+        profiler = cProfile.Profile(time.process_time) if args.cpu else cProfile.Profile()
         profiler.enable()
         for _ in range(args.requests):
             client.get(path, **headers)

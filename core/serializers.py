@@ -48,9 +48,27 @@ def _decimal_writer(field: serializers.DecimalField) -> Callable[[Any], Any]:
         context.prec = field.max_digits
     rounding = field.rounding
 
+    places = field.decimal_places
+    limit = field.max_digits
+
     def write(value: Any) -> Any:
         if not isinstance(value, decimal.Decimal):
             return field.to_representation(value)
+        if places > 0 and type(value) is decimal.Decimal:
+            # A value already at the field's scale (every value of a numeric column of that
+            # scale) quantizes to itself, and its plain text is what ``{:f}`` writes: no
+            # exponent, exactly ``places`` decimals, and no more characters than max_digits
+            # allows (so the quantize could not have raised). Anything else: the quantize.
+            text = str(value)
+            dot = text.find(".")
+            if (
+                dot > 0
+                and len(text) - dot - 1 == places
+                and "E" not in text
+                and "e" not in text
+                and (limit is None or len(text) - 1 - (text[0] == "-") <= limit)
+            ):
+                return text
         return f"{value.quantize(exponent, rounding=rounding, context=context):f}"
 
     return write
@@ -88,6 +106,52 @@ def _date_writer(field: serializers.DateField) -> Callable[[Any], Any]:
         return field.to_representation(value)  # a string, a datetime: DRF's own answer
 
     return write
+
+
+def _bool_writer(field: serializers.BooleanField) -> Callable[[Any], Any]:
+    """DRF's BooleanField output: a database boolean is itself; anything else takes DRF's."""
+    represent = field.to_representation
+
+    def write(value: Any) -> Any:
+        return value if value is True or value is False else represent(value)
+
+    return write
+
+
+def _choice_writer(field: serializers.ChoiceField) -> Callable[[Any], Any]:
+    """DRF's ChoiceField output for a non-empty string (its choice, else itself); anything
+    else (an enum, a number, "") takes DRF's ``to_representation``."""
+
+    def write(value: Any) -> Any:
+        if type(value) is str and value:
+            return field.choice_strings_to_values.get(value, value)
+        return field.to_representation(value)
+
+    return write
+
+
+_BigIntegerField = getattr(serializers, "BigIntegerField", None)
+
+
+def _writer(field: serializers.Field) -> Callable[[Any], Any]:
+    """What writes a field's (not None) database value exactly as its ``to_representation``."""
+    kind = type(field)
+    if kind is serializers.DecimalField:
+        return _decimal_writer(field)  # type: ignore[arg-type]
+    if kind is serializers.DateTimeField:
+        return _datetime_writer(field)  # type: ignore[arg-type]
+    if kind is serializers.DateField:
+        return _date_writer(field)  # type: ignore[arg-type]
+    if kind is serializers.BooleanField:
+        return _bool_writer(field)  # type: ignore[arg-type]
+    if kind is serializers.ChoiceField:
+        return _choice_writer(field)  # type: ignore[arg-type]
+    if kind is _BigIntegerField and _BigIntegerField is not None:
+        coerce = getattr(field, "coerce_to_string", None)
+        if coerce is None:
+            coerce = getattr(api_settings, "COERCE_BIGINT_TO_STRING", False)
+        return str if coerce else int
+    return _CASTS.get(kind) or field.to_representation
 
 
 def _attribute_reader(attrs: list[str]) -> Callable[[Any], Any]:
@@ -148,13 +212,7 @@ def _plan(serializer: serializers.Serializer) -> Plan:
         if not attrs or field.source == "*" or not simple:
             plan.append((name, field, None, field.to_representation))
             continue
-        write = _CASTS.get(kind) or field.to_representation
-        if kind is serializers.DecimalField:
-            write = _decimal_writer(field)  # type: ignore[arg-type]
-        elif kind is serializers.DateTimeField:
-            write = _datetime_writer(field)  # type: ignore[arg-type]
-        elif kind is serializers.DateField:
-            write = _date_writer(field)  # type: ignore[arg-type]
+        write = _writer(field)
         plan.append((name, field, _attribute_reader(attrs), write))
     return plan
 
@@ -200,18 +258,16 @@ ValuesPlan = list[tuple[str, str | None, str | None, Callable[[Any], Any] | None
 
 
 class _Row:
-    """Attribute access to one ``.values()`` row, for ``SerializerMethodField`` methods."""
+    """Attribute access to one ``.values()`` row, for ``SerializerMethodField`` methods: the
+    row's dict is the object's ``__dict__`` (shared, not copied), so ``getattr``/``hasattr``
+    are plain attribute lookups, and a missing name is an ``AttributeError`` as on a model.
+    The class defines nothing a column name could shadow."""
 
-    __slots__ = ("_values",)
 
-    def __init__(self, values: dict[str, Any]) -> None:
-        self._values = values
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self._values[name]
-        except KeyError:
-            raise AttributeError(name) from None
+def _row_over(values: dict[str, Any]) -> _Row:
+    row = _Row.__new__(_Row)
+    row.__dict__ = values
+    return row
 
 
 def _identity(value: Any) -> Any:
@@ -369,13 +425,7 @@ def values_plan(serializer: serializers.Serializer) -> tuple[ValuesPlan, list[st
             column = _values_column(model, field, attrs)
         if column is None:
             return None
-        write = _CASTS.get(kind) or field.to_representation
-        if kind is serializers.DecimalField:
-            write = _decimal_writer(field)  # type: ignore[arg-type]
-        elif kind is serializers.DateTimeField:
-            write = _datetime_writer(field)  # type: ignore[arg-type]
-        elif kind is serializers.DateField:
-            write = _date_writer(field)  # type: ignore[arg-type]
+        write = _writer(field)
         plan.append((name, column, None, write, field))
         columns.append(column)
     for name in extra:
@@ -409,7 +459,7 @@ def write_values_rows(
         for name, column, method, write in steps:
             if method is not None:
                 if wrapped is None:
-                    wrapped = _Row(values)
+                    wrapped = _row_over(values)
                 row[name] = method(wrapped)
                 continue
             value = values[column]

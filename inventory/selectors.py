@@ -30,6 +30,15 @@ PRODUCT_INVENTORY_FIELDS = (
 )
 
 
+# The products list's queryset without a location, built once per process and cloned per
+# request (issue 17, ADR 37): its ten annotations and the exclusion subquery cost ~1 ms of a
+# request's CPU to resolve, the same every time. Only clones are evaluated (as DRF does with a
+# view's class-level ``queryset``); the schema comes from the connection's search path when a
+# clone runs, so one template serves every tenant. ``product_list`` does not depend on the
+# user; a test holds the template to a fresh build for two users.
+_SUMMARY_TEMPLATES: dict[bool, QuerySet[Product]] = {}
+
+
 def product_inventory_list(
     *, user: User, location_code: str | None = None, with_metrics_only: bool = False
 ) -> QuerySet[Product]:
@@ -42,21 +51,27 @@ def product_inventory_list(
     column. ``with_metrics_only`` keeps only products that have such a row (an inner join, so
     an order by an inventory column walks the index instead of sorting every product). An
     unknown location code is a validation error."""
-    queryset = product_list(user=user)
-    if location_code:
-        location_id = (
-            Location.objects.filter(code=location_code).values_list("id", flat=True).first()
-        )
-        if location_id is None:
-            raise ValidationFailed(
-                "No such location.", details={"location": [f"Unknown code {location_code!r}."]}
+    if not location_code:
+        template = _SUMMARY_TEMPLATES.get(with_metrics_only)
+        if template is None:
+            template = _SUMMARY_TEMPLATES[with_metrics_only] = _with_inventory(
+                product_list(user=user), "inventory_summary__", with_metrics_only
             )
-        queryset = queryset.annotate(
-            at_location=FilteredRelation("metrics", condition=Q(metrics__location_id=location_id))
+        return template.all()
+    location_id = Location.objects.filter(code=location_code).values_list("id", flat=True).first()
+    if location_id is None:
+        raise ValidationFailed(
+            "No such location.", details={"location": [f"Unknown code {location_code!r}."]}
         )
-        prefix = "at_location__"
-    else:
-        prefix = "inventory_summary__"
+    queryset = product_list(user=user).annotate(
+        at_location=FilteredRelation("metrics", condition=Q(metrics__location_id=location_id))
+    )
+    return _with_inventory(queryset, "at_location__", with_metrics_only)
+
+
+def _with_inventory(
+    queryset: QuerySet[Product], prefix: str, with_metrics_only: bool
+) -> QuerySet[Product]:
     annotations = {name: F(prefix + name) for name in PRODUCT_INVENTORY_FIELDS}
     if with_metrics_only:
         queryset = queryset.filter(**{f"{prefix}computed_at__isnull": False})

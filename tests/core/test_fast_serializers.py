@@ -80,3 +80,66 @@ def test_same_output_in_another_current_time_zone(tenant_admin):
         fast, plain = _both_ways(StockLevelSerializer, rows)
     assert fast == plain
     assert all("+05:30" in row["updated_at"] for row in fast if row.get("updated_at"))
+
+
+def test_writers_write_what_drf_writes():
+    """The per-type writers of the fast and values paths (core.serializers._writer) against
+    each field's own ``to_representation``, value and type, including values no database
+    column of that type holds (those take DRF's path)."""
+    from core.serializers import _writer
+
+    cases = [
+        (serializers.BooleanField(), [True, False, 1, 0, "true", "no", "x"]),
+        (serializers.ChoiceField(choices=[("a", "A"), (1, "one")]), ["a", "b", "", "1", 1, 2]),
+        (serializers.IntegerField(), [0, 7, 2**40]),
+        (serializers.CharField(), ["", "x"]),
+    ]
+    if hasattr(serializers, "BigIntegerField"):
+        cases.append((serializers.BigIntegerField(), [0, 2**62]))
+        cases.append((serializers.BigIntegerField(coerce_to_string=True), [0, 2**62]))
+    for field, values in cases:
+        write = _writer(field)
+        for value in values:
+            expected = field.to_representation(value)
+            assert (write(value), type(write(value))) == (expected, type(expected)), (field, value)
+
+
+def test_values_row_reads_like_a_model_instance():
+    from core.serializers import _row_over
+
+    values = {"computed_at": None, "excluded": True, "over": 3}
+    row = _row_over(values)
+    assert row.excluded is True and getattr(row, "computed_at", 1) is None and row.over == 3
+    assert not hasattr(row, "status")
+    with pytest.raises(AttributeError):
+        row.status  # noqa: B018
+    assert row.__dict__ is values  # shared, not copied
+
+
+def test_decimal_writer_writes_what_drf_writes():
+    """Values at the field's scale take the plain-text shortcut; every other value (another
+    scale, exponents, specials, too many digits) takes the quantize; both as DRF writes."""
+    from decimal import Decimal, InvalidOperation
+
+    from core.serializers import _writer
+
+    texts = [
+        "0.00", "-0.00", "1.50", "-1.50", "12345678.12", "0.01", "1.5", "1.505", "1.504", "7",
+        "1E+2", "1.00E-2", "0.0000001", "-123.4567", "99999999999.99", "1000000000000.00",
+    ]  # fmt: skip
+    for field in (
+        serializers.DecimalField(max_digits=14, decimal_places=2),
+        serializers.DecimalField(max_digits=12, decimal_places=4),
+        serializers.DecimalField(max_digits=10, decimal_places=7),
+        serializers.DecimalField(max_digits=None, decimal_places=2),
+    ):
+        write = _writer(field)
+        for text in texts:
+            value = Decimal(text)
+            try:
+                expected = field.to_representation(value)
+            except InvalidOperation:
+                with pytest.raises(InvalidOperation):
+                    write(value)
+                continue
+            assert write(value) == expected, (field.max_digits, field.decimal_places, text)
