@@ -25,6 +25,14 @@ SKU campaigns (2–7 days, 0–3 a year) multiply the demand on their days. They
 expected ``uplift`` given for 60 % of category campaigns) and ``products.csv``
 (``sku,name,category``). The random spikes without campaign data stay.
 
+``--variant shifted`` (ADR 40, addendum 3) is a differently-made mix of the same classes and
+files, to check we do not fit our own generator: stronger weekly (×1.5, more often) and yearly
+(×1.6, more often) seasonality, promotion spikes twice as frequent, up to 10 days and 5×,
+stockouts more frequent and up to 40 days, level shifts in 45 % of series (up to 35 days
+before the end), a quarter of the established series listed only 1.5 years before the end,
+erratic sizes with a lognormal tail (log-sd 0.7–1.3), intermittent and lumpy occurrence
+3–30 % (lumpy sizes more dispersed). Its own random stream; the default draws are unchanged.
+
 :func:`generate` returns the arrays for callers that skip the files (``forecast_accuracy.py
 --generate N --seed S`` writes them to a temporary folder and reads them back like an upload).
 """
@@ -100,16 +108,28 @@ def _campaigns(
     return category, factor, mask, promotions
 
 
+VARIANTS = ("default", "shifted")
+
+
 def generate(
-    series: int, seed: int, days: int = DAYS, start: date = START, campaigns: bool = False
+    series: int,
+    seed: int,
+    days: int = DAYS,
+    start: date = START,
+    campaigns: bool = False,
+    variant: str = "default",
 ) -> DemandMix:
     """``series`` daily series of ``days`` days, classes in the shares of :data:`SHARES`;
-    with ``campaigns``, known promotions on top (module docstring)."""
+    with ``campaigns``, known promotions on top; ``variant="shifted"`` the differently-made
+    mix of the module docstring (the default draws are unchanged)."""
+    if variant not in VARIANTS:
+        raise ValueError(f"unknown variant {variant!r}")
+    shifted = variant == "shifted"
     category = campaign_factor = campaign_mask = None
     promotions: list = []
     if campaigns:
         category, campaign_factor, campaign_mask, promotions = _campaigns(series, seed, days)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng([seed, 1729] if shifted else seed)
     counts = np.floor(np.asarray(SHARES) * series).astype(int)
     counts[0] += series - counts.sum()
     label = np.repeat(np.asarray(CLASSES, dtype=object), counts)
@@ -126,23 +146,32 @@ def generate(
         level = float(np.exp(rng.uniform(np.log(3.0), np.log(120.0))))
         occurrence = 1.0
         dispersion = float(rng.uniform(8.0, 40.0))  # NB size: large = near Poisson
+        tail = 0.0  # shifted erratic: lognormal size multiplier of this log-sd
         if kind == "erratic":
             level = float(np.exp(rng.uniform(np.log(2.0), np.log(40.0))))
             dispersion = float(rng.uniform(0.6, 2.0))
+            if shifted:
+                dispersion, tail = float(rng.uniform(2.0, 8.0)), float(rng.uniform(0.7, 1.3))
         elif kind == "intermittent":
-            occurrence = float(rng.uniform(0.08, 0.55))
+            occurrence = float(rng.uniform(0.03, 0.3) if shifted else rng.uniform(0.08, 0.55))
             level = float(rng.uniform(1.0, 4.0))
             dispersion = float(rng.uniform(5.0, 30.0))
         elif kind == "lumpy":
-            occurrence = float(rng.uniform(0.05, 0.45))
+            occurrence = float(rng.uniform(0.03, 0.3) if shifted else rng.uniform(0.05, 0.45))
             level = float(rng.uniform(2.0, 12.0))
-            dispersion = float(rng.uniform(0.5, 1.5))
+            dispersion = float(rng.uniform(0.3, 1.0) if shifted else rng.uniform(0.5, 1.5))
         # Weekly pattern of random strength (retail: weekend-heavy or weekday-heavy).
-        weekly_strength = float(rng.choice([0.0, 0.1, 0.25, 0.45], p=[0.15, 0.3, 0.35, 0.2]))
+        weekly_p = [0.1, 0.2, 0.35, 0.35] if shifted else [0.15, 0.3, 0.35, 0.2]
+        weekly_strength = float(rng.choice([0.0, 0.1, 0.25, 0.45], p=weekly_p))
+        if shifted:
+            weekly_strength *= 1.5
         weekly = 1.0 + weekly_strength * rng.standard_normal(7)
         weekly = np.clip(weekly, 0.2, None)
         weekly /= weekly.mean()
-        yearly_strength = float(rng.choice([0.0, 0.15, 0.35], p=[0.4, 0.35, 0.25]))
+        yearly_p = [0.25, 0.35, 0.4] if shifted else [0.4, 0.35, 0.25]
+        yearly_strength = float(rng.choice([0.0, 0.15, 0.35], p=yearly_p))
+        if shifted:
+            yearly_strength *= 1.6
         phase = rng.uniform(0, 2 * np.pi)
         yearly = 1.0 + yearly_strength * np.sin(2 * np.pi * day_of_year / 365.25 + phase)
         path = level * weekly[weekday] * yearly
@@ -159,29 +188,37 @@ def generate(
             launch[i] = days - int(rng.integers(40 + 28, 200 + 28))
             ramp = np.clip((t - launch[i]) / rng.uniform(7, 45), 0.0, 1.0)
             path = path * ramp * (t >= launch[i])
+        elif shifted and rng.random() < 0.25:  # listed 1.5 years before the data ends
+            launch[i] = days - 548
+            path = path * (t >= launch[i])
         # Level shifts (a new listing, a lost customer).
-        if kind != "new" and rng.random() < 0.2:
-            at = int(rng.integers(days // 4, days - 60))
+        if kind != "new" and rng.random() < (0.45 if shifted else 0.2):
+            at = int(rng.integers(max(days // 4, launch[i] + 60), days - (35 if shifted else 60)))
             path[at:] *= float(rng.choice([rng.uniform(0.5, 0.8), rng.uniform(1.25, 1.8)]))
         # Random promotion spikes, no campaign data.
         promo = np.ones(days)
-        for _ in range(int(rng.poisson(days / 365.0 * rng.choice([0.0, 3.0, 6.0])))):
-            at, width = int(rng.integers(0, days)), int(rng.integers(1, 6))
-            promo[at : at + width] *= rng.uniform(1.5, 4.0)
+        rates = [0.0, 6.0, 12.0] if shifted else [0.0, 3.0, 6.0]
+        for _ in range(int(rng.poisson(days / 365.0 * rng.choice(rates)))):
+            at, width = int(rng.integers(0, days)), int(rng.integers(1, 11 if shifted else 6))
+            promo[at : at + width] *= rng.uniform(1.5, 5.0 if shifted else 4.0)
         mean = path * promo
         if campaign_factor is not None:
             mean = mean * np.where(t >= launch[i], campaign_factor[i], 1.0)
         active = rng.random(days) < occurrence if occurrence < 1.0 else np.ones(days, dtype=bool)
         size_mean = np.where(active, mean / (occurrence if occurrence < 1.0 else 1.0), 0.0)
         lam = rng.gamma(dispersion, np.maximum(size_mean, 1e-12) / dispersion)
+        if tail > 0.0:  # heavy-tailed sizes, same mean
+            lam = lam * np.exp(tail * rng.standard_normal(days) - tail * tail / 2.0)
         sold = rng.poisson(lam).astype(np.float64)
         if occurrence < 1.0:  # sparse items sell at least one unit when they sell
             sold = np.where(active, np.maximum(sold, 1.0), 0.0)
         # Stockout stretches: sales censored to zero while demand existed.
         out = np.zeros(days, dtype=bool)
         if kind not in ("intermittent", "lumpy") or rng.random() < 0.3:
-            for _ in range(int(rng.choice([0, 1, 2, 3], p=[0.55, 0.25, 0.12, 0.08]))):
-                at, width = int(rng.integers(launch[i], days)), int(rng.integers(4, 26))
+            stretches = [0.4, 0.25, 0.2, 0.15] if shifted else [0.55, 0.25, 0.12, 0.08]
+            for _ in range(int(rng.choice([0, 1, 2, 3], p=stretches))):
+                longest = 41 if shifted else 26
+                at, width = int(rng.integers(launch[i], days)), int(rng.integers(4, longest))
                 out[at : at + width] = True
         out &= t >= launch[i]
         quantity[i] = np.where(out, 0.0, sold)
@@ -266,8 +303,9 @@ def main() -> None:
     parser.add_argument("--horizon", type=int, default=28)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--campaigns", action="store_true", help="add known promotions")
+    parser.add_argument("--variant", choices=VARIANTS, default="default", help="shifted: ADR 40")
     args = parser.parse_args()
-    mix = generate(args.series, args.seed, campaigns=args.campaigns)
+    mix = generate(args.series, args.seed, campaigns=args.campaigns, variant=args.variant)
     paths = write(mix, args.out, args.horizon)
     print(" ".join(str(p) for p in paths.values()))
 

@@ -145,6 +145,9 @@ def main() -> None:
     parser.add_argument("--gbm", action="store_true", help="add the global gradient-boosting model")
     parser.add_argument("--campaigns", action="store_true", help="with --generate: promotions")
     parser.add_argument(
+        "--variant", default="default", help="with --generate: default or shifted (ADR 40)"
+    )
+    parser.add_argument(
         "--hide-campaigns", action="store_true", help="generate campaigns, do not pass them"
     )
     parser.add_argument("--promotions", type=Path, help="promotions CSV (import contract)")
@@ -165,7 +168,7 @@ def main() -> None:
         from demand_mix import generate, write
 
         scratch = tempfile.TemporaryDirectory()
-        mix = generate(args.generate, args.seed, campaigns=args.campaigns)
+        mix = generate(args.generate, args.seed, campaigns=args.campaigns, variant=args.variant)
         paths = write(mix, Path(scratch.name), args.horizon)
         args.sales, args.holdout, args.classes = paths["sales"], paths["holdout"], paths["classes"]
         if args.campaigns and not args.hide_campaigns:

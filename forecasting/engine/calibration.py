@@ -7,9 +7,12 @@ per level τ ≠ ½ a factor ``s`` turns ``q_τ`` into ``m + s·(q_τ − m)`` (
 With ``d = q_τ − m`` and ``r = (y − m)/d`` over every backtest period of the group, the pinball
 loss ``Σ ρ_τ(y − m − s·d)`` equals ``Σ |d|·ρ_τ'(r − s)`` with ``τ' = τ`` above the median and
 ``1 − τ`` below it, so the best ``s`` is the |d|-weighted τ'-quantile of ``r`` — one sort per
-group and level. The factors come from the folds only (all before the final origin) and are
-applied to the final forecasts; groups with too few informative periods borrow the method's
-factor over all series, and factors stay within [¼, 4].
+group and level. Each series' ``|d|`` is divided by its own mean ``|d|`` (a scaled pinball
+loss): a group mixes fast and slow movers, and raw distances let the fast ones set the slow
+ones' spread (under-covering heavy-tailed slow series, ADR 40 addendum 3). The factors
+come from the folds only (all before the final origin) and are applied to the final
+forecasts; groups with too few informative periods borrow the method's factor over all
+series, and factors stay within [¼, 4].
 """
 
 from __future__ import annotations
@@ -103,8 +106,14 @@ def _best_factor(
     level: float,
     rows: np.ndarray,
 ) -> float | None:
+    block = np.abs(distance[rows])
+    used = block > 1e-9
+    # Each series' distances relative to its own mean distance: the loss is a sum of scaled
+    # pinball losses, so fast movers do not set the spread of the slow ones in their group.
+    scale = block.sum(axis=1) / np.maximum(used.sum(axis=1), 1)
+    relative = (block / np.where(scale > 0, scale, 1.0)[:, None]).ravel()
     d = distance[rows].ravel()
-    informative = np.flatnonzero(np.abs(d) > 1e-9)
+    informative = np.flatnonzero(used.ravel())
     if informative.size < MIN_POINTS:
         return None
     if informative.size > MAX_POINTS:
@@ -113,7 +122,7 @@ def _best_factor(
     ratio = (actual[rows].ravel()[informative] - centre[rows].ravel()[informative]) / d
     target = level if level > 0.5 else 1.0 - level
     order = np.argsort(ratio, kind="stable")
-    weights = np.abs(d)[order]
+    weights = relative[informative][order]
     cumulative = np.cumsum(weights)
     position = int(np.searchsorted(cumulative, target * cumulative[-1]))
     factor = float(ratio[order][min(position, len(order) - 1)])

@@ -221,6 +221,34 @@ def test_calibration_widens_too_narrow_intervals_and_keeps_the_median():
     np.testing.assert_array_equal(unseen.quantiles, folds[0].quantiles)
 
 
+def test_calibration_weighs_every_series_alike_not_by_volume():
+    # One group, half fast movers with right bands, half slow movers whose bands are five
+    # times too narrow: weighted by raw distance the fast ones set the factor (≈ 1) and the
+    # slow ones keep ~27 % coverage; scaled per series, both count (ADR 40, addendum 3).
+    rng = np.random.default_rng(1)
+    level = np.repeat([1000.0, 10.0], 25)
+    sigma = np.repeat([50.0, 10.0], 25)
+    believed = np.repeat([50.0, 2.0], 25)
+    values = level[:, None] + sigma[:, None] * rng.standard_normal((50, 60))
+    levels = (0.05, 0.5, 0.95)
+    bands = np.stack([level - 1.645 * believed, level, level + 1.645 * believed], axis=1)
+    folds = [
+        Forecast(
+            "m", np.tile(level[:, None], (1, 10)), np.tile(bands[:, :, None], (1, 1, 10)), levels
+        )
+        for _ in range(3)
+    ]
+    group = np.array(["erratic"] * 50)
+    fitted = calibration.fit(values, (20, 30, 40), {"m": folds}, group, levels)
+    applied = fitted.apply(folds[0], group)
+    inside = (values[:, 50:60] >= applied.quantiles[:, 0]) & (
+        values[:, 50:60] <= applied.quantiles[:, 2]
+    )
+    assert fitted.factors["m"][0, 0] > 2.5 and fitted.factors["m"][0, 2] > 2.5
+    assert inside[25:].mean() > 0.6
+    assert 0.8 < inside.mean() < 0.95
+
+
 def test_test_bed_calibrates_only_from_the_backtest_folds():
     history = yearly_sales(series=10, days=300)
     bed = run_test_bed(history, SPEC, methods=("ses", "theta"))
