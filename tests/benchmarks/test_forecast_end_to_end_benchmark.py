@@ -5,38 +5,21 @@ asserted beyond sanity; the point is that the benchmark cannot rot."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.benchmarks import run_benchmark
 
 
 def test_forecast_end_to_end_benchmark_scores_every_exported_series():
-    result = subprocess.run(  # the project's own benchmark, fixed arguments
-        [
-            sys.executable,
-            "benchmarks/forecast_end_to_end.py",
-            "--generate",
-            "24",
-            "--seed",
-            "2",
-            "--horizon",
-            "14",
-            "--compare-engine",
-            "--hide-stockout",
-        ],
-        cwd=ROOT,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"},
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
+    out = run_benchmark(
+        "benchmarks/forecast_end_to_end.py",
+        "--generate",
+        "24",
+        "--seed",
+        "2",
+        "--horizon",
+        "14",
+        "--compare-engine",
+        "--hide-stockout",
     )
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
-    out = json.loads(result.stdout.strip().splitlines()[-1])
     assert out["benchmark"] == "forecast_end_to_end"
     assert out["stockout_column_imported"] is False
     assert out["series"] == 24 and out["series_exported"] == 24 and out["horizon"] == 14

@@ -4,13 +4,7 @@ the figures the full run reports (ADR 37). Timing is not asserted."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.benchmarks import run_benchmark
 
 KEYS = {
     "benchmark",
@@ -34,17 +28,7 @@ KEYS = {
 
 
 def test_ingest_benchmark_smoke_run():
-    result = subprocess.run(  # the project's own benchmark, fixed arguments
-        [sys.executable, "benchmarks/ingest.py", "--smoke"],
-        cwd=ROOT,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"},
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
-    out = json.loads(result.stdout.strip().splitlines()[-1])
+    out = run_benchmark("benchmarks/ingest.py", "--smoke")
     assert set(out) == KEYS, set(out) ^ KEYS
     assert out["benchmark"] == "ingest" and out["smoke"] is True
     assert out["source"] == "generated"
