@@ -43,6 +43,7 @@ import json
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -212,6 +213,27 @@ def baseline_at_fill_rate(frontier: list[dict[str, float]], fill_rate: float) ->
     }
 
 
+# The farthest the baseline's sweep is extended (safety days) to serve a policy's fill rate.
+MAX_BASELINE_BUFFER_DAYS = 800.0
+
+
+def extend_baseline_frontier(
+    frontier: list[dict[str, float]],
+    fill_rate: float,
+    run_baseline: Callable[[float], dict[str, float]],
+) -> None:
+    """Sweep the baseline further (its largest safety days doubled, up to
+    :data:`MAX_BASELINE_BUFFER_DAYS`) until it serves ``fill_rate``, so the policy at a high
+    target still gets ``baseline_at_equal_fill_rate``."""
+    while (
+        frontier
+        and max(p["fill_rate"] for p in frontier) < fill_rate
+        and frontier[-1]["buffer_days"] < MAX_BASELINE_BUFFER_DAYS
+    ):
+        wider = min(2 * max(frontier[-1]["buffer_days"], 1.0), MAX_BASELINE_BUFFER_DAYS)
+        frontier.append(run_baseline(wider))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("sales", help="a sales CSV, the store-item train.csv, or 'demo'")
@@ -276,7 +298,8 @@ def main() -> None:
         type=float,
         nargs="*",
         default=[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 16, 18, 21, 25, 30, 40, 50],
-        help="safety days swept for the baseline's own frontier (none: skip it)",
+        help="safety days swept for the baseline's own frontier (none: skip it); extended "
+        "by doubling when a target's fill rate lies beyond it",
     )
     parser.add_argument(
         "--frontier",
@@ -400,6 +423,9 @@ def main() -> None:
         )
         # The same goal against the baseline given the policy's fill rate (its safety days
         # raised or lowered along its own frontier until it serves as much).
+        wall = time.perf_counter()
+        extend_baseline_frontier(baseline_frontier, proposed["fill_rate"], run_baseline)
+        baseline_seconds += time.perf_counter() - wall
         matched = (
             baseline_at_fill_rate(baseline_frontier, proposed["fill_rate"])
             if baseline_frontier
