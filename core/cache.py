@@ -77,28 +77,43 @@ def bump_namespace(namespace: str) -> int:
 
 
 def entry_key(namespace: str, *parts: Any) -> str:
+    """The cache key of ``(namespace, *parts)`` for the active tenant. It carries no version:
+    the entry stores the namespace version it was computed under (see ``cached``)."""
     raw = json.dumps(parts, sort_keys=True, default=str)
     digest = hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest()
-    return f"c:{namespace}:v{namespace_version(namespace)}:{digest}"
+    return f"c2:{namespace}:{digest}"
 
 
 def cached(namespace: str, *parts: Any, compute: Callable[[], T], ttl: int | None = None) -> T:
     """Return the cached value for ``(namespace, *parts)`` or compute, store and return it.
-    When the cache does not answer, the value is computed (and not stored)."""
-    sentinel = object()
+    When the cache does not answer, the value is computed (and not stored).
+
+    One round trip per read (ADR 47): the namespace's version and the entry come back from one
+    ``MGET``; the entry is ``(version it was computed under, value)`` and counts as a hit only
+    when that version is the namespace's current one. A bump makes every older entry a miss at
+    once, as a version inside the key did; the recomputed entry overwrites the stale one. A value
+    computed while a bump happened stores the version read before it, so it is never served
+    after the bump."""
+    key = entry_key(namespace, *parts)
+    version_key = _version_key(namespace)
     try:
-        key = entry_key(namespace, *parts)
-        value = cache.get(key, sentinel)
+        found = cache.get_many([version_key, key])
+        version = found.get(version_key)
+        if version is None:
+            version = namespace_version(namespace)
     except Exception as exc:
         _failed("get", exc)
         return compute()
-    if value is not sentinel:
+    version = int(version)
+    entry = found.get(key)
+    if type(entry) is tuple and len(entry) == 2 and entry[0] == version:
         CACHE_REQUESTS.labels(namespace=namespace, result="hit").inc()
-        return value  # type: ignore[return-value]
+        return entry[1]  # type: ignore[no-any-return]
     CACHE_REQUESTS.labels(namespace=namespace, result="miss").inc()
     value = compute()
     try:
-        cache.set(key, value, ttl if ttl is not None else TTL_SECONDS.get(namespace, 300))
+        lifetime = ttl if ttl is not None else TTL_SECONDS.get(namespace, 300)
+        cache.set(key, (version, value), lifetime)
     except Exception as exc:
         _failed("set", exc)
     return value

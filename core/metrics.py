@@ -328,9 +328,6 @@ def registry_for_export() -> CollectorRegistry:
 
 def exported_metric_names() -> set[str]:
     """Every sample name /metrics can carry (for the dashboard and alert-rule checks)."""
-    from django_prometheus.middleware import Metrics
-
-    Metrics.get_instance()  # django-prometheus registers its request metrics lazily
     names: set[str] = set(LIVE_METRIC_NAMES)
     for metric in REGISTRY.collect():
         for sample in metric.samples:

@@ -104,8 +104,11 @@ class InventoryMetricsSerializer(ProductLocationSerializer):
         )
 
 
+DASHBOARD_PERIODS = ("daily", "weekly", "monthly")
+
+
 class DashboardQuerySerializer(serializers.Serializer):
-    period = serializers.ChoiceField(choices=("daily", "weekly", "monthly"), default="weekly")
+    period = serializers.ChoiceField(choices=DASHBOARD_PERIODS, default="weekly")
 
 
 class DashboardTrendSerializer(serializers.Serializer):

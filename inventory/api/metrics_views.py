@@ -18,6 +18,7 @@ from core.selectors import active_run
 from core.throttling import HEAVY_THROTTLES
 from inventory import dashboard, metrics
 from inventory.api.metrics_serializers import (
+    DASHBOARD_PERIODS,
     DashboardQuerySerializer,
     DashboardSerializer,
     InventoryMetricsSerializer,
@@ -99,6 +100,11 @@ class InventoryDashboardView(APIView):
 
     @extend_schema(parameters=[DashboardQuerySerializer], responses={200: DashboardSerializer})
     def get(self, request):
-        query = DashboardQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        return Response(dashboard.inventory_dashboard(period=query.validated_data["period"]))
+        # The serializer reads ``period`` as ``QueryDict.get`` does; a valid value or none
+        # skips building it (a cached read is ~1.5 ms, the serializer 40 µs of it).
+        period = request.query_params.get("period", "weekly")
+        if period not in DASHBOARD_PERIODS:
+            query = DashboardQuerySerializer(data=request.query_params)
+            query.is_valid(raise_exception=True)
+            period = query.validated_data["period"]
+        return Response(dashboard.inventory_dashboard(period=period))

@@ -44,6 +44,47 @@ def test_cached_stores_falsy_values():
     assert len(calls) == 1
 
 
+def test_a_value_computed_across_a_bump_is_not_served_after_it():
+    bump_namespace("inventory")
+    calls = []
+
+    def compute():
+        calls.append(1)
+        if len(calls) == 1:
+            bump_namespace("inventory")  # the data changed while the first reader computed
+        return len(calls)
+
+    assert cached("inventory", "race", compute=compute) == 1
+    assert cached("inventory", "race", compute=compute) == 2  # the first value is stale
+    assert cached("inventory", "race", compute=compute) == 2
+
+
+def test_a_cached_read_is_one_round_trip(monkeypatch):
+    from django.core.cache import cache
+
+    cached("inventory", "trips", compute=lambda: {"a": 1})
+    client = cache.client.get_client(write=False)
+    commands: list[str] = []
+    real = client.execute_command
+
+    def counting(*args, **options):
+        commands.append(str(args[0]))
+        return real(*args, **options)
+
+    monkeypatch.setattr(client, "execute_command", counting)
+    assert cached("inventory", "trips", compute=lambda: {"a": 2}) == {"a": 1}
+    assert commands == ["MGET"]
+
+
+def test_entries_of_an_earlier_release_are_misses():
+    from django.core.cache import cache
+
+    bump_namespace("inventory")
+    cache.set(entry_key("inventory", "old"), {"format": "earlier"}, 60)  # no version stored
+    assert cached("inventory", "old", compute=lambda: {"format": "now"}) == {"format": "now"}
+    assert cached("inventory", "old", compute=lambda: {"format": "later"}) == {"format": "now"}
+
+
 def test_job_lifecycle(planner):
     job = services.job_create(kind="demo", params={"steps": 2}, user=planner)
     assert job.status == Job.Status.QUEUED

@@ -87,5 +87,5 @@ def test_metrics_are_prometheus_text():
     )
     assert response.status_code == 200
     text = response.content.decode()
-    assert "django_http_requests_total_by_method_total" in text
+    assert "dp_http_requests_total" in text
     assert "# TYPE" in text

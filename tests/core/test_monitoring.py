@@ -162,6 +162,23 @@ def test_rate_limit_refusals_are_counted():
     assert _value("dp_rate_limited_total", scope="anon") == before + statuses.count(429)
 
 
+@override_settings(RATE_LIMIT_ANON="1/m")
+def test_answers_given_before_any_view_are_counted_too():
+    # An unknown host's 404 and the anonymous limit's 429 come from middleware, before a URL is
+    # resolved: they are counted under the route "unmatched" (django-prometheus' middleware,
+    # which counted them before, is gone: ADR 47).
+    labels = {"route": "unmatched", "method": "GET"}
+    before_404 = _value("dp_http_requests_total", status="404", **labels)
+    assert Client(HTTP_HOST="nobody.localhost").get("/api/v1/me").status_code == 404
+    assert _value("dp_http_requests_total", status="404", **labels) == before_404 + 1
+    before_429 = _value("dp_http_requests_total", status="429", **labels)
+    client = Client(HTTP_HOST=HOST_A, REMOTE_ADDR="198.51.100.78")
+    refused = [client.get("/api/v1/me").status_code for _ in range(3)].count(429)
+    assert refused and _value("dp_http_requests_total", status="429", **labels) == (
+        before_429 + refused
+    )
+
+
 @override_settings(METRICS_TOKEN="t0ken")
 def test_scrape_reports_queue_depth_and_worker_heartbeat():
     from core.tasks import heartbeat
