@@ -15,18 +15,18 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.core.signals import setting_changed
-from django.db import transaction
+from django.db import connection, transaction
 from django.dispatch import receiver
 from django.http.request import RawPostDataException
 from django.utils import timezone
-from rest_framework import exceptions
+from rest_framework import HTTP_HEADER_ENCODING, exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.utils import aware_utcnow
 
 from accounts.signing import SIGNATURE_MAX_AGE_SECONDS, sign
-from accounts.tokens import check_tenant_claim
+from accounts.tokens import TENANT_CLAIM, check_tenant_claim
 from core.exceptions import CredentialRefused
 from core.logging import get_logger
 from core.throttling import client_ip
@@ -136,6 +136,32 @@ def _verified(raw_token: bytes) -> Any:
     token.payload = dict(cached.payload)  # a view that changes its copy changes nothing here
     token.current_time = aware_utcnow()
     return token
+
+
+def jwt_rate_counter(request: Any) -> tuple[str, str, str] | None:
+    """The per-user limit's counter (``RateLimitThrottle``: group, key, rate) of the JWT this
+    request carries, when this process has verified exactly these bytes already, the token has
+    not expired and was issued for the request's tenant; else None. ``core.throttling`` adds
+    one to it in the anonymous-limit look's round trip (ADR 47), so only a holder of a valid
+    token of this tenant can count against its user; any other request is counted by the
+    throttle after authentication, as before."""
+    if not getattr(settings, "RATELIMIT_ENABLE", True):
+        return None
+    parts = request.META.get("HTTP_AUTHORIZATION", "").split()
+    if len(parts) != 2 or parts[0] not in jwt_settings.AUTH_HEADER_TYPES:
+        return None
+    try:
+        raw = parts[1].encode(HTTP_HEADER_ENCODING)
+    except UnicodeEncodeError:
+        return None
+    hit = _VERIFIED.get(raw)
+    if hit is None or time.time() >= hit[0]:
+        return None
+    payload = hit[1].payload
+    user_id = payload.get(jwt_settings.USER_ID_CLAIM)
+    if payload.get(TENANT_CLAIM) != connection.schema_name or user_id is None:
+        return None
+    return ("api", f"user:{user_id}", settings.RATE_LIMIT_USER)
 
 
 class TenantJWTAuthentication(JWTAuthentication):

@@ -65,28 +65,50 @@ def read_along(function: Callable[[HttpRequest], str | None]) -> None:
         _READ_ALONG.append(function)
 
 
-def read_many_in_redis(keys: list[str]) -> list[bytes | None]:
-    """The raw values of ``keys`` (through the cache's key function) in one ``MGET``; raises
-    when Redis does not answer."""
-    from django.core.cache import cache
+# Counters added to in the same round trip (ADR 47): a higher app registers a function giving,
+# for this request, the ``(group, key, rate)`` its limit will count once the request is
+# authenticated (accounts: the user of a JWT this process has verified already), or None. The
+# look adds one to each in its pipeline and leaves the counts in ``request.counted_along``
+# ({(group, key, rate): (count, window)}); ``RateLimitThrottle`` then uses the count instead
+# of counting again. Anything not counted along (no look, an API key, a token not yet verified
+# here) is counted by the throttle as before. A call the look refuses (429) was counted.
+_COUNT_ALONG: list[Callable[[HttpRequest], tuple[str, str, str] | None]] = []
 
-    client = cache.client.get_client(write=False)  # type: ignore[attr-defined]
-    return list(client.mget([cache.make_key(key) for key in keys]))
+
+def count_along(function: Callable[[HttpRequest], tuple[str, str, str] | None]) -> None:
+    if function not in _COUNT_ALONG:
+        _COUNT_ALONG.append(function)
 
 
 def _look(request: HttpRequest, cache_key: str) -> int:
     """The counter ``cache_key`` and, in the same round trip, the entries registered with
-    ``read_along`` for this request (left in ``request.cache_read_along``)."""
+    ``read_along`` for this request (left in ``request.cache_read_along``) and the counters
+    registered with ``count_along``, each added to (left in ``request.counted_along``)."""
     along = [key for function in _READ_ALONG if (key := function(request)) is not None]
-    if not along:
+    counts = [spec for function in _COUNT_ALONG if (spec := function(request)) is not None]
+    if not along and not counts:
         return read_in_redis(cache_key)
     from django.core.cache import cache
 
-    count, *values = read_many_in_redis([cache_key, *along])
+    client = cache.client.get_client(write=True)  # type: ignore[attr-defined]
+    pipe = client.pipeline(transaction=False)
+    pipe.mget([cache.make_key(key) for key in (cache_key, *along)])
+    windows = []
+    for group, key, rate in counts:
+        _limit, period = _split_rate(rate)
+        windows.append(_get_window(key, period))
+        counter = cache.make_key(_make_cache_key(group, windows[-1], rate, key, ALL))
+        pipe.incr(counter)
+        pipe.expire(counter, period + EXPIRATION_FUDGE, nx=True)
+    answers = pipe.execute()
+    count, *values = answers[0]
     decode = cache.client.decode  # type: ignore[attr-defined]
     request.cache_read_along = {  # type: ignore[attr-defined]
         key: None if value is None else decode(value)
         for key, value in zip(along, values, strict=True)
+    }
+    request.counted_along = {  # type: ignore[attr-defined]
+        spec: (int(answers[1 + 2 * index]), windows[index]) for index, spec in enumerate(counts)
     }
     return int(count) if count is not None else 0
 
@@ -113,6 +135,27 @@ def consume(
     except Exception as exc:  # the cache backend's connection errors vary by client version
         log.warning("ratelimit_unavailable", error=str(exc))
         return None
+    return {
+        "count": count,
+        "limit": limit,
+        "should_limit": count > limit,
+        "time_left": window - int(time.time()),
+    }
+
+
+def counted_usage(
+    request: HttpRequest, *, group: str, key: str, rate: str
+) -> dict[str, Any] | None:
+    """The usage of ``key`` in ``group`` when the anonymous limit's look counted this call
+    already (``count_along``), else None."""
+    counted = getattr(request, "counted_along", None)
+    if not counted or not getattr(settings, "RATELIMIT_ENABLE", True):
+        return None
+    counted_here = counted.get((group, key, rate))
+    if counted_here is None:
+        return None
+    count, window = counted_here
+    limit, _period = _split_rate(rate)
     return {
         "count": count,
         "limit": limit,
@@ -191,7 +234,10 @@ class RateLimitThrottle(BaseThrottle):
             key = f"user:{user.pk}"
         else:
             return True
-        usage = consume(request._request, group=self.group, key=key, rate=settings.RATE_LIMIT_USER)
+        rate = settings.RATE_LIMIT_USER
+        usage = counted_usage(request._request, group=self.group, key=key, rate=rate)
+        if usage is None:
+            usage = consume(request._request, group=self.group, key=key, rate=rate)
         if usage and usage["should_limit"]:
             self._wait = max(int(usage["time_left"]), 1)
             return False

@@ -123,3 +123,29 @@ def test_limits_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("RATE_LIMIT_ANON", "lots")
     with pytest.raises(ImproperlyConfigured):
         env_rate("RATE_LIMIT_ANON", "60/m")
+
+
+@override_settings(RATE_LIMIT_USER="50/m")
+def test_a_token_counts_against_its_user_in_its_own_tenant_only(planner):
+    """A token this process has verified is counted in the anonymous limit's look (ADR 47):
+    once per call, and only in the tenant it was issued for."""
+    from django_ratelimit import ALL
+    from django_ratelimit.core import _get_window, _make_cache_key
+    from django_tenants.utils import schema_context
+
+    from core.throttling import read_in_redis
+    from tests.conftest import schema_for_host
+
+    key = f"user:{planner.pk}"
+    _clear_window_edge(key)
+    counter = _make_cache_key("api", _get_window(key, 60), "50/m", key, ALL)
+    own = client_for(HOST_A, planner, REMOTE_ADDR=fresh_ip())
+    assert [own.get("/api/v1/me").status_code for _ in range(3)] == [200] * 3
+    token = own._credentials["HTTP_AUTHORIZATION"]
+    other = client_for(HOST_B, REMOTE_ADDR=fresh_ip(), HTTP_AUTHORIZATION=token)
+    assert [other.get("/api/v1/me").status_code for _ in range(3)] == [401] * 3
+    with schema_context(schema_for_host(HOST_A)):
+        assert read_in_redis(counter) == 3
+    with schema_context(schema_for_host(HOST_B)):
+        assert read_in_redis(counter) == 0
+
