@@ -148,4 +148,3 @@ def test_a_token_counts_against_its_user_in_its_own_tenant_only(planner):
         assert read_in_redis(counter) == 3
     with schema_context(schema_for_host(HOST_B)):
         assert read_in_redis(counter) == 0
-
