@@ -59,6 +59,7 @@ ENDPOINTS = (
     "/api/v1/forecast-runs/?page_size=50",
     "/api/v1/purchase-orders/?page_size=50",
     "/api/v1/supplier-products/?page_size=50",
+    "/api/v1/order-suggestions/?page_size=50",  # the cart, built by the seed
     "PLANNED_ORDERS",  # /api/v1/mrp-runs/<id>/planned-orders/?page_size=50 once MRP has run
 )
 UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
@@ -190,7 +191,7 @@ def free_port(preferred: int | None) -> int:
 
 
 def seed(days: int, slug: str) -> tuple[str, str, int | None]:
-    """Provision, seed, refresh, run MRP; return (host, admin JWT, MRP run id)."""
+    """Provision, seed, refresh, build the cart, run MRP; return (host, admin JWT, MRP run id)."""
     from django.core.management import call_command
     from django_tenants.utils import schema_context
 
@@ -211,6 +212,10 @@ def seed(days: int, slug: str) -> tuple[str, str, int | None]:
     run_id = None
     with schema_context(tenant.schema_name):
         from manufacturing.models import MrpRun
+        from purchasing.cart_service import cart_build
+
+        cart = cart_build()
+        print(f"api bench: cart of {cart.lines} lines", file=sys.stderr)
 
         try:
             call_command("run_mrp", schema_name=slug, source="mps", no_progress=True, stdout=quiet)

@@ -305,6 +305,11 @@ class OrderSuggestionSerializer(serializers.ModelSerializer):
         slug_field="code", read_only=True, allow_null=True
     )
     product = serializers.IntegerField(source="product_id", read_only=True)
+    # The cart's list reads these with ``.values()`` (core.lists, ADR 37).
+    values_columns = {
+        "supplier": ("supplier__code", str),
+        "source_location": ("source_location__code", str),
+    }
 
     class Meta:
         model = OrderSuggestion

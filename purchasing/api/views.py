@@ -292,6 +292,7 @@ class PurchaseOrderViewSet(
 
 
 class OrderSuggestionViewSet(
+    ValuesListMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.UpdateModelMixin,

@@ -150,6 +150,62 @@ def test_purchasing_lists_equal_drf_byte_for_byte(tenant_admin, monkeypatch):
     )
 
 
+CART_URLS = (
+    "/api/v1/order-suggestions/",
+    "/api/v1/order-suggestions/?page_size=2&page=2",
+    "/api/v1/order-suggestions/?ordering=-value",
+    "/api/v1/order-suggestions/?ordering=needed_by&page_size=3",
+    "/api/v1/order-suggestions/?supplier=SUP0",
+    "/api/v1/order-suggestions/?location=DC1&reason=none",
+    "/api/v1/order-suggestions/?reason=over_budget",
+    "/api/v1/order-suggestions/?status=nope",
+)
+
+
+def _cart() -> None:
+    """Cart lines with and without a supplier, transfers with a source location, kept and
+    left-out lines, top-ups."""
+    from purchasing.models import OrderSuggestion
+
+    _purchasing()
+    dc, store = Location.objects.get(code="DC1"), Location.objects.get(code="S1")
+    suppliers = list(Supplier.objects.order_by("code"))
+    for n, product in enumerate(Product.objects.order_by("sku")):
+        for k, location in enumerate((dc, store)):
+            OrderSuggestion.objects.create(
+                product=product,
+                location=location,
+                supplier=None if (n + k) % 4 == 3 else suppliers[(n + k) % 3],
+                source_location=dc if location == store and n % 2 else None,
+                source="mrp" if n == 2 else "policy",
+                quantity=Decimal("2.5") * (n + 1),
+                unit_price=None if n == 4 else Decimal("1.25") + n,
+                value=None if n == 4 else Decimal("3.10") * (n + 1),
+                needed_by=TODAY + dt.timedelta(days=n) if k else None,
+                expected_arrival=TODAY + dt.timedelta(days=n + 3),
+                reason="over_budget" if (n + k) % 3 == 2 else None,
+                top_up=n == 3,
+            )
+
+
+def test_cart_equals_drf_byte_for_byte(tenant_admin, tenant_b, monkeypatch):
+    _cart()
+    client = client_for(HOST_A, tenant_admin)
+    fast = _both_ways(client, CART_URLS, monkeypatch)
+    lines = fast["/api/v1/order-suggestions/"].json()
+    assert lines["count"] == 10
+    assert None in {line["supplier"] for line in lines["results"]}
+    assert {line["source_location"] for line in lines["results"]} == {None, "DC1"}
+    assert fast["/api/v1/order-suggestions/?status=nope"].status_code == 400
+    counts = {
+        _queries(client, f"/api/v1/order-suggestions/?page_size={size}") for size in (1, 3, 100)
+    }
+    assert counts == {6}, counts  # tenant, user, the page with its total (each after its SET)
+    connection.set_tenant(tenant_b)
+    admin_b = make_user(role="admin")
+    assert client_for(HOST_B, admin_b).get("/api/v1/order-suggestions/").json()["count"] == 0
+
+
 def test_order_totals_are_the_lines_sums(tenant_admin):
     _purchasing()
     client = client_for(HOST_A, tenant_admin)
