@@ -59,7 +59,8 @@ class PageNumberPagination(_PageNumberPagination):
         number = int(raw)
         offset = (number - 1) * size
         paged = queryset.annotate(**{_TOTAL: _PAGE_TOTAL})
-        paged.query.set_limits(offset, offset + size)  # ``[offset:…]`` on this new clone, uncloned
+        # What ``[offset : offset + size]`` does, on annotate's clone instead of one more.
+        paged.query.set_limits(offset, offset + size)
         rows = list(paged)
         if not rows and number > 1:
             return self.paginate_queryset(queryset, request, view)  # DRF's own 404
