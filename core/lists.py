@@ -58,11 +58,15 @@ def values_list_response(
         queryset = queryset()
     if not keyset:
         queryset = stable_ordering(queryset)
-    values = queryset.prefetch_related(None).values(*columns)
+    # ``prefetch_related(None)`` is a clone of the whole query: only when there is a prefetch.
+    unprefetched = (
+        queryset.prefetch_related(None) if queryset._prefetch_related_lookups else queryset
+    )
+    values = unprefetched.values(*columns)
     # A separate COUNT(*) counts the queryset as it was (as DRF's path does): ``.values()``
     # joins the tables of ``a__b`` columns, which the count does not need (on the sales
     # history, twice the count's time in PostgreSQL).
-    values.count = queryset.prefetch_related(None).count  # type: ignore[method-assign]
+    values.count = unprefetched.count  # type: ignore[method-assign]
     if keyset or paginator is None:
         page = view.paginate_queryset(values)
     elif hasattr(paginator, "paginate_with_total") and getattr(

@@ -58,7 +58,10 @@ class PageNumberPagination(_PageNumberPagination):
         self.request = request
         number = int(raw)
         offset = (number - 1) * size
-        rows = list(queryset.annotate(**{_TOTAL: Window(Count("*"))})[offset : offset + size])
+        paged = queryset.annotate(**{_TOTAL: _PAGE_TOTAL})
+        # What ``[offset : offset + size]`` does, on annotate's clone instead of one more.
+        paged.query.set_limits(offset, offset + size)
+        rows = list(paged)
         if not rows and number > 1:
             return self.paginate_queryset(queryset, request, view)  # DRF's own 404
         paginator = self.django_paginator_class(queryset, size)
@@ -71,7 +74,21 @@ class PageNumberPagination(_PageNumberPagination):
         return rows
 
 
+class _PageTotal(Window):
+    """``COUNT(*) OVER ()`` read as PostgreSQL returns it: a ``bigint``, already a Python int.
+    Django's ``Window(Count("*"))`` converts its integer output with ``int()`` per row, the only
+    converter of the products page (and so the only reason the page's rows go through
+    ``apply_converters``)."""
+
+    convert_value = staticmethod(Window._convert_value_noop)
+
+
 _TOTAL = "page_total_rows"
+# One expression for every page: ``annotate`` resolves a copy of it, and the copy keeps the
+# ``identity`` (hash) computed here from the constructor's arguments, which the compiler asks
+# for (through ``inspect.Signature.bind``) when the page has an ORDER BY.
+_PAGE_TOTAL = _PageTotal(Count("*"))
+hash(_PAGE_TOTAL)
 
 
 class PageOrCursorPagination(PageNumberPagination):

@@ -11,13 +11,21 @@ database is still parsed by a regular expression in Python: about 4–6 µs per 
 parsing to the C loader psycopg registers by default (the same algorithm: the text's offset
 applied, the result in the connection's time zone, which Django sets to its own). Without
 the C implementation it does nothing. Installed from ``CoreConfig.ready``.
+
+When the session's time zone is UTC and Django's is ``datetime.UTC`` (``USE_TZ``: Django
+sets the session to UTC), PostgreSQL writes every value with ``+00`` and the C loader returns it
+with ``tzinfo=datetime.UTC`` itself, so the ``replace`` would give back an equal datetime
+with the same fields and the same ``tzinfo``: the loader then reads with the C loader's ``load``
+directly, with no Python call per value (150 a products page).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 _installed = False
+_PROBE = b"2000-01-01 00:00:00+00"
 
 
 def compiled_timestamptz_loader() -> type | None:
@@ -49,7 +57,15 @@ def install() -> bool:
 
     def __init__(self: Any, oid: int, context: Any = None) -> None:
         python_init(self, oid, context)
-        self._compiled_load = compiled(oid, context).load
+        compiled_load = self._compiled_load = compiled(oid, context).load
+        if (
+            self.timezone is dt.UTC
+            and _session_in_utc(self.connection)
+            and compiled_load(_PROBE).tzinfo is dt.UTC
+        ):
+            # ``replace(tzinfo=self.timezone)`` would change nothing. psycopg reads each value
+            # with ``loader.load``: the instance attribute takes the class's place.
+            self.load = compiled_load
 
     def load(self: Any, data: Any) -> Any:
         return self._compiled_load(data).replace(tzinfo=self.timezone)
@@ -58,3 +74,9 @@ def install() -> bool:
     base.load = load
     _installed = True
     return True
+
+
+def _session_in_utc(connection: Any) -> bool:
+    """Whether the PostgreSQL session's ``TimeZone`` is ``UTC`` (every value written ``+00``)."""
+    pgconn = getattr(connection, "pgconn", None)
+    return pgconn is not None and pgconn.parameter_status(b"TimeZone") == b"UTC"
