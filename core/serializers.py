@@ -462,68 +462,24 @@ def write_values_rows(
         if isinstance(write, Children):
             ids = [values[column] for values in rows]  # type: ignore[index]
             children[name] = write.fetch(queryset, ids)
-    write_row = _row_writer(plan)(serializer, children)
-    return [write_row(values) for values in rows]
-
-
-# A writer cast that returns a value of exactly its own type unchanged (``str(text) is text``):
-# the row writer skips the call for such a value.
-_SAME_TYPE_CASTS: dict[Any, type] = {str: str, int: int, float: float}
-# {id(plan): (plan, row writer factory)}; plans live as long as the process (``core.lists``
-# keeps them per serializer class and time zone, ``Children`` holds its own), the entry keeps
-# its plan so that the id is not reused.
-_ROW_WRITERS: dict[int, tuple[ValuesPlan, Callable[..., Callable[[Any], dict[str, Any]]]]] = {}
-
-
-def _row_writer(plan: ValuesPlan) -> Callable[..., Callable[[Any], dict[str, Any]]]:
-    """``factory(serializer, children)`` giving the function that writes one ``.values()`` row
-    of ``plan``: exactly the loop over the plan's fields (its writers, its method fields over
-    the row, its children by the row's key, None as null) as straight-line code made once per
-    plan, because on a 50-row page of 20 fields the loop's own steps cost as much as the
-    writers it calls. Names and columns appear in the code only as string literals (``repr``);
-    writers and method names are passed in, never written into it."""
-    entry = _ROW_WRITERS.get(id(plan))
-    if entry is not None and entry[0] is plan:
-        return entry[1]
-    namespace: dict[str, Any] = {"_row_over": _row_over}
-    setup: list[str] = []
-    reads: list[str] = []
-    items: list[str] = []
-    for index, (name, column, method, write, _field) in enumerate(plan):
-        key = repr(name)
-        if method:
-            setup.append(f"    m{index} = getattr(serializer, {method!r})")
-            items.append(f"{key}: m{index}(wrapped)")
-            continue
-        value = f"v{index}"
-        reads.append(f"        {value} = values[{column!r}]")
-        if isinstance(write, Children):
-            setup.append(f"    c{index} = children[{key}]")
-            items.append(f"{key}: c{index}[{value}]")
-        elif write is _identity:
-            items.append(f"{key}: {value}")
-        elif write in _SAME_TYPE_CASTS:
-            namespace[f"w{index}"], namespace[f"t{index}"] = write, _SAME_TYPE_CASTS[write]
-            items.append(
-                f"{key}: {value} if {value} is None or {value}.__class__ is t{index} "
-                f"else w{index}({value})"
-            )
-        else:
-            namespace[f"w{index}"] = write
-            items.append(f"{key}: None if {value} is None else w{index}({value})")
-    if any(method for _name, _column, method, _write, _field in plan):
-        reads.insert(0, "        wrapped = _row_over(values)")
-    source = "\n".join(
-        [
-            "def factory(serializer, children):",
-            *setup,
-            "    def write_row(values):",
-            *reads,
-            "        return {" + ", ".join(items) + "}",
-            "    return write_row",
-        ]
-    )
-    exec(compile(source, f"<row writer of {len(plan)} fields>", "exec"), namespace)  # noqa: S102
-    factory = namespace["factory"]
-    _ROW_WRITERS[id(plan)] = (plan, factory)
-    return factory
+    steps = [
+        (name, column, getattr(serializer, method) if method else None, write)
+        for name, column, method, write, _field in plan
+    ]
+    out = []
+    for values in rows:
+        row: dict[str, Any] = {}
+        wrapped = None
+        for name, column, method, write in steps:
+            if method is not None:
+                if wrapped is None:
+                    wrapped = _row_over(values)
+                row[name] = method(wrapped)
+                continue
+            value = values[column]
+            if name in children:
+                row[name] = children[name][value]
+                continue
+            row[name] = None if value is None else write(value)
+        out.append(row)
+    return out
