@@ -74,17 +74,26 @@ def user_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
     forget_cached_user(instance.pk)
 
 
+def _bearer_token(request: Any) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header (simplejwt's header types), or
+    None."""
+    parts = request.META.get("HTTP_AUTHORIZATION", "").split()
+    if len(parts) != 2 or parts[0] not in jwt_settings.AUTH_HEADER_TYPES:
+        return None
+    return str(parts[1])
+
+
 def jwt_user_cache_key(request: Any) -> str | None:
     """The user cache key of the JWT this request carries, from its payload read unverified
     (the key only: the token is verified, and its user id compared, before the entry is used).
     ``core.throttling`` reads it in the anonymous-limit look's round trip (ADR 37)."""
     if not settings.JWT_USER_CACHE_SECONDS or jwt_settings.CHECK_REVOKE_TOKEN:
         return None
-    parts = request.META.get("HTTP_AUTHORIZATION", "").split()
-    if len(parts) != 2 or parts[0] not in jwt_settings.AUTH_HEADER_TYPES:
+    token = _bearer_token(request)
+    if token is None:
         return None
     try:
-        payload = parts[1].split(".")[1]
+        payload = token.split(".")[1]
         claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
         user_id = claims[jwt_settings.USER_ID_CLAIM]
     except Exception:  # not a JWT: authentication answers for it
@@ -145,13 +154,11 @@ def jwt_rate_counter(request: Any) -> tuple[str, str, str] | None:
     one to it in the anonymous-limit look's round trip (ADR 47), so only a holder of a valid
     token of this tenant can count against its user; any other request is counted by the
     throttle after authentication, as before."""
-    if not getattr(settings, "RATELIMIT_ENABLE", True):
-        return None
-    parts = request.META.get("HTTP_AUTHORIZATION", "").split()
-    if len(parts) != 2 or parts[0] not in jwt_settings.AUTH_HEADER_TYPES:
+    token = _bearer_token(request) if getattr(settings, "RATELIMIT_ENABLE", True) else None
+    if token is None:
         return None
     try:
-        raw = parts[1].encode(HTTP_HEADER_ENCODING)
+        raw = token.encode(HTTP_HEADER_ENCODING)
     except UnicodeEncodeError:
         return None
     hit = _VERIFIED.get(raw)

@@ -135,6 +135,11 @@ def consume(
     except Exception as exc:  # the cache backend's connection errors vary by client version
         log.warning("ratelimit_unavailable", error=str(exc))
         return None
+    return _usage(count, limit, window)
+
+
+def _usage(count: int, limit: int, window: int) -> dict[str, Any]:
+    """django-ratelimit's usage dict for ``count`` calls in the window ending at ``window``."""
     return {
         "count": count,
         "limit": limit,
@@ -155,13 +160,7 @@ def counted_usage(
     if counted_here is None:
         return None
     count, window = counted_here
-    limit, _period = _split_rate(rate)
-    return {
-        "count": count,
-        "limit": limit,
-        "should_limit": count > limit,
-        "time_left": window - int(time.time()),
-    }
+    return _usage(count, _split_rate(rate)[0], window)
 
 
 def anonymous_usage(request: HttpRequest, *, increment: bool = True) -> dict[str, Any] | None:
