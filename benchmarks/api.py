@@ -4,8 +4,9 @@
     python benchmarks/api.py --smoke        # a few seconds, tiny data (runs inside make test)
 
 Provisions a throw-away database and tenant, seeds it with ``seed_demo --days N`` (the demo
-catalogue, its stock and purchase orders), refreshes the inventory metrics and runs MRP (for the
-planned orders), then starts gunicorn with ``--workers`` sync workers and the production
+catalogue, its stock and purchase orders), refreshes the inventory metrics, runs the forecast
+(``run_forecast``: forecasts to list, a run in the runs list) and MRP (for the planned
+orders), then starts gunicorn with ``--workers`` sync workers and the production
 settings (DEBUG off, persistent connections, JSON access log, rate limits on but set far above
 the load) and drives each endpoint with ``wrk -t2 -cC -dDs --latency`` and a JWT of the tenant's
 admin. ``wrk`` is installed from Debian when missing; without it (or with ``--python-client``)
@@ -57,6 +58,7 @@ ENDPOINTS = (
     "/api/v1/sales-history/?page_size=50",
     "/api/v1/sales-history/?cursor=&page_size=50",  # keyset pages: no COUNT(*) (ADR 37)
     "/api/v1/forecast-runs/?page_size=50",
+    "/api/v1/forecasts/aggregate/?level=product&page_size=50",  # the seed's forecast run
     "/api/v1/purchase-orders/?page_size=50",
     "/api/v1/supplier-products/?page_size=50",
     "/api/v1/order-suggestions/?page_size=50",  # the cart, built by the seed
@@ -191,7 +193,8 @@ def free_port(preferred: int | None) -> int:
 
 
 def seed(days: int, slug: str) -> tuple[str, str, int | None]:
-    """Provision, seed, refresh, build the cart, run MRP; return (host, admin JWT, MRP run id)."""
+    """Provision, seed, refresh, forecast, build the cart, run MRP; return (host, admin JWT,
+    MRP run id)."""
     from django.core.management import call_command
     from django_tenants.utils import schema_context
 
@@ -209,6 +212,11 @@ def seed(days: int, slug: str) -> tuple[str, str, int | None]:
     print(f"api bench: seeded {time.perf_counter() - started:.1f} s", file=sys.stderr)
     call_command("refresh_inventory", schema_name=slug, no_progress=True, stdout=quiet)
     print(f"api bench: refreshed {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    # The Test Bed with the tenant's default methods and horizon (a short one on the smoke
+    # run's few days, so that its backtest folds fit): forecasts to list.
+    horizon = None if days >= 180 else max(1, (days - 1) // 4)
+    call_command("run_forecast", schema_name=slug, horizon=horizon, no_progress=True, stdout=quiet)
+    print(f"api bench: forecast {time.perf_counter() - started:.1f} s", file=sys.stderr)
     run_id = None
     with schema_context(tenant.schema_name):
         from manufacturing.models import MrpRun

@@ -22,6 +22,7 @@ from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import FileField, ForeignKey
+from django.utils import timezone
 from rest_framework import ISO_8601, relations, serializers
 from rest_framework.fields import SkipField, empty
 from rest_framework.settings import api_settings
@@ -482,4 +483,54 @@ def write_values_rows(
                 continue
             row[name] = None if value is None else write(value)
         out.append(row)
+    return out
+
+
+# --- rows that are mappings (a selector's dicts) ----------------------------------------------
+
+MappingPlan = list[tuple[str, Callable[[Any], Any]]]
+_NOT_A_KEY = (
+    serializers.BaseSerializer,
+    serializers.SerializerMethodField,
+    relations.RelatedField,
+    relations.ManyRelatedField,
+)
+_MAPPING_PLANS: dict[tuple[type, str], MappingPlan | None] = {}
+
+
+def _mapping_plan(serializer: serializers.Serializer) -> MappingPlan | None:
+    """(key, writer) per field of a plain serializer whose every field reads its own key, or
+    None (a dotted or ``*`` source, a method field, a nested serializer, a field that may be
+    skipped or default): those keep DRF's path."""
+    plan: MappingPlan = []
+    for field in serializer._readable_fields:
+        if (
+            isinstance(field, _NOT_A_KEY)
+            or list(field.source_attrs) != [field.field_name]
+            or field.default is not empty
+        ):
+            return None
+        plan.append((field.field_name, _writer(field)))
+    return plan
+
+
+def write_mapping_rows(serializer: serializers.Serializer, rows: Any) -> list[dict[str, Any]]:
+    """Each mapping row (a selector's dict) exactly as ``serializer.to_representation`` writes
+    it, with the field writers of the values plan planned once per serializer class and time
+    zone instead of DRF's ``get_attribute`` and ``to_representation`` per value (issue 17: a
+    50-row page of forecast aggregates spent 1.5 ms there). A row without one of the fields
+    takes DRF's own path (its error), as does a serializer that does not qualify."""
+    key = (type(serializer), timezone.get_current_timezone_name())
+    try:
+        plan = _MAPPING_PLANS[key]
+    except KeyError:
+        plan = _MAPPING_PLANS[key] = _mapping_plan(serializer)
+    if plan is None:
+        return [serializer.to_representation(row) for row in rows]
+    out = []
+    for row in rows:
+        try:
+            out.append({name: None if (v := row[name]) is None else w(v) for name, w in plan})
+        except KeyError:
+            out.append(serializer.to_representation(row))
     return out

@@ -15,3 +15,11 @@ class ForecastingConfig(AppConfig):
         from forecasting.services.runs import forecast_runs_prune_older
 
         pruner("forecast_runs_days")(forecast_runs_prune_older)
+        from django.db.models.signals import post_delete
+
+        from forecasting.models import ForecastRun
+        from forecasting.services.runs import forecast_run_deleted
+
+        post_delete.connect(
+            forecast_run_deleted, sender=ForecastRun, dispatch_uid="forecasting.run_deleted"
+        )

@@ -17,6 +17,7 @@ from core.api.views import accepted_body
 from core.db_routing import ReplicaReadsMixin
 from core.permissions import Area, IsTenantAdmin, IsTenantMember
 from core.selectors import active_run
+from core.serializers import write_mapping_rows
 from core.throttling import HEAVY_THROTTLES
 from forecasting import selectors, services
 from forecasting.api import serializers as s
@@ -148,8 +149,8 @@ class ForecastAggregateView(GenericAPIView):
             interval=query["interval"],
             reconciliation=query["reconciliation"],
         )
-        page = self.paginate_queryset(rows)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        page = self.paginate_queryset(rows)  # the page's rows only, from the cached columns
+        return self.get_paginated_response(write_mapping_rows(self.get_serializer(), page))
 
 
 class LeaderboardView(APIView):

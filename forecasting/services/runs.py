@@ -194,6 +194,13 @@ def refit_products(run: ForecastRun) -> list[int] | None:
     return [int(p) for p in products] if products else None
 
 
+def forecast_run_deleted(**_: Any) -> None:
+    """``post_delete`` of a run, however it goes (retention, the admin, a cascade): cached
+    forecasts keyed by the latest run, or by this one, must not outlive it. After the commit,
+    so no recomputation can read the run before it is gone."""
+    transaction.on_commit(lambda: bump_namespace("forecasts"))
+
+
 def forecast_runs_prune_older(cutoff: datetime) -> int:
     """Retention (``core.retention``): delete finished runs created before ``cutoff``, with the
     same protections as ``forecast_runs_prune`` — the newest ``keep_runs`` successful runs

@@ -75,6 +75,7 @@ def test_api_benchmark_smoke_run():
         "/api/v1/inventory/metrics/?page_size=50",
         "/api/v1/sales-history/?page_size=50",
         "/api/v1/purchase-orders/?page_size=50",
+        "/api/v1/forecasts/aggregate/?level=product&page_size=50",
     ):
         figures = endpoints[path]
         assert figures["rps"] > 0, path
