@@ -1,9 +1,10 @@
 from rest_framework import serializers
 
 from core.models import AuditLog, Event, Job, Upload
+from core.serializers import FastRepresentationMixin
 
 
-class JobSerializer(serializers.ModelSerializer):
+class JobSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
     created_by = serializers.CharField(source="created_by.email", read_only=True, allow_null=True)
     duration_seconds = serializers.FloatField(read_only=True, allow_null=True)

@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from catalog.models import Category, Location, Product
 from core.api.serializers import JobSerializer, JobStartFields
+from core.serializers import FastRepresentationMixin
 from forecasting.engine.methods import METHODS
 from forecasting.models import (
     MAX_HORIZON_DAYS,
@@ -33,7 +34,7 @@ class ForecastRunInputSerializer(serializers.Serializer):
     all_methods = serializers.BooleanField(required=False, default=False)
 
 
-class ForecastRunSerializer(serializers.ModelSerializer):
+class ForecastRunSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
     job_url = serializers.SerializerMethodField()
     job = JobSerializer(read_only=True, allow_null=True)

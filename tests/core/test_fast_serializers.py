@@ -143,3 +143,32 @@ def test_decimal_writer_writes_what_drf_writes():
                     write(value)
                 continue
             assert write(value) == expected, (field.max_digits, field.decimal_places, text)
+
+
+def test_forecast_runs_and_their_jobs(tenant_admin):
+    """The runs list (and its nested job): with and without a job and a creator, summary and
+    parameters as JSON, null and set times, a UUID primary key on the job."""
+    from django.utils import timezone
+
+    from core.api.serializers import JobSerializer
+    from core.models import Job
+    from forecasting.api.serializers import ForecastRunSerializer
+    from forecasting.selectors import forecast_run_list
+    from tests.factories import ForecastRunFactory
+
+    job = Job.objects.create(
+        kind="forecast_run", status="succeeded", params={"horizon": 7}, result={"series": 3},
+        created_by=tenant_admin, started_at=timezone.now(), finished_at=timezone.now(),
+    )  # fmt: skip
+    bare = Job.objects.create(kind="forecast_run")
+    ForecastRunFactory(job=job, created_by=tenant_admin, summary={"series": 3, "mean_wape": 0.2})
+    ForecastRunFactory(job=bare, parameters={"seasonality": [7, 365]}, finished_at=None)
+    ForecastRunFactory(error="boom", status="failed")
+    runs = list(forecast_run_list().order_by("id"))
+    fast, plain = _both_ways(ForecastRunSerializer, runs)
+    assert fast == plain
+    assert {row["job"] is None for row in fast} == {True, False}
+    assert any(row["created_by"] == tenant_admin.email for row in fast)
+    jobs = list(Job.objects.select_related("created_by").order_by("created_at"))
+    fast, plain = _both_ways(JobSerializer, jobs)
+    assert fast == plain and len(fast) == 2
