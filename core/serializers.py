@@ -40,9 +40,15 @@ _CASTS: dict[type[serializers.Field], Callable[[Any], Any]] = {
 
 def _decimal_writer(field: serializers.DecimalField) -> Callable[[Any], Any]:
     """DRF's DecimalField output (quantized, ``{:f}``) without building a decimal context per
-    value: the context is made once per page."""
+    value: the context is made once per page. ``normalize_output`` (trailing zeros dropped)
+    keeps DRF's own path."""
     coerce = getattr(field, "coerce_to_string", api_settings.COERCE_DECIMAL_TO_STRING)
-    if not coerce or field.localize or field.decimal_places is None:
+    if (
+        not coerce
+        or field.localize
+        or field.decimal_places is None
+        or getattr(field, "normalize_output", False)
+    ):
         return field.to_representation
     exponent = decimal.Decimal(".1") ** field.decimal_places
     context = decimal.getcontext().copy()

@@ -118,7 +118,8 @@ def test_values_row_reads_like_a_model_instance():
 
 def test_decimal_writer_writes_what_drf_writes():
     """Values at the field's scale take the plain-text shortcut; every other value (another
-    scale, exponents, specials, too many digits) takes the quantize; both as DRF writes."""
+    scale, exponents, specials, too many digits) takes the quantize; both as DRF writes.
+    ``normalize_output`` (trailing zeros dropped: "1.50" is "1.5") takes DRF's own path."""
     from decimal import Decimal, InvalidOperation
 
     from core.serializers import _writer
@@ -132,6 +133,7 @@ def test_decimal_writer_writes_what_drf_writes():
         serializers.DecimalField(max_digits=12, decimal_places=4),
         serializers.DecimalField(max_digits=10, decimal_places=7),
         serializers.DecimalField(max_digits=None, decimal_places=2),
+        serializers.DecimalField(max_digits=14, decimal_places=2, normalize_output=True),
     ):
         write = _writer(field)
         for text in texts:
