@@ -194,11 +194,20 @@ def refit_products(run: ForecastRun) -> list[int] | None:
     return [int(p) for p in products] if products else None
 
 
+def forget_cached_forecasts() -> None:
+    """Invalidate the tenant's cached forecast reads now and again once the transaction
+    commits. Entries of the latest run are keyed ``"latest"`` (ADR 48): one computed by another
+    request between the first bump and the commit, which cannot see this transaction's change
+    yet, would otherwise be served as current until the next bump; the second bump drops it.
+    (Outside a transaction the two bumps follow each other.)"""
+    bump_namespace("forecasts")
+    transaction.on_commit(lambda: bump_namespace("forecasts"))
+
+
 def forecast_run_deleted(**_: Any) -> None:
     """``post_delete`` of a run, however it goes (retention, the admin, a cascade): cached
-    forecasts keyed by the latest run, or by this one, must not outlive it. After the commit,
-    so no recomputation can read the run before it is gone."""
-    transaction.on_commit(lambda: bump_namespace("forecasts"))
+    forecasts keyed by the latest run, or by this one, must not outlive it."""
+    forget_cached_forecasts()
 
 
 def forecast_runs_prune_older(cutoff: datetime) -> int:
@@ -480,7 +489,7 @@ def forecast_run_finish(*, run_id: int, phases: dict[str, float] | None = None) 
             rmsse=run.summary.get("mean_rmsse"),
         )
         emit_event("forecast_run.completed", _run_event(run), actor=run.created_by_id)
-        bump_namespace("forecasts")
+        forget_cached_forecasts()  # the latest run changes
         forecast_run_succeeded.send(sender=ForecastRun, run_id=run.pk)
     return run
 

@@ -18,7 +18,7 @@ from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 
 from core.serializers import write_mapping_rows
-from forecasting import services
+from forecasting import selectors, services
 from forecasting.api.serializers import AggregateRowSerializer
 from forecasting.models import ForecastRun
 from forecasting.selectors.series import ForecastTable
@@ -60,6 +60,25 @@ def test_the_latest_runs_answer_follows_new_and_deleted_runs(
     with django_capture_on_commit_callbacks(execute=True):
         first.delete()
     assert_error(client.get(URL), 404)
+
+
+@pytest.mark.django_db
+def test_an_answer_computed_before_the_new_run_commits_is_not_served_after(
+    planner, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Between the success's bump and its commit another request cannot see the new run: it
+    stores the former latest run's answer under the new version. The bump after the commit
+    drops that entry."""
+    seed()
+    client = client_for(HOST_A, planner)
+    first = _run(horizon=7, methods=["naive"])
+    with django_capture_on_commit_callbacks(execute=True):
+        second = _run(horizon=5, methods=["seasonal_naive"])
+        with monkeypatch.context() as blind:  # a request that does not see the second run yet
+            blind.setattr("forecasting.selectors.series.resolve_run", lambda **_: first)
+            stale = selectors.forecast_aggregate(user=planner, level="product")
+        assert len(stale) == 3 * 7
+    assert _rows(client) == _rows(client, f"{URL}&run={second.pk}")
 
 
 @pytest.mark.django_db
