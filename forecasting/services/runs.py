@@ -228,9 +228,8 @@ def forecast_runs_prune_older(cutoff: datetime) -> int:
         status__in=(ForecastRun.Status.SUCCEEDED, ForecastRun.Status.FAILED),
     ).exclude(id__in=[*kept, *in_use])
     ids = list(old.values_list("id", flat=True))
-    if ids:
+    if ids:  # the cached forecast reads go by forecast_run_deleted
         ForecastRun.objects.filter(id__in=ids).delete()
-        bump_namespace("forecasts")
     return len(ids)
 
 
