@@ -103,7 +103,7 @@ def database_from_url(url: str) -> dict[str, object]:
     if not name:
         raise ImproperlyConfigured("DATABASE_URL must name a database.")
     return {
-        "ENGINE": "django_tenants.postgresql_backend",
+        "ENGINE": "core.db_backend",
         "NAME": unquote(name),
         "USER": unquote(parsed.username or ""),
         "PASSWORD": unquote(parsed.password or ""),

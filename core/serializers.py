@@ -20,6 +20,7 @@ import zoneinfo
 from collections.abc import Callable
 from typing import Any
 
+import orjson
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import FileField, ForeignKey
 from django.utils import timezone
@@ -95,8 +96,9 @@ def _datetime_writer(field: serializers.DateTimeField) -> Callable[[Any], Any]:
         if in_utc and value.__class__ is datetime.datetime and value.tzinfo is datetime.UTC:
             # What PostgreSQL gives in a UTC session: ``astimezone`` to a zone at offset 0
             # keeps every field, and DRF writes that ``isoformat()``'s ``+00:00`` as ``Z``.
-            # Half the cost: no conversion, and the isoformat of the cheaper tzinfo.
-            return value.isoformat()[:-6] + "Z"
+            # orjson writes that text (``OPT_UTC_Z``: the ``Z``) in a third of isoformat's
+            # time (a property test holds the two equal over the whole range of datetimes).
+            return orjson.dumps(value, option=orjson.OPT_UTC_Z)[1:-1].decode()
         if isinstance(value, str) or value.tzinfo is None or value.utcoffset() is None:
             return field.to_representation(value)
         try:
@@ -398,7 +400,7 @@ def values_plan(serializer: serializers.Serializer) -> tuple[ValuesPlan, list[st
     overrides: dict[str, tuple[str, Callable[[Any], Any]]] = dict(
         getattr(serializer, "values_columns", {})
     )
-    plan: ValuesPlan = []
+    plan: ValuesPlan = StepList()
     columns: list[str] = []
     for field in serializer._readable_fields:
         name = field.field_name
@@ -463,33 +465,77 @@ def write_values_rows(
 ) -> list[dict[str, Any]]:
     """Each row as DRF's ``to_representation`` writes the same model instance. Nested
     children (``Children``) are read for all the rows at once, from ``queryset``'s prefetch
-    of them when it has one."""
-    children: dict[str, dict[Any, list[Any]]] = {}
-    for name, column, _method, write, _field in plan:
+    of them when it has one. The rows are written by the plan's compiled row writer
+    (``rows_writer``)."""
+    children = []
+    methods = []
+    for _name, column, method, write, _field in plan:
         if isinstance(write, Children):
             ids = [values[column] for values in rows]  # type: ignore[index]
-            children[name] = write.fetch(queryset, ids)
-    steps = [
-        (name, column, getattr(serializer, method) if method else None, write)
-        for name, column, method, write, _field in plan
-    ]
-    out = []
-    for values in rows:
-        row: dict[str, Any] = {}
-        wrapped = None
-        for name, column, method, write in steps:
-            if method is not None:
-                if wrapped is None:
-                    wrapped = _row_over(values)
-                row[name] = method(wrapped)
-                continue
-            value = values[column]
-            if name in children:
-                row[name] = children[name][value]
-                continue
-            row[name] = None if value is None else write(value)
-        out.append(row)
-    return out
+            children.append(write.fetch(queryset, ids))
+        elif method:
+            methods.append(getattr(serializer, method))
+    return rows_writer(plan)(rows, children, methods)
+
+
+class StepList(list):  # type: ignore[type-arg]
+    """A values plan (a list of steps) that keeps its compiled row writer."""
+
+    rows_writer: Callable[..., list[dict[str, Any]]] | None = None
+
+
+def rows_writer(plan: ValuesPlan) -> Callable[..., list[dict[str, Any]]]:
+    """``write(rows, children, methods)``: the page's rows written by ``plan``, one dict
+    display per row in the plan's order (issue 17). ``children`` holds each nested field's
+    {parent id: written rows}, ``methods`` each method field's bound method, both in the
+    plan's order. Compiled once per plan (a ``StepList`` keeps it). Exactly the generic loop's
+    semantics: a step reads its column, None is written as null, anything else goes through
+    its writer (an identity writer is left out), a method field gets the row as an object.
+    Only ``repr`` literals of the plan's own names and indices go into the source."""
+    compiled = getattr(plan, "rows_writer", None)
+    if compiled is not None:
+        return compiled
+    writers: list[Any] = []
+    items = []
+    has_method = False
+    child = method_index = 0
+    for name, column, method, write, _field in plan:
+        key = repr(str(name))
+        if isinstance(write, Children):
+            items.append(f"{key}: c{child}[values[{str(column)!r}]]")
+            child += 1
+        elif method:
+            items.append(f"{key}: m{method_index}(wrapped)")
+            method_index += 1
+            has_method = True
+        elif write is _identity:
+            items.append(f"{key}: values[{str(column)!r}]")
+        else:
+            at = len(writers)
+            writers.append(write)
+            read = f"(v{at} := values[{str(column)!r}])"
+            items.append(f"{key}: None if {read} is None else w{at}(v{at})")
+    unpack = "".join(f"    c{i} = children[{i}]\n" for i in range(child))
+    unpack += "".join(f"    m{i} = methods[{i}]\n" for i in range(method_index))
+    unpack += "".join(f"    w{i} = writers[{i}]\n" for i in range(len(writers)))
+    source = (
+        "def write(rows, children, methods):\n"
+        f"{unpack}"
+        "    out = []\n"
+        "    append = out.append\n"
+        "    for values in rows:\n"
+        + ("        wrapped = row_over(values)\n" if has_method else "")
+        + "        append({"
+        + ", ".join(items)
+        + "})\n"
+        "    return out\n"
+    )
+    namespace: dict[str, Any] = {"writers": tuple(writers), "row_over": _row_over}
+    exec(compile(source, "<values plan rows writer>", "exec"), namespace)  # noqa: S102
+    compiled = namespace["write"]
+    if isinstance(plan, StepList):
+        plan.rows_writer = compiled
+    return compiled
 
 
 # --- rows that are mappings (a selector's dicts) ----------------------------------------------
