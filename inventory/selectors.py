@@ -36,11 +36,17 @@ PRODUCT_INVENTORY_FIELDS = (
 # view's class-level ``queryset``); the schema comes from the connection's search path when a
 # clone runs, so one template serves every tenant. ``product_list`` does not depend on the
 # user; a test holds the template to a fresh build for two users.
-_SUMMARY_TEMPLATES: dict[bool, QuerySet[Product]] = {}
+# A list page's ``values`` template is kept too (``.values()`` of twenty columns cost as much
+# again to resolve).
+_SUMMARY_TEMPLATES: dict[tuple[bool, tuple[str, ...] | None], QuerySet[Product]] = {}
 
 
 def product_inventory_list(
-    *, user: User, location_code: str | None = None, with_metrics_only: bool = False
+    *,
+    user: User,
+    location_code: str | None = None,
+    with_metrics_only: bool = False,
+    values: tuple[str, ...] | None = None,
 ) -> QuerySet[Product]:
     """Products with their inventory metrics as annotations (``PRODUCT_INVENTORY_FIELDS`` plus
     ``excluded``), one query for any page size.
@@ -50,13 +56,18 @@ def product_inventory_list(
     location (NULL where the product has none there). Both tables are indexed on every filter
     column. ``with_metrics_only`` keeps only products that have such a row (an inner join, so
     an order by an inventory column walks the index instead of sorting every product). An
-    unknown location code is a validation error."""
+    unknown location code is a validation error. ``values`` names columns to read the rows
+    as (``.values(*values)``: a list page)."""
     if not location_code:
-        template = _SUMMARY_TEMPLATES.get(with_metrics_only)
+        key = (with_metrics_only, values)
+        template = _SUMMARY_TEMPLATES.get(key)
         if template is None:
-            template = _SUMMARY_TEMPLATES[with_metrics_only] = _with_inventory(
+            template = _with_inventory(
                 product_list(user=user), "inventory_summary__", with_metrics_only
             )
+            if values is not None:
+                template = template.values(*values)
+            _SUMMARY_TEMPLATES[key] = template
         return template.all()
     location_id = Location.objects.filter(code=location_code).values_list("id", flat=True).first()
     if location_id is None:
@@ -66,7 +77,8 @@ def product_inventory_list(
     queryset = product_list(user=user).annotate(
         at_location=FilteredRelation("metrics", condition=Q(metrics__location_id=location_id))
     )
-    return _with_inventory(queryset, "at_location__", with_metrics_only)
+    queryset = _with_inventory(queryset, "at_location__", with_metrics_only)
+    return queryset if values is None else queryset.values(*values)
 
 
 def _with_inventory(

@@ -73,6 +73,8 @@ class StockLevelViewSet(ValuesListMixin, ReadOnlyModelViewSet):
     filterset_class = StockLevelFilter
     ordering_fields = ("on_hand", "updated_at")
 
+    values_template = True  # get_queryset() reads neither the user nor the request
+
     def get_queryset(self):
         return selectors.stock_level_list(user=self.request.user)
 

@@ -86,6 +86,8 @@ class InventoryMetricsViewSet(ValuesListMixin, ReadOnlyModelViewSet):
         "computed_at",
     )
 
+    values_template = True  # get_queryset() reads neither the user nor the request
+
     def get_queryset(self):
         return metrics.inventory_metrics_list(user=self.request.user)
 

@@ -59,6 +59,15 @@ class ProductViewSet(ValuesListMixin, ModelViewSet):
             )
         return catalog_selectors.product_list(user=self.request.user)
 
+    def get_values_queryset(self, columns):
+        params = self.request.query_params
+        return selectors.product_inventory_list(
+            user=self.request.user,
+            location_code=params.get("location"),
+            with_metrics_only=_orders_by_inventory(params),
+            values=columns,
+        )
+
     def filter_queryset(self, queryset):
         # Inventory filters and ordering apply to reads; a write to one product ignores them
         # (the plain queryset has no inventory columns to filter on).

@@ -110,3 +110,76 @@ def test_filter_backend_skips_the_form_only_without_filters(tenant_admin, monkey
     assert bound == []
     assert client.get("/api/v1/products/?excluded=true").json()["count"] == 1
     assert bound == [1]
+
+
+def test_products_from_the_values_template_equal_drf_with_a_location_and_filters(
+    tenant_admin, monkeypatch
+):
+    """The products list reads a per-process ``.values()`` template (issue 17): with a
+    location, inventory filters and orderings, the same bytes as DRF's own list."""
+    from tests.factories import LocationFactory
+
+    _sellers(3)
+    LocationFactory(code="BYTE-LOC")
+    ProductFactory(category=None)
+    client = client_for(HOST_A, tenant_admin)
+    urls = (
+        "/api/v1/products/?location=BYTE-LOC",
+        "/api/v1/products/?ordering=-on_hand,sku&page_size=2&page=2",
+        "/api/v1/products/?stockout_risk_min=0&ordering=days_of_cover",
+        "/api/v1/products/?search=a&ordering=-created_at",
+        "/api/v1/products/?excluded=false&page_size=1",
+    )
+    fast = {url: client.get(url) for url in urls}
+    monkeypatch.setattr(ValuesListMixin, "list", _drf_list)
+    for url in urls:
+        plain = client.get(url)
+        assert fast[url].status_code == 200, (url, fast[url].content[:300])
+        assert fast[url].content == plain.content, url
+
+
+def test_a_values_queryset_is_read_as_it_is_only_when_it_has_exactly_the_columns(tenant_admin):
+    from django.db.models import Value
+
+    from catalog.models import Category
+    from core.lists import _is_values_of
+
+    columns = ["id", "name"]
+    assert _is_values_of(Category.objects.values("id", "name"), columns)
+    assert not _is_values_of(Category.objects.values("name", "id"), columns)  # read again
+    assert not _is_values_of(Category.objects.all(), columns)
+    assert not _is_values_of(Category.objects.values("id"), columns)
+    assert not _is_values_of(Category.objects.values("id", "name", "parent_id"), columns)
+    widened = Category.objects.values("id", "name").annotate(more=Value(1))
+    assert not _is_values_of(widened, columns)
+    assert _is_values_of(
+        Category.objects.annotate(more=Value(1)).values("id", "more"), ["id", "more"]
+    )
+
+
+def test_a_values_template_serves_each_tenant_its_own_rows_and_keeps_no_filter(tenant_admin):
+    """``values_template`` lists (stock levels, metrics) clone one ``.values()`` queryset per
+    process: each tenant reads its own rows through it, and a filtered page leaves the next
+    unfiltered page whole."""
+    from django_tenants.utils import schema_context
+
+    from catalog.api.views import StockLevelViewSet
+    from core import lists
+    from tests.conftest import schema_for_host
+
+    _stock_levels(3)
+    with schema_context(schema_for_host(HOST_B)):
+        beta_admin = make_user("admin")
+        _stock_levels(2)
+    alpha = client_for(HOST_A, tenant_admin)
+    with schema_context(schema_for_host(HOST_B)):
+        beta = client_for(HOST_B, beta_admin)
+    for _ in range(2):
+        assert alpha.get("/api/v1/stock-levels/").json()["count"] == 3
+        assert beta.get("/api/v1/stock-levels/").json()["count"] == 2
+        assert alpha.get("/api/v1/stock-levels/?on_hand_min=6").json()["count"] == 0
+        assert alpha.get("/api/v1/stock-levels/").json()["count"] == 3
+    templates = [key for key in lists._VALUES_TEMPLATES if key[0] is StockLevelViewSet]
+    assert len(templates) == 1  # one per process, whichever the tenant
+    template = lists._VALUES_TEMPLATES[templates[0]]
+    assert template._result_cache is None and "6" not in str(template.query.where)
