@@ -77,8 +77,8 @@ def product_inventory_list(
     queryset = product_list(user=user).annotate(
         at_location=FilteredRelation("metrics", condition=Q(metrics__location_id=location_id))
     )
-    queryset = _with_inventory(queryset, "at_location__", with_metrics_only)
-    return queryset if values is None else queryset.values(*values)
+    at_location = _with_inventory(queryset, "at_location__", with_metrics_only)
+    return at_location if values is None else at_location.values(*values)
 
 
 def _with_inventory(
