@@ -32,6 +32,12 @@ class DatabaseWrapper(tenants_base.DatabaseWrapper):
         self._search_path_checked = None
         super().close()
 
+    def _cursor(self, name: Any = None) -> Any:
+        try:
+            return super()._cursor(name)
+        finally:
+            self._search_path_checked = None  # never outlives the cursor it was made for
+
     def close_if_health_check_failed(self) -> None:
         if (
             self.connection is None
