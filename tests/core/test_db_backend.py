@@ -41,6 +41,13 @@ def _query(conn, sql: str) -> tuple[object, list[str]]:
         return cursor.fetchone()[0], seen
 
 
+def _path_at_next_request(conn) -> str:
+    """The search path a new request's first query runs under."""
+    _request_starts(conn)
+    path, _ = _query(conn, "SELECT current_setting('search_path')")
+    return path
+
+
 def test_the_check_sets_the_search_path_and_the_first_cursor_sends_no_second_set(conn):
     conn.set_schema("t_alpha")
     _request_starts(conn)
@@ -60,9 +67,7 @@ def test_each_request_repairs_a_search_path_changed_behind_its_back(conn):
     _query(conn, "SELECT 1")
     with conn.connection.cursor() as raw:  # anything that changes it on the raw connection
         raw.execute("SET search_path = t_beta, public")
-    _request_starts(conn)
-    path, _ = _query(conn, "SELECT current_setting('search_path')")
-    assert path == "t_alpha, public"
+    assert _path_at_next_request(conn) == "t_alpha, public"
 
 
 def test_a_request_for_another_tenant_gets_its_schema(conn):
@@ -70,13 +75,9 @@ def test_a_request_for_another_tenant_gets_its_schema(conn):
     _request_starts(conn)
     _query(conn, "SELECT 1")
     conn.set_schema("t_beta")
-    _request_starts(conn)
-    path, _ = _query(conn, "SELECT current_setting('search_path')")
-    assert path == "t_beta, public"
+    assert _path_at_next_request(conn) == "t_beta, public"
     conn.set_schema_to_public()
-    _request_starts(conn)
-    path, _ = _query(conn, "SELECT current_setting('search_path')")
-    assert path == "public"
+    assert _path_at_next_request(conn) == "public"
 
 
 def test_a_dead_connection_fails_the_check_and_the_new_one_gets_its_own_set(conn):
