@@ -72,7 +72,6 @@ def fuzz_queue():
 def fuzz_server(django_db_setup, django_db_blocker, fuzz_queue):
     """A live server for a fresh tenant ``fuzz``; yields (base URL, admin access token)."""
     from django.contrib.staticfiles.handlers import StaticFilesHandler
-    from django.test.testcases import LiveServerThread
 
     from tenants.models import Tenant
     from tenants.services import tenant_provision
@@ -91,7 +90,7 @@ def fuzz_server(django_db_setup, django_db_blocker, fuzz_queue):
             admin = User.objects.get(username="admin@fuzz.example.com")
             _seed(admin)
         token = _long_lived_access(admin)
-        thread = LiveServerThread("127.0.0.1", StaticFilesHandler, port=0)
+        thread = _live_server_thread()("127.0.0.1", StaticFilesHandler, port=0)
         thread.daemon = True
         thread.start()
         thread.is_ready.wait()
@@ -106,6 +105,33 @@ def fuzz_server(django_db_setup, django_db_blocker, fuzz_queue):
             from tenants.middleware import forget_tenant_lookups
 
             forget_tenant_lookups()
+
+
+def _live_server_thread():
+    """Django's live server, one request per connection.
+
+    The threaded development server keeps connections alive but reads a request body only by
+    its ``Content-Length``. A body it cannot frame (``Transfer-Encoding: chunked``, which the
+    fuzzer may send) stays on the socket, is parsed as the next request line, and is answered
+    by the standard library's bare HTML error page, with no status line, *to the client's next
+    request on that connection*. The fuzzer then reports that innocent request as a network
+    error ("Connection aborted. <!DOCTYPE HTML>"), as one CI run did on ``PATCH /boms/{id}/``.
+    Production runs gunicorn, which frames such bodies itself. The non-threaded server answers
+    every response with ``Connection: close``, so nothing a request leaves unread can reach
+    another one; ``test_the_fuzz_server_answers_each_request_on_its_own_connection`` holds it.
+    """
+    from django.core.servers.basehttp import WSGIServer
+    from django.test.testcases import LiveServerThread, QuietWSGIRequestHandler
+
+    class OneRequestPerConnection(LiveServerThread):
+        server_class = WSGIServer
+
+        def _create_server(self, connections_override=None):
+            return WSGIServer(
+                (self.host, self.port), QuietWSGIRequestHandler, allow_reuse_address=False
+            )
+
+    return OneRequestPerConnection
 
 
 def _long_lived_access(admin) -> str:
@@ -131,6 +157,35 @@ def _seed(admin) -> None:
         factories.DemandHistoryFactory(product=product, location=location)
         factories.VehicleFactory()
         factories.DeliveryOrderFactory()
+
+
+def test_the_fuzz_server_answers_each_request_on_its_own_connection(fuzz_server):
+    """A chunked body the development server cannot frame must not poison the next request."""
+    import socket
+    from urllib.parse import urlsplit
+
+    base, token = fuzz_server
+    address = urlsplit(base)
+    head = f"Host: {HOST}\r\nAuthorization: Bearer {token}\r\n"
+    with socket.create_connection((address.hostname, address.port), timeout=60) as sock:
+        sock.sendall(
+            (
+                f"PATCH /api/v1/boms/0/ HTTP/1.1\r\n{head}Transfer-Encoding: chunked\r\n"
+                "Content-Type: application/x-www-form-urlencoded\r\n\r\n"
+                "e\r\nis_active=true\r\n0\r\n\r\n"
+                f"GET /api/v1/me HTTP/1.1\r\n{head}\r\n"
+            ).encode()
+        )
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    status_line, _, rest = answer.partition(b"\r\n")
+    headers, _, body = rest.partition(b"\r\n\r\n")
+    assert status_line.startswith(b"HTTP/1.1 "), answer[:200]
+    assert b"\r\nConnection: close" in b"\r\n" + headers, headers
+    # One answer, then the server closed: no bare HTML page for the leftover chunk.
+    assert b"<!DOCTYPE HTML>" not in body, body[:200]
+    assert b"HTTP/1.1" not in body
 
 
 def test_every_operation_matches_the_schema(fuzz_server, tmp_path: Path):
