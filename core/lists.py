@@ -14,12 +14,14 @@ zone. ``values_list_response`` serves hand-written list actions the same way.
 
 from __future__ import annotations
 
+from types import MethodType
 from typing import Any
 
 from django.db.models.query import ValuesIterable
 from django.utils import timezone
 from rest_framework.response import Response
 
+from core.counts import versioned_count
 from core.serializers import values_plan, write_values_rows
 
 _PLANS: dict[tuple[type, str], Any] = {}
@@ -68,7 +70,16 @@ def values_list_response(
     # A separate COUNT(*) counts the queryset as it was (as DRF's path does): ``.values()``
     # joins the tables of ``a__b`` columns, which the count does not need (on the sales
     # history, twice the count's time in PostgreSQL).
-    values.count = unprefetched.count  # type: ignore[method-assign]
+    # A view naming ``count_versioned_by`` (a table with core.TableVersion's trigger) counts
+    # once per change of that table (core.counts, ADR 50).
+    versioned_by = getattr(view, "count_versioned_by", None)
+    # A bound method: Django's Paginator calls ``count`` only when it looks like one (else it
+    # takes ``len()`` of the whole queryset).
+    values.count = (  # type: ignore[method-assign]
+        MethodType(lambda _values: versioned_count(unprefetched, versioned_by), values)
+        if versioned_by
+        else unprefetched.count
+    )
     if keyset or paginator is None:
         page = view.paginate_queryset(values)
     elif hasattr(paginator, "paginate_with_total") and getattr(

@@ -199,3 +199,24 @@ class RetentionSettings(models.Model):
 
     def __str__(self) -> str:
         return "Retention settings"
+
+
+class TableVersion(models.Model):
+    """A version of a large table of this schema, changed by a statement trigger by every
+    statement that writes it (INSERT, UPDATE, DELETE, COPY, TRUNCATE), in the writer's own
+    transaction: a reader that sees the new rows sees the new version, and never before.
+    ``core.counts.versioned_count`` keeps an exact ``COUNT(*)`` in the cache under it (ADR 50).
+
+    A version is the writing transaction's id shifted left 20 bits plus the number of writing
+    statements before it in that transaction, so it never repeats: not after a rollback, nor
+    when a schema is dropped and restored under the same name. Derived state: backups leave
+    the table out, and a restore's ``TRUNCATE`` gives it a fresh version."""
+
+    name = models.CharField(max_length=63, primary_key=True)
+    version = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = "table version"
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.version}"

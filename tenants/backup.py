@@ -83,8 +83,15 @@ def _raw(cursor: Any) -> Any:
     return getattr(cursor, "cursor", cursor)
 
 
+# Derived state, left out of archives and checksums: ``core_tableversion`` holds the versions
+# the statement triggers give the tables they watch (ADR 50). A restore's TRUNCATE gives the
+# restored tables a fresh version; the archived one would name cached counts of other rows.
+DERIVED_TABLES = ["core_tableversion"]
+
+
 def _schema_tables(cursor: Any, schema: str) -> list[TableInfo]:
-    """Every ordinary table of ``schema`` with its stored columns (in order) and primary key."""
+    """Every ordinary table of ``schema`` (but ``DERIVED_TABLES``) with its stored columns (in
+    order) and primary key."""
     cursor.execute(
         """
         SELECT c.relname,
@@ -98,10 +105,10 @@ def _schema_tables(cursor: Any, schema: str) -> list[TableInfo]:
                           WHERE i.indrelid = c.oid AND i.indisprimary), '{}')
           FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
           JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-         WHERE n.nspname = %s AND c.relkind = 'r'
+         WHERE n.nspname = %s AND c.relkind = 'r' AND c.relname <> ALL(%s)
          GROUP BY c.oid, c.relname ORDER BY c.relname
         """,
-        [schema],
+        [schema, DERIVED_TABLES],
     )
     return [TableInfo(name, list(columns), list(pk)) for name, columns, pk in cursor.fetchall()]
 

@@ -9,9 +9,11 @@ reads the template's catalogue in four queries and replays it as one batch of DD
 * every constraint (primary, unique, check, exclusion, foreign key) and every index under its
   **original name**, so later migrations that drop or rename them by name work on clones,
 * the template's rows (migration history, content types, permissions), and the identity
-  sequences moved past them.
+  sequences moved past them,
+* every trigger, after the rows, on the same function (one outside the schema, such as
+  ``public.core_bump_table_version``: a function in the template is not reproduced).
 
-When the template holds anything this path does not reproduce (views, functions, triggers,
+When the template holds anything this path does not reproduce (views, functions,
 sequences not owned by identity columns, enum types, partitioned or inherited tables, or a
 default that names the template schema), it falls back to django-tenants' general clone.
 """
@@ -30,6 +32,7 @@ class TemplateCatalog:
     constraints: list[tuple[str, str, str, str]]  # table, name, kind, definition
     indexes: list[str]  # CREATE INDEX statements (not backing a constraint), table unqualified
     identities: list[tuple[str, str]]  # table, column
+    triggers: list[str]  # CREATE TRIGGER statements, table unqualified
 
 
 def _unsupported_objects(cursor, schema: str) -> list[str]:
@@ -47,10 +50,6 @@ def _unsupported_objects(cursor, schema: str) -> list[str]:
         UNION ALL
         SELECT 'function ' || p.proname FROM pg_proc p JOIN pg_namespace n
             ON n.oid = p.pronamespace WHERE n.nspname = %(s)s
-        UNION ALL
-        SELECT 'trigger ' || t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-          JOIN pg_namespace n ON n.oid = c.relnamespace
-         WHERE n.nspname = %(s)s AND NOT t.tgisinternal
         UNION ALL
         SELECT 'type ' || t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
          WHERE n.nspname = %(s)s AND t.typtype IN ('e', 'd', 'r', 'm')
@@ -128,8 +127,26 @@ def read_template(cursor, schema: str) -> TemplateCatalog:
         [schema],
     )
     identities = [tuple(row) for row in cursor.fetchall()]
+    # pg_get_triggerdef qualifies the table as pg_get_indexdef does, and the function whenever
+    # it is not on the path (only the template is): it names the function's own schema.
+    cursor.execute(
+        """
+        SELECT pg_get_triggerdef(t.oid), quote_ident(c.relname)
+          FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+          JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = %s AND NOT t.tgisinternal
+         ORDER BY c.relname, t.tgname
+        """,
+        [schema],
+    )
+    triggers = []
+    for definition, quoted_table in cursor.fetchall():
+        needle = f" ON {qualified_template}.{quoted_table} "
+        if needle not in definition:
+            raise RuntimeError(f"Unexpected trigger definition: {definition}")
+        triggers.append(definition.replace(needle, f" ON {quoted_table} ", 1))
     cursor.execute("SET LOCAL search_path TO public")
-    return TemplateCatalog(tables, constraints, indexes, identities)
+    return TemplateCatalog(tables, constraints, indexes, identities, triggers)
 
 
 def clone_statements(catalog: TemplateCatalog, template: str, target: str) -> list[sql.Composable]:
@@ -170,6 +187,8 @@ def clone_statements(catalog: TemplateCatalog, template: str, target: str) -> li
                 tb=sql.Identifier(table),
             )
         )
+    # Triggers last: the rows copied above are the template's, written by no one here.
+    statements.extend(sql.SQL(statement) for statement in catalog.triggers)
     statements.append(sql.SQL("SET LOCAL search_path TO public"))
     return statements
 

@@ -19,6 +19,7 @@ from catalog.api.serializers import (
     StockTransferInputSerializer,
 )
 from catalog.filters import DemandHistoryFilter, StockLevelFilter, StockMovementFilter
+from catalog.models import DemandHistory
 from catalog.services import StockChange
 from core.lists import ValuesListMixin
 from core.pagination import PageOrCursorPagination
@@ -146,6 +147,8 @@ class DemandHistoryViewSet(ValuesListMixin, ReadOnlyModelViewSet):
     # Rows read with .values() (core.lists), numbered pages keep their COUNT(*): a window
     # over every row of a table this size costs more than the count.
     values_total_with_page = False
+    # ... and that count is cached until the sales history changes (core.counts, ADR 50).
+    count_versioned_by = DemandHistory._meta.db_table
 
     def get_queryset(self):
         return selectors.demand_history_list(user=self.request.user)

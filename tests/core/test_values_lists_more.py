@@ -265,7 +265,9 @@ def _queries(client, url: str) -> int:
 def test_query_counts_are_fixed_whatever_the_page_size(tenant_admin, planner):
     """Tenant lookup and JWT user (each after a SET search_path), then: purchase orders 4
     (page with its total, lines), supplier products 2 (page with its total), sales history
-    4 numbered (COUNT(*), page) and 2 with a cursor, planned orders 4 (the run, the page)."""
+    4 numbered (COUNT(*), page) and 2 with a cursor, planned orders 4 (the run, the page).
+    The sales history's count is cached until the table changes (ADR 50): the later page
+    sizes, of the same query, run no COUNT(*) (its version read is not in Django's log)."""
     _purchasing()
     for _ in range(6):
         DemandHistoryFactory()
@@ -274,14 +276,15 @@ def test_query_counts_are_fixed_whatever_the_page_size(tenant_admin, planner):
     baselines = {
         "/api/v1/purchase-orders/": 8,
         "/api/v1/supplier-products/": 6,
-        "/api/v1/sales-history/": 8,
+        "/api/v1/sales-history/": (8, 6, 6),
         "/api/v1/sales-history/?cursor=": 6,
         f"/api/v1/mrp-runs/{run.pk}/planned-orders/": 8,
     }
     for url, baseline in baselines.items():
         join = "&" if "?" in url else "?"
-        counts = {_queries(client, f"{url}{join}page_size={size}") for size in (1, 3, 100)}
-        assert counts == {baseline}, (url, counts)
+        counts = tuple(_queries(client, f"{url}{join}page_size={size}") for size in (1, 3, 100))
+        expected = baseline if isinstance(baseline, tuple) else (baseline,) * 3
+        assert counts == expected, (url, counts)
 
 
 def test_another_tenants_orders_never_appear(tenant_admin, tenant_b):

@@ -43,7 +43,18 @@ def _shape(schema: str) -> dict[str, set]:
             f'SELECT app, name FROM "{schema}".django_migrations'  # noqa: S608 (test schema)
         )
         migrations = set(cursor.fetchall())
+        cursor.execute(
+            """
+            SELECT c.relname, t.tgname, replace(pg_get_triggerdef(t.oid), %s || '.', '')
+              FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+              JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = %s AND NOT t.tgisinternal
+            """,
+            [schema, schema],
+        )
+        triggers = set(cursor.fetchall())
     return {
+        "triggers": triggers,
         "columns": columns,
         "constraints": constraints,
         "indexes": indexes,
@@ -58,6 +69,28 @@ def test_fast_clone_matches_the_template_exactly():
     for part in expected:
         assert actual[part] == expected[part], part
     assert len(expected["constraints"]) > 20 and len(expected["indexes"]) > 20
+    assert ("inventory_demandhistory", "demand_history_version") in {
+        (table, name) for table, name, _ in expected["triggers"]
+    }
+
+
+def test_a_clone_s_trigger_versions_the_clone_s_own_table():
+    """The clone's sales-history trigger writes the clone's version row (ADR 50), never the
+    template's."""
+    template = settings.TENANT_BASE_SCHEMA
+    clone_schema(template, "clone_trigger")
+    read = "SELECT version FROM {}.core_tableversion WHERE name = 'inventory_demandhistory'"
+    with connection.cursor() as cursor:
+        cursor.execute(read.format(template))
+        template_before = cursor.fetchone()[0]
+        cursor.execute(read.format("clone_trigger"))
+        clone_before = cursor.fetchone()[0]
+        cursor.execute("DELETE FROM clone_trigger.inventory_demandhistory")
+        cursor.execute(read.format("clone_trigger"))
+        clone_after = cursor.fetchone()[0]
+        cursor.execute(read.format(template))
+        assert cursor.fetchone()[0] == template_before
+    assert clone_after != clone_before
 
 
 def test_identity_sequences_continue_after_copied_rows():
