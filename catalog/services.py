@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from catalog.bulk import demand_history_lock
 from catalog.exceptions import ExclusionExists, InsufficientStock, InvalidMovement, LocationInUse
 from catalog.models import (
     DemandHistory,
@@ -308,6 +309,9 @@ def location_reassign(*, source: Location, target: Location) -> dict[str, int]:
             merged += 1
         movements = StockMovement.objects.filter(location=source).update(location=target)
         with connection.cursor() as cursor:
+            # A writer of the sales history like the imports: it waits for them, not the
+            # reverse halfway (the table's version row, ADR 50, is taken by each writer).
+            demand_history_lock(cursor)
             history_table = DemandHistory._meta.db_table
             cursor.execute(
                 f"""
