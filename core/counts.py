@@ -53,6 +53,26 @@ def table_version(table: str, using: str = "default") -> int | None:
     return None if row is None else int(row[0])
 
 
+def _counted_sql(queryset: Any) -> tuple[str, tuple[Any, ...]]:
+    """The SQL that names the rows ``queryset.count()`` counts: its FROM, joins and WHERE,
+    without what a count ignores (ordering, ``select_related``) and with one column instead
+    of the model's: compiling the whole page query for the key cost a fifth of the page's
+    CPU. A DISTINCT, grouped, combined or ``.values()`` query counts rows of its selected
+    columns, a sliced one its slice: they key on the whole of their SQL."""
+    query = queryset.query
+    if (
+        query.distinct
+        or query.combinator
+        or query.group_by is not None
+        or query.values_select
+        or query.is_sliced
+    ):
+        sql, params = query.sql_with_params()
+    else:
+        sql, params = queryset.order_by().select_related(None).values("pk").query.sql_with_params()
+    return sql, tuple(params)
+
+
 def versioned_count(queryset: Any, table: str) -> int:
     """``queryset.count()``, from the cache when ``table`` has not changed since it was
     counted. ``queryset`` must read ``table`` (the version guards only that table's rows)."""
@@ -60,8 +80,7 @@ def versioned_count(queryset: Any, table: str) -> int:
     version = table_version(table, using)
     if version is None:
         return int(queryset.count())
-    sql, params = queryset.query.sql_with_params()
-    key = entry_key(NAMESPACE, table, sql, params)
+    key = entry_key(NAMESPACE, table, *_counted_sql(queryset))
     try:
         entry = cache.get(key)
     except Exception as exc:

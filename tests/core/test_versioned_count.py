@@ -146,3 +146,24 @@ def test_a_table_without_a_version_is_counted_every_time():
         assert versioned_count(DemandHistory.objects.all(), TABLE) == 2
         assert versioned_count(DemandHistory.objects.all(), TABLE) == 2
     assert len([q for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]) == 2
+
+
+def test_queries_that_count_different_rows_never_share_an_entry():
+    """The key leaves out only what a count ignores (ordering, select_related): filters, and
+    the columns of a DISTINCT, keep two counts apart."""
+    product, other = ProductFactory(), ProductFactory()
+    location = LocationFactory()
+    sales(product, location, [1] * 3)
+    sales(other, location, [1] * 2)
+    rows = DemandHistory.objects.all()
+    assert versioned_count(rows, TABLE) == 5
+    assert versioned_count(rows.filter(product=product), TABLE) == 3
+    assert versioned_count(rows.filter(product=other), TABLE) == 2
+    assert versioned_count(rows.values("product").distinct(), TABLE) == 2
+    assert versioned_count(rows.values("location").distinct(), TABLE) == 1
+    assert versioned_count(rows.filter(product=product)[:2], TABLE) == 2
+    with CaptureQueriesContext(connection) as queries:
+        # The same rows in another order, or with their product joined: the cached count.
+        assert versioned_count(rows.order_by("-date").select_related("product"), TABLE) == 5
+        assert versioned_count(rows.values("location").distinct(), TABLE) == 1
+    assert not queries.captured_queries
