@@ -72,6 +72,18 @@ def _quote_ident(cursor, name: str) -> str:
     return cursor.fetchone()[0]
 
 
+def _unqualified(rows: list[tuple[str, str]], qualified_template: str, kind: str) -> list[str]:
+    """``(definition, quoted table)`` rows with ``ON template.table`` made ``ON table``, to be
+    run with the target on the search path."""
+    statements = []
+    for definition, quoted_table in rows:
+        needle = f" ON {qualified_template}.{quoted_table} "
+        if needle not in definition:
+            raise RuntimeError(f"Unexpected {kind} definition: {definition}")
+        statements.append(definition.replace(needle, f" ON {quoted_table} ", 1))
+    return statements
+
+
 def read_template(cursor, schema: str) -> TemplateCatalog:
     """The template's tables, constraints, indexes and identity columns, with definitions
     rendered unqualified (the search path is the template while they are read)."""
@@ -112,12 +124,7 @@ def read_template(cursor, schema: str) -> TemplateCatalog:
         """,
         [schema],
     )
-    indexes = []
-    for definition, quoted_table in cursor.fetchall():
-        needle = f" ON {qualified_template}.{quoted_table} "
-        if needle not in definition:
-            raise RuntimeError(f"Unexpected index definition: {definition}")
-        indexes.append(definition.replace(needle, f" ON {quoted_table} ", 1))
+    indexes = _unqualified(cursor.fetchall(), qualified_template, "index")
     cursor.execute(
         """
         SELECT c.relname, a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
@@ -139,12 +146,7 @@ def read_template(cursor, schema: str) -> TemplateCatalog:
         """,
         [schema],
     )
-    triggers = []
-    for definition, quoted_table in cursor.fetchall():
-        needle = f" ON {qualified_template}.{quoted_table} "
-        if needle not in definition:
-            raise RuntimeError(f"Unexpected trigger definition: {definition}")
-        triggers.append(definition.replace(needle, f" ON {quoted_table} ", 1))
+    triggers = _unqualified(cursor.fetchall(), qualified_template, "trigger")
     cursor.execute("SET LOCAL search_path TO public")
     return TemplateCatalog(tables, constraints, indexes, identities, triggers)
 
