@@ -84,9 +84,17 @@ def entry_key(namespace: str, *parts: Any) -> str:
     return f"c2:{namespace}:{digest}"
 
 
-def cached(namespace: str, *parts: Any, compute: Callable[[], T], ttl: int | None = None) -> T:
+def cached(
+    namespace: str,
+    *parts: Any,
+    compute: Callable[[], T],
+    ttl: int | None = None,
+    version: int | None = None,
+) -> T:
     """Return the cached value for ``(namespace, *parts)`` or compute, store and return it.
-    When the cache does not answer, the value is computed (and not stored).
+    When the cache does not answer, the value is computed (and not stored). ``version``, when
+    given, replaces the namespace's: a version kept elsewhere (``core.counts``: a table's, in
+    PostgreSQL), and the read is one ``GET``.
 
     One round trip per read (ADR 47): the namespace's version and the entry come back from one
     ``MGET``; the entry is ``(version it was computed under, value)`` and counts as a hit only
@@ -95,17 +103,20 @@ def cached(namespace: str, *parts: Any, compute: Callable[[], T], ttl: int | Non
     computed while a bump happened stores the version read before it, so it is never served
     after the bump."""
     key = entry_key(namespace, *parts)
-    version_key = _version_key(namespace)
     try:
-        found = cache.get_many([version_key, key])
-        version = found.get(version_key)
         if version is None:
-            version = namespace_version(namespace)
+            version_key = _version_key(namespace)
+            found = cache.get_many([version_key, key])
+            version = found.get(version_key)
+            if version is None:
+                version = namespace_version(namespace)
+            entry = found.get(key)
+        else:
+            entry = cache.get(key)
     except Exception as exc:
         _failed("get", exc)
         return compute()
     version = int(version)
-    entry = found.get(key)
     if type(entry) is tuple and len(entry) == 2 and entry[0] == version:
         CACHE_REQUESTS.labels(namespace=namespace, result="hit").inc()
         return entry[1]  # type: ignore[no-any-return]

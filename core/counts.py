@@ -19,13 +19,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.cache import cache
 from django.db import connections
 from django_tenants.utils import get_public_schema_name
 from psycopg import sql
 
-from core.cache import _failed, entry_key
-from core.metrics import CACHE_REQUESTS
+from core.cache import cached
 
 NAMESPACE = "counts"
 # Entries outlive no change of the table; the TTL only frees the memory of unread ones.
@@ -76,23 +74,14 @@ def _counted_sql(queryset: Any) -> tuple[str, tuple[Any, ...]]:
 def versioned_count(queryset: Any, table: str) -> int:
     """``queryset.count()``, from the cache when ``table`` has not changed since it was
     counted. ``queryset`` must read ``table`` (the version guards only that table's rows)."""
-    using = queryset.db
-    version = table_version(table, using)
+    version = table_version(table, queryset.db)
     if version is None:
         return int(queryset.count())
-    key = entry_key(NAMESPACE, table, *_counted_sql(queryset))
-    try:
-        entry = cache.get(key)
-    except Exception as exc:
-        _failed("get", exc)
-        return int(queryset.count())
-    if type(entry) is tuple and len(entry) == 2 and entry[0] == version:
-        CACHE_REQUESTS.labels(namespace=NAMESPACE, result="hit").inc()
-        return int(entry[1])
-    CACHE_REQUESTS.labels(namespace=NAMESPACE, result="miss").inc()
-    count = int(queryset.count())
-    try:
-        cache.set(key, (version, count), TTL_SECONDS)
-    except Exception as exc:
-        _failed("set", exc)
-    return count
+    return cached(
+        NAMESPACE,
+        table,
+        *_counted_sql(queryset),
+        compute=queryset.count,
+        ttl=TTL_SECONDS,
+        version=version,
+    )
