@@ -151,6 +151,8 @@ class PurchaseOrderViewSet(
     filterset_class = PurchaseOrderFilter
     ordering_fields = ("created_at", "reference", "ordered_on")
 
+    values_template = True  # get_queryset() reads neither the user nor the request
+
     def get_queryset(self):
         return selectors.purchase_order_list(user=self.request.user)
 
