@@ -388,6 +388,14 @@ class Children:
                 compiled = self.templates[source] = _CompiledChildren.of(
                     source.values(*self.columns), self.fk
                 )
+            if compiled.sql is not None:  # the rows as tuples, written by position
+                if compiled.writer is None:
+                    compiled.writer = rows_writer(self.plan, compiled.positions)
+                tuples = compiled.tuples(parent_ids)
+                at = compiled.positions[self.fk]
+                for row, written in zip(tuples, compiled.writer(tuples, (), ()), strict=True):
+                    grouped[row[at]].append(written)
+                return grouped
             rows = compiled.rows(parent_ids)
         for values, written in zip(
             rows, write_values_rows(self.plan, self.child, rows), strict=True
@@ -417,7 +425,10 @@ class _CompiledChildren:
     the select's order). Only for a query Django would return unconverted: a column with a
     database converter, or a select with extra columns, keeps the ORM's path."""
 
-    __slots__ = ("alias", "fk", "index", "names", "params", "queryset", "sql")
+    __slots__ = (
+        *("alias", "fk", "index", "names", "params"),
+        *("positions", "queryset", "sql", "writer"),
+    )
 
     def __init__(self, queryset: Any, fk: str) -> None:
         self.queryset = queryset  # the ``.values()`` template (the ORM path)
@@ -427,6 +438,8 @@ class _CompiledChildren:
         self.names: list[str] = []
         self.params: list[Any] = []
         self.index = -1
+        self.positions: dict[str, int] = {}  # each name's place in a row
+        self.writer: Callable[..., list[dict[str, Any]]] | None = None  # (by ``Children``)
 
     @classmethod
     def of(cls, values: Any, fk: str) -> _CompiledChildren:
@@ -455,18 +468,24 @@ class _CompiledChildren:
             if query.selected
             else [*query.extra_select, *query.values_select, *query.annotation_select]
         )
+        compiled.positions = {name: at for at, name in enumerate(compiled.names)}
         return compiled
+
+    def tuples(self, ids: list[Any]) -> list[tuple[Any, ...]]:
+        """The children of ``ids`` as the database's rows (``names`` in order), in the
+        query's order. Only for a compiled query (``sql``)."""
+        params = list(self.params)
+        params[self.index] = list(ids)
+        with connections[self.alias].cursor() as cursor:
+            cursor.execute(self.sql, params)
+            return cursor.fetchall()
 
     def rows(self, ids: list[Any]) -> list[dict[str, Any]]:
         """The children of ``ids`` as ``.values()`` dicts, in the query's order."""
         if self.sql is None:
             return list(self.queryset.filter(_AnyOf(F(self.fk), list(ids))))
-        params = list(self.params)
-        params[self.index] = list(ids)
         names = self.names
-        with connections[self.alias].cursor() as cursor:
-            cursor.execute(self.sql, params)
-            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        return [dict(zip(names, row, strict=True)) for row in self.tuples(ids)]
 
 
 def _children(model: Any, field: serializers.ListSerializer) -> Children | None:
@@ -603,7 +622,9 @@ class StepList(list):  # type: ignore[type-arg]
     rows_writer: Callable[..., list[dict[str, Any]]] | None = None
 
 
-def rows_writer(plan: ValuesPlan) -> Callable[..., list[dict[str, Any]]]:
+def rows_writer(
+    plan: ValuesPlan, positions: dict[str, int] | None = None
+) -> Callable[..., list[dict[str, Any]]]:
     """``write(rows, children, methods)``: the page's rows written by ``plan``, one dict
     display per row in the plan's order (issue 17). ``children`` holds each nested field's
     {parent id: written rows}, ``methods`` each method field's bound method, both in the
@@ -614,10 +635,18 @@ def rows_writer(plan: ValuesPlan) -> Callable[..., list[dict[str, Any]]]:
     casts) has its common case written into the row's display, its own call being the
     fallback: the same answer without a call per value. Only ``repr`` literals of the plan's
     own names and indices, and those expressions (integers of the field's own definition),
-    go into the source."""
-    compiled = getattr(plan, "rows_writer", None)
+    go into the source. With ``positions`` ({column: index}) the rows are tuples read by
+    index (a database's rows, not ``.values()`` dicts); that writer is the caller's to keep."""
+    compiled = None if positions is not None else getattr(plan, "rows_writer", None)
     if compiled is not None:
         return compiled
+
+    if positions is not None and any(isinstance(step[3], Children) or step[2] for step in plan):
+        raise ValueError("rows read by position take no method fields or children")
+
+    def read(column: Any) -> str:
+        return f"values[{positions[column]}]" if positions is not None else f"values[{column!r}]"
+
     writers: list[Any] = []
     items = []
     has_method = False
@@ -625,22 +654,22 @@ def rows_writer(plan: ValuesPlan) -> Callable[..., list[dict[str, Any]]]:
     for name, column, method, write, _field in plan:
         key = repr(str(name))
         if isinstance(write, Children):
-            items.append(f"{key}: c{child}[values[{str(column)!r}]]")
+            items.append(f"{key}: c{child}[{read(str(column))}]")
             child += 1
         elif method:
             items.append(f"{key}: m{method_index}(wrapped)")
             method_index += 1
             has_method = True
         elif write is _identity:
-            items.append(f"{key}: values[{str(column)!r}]")
+            items.append(f"{key}: {read(str(column))}")
         else:
             at = len(writers)
             writers.append(write)
-            read = f"(v{at} := values[{str(column)!r}])"
+            value = f"(v{at} := {read(str(column))})"
             # A writer's common case written inline (no call per value), its own call else.
             inline = _INLINE_CASTS.get(write) or getattr(write, "inline", "{w}({v})")
             written = inline.format(v=f"v{at}", w=f"w{at}")
-            items.append(f"{key}: None if {read} is None else {written}")
+            items.append(f"{key}: None if {value} is None else {written}")
     unpack = "".join(f"    c{i} = children[{i}]\n" for i in range(child))
     unpack += "".join(f"    m{i} = methods[{i}]\n" for i in range(method_index))
     unpack += "".join(f"    w{i} = writers[{i}]\n" for i in range(len(writers)))
@@ -668,7 +697,7 @@ def rows_writer(plan: ValuesPlan) -> Callable[..., list[dict[str, Any]]]:
     }
     exec(compile(source, "<values plan rows writer>", "exec"), namespace)  # noqa: S102
     compiled = namespace["write"]
-    if isinstance(plan, StepList):
+    if isinstance(plan, StepList) and positions is None:
         plan.rows_writer = compiled
     return compiled
 

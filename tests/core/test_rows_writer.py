@@ -227,3 +227,34 @@ def test_inlined_casts_are_written_as_drf_writes_them(value):
     for field in (serializers.CharField(), serializers.IntegerField(), serializers.FloatField()):
         for candidate in (value, _Text(str(value))):
             assert _ours(field, candidate) == _drf(field, candidate), (field, candidate)
+
+
+def test_rows_read_by_position_are_written_as_rows_read_by_name():
+    """A compiled children query's tuples (``positions``) are written as the same rows read
+    as ``.values()`` dicts; that writer is not kept as the plan's own, and a plan with a
+    method field or children cannot read by position."""
+    quantity = serializers.DecimalField(max_digits=14, decimal_places=3)
+    due = serializers.DateField()
+    plan = StepList(
+        [
+            ("id", "id", None, _identity, None),
+            ("sku", "product__sku", None, _writer(serializers.CharField()), None),
+            ("quantity", "quantity", None, _writer(quantity), quantity),
+            ("due", "due", None, _writer(due), due),
+        ]
+    )
+    names = ["order_id", "due", "quantity", "id", "product__sku"]  # (the select's order)
+    tuples = [
+        (1, datetime.date(2026, 1, 2), decimal.Decimal("1.500"), 10, "A"),
+        (1, None, decimal.Decimal("2.5"), 11, "B"),
+        (2, datetime.date(2026, 3, 4), None, 12, None),
+    ]
+    by_position = rows_writer(plan, {name: at for at, name in enumerate(names)})
+    by_name = write_values_rows(
+        plan, _Serializer(), [dict(zip(names, t, strict=True)) for t in tuples]
+    )
+    assert by_position(tuples, (), ()) == by_name
+    assert by_name[1] == {"id": 11, "sku": "B", "quantity": "2.500", "due": None}
+    assert plan.rows_writer is not by_position
+    with pytest.raises(ValueError):
+        rows_writer(StepList([("twice", None, "get_twice", None, None)]), {"amount": 0})
