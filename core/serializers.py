@@ -609,11 +609,11 @@ def write_values_rows(
 
 
 # The cast writers' common case inline: a value already of the type is itself.
-_INLINE_CASTS: dict[Any, str] = {
-    str: "({v} if {v}.__class__ is str else {w}({v}))",
-    int: "({v} if {v}.__class__ is int else {w}({v}))",
-    float: "({v} if {v}.__class__ is float else {w}({v}))",
-}
+_INLINE_CASTS: tuple[tuple[type, str], ...] = (
+    (str, "({v} if {v}.__class__ is str else {w}({v}))"),
+    (int, "({v} if {v}.__class__ is int else {w}({v}))"),
+    (float, "({v} if {v}.__class__ is float else {w}({v}))"),
+)
 
 
 class StepList(list):  # type: ignore[type-arg]
@@ -667,7 +667,10 @@ def rows_writer(
             writers.append(write)
             value = f"(v{at} := {read(str(column))})"
             # A writer's common case written inline (no call per value), its own call else.
-            inline = _INLINE_CASTS.get(write) or getattr(write, "inline", "{w}({v})")
+            inline = next(
+                (text for cast, text in _INLINE_CASTS if cast is write),
+                getattr(write, "inline", "{w}({v})"),
+            )
             written = inline.format(v=f"v{at}", w=f"w{at}")
             items.append(f"{key}: None if {value} is None else {written}")
     unpack = "".join(f"    c{i} = children[{i}]\n" for i in range(child))
