@@ -41,6 +41,31 @@ _CASTS: dict[type[serializers.Field], Callable[[Any], Any]] = {
 }
 
 
+# The names an inline writer's expression may use (``_inlined``, ``rows_writer``).
+_INLINE_NAMES: dict[str, Any] = {
+    "Decimal": decimal.Decimal,
+    "date": datetime.date,
+    "datetime": datetime.datetime,
+    "UTC": datetime.UTC,
+    "dumps": orjson.dumps,
+    "UTC_Z": orjson.OPT_UTC_Z,
+}
+
+
+def _inlined(inline: str, fallback: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A writer whose common case is the expression ``inline`` (``{v}`` the value, ``{w}``
+    the writer of every other value, ``fallback``): compiled from that one text for calls,
+    and written as it is into a compiled row writer (``rows_writer``), so the test is stated
+    once. Only our own expressions and integers of a field's definition go into it."""
+    namespace = {**_INLINE_NAMES, "fallback": fallback}
+    source = f"def write(v):\n    return {inline.format(v='v', w='fallback')}\n"
+    exec(compile(source, "<inlined writer>", "exec"), namespace)  # noqa: S102
+    write = namespace["write"]
+    write.inline = inline
+    write.fallback = fallback
+    return write  # type: ignore[no-any-return]
+
+
 def _decimal_writer(field: serializers.DecimalField) -> Callable[[Any], Any]:
     """DRF's DecimalField output (quantized, ``{:f}``) without building a decimal context per
     value: the context is made once per page. ``normalize_output`` (trailing zeros dropped)
@@ -64,36 +89,24 @@ def _decimal_writer(field: serializers.DecimalField) -> Callable[[Any], Any]:
     # with more digits than that raises, and so does the writer's).
     limit = context.prec
 
-    def write(value: Any) -> Any:
+    def quantized(value: Any) -> Any:
         if not isinstance(value, decimal.Decimal):
             return field.to_representation(value)
-        if places > 0 and type(value) is decimal.Decimal:
-            # A value already at the field's scale (every value of a numeric column of that
-            # scale) quantizes to itself, and its plain text is what ``{:f}`` writes: no
-            # exponent, exactly ``places`` decimals, and no more characters than max_digits
-            # allows (so the quantize could not have raised). Anything else: the quantize.
-            text = str(value)
-            dot = text.find(".")
-            if (
-                dot > 0
-                and len(text) - dot - 1 == places
-                and "E" not in text
-                and "e" not in text
-                and len(text) - 1 - (text[0] == "-") <= limit
-            ):
-                return text
         return f"{value.quantize(exponent, rounding=rounding, context=context):f}"
 
-    if places > 0:
-        # The same test inlined in a compiled row writer (``rows_writer``): the dot exactly
-        # ``places`` from the end is the one dot ``find`` finds there; a negative value of
-        # exactly ``max_digits`` digits is left to ``write``, which answers the same.
-        write.inline = (  # type: ignore[attr-defined]
-            f"(t if {{v}}.__class__ is Decimal"
-            f' and (t := str({{v}}))[{-places - 1}:{-places}] == "."'
-            f' and "E" not in t and "e" not in t and len(t) <= {limit + 1} else {{w}}({{v}}))'
-        )
-    return write
+    if places == 0:
+        return quantized
+    # A value already at the field's scale (every value of a numeric column of that scale)
+    # quantizes to itself, and its plain text is what ``{:f}`` writes: its one dot exactly
+    # ``places`` from the end, no exponent, and no more digits than the precision allows (so
+    # the quantize could not have raised; a negative value of exactly that many digits is
+    # left to the quantize, which answers the same). Anything else: the quantize.
+    return _inlined(
+        f"(t if {{v}}.__class__ is Decimal"
+        f' and (t := str({{v}}))[{-places - 1}:{-places}] == "."'
+        f' and "E" not in t and "e" not in t and len(t) <= {limit + 1} else {{w}}({{v}}))',
+        quantized,
+    )
 
 
 def _datetime_writer(field: serializers.DateTimeField) -> Callable[[Any], Any]:
@@ -106,12 +119,6 @@ def _datetime_writer(field: serializers.DateTimeField) -> Callable[[Any], Any]:
     in_utc = _always_utc(zone)
 
     def write(value: Any) -> Any:
-        if in_utc and value.__class__ is datetime.datetime and value.tzinfo is datetime.UTC:
-            # What PostgreSQL gives in a UTC session: ``astimezone`` to a zone at offset 0
-            # keeps every field, and DRF writes that ``isoformat()``'s ``+00:00`` as ``Z``.
-            # orjson writes that text (``OPT_UTC_Z``: the ``Z``) in a third of isoformat's
-            # time (a property test holds the two equal over the whole range of datetimes).
-            return orjson.dumps(value, option=orjson.OPT_UTC_Z)[1:-1].decode()
         if isinstance(value, str) or value.tzinfo is None or value.utcoffset() is None:
             return field.to_representation(value)
         try:
@@ -120,12 +127,17 @@ def _datetime_writer(field: serializers.DateTimeField) -> Callable[[Any], Any]:
             return field.to_representation(value)  # DRF's own error
         return text[:-6] + "Z" if text.endswith("+00:00") else text
 
-    if in_utc:
-        write.inline = (  # type: ignore[attr-defined]
-            "(dumps({v}, option=UTC_Z)[1:-1].decode() if {v}.__class__ is datetime"
-            " and {v}.tzinfo is UTC else {w}({v}))"
-        )
-    return write
+    if not in_utc:
+        return write
+    # What PostgreSQL gives in a UTC session: ``astimezone`` to a zone at offset 0 keeps
+    # every field, and DRF writes that ``isoformat()``'s ``+00:00`` as ``Z``. orjson writes
+    # that text (``OPT_UTC_Z``: the ``Z``) in a third of isoformat's time (a property test
+    # holds the two equal over the whole range of datetimes).
+    return _inlined(
+        "(dumps({v}, option=UTC_Z)[1:-1].decode() if {v}.__class__ is datetime"
+        " and {v}.tzinfo is UTC else {w}({v}))",
+        write,
+    )
 
 
 def _always_utc(zone: Any) -> bool:
@@ -141,13 +153,10 @@ def _date_writer(field: serializers.DateField) -> Callable[[Any], Any]:
     if output_format is None or output_format.lower() != ISO_8601:
         return field.to_representation
 
-    def write(value: Any) -> Any:
-        if type(value) is datetime.date:
-            return value.isoformat()
-        return field.to_representation(value)  # a string, a datetime: DRF's own answer
-
-    write.inline = "({v}.isoformat() if {v}.__class__ is date else {w}({v}))"  # type: ignore[attr-defined]
-    return write
+    # A string, a datetime: DRF's own answer.
+    return _inlined(
+        "({v}.isoformat() if {v}.__class__ is date else {w}({v}))", field.to_representation
+    )
 
 
 def _bool_writer(field: serializers.BooleanField) -> Callable[[Any], Any]:
@@ -376,27 +385,21 @@ class Children:
         if not parent_ids:
             return grouped
         source = self._source(parent_queryset)
-        if source is None:  # (a manager's queryset may differ from one call to the next)
-            rows = list(
-                self.model._default_manager.values(*self.columns).filter(
-                    **{f"{self.fk}__in": parent_ids}
-                )
+        if source is None:  # the ORM's path: a manager's queryset may differ between calls
+            compiled = _CompiledChildren(self.model._default_manager.values(*self.columns), self.fk)
+        elif (compiled := self.templates.get(source)) is None:
+            compiled = self.templates[source] = _CompiledChildren.of(
+                source.values(*self.columns), self.fk
             )
-        else:
-            compiled = self.templates.get(source, _MISSING)
-            if compiled is _MISSING:
-                compiled = self.templates[source] = _CompiledChildren.of(
-                    source.values(*self.columns), self.fk
-                )
-            if compiled.sql is not None:  # the rows as tuples, written by position
-                if compiled.writer is None:
-                    compiled.writer = rows_writer(self.plan, compiled.positions)
-                tuples = compiled.tuples(parent_ids)
-                at = compiled.positions[self.fk]
-                for row, written in zip(tuples, compiled.writer(tuples, (), ()), strict=True):
-                    grouped[row[at]].append(written)
-                return grouped
-            rows = compiled.rows(parent_ids)
+        if compiled.sql is not None:  # the rows as tuples, written by position
+            if compiled.writer is None:
+                compiled.writer = rows_writer(self.plan, compiled.positions)
+            tuples = compiled.tuples(parent_ids)
+            at = compiled.positions[self.fk]
+            for row, written in zip(tuples, compiled.writer(tuples, (), ()), strict=True):
+                grouped[row[at]].append(written)
+            return grouped
+        rows = compiled.rows(parent_ids)
         for values, written in zip(
             rows, write_values_rows(self.plan, self.child, rows), strict=True
         ):
@@ -664,14 +667,15 @@ def rows_writer(
             items.append(f"{key}: {read(str(column))}")
         else:
             at = len(writers)
-            writers.append(write)
             value = f"(v{at} := {read(str(column))})"
-            # A writer's common case written inline (no call per value), its own call else.
+            # A writer's common case written inline (no call per value); every other value
+            # goes to its fallback (a cast: itself), a writer without one is called.
             inline = next(
                 (text for cast, text in _INLINE_CASTS if cast is write),
-                getattr(write, "inline", "{w}({v})"),
+                getattr(write, "inline", None),
             )
-            written = inline.format(v=f"v{at}", w=f"w{at}")
+            writers.append(getattr(write, "fallback", write) if inline else write)
+            written = (inline or "{w}({v})").format(v=f"v{at}", w=f"w{at}")
             items.append(f"{key}: None if {value} is None else {written}")
     unpack = "".join(f"    c{i} = children[{i}]\n" for i in range(child))
     unpack += "".join(f"    m{i} = methods[{i}]\n" for i in range(method_index))
@@ -689,14 +693,9 @@ def rows_writer(
         "    return out\n"
     )
     namespace: dict[str, Any] = {
+        **_INLINE_NAMES,
         "writers": tuple(writers),
         "row_over": _row_over,
-        "Decimal": decimal.Decimal,
-        "date": datetime.date,
-        "datetime": datetime.datetime,
-        "UTC": datetime.UTC,
-        "dumps": orjson.dumps,
-        "UTC_Z": orjson.OPT_UTC_Z,
     }
     exec(compile(source, "<values plan rows writer>", "exec"), namespace)  # noqa: S102
     compiled = namespace["write"]

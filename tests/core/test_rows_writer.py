@@ -194,7 +194,8 @@ def test_inlined_decimals_at_the_edges_of_max_digits_and_scale():
     for text in ("1" * 26 + ".00", "1" * 27 + ".00", "-" + "1" * 26 + ".00", "1" * 40 + ".00"):
         value = decimal.Decimal(text)
         assert _ours(field, value) == _drf(field, value), text
-        assert _writer(field)(value) == _through_plan(field, value) if len(text) < 30 else True
+        if len(text) < 30:
+            assert _writer(field)(value) == _through_plan(field, value)
 
 
 @settings(max_examples=1000, deadline=None)
